@@ -1,0 +1,1 @@
+"""The wire contract of the triage system: events, commands, topics and codecs."""

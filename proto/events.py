@@ -1,0 +1,302 @@
+"""The wire contract: every message on every topic, as msgspec Structs.
+
+Rules (see docs/wire-contract.md):
+- One tagged base, ``Message``; the tag (``type`` field, also the CloudEvents
+  ``ce_type`` header) is explicit and versioned: ``case.triaged.v1``.
+- Structs are frozen and keyword-only. A new field always gets a default, so an
+  old consumer can read a new producer's messages and vice versa.
+- No personnummer and no phone number on triage.* and queue.* topics: cases are
+  known by ``case_id`` and a keyed pseudonym of the person (HMAC-SHA256).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+import msgspec
+
+Urgency = Literal[1, 2, 3, 4, 5]
+
+
+def new_id() -> str:
+    """A fresh unique id for an event, case or request (UUID4, hex form)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    """Base of every message. ``event_id`` is unique per message (consumers dedupe on it)."""
+
+    event_id: str = msgspec.field(default_factory=new_id)
+    occurred_at: dt.datetime = msgspec.field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- ingress
+class TriageSubmission(Message, kw_only=True, tag="triage.submission.v1"):
+    """A patient's answers, sent by another service on ``triage.submissions``.
+
+    This ingress topic is the Kafka twin of ``POST /v1/triage`` and so carries the
+    personnummer and phone like the HTTP body does; it is restricted by ACL to
+    intake and the submitting services, and is never read by anything else.
+    """
+
+    submission_id: str
+    region: str
+    personnummer: str
+    phone: str
+    symptom: str
+    answers: dict[str, str | int | bool] = {}
+    language: str = "sv"
+    protected_identity: bool = False
+    correlation_id: str | None = None
+
+
+class TriageResult(Message, kw_only=True, tag="triage.result.v1"):
+    """The outcome of a Kafka submission, on ``triage.results`` (no personal data)."""
+
+    submission_id: str
+    correlation_id: str | None = None
+    status: Literal["queued", "refer", "full", "duplicate", "invalid"]
+    case_id: str | None = None
+    urgency: int | None = None
+    advice: str = ""
+    errors: list[str] = []
+
+
+# --------------------------------------------------------------------------- triage.events
+class CaseTriaged(Message, kw_only=True, tag="case.triaged.v1"):
+    """Intake decided a case's urgency; the queue enqueues it."""
+
+    case_id: str
+    region: str
+    urgency: Urgency
+    symptom: str
+    person_pseudonym: str
+    triaged_at: dt.datetime
+    language: str = "sv"
+    rule_id: str = ""
+    rules_version: str = ""
+    submission_id: str = ""
+
+
+class CaseReferred(Message, kw_only=True, tag="case.referred.v1"):
+    """Intake referred a patient elsewhere (112, 1177, health centre); never queued.
+
+    Carries no pseudonym: it is for statistics only.
+    """
+
+    case_id: str
+    region: str
+    reason: Literal["red_flag", "infant", "protected_identity", "region_not_enabled"]
+    symptom: str = ""
+    advice_code: str = ""
+
+
+# --------------------------------------------------------------------------- patient.contacts
+class ContactCard(Message, kw_only=True, tag="contact.card.v1"):
+    """How to reach a patient: the phone, sealed with AES-GCM (see ``proto.contact_crypto``).
+
+    Keyed by case_id on the compacted ``patient.contacts`` topic; a tombstone
+    (null value) deletes it when the case closes.
+    """
+
+    case_id: str
+    key_id: str
+    nonce: str  # base64
+    ciphertext: str  # base64; AES-GCM(phone), associated data = case_id
+    language: str = "sv"
+
+
+# --------------------------------------------------------------------------- queue.commands
+class Command(Message, frozen=True, kw_only=True):
+    """A request to the queue. ``request_id`` makes a retried command idempotent."""
+
+    region: str
+    request_id: str = msgspec.field(default_factory=new_id)
+
+
+class ServeNext(Command, kw_only=True, tag="queue.serve-next.v1"):
+    clinician_id: str
+
+
+class CancelCase(Command, kw_only=True, tag="queue.cancel-case.v1"):
+    case_id: str
+    reason: str
+    by: str
+
+
+class Reprioritise(Command, kw_only=True, tag="queue.reprioritise.v1"):
+    case_id: str
+    urgency: int  # validated by the domain: a bad value is rejected, not crashed on
+    reason: str
+    by: str
+
+
+class TransferCase(Command, kw_only=True, tag="queue.transfer-case.v1"):
+    case_id: str
+    to_region: str
+    reason: str
+    by: str
+
+
+class MarkNoShow(Command, kw_only=True, tag="queue.mark-no-show.v1"):
+    case_id: str
+    by: str = ""
+
+
+class CompleteCase(Command, kw_only=True, tag="queue.complete-case.v1"):
+    case_id: str
+    by: str
+
+
+# --------------------------------------------------------------------------- queue.events
+class CaseQueued(Message, kw_only=True, tag="case.queued.v1"):
+    case_id: str
+    region: str
+    urgency: Urgency
+    queued_at: dt.datetime
+    sequence: int
+    person_pseudonym: str = ""
+    language: str = "sv"
+
+
+class CaseCalled(Message, kw_only=True, tag="case.called.v1"):
+    case_id: str
+    region: str
+    urgency: Urgency
+    clinician_id: str
+    request_id: str
+    queued_at: dt.datetime
+    called_at: dt.datetime
+
+
+class ServeNextEmpty(Message, kw_only=True, tag="queue.serve-next-empty.v1"):
+    region: str
+    clinician_id: str
+    request_id: str
+
+
+class CaseCancelled(Message, kw_only=True, tag="case.cancelled.v1"):
+    case_id: str
+    region: str
+    reason: str
+    by: str
+    request_id: str = ""
+
+
+class CaseReprioritised(Message, kw_only=True, tag="case.reprioritised.v1"):
+    case_id: str
+    region: str
+    from_urgency: Urgency
+    to_urgency: Urgency
+    reason: str
+    by: str
+    request_id: str = ""
+
+
+class CaseTransferred(Message, kw_only=True, tag="case.transferred.v1"):
+    case_id: str
+    region: str  # the region it left
+    to_region: str
+    urgency: Urgency
+    queued_at: dt.datetime  # kept: the case keeps its place in time
+    reason: str
+    by: str
+    person_pseudonym: str = ""
+    language: str = "sv"
+    request_id: str = ""
+
+
+class CaseNoShow(Message, kw_only=True, tag="case.no-show.v1"):
+    case_id: str
+    region: str
+    attempt: int
+    request_id: str = ""
+
+
+class CaseClosed(Message, kw_only=True, tag="case.closed.v1"):
+    case_id: str
+    region: str
+    reason: Literal["completed", "no_show", "cancelled"]
+    by: str = ""
+    request_id: str = ""
+
+
+class CommandRejected(Message, kw_only=True, tag="queue.command-rejected.v1"):
+    region: str
+    request_id: str
+    command_type: str
+    reason: str
+    case_id: str = ""
+
+
+# --------------------------------------------------------------------------- queue.your-turn
+class YourTurn(Message, kw_only=True, tag="patient.your-turn.v1"):
+    """It is this patient's turn: the notifier sends the SMS."""
+
+    case_id: str
+    region: str
+    urgency: Urgency
+    clinician_id: str
+    called_at: dt.datetime
+    language: str = "sv"
+
+
+class HeadsUp(Message, kw_only=True, tag="patient.heads-up.v1"):
+    """The patient is close to the front (position <= K)."""
+
+    case_id: str
+    region: str
+    position: int
+    language: str = "sv"
+
+
+# --------------------------------------------------------------------------- sms.events
+class SmsSent(Message, kw_only=True, tag="sms.sent.v1"):
+    sms_id: str
+    case_id: str
+    kind: Literal["your_turn", "heads_up"]
+    provider: str
+    provider_id: str = ""
+    segments: int = 1
+    trigger_event_id: str = ""
+    trigger_at: dt.datetime | None = None
+
+
+class SmsFailed(Message, kw_only=True, tag="sms.failed.v1"):
+    sms_id: str
+    case_id: str
+    provider: str
+    reason: str
+    permanent: bool = True
+
+
+class SmsDelivered(Message, kw_only=True, tag="sms.delivered.v1"):
+    sms_id: str
+    case_id: str = ""
+    provider: str = ""
+    provider_id: str = ""
+    delivered_at: dt.datetime | None = None
+
+
+TRIAGE_EVENT = CaseTriaged | CaseReferred
+QUEUE_COMMAND = ServeNext | CancelCase | Reprioritise | TransferCase | MarkNoShow | CompleteCase
+QUEUE_EVENT = (
+    CaseQueued
+    | CaseCalled
+    | ServeNextEmpty
+    | CaseCancelled
+    | CaseReprioritised
+    | CaseTransferred
+    | CaseNoShow
+    | CaseClosed
+    | CommandRejected
+)
+PATIENT_NOTICE = YourTurn | HeadsUp
+SMS_EVENT = SmsSent | SmsFailed | SmsDelivered

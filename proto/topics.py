@@ -1,0 +1,98 @@
+"""Topic names, keys and partition counts: the one source of truth.
+
+The code that creates topics (``services.kafka.topic_admin``), the services and the
+Kubernetes KafkaTopic manifests all read this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Every topic the queue service reads must have this partition count, so that a
+# region's commands and its faust table changelog land on the same partition number.
+QUEUE_PARTITIONS = 8
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic of the system: its name, key, partitions and retention policy."""
+
+    name: str
+    key: str
+    partitions: int
+    compacted: bool = False
+    retention_ms: int = 7 * 24 * 3600 * 1000
+    description: str = ""
+
+    def dlq(self) -> TopicSpec:
+        """The dead-letter topic that receives this topic's undecodable or invalid records."""
+        return TopicSpec(
+            name=f"{self.name}.dlq",
+            key=self.key,
+            partitions=1,
+            retention_ms=30 * 24 * 3600 * 1000,
+            description=f"Records from {self.name} that could not be decoded or were invalid; "
+            "the error is in the `error` header.",
+        )
+
+
+TRIAGE_SUBMISSIONS = TopicSpec(
+    "triage.submissions", "submission_id", QUEUE_PARTITIONS,
+    description="Ingress: TriageSubmission from other services (Kafka twin of POST /v1/triage).",
+)
+TRIAGE_RESULTS = TopicSpec(
+    "triage.results", "submission_id", QUEUE_PARTITIONS,
+    description="TriageResult for Kafka submitters, carrying their correlation_id.",
+)
+TRIAGE_EVENTS = TopicSpec(
+    "triage.events", "region", QUEUE_PARTITIONS,
+    description="CaseTriaged | CaseReferred from intake.",
+)
+PATIENT_CONTACTS = TopicSpec(
+    "patient.contacts", "case_id", QUEUE_PARTITIONS, compacted=True, retention_ms=-1,
+    description="ContactCard (AES-GCM sealed phone), tombstoned when the case closes.",
+)
+QUEUE_COMMANDS = TopicSpec(
+    "queue.commands", "region", QUEUE_PARTITIONS,
+    description="ServeNext, CancelCase, Reprioritise, TransferCase, MarkNoShow, CompleteCase.",
+)
+QUEUE_EVENTS = TopicSpec(
+    "queue.events", "region", QUEUE_PARTITIONS,
+    description="The queue's full history: CaseQueued, CaseCalled, CaseClosed, ...",
+)
+QUEUE_YOUR_TURN = TopicSpec(
+    "queue.your-turn", "region", QUEUE_PARTITIONS,
+    description="YourTurn | HeadsUp for the notifier.",
+)
+SMS_EVENTS = TopicSpec(
+    "sms.events", "case_id", QUEUE_PARTITIONS,
+    description="SmsSent | SmsFailed | SmsDelivered from the notifier.",
+)
+
+PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
+    TRIAGE_SUBMISSIONS,
+    TRIAGE_RESULTS,
+    TRIAGE_EVENTS,
+    PATIENT_CONTACTS,
+    QUEUE_COMMANDS,
+    QUEUE_EVENTS,
+    QUEUE_YOUR_TURN,
+    SMS_EVENTS,
+)
+# Topics whose consumers send undecodable records to a dead-letter topic.
+CONSUMED_TOPICS: tuple[TopicSpec, ...] = (
+    TRIAGE_SUBMISSIONS,
+    TRIAGE_EVENTS,
+    PATIENT_CONTACTS,
+    QUEUE_COMMANDS,
+    QUEUE_YOUR_TURN,
+)
+ALL_TOPICS: tuple[TopicSpec, ...] = PRIMARY_TOPICS + tuple(t.dlq() for t in CONSUMED_TOPICS)
+
+
+def qualified(name: str, namespace: str = "") -> str:
+    """The topic name as used on the broker: ``<namespace>.<name>`` when a namespace is set.
+
+    Namespaces let tests (and several dev stacks) share one broker without sharing topics.
+    """
+    return f"{namespace}.{name}" if namespace else name

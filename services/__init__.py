@@ -1,0 +1,1 @@
+"""The triage system's services: intake, queue and notifier."""

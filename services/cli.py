@@ -1,0 +1,86 @@
+"""The ``triage`` command: run the system, one service, the broker, or send commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from services.stack import run_stack
+
+    return run_stack(Path(args.var_dir))
+
+
+def _cmd_broker(args: argparse.Namespace) -> int:
+    from services.kafka.embedded_broker import EmbeddedBroker
+    from services.kafka.settings import KafkaSettings
+    from services.kafka.topic_admin import ensure_topics
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    with EmbeddedBroker(port=args.port) as broker:
+        created = asyncio.run(ensure_topics(KafkaSettings(broker.bootstrap_servers, args.namespace)))
+        print(f"Tansu listening on {broker.bootstrap_servers} (memory storage); "
+              f"{len(created)} topics created. Ctrl-C stops it.", flush=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    return 0
+
+
+def _cmd_topics(args: argparse.Namespace) -> int:
+    from services.kafka.settings import KafkaSettings
+    from services.kafka.topic_admin import ensure_topics
+
+    created = asyncio.run(ensure_topics(KafkaSettings.from_env()))
+    print(f"{len(created)} topics created")
+    return 0
+
+
+def _cmd_serve_next(args: argparse.Namespace) -> int:
+    from services.commands import send_command
+    from proto.events import ServeNext
+
+    kw = {"request_id": args.request_id} if args.request_id else {}
+    cmd = ServeNext(region=args.region, clinician_id=args.clinician, **kw)
+    asyncio.run(send_command(cmd))
+    print(f"ServeNext sent for {args.region} (request_id {cmd.request_id})")
+    return 0
+
+
+def _cmd_service(name: str) -> int:
+    from services import runner
+
+    {"intake": runner.run_intake, "queue": runner.run_queue, "notifier": runner.run_notifier}[name]()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triage", description="1177-direkt-style triage queue system.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), topics and all services")
+    up.add_argument("--var-dir", default="var", help="where logs and the SMS outbox go (default: var)")
+    up.set_defaults(func=_cmd_up)
+    broker = sub.add_parser("broker", help="run only the embedded Tansu broker (memory storage)")
+    broker.add_argument("--port", type=int, default=9092)
+    broker.add_argument("--namespace", default="", help="topic prefix")
+    broker.set_defaults(func=_cmd_broker)
+    sub.add_parser("topics", help="create missing topics on KAFKA_BOOTSTRAP_SERVERS").set_defaults(func=_cmd_topics)
+    for name in ("intake", "queue", "notifier"):
+        sub.add_parser(name, help=f"run the {name} service").set_defaults(func=lambda a, n=name: _cmd_service(n))
+    sn = sub.add_parser("serve-next", help="a clinician is free: call the next patient in a region")
+    sn.add_argument("--region", required=True, help="ISO 3166-2:SE code, e.g. SE-C")
+    sn.add_argument("--clinician", required=True, help="clinician id")
+    sn.add_argument("--request-id", default=None, help="idempotency key (default: random)")
+    sn.set_defaults(func=_cmd_serve_next)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Intake: validates a patient's triage submission, decides urgency, emits triage events."""

@@ -1,0 +1,1 @@
+"""Intake's domain core: validation and urgency rules. No Kafka or HTTP imports."""

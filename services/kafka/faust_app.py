@@ -1,0 +1,57 @@
+"""Building faust apps the same way for every faust service (settings tuned for Tansu and Kafka)."""
+
+from __future__ import annotations
+
+import faust
+
+from proto.topics import QUEUE_PARTITIONS
+from services.kafka.settings import KafkaSettings
+
+
+def make_faust_app(
+    app_id: str,
+    kafka: KafkaSettings,
+    *,
+    web_host: str,
+    web_port: int,
+    data_dir: str,
+    session_timeout_s: float = 10.0,
+    heartbeat_interval_s: float = 1.0,
+) -> faust.App:
+    """A faust App with at-least-once processing (the embedded broker has no transactions)."""
+    return faust.App(
+        kafka.group(app_id),
+        broker=[f"kafka://{hp}" for hp in kafka.bootstrap_servers.split(",")],
+        store="memory://",
+        datadir=data_dir,
+        autodiscover=False,
+        web_enabled=True,
+        web_host=web_host,
+        web_port=web_port,
+        web_bind=web_host,
+        web_in_thread=False,
+        topic_partitions=QUEUE_PARTITIONS,
+        topic_replication_factor=1,
+        topic_allow_declare=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=session_timeout_s,
+        broker_heartbeat_interval=heartbeat_interval_s,
+        broker_commit_every=100,
+        broker_commit_interval=0.5,
+        producer_linger=0.0,
+        stream_wait_empty=False,
+        table_standby_replicas=0,
+        logging_config=None,
+    )
+
+
+def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
+    """A topic whose keys and values faust passes through as bytes (we decode with msgspec)."""
+    return app.topic(
+        *names,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=QUEUE_PARTITIONS,
+    )

@@ -1,0 +1,44 @@
+"""Publishing contract messages with CloudEvents headers through one aiokafka producer."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+
+from proto import codec
+from proto.events import Message
+from proto.topics import TopicSpec
+from services.kafka.settings import KafkaSettings
+
+
+class Publisher:
+    """Sends messages to contract topics of one namespace; keys are strings (region, case id)."""
+
+    def __init__(self, kafka: KafkaSettings, source: str, **producer_options: object) -> None:
+        self.kafka = kafka
+        self.source = source
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=kafka.bootstrap_servers,
+            acks="all",
+            linger_ms=1,
+            enable_idempotence=False,  # the embedded broker has no InitProducerId; consumers dedupe
+            **producer_options,  # type: ignore[arg-type]
+        )
+
+    async def start(self) -> None:
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+
+    async def publish(self, topic: TopicSpec, key: str, message: Message) -> None:
+        """Send and wait for the broker's acknowledgement."""
+        await self.producer.send_and_wait(
+            self.kafka.topic(topic.name),
+            codec.encode(message),
+            key=key.encode(),
+            headers=codec.cloudevent_headers(message, self.source),
+        )
+
+    async def tombstone(self, topic: TopicSpec, key: str) -> None:
+        """A null value for ``key``: deletes it from a compacted topic."""
+        await self.producer.send_and_wait(self.kafka.topic(topic.name), None, key=key.encode())

@@ -1,0 +1,32 @@
+"""Where the Kafka cluster is and which topic namespace this stack uses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """``KAFKA_BOOTSTRAP_SERVERS`` and ``TRIAGE_NAMESPACE`` (a topic and group prefix)."""
+
+    bootstrap_servers: str = DEFAULT_BOOTSTRAP
+    namespace: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> KafkaSettings:
+        return cls(
+            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "") or DEFAULT_BOOTSTRAP,
+            namespace=env.get("TRIAGE_NAMESPACE", ""),
+        )
+
+    def topic(self, name: str) -> str:
+        """The broker-side name of a contract topic in this namespace."""
+        return f"{self.namespace}.{name}" if self.namespace else name
+
+    def group(self, name: str) -> str:
+        """A consumer group / faust app id in this namespace."""
+        return f"{self.namespace}-{name}" if self.namespace else name

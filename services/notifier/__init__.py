@@ -1,0 +1,1 @@
+"""The notifier: sends the patient an SMS when it is their turn."""

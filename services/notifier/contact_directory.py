@@ -1,0 +1,62 @@
+"""Every patient's sealed contact card, read from the compacted ``patient.contacts`` topic.
+
+Every notifier instance reads every partition (no consumer group): a YourTurn for
+any region may need any card. Cards stay sealed in memory; the phone is opened only
+at send time. A tombstone (null value) deletes the card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer
+
+from proto import topics
+from services.kafka.settings import KafkaSettings
+
+log = logging.getLogger("triage.notifier.contacts")
+
+
+class ContactDirectory:
+    """case_id -> sealed ContactCard bytes, kept up to date from the topic."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.kafka = kafka
+        self._cards: dict[str, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+    def get(self, case_id: str) -> bytes | None:
+        return self._cards.get(case_id)
+
+    async def wait_for(self, case_id: str, timeout: float) -> bytes | None:
+        """The card, waiting up to ``timeout`` s: it is published before the case is queued,
+        but this reader may lag a little behind."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (card := self._cards.get(case_id)) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                return None
+            await asyncio.sleep(0.02)
+        return card
+
+    async def run(self) -> None:
+        """Read the topic from the beginning, forever (cancel to stop)."""
+        consumer = AIOKafkaConsumer(
+            self.kafka.topic(topics.PATIENT_CONTACTS.name),
+            bootstrap_servers=self.kafka.bootstrap_servers,
+            group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        try:
+            async for record in consumer:
+                if record.key is None:
+                    continue
+                case_id = record.key.decode()
+                if record.value is None:
+                    self._cards.pop(case_id, None)
+                else:
+                    self._cards[case_id] = record.value
+        finally:
+            await consumer.stop()

@@ -1,0 +1,1 @@
+"""The notifier's domain core: message templates. No Kafka or HTTP imports."""

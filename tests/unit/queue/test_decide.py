@@ -1,0 +1,60 @@
+"""decide/evolve: the queue's behaviour, without Kafka."""
+
+import datetime as dt
+
+from proto import events as ev
+from services.queue.domain.decide import decide
+from services.queue.domain.state import QueueState, evolve
+
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def _run(state: QueueState, message: ev.Message) -> list[ev.Message]:
+    out = decide(state, message, T0)
+    for e in out:
+        evolve(state, e)
+    return out
+
+
+def _triaged(case_id: str, urgency: int, minute: int, person: str = "") -> ev.CaseTriaged:
+    return ev.CaseTriaged(case_id=case_id, region="SE-C", urgency=urgency, symptom="fever",
+                          person_pseudonym=person or f"p-{case_id}",
+                          triaged_at=T0 + dt.timedelta(minutes=minute))
+
+
+def test_serve_next_calls_the_most_urgent_case_and_tells_the_patient() -> None:
+    state = QueueState()
+    _run(state, _triaged("a", 3, 0))
+    _run(state, _triaged("b", 1, 5))
+    out = _run(state, ev.ServeNext(region="SE-C", clinician_id="n1", request_id="r1"))
+    assert [type(e) for e in out] == [ev.CaseCalled, ev.YourTurn]
+    assert out[0].case_id == "b" and out[1].case_id == "b"
+
+
+def test_a_replayed_serve_next_returns_the_same_case_and_pops_nothing() -> None:
+    state = QueueState()
+    _run(state, _triaged("a", 2, 0))
+    _run(state, _triaged("b", 2, 1))
+    first = _run(state, ev.ServeNext(region="SE-C", clinician_id="n1", request_id="r1"))
+    again = _run(state, ev.ServeNext(region="SE-C", clinician_id="n1", request_id="r1"))
+    assert again[0].case_id == first[0].case_id == "a"
+    assert again[1].event_id == first[1].event_id  # the notifier dedupes on it
+    assert len(state.region("SE-C")) == 1
+
+
+def test_serve_next_on_an_empty_region_says_so() -> None:
+    out = _run(QueueState(), ev.ServeNext(region="SE-C", clinician_id="n1", request_id="r1"))
+    assert [type(e) for e in out] == [ev.ServeNextEmpty]
+
+
+def test_a_redelivered_triage_event_is_not_queued_twice() -> None:
+    state = QueueState()
+    assert len(_run(state, _triaged("a", 3, 0))) == 1
+    assert _run(state, _triaged("a", 3, 0)) == []
+
+
+def test_the_same_person_already_waiting_in_the_region_is_not_queued_again() -> None:
+    state = QueueState()
+    _run(state, _triaged("a", 3, 0, person="same"))
+    assert _run(state, _triaged("b", 2, 1, person="same")) == []
+    assert len(state.region("SE-C")) == 1
