@@ -10,6 +10,7 @@ from typing import Literal
 import msgspec
 from litestar import Litestar, Response, get, post
 from litestar.datastructures import State
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import SubmissionRejected, TriageService
@@ -66,6 +67,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get("/metrics", media_type=CONTENT_TYPE_LATEST)
+async def metrics() -> bytes:
+    """Prometheus metrics of this process."""
+    return generate_latest(REGISTRY)
+
+
 @get("/readyz")
 async def readyz(state: State) -> Response[dict[str, str]]:
     ready = state.get("ready", False)
@@ -87,4 +94,4 @@ def create_app(settings: IntakeSettings) -> Litestar:
             app.state.ready = False
             await publisher.stop()
 
-    return Litestar(route_handlers=[submit_triage, healthz, readyz], lifespan=[kafka_lifespan])
+    return Litestar(route_handlers=[submit_triage, healthz, readyz, metrics], lifespan=[kafka_lifespan])

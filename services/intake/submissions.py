@@ -15,6 +15,7 @@ from services.intake.domain.identity import InvalidIdentity, parse_identity
 from services.intake.domain.phone import InvalidPhone, normalise_mobile
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.urgency import BASE_URGENCY
+from services.intake.metrics import SUBMISSIONS
 from services.intake.settings import IntakeSettings
 from services.kafka.publisher import Publisher
 
@@ -63,6 +64,7 @@ class TriageService:
         if symptom not in BASE_URGENCY:
             errors["symptom"] = f"unknown symptom {symptom!r}: one of {sorted(BASE_URGENCY)}"
         if errors or identity is None or phone_e164 is None:
+            SUBMISSIONS.labels(region if region in REGIONS else "unknown", "invalid").inc()
             raise SubmissionRejected(errors)
 
         case_id = ev.new_id()
@@ -76,6 +78,7 @@ class TriageService:
                 case_id=case_id, region=region, reason=decision.reason, symptom=symptom,  # type: ignore[arg-type]
                 advice_code=decision.reason,
             ))
+            SUBMISSIONS.labels(region, "referred").inc()
             return Outcome("refer", None, None, decision.advice)
         # The contact card first: when the queue calls the case, the notifier can reach them.
         await self.publisher.publish(
@@ -88,4 +91,5 @@ class TriageService:
             triaged_at=now, language=language, rule_id=decision.rule_id,
             rules_version=decision.rules_version, submission_id=submission_id or "",
         ))
+        SUBMISSIONS.labels(region, "queued").inc()
         return Outcome("queued", case_id, decision.urgency, decision.advice)

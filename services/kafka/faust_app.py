@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
 
 from proto.topics import QUEUE_PARTITIONS
 from services.kafka.settings import KafkaSettings
@@ -18,8 +19,12 @@ def make_faust_app(
     session_timeout_s: float = 10.0,
     heartbeat_interval_s: float = 1.0,
 ) -> faust.App:
-    """A faust App with at-least-once processing (the embedded broker has no transactions)."""
-    return faust.App(
+    """A faust App with at-least-once processing (the embedded broker has no transactions).
+
+    It serves Prometheus metrics at ``/metrics``: faust's sensor (prefix ``faust_``) and every
+    metric in the default registry (the ``triage_`` domain metrics).
+    """
+    app = faust.App(
         kafka.group(app_id),
         broker=[f"kafka://{hp}" for hp in kafka.bootstrap_servers.split(",")],
         store="memory://",
@@ -43,6 +48,8 @@ def make_faust_app(
         table_standby_replicas=0,
         logging_config=None,
     )
+    setup_prometheus_sensors(app, name_prefix="faust")
+    return app
 
 
 def raw_topic(app: faust.App, *names: str) -> faust.TopicT:

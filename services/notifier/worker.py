@@ -18,6 +18,8 @@ from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.faust_app import make_faust_app, raw_topic
 from services.notifier.contact_directory import ContactDirectory
 from services.notifier.domain.templates import TEMPLATES, check_templates, render
+from services.kafka.metrics import DEAD_LETTERS
+from services.notifier.metrics import SERVE_TO_SMS, SMS
 from services.notifier.outbox import OutboxProvider
 from services.notifier.settings import NotifierSettings
 from services.notifier.views import register_views
@@ -61,6 +63,7 @@ def create_app(settings: NotifierSettings) -> faust.App:
                 notice = codec.PATIENT_NOTICES.decode(event.value)
             except codec.DecodeError as exc:
                 log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, exc)
+                DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "decode_error").inc()
                 await notices_dlq.send(key=event.key, value=event.value,
                                        headers=dead_letter_headers(str(exc), tp.topic, tp.partition, tp.offset))
                 continue
@@ -75,11 +78,15 @@ def create_app(settings: NotifierSettings) -> faust.App:
                 phone = open_card(card, keyring)
             except (ContactKeyError, codec.DecodeError) as exc:
                 log.error("case %s: cannot send %s: %s", notice.case_id, kind, exc)
+                SMS.labels(provider.name, kind, "failed").inc()
                 await publish(ev.SmsFailed(sms_id=sms_id, case_id=notice.case_id,
                                            provider=provider.name, reason=str(exc)))
                 continue
             provider_id = await provider.send(sms_id, notice.case_id, phone, render(notice))
             sent_notices.add(notice.event_id)
+            SMS.labels(provider.name, kind, "sent").inc()
+            if isinstance(notice, ev.YourTurn):
+                SERVE_TO_SMS.observe(max(0.0, (ev.utcnow() - notice.called_at).total_seconds()))
             log.info("case %s: %s SMS handed to %s", notice.case_id, kind, provider.name)
             await publish(ev.SmsSent(
                 sms_id=sms_id, case_id=notice.case_id, kind=kind, provider=provider.name,

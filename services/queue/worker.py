@@ -12,9 +12,14 @@ from proto import codec
 from proto import events as ev
 from proto import topics
 from services.kafka.dead_letters import dead_letter_headers
+from prometheus_client import REGISTRY
+
+from services.kafka.metrics import DEAD_LETTERS
 from services.kafka.faust_app import make_faust_app, raw_topic
 from services.queue.domain.decide import decide
 from services.queue.domain.state import QueueState, evolve
+from services.queue.metrics import EVENTS
+from services.queue.metrics_collector import QueueStateCollector
 from services.queue.settings import QueueSettings
 from services.queue.views import register_views
 
@@ -58,6 +63,7 @@ def create_app(settings: QueueSettings) -> faust.App:
                 message = _INPUT.decode(event.value)
             except codec.DecodeError as exc:
                 log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, exc)
+                DEAD_LETTERS.labels(_contract_name(tp.topic, kafka.namespace), "decode_error").inc()
                 await dlqs[tp.topic].send(
                     key=event.key, value=event.value,
                     headers=dead_letter_headers(str(exc), tp.topic, tp.partition, tp.offset,
@@ -69,9 +75,15 @@ def create_app(settings: QueueSettings) -> faust.App:
                 evolve(state, out)
             for out in produced:
                 await send(out)
+                EVENTS.labels(type(out).__name__).inc()
 
     register_views(app, state)
+    REGISTRY.register(QueueStateCollector(state))
     return app
+
+
+def _contract_name(topic: str, namespace: str) -> str:
+    return topic[len(namespace) + 1:] if namespace and topic.startswith(namespace + ".") else topic
 
 
 def _headers(event: faust.EventT) -> list[tuple[str, bytes]]:

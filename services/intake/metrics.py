@@ -1,0 +1,19 @@
+"""Intake's domain and HTTP metrics (catalog: docs/metrics.md)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+SUBMISSIONS = Counter(
+    "triage_submissions_total", "Triage submissions by region and outcome.",
+    ["region", "outcome"],  # outcome: queued | referred | full | invalid | duplicate; region "unknown" if invalid
+)
+HTTP_REQUESTS = Counter(
+    "triage_http_requests_total", "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "triage_http_request_duration_seconds", "HTTP request latency by route template and method.",
+    ["route", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
