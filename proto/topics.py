@@ -96,3 +96,47 @@ def qualified(name: str, namespace: str = "") -> str:
     Namespaces let tests (and several dev stacks) share one broker without sharing topics.
     """
     return f"{namespace}.{name}" if namespace else name
+
+
+# --------------------------------------------------------------------------- faust internals
+# faust creates topics of its own next to the contract topics above. They are listed here so
+# the Kubernetes manifests (KafkaTopic + KafkaUser ACLs, deploy/k8s/generate.py) match what
+# the apps create. SERVICE AUTHORS: when you add a faust Table, register it in FAUST_TABLES
+# (app id, table name, partitions) and run `make contract` -- a missing changelog topic means
+# the operator-managed cluster rejects the app's topic creation or its ACLs deny it.
+FAUST_APP_IDS: tuple[str, ...] = ("triage-queue", "triage-notifier")
+
+
+@dataclass(frozen=True)
+class FaustTable:
+    """A faust Table of one app; faust backs it with ``<app_id>-<table>-changelog``."""
+
+    app_id: str
+    table: str
+    partitions: int = QUEUE_PARTITIONS
+    description: str = ""
+
+    def changelog(self) -> TopicSpec:
+        """The compacted changelog topic faust writes every change of this table to."""
+        return TopicSpec(
+            name=f"{self.app_id}-{self.table}-changelog", key="table key",
+            partitions=self.partitions, compacted=True, retention_ms=-1,
+            description=self.description or f"faust changelog of {self.app_id}'s table {self.table!r}.",
+        )
+
+
+# Register every faust Table here (see the comment above).
+FAUST_TABLES: tuple[FaustTable, ...] = ()
+
+
+def faust_leader_topic(app_id: str) -> TopicSpec:
+    """The one-partition topic faust's partition assignor uses to elect a leader."""
+    return TopicSpec(
+        name=f"{app_id}-__assignor-__leader", key="none", partitions=1,
+        description=f"faust leader election for {app_id}.",
+    )
+
+
+FAUST_INTERNAL_TOPICS: tuple[TopicSpec, ...] = tuple(
+    faust_leader_topic(app) for app in FAUST_APP_IDS
+) + tuple(t.changelog() for t in FAUST_TABLES)

@@ -1,0 +1,103 @@
+"""Which messages travel on which topic, and which service reads and writes it.
+
+Read by ``proto.export`` (the AsyncAPI document) and by ``deploy/k8s/generate.py`` (the
+KafkaUser ACLs), so the wire documentation and the cluster's permissions cannot drift
+apart. When you add a topic to ``proto.topics`` or a service starts reading or writing
+one, add it here and run ``make contract``; ``tests/deploy`` fails until you do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from proto import events as ev
+from proto import topics as t
+
+# The messages each contract topic carries (its value schema is the tagged union of these).
+TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
+    t.TRIAGE_SUBMISSIONS.name: (ev.TriageSubmission,),
+    t.TRIAGE_RESULTS.name: (ev.TriageResult,),
+    t.TRIAGE_EVENTS.name: (ev.CaseTriaged, ev.CaseReferred),
+    t.PATIENT_CONTACTS.name: (ev.ContactCard,),
+    t.QUEUE_COMMANDS.name: (
+        ev.ServeNext, ev.CancelCase, ev.Reprioritise, ev.TransferCase, ev.MarkNoShow, ev.CompleteCase,
+    ),
+    t.QUEUE_EVENTS.name: (
+        ev.CaseQueued, ev.CaseCalled, ev.ServeNextEmpty, ev.CaseCancelled, ev.CaseReprioritised,
+        ev.CaseTransferred, ev.CaseNoShow, ev.CaseClosed, ev.CommandRejected,
+    ),
+    t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
+    t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
+}
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """What one Kafka client may do: the least privilege its ACLs grant.
+
+    ``faust_app`` names the faust app id whose internal topics (leader, changelogs,
+    repartition) the service creates, reads and writes.
+    """
+
+    service: str
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    faust_app: str = ""
+    description: str = ""
+    external: bool = field(default=False)  # a client outside this system (its KafkaUser is ours)
+
+
+def _dlq(spec: t.TopicSpec) -> str:
+    return spec.dlq().name
+
+
+SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
+    ServiceAccess(
+        "intake",
+        reads=(t.TRIAGE_SUBMISSIONS.name,),
+        writes=(t.TRIAGE_EVENTS.name, t.PATIENT_CONTACTS.name, t.TRIAGE_RESULTS.name,
+                _dlq(t.TRIAGE_SUBMISSIONS)),
+        groups=("triage-intake",),
+        description="HTTP and Kafka ingress; publishes triage events and sealed contact cards.",
+    ),
+    ServiceAccess(
+        "queue",
+        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name),
+        writes=(t.QUEUE_EVENTS.name, t.QUEUE_YOUR_TURN.name, _dlq(t.TRIAGE_EVENTS), _dlq(t.QUEUE_COMMANDS)),
+        groups=("triage-queue",),
+        faust_app="triage-queue",
+        description="faust worker: the per-region urgency heap.",
+    ),
+    ServiceAccess(
+        "notifier",
+        # patient.contacts is read without a consumer group (every instance reads every partition).
+        reads=(t.QUEUE_YOUR_TURN.name, t.PATIENT_CONTACTS.name),
+        writes=(t.SMS_EVENTS.name, _dlq(t.QUEUE_YOUR_TURN), _dlq(t.PATIENT_CONTACTS)),
+        groups=("triage-notifier",),
+        faust_app="triage-notifier",
+        description="faust worker: sends the your-turn SMS.",
+    ),
+    ServiceAccess(
+        "clinician-tools",
+        writes=(t.QUEUE_COMMANDS.name,),
+        description="Staff tools and `triage serve-next`: send queue commands.",
+        external=True,
+    ),
+    ServiceAccess(
+        "submitter",
+        reads=(t.TRIAGE_RESULTS.name,),
+        writes=(t.TRIAGE_SUBMISSIONS.name,),
+        groups=("triage-submitter",),
+        description="Other services submitting triage over Kafka and reading their results.",
+        external=True,
+    ),
+)
+
+
+def access(service: str) -> ServiceAccess:
+    """The access entry of one service; KeyError names the known services."""
+    for entry in SERVICE_ACCESS:
+        if entry.service == service:
+            return entry
+    raise KeyError(f"unknown service {service!r}; known: {[e.service for e in SERVICE_ACCESS]}")
