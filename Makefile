@@ -31,3 +31,23 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# ---- wire contract and deployment (deploy/k8s/README.md) ---------------------------------
+.PHONY: contract contract-check image k8s-render
+IMAGE ?= registry.example.se/triage/triage:0.1.0
+
+# Regenerate everything derived from the code: proto/schemas, proto/asyncapi.yaml and
+# deploy/k8s/base/generated (KafkaTopics, KafkaUsers, ConfigMaps, PrometheusRule, dashboard).
+contract: $(STAMP)
+	$(BIN)/python -m proto.export
+	$(BIN)/python deploy/k8s/generate.py
+
+contract-check: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit/proto/test_exported_contract_is_current.py tests/deploy/test_generated_manifests.py
+
+# Needs a Docker engine (none on the development machines here).
+image:
+	docker build -t $(IMAGE) .
+
+k8s-render: $(STAMP)
+	@mkdir -p var; for o in dev prod; do $$(deploy/k8s/ensure-kustomize.sh) deploy/k8s/overlays/$$o > var/k8s-$$o.yaml && echo "var/k8s-$$o.yaml"; done

@@ -56,8 +56,8 @@ class Inputs:
         """Inputs that do not exist, each with who provides it."""
         owners = {"alerts": "the observability work (issue #7)", "dashboard": "the observability work (issue #7)",
                   "urgency_rules": "intake's urgency rules (issue #4)"}
-        return [f"{getattr(self, k).relative_to(ROOT) if getattr(self, k).is_relative_to(ROOT) else getattr(self, k)}"
-                f" (from {who})" for k, who in owners.items() if not getattr(self, k).is_file()]
+        return [f"{_shown(getattr(self, k))} (from {who})" for k, who in owners.items()
+                if not getattr(self, k).is_file()]
 
 
 def _dump(sources: str, docs: list[dict[str, Any]]) -> str:
