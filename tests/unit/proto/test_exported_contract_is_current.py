@@ -100,3 +100,26 @@ def _value_for(tp: object) -> object:
     if args:  # unions such as Urgency / X | None: the first member
         return _value_for(args[0])
     return "x"
+
+
+# The official AsyncAPI 3.0.0 JSON Schema, vendored from the npm package @asyncapi/specs 6.11.1
+# (Apache-2.0; file schemas/3.0.0-without-$id.json); see tests/deploy/schemas/README.md.
+ASYNCAPI_SCHEMA = PROTO.parent / "tests" / "deploy" / "schemas" / "asyncapi-3.0.0.json"
+
+
+def _asyncapi_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def test_asyncapi_document_is_valid_asyncapi_3() -> None:
+    doc = yaml.safe_load((PROTO / "asyncapi.yaml").read_text(encoding="utf-8"))
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message[:200]}" for e in _asyncapi_validator().iter_errors(doc)]
+    assert not errors, errors
+
+
+def test_asyncapi_schema_rejects_an_asyncapi_2_style_operation() -> None:
+    doc = export.asyncapi_document()
+    first = next(iter(doc["operations"].values()))
+    first["action"] = "publish"  # AsyncAPI 2 verb; 3.0 knows only send/receive
+    assert list(_asyncapi_validator().iter_errors(doc))
