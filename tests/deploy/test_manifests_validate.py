@@ -91,3 +91,14 @@ def test_crd_schema_rejects_a_kafka_user_with_the_removed_singular_acl_operation
     acl["operation"] = acl.pop("operations")[0]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(user, crd_schema(user["apiVersion"], "KafkaUser"))
+
+
+def test_vendored_files_match_the_checksums_their_readme_records() -> None:
+    import hashlib
+    import re
+
+    readme = (SCHEMAS / "README.md").read_text()
+    recorded = re.findall(r"`([\w.-]+\.json)` \|.*?sha256 `([0-9a-f]{64})`", readme)
+    assert recorded, "schemas/README.md records no checksum"
+    for name, digest in recorded:
+        assert hashlib.sha256((SCHEMAS / name).read_bytes()).hexdigest() == digest, name
