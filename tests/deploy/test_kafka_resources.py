@@ -101,3 +101,18 @@ def test_every_topic_has_a_writer_and_every_contract_topic_is_in_the_catalog() -
         assert spec.name in written, f"{spec.name}: no service may write it (proto/catalog.py)"
     for spec in topics.PRIMARY_TOPICS:
         assert spec.name in catalog.TOPIC_MESSAGES, f"{spec.name}: no messages listed in proto/catalog.py"
+
+
+def test_prod_clients_must_authenticate_with_tls_and_only_dev_has_an_open_plain_listener() -> None:
+    prod = named(rendered("prod"), "Kafka", "triage-kafka")["spec"]["kafka"]
+    assert [(lst["port"], lst["tls"], lst["authentication"]["type"]) for lst in prod["listeners"]] == [
+        (9093, True, "tls")]
+    assert "superUsers" not in prod["authorization"]
+    prod_settings = named(rendered("prod"), "ConfigMap", "triage-settings")["data"]
+    assert prod_settings["KAFKA_BOOTSTRAP_SERVERS"].endswith(":9093")
+    assert prod_settings["KAFKA_SECURITY_PROTOCOL"] == "SSL"
+    dev = named(rendered("dev"), "Kafka", "triage-kafka")["spec"]["kafka"]
+    assert {lst["port"] for lst in dev["listeners"]} == {9092, 9093}
+    assert dev["authorization"]["superUsers"] == ["ANONYMOUS"]
+    dev_settings = named(rendered("dev"), "ConfigMap", "triage-settings")["data"]
+    assert dev_settings == {"KAFKA_BOOTSTRAP_SERVERS": "triage-kafka-kafka-bootstrap:9092"}
