@@ -104,16 +104,53 @@ def _ports(rules: list[dict]) -> set[int]:
     return {p["port"] for r in rules for p in r.get("ports", [])}
 
 
+def selects(selector: dict, labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels AND matchExpressions)."""
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expr in selector.get("matchExpressions", []):
+        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
+        ok = {"In": key in labels and labels[key] in values,
+              "NotIn": labels.get(key) not in values,
+              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _strimzi_pod_labels() -> list[dict[str, str]]:
+    """Labels Strimzi puts on broker/controller/entity-operator pods: its own plus the custom
+    resource's labels (STRIMZI_LABELS_EXCLUSION_PATTERN drops app.kubernetes.io/* except part-of)."""
+    docs = rendered("prod")
+    kafka = named(docs, "Kafka", "triage-kafka")
+    propagated = {k: v for k, v in kafka["metadata"]["labels"].items()
+                  if not k.startswith("app.kubernetes.io/") or k == "app.kubernetes.io/part-of"}
+    return [{**propagated, "strimzi.io/cluster": "triage-kafka", "strimzi.io/kind": "Kafka",
+             "strimzi.io/name": f"triage-kafka-{role}", "app.kubernetes.io/name": name}
+            for role, name in (("brokers", "kafka"), ("controllers", "kafka"),
+                               ("entity-operator", "entity-operator"))]
+
+
 def test_every_triage_pod_is_default_denied_and_may_reach_only_dns_and_kafka() -> None:
     pol = _policies("prod")
     deny = pol["triage-default-deny"]
-    assert deny["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "triage"}
     assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny and "egress" not in deny
     common = pol["triage-egress-dns-and-kafka"]
     assert _ports(common["egress"]) == {53, 9092, 9093}
     for workload in _workloads("prod"):
         labels = workload["spec"]["template"]["metadata"]["labels"]
-        assert labels["app.kubernetes.io/part-of"] == "triage", "the default deny must select it"
+        assert selects(deny["podSelector"], labels), f"{workload['metadata']['name']} escapes the default deny"
+        assert selects(common["podSelector"], labels)
+    kafka_peer = common["egress"][1]["to"][0]["podSelector"]
+    assert all(selects(kafka_peer, pod) for pod in _strimzi_pod_labels()[:2])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_triage_network_policy_selects_the_kafka_clusters_own_pods(overlay: str) -> None:
+    for policy in of_kind(rendered(overlay), "NetworkPolicy"):
+        for pod in _strimzi_pod_labels():
+            assert not selects(policy["spec"]["podSelector"], pod), (
+                f"{overlay}: NetworkPolicy {policy['metadata']['name']} would select Strimzi pod {pod}")
 
 
 def test_each_service_accepts_traffic_only_on_its_own_port_and_reaches_only_what_it_needs() -> None:
