@@ -66,6 +66,20 @@ def pod_spec(workload: Doc) -> Doc:
     return workload["spec"]["template"]["spec"]
 
 
+def selects(selector: Doc, labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels AND matchExpressions)."""
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expr in selector.get("matchExpressions", []):
+        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
+        ok = {"In": key in labels and labels[key] in values,
+              "NotIn": labels.get(key) not in values,
+              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
+        if not ok:
+            return False
+    return True
+
+
 @functools.cache
 def crd_schema(api_version: str, kind: str) -> Doc:
     """The vendored openAPIV3Schema for a custom resource kind (see schemas/README.md)."""

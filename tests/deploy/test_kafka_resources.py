@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proto import catalog, topics
-from tests.deploy.manifests import OVERLAYS, named, of_kind, rendered
+from tests.deploy.manifests import OVERLAYS, named, of_kind, rendered, selects
 
 
 def _topics(overlay: str) -> dict[str, dict]:
@@ -108,6 +108,11 @@ def test_prod_clients_must_authenticate_with_tls_and_only_dev_has_an_open_plain_
     assert [(lst["port"], lst["tls"], lst["authentication"]["type"]) for lst in prod["listeners"]] == [
         (9093, True, "tls")]
     assert "superUsers" not in prod["authorization"]
+    peers = prod["listeners"][0]["networkPolicyPeers"]
+    docs = rendered("prod")
+    for workload in of_kind(docs, "Deployment") + of_kind(docs, "StatefulSet"):
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        assert any(selects(p["podSelector"], labels) for p in peers), workload["metadata"]["name"]
     prod_settings = named(rendered("prod"), "ConfigMap", "triage-settings")["data"]
     assert prod_settings["KAFKA_BOOTSTRAP_SERVERS"].endswith(":9093")
     assert prod_settings["KAFKA_SECURITY_PROTOCOL"] == "SSL"

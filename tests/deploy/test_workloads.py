@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.deploy.manifests import OVERLAYS, named, of_kind, pod_spec, rendered
+from tests.deploy.manifests import OVERLAYS, named, of_kind, pod_spec, rendered, selects
 
 PORTS = {"triage-intake": 8080, "triage-queue": 6066, "triage-notifier": 8082}
 
@@ -102,20 +102,6 @@ def _policies(overlay: str) -> dict[str, dict]:
 
 def _ports(rules: list[dict]) -> set[int]:
     return {p["port"] for r in rules for p in r.get("ports", [])}
-
-
-def selects(selector: dict, labels: dict[str, str]) -> bool:
-    """Kubernetes label-selector semantics (matchLabels AND matchExpressions)."""
-    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
-        return False
-    for expr in selector.get("matchExpressions", []):
-        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
-        ok = {"In": key in labels and labels[key] in values,
-              "NotIn": labels.get(key) not in values,
-              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
-        if not ok:
-            return False
-    return True
 
 
 def _strimzi_pod_labels() -> list[dict[str, str]]:
