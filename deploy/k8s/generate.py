@@ -61,7 +61,7 @@ class Inputs:
 
 
 def _dump(sources: str, docs: list[dict[str, Any]]) -> str:
-    body = yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, width=100)
+    body: str = yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, width=100)
     return HEADER.format(sources=sources) + body
 
 
@@ -92,8 +92,16 @@ def kafka_topic(spec: t.TopicSpec) -> dict[str, Any]:
 
 
 def all_topics() -> tuple[t.TopicSpec, ...]:
-    """Every topic the system's apps use or create: contract, dead-letter and faust-internal."""
-    return t.ALL_TOPICS + t.FAUST_INTERNAL_TOPICS
+    """Every topic the system's apps use or create: contract, dead-letter and faust-internal.
+
+    Raises ValueError if two topics would get the same resource name.
+    """
+    specs = t.ALL_TOPICS + t.FAUST_INTERNAL_TOPICS
+    names = [_k8s_name(s.name) for s in specs]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ValueError(f"topics map to the same KafkaTopic name {clashes}: rename one in proto/topics.py")
+    return specs
 
 
 def _acl(kind: str, name: str, operations: list[str], pattern: str = "literal") -> dict[str, Any]:
