@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import shlex
 import subprocess
 import sys
@@ -24,17 +25,12 @@ Doc = dict[str, Any]
 @functools.cache
 def kustomize_command() -> tuple[str, ...]:
     """The command that renders a kustomization (installs one if the machine has none)."""
-    out = subprocess.run([str(K8S / "ensure-kustomize.sh")], capture_output=True, text=True,
-                         env={"VENV_BIN": str(Path(sys.executable).parent), "PATH": _path()})
+    env = {**os.environ, "VENV_BIN": str(Path(sys.executable).parent)}
+    out = subprocess.run([str(K8S / "ensure-kustomize.sh")], capture_output=True, text=True, env=env,
+                         timeout=600)
     if out.returncode != 0:
         raise RuntimeError(f"deploy/k8s/ensure-kustomize.sh found no kustomize v5: {out.stderr}")
     return tuple(shlex.split(out.stdout.strip()))
-
-
-def _path() -> str:
-    import os
-
-    return os.environ.get("PATH", "/usr/bin:/bin")
 
 
 def render_dir(path: Path) -> list[Doc]:
