@@ -6,6 +6,7 @@ faust's Prometheus sensor registers process-global metrics -- and lists its tabl
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import sys
 
 import pytest
 
-from proto import topics
+from proto import catalog, topics
 from tests.deploy.manifests import ROOT
 
 APPS = {
@@ -26,17 +27,33 @@ from importlib import import_module
 worker, settings, cls = sys.argv[1:4]
 app = import_module(worker).create_app(getattr(import_module(settings), cls)())
 print(json.dumps({"id": app.conf.id, "tables": [
-    {"changelog": t.changelog_topic.get_topic_name(), "partitions": t.partitions} for t in app.tables.values()]}))
+    {"changelog": t.changelog_topic.get_topic_name(), "partitions": t.partitions} for t in app.tables.values()],
+    "inputs": sorted({n for a in app.agents.values() for n in getattr(a.channel, "topics", ())})}))
 """
 
 
-@pytest.mark.parametrize("app_id", sorted(APPS))
-def test_every_faust_table_has_its_changelog_registered_with_matching_partitions(app_id: str) -> None:
+@functools.cache
+def _probe(app_id: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "TRIAGE_NAMESPACE"}  # names without a prefix
     out = subprocess.run([sys.executable, "-c", PROBE, *APPS[app_id]], capture_output=True, text=True,
                          cwd=ROOT, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
-    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("app_id", sorted(APPS))
+def test_every_topic_a_faust_agent_consumes_is_one_its_kafka_user_may_read(app_id: str) -> None:
+    found = _probe(app_id)
+    entry = next(e for e in catalog.SERVICE_ACCESS if e.faust_app == app_id)
+    assert found["inputs"], "the probe found no agent"
+    assert set(found["inputs"]) <= set(entry.reads), (
+        f"{app_id} consumes {sorted(set(found['inputs']) - set(entry.reads))} but proto/catalog.py does "
+        "not let it read them: add them to its ServiceAccess and run `make contract`")
+
+
+@pytest.mark.parametrize("app_id", sorted(APPS))
+def test_every_faust_table_has_its_changelog_registered_with_matching_partitions(app_id: str) -> None:
+    found = _probe(app_id)
     assert found["id"] == app_id, "the app id is part of every internal topic name"
     assert app_id in topics.FAUST_APP_IDS
     registered = {t.name: t for t in topics.FAUST_INTERNAL_TOPICS}
