@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import msgspec
+import pytest
 import yaml
 
 from proto import catalog, events as ev, export, topics
@@ -44,7 +45,7 @@ def test_every_tagged_event_has_a_schema_that_accepts_its_own_encoding() -> None
 
 def test_a_schema_rejects_an_event_without_its_required_fields() -> None:
     schema = export.event_schema(ev.CaseTriaged)
-    with __import__("pytest").raises(jsonschema.ValidationError, match="case_id"):
+    with pytest.raises(jsonschema.ValidationError, match="case_id"):
         jsonschema.validate({"type": "case.triaged.v1", "region": "SE-C"}, schema)
 
 
