@@ -64,3 +64,25 @@ def test_all_three_services_are_scraped_and_up(observed_run: ObservedRun) -> Non
     answer = observed_run.prometheus.query('up{job=~"triage-.*"}')
     assert {s["metric"]["job"]: s["value"][1] for s in answer["data"]["result"]} == {
         "triage-intake": "1", "triage-queue": "1", "triage-notifier": "1"}
+
+
+def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(observed_run: ObservedRun) -> None:
+    from tests.support.stack import wait_until
+
+    def lag_by_service_topic() -> dict[tuple[str, str], float]:
+        answer = observed_run.prometheus.query("sum by (service, topic) (triage_consumer_lag_records)")
+        return {(s["metric"]["service"], s["metric"]["topic"]): float(s["value"][1])
+                for s in answer["data"]["result"]}
+
+    lags = wait_until(lambda: (r := lag_by_service_topic()) and r.get(("queue", "triage.events")) == 0
+                      and r.get(("notifier", "queue.your-turn")) == 0 and r, 30,
+                      "queue and notifier lag series at zero after the load")
+    assert ("queue", "queue.commands") in lags
+
+
+def test_intake_http_requests_are_labelled_by_route_template(observed_run: ObservedRun) -> None:
+    answer = observed_run.prometheus.query('sum by (route, status) (triage_http_requests_total{job="triage-intake"})')
+    got = {(s["metric"]["route"], s["metric"]["status"]): float(s["value"][1]) for s in answer["data"]["result"]}
+    assert got[("/v1/triage", "202")] == 6
+    assert got[("/v1/triage", "200")] == 2
+    assert got[("/v1/triage", "422")] == 3
