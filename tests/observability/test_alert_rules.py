@@ -48,3 +48,14 @@ def test_the_issue_s_alerts_all_exist() -> None:
         "TriagePrio4WaitOverTarget", "TriagePrio5WaitOverTarget", "TriageQueueOverAdmissionCap",
         "TriageCallsWithoutSms", "TriageDeadLettersGrowing", "TriageConsumerLagGrowing", "TriageServiceDown",
     } <= set(_alerts())
+
+
+def test_every_runbook_link_points_at_a_heading_in_the_observability_doc() -> None:
+    from tests.observability.prometheus_server import ROOT
+
+    headings = {"#" + line[4:].strip().lower().replace(" ", "-")
+                for line in (ROOT / "docs" / "observability.md").read_text().splitlines()
+                if line.startswith("### ")}
+    for name, rule in _alerts().items():
+        anchor = "#" + rule["annotations"]["runbook"].split("#", 1)[1]
+        assert anchor in headings, f"{name}: runbook {anchor} has no heading in docs/observability.md"
