@@ -17,6 +17,13 @@ def test_promtool_accepts_the_rules_file() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_promtool_accepts_the_local_scrape_config_with_its_rules() -> None:
+    from tests.observability.prometheus_server import SCRAPE_CONFIG
+
+    result = promtool("check", "config", SCRAPE_CONFIG)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_promtool_unit_tests_pass_for_every_alert() -> None:
     result = promtool("test", "rules", RULE_TESTS)
     assert result.returncode == 0, result.stdout + result.stderr
