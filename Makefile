@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/triage up
 
 test: $(STAMP)
+	bash scripts/ensure-prometheus.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 

@@ -13,10 +13,15 @@ def _install_uvloop() -> None:
     asyncio.set_event_loop(asyncio.new_event_loop())
 
 
-def _run_faust(app: object) -> None:
+def _run_faust(app: object, service: str) -> None:
     import faust
 
-    worker = faust.Worker(app, loglevel="INFO", quiet=True, redirect_stdouts=False)
+    from services.observability.json_logs import faust_logging_config
+
+    # faust's Worker applies this dictConfig at start-up: JSON lines with redaction for every
+    # logger (faust, mode, aiokafka and ours), replacing its coloured console format.
+    worker = faust.Worker(app, loglevel="INFO", quiet=True, redirect_stdouts=False,
+                          logging_config=faust_logging_config(service))
     worker.execute_from_commandline()
 
 
@@ -25,7 +30,7 @@ def run_queue() -> None:
     from services.queue.worker import create_app
 
     _install_uvloop()
-    _run_faust(create_app(QueueSettings.from_env()))
+    _run_faust(create_app(QueueSettings.from_env()), "queue")
 
 
 def run_notifier() -> None:
@@ -33,7 +38,7 @@ def run_notifier() -> None:
     from services.notifier.worker import create_app
 
     _install_uvloop()
-    _run_faust(create_app(NotifierSettings.from_env()))
+    _run_faust(create_app(NotifierSettings.from_env()), "notifier")
 
 
 def run_intake() -> None:
@@ -41,8 +46,12 @@ def run_intake() -> None:
 
     from services.intake.http_api import create_app
     from services.intake.settings import IntakeSettings
+    from services.observability.json_logs import configure_logging
 
     settings = IntakeSettings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, loop="uvloop",
-                lifespan="on", access_log=False, log_level="info")
+    app = create_app(settings)
+    # After create_app: Litestar applies its own logging config when the app is built; ours
+    # replaces it. log_config=None: uvicorn keeps its hands off, its loggers propagate to ours.
+    configure_logging("intake", logging.INFO)
+    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop",
+                lifespan="on", access_log=False, log_level="info", log_config=None)

@@ -12,9 +12,11 @@ from litestar import Litestar, Response, get, post
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from services.intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import SubmissionRejected, TriageService
 from services.kafka.publisher import Publisher
+from services.observability.http_metrics import http_metrics
 
 
 class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -94,4 +96,5 @@ def create_app(settings: IntakeSettings) -> Litestar:
             app.state.ready = False
             await publisher.stop()
 
-    return Litestar(route_handlers=[submit_triage, healthz, readyz, metrics], lifespan=[kafka_lifespan])
+    return Litestar(route_handlers=[submit_triage, healthz, readyz, metrics], lifespan=[kafka_lifespan],
+                    middleware=[http_metrics(HTTP_REQUESTS, HTTP_LATENCY)])

@@ -7,6 +7,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 
 from proto.topics import QUEUE_PARTITIONS
 from services.kafka.settings import KafkaSettings
+from services.observability.consumer_lag import watch_consumer_lag
 
 
 def make_faust_app(
@@ -21,8 +22,8 @@ def make_faust_app(
 ) -> faust.App:
     """A faust App with at-least-once processing (the embedded broker has no transactions).
 
-    It serves Prometheus metrics at ``/metrics``: faust's sensor (prefix ``faust_``) and every
-    metric in the default registry (the ``triage_`` domain metrics).
+    It serves Prometheus metrics at ``/metrics``: faust's sensor (prefix ``faust_``), the
+    consumer lag per partition, and every metric in the default registry (``triage_`` domain metrics).
     """
     app = faust.App(
         kafka.group(app_id),
@@ -49,6 +50,8 @@ def make_faust_app(
         logging_config=None,
     )
     setup_prometheus_sensors(app, name_prefix="faust")
+    # triage_consumer_lag_records{service,topic,partition}, computed from the consumer at scrape time.
+    watch_consumer_lag(app, service=app_id.removeprefix("triage-"), namespace=kafka.namespace)
     return app
 
 

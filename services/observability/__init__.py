@@ -1,0 +1,1 @@
+"""Observability shared by the services: JSON logs with redaction, HTTP metrics, consumer lag."""
