@@ -50,7 +50,7 @@ class Inputs:
     alerts: Path = ROOT / "deploy" / "prometheus" / "alerts.yml"
     dashboard: Path = ROOT / "deploy" / "grafana" / "triage-dashboard.json"
     # intake's versioned urgency rules (issue #4); mounted at URGENCY_RULES_MOUNT in the pod.
-    urgency_rules: Path = ROOT / "services" / "intake" / "rules" / "urgency.toml"
+    urgency_rules: Path = ROOT / "services" / "intake" / "rules" / "urgency-rules.toml"
 
     def missing(self) -> list[str]:
         """Inputs that do not exist, each with who provides it."""

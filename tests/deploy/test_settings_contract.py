@@ -13,7 +13,7 @@ from tests.deploy.manifests import OVERLAYS, ROOT, named, of_kind, pod_spec, ren
 # "Known gaps" in deploy/k8s/README.md. Remove an entry once its service reads it.
 PENDING = {
     "KAFKA_SECURITY_PROTOCOL", "KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE",
-    "QUEUE_STANDBY_REPLICAS", "QUEUE_CANONICAL_URL", "INTAKE_RULES_PATH", "INTAKE_QUEUE_URL",
+    "QUEUE_STANDBY_REPLICAS", "QUEUE_CANONICAL_URL", "INTAKE_RULES_PATH", "QUEUE_URL",
     "SMS_PROVIDER", "ELKS_API_USERNAME", "ELKS_API_PASSWORD",
 }
 # Kubernetes downward-API helpers used inside other values, not settings.
