@@ -64,7 +64,10 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "queue",
         reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name),
-        writes=(t.QUEUE_EVENTS.name, t.QUEUE_YOUR_TURN.name, _dlq(t.TRIAGE_EVENTS), _dlq(t.QUEUE_COMMANDS)),
+        # triage.events: re-routing a transferred case to its new region's partition;
+        # patient.contacts: the tombstone that deletes a closed case's contact card (issue #3).
+        writes=(t.QUEUE_EVENTS.name, t.QUEUE_YOUR_TURN.name, t.TRIAGE_EVENTS.name, t.PATIENT_CONTACTS.name,
+                _dlq(t.TRIAGE_EVENTS), _dlq(t.QUEUE_COMMANDS)),
         groups=("triage-queue",),
         faust_app="triage-queue",
         description="faust worker: the per-region urgency heap.",

@@ -116,10 +116,13 @@ def kafka_user(entry: catalog.ServiceAccess) -> dict[str, Any]:
     # topic with TOPIC_AUTHORIZATION_FAILED unless the client may Create it, so faust apps get
     # Create on the exact names they use (all pre-created by the Topic Operator).
     create = ["Create"] if entry.faust_app else []
-    for name in entry.reads:
-        acls.append(_acl("topic", name, ["Read", "Describe", "DescribeConfigs", *create]))
-    for name in entry.writes:
-        acls.append(_acl("topic", name, ["Write", "Describe", "DescribeConfigs", *create]))
+    topic_ops: dict[str, list[str]] = {}  # one rule per topic, read and write merged
+    for names, op in ((entry.reads, "Read"), (entry.writes, "Write")):
+        for name in names:
+            topic_ops.setdefault(name, []).append(op)
+    order = ["Read", "Write", "Describe", "DescribeConfigs", "Create"]
+    for name, ops in topic_ops.items():
+        acls.append(_acl("topic", name, sorted({*ops, "Describe", "DescribeConfigs", *create}, key=order.index)))
     for group in entry.groups:
         acls.append(_acl("group", group, ["Read", "Describe"]))
     if entry.faust_app:

@@ -70,6 +70,8 @@ def test_each_service_user_may_touch_only_its_own_topics_and_groups(entry: catal
     literal_topics = {a["resource"]["name"]: set(a["operations"]) for a in _acls(user)
                       if a["resource"]["type"] == "topic" and a["resource"]["patternType"] == "literal"}
     assert set(literal_topics) == set(entry.reads) | set(entry.writes)
+    rules = [(a["resource"]["type"], a["resource"]["name"], a["resource"]["patternType"]) for a in _acls(user)]
+    assert len(rules) == len(set(rules)), "one ACL rule per resource"
     for name, ops in literal_topics.items():
         assert ("Read" in ops) == (name in entry.reads), f"{entry.service} Read on {name}"
         assert ("Write" in ops) == (name in entry.writes), f"{entry.service} Write on {name}"
