@@ -1,0 +1,57 @@
+"""What intake has already decided: submission_id -> outcome, and case_id -> region.
+
+Rebuilt at start from ``triage.events`` and ``triage.results`` (the durable record),
+then kept current from the same topics and from intake's own decisions. Bounded:
+the oldest entries are forgotten first once ``max_entries`` is reached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TypeVar
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A decided submission: enough to answer a retry with the same case."""
+
+    status: str  # queued | refer | duplicate | full | invalid
+    case_id: str | None
+    region: str
+    urgency: int | None = None
+    rule_id: str = ""
+    reason: str = ""  # refer reason
+    advice: str = ""
+
+
+class SubmissionIndex:
+    def __init__(self, max_entries: int = 1_000_000) -> None:
+        self.max_entries = max_entries
+        self._by_submission: OrderedDict[str, Remembered] = OrderedDict()
+        self._region_of_case: OrderedDict[str, str] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._by_submission)
+
+    def outcome(self, submission_id: str) -> Remembered | None:
+        return self._by_submission.get(submission_id) if submission_id else None
+
+    def region_of(self, case_id: str) -> str | None:
+        return self._region_of_case.get(case_id)
+
+    def remember(self, submission_id: str, outcome: Remembered) -> None:
+        """Record a decision. The first decision for a submission id wins (retries replay it)."""
+        if outcome.case_id and outcome.status == "queued":
+            self._put(self._region_of_case, outcome.case_id, outcome.region)
+        if not submission_id or outcome.status in ("full", "invalid"):
+            return  # transient or rejected: a retry is decided afresh
+        if submission_id not in self._by_submission:
+            self._put(self._by_submission, submission_id, outcome)
+
+    def _put(self, table: OrderedDict[str, V], key: str, value: V) -> None:
+        table[key] = value
+        if len(table) > self.max_entries:
+            table.popitem(last=False)
