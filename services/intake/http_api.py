@@ -99,7 +99,8 @@ async def submit_triage(data: TriageRequest, state: State) -> Response[TriageRes
 
 
 @get("/v1/cases/{case_id:str}", responses={
-    404: _problem("unknown case"), 503: _problem("queue service unreachable"),
+    404: _problem("unknown case"), 422: _problem("invalid case id"),
+    429: _problem("rate limited; see Retry-After"), 503: _problem("queue service unreachable or at capacity"),
 })
 async def get_case(case_id: Annotated[str, Parameter(max_length=64)], state: State) -> Response[CaseView]:
     """The case's status, urgency, position and estimated wait, from the queue service's views."""

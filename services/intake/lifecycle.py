@@ -42,6 +42,7 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         install_redaction()
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per queue lookup is noise
         publisher = Publisher(settings.kafka, source="/triage/intake")
         await publisher.start()
         queue = QueueClient(settings.queue_url, settings.queue_timeout_s)

@@ -30,7 +30,9 @@ class QueueClient:
         """(status, JSON body); (0, None) when the queue cannot be reached or answers garbage."""
         try:
             resp = await self.http.get(path)
-            return resp.status_code, resp.json() if resp.content else None
+            if resp.status_code != 200:  # e.g. 404: not waiting / no such case / route not there yet
+                return resp.status_code, None
+            return resp.status_code, resp.json()
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("queue service not reachable (%s); proceeding without its view", type(exc).__name__)
             return 0, None

@@ -77,3 +77,21 @@ def test_the_index_keeps_the_first_decision_and_forgets_transient_ones() -> None
     index.remember("s3", Remembered("refer", None, "SE-C"))
     index.remember("s4", Remembered("refer", None, "SE-C"))
     assert len(index) == 2 and index.outcome("s1") is None
+
+
+def test_installed_redaction_masks_what_any_logger_writes() -> None:
+    import io
+
+    from services.intake.log_redaction import install_redaction
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    library = logging.getLogger("some.library")
+    library.addHandler(handler)
+    try:
+        install_redaction()
+        library.warning("retrying for %s at %s", "900101-0017", "+46 70 123 45 67")
+    finally:
+        library.removeHandler(handler)
+    assert "0017" not in stream.getvalue() and "123 45" not in stream.getvalue()
+    assert "[personnummer]" in stream.getvalue()
