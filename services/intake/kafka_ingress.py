@@ -64,7 +64,7 @@ class KafkaIngress:
         finally:
             await consumer.stop()
 
-    async def handle(self, record: ConsumerRecord) -> None:  # type: ignore[type-arg]
+    async def handle(self, record: ConsumerRecord) -> None:
         """One submission: decide and answer, or dead-letter it. Never raises for bad input."""
         self.processed += 1
         try:
@@ -87,7 +87,7 @@ class KafkaIngress:
             advice=outcome.advice,
         ))
 
-    async def _dead_letter(self, record: ConsumerRecord, reason: str, error: str) -> None:  # type: ignore[type-arg]
+    async def _dead_letter(self, record: ConsumerRecord, reason: str, error: str) -> None:
         name = topics.TRIAGE_SUBMISSIONS.name
         await self.service.publisher.producer.send_and_wait(
             self.kafka.topic(topics.TRIAGE_SUBMISSIONS.dlq().name), record.value, key=record.key,

@@ -11,7 +11,7 @@ from typing import Any
 
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
-from services.intake.domain.submission_index import SubmissionIndex
+from services.intake.domain.submission_index import RecentCases, SubmissionIndex
 from services.intake.kafka_ingress import KafkaIngress, run_when_ready
 from services.intake.log_redaction import install_redaction
 from services.intake.queue_client import QueueClient
@@ -47,9 +47,10 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         await publisher.start()
         queue = QueueClient(settings.queue_url, settings.queue_timeout_s)
         index = SubmissionIndex(settings.index_max_entries)
-        service = TriageService(settings, app.state.rules, publisher, index, queue)
+        recent = RecentCases()
+        service = TriageService(settings, app.state.rules, publisher, index, queue, recent)
         app.state.triage = service
-        triage_log = TriageLog(settings.kafka, index)
+        triage_log = TriageLog(settings.kafka, index, recent)
         tasks = [asyncio.create_task(triage_log.run(), name="triage-log")]
         if settings.kafka_ingress:
             tasks.append(asyncio.create_task(run_when_ready(KafkaIngress(service), triage_log.ready),

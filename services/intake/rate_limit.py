@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import msgspec
 
 from services.intake.domain.token_bucket import TokenBuckets
 from services.intake.problems import PROBLEM_JSON, Problem
-from litestar.types import ASGIApp, Receive, Scope, Send
+
+ASGIApp = Any  # plain ASGI callables: (scope, receive, send)
+Scope = dict[str, Any]
+Receive = Any
+Send = Any
 
 _encode = msgspec.json.Encoder().encode
 UNLIMITED = ("/healthz", "/readyz", "/metrics", "/openapi.json")
@@ -51,9 +56,9 @@ class RateLimitMiddleware:
     def _client(scope: Scope) -> str:
         for name, value in scope.get("headers", ()):
             if name == b"x-api-key" and value:
-                return "key:" + value[:128].decode("latin-1")
+                return "key:" + bytes(value[:128]).decode("latin-1")
         client = scope.get("client")
-        return "addr:" + (client[0] if client else "unknown")
+        return "addr:" + (str(client[0]) if client else "unknown")
 
 
 async def _reject(send: Send, status: int, detail: str, retry_after: int) -> None:

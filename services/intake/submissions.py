@@ -15,7 +15,7 @@ from services.intake.domain.assessment import Queue, Refer, assess
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
-from services.intake.domain.submission_index import Remembered, SubmissionIndex
+from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
 from services.intake.metrics import SUBMISSIONS
 from services.intake.queue_client import QueueClient
 from services.intake.settings import IntakeSettings
@@ -42,6 +42,7 @@ class TriageService:
     publisher: Publisher
     index: SubmissionIndex
     queue: QueueClient | None = None
+    recent: RecentCases = field(default_factory=RecentCases)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -89,20 +90,34 @@ class TriageService:
             await self._refer(form, decision)
             return Outcome("refer", None, None, decision.advice, form.region)
         pseudonym = person_pseudonym(form.identity.number, self.settings.pseudonym_key)
+        existing = await self._waiting_case(form.region, pseudonym, now)
+        if existing is not None:
+            case_id, urgency = existing
+            self.index.remember(form.submission_id, Remembered("duplicate", case_id, form.region, urgency))
+            SUBMISSIONS.labels(form.region, "duplicate").inc()
+            return Outcome("duplicate", case_id, urgency, self.rules.text("duplicate", form.language), form.region)
         if self.queue is not None:
-            existing = await self.queue.waiting_case_of(form.region, pseudonym)
-            if existing is not None:
-                outcome = Outcome("duplicate", existing["case_id"], existing.get("urgency"),
-                                  self.rules.text("duplicate", form.language), form.region)
-                self.index.remember(form.submission_id, Remembered(
-                    "duplicate", outcome.case_id, form.region, outcome.urgency))
-                SUBMISSIONS.labels(form.region, "duplicate").inc()
-                return outcome
             load = await self.queue.region_load(form.region)
             if load is not None and is_full(load, decision.urgency, self.settings.admission):
                 SUBMISSIONS.labels(form.region, "full").inc()
                 return Outcome("full", None, None, self.rules.text("full", form.language), form.region)
         return await self._enqueue(form, decision, pseudonym, now)
+
+    async def _waiting_case(self, region: str, pseudonym: str, now: dt.datetime) -> tuple[str, int | None] | None:
+        """The person's case already waiting in the region: the queue's view, else one queued
+        moments ago that the queue has not shown yet (its view lags intake's events a little)."""
+        if self.queue is not None:
+            found = await self.queue.waiting_case_of(region, pseudonym)
+            if found is not None:
+                return found["case_id"], found.get("urgency")
+        recent = self.recent.find(region, pseudonym, now.timestamp())
+        if recent is None:
+            return None
+        if self.queue is not None:
+            status, body = await self.queue.case(region, recent.case_id)
+            if status == 200 and isinstance(body, dict) and body.get("status") != "waiting":
+                return None  # already called or closed: a new case is right
+        return recent.case_id, recent.urgency
 
     async def _refer(self, form: Submission, decision: Refer) -> None:
         await self.publisher.publish(topics.TRIAGE_EVENTS, form.region, ev.CaseReferred(
@@ -127,5 +142,6 @@ class TriageService:
         ))
         self.index.remember(form.submission_id, Remembered(
             "queued", case_id, form.region, decision.urgency, rule_id=decision.rule_id))
+        self.recent.remember(form.region, pseudonym, RecentCase(case_id, decision.urgency, now.timestamp()))
         SUBMISSIONS.labels(form.region, "queued").inc()
         return Outcome("queued", case_id, decision.urgency, decision.advice, form.region, decision.rule_id)

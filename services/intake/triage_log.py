@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec
 from proto import events as ev
 from proto import topics
-from services.intake.domain.submission_index import Remembered, SubmissionIndex
+from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.intake.log")
@@ -40,15 +41,16 @@ def remembered_from(message: object) -> tuple[str, Remembered] | None:
 class TriageLog:
     """Reads the two topics into a SubmissionIndex; ``ready`` is set once caught up."""
 
-    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex) -> None:
+    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, recent: RecentCases | None = None) -> None:
         self.kafka = kafka
         self.index = index
+        self.recent = recent
         self.ready = asyncio.Event()
         self.records_read = 0
 
     async def run(self) -> None:
         """Catch up, set ``ready``, then tail forever (cancel to stop)."""
-        names = {self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
+        names: dict[str, codec.Decoder[Any]] = {self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
                  self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS}
         consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
@@ -92,7 +94,7 @@ class TriageLog:
             await asyncio.sleep(0.1)
         raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
 
-    def _apply(self, decoder: codec.Decoder, value: bytes | None) -> None:  # type: ignore[type-arg]
+    def _apply(self, decoder: codec.Decoder[Any], value: bytes | None) -> None:
         self.records_read += 1
         try:
             message = decoder.decode(value)
@@ -101,3 +103,6 @@ class TriageLog:
         entry = remembered_from(message)
         if entry is not None:
             self.index.remember(*entry)
+        if self.recent is not None and isinstance(message, ev.CaseTriaged):
+            self.recent.remember(message.region, message.person_pseudonym, RecentCase(
+                message.case_id, message.urgency, message.triaged_at.timestamp()))

@@ -43,7 +43,7 @@ def intake(bootstrap_servers: str, queue_stub: QueueStub,
                   workdir=tmp_path_factory.mktemp("intake-http"),
                   extra_env={"QUEUE_URL": queue_stub.url, "INTAKE_MAX_WAITING": "100",
                              "INTAKE_MAX_ESTIMATED_WAIT_S": "3600", "INTAKE_RATE_BURST": "30",
-                             "INTAKE_RATE_PER_S": "5"})
+                             "INTAKE_RATE_PER_S": "0.2"})
     stack.start(services=("intake",))
     try:
         yield stack
@@ -182,6 +182,14 @@ def test_a_person_already_waiting_in_the_region_gets_their_existing_case(
     assert other_region.status_code == 202
 
 
+def test_a_double_submission_finds_the_case_before_the_queue_shows_it(intake: Stack) -> None:
+    pnr = personnummer()  # the stub queue has no person view for them: only intake's own memory
+    first = post(intake, submission(personnummer=pnr, region="SE-G"))
+    second = post(intake, submission(personnummer=pnr, region="SE-G"))
+    assert first.status_code == 202 and second.status_code == 200
+    assert second.json()["status"] == "duplicate" and second.json()["case_id"] == first.json()["case_id"]
+
+
 def test_a_full_region_says_so_honestly_but_still_takes_prio_1(intake: Stack, queue_stub: QueueStub) -> None:
     queue_stub.routes["/v1/regions/SE-M/queue"] = (200, region_view("SE-M", waiting=150))
     full = post(intake, submission(region="SE-M"))
@@ -221,8 +229,25 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(intake: Stack) -> None
     assert post(intake, {"symptom": "fever"}).status_code == 422  # another client is not affected
 
 
-def test_metrics_count_submissions_by_outcome(intake: Stack) -> None:
+def test_metrics_count_submissions_by_outcome(intake: Stack, queue_stub: QueueStub) -> None:
+    def count(region: str, outcome: str) -> float:
+        for line in httpx.get(intake.url("intake") + "/metrics").text.splitlines():
+            if line.startswith(f'triage_submissions_total{{outcome="{outcome}",region="{region}"}}'):
+                return float(line.split()[-1])
+        return 0.0
+
+    queue_stub.routes["/v1/regions/SE-H/queue"] = (200, region_view("SE-H", waiting=0))
+    before = {o: count("SE-H", o) for o in ("queued", "referred", "full", "duplicate")}
+    invalid_before = count("unknown", "invalid")
+    pnr = personnummer()
+    post(intake, submission(region="SE-H", personnummer=pnr))
+    post(intake, submission(region="SE-H", personnummer=pnr))
+    post(intake, submission(region="SE-H", answers={"chest_pain": True}))
     post(intake, {"symptom": "fever"})
-    text = httpx.get(intake.url("intake") + "/metrics").text
-    for outcome in ("queued", "referred", "invalid", "full", "duplicate"):
-        assert f'outcome="{outcome}"' in text, outcome
+    queue_stub.routes["/v1/regions/SE-H/queue"] = (200, region_view("SE-H", waiting=1000))
+    import time
+    time.sleep(1.1)  # let intake's one-second cache of the region view expire (not an assertion)
+    post(intake, submission(region="SE-H"))
+    after = {o: count("SE-H", o) for o in ("queued", "referred", "full", "duplicate")}
+    assert {o: after[o] - before[o] for o in after} == {"queued": 1, "referred": 1, "full": 1, "duplicate": 1}
+    assert count("unknown", "invalid") == invalid_before + 1

@@ -55,3 +55,38 @@ class SubmissionIndex:
         table[key] = value
         if len(table) > self.max_entries:
             table.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class RecentCase:
+    case_id: str
+    urgency: int
+    triaged_at: float  # seconds since the epoch (event time)
+
+
+class RecentCases:
+    """Cases queued in the last ``window_s`` seconds, by (region, person pseudonym).
+
+    Closes the gap between intake publishing a CaseTriaged and the queue's person view
+    showing it: a double submission in that gap still finds the first case. Bounded.
+    """
+
+    def __init__(self, window_s: float = 120.0, max_entries: int = 100_000) -> None:
+        self.window_s = window_s
+        self.max_entries = max_entries
+        self._cases: OrderedDict[tuple[str, str], RecentCase] = OrderedDict()
+
+    def remember(self, region: str, pseudonym: str, case: RecentCase) -> None:
+        key = (region, pseudonym)
+        if key in self._cases and self._cases[key].triaged_at >= case.triaged_at:
+            return
+        self._cases[key] = case
+        self._cases.move_to_end(key)
+        if len(self._cases) > self.max_entries:
+            self._cases.popitem(last=False)
+
+    def find(self, region: str, pseudonym: str, now: float) -> RecentCase | None:
+        case = self._cases.get((region, pseudonym))
+        if case is None or now - case.triaged_at > self.window_s:
+            return None
+        return case

@@ -8,7 +8,7 @@ import pytest
 
 from services.intake.domain.admission import AdmissionLimits, is_full
 from services.intake.domain.redaction import redact
-from services.intake.domain.submission_index import Remembered, SubmissionIndex
+from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
 from services.intake.domain.token_bucket import TokenBuckets
 from services.intake.log_redaction import PersonalDataFilter
 
@@ -95,3 +95,11 @@ def test_installed_redaction_masks_what_any_logger_writes() -> None:
         library.removeHandler(handler)
     assert "0017" not in stream.getvalue() and "123 45" not in stream.getvalue()
     assert "[personnummer]" in stream.getvalue()
+
+
+def test_a_recently_queued_person_is_found_only_within_the_window_and_region() -> None:
+    recent = RecentCases(window_s=60, max_entries=10)
+    recent.remember("SE-C", "p1", RecentCase("c1", 3, triaged_at=1000.0))
+    assert recent.find("SE-C", "p1", now=1059.0) == RecentCase("c1", 3, 1000.0)
+    assert recent.find("SE-C", "p1", now=1061.0) is None
+    assert recent.find("SE-E", "p1", now=1001.0) is None
