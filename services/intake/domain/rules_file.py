@@ -2,22 +2,21 @@
 
 Every problem is reported with the line it is on, all at once, so whoever edits the
 clinical rules sees exactly what to fix. ``tomllib`` keeps no positions, so lines are
-found by a small scan of the text for table headers and keys.
+found by a small scan of the text for table headers and keys (``rules_lines``).
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 from services.intake.domain.rulebook import Condition, Question, Rule, RuleBook, Symptom
+from services.intake.domain.rules_lines import SourceLines as _Lines
 
 LANGUAGES = ("sv", "en")
 REQUIRED_ADVICE = ("queued", "red_flag", "infant", "protected_identity", "region_not_enabled",
                    "full", "duplicate", "default")
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+)\s*\]\]?")
 
 
 class RulesFileError(ValueError):
@@ -26,46 +25,6 @@ class RulesFileError(ValueError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(f"invalid urgency rules file {source}:\n  " + "\n  ".join(problems))
-
-
-class _Lines:
-    """Where tables and keys are in the text: enough to name the line of a problem."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.rule_headers: list[int] = []
-        self.tables: dict[str, int] = {}
-        for no, line in enumerate(self.lines, start=1):
-            m = _HEADER.match(line)
-            if not m:
-                continue
-            if m.group(1) == "[[" and m.group(2) == "rules":
-                self.rule_headers.append(no)
-            elif m.group(1) == "[":
-                self.tables.setdefault(m.group(2).replace('"', ""), no)
-
-    def rule(self, index: int) -> int:
-        return self.rule_headers[index] if index < len(self.rule_headers) else 0
-
-    def key_in_rule(self, index: int, key: str) -> int:
-        start = self.rule(index)
-        end = self.rule_headers[index + 1] if index + 1 < len(self.rule_headers) else len(self.lines) + 1
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*[=.]")
-        for no in range(start, end):
-            if pattern.match(self.lines[no - 1]):
-                return no
-        return start
-
-    def symptom(self, name: str, key: str = "") -> int:
-        start = self.tables.get(f"symptoms.{name}", 0)
-        if key and start:
-            pattern = re.compile(rf"^\s*{re.escape(key)}\s*[=.]")
-            for no in range(start, len(self.lines) + 1):
-                if pattern.match(self.lines[no - 1]):
-                    return no
-                if no > start and _HEADER.match(self.lines[no - 1]):
-                    break
-        return start
 
 
 def load_rulebook(text: str, source: str = "urgency-rules.toml") -> RuleBook:
