@@ -147,6 +147,18 @@ def test_a_retried_submission_id_gets_the_same_case_and_no_second_event(intake: 
     assert sum(1 for e in triaged if getattr(e, "submission_id", "") == sid) == 1
 
 
+def test_concurrent_retries_of_one_submission_make_one_case(intake: Stack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = submission(submission_id=uuid.uuid4().hex)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: post(intake, body), range(6)))
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["case_id"] for a in answers}) == 1
+    triaged = [codec.TRIAGE_EVENTS.decode(r.value) for r in read_records(intake.kafka, ["triage.events"])]
+    assert sum(1 for e in triaged if getattr(e, "submission_id", "") == body["submission_id"]) == 1
+
+
 @pytest.mark.parametrize("overrides, reason, advice", [
     ({"answers": {"chest_pain": True}}, "red_flag", "Ring 112"),
     ({"symptom": "rash", "answers": {"rash_does_not_fade_under_glass": True}}, "red_flag", "Ring 112"),
