@@ -96,6 +96,7 @@ class CaseReferred(Message, kw_only=True, tag="case.referred.v1"):
     reason: Literal["red_flag", "infant", "protected_identity", "region_not_enabled"]
     symptom: str = ""
     advice_code: str = ""
+    submission_id: str = ""  # lets intake answer a retried submission the same way after a restart
 
 
 # --------------------------------------------------------------------------- patient.contacts

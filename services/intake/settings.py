@@ -6,13 +6,21 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
+from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
 from services.kafka.settings import KafkaSettings
 from services.notifier.settings import DEV_CONTACT_KEYS
 
 # Dev-only defaults so `make run` works out of the box; production sets both from Secrets.
 DEV_PSEUDONYM_KEY = base64.b64encode(b"dev-only-pseudonym-key-32-bytes!").decode()
+
+
+def packaged_rules_path() -> Path:
+    """The urgency rules file shipped with the package (package data)."""
+    return Path(str(resources.files("services.intake").joinpath("rules/urgency-rules.toml")))
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,18 @@ class IntakeSettings:
     enabled_regions: frozenset[str] = DEFAULT_ENABLED
     pseudonym_key: bytes = base64.b64decode(DEV_PSEUDONYM_KEY)
     contact_keys: str = DEV_CONTACT_KEYS  # the first key id seals new cards
+    rules_path: Path = field(default_factory=packaged_rules_path)
+    queue_url: str = "http://127.0.0.1:6066"
+    queue_timeout_s: float = 0.5
+    admission: AdmissionLimits = field(default_factory=AdmissionLimits)
+    rate_per_s: float = 20.0
+    rate_burst: float = 40.0
+    rate_max_clients: int = 10_000
+    max_body_bytes: int = 16 * 1024
+    request_timeout_s: float = 10.0
+    max_in_flight: int = 256
+    index_max_entries: int = 1_000_000
+    kafka_ingress: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -32,6 +52,7 @@ class IntakeSettings:
         if unknown:
             raise ValueError(f"INTAKE_ENABLED_REGIONS: unknown region codes {unknown}; "
                              f"use ISO 3166-2:SE codes such as SE-C")
+        queue_port = env.get("QUEUE_WEB_PORT", "6066")
         return cls(
             kafka=KafkaSettings.from_env(env),
             host=env.get("INTAKE_HOST", "127.0.0.1"),
@@ -39,4 +60,19 @@ class IntakeSettings:
             enabled_regions=regions,
             pseudonym_key=base64.b64decode(env.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)),
             contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
+            rules_path=Path(env["INTAKE_RULES_PATH"]) if env.get("INTAKE_RULES_PATH") else packaged_rules_path(),
+            queue_url=env.get("QUEUE_URL", f"http://127.0.0.1:{queue_port}").rstrip("/"),
+            queue_timeout_s=float(env.get("INTAKE_QUEUE_TIMEOUT_S", "0.5")),
+            admission=AdmissionLimits(
+                max_waiting=int(env.get("INTAKE_MAX_WAITING", "2000")),
+                max_estimated_wait_s=float(env.get("INTAKE_MAX_ESTIMATED_WAIT_S", str(6 * 3600))),
+            ),
+            rate_per_s=float(env.get("INTAKE_RATE_PER_S", "20")),
+            rate_burst=float(env.get("INTAKE_RATE_BURST", "40")),
+            rate_max_clients=int(env.get("INTAKE_RATE_MAX_CLIENTS", "10000")),
+            max_body_bytes=int(env.get("INTAKE_MAX_BODY_BYTES", str(16 * 1024))),
+            request_timeout_s=float(env.get("INTAKE_REQUEST_TIMEOUT_S", "10")),
+            max_in_flight=int(env.get("INTAKE_MAX_IN_FLIGHT", "256")),
+            index_max_entries=int(env.get("INTAKE_INDEX_MAX_ENTRIES", "1000000")),
+            kafka_ingress=env.get("INTAKE_KAFKA_INGRESS", "1") not in ("0", "false", "no"),
         )

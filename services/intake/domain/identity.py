@@ -23,6 +23,14 @@ class Identity:
     def age_in_days(self, today: dt.date) -> int:
         return (today - self.birth_date).days
 
+    def is_under_one_year(self, today: dt.date) -> bool:
+        """Younger than one year on ``today`` (a child born 29 February turns one on 1 March)."""
+        try:
+            first_birthday = self.birth_date.replace(year=self.birth_date.year + 1)
+        except ValueError:
+            first_birthday = dt.date(self.birth_date.year + 1, 3, 1)
+        return today < first_birthday
+
 
 def parse_identity(raw: str) -> Identity:
     """Validate 10 or 12 digits (with or without separator), real date and Luhn check digit."""

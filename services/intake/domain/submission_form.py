@@ -1,0 +1,177 @@
+"""Validating a triage submission field by field: one error per bad field, all at once.
+
+The same checks run for ``POST /v1/triage`` bodies and ``triage.submissions`` records,
+on the plain decoded JSON object, so both ingresses accept and reject exactly the same
+input. Messages say what is wrong and how to fix it, and never repeat a personnummer or
+phone number back (they may end up in a result event or a log).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from services.intake.domain.identity import Identity, InvalidIdentity, parse_identity
+from services.intake.domain.phone import InvalidPhone, normalise_mobile
+from services.intake.domain.redaction import redact
+from services.intake.domain.regions import REGIONS
+from services.intake.domain.rulebook import Answer, RuleBook
+
+FIELDS = ("region", "personnummer", "phone", "symptom", "answers", "language",
+          "protected_identity", "submission_id")
+REQUIRED = ("region", "personnummer", "phone", "symptom")
+LANGUAGES = ("sv", "en")
+SUBMISSION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits on a submission (the HTTP body size limit is the edge's)."""
+
+    max_personnummer: int = 20
+    max_phone: int = 24
+    max_region: int = 8
+    max_symptom: int = 40
+    max_answers: int = 32
+    max_answer_key: int = 64
+    max_answer_text: int = 200
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: an RFC 6901 JSON pointer into the submission and what is wrong."""
+
+    pointer: str
+    detail: str
+
+
+class InvalidSubmission(ValueError):
+    """The submission has bad fields; nothing may be published for it."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.pointer}: {e.detail}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A fully validated submission, normalised (12-digit identity, E.164 phone)."""
+
+    region: str
+    identity: Identity
+    phone_e164: str
+    symptom: str
+    answers: Mapping[str, Answer]
+    language: str = "sv"
+    protected_identity: bool = False
+    submission_id: str = ""
+    errors: list[FieldError] = field(default_factory=list, compare=False)
+
+
+def _pointer(*parts: str) -> str:
+    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _name(raw: str, limit: int = 64) -> str:
+    """A client-supplied name, safe to echo: shortened, personal numbers masked."""
+    return redact(raw[:limit])
+
+
+def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits()) -> Submission:
+    """Validate every field of a decoded JSON object; raise InvalidSubmission listing all faults."""
+    if not isinstance(raw, Mapping):
+        raise InvalidSubmission([FieldError("#", "the body must be a JSON object with the submission's fields")])
+    errors: list[FieldError] = []
+    for name in raw:
+        if name not in FIELDS:
+            errors.append(FieldError(_pointer(_name(str(name))),
+                                     f"unknown field; allowed fields are {list(FIELDS)}"))
+    for name in REQUIRED:
+        if raw.get(name) is None:
+            errors.append(FieldError(_pointer(name), "required"))
+
+    def text(name: str, limit: int) -> str | None:
+        value = raw.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            errors.append(FieldError(_pointer(name), "must be a string"))
+            return None
+        if len(value) > limit:
+            errors.append(FieldError(_pointer(name), f"too long: at most {limit} characters"))
+            return None
+        return value
+
+    identity = phone = None
+    if (pnr := text("personnummer", limits.max_personnummer)) is not None:
+        try:
+            identity = parse_identity(pnr)
+        except InvalidIdentity as exc:
+            errors.append(FieldError(_pointer("personnummer"), str(exc)))
+    if (raw_phone := text("phone", limits.max_phone)) is not None:
+        try:
+            phone = normalise_mobile(raw_phone)
+        except InvalidPhone as exc:
+            errors.append(FieldError(_pointer("phone"), str(exc)))
+    region = text("region", limits.max_region)
+    if region is not None and region not in REGIONS:
+        errors.append(FieldError(_pointer("region"), f"unknown region {_name(region, 8)!r}: use an "
+                                 "ISO 3166-2:SE code such as SE-C (Uppsala)"))
+        region = None
+    symptom = text("symptom", limits.max_symptom)
+    if symptom is not None and symptom not in rules.symptoms:
+        errors.append(FieldError(_pointer("symptom"), f"unknown symptom {_name(symptom, 40)!r}; "
+                                 f"one of {sorted(rules.symptoms)}"))
+        symptom = None
+    language = raw.get("language", "sv")
+    if language not in LANGUAGES:
+        errors.append(FieldError(_pointer("language"), "must be \"sv\" or \"en\""))
+    protected = raw.get("protected_identity", False)
+    if not isinstance(protected, bool):
+        errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
+    submission_id = raw.get("submission_id")
+    if submission_id is not None and not (isinstance(submission_id, str) and SUBMISSION_ID.match(submission_id)):
+        errors.append(FieldError(_pointer("submission_id"), "must be 1-64 characters of letters, digits "
+                                 "and . _ : - (a UUID is a good choice)"))
+    answers = _answers(raw.get("answers", {}), symptom, rules, limits, errors)
+    if errors or identity is None or phone is None or region is None or symptom is None:
+        raise InvalidSubmission(errors)
+    return Submission(region=region, identity=identity, phone_e164=phone, symptom=symptom,
+                      answers=answers, language=str(language), protected_identity=bool(protected),
+                      submission_id=submission_id or "")
+
+
+def _answers(raw: object, symptom: str | None, rules: RuleBook, limits: Limits,
+             errors: list[FieldError]) -> dict[str, Answer]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        errors.append(FieldError(_pointer("answers"), "must be an object of question: answer"))
+        return {}
+    if len(raw) > limits.max_answers:
+        errors.append(FieldError(_pointer("answers"), f"too many answers: at most {limits.max_answers}"))
+        return {}
+    out: dict[str, Answer] = {}
+    questions = rules.symptoms[symptom].questions if symptom else None
+    for key, value in raw.items():
+        name = str(key)
+        where = _pointer("answers", _name(name))
+        if len(name) > limits.max_answer_key:
+            errors.append(FieldError(where, f"question name too long: at most {limits.max_answer_key}"))
+            continue
+        if isinstance(value, str) and len(value) > limits.max_answer_text:
+            errors.append(FieldError(where, f"answer too long: at most {limits.max_answer_text} characters"))
+            continue
+        if questions is None:  # unknown symptom: already reported; its answers cannot be checked
+            continue
+        question = questions.get(name)
+        if question is None:
+            errors.append(FieldError(where, f"unknown question for symptom {symptom!r}; "
+                                     f"its questions are {sorted(questions)}"))
+            continue
+        if (problem := question.check(value)) is not None:
+            errors.append(FieldError(where, problem))
+            continue
+        out[name] = value
+    return out

@@ -1,0 +1,108 @@
+"""Rebuilding and tailing intake's memory of decided submissions from Kafka.
+
+At start intake reads ``triage.events`` (CaseTriaged / CaseReferred, with their
+submission_id) and ``triage.results`` (the answers Kafka submitters got) from the
+beginning up to the end offsets seen at start; only then is it ready. It then keeps
+tailing both topics, so several intake replicas learn each other's decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from proto import codec
+from proto import events as ev
+from proto import topics
+from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
+from services.kafka.settings import KafkaSettings
+
+log = logging.getLogger("triage.intake.log")
+
+
+def remembered_from(message: object) -> tuple[str, Remembered] | None:
+    """The index entry a triage event or result stands for (submission_id, outcome)."""
+    match message:
+        case ev.CaseTriaged():
+            return message.submission_id, Remembered(
+                "queued", message.case_id, message.region, message.urgency, rule_id=message.rule_id)
+        case ev.CaseReferred():
+            return message.submission_id, Remembered(
+                "refer", None, message.region, reason=message.reason)
+        case ev.TriageResult() if message.status != "invalid":
+            return message.submission_id, Remembered(
+                message.status, message.case_id, "", message.urgency, advice=message.advice)
+    return None
+
+
+class TriageLog:
+    """Reads the two topics into a SubmissionIndex; ``ready`` is set once caught up."""
+
+    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, recent: RecentCases | None = None) -> None:
+        self.kafka = kafka
+        self.index = index
+        self.recent = recent
+        self.ready = asyncio.Event()
+        self.records_read = 0
+
+    async def run(self) -> None:
+        """Catch up, set ``ready``, then tail forever (cancel to stop)."""
+        names: dict[str, codec.Decoder[Any]] = {self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
+                 self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS}
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
+                                    enable_auto_commit=False, auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            parts = []
+            for name in names:
+                found = await self._partitions(consumer, name)
+                parts += [TopicPartition(name, p) for p in found]
+            consumer.assign(parts)
+            await consumer.seek_to_beginning(*parts)
+            end = await consumer.end_offsets(parts)
+            pending = {tp for tp, off in end.items() if off > 0}
+            if not pending:
+                self.ready.set()
+            while True:
+                batch = await consumer.getmany(timeout_ms=200, max_records=1000)
+                for tp, records in batch.items():
+                    for record in records:
+                        self._apply(names[tp.topic], record.value)
+                    if tp in pending and records and records[-1].offset + 1 >= end[tp]:
+                        pending.discard(tp)
+                if pending and not self.ready.is_set():
+                    # A partition whose position already reached its end offset is caught up too.
+                    for tp in list(pending):
+                        if await consumer.position(tp) >= end[tp]:
+                            pending.discard(tp)
+                if not pending and not self.ready.is_set():
+                    log.info("submission index rebuilt: %d records read, %d submissions remembered",
+                             self.records_read, len(self.index))
+                    self.ready.set()
+        finally:
+            await consumer.stop()
+
+    async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
+        for _ in range(100):  # metadata may lag just after the topics were created
+            found = consumer.partitions_for_topic(name)
+            if found:
+                return set(found)
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public equivalent
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
+
+    def _apply(self, decoder: codec.Decoder[Any], value: bytes | None) -> None:
+        self.records_read += 1
+        try:
+            message = decoder.decode(value)
+        except codec.DecodeError:
+            return  # not ours to dead-letter: the consumers of these topics do that
+        entry = remembered_from(message)
+        if entry is not None:
+            self.index.remember(*entry)
+        if self.recent is not None and isinstance(message, ev.CaseTriaged):
+            self.recent.remember(message.region, message.person_pseudonym, RecentCase(
+                message.case_id, message.urgency, message.triaged_at.timestamp()))
