@@ -306,8 +306,9 @@ SMS_EVENT = SmsSent | SmsFailed | SmsDelivered
 class SmsLedgerEntry(Message, kw_only=True, tag="sms.ledger-entry.v1"):
     """The notifier's durable record of one SMS, keyed by the notice's event_id.
 
-    Written *before* the provider is called (``state="intent"``) and again with the
-    outcome (``sent`` with the provider's id, or ``failed``). A replayed notice whose
+    Written *before* the provider is called (``state="intent"``), again with the
+    outcome (``sent`` with the provider's id, or ``failed``), and once more with
+    ``announced=True`` when the outcome's events are published. A replayed notice whose
     entry exists sends nothing. No phone number: the notice is the queue.your-turn
     record (no personal data) so a pending SMS can be re-driven after a crash.
     """
@@ -325,3 +326,4 @@ class SmsLedgerEntry(Message, kw_only=True, tag="sms.ledger-entry.v1"):
     segments: int = 1
     reason: str = ""
     permanent: bool = True
+    announced: bool = False  # the outcome's SmsSent/SmsFailed (and DLQ record) are on the broker

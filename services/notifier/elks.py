@@ -9,6 +9,7 @@ connection *after* 46elks accepted the SMS is retried and can duplicate it (docs
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import email.utils
 import time
@@ -47,9 +48,9 @@ class ElksProvider:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:  # created on first use, inside the running loop
+            token = base64.b64encode(f"{self.settings.username}:{self.settings.password}".encode()).decode()
             self._session = aiohttp.ClientSession(
-                auth=aiohttp.BasicAuth(self.settings.username, self.settings.password),
-                timeout=self.timeout,
+                headers={"Authorization": f"Basic {token}"}, timeout=self.timeout,
             )
         return self._session
 

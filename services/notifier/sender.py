@@ -73,10 +73,13 @@ class SmsSender:
 
     async def _drive(self, entry: ev.SmsLedgerEntry) -> None:
         try:
-            await self._send(entry)
+            if entry.state == "intent":
+                await self._send(entry)
+            else:
+                await self._announce(entry)
         except asyncio.CancelledError:
             raise
-        except Exception:  # the intent stays on the ledger; the sweep re-drives it later
+        except Exception:  # the entry stays unfinished on the ledger; the sweep picks it up again
             log.exception("case %s: SMS %s interrupted; it will be re-driven", entry.case_id, entry.sms_id)
 
     async def _send(self, entry: ev.SmsLedgerEntry) -> None:
@@ -87,7 +90,7 @@ class SmsSender:
                 raise ContactKeyError("no contact card for this case")
             phone = open_card(codec.CONTACT_CARDS.decode(raw_card), self.keyring)
         except (ContactKeyError, codec.DecodeError) as exc:
-            await self._fail(entry, notice.region, f"cannot reach the patient: {exc}", permanent=True)
+            await self._fail(entry, f"cannot reach the patient: {exc}", permanent=True)
             return
         text = render(notice, self.templates)
         segments = count_segments(text).segments
@@ -98,56 +101,78 @@ class SmsSender:
                          entry.case_id, entry.partition, entry.sms_id)
                 return
             attempts += 1
-            try:
-                async with self._calls:
-                    await asyncio.sleep(self.bucket.reserve(time.monotonic()))
+            async with self._calls:  # held until the outcome is durable: at most N SMS in the window
+                await asyncio.sleep(self.bucket.reserve(time.monotonic()))
+                try:
                     provider_id = await self.provider.send(entry.sms_id, entry.case_id, phone, text)
-                break
-            except ProviderError as exc:
-                delay = None if exc.permanent else self.settings.retry.next_delay(
-                    attempts, time.monotonic() - started, exc.retry_after_s, self.rand)
-                if delay is None:
-                    why = "rejected" if exc.permanent else f"gave up after {attempts} attempts"
-                    await self._fail(entry, notice.region, f"{why}: {exc}", permanent=exc.permanent)
-                    return
-                SMS.labels(self.provider.name, entry.kind, "retried").inc()
-                log.warning("case %s: SMS attempt %d failed (%s); next try in %.1fs",
-                            entry.case_id, attempts, exc, delay)
-                await asyncio.sleep(delay)
-        accepted = time.perf_counter()
-        self._maybe_crash("accepted")
-        await self.ledger_log.record(msgspec.structs.replace(
-            entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), state="sent",
-            provider=self.provider.name, provider_id=provider_id, segments=segments))
-        window_ms = (time.perf_counter() - accepted) * 1000
-        self._maybe_crash("recorded")
+                except ProviderError as exc:
+                    failure = exc
+                else:
+                    sent, window_ms = await self._record_sent(entry, provider_id, segments)
+                    break
+            delay = None if failure.permanent else self.settings.retry.next_delay(
+                attempts, time.monotonic() - started, failure.retry_after_s, self.rand)
+            if delay is None:
+                why = "rejected" if failure.permanent else f"gave up after {attempts} attempts"
+                await self._fail(entry, f"{why}: {failure}", permanent=failure.permanent)
+                return
+            SMS.labels(self.provider.name, entry.kind, "retried").inc()
+            log.warning("case %s: SMS attempt %d failed (%s); next try in %.1fs",
+                        entry.case_id, attempts, failure, delay)
+            await asyncio.sleep(delay)
         SMS.labels(self.provider.name, entry.kind, "sent").inc()
-        trigger_at = notice.called_at if isinstance(notice, ev.YourTurn) else None
-        if trigger_at is not None:
-            SERVE_TO_SMS.observe(max(0.0, (ev.utcnow() - trigger_at).total_seconds()))
+        if isinstance(notice, ev.YourTurn):
+            SERVE_TO_SMS.observe(max(0.0, (ev.utcnow() - notice.called_at).total_seconds()))
         log.info("case %s: %s SMS %s handed to %s (%d segment(s), attempt %d, sent record durable in %.1f ms)",
                  entry.case_id, entry.kind, entry.sms_id, self.provider.name, segments, attempts, window_ms)
-        await self.ledger_log.publish(ev.SmsSent(
-            event_id=derived_id(entry.sms_id, "sent"), sms_id=entry.sms_id, case_id=entry.case_id,
-            kind=entry.kind, provider=self.provider.name, provider_id=provider_id, segments=segments,
-            trigger_event_id=entry.notice_event_id, trigger_at=trigger_at))
+        await self._announce(sent)
 
-    async def _fail(self, entry: ev.SmsLedgerEntry, region: str, reason: str, permanent: bool) -> None:
-        """Record the failure, tell sms.events, and park the notice on the DLQ."""
+    async def _record_sent(
+        self, entry: ev.SmsLedgerEntry, provider_id: str, segments: int
+    ) -> tuple[ev.SmsLedgerEntry, float]:
+        """Make "sent" durable right after the provider accepted; return it and how long that took (ms)."""
+        accepted = time.perf_counter()
+        self._maybe_crash("accepted")
+        sent = msgspec.structs.replace(
+            entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), state="sent",
+            provider=self.provider.name, provider_id=provider_id, segments=segments)
+        await self.ledger_log.record(sent)
+        window_ms = (time.perf_counter() - accepted) * 1000
+        self._maybe_crash("recorded")
+        return sent, window_ms
+
+    async def _fail(self, entry: ev.SmsLedgerEntry, reason: str, permanent: bool) -> None:
+        """Record the failure, then announce it (SmsFailed + the notice to the DLQ)."""
         log.error("case %s: SMS %s failed%s: %s", entry.case_id, entry.sms_id,
                   "" if permanent else " (transient, retries exhausted)", reason)
-        await self.ledger_log.record(msgspec.structs.replace(
+        failed = msgspec.structs.replace(
             entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), state="failed",
-            provider=self.provider.name, reason=reason, permanent=permanent))
+            provider=self.provider.name, reason=reason, permanent=permanent)
+        await self.ledger_log.record(failed)
         SMS.labels(self.provider.name, entry.kind, "failed").inc()
-        await self.ledger_log.publish(ev.SmsFailed(
-            event_id=derived_id(entry.sms_id, "failed"), sms_id=entry.sms_id, case_id=entry.case_id,
-            provider=self.provider.name, reason=reason, permanent=permanent))
-        topic, _, where = entry.source.rpartition("/")
-        partition, _, offset = where.partition("@")
-        await self.ledger_log.dead_letter(region.encode(), entry.notice.encode(), dead_letter_headers(
-            reason, topic, int(partition or entry.partition), int(offset or -1)))
-        DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
+        await self._announce(failed)
+
+    async def _announce(self, entry: ev.SmsLedgerEntry) -> None:
+        """Publish an outcome's events (ids derived from the SMS, so a repeat dedupes), then
+        mark it announced. A crash in between repeats the events, never the SMS."""
+        notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
+        if entry.state == "sent":
+            await self.ledger_log.publish(ev.SmsSent(
+                event_id=derived_id(entry.sms_id, "sent"), sms_id=entry.sms_id, case_id=entry.case_id,
+                kind=entry.kind, provider=entry.provider, provider_id=entry.provider_id,
+                segments=entry.segments, trigger_event_id=entry.notice_event_id,
+                trigger_at=notice.called_at if isinstance(notice, ev.YourTurn) else None))
+        else:
+            await self.ledger_log.publish(ev.SmsFailed(
+                event_id=derived_id(entry.sms_id, "failed"), sms_id=entry.sms_id, case_id=entry.case_id,
+                provider=entry.provider, reason=entry.reason, permanent=entry.permanent))
+            topic, _, where = entry.source.rpartition("/")
+            partition, _, offset = where.partition("@")
+            await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), dead_letter_headers(
+                entry.reason, topic, int(partition or entry.partition), int(offset or -1)))
+            DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
+        await self.ledger_log.record(msgspec.structs.replace(
+            entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True))
 
     def _maybe_crash(self, point: str) -> None:
         """Test-only (NOTIFIER_CRASH_AFTER_SEND): die like kill -9 at a chosen point."""

@@ -111,17 +111,19 @@ def create_app(settings: NotifierSettings) -> faust.App:
 
     @app.timer(interval=1.0)
     async def redrive() -> None:
-        """Re-drive intents nobody finished, in partitions we have owned for longer than
-        the grace (so a previous owner's last request is over)."""
+        """Re-drive SMS nobody finished (intents, unannounced outcomes), in partitions we
+        have owned for longer than the grace (so a previous owner's last request is over)."""
         if not ledger_log.ready.is_set():
             return
         now = time.monotonic()
         settled = {p for p, since in sender.owned.items() if now - since >= settings.redrive_grace_s}
-        for entry in ledger_log.ledger.stale_intents(settled, ev.utcnow(), grace, set(sender.busy)):
-            log.info("case %s: re-driving SMS %s (its intent was never finished)", entry.case_id, entry.sms_id)
-            fresh = msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow())
-            await ledger_log.record(fresh)
-            await sender.submit(fresh)
+        for entry in ledger_log.ledger.unfinished(settled, ev.utcnow(), grace, set(sender.busy)):
+            log.info("case %s: re-driving SMS %s (left %s by a stopped driver)",
+                     entry.case_id, entry.sms_id, entry.state if entry.state == "intent" else "unannounced")
+            if entry.state == "intent":  # a fresh intent restarts the grace clock for this SMS
+                entry = msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow())
+                await ledger_log.record(entry)
+            await sender.submit(entry)
 
     @app.on_before_shutdown.connect
     async def on_shutdown(app: faust.App, **kwargs: Any) -> None:

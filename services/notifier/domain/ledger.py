@@ -27,10 +27,10 @@ class SmsLedger:
         return len(self.entries)
 
     def apply(self, entry: SmsLedgerEntry) -> None:
-        """Fold one record in. An outcome (sent/failed) is never overwritten by an intent:
-        our own write is applied at once and read back later, possibly after the outcome."""
+        """Fold one record in. An entry never moves back (intent < outcome < announced
+        outcome): our own writes are applied at once and read back later, out of turn."""
         current = self.entries.get(entry.notice_event_id)
-        if current is not None and current.state != "intent" and entry.state == "intent":
+        if current is not None and progress(entry) < progress(current):
             return
         self.entries[entry.notice_event_id] = entry
         if entry.provider_id:
@@ -52,16 +52,24 @@ class SmsLedger:
         key = self.by_provider_id.get(provider_id)
         return None if key is None else self.entries.get(key)
 
-    def stale_intents(
+    def unfinished(
         self, partitions: set[int], now: dt.datetime, grace: dt.timedelta, busy: set[str]
     ) -> list[SmsLedgerEntry]:
-        """Intents in ``partitions`` older than ``grace`` that nobody here is working on.
+        """Entries in ``partitions``, untouched for ``grace``, that nobody here works on and
+        that still need work: an intent to send, or an outcome not yet announced.
 
         ``grace`` is longer than one provider request, so a previous owner of the
         partition (crashed or rebalanced away) has finished its last attempt by then.
         """
         return [
             e for e in self.entries.values()
-            if e.state == "intent" and e.partition in partitions
+            if progress(e) < 2 and e.partition in partitions
             and e.notice_event_id not in busy and now - e.occurred_at >= grace
         ]
+
+
+def progress(entry: SmsLedgerEntry) -> int:
+    """0 = intent, 1 = outcome known, 2 = outcome announced on sms.events."""
+    if entry.state == "intent":
+        return 0
+    return 2 if entry.announced else 1
