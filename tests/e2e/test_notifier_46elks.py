@@ -1,0 +1,93 @@
+"""The notifier against a fake 46elks over HTTP: outages, rejected numbers (real broker, processes)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from proto import codec, topics
+from proto.events import SmsFailed, SmsSent
+from tests.support.fake_46elks import Fake46elks
+from tests.support.sms_feed import metric, publish, read_topic, sms_events, your_turn
+from tests.support.stack import Stack, wait_until
+
+pytestmark = pytest.mark.e2e
+
+QUICK_RETRIES = {"SMS_RETRY_BASE_S": "0.2", "SMS_RETRY_CAP_S": "2", "SMS_RETRY_MAX_S": "120",
+                 "SMS_RETRY_MAX_ATTEMPTS": "100", "SMS_REQUEST_TIMEOUT_S": "2"}
+
+
+@pytest.fixture
+def elks() -> Iterator[Fake46elks]:
+    with Fake46elks() as fake:
+        yield fake
+
+
+def start_notifier(stack: Stack, elks: Fake46elks, **env: str) -> None:
+    stack.extra_env.update(elks.env(), **QUICK_RETRIES, **env)
+    stack.start(("notifier",))
+
+
+def patients(n: int, prefix: str = "+4670200") -> list[tuple[str, str]]:
+    return [(uuid.uuid4().hex, f"{prefix}{i:04d}") for i in range(n)]
+
+
+def sms_after_an_outage(stack: Stack, elks: Fake46elks, down_s: float) -> None:
+    start_notifier(stack, elks)
+    cards = patients(6)
+    elks.answer("503")
+    publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
+    wait_until(lambda: {r.to for r in elks.received() if r.answered == 503} == {p for _, p in cards}, 60,
+               "every SMS refused at least once (all pending)")
+    elks.answer("503", for_s=down_s)  # the outage goes on for down_s more
+    outage_started = time.monotonic()
+    wait_until(lambda: len({r.to for r in elks.accepted()}) == len(cards), down_s + 60,
+               "every pending SMS accepted once the provider is back")
+    wait_until(lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == len(cards),
+               30, "an SmsSent for every patient")
+    assert Counter(r.to for r in elks.accepted()) == {phone: 1 for _, phone in cards}
+    assert min(r.at for r in elks.accepted()) >= outage_started + down_s - 0.5
+    assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="retried") >= len(cards)
+    assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="failed") == 0
+
+
+def test_sms_pending_during_a_5_s_provider_outage_are_each_sent_once_afterwards(
+    stack: Stack, elks: Fake46elks
+) -> None:
+    sms_after_an_outage(stack, elks, down_s=5)
+
+
+@pytest.mark.slow
+def test_sms_pending_during_a_30_s_provider_outage_are_each_sent_once_afterwards(
+    stack: Stack, elks: Fake46elks
+) -> None:
+    sms_after_an_outage(stack, elks, down_s=30)
+
+
+def test_a_rejected_number_gets_sms_failed_and_a_dead_letter_while_the_others_are_sent(
+    stack: Stack, elks: Fake46elks
+) -> None:
+    start_notifier(stack, elks)
+    cards = patients(4)
+    bad_case, bad_phone = cards[1]
+    elks.answer_for_number(bad_phone, "400")
+    publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
+
+    failed = wait_until(lambda: [e for e in sms_events(stack.kafka) if isinstance(e, SmsFailed)], 60,
+                        "an SmsFailed for the rejected number")
+    assert [(e.case_id, e.permanent) for e in failed] == [(bad_case, True)]
+    assert "400" in failed[0].reason and bad_phone[1:] not in failed[0].reason
+    dlq = wait_until(lambda: read_topic(stack.kafka, topics.QUEUE_YOUR_TURN.dlq().name), 30, "a DLQ record")
+    assert len(dlq) == 1
+    assert codec.PATIENT_NOTICES.decode(dlq[0].value).case_id == bad_case
+    headers = dict(dlq[0].headers)
+    assert b"400" in headers["error"] and bad_phone[1:].encode() not in headers["error"]
+    wait_until(lambda: len(elks.accepted()) == 3, 30, "the three other SMS accepted")
+    assert Counter(r.to for r in elks.accepted()) == {p: 1 for c, p in cards if c != bad_case}
+    assert [r.answered for r in elks.received() if r.to == bad_phone] == [400]  # never retried
+    log = (stack.workdir / "notifier.log").read_text()
+    assert all(phone[3:] not in log for _, phone in cards), "a phone number reached the log"
