@@ -9,6 +9,7 @@ provider requests at once, and ``rate_per_s`` requests per second (token bucket)
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
@@ -65,9 +66,9 @@ class SmsSender:
             return
         task = asyncio.create_task(self._drive(entry), name=f"sms-{entry.sms_id}")
         self.busy[entry.notice_event_id] = task
-        task.add_done_callback(lambda _t, key=entry.notice_event_id: self._done(key))
+        task.add_done_callback(functools.partial(self._done, entry.notice_event_id))
 
-    def _done(self, key: str) -> None:
+    def _done(self, key: str, _task: asyncio.Task[None]) -> None:
         self.busy.pop(key, None)
         self._room.release()
 
