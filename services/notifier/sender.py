@@ -97,13 +97,13 @@ class SmsSender:
         segments = count_segments(text).segments
         started, attempts = time.monotonic(), 0
         while True:
-            if entry.partition not in self.owned:
-                log.info("case %s: partition %d moved away; its new owner finishes SMS %s",
-                         entry.case_id, entry.partition, entry.sms_id)
-                return
             attempts += 1
             async with self._calls:  # held until the outcome is durable: at most N SMS in the window
                 await asyncio.sleep(self.bucket.reserve(time.monotonic()))
+                if entry.partition not in self.owned:  # checked last thing before the request
+                    log.info("case %s: partition %d moved away; its new owner finishes SMS %s",
+                             entry.case_id, entry.partition, entry.sms_id)
+                    return
                 try:
                     provider_id = await self.provider.send(entry.sms_id, entry.case_id, phone, text)
                 except ProviderError as exc:
