@@ -97,7 +97,7 @@ def test_a_patient_whose_sms_keeps_timing_out_does_not_hold_up_the_others(stack:
     start_notifier(stack, elks, SMS_REQUEST_TIMEOUT_S="1", NOTIFIER_REDRIVE_GRACE_S="2")
     cards = patients(4)
     stuck_case, stuck_phone = cards[0]  # first in the partition: everyone else is behind it
-    elks.hang_s = 5
+    elks.hang_s = 2
     elks.answer_for_number(stuck_phone, "hang")
     publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
 
