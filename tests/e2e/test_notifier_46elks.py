@@ -12,7 +12,7 @@ import pytest
 from proto import codec, topics
 from proto.events import SmsFailed, SmsSent
 from tests.support.fake_46elks import Fake46elks
-from tests.support.sms_feed import metric, publish, read_topic, sms_events, your_turn
+from tests.support.sms_feed import metric, publish, publish_raw, read_topic, sms_events, your_turn
 from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +53,10 @@ def sms_after_an_outage(stack: Stack, elks: Fake46elks, down_s: float) -> None:
     assert min(r.at for r in elks.accepted()) >= outage_started + down_s - 0.5
     assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="retried") >= len(cards)
     assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="failed") == 0
+    url = stack.url("notifier")
+    assert metric(url, "triage_serve_to_sms_seconds_count") == len(cards)
+    assert metric(url, "triage_serve_to_sms_seconds_sum") >= len(cards) * down_s  # each waited out the outage
+    assert metric(url, "triage_sms_provider_request_seconds_count", provider="46elks") == len(elks.received())
 
 
 def test_sms_pending_during_a_5_s_provider_outage_are_each_sent_once_afterwards(
@@ -75,17 +79,24 @@ def test_a_rejected_number_gets_sms_failed_and_a_dead_letter_while_the_others_ar
     cards = patients(4)
     bad_case, bad_phone = cards[1]
     elks.answer_for_number(bad_phone, "400")
+    publish_raw(stack.kafka, topics.QUEUE_YOUR_TURN.name, b"SE-C", b'{"type": "patient.your-turn.v1"')
     publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
 
     failed = wait_until(lambda: [e for e in sms_events(stack.kafka) if isinstance(e, SmsFailed)], 60,
                         "an SmsFailed for the rejected number")
     assert [(e.case_id, e.permanent) for e in failed] == [(bad_case, True)]
     assert "400" in failed[0].reason and bad_phone[1:] not in failed[0].reason
-    dlq = wait_until(lambda: read_topic(stack.kafka, topics.QUEUE_YOUR_TURN.dlq().name), 30, "a DLQ record")
-    assert len(dlq) == 1
-    assert codec.PATIENT_NOTICES.decode(dlq[0].value).case_id == bad_case
-    headers = dict(dlq[0].headers)
+    dlq = wait_until(lambda: r if len(r := read_topic(stack.kafka, topics.QUEUE_YOUR_TURN.dlq().name)) >= 2
+                     else None, 30, "two DLQ records")
+    assert len(dlq) == 2
+    garbage, rejected = dlq
+    assert b"malformed JSON" in dict(garbage.headers)["error"]  # undecodable: dead-lettered, not fatal
+    assert codec.PATIENT_NOTICES.decode(rejected.value).case_id == bad_case
+    headers = dict(rejected.headers)
     assert b"400" in headers["error"] and bad_phone[1:].encode() not in headers["error"]
+    assert headers["dlq_source"].startswith(stack.kafka.topic(topics.QUEUE_YOUR_TURN.name).encode())
+    assert metric(stack.url("notifier"), "triage_dlq_records_total", reason="sms_failed") == 1
+    assert metric(stack.url("notifier"), "triage_dlq_records_total", reason="decode_error") == 1
     wait_until(lambda: len(elks.accepted()) == 3, 30, "the three other SMS accepted")
     assert Counter(r.to for r in elks.accepted()) == {p: 1 for c, p in cards if c != bad_case}
     assert [r.answered for r in elks.received() if r.to == bad_phone] == [400]  # never retried

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from proto.events import SmsDelivered, SmsFailed, SmsSent
+from proto.events import HeadsUp, SmsDelivered, SmsFailed, SmsSent
 from tests.support.fake_46elks import Fake46elks
 from tests.support.sms_feed import metric, publish, sms_events, your_turn
 from tests.support.stack import Stack, wait_until
@@ -39,11 +39,16 @@ def test_delivery_reports_become_sms_events_and_bad_ones_get_a_clear_4xx(stack: 
         stack.extra_env.update(elks.env(), ELKS_DELIVERY_REPORT_URL="http://127.0.0.1:1" + PATH)
         stack.start(("notifier",))
         cases = [(uuid.uuid4().hex, "+46703000001"), (uuid.uuid4().hex, "+46703000002")]
-        publish(stack.kafka, cases, [your_turn(c, language="en") for c, _ in cases])
-        sent = wait_until(lambda: {e.case_id: e for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}
-                          if len(elks.accepted()) == 2 else None, 60, "two SMS sent")
+        soon = (uuid.uuid4().hex, "+46703000003")
+        publish(stack.kafka, [*cases, soon], [*(your_turn(c, language="en") for c, _ in cases),
+                                             HeadsUp(case_id=soon[0], region="SE-C", position=2)])
+        sent = wait_until(lambda: s if len(s := {e.case_id: e for e in sms_events(stack.kafka)
+                                                  if isinstance(e, SmsSent)}) == 3 else None, 60, "three SMS sent")
         assert {r.whendelivered for r in elks.accepted()} == {"http://127.0.0.1:1" + PATH}
-        assert all(r.message.startswith("It is your turn") for r in elks.accepted())
+        texts = {r.to: r.message for r in elks.accepted()}
+        assert all(texts[p].startswith("It is your turn") for _, p in cases)
+        assert "plats 2 i kön" in texts[soon[1]] and sent[soon[0]].kind == "heads_up"
+        assert all(e.segments == 1 for e in sent.values())
         delivered_case, failed_case = (c for c, _ in cases)
         delivered_id, failed_id = sent[delivered_case].provider_id, sent[failed_case].provider_id
 

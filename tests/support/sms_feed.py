@@ -47,6 +47,20 @@ def publish(kafka: KafkaSettings, cards: Sequence[tuple[str, str]] = (), notices
     asyncio.run(_publish(kafka, cards, notices))
 
 
+async def _publish_raw(kafka: KafkaSettings, name: str, key: bytes, value: bytes) -> None:
+    publisher = Publisher(kafka, "/tests/sms-feed")
+    await publisher.start()
+    try:
+        await publisher.producer.send_and_wait(kafka.topic(name), value, key=key)
+    finally:
+        await publisher.stop()
+
+
+def publish_raw(kafka: KafkaSettings, name: str, key: bytes, value: bytes) -> None:
+    """Any bytes onto a topic of this namespace (to test what happens to garbage)."""
+    asyncio.run(_publish_raw(kafka, name, key, value))
+
+
 async def _read(kafka: KafkaSettings, name: str, timeout: float) -> list[ConsumerRecord]:
     consumer = AIOKafkaConsumer(kafka.topic(name), bootstrap_servers=kafka.bootstrap_servers,
                                 group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
