@@ -54,6 +54,7 @@ class SmsSender:
         self._calls = asyncio.Semaphore(settings.send_concurrency)
         self.busy: dict[str, asyncio.Task[None]] = {}  # notice event id -> its task
         self.owned: dict[int, float] = {}  # queue.your-turn partition -> when we got it (monotonic)
+        self._in_request: set[asyncio.Task[None]] = set()  # tasks inside a provider request now
         self._handed_over = 0
 
     async def submit(self, entry: ev.SmsLedgerEntry) -> None:
@@ -104,13 +105,17 @@ class SmsSender:
                     log.info("case %s: partition %d moved away; its new owner finishes SMS %s",
                              entry.case_id, entry.partition, entry.sms_id)
                     return
+                me = asyncio.current_task()
+                assert me is not None
+                self._in_request.add(me)
                 try:
                     provider_id = await self.provider.send(entry.sms_id, entry.case_id, phone, text)
-                except ProviderError as exc:
-                    failure = exc
-                else:
                     sent, window_ms = await self._record_sent(entry, provider_id, segments)
                     break
+                except ProviderError as exc:
+                    failure = exc
+                finally:
+                    self._in_request.discard(me)
             delay = None if failure.permanent else self.settings.retry.next_delay(
                 attempts, time.monotonic() - started, failure.retry_after_s, self.rand)
             if delay is None:
@@ -186,6 +191,11 @@ class SmsSender:
             os._exit(70)
 
     async def close(self) -> None:
+        """Stop: no new requests; let requests in flight finish and record their outcome
+        (cancelling one could lose an SMS the provider accepted); cancel the rest."""
+        self.owned.clear()
+        if self._in_request:
+            await asyncio.wait(list(self._in_request), timeout=self.settings.request_timeout_s + 1)
         for task in list(self.busy.values()):
             task.cancel()
         await self.provider.close()
