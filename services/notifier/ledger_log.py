@@ -8,9 +8,11 @@ group), so any instance can dedupe any notice and answer any delivery report.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from proto import codec, topics
 from proto import events as ev
@@ -44,11 +46,22 @@ class LedgerLog:
             await self._producer.stop()
 
     async def record(self, entry: ev.SmsLedgerEntry) -> None:
-        """Make ``entry`` durable on the ledger partition of its notice, then apply it here."""
+        """Make ``entry`` durable on the ledger partition of its notice, then apply it here.
+
+        Retries until the broker takes it: nothing may go on (no SMS, no ack) without it.
+        """
         assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self._topic, codec.encode(entry), key=entry.notice_event_id.encode(), partition=entry.partition,
-        )
+        for attempt in itertools.count(1):
+            try:
+                await self._producer.send_and_wait(
+                    self._topic, codec.encode(entry), key=entry.notice_event_id.encode(),
+                    partition=entry.partition,
+                )
+                break
+            except KafkaError as exc:
+                delay = min(5.0, 0.2 * 2 ** attempt)
+                log.warning("case %s: ledger write failed (%s); retrying in %.1fs", entry.case_id, exc, delay)
+                await asyncio.sleep(delay)
         self.ledger.apply(entry)
 
     async def publish(self, message: ev.SmsSent | ev.SmsFailed | ev.SmsDelivered) -> None:

@@ -117,7 +117,7 @@ def create_app(settings: NotifierSettings) -> faust.App:
             return
         now = time.monotonic()
         settled = {p for p, since in sender.owned.items() if now - since >= settings.redrive_grace_s}
-        for entry in ledger_log.ledger.unfinished(settled, ev.utcnow(), grace, set(sender.busy)):
+        for entry in ledger_log.ledger.unfinished(settled, ev.utcnow(), grace, set(sender.busy))[:100]:
             log.info("case %s: re-driving SMS %s (left %s by a stopped driver)",
                      entry.case_id, entry.sms_id, entry.state if entry.state == "intent" else "unannounced")
             if entry.state == "intent":  # a fresh intent restarts the grace clock for this SMS
