@@ -102,7 +102,9 @@ class LedgerLog:
         finally:
             await consumer.stop()
 
-    async def _positions_reached(self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> list[bool]:
+    async def _positions_reached(
+        self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]
+    ) -> list[bool]:
         return [await consumer.position(tp) >= end for tp, end in ends.items()]
 
     def _apply(self, value: bytes | None) -> None:

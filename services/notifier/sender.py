@@ -129,7 +129,8 @@ class SmsSender:
         SMS.labels(self.provider.name, entry.kind, "sent").inc()
         if isinstance(notice, ev.YourTurn):
             SERVE_TO_SMS.observe(max(0.0, (ev.utcnow() - notice.called_at).total_seconds()))
-        log.info("case %s: %s SMS %s handed to %s (%d segment(s), attempt %d, sent record durable in %.1f ms)",
+        log.info("case %s: %s SMS %s handed to %s (%d segment(s), attempt %d, "
+                 "sent record durable in %.1f ms)",
                  entry.case_id, entry.kind, entry.sms_id, self.provider.name, segments, attempts, window_ms)
         await self._announce(sent)
 
@@ -174,8 +175,9 @@ class SmsSender:
                 provider=entry.provider, reason=entry.reason, permanent=entry.permanent))
             topic, _, where = entry.source.rpartition("/")
             partition, _, offset = where.partition("@")
-            await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), dead_letter_headers(
-                entry.reason, topic, int(partition or entry.partition), int(offset or -1)))
+            headers = dead_letter_headers(
+                entry.reason, topic, int(partition or entry.partition), int(offset or -1))
+            await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), headers)
             DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
         await self.ledger_log.record(msgspec.structs.replace(
             entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True))

@@ -102,7 +102,8 @@ def create_app(settings: NotifierSettings) -> faust.App:
                 continue
             entry = ev.SmsLedgerEntry(
                 notice_event_id=notice.event_id, sms_id=derived_id(notice.event_id, "sms"),
-                case_id=notice.case_id, kind=kind, state="intent", partition=tp.partition,  # type: ignore[arg-type]
+                case_id=notice.case_id, kind=kind,  # type: ignore[arg-type]
+                state="intent", partition=tp.partition,
                 notice=event.value.decode(), source=f"{tp.topic}/{tp.partition}@{tp.offset}",
                 provider=provider.name,
             )

@@ -19,7 +19,8 @@ KINDS = ("your_turn", "heads_up")
 DEFAULT_LANGUAGE = "sv"
 # Anything a phone would turn into a link: a scheme, www., or a host name with a TLD.
 _LINK = re.compile(
-    r"([a-z][a-z0-9+.-]*://|www\.|\b[\w-]+(\.[\w-]+)*\.(se|com|nu|org|net|eu|io|info|app|link|ly|me|co|de|uk)\b)",
+    r"([a-z][a-z0-9+.-]*://|www\.|"
+    r"\b[\w-]+(\.[\w-]+)*\.(se|com|nu|org|net|eu|io|info|app|link|ly|me|co|de|uk)\b)",
     re.IGNORECASE,
 )
 _PLACEHOLDERS = {"your_turn": set(), "heads_up": {"position"}}
@@ -67,7 +68,8 @@ def check_templates(templates: Templates) -> None:
             allowed = ", ".join("{" + p + "}" for p in sorted(_PLACEHOLDERS[kind])) or "none"
             raise TemplateError(f"{where}: unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
         if "1177" not in text or "112" not in text.replace("1177", ""):
-            raise TemplateError(f"{where} must tell the patient to call 1177 if worse and 112 if life-threatening")
+            raise TemplateError(
+                f"{where} must tell the patient to call 1177 if worse and 112 if life-threatening")
 
 
 def load_templates(override_json: str | None, base: Templates = TEMPLATES) -> Templates:
