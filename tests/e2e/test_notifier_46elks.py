@@ -132,3 +132,22 @@ def test_sms_go_out_no_faster_than_the_rate_limit_and_none_is_dropped(stack: Sta
     times = sorted(r.at for r in elks.received())
     assert times[-1] - times[0] >= (len(cards) - 1) / 5 * 0.9
     assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 6  # 5/s (+1 edge)
+
+
+@pytest.mark.slow
+def test_sms_being_retried_when_the_notifier_is_killed_are_sent_once_after_the_restart(
+    stack: Stack, elks: Fake46elks
+) -> None:
+    start_notifier(stack, elks, NOTIFIER_REDRIVE_GRACE_S="3", NOTIFIER_SESSION_TIMEOUT_S="6")
+    cards = patients(5)
+    elks.answer("503")  # nothing can be accepted, so the kill cannot hit the duplicate window
+    publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
+    wait_until(lambda: {r.to for r in elks.received()} == {p for _, p in cards}, 60, "every SMS tried once")
+    stack.kill("notifier")
+    elks.answer("ok")
+    stack.start_service("notifier")
+    stack.wait_healthy(("notifier",))
+    wait_until(lambda: len({r.to for r in elks.accepted()}) == len(cards), 60, "every SMS re-driven and sent")
+    wait_until(lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == len(cards),
+               30, "an SmsSent for every patient")
+    assert Counter(r.to for r in elks.accepted()) == {p: 1 for _, p in cards}
