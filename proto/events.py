@@ -301,3 +301,30 @@ QUEUE_EVENT = (
 )
 PATIENT_NOTICE = YourTurn | HeadsUp
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered
+
+
+# --------------------------------------------------------------------------- notifier.sms-ledger
+class SmsLedgerEntry(Message, kw_only=True, tag="sms.ledger-entry.v1"):
+    """The notifier's durable record of one SMS, keyed by the notice's event_id.
+
+    Written *before* the provider is called (``state="intent"``), again with the
+    outcome (``sent`` with the provider's id, or ``failed``), and once more with
+    ``announced=True`` when the outcome's events are published. A replayed notice whose
+    entry exists sends nothing. No phone number: the notice is the queue.your-turn
+    record (no personal data) so a pending SMS can be re-driven after a crash.
+    """
+
+    notice_event_id: str
+    sms_id: str
+    case_id: str
+    kind: Literal["your_turn", "heads_up"]
+    state: Literal["intent", "sent", "failed"]
+    partition: int  # = the queue.your-turn partition; its owner drives this SMS
+    notice: str = ""  # the notice record value (JSON text)
+    source: str = ""  # topic/partition@offset of the notice, for the DLQ header
+    provider: str = ""
+    provider_id: str = ""
+    segments: int = 1
+    reason: str = ""
+    permanent: bool = True
+    announced: bool = False  # the outcome's SmsSent/SmsFailed (and DLQ record) are on the broker

@@ -69,6 +69,13 @@ SMS_EVENTS = TopicSpec(
     description="SmsSent | SmsFailed | SmsDelivered from the notifier.",
 )
 
+SMS_LEDGER = TopicSpec(
+    "notifier.sms-ledger", "notice event_id", QUEUE_PARTITIONS,
+    retention_ms=14 * 24 * 3600 * 1000,  # > queue.your-turn retention: no replay outlives it
+    description="SmsLedgerEntry (intent -> sent/failed): the notifier's effectively-once record; "
+    "partition = the queue.your-turn partition of the notice.",
+)
+
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     TRIAGE_SUBMISSIONS,
     TRIAGE_RESULTS,
@@ -78,6 +85,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     QUEUE_EVENTS,
     QUEUE_YOUR_TURN,
     SMS_EVENTS,
+    SMS_LEDGER,
 )
 # Topics whose consumers send undecodable records to a dead-letter topic.
 CONSUMED_TOPICS: tuple[TopicSpec, ...] = (

@@ -34,11 +34,18 @@ def run_queue() -> None:
 
 
 def run_notifier() -> None:
-    from services.notifier.settings import NotifierSettings
+    import sys
+
+    from services.notifier.domain.templates import TemplateError
+    from services.notifier.settings import NotifierSettings, SettingsError
     from services.notifier.worker import create_app
 
     _install_uvloop()
-    _run_faust(create_app(NotifierSettings.from_env()), "notifier")
+    try:
+        app = create_app(NotifierSettings.from_env())
+    except (TemplateError, SettingsError, OSError) as exc:  # refuse to start, say why, exit non-zero
+        sys.exit(f"notifier: refusing to start: {exc}")
+    _run_faust(app, "notifier")
 
 
 def run_intake() -> None:

@@ -10,7 +10,11 @@ import orjson
 
 
 class OutboxProvider:
-    """Writes ``{sms_id, case_id, to, message, sent_at}`` lines; fsyncs each one."""
+    """Writes ``{sms_id, case_id, to, message, sent_at}`` lines; fsyncs each one.
+
+    The append is synchronous (no await inside ``send``), so no other coroutine runs
+    between "written" and the caller recording it.
+    """
 
     name = "outbox"
 
@@ -31,3 +35,6 @@ class OutboxProvider:
         finally:
             os.close(fd)
         return sms_id
+
+    async def close(self) -> None:
+        return None

@@ -7,9 +7,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from services.kafka.settings import KafkaSettings
+from services.notifier.domain.retry import RetryPolicy
 
 # A fixed dev key so `make run` works out of the box; production sets CONTACT_KEYS from a Secret.
 DEV_CONTACT_KEYS = "dev1:ZGV2LW9ubHktY29udGFjdC1rZXktMzItYnl0ZXMhISE="
+PROVIDERS = ("outbox", "46elks")
+CRASH_POINTS = ("recorded", "accepted")
+
+
+class SettingsError(ValueError):
+    """A configuration value that is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class ElksSettings:
+    """The 46elks HTTP API (https://46elks.se/docs/send-sms)."""
+
+    base_url: str = "https://api.46elks.com"
+    username: str = ""
+    password: str = ""
+    sender: str = "Vardguiden"
+    delivery_report_url: str = ""  # our public POST /v1/sms/delivery-reports (whendelivered)
 
 
 @dataclass(frozen=True)
@@ -21,15 +39,103 @@ class NotifierSettings:
     outbox_path: str = "var/sms-outbox.jsonl"
     contact_keys: str = DEV_CONTACT_KEYS
     contact_wait_s: float = 10.0
+    provider: str = "outbox"
+    elks: ElksSettings = field(default_factory=ElksSettings)
+    templates_path: str = ""
+    rate_per_s: float = 10.0
+    rate_burst: float = 10.0
+    send_concurrency: int = 8
+    max_pending: int = 1000
+    request_timeout_s: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    redrive_grace_s: float = 12.0
+    session_timeout_s: float = 10.0
+    # Test-only: exit with os._exit after the Nth SMS (see docs/notifier.md). 0 = off.
+    crash_after_send: int = 0
+    crash_point: str = "recorded"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> NotifierSettings:
-        return cls(
+        """Read every NOTIFIER_/SMS_/ELKS_ variable; SettingsError names a bad one."""
+        num = _Reader(env)
+        timeout = num.float("SMS_REQUEST_TIMEOUT_S", 10.0)
+        rate = num.float("SMS_RATE_PER_S", 10.0)
+        settings = cls(
             kafka=KafkaSettings.from_env(env),
             web_host=env.get("NOTIFIER_WEB_HOST", "127.0.0.1"),
-            web_port=int(env.get("NOTIFIER_WEB_PORT", "8082")),
+            web_port=num.int("NOTIFIER_WEB_PORT", 8082),
             data_dir=env.get("NOTIFIER_DATA_DIR", "var/notifier"),
             outbox_path=env.get("SMS_OUTBOX_PATH", "var/sms-outbox.jsonl"),
             contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
-            contact_wait_s=float(env.get("NOTIFIER_CONTACT_WAIT_S", "10")),
+            contact_wait_s=num.float("NOTIFIER_CONTACT_WAIT_S", 10.0),
+            provider=env.get("SMS_PROVIDER", "outbox"),
+            elks=ElksSettings(
+                base_url=env.get("ELKS_BASE_URL", "https://api.46elks.com").rstrip("/"),
+                username=env.get("ELKS_API_USERNAME", ""),
+                password=env.get("ELKS_API_PASSWORD", ""),
+                sender=env.get("ELKS_SENDER", "Vardguiden"),
+                delivery_report_url=env.get("ELKS_DELIVERY_REPORT_URL", ""),
+            ),
+            templates_path=env.get("NOTIFIER_TEMPLATES_PATH", ""),
+            rate_per_s=rate,
+            rate_burst=num.float("SMS_RATE_BURST", rate),
+            send_concurrency=num.int("SMS_SEND_CONCURRENCY", 8),
+            max_pending=num.int("SMS_MAX_PENDING", 1000),
+            request_timeout_s=timeout,
+            retry=_retry_policy(num),
+            redrive_grace_s=num.float("NOTIFIER_REDRIVE_GRACE_S", timeout + 2.0),
+            session_timeout_s=num.float("NOTIFIER_SESSION_TIMEOUT_S", 10.0),
+            crash_after_send=num.int("NOTIFIER_CRASH_AFTER_SEND", 0),
+            crash_point=env.get("NOTIFIER_CRASH_POINT", "recorded"),
         )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Cross-field checks that from_env cannot do one variable at a time."""
+        if self.provider not in PROVIDERS:
+            raise SettingsError(f"SMS_PROVIDER={self.provider!r}: expected one of {', '.join(PROVIDERS)}")
+        if self.provider == "46elks" and not (self.elks.username and self.elks.password):
+            raise SettingsError("SMS_PROVIDER=46elks needs ELKS_API_USERNAME and ELKS_API_PASSWORD")
+        if self.provider == "46elks" and not self.elks.base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"ELKS_BASE_URL={self.elks.base_url!r}: expected an http(s) URL")
+        if self.send_concurrency < 1 or self.max_pending < 1:
+            raise SettingsError("SMS_SEND_CONCURRENCY and SMS_MAX_PENDING must be >= 1")
+        if self.rate_per_s <= 0 or self.rate_burst < 1:
+            raise SettingsError("SMS_RATE_PER_S must be > 0 and SMS_RATE_BURST >= 1")
+        if self.redrive_grace_s <= self.request_timeout_s:
+            raise SettingsError("NOTIFIER_REDRIVE_GRACE_S must exceed SMS_REQUEST_TIMEOUT_S "
+                                "(a previous owner's last request must be over before a re-drive)")
+        if self.crash_point not in CRASH_POINTS:
+            raise SettingsError(f"NOTIFIER_CRASH_POINT: expected one of {', '.join(CRASH_POINTS)}")
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def int(self, name: str, default: int) -> int:
+        raw = self.env.get(name, "")
+        try:
+            return int(raw) if raw.strip() else default
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+
+    def float(self, name: str, default: float) -> float:
+        raw = self.env.get(name, "")
+        try:
+            return float(raw) if raw.strip() else default
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r}: expected a number") from None
+
+
+def _retry_policy(num: _Reader) -> RetryPolicy:
+    try:
+        return RetryPolicy(
+            max_attempts=num.int("SMS_RETRY_MAX_ATTEMPTS", 12),
+            max_total_s=num.float("SMS_RETRY_MAX_S", 300.0),
+            base_s=num.float("SMS_RETRY_BASE_S", 0.5),
+            cap_s=num.float("SMS_RETRY_CAP_S", 30.0),
+        )
+    except ValueError as exc:
+        raise SettingsError(f"SMS_RETRY_*: {exc}") from exc

@@ -1,13 +1,61 @@
-"""HTTP surface of the notifier (faust web)."""
+"""HTTP surface of the notifier (faust web): health, readiness, delivery reports."""
 
 from __future__ import annotations
+
+import logging
 
 import faust
 from faust.web import Request, Response, View
 
+from proto import events as ev
+from services.notifier.domain.delivery_reports import ReportError, parse_report
+from services.notifier.ledger_log import LedgerLog
+from services.notifier.metrics import SMS
+from services.notifier.sender import derived_id
 
-def register_views(app: faust.App) -> None:
+log = logging.getLogger("triage.notifier.reports")
+
+
+def register_views(app: faust.App, ledger_log: LedgerLog) -> None:
     @app.page("/healthz")
     class Health(View):
         async def get(self, request: Request) -> Response:
             return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    class Ready(View):
+        async def get(self, request: Request) -> Response:
+            if not ledger_log.ready.is_set():
+                return self.json({"status": "reading the SMS ledger"}, status=503)
+            return self.json({"status": "ready", "sms_known": len(ledger_log.ledger)})
+
+    @app.page("/v1/sms/delivery-reports")
+    class DeliveryReports(View):
+        """46elks' ``whendelivered`` callback: form (or JSON) with id, status, delivered."""
+
+        async def post(self, request: Request) -> Response:
+            try:
+                report = parse_report(request.headers.get("Content-Type", ""), await request.read())
+            except ReportError as exc:
+                return self.json({"error": str(exc)}, status=400)
+            if not ledger_log.ready.is_set():  # 46elks retries non-2xx for hours
+                return self.json({"error": "starting up; try again shortly"}, status=503)
+            entry = ledger_log.ledger.by_provider(report.provider_id)
+            if entry is None:
+                log.warning("delivery report for unknown provider id %s (status %s) acknowledged and ignored",
+                            report.provider_id, report.status)
+                return self.json({"status": "ignored", "reason": "unknown id"})
+            if report.status == "delivered":
+                await ledger_log.publish(ev.SmsDelivered(
+                    event_id=derived_id(entry.sms_id, "delivered"), sms_id=entry.sms_id,
+                    case_id=entry.case_id, provider=entry.provider, provider_id=report.provider_id,
+                    delivered_at=report.delivered_at))
+                SMS.labels(entry.provider, entry.kind, "delivered").inc()
+            elif report.status == "failed":
+                await ledger_log.publish(ev.SmsFailed(
+                    event_id=derived_id(entry.sms_id, "undelivered"), sms_id=entry.sms_id,
+                    case_id=entry.case_id, provider=entry.provider, permanent=True,
+                    reason="the provider reported the SMS as not delivered"))
+                SMS.labels(entry.provider, entry.kind, "failed").inc()
+            log.info("case %s: delivery report %s for SMS %s", entry.case_id, report.status, entry.sms_id)
+            return self.json({"status": "accepted", "sms_id": entry.sms_id})

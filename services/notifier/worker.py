@@ -1,59 +1,85 @@
 """The notifier worker: YourTurn/HeadsUp in, SMS out, SmsSent/SmsFailed on sms.events.
 
-Contacts come from the compacted ``patient.contacts`` topic (see ContactDirectory).
+Per notice the agent decodes (DLQ on failure), asks the ledger whether this notice is
+new, records the intent durably (``send_and_wait``) and hands it to the SmsSender; only
+then does it move on, which acks the record. A sweep re-drives intents that nobody
+finished (crash, rebalance). See docs/notifier.md for the guarantees and their limits.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
 import faust
+import msgspec
 
 from proto import codec
 from proto import events as ev
 from proto import topics
-from proto.contact_crypto import ContactKeyError, open_card, parse_keyring
+from proto.contact_crypto import parse_keyring
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.faust_app import make_faust_app, raw_topic
-from services.notifier.contact_directory import ContactDirectory
-from services.notifier.domain.templates import TEMPLATES, check_templates, render
 from services.kafka.metrics import DEAD_LETTERS
-from services.notifier.metrics import SERVE_TO_SMS, SMS
-from services.notifier.outbox import OutboxProvider
+from services.notifier.contact_directory import ContactDirectory
+from services.notifier.domain.templates import Templates, kind_of, load_templates
+from services.notifier.ledger_log import LedgerLog
+from services.notifier.metrics import SMS
+from services.notifier.providers import build_provider
+from services.notifier.sender import SmsSender, derived_id
 from services.notifier.settings import NotifierSettings
 from services.notifier.views import register_views
 
 log = logging.getLogger("triage.notifier")
-SOURCE = "/triage/notifier"
+
+
+def templates_from(settings: NotifierSettings) -> Templates:
+    """Built-in templates plus the NOTIFIER_TEMPLATES_PATH overrides; TemplateError if unsafe."""
+    text = Path(settings.templates_path).read_text("utf-8") if settings.templates_path else None
+    return load_templates(text)
 
 
 def create_app(settings: NotifierSettings) -> faust.App:
     """The notifier's faust app; refuses to build with a template that contains a link."""
-    check_templates(TEMPLATES)
+    templates = templates_from(settings)
     keyring = parse_keyring(settings.contact_keys)
     kafka = settings.kafka
     app = make_faust_app(
         "triage-notifier", kafka, web_host=settings.web_host, web_port=settings.web_port,
-        data_dir=settings.data_dir,
+        data_dir=settings.data_dir, session_timeout_s=settings.session_timeout_s,
     )
-    notices = raw_topic(app, kafka.topic(topics.QUEUE_YOUR_TURN.name))
-    notices_dlq = raw_topic(app, kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name))
-    sms_events = raw_topic(app, kafka.topic(topics.SMS_EVENTS.name))
+    notices_name = kafka.topic(topics.QUEUE_YOUR_TURN.name)
+    notices = raw_topic(app, notices_name)
     contacts = ContactDirectory(kafka)
+    ledger_log = LedgerLog(kafka)
+    provider = build_provider(settings)
+    sender = SmsSender(settings, provider, ledger_log, contacts, keyring, templates)
+    grace = dt.timedelta(seconds=settings.redrive_grace_s)
+    if settings.crash_after_send:
+        log.warning("TEST-ONLY crash hook armed: exit after SMS #%d (%s)",
+                    settings.crash_after_send, settings.crash_point)
+
+    @app.task
+    async def start_ledger() -> None:
+        await ledger_log.start()
+        app.add_future(ledger_log.run())
+
     app.task(contacts.run)
-    provider = OutboxProvider(settings.outbox_path)
-    sent_notices: set[str] = set()  # issue #5 makes this durable
 
-    async def publish(message: Any) -> None:
-        await sms_events.send(
-            key=message.case_id.encode(), value=codec.encode(message),
-            headers=codec.cloudevent_headers(message, SOURCE),
-        )
+    @app.on_partitions_assigned.connect
+    async def on_assigned(app: faust.App, assigned: set[Any], **kwargs: Any) -> None:
+        now = time.monotonic()
+        mine = {tp.partition for tp in app.consumer.assignment() if tp.topic == notices_name}
+        sender.owned = {p: sender.owned.get(p, now) for p in mine}
 
-    async def contact_for(case_id: str) -> ev.ContactCard | None:
-        raw = await contacts.wait_for(case_id, settings.contact_wait_s)
-        return None if raw is None else codec.CONTACT_CARDS.decode(raw)
+    @app.on_partitions_revoked.connect
+    async def on_revoked(app: faust.App, revoked: set[Any], **kwargs: Any) -> None:
+        for tp in revoked:
+            if tp.topic == notices_name:
+                sender.owned.pop(tp.partition, None)
 
     @app.agent(notices)
     async def notify(stream: faust.StreamT[bytes]) -> None:
@@ -64,35 +90,46 @@ def create_app(settings: NotifierSettings) -> faust.App:
             except codec.DecodeError as exc:
                 log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, exc)
                 DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "decode_error").inc()
-                await notices_dlq.send(key=event.key, value=event.value,
-                                       headers=dead_letter_headers(str(exc), tp.topic, tp.partition, tp.offset))
+                await ledger_log.dead_letter(event.key, event.value or b"", dead_letter_headers(
+                    str(exc), tp.topic, tp.partition, tp.offset, tp.headers or ()))
                 continue
-            if notice.event_id in sent_notices:
+            await ledger_log.ready.wait()
+            kind = kind_of(notice)
+            if ledger_log.ledger.decide(notice.event_id) == "suppress":
+                SMS.labels(provider.name, kind, "duplicate_suppressed").inc()
+                log.info("case %s: %s notice %s already has its SMS; replay ignored",
+                         notice.case_id, kind, notice.event_id)
                 continue
-            kind = "your_turn" if isinstance(notice, ev.YourTurn) else "heads_up"
-            sms_id = ev.new_id()
-            card = await contact_for(notice.case_id)
-            try:
-                if card is None:
-                    raise ContactKeyError("no contact card for this case")
-                phone = open_card(card, keyring)
-            except (ContactKeyError, codec.DecodeError) as exc:
-                log.error("case %s: cannot send %s: %s", notice.case_id, kind, exc)
-                SMS.labels(provider.name, kind, "failed").inc()
-                await publish(ev.SmsFailed(sms_id=sms_id, case_id=notice.case_id,
-                                           provider=provider.name, reason=str(exc)))
-                continue
-            provider_id = await provider.send(sms_id, notice.case_id, phone, render(notice))
-            sent_notices.add(notice.event_id)
-            SMS.labels(provider.name, kind, "sent").inc()
-            if isinstance(notice, ev.YourTurn):
-                SERVE_TO_SMS.observe(max(0.0, (ev.utcnow() - notice.called_at).total_seconds()))
-            log.info("case %s: %s SMS handed to %s", notice.case_id, kind, provider.name)
-            await publish(ev.SmsSent(
-                sms_id=sms_id, case_id=notice.case_id, kind=kind, provider=provider.name,
-                provider_id=provider_id, trigger_event_id=notice.event_id,
-                trigger_at=notice.called_at if isinstance(notice, ev.YourTurn) else None,
-            ))
+            entry = ev.SmsLedgerEntry(
+                notice_event_id=notice.event_id, sms_id=derived_id(notice.event_id, "sms"),
+                case_id=notice.case_id, kind=kind,  # type: ignore[arg-type]
+                state="intent", partition=tp.partition,
+                notice=event.value.decode(), source=f"{tp.topic}/{tp.partition}@{tp.offset}",
+                provider=provider.name,
+            )
+            await ledger_log.record(entry)  # durable before the provider is ever called
+            await sender.submit(entry)
 
-    register_views(app)
+    @app.timer(interval=1.0)
+    async def redrive() -> None:
+        """Re-drive SMS nobody finished (intents, unannounced outcomes), in partitions we
+        have owned for longer than the grace (so a previous owner's last request is over)."""
+        if not ledger_log.ready.is_set():
+            return
+        now = time.monotonic()
+        settled = {p for p, since in sender.owned.items() if now - since >= settings.redrive_grace_s}
+        for entry in ledger_log.ledger.unfinished(settled, ev.utcnow(), grace, set(sender.busy))[:100]:
+            log.info("case %s: re-driving SMS %s (left %s by a stopped driver)",
+                     entry.case_id, entry.sms_id, entry.state if entry.state == "intent" else "unannounced")
+            if entry.state == "intent":  # a fresh intent restarts the grace clock for this SMS
+                entry = msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow())
+                await ledger_log.record(entry)
+            await sender.submit(entry)
+
+    @app.on_before_shutdown.connect
+    async def on_shutdown(app: faust.App, **kwargs: Any) -> None:
+        await sender.close()
+        await ledger_log.stop()
+
+    register_views(app, ledger_log)
     return app

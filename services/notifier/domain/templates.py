@@ -1,14 +1,31 @@
-"""SMS texts per message kind and language: plain text, never a link (fraud risk)."""
+"""SMS texts per message kind and language: plain text, never a link (fraud risk).
+
+Operators may override texts with a JSON file ``{"your_turn": {"sv": "...", "en": "..."},
+"heads_up": {...}}`` (``NOTIFIER_TEMPLATES_PATH``); every text, built in or overridden, is
+checked at startup and a bad one stops the notifier before it sends anything.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+import string
 
 from proto.events import HeadsUp, YourTurn
 
-_LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(se|com|nu|org|net)\b)", re.IGNORECASE)
+Templates = dict[tuple[str, str], str]
 
-TEMPLATES: dict[tuple[str, str], str] = {
+KINDS = ("your_turn", "heads_up")
+DEFAULT_LANGUAGE = "sv"
+# Anything a phone would turn into a link: a scheme, www., or a host name with a TLD.
+_LINK = re.compile(
+    r"([a-z][a-z0-9+.-]*://|www\.|"
+    r"\b[\w-]+(\.[\w-]+)*\.(se|com|nu|org|net|eu|io|info|app|link|ly|me|co|de|uk)\b)",
+    re.IGNORECASE,
+)
+_PLACEHOLDERS = {"your_turn": set(), "heads_up": {"position"}}
+
+TEMPLATES: Templates = {
     ("your_turn", "sv"): (
         "Det är din tur i 1177 direkt. Logga in i tjänsten nu för att få kontakt med vårdpersonal. "
         "Om du blir sämre, ring 1177. Vid livshotande tillstånd, ring 112."
@@ -29,19 +46,59 @@ TEMPLATES: dict[tuple[str, str], str] = {
 
 
 class TemplateError(ValueError):
-    """A template that must not be sent (contains a link, unknown placeholder)."""
+    """A template that must not be sent (contains a link, unknown placeholder, missing advice)."""
 
 
-def check_templates(templates: dict[tuple[str, str], str]) -> None:
-    """Refuse any template containing a link or URL; called at startup."""
+def check_templates(templates: Templates) -> None:
+    """Refuse links, unknown placeholders, missing Swedish texts and texts without 1177/112."""
+    for kind in KINDS:
+        if (kind, DEFAULT_LANGUAGE) not in templates:
+            raise TemplateError(f"SMS template {kind}/{DEFAULT_LANGUAGE} is missing (Swedish is the default)")
     for (kind, lang), text in templates.items():
-        if _LINK.search(text):
-            raise TemplateError(f"SMS template {kind}/{lang} contains a link; SMS must be plain text")
+        where = f"SMS template {kind}/{lang}"
+        if kind not in KINDS:
+            raise TemplateError(f"{where}: unknown kind; expected one of {', '.join(KINDS)}")
+        if (m := _LINK.search(text)) is not None:
+            raise TemplateError(f"{where} contains a link or URL ({m.group(0)!r}); SMS must be plain text")
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise TemplateError(f"{where}: broken placeholder braces: {exc}") from exc
+        if unknown := names - _PLACEHOLDERS[kind]:
+            allowed = ", ".join("{" + p + "}" for p in sorted(_PLACEHOLDERS[kind])) or "none"
+            raise TemplateError(f"{where}: unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
+        if "1177" not in text or "112" not in text.replace("1177", ""):
+            raise TemplateError(
+                f"{where} must tell the patient to call 1177 if worse and 112 if life-threatening")
 
 
-def render(notice: YourTurn | HeadsUp, templates: dict[tuple[str, str], str] = TEMPLATES) -> str:
+def load_templates(override_json: str | None, base: Templates = TEMPLATES) -> Templates:
+    """The built-in texts with the overrides from a JSON document applied, checked."""
+    merged = dict(base)
+    if override_json is not None:
+        try:
+            doc = json.loads(override_json)
+        except ValueError as exc:
+            raise TemplateError(f"template overrides are not valid JSON: {exc}") from exc
+        if not isinstance(doc, dict) or not all(isinstance(v, dict) for v in doc.values()):
+            raise TemplateError('template overrides must look like {"your_turn": {"sv": "...", "en": "..."}}')
+        for kind, texts in doc.items():
+            for lang, text in texts.items():
+                if not isinstance(text, str):
+                    raise TemplateError(f"SMS template {kind}/{lang} must be a string")
+                merged[(kind, lang)] = text
+    check_templates(merged)
+    return merged
+
+
+def kind_of(notice: YourTurn | HeadsUp) -> str:
+    """The message kind of a notice: ``your_turn`` or ``heads_up``."""
+    return "your_turn" if isinstance(notice, YourTurn) else "heads_up"
+
+
+def render(notice: YourTurn | HeadsUp, templates: Templates = TEMPLATES) -> str:
     """The SMS text for a notice in the patient's language (Swedish when unknown)."""
-    kind = "your_turn" if isinstance(notice, YourTurn) else "heads_up"
-    lang = notice.language if (kind, notice.language) in templates else "sv"
+    kind = kind_of(notice)
+    lang = notice.language if (kind, notice.language) in templates else DEFAULT_LANGUAGE
     text = templates[(kind, lang)]
     return text.format(position=notice.position) if isinstance(notice, HeadsUp) else text
