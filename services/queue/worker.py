@@ -1,5 +1,6 @@
 """The queue worker: a faust agent over triage.events + queue.commands. Thin by design:
-decode at the edge, ``decide`` in the domain, ``evolve`` the state, send what it returns."""
+decode at the edge, re-route a region that arrived on the wrong partition, ``handle`` in
+the domain, send what it returns, then persist what changed (see ``runtime``)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,26 @@ import logging
 from typing import Any
 
 import faust
+from prometheus_client import REGISTRY
 
 from proto import codec
 from proto import events as ev
 from proto import topics
 from services.kafka.dead_letters import dead_letter_headers
-from prometheus_client import REGISTRY
-
-from services.kafka.metrics import DEAD_LETTERS
 from services.kafka.faust_app import make_faust_app, raw_topic
-from services.queue.domain.decide import decide
-from services.queue.domain.state import QueueState, evolve
-from services.queue.metrics import EVENTS
+from services.kafka.metrics import DEAD_LETTERS
+from services.queue.domain.process import handle
+from services.queue.domain.state import QueueState
+from services.queue.metrics import REROUTED
 from services.queue.metrics_collector import QueueStateCollector
+from services.queue.partitioning import region_partition
+from services.queue.runtime import QueueRuntime
 from services.queue.settings import QueueSettings
 from services.queue.views import register_views
 
 log = logging.getLogger("triage.queue")
-SOURCE = "/triage/queue"
-_INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND)
+_INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn)
+TABLE = "queue-state"
 
 
 def create_app(settings: QueueSettings) -> faust.App:
@@ -36,24 +38,34 @@ def create_app(settings: QueueSettings) -> faust.App:
         data_dir=settings.data_dir, session_timeout_s=settings.session_timeout_s,
         heartbeat_interval_s=settings.heartbeat_interval_s,
     )
-    inputs = raw_topic(app, kafka.topic(topics.TRIAGE_EVENTS.name), kafka.topic(topics.QUEUE_COMMANDS.name))
+    # One entry per case (c/<region>/<case_id>) and per recent command answer
+    # (a/<region>/<request_id>); faust writes each change to the changelog partition of
+    # the record being processed, i.e. the region's partition (co-partitioning).
+    table = app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=topics.QUEUE_PARTITIONS)
+    events_topic = kafka.topic(topics.TRIAGE_EVENTS.name)
+    commands_topic = kafka.topic(topics.QUEUE_COMMANDS.name)
+    inputs = raw_topic(app, events_topic, commands_topic)
     outputs = {
         "events": raw_topic(app, kafka.topic(topics.QUEUE_EVENTS.name)),
         "your_turn": raw_topic(app, kafka.topic(topics.QUEUE_YOUR_TURN.name)),
+        "commands": raw_topic(app, commands_topic),
+        "contacts": raw_topic(app, kafka.topic(topics.PATIENT_CONTACTS.name)),
     }
     dlqs = {
         kafka.topic(t.name): raw_topic(app, kafka.topic(t.dlq().name))
         for t in (topics.TRIAGE_EVENTS, topics.QUEUE_COMMANDS)
     }
-    state = QueueState()
+    state = QueueState(policy=settings.policy)
+    runtime = QueueRuntime(app, table, state, outputs, events_topic, topics.QUEUE_PARTITIONS)
+    table.on_recover(runtime.on_recovered)
 
-    async def send(message: ev.Message) -> None:
-        target = outputs["your_turn"] if isinstance(message, (ev.YourTurn, ev.HeadsUp)) else outputs["events"]
-        await target.send(
-            key=message.region.encode(),  # type: ignore[attr-defined]
-            value=codec.encode(message),
-            headers=codec.cloudevent_headers(message, SOURCE),
-        )
+    async def dead_letter(event: faust.EventT, error: str) -> None:
+        tp = event.message
+        log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, error)
+        DEAD_LETTERS.labels(_contract_name(tp.topic, kafka.namespace), "decode_error").inc()
+        await dlqs[tp.topic].send(key=event.key, value=event.value,
+                                  headers=dead_letter_headers(error, tp.topic, tp.partition, tp.offset,
+                                                              _headers(event)))
 
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
@@ -62,22 +74,25 @@ def create_app(settings: QueueSettings) -> faust.App:
             try:
                 message = _INPUT.decode(event.value)
             except codec.DecodeError as exc:
-                log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, exc)
-                DEAD_LETTERS.labels(_contract_name(tp.topic, kafka.namespace), "decode_error").inc()
-                await dlqs[tp.topic].send(
-                    key=event.key, value=event.value,
-                    headers=dead_letter_headers(str(exc), tp.topic, tp.partition, tp.offset,
-                                                _headers(event)),
-                )
+                await dead_letter(event, str(exc))
                 continue
-            produced = decide(state, message, ev.utcnow())
-            for out in produced:
-                evolve(state, out)
-            for out in produced:
-                await send(out)
-                EVENTS.labels(type(out).__name__).inc()
+            region = message.region
+            if region_partition(region, topics.QUEUE_PARTITIONS) != tp.partition:
+                # Written by a producer with another partitioner: forward it to the region's
+                # partition, so that exactly one heap (one worker) holds each region.
+                await runtime.reroute(event, region, _headers(event))
+                REROUTED.labels(_contract_name(tp.topic, kafka.namespace)).inc()
+                continue
+            try:
+                outcome = handle(state, message, ev.utcnow())
+            except Exception as exc:  # a bug must not stop the region's queue; keep the record
+                log.exception("could not process %s/%s@%s", tp.topic, tp.partition, tp.offset)
+                await dead_letter(event, f"processing error: {type(exc).__name__}: {exc}")
+                continue
+            await runtime.emit(outcome)
+            runtime.persist(region)
 
-    register_views(app, state)
+    register_views(app, runtime, TABLE)
     REGISTRY.register(QueueStateCollector(state))
     return app
 
@@ -90,4 +105,3 @@ def _headers(event: faust.EventT) -> list[tuple[str, bytes]]:
     raw = event.headers or {}
     items = raw.items() if isinstance(raw, dict) else raw
     return [(str(k), bytes(v)) for k, v in items]
-

@@ -1,0 +1,133 @@
+"""The queue worker's moving parts around the domain: send, persist, recover, re-route.
+
+Order of effects for one input record (at-least-once, the broker has no transactions):
+1. ``handle`` decides and folds the result into the in-memory state;
+2. the resulting events are sent and we WAIT for the broker's acks;
+3. only then are the changed case records and the command's answer written to the table
+   (faust sends them to the changelog, and flushes its producer before committing offsets).
+So the durable state never runs ahead of queue.events: after a crash, the table holds a
+prefix of what the history says, the uncommitted inputs are replayed, and deciding them
+again yields the same events with the same ids (consumers dedupe on ``event_id``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import faust
+
+from proto import codec
+from proto import events as ev
+from services.queue.domain.process import Outcome
+from services.queue.domain.rebuild import decode_answer, decode_record, encode_answer, encode_record, rebuild
+from services.queue.domain.state import QueueState
+from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS
+from services.queue.partitioning import region_partition, split_table_key, table_key
+
+log = logging.getLogger("triage.queue")
+SOURCE = "/triage/queue"
+
+
+class QueueRuntime:
+    """Binds the pure state to faust: output topics, the durable table, recovery."""
+
+    def __init__(self, app: faust.App, table: Any, state: QueueState, outputs: dict[str, Any],
+                 input_topic: str, partitions: int) -> None:
+        self.app = app
+        self.table = table
+        self.state = state
+        self.outputs = outputs
+        self.input_topic = input_topic  # any input topic: all have the same partition count
+        self.partitions = partitions
+        self.ready = False
+        self.last_recovery_s: float | None = None
+
+    # ---------------------------------------------------------------- sending
+    async def emit(self, outcome: Outcome) -> None:
+        """Send the outcome's events and wait until the broker has them all."""
+        futures = []
+        for message in outcome.events:
+            futures.append(await self._send(message))
+            if isinstance(message, ev.CaseClosed | ev.CaseCancelled):
+                # The case left the system: delete the patient's phone (compacted topic).
+                futures.append(await self.outputs["contacts"].send(key=message.case_id.encode(), value=None))
+        await asyncio.gather(*futures)
+        if outcome.command:
+            COMMANDS.labels(outcome.command, outcome.outcome).inc()
+        if outcome.outcome == "replayed":
+            return
+        for message in outcome.events:
+            EVENTS.labels(type(message).__name__).inc()
+            if isinstance(message, ev.CaseCalled):
+                CASES_CALLED_WAIT.labels(str(message.urgency)).observe(
+                    max(0.0, (message.called_at - message.queued_at).total_seconds()))
+
+    async def _send(self, message: ev.Message) -> Any:
+        if isinstance(message, ev.YourTurn | ev.HeadsUp):
+            target = self.outputs["your_turn"]
+        elif isinstance(message, ev.TransferIn):
+            target = self.outputs["commands"]  # keyed by the target region: its owner enqueues
+        else:
+            target = self.outputs["events"]
+        return await target.send(key=message.region.encode(),  # type: ignore[attr-defined]
+                                 value=codec.encode(message),
+                                 headers=codec.cloudevent_headers(message, SOURCE))
+
+    async def reroute(self, event: faust.EventT, region: str, headers: list[tuple[str, bytes]]) -> None:
+        """Forward a record that arrived on the wrong partition to its region's partition."""
+        tp = event.message
+        target = region_partition(region, self.partitions)
+        fut = await self.app.producer.send(
+            tp.topic, region.encode(), event.value, partition=target, timestamp=None,
+            headers=headers + [("x-rerouted-from", f"{tp.partition}@{tp.offset}".encode())],
+        )
+        await fut
+
+    # ---------------------------------------------------------------- persistence
+    def persist(self, region: str) -> None:
+        """Write what changed in ``region`` to the table (one entry per case / per answer)."""
+        rs = self.state.regions.get(region)
+        if rs is None:
+            return
+        for case_id in rs.touched:
+            self.table[table_key("c", region, case_id)] = encode_record(rs.cases[case_id])
+        for request_id in rs.new_answers:
+            if request_id in rs.answers:
+                self.table[table_key("a", region, request_id)] = encode_answer(rs.answers[request_id])
+        for request_id in rs.evicted_answers:
+            key = table_key("a", region, request_id)
+            if key in self.table:
+                del self.table[key]
+        rs.touched.clear()
+        rs.new_answers.clear()
+        rs.evicted_answers.clear()
+
+    # ---------------------------------------------------------------- recovery
+    def owned_partitions(self) -> set[int]:
+        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.input_topic}
+
+    def owns(self, region: str) -> bool:
+        return region_partition(region, self.partitions) in self.owned_partitions()
+
+    async def on_recovered(self) -> None:
+        """Table recovery finished (start or rebalance): rebuild the regions we now own."""
+        started = time.perf_counter()
+        owned = self.owned_partitions()
+        records, answers, regions = [], [], set()
+        for key, value in self.table.data.items():
+            kind, region, ident = split_table_key(key)
+            if region_partition(region, self.partitions) not in owned:
+                continue  # a region of a partition another worker owns now
+            regions.add(region)
+            if kind == "c":
+                records.append(decode_record(value))
+            else:
+                answers.append((region, ident, decode_answer(value)))
+        found = rebuild(self.state, regions, records, answers, time.time())
+        self.last_recovery_s = time.perf_counter() - started
+        self.ready = True
+        log.info("recovered partitions %s: %d regions, %d cases (%d waiting), %d answers in %.3fs",
+                 sorted(owned), found.regions, found.cases, found.waiting, found.answers, self.last_recovery_s)
