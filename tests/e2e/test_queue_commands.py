@@ -30,6 +30,11 @@ def _answer(stack: Stack, request_id: str, timeout: float = 30) -> list[ev.Messa
     return wait_until(found, timeout, f"the answer to {request_id}", interval=0.3)
 
 
+def _wait_queued(stack: Stack, n: int) -> None:
+    # triage.events and queue.commands are different topics with no order between them
+    wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseQueued)) >= n, 30, f"{n} cases queued")
+
+
 def _rid() -> str:
     return uuid.uuid4().hex
 
@@ -97,6 +102,7 @@ def test_a_called_patient_who_does_not_answer_goes_first_in_their_level_then_is_
     _start_queue(stack)
     first, second = triaged("SE-H", 2, T0), triaged("SE-H", 2, T0 + dt.timedelta(minutes=1))
     publish(stack.kafka, [first, second])
+    _wait_queued(stack, 2)
     s1, n1, s2, n2 = _rid(), _rid(), _rid(), _rid()
     publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s1),
                           ev.MarkNoShow(region="SE-H", request_id=n1, case_id=first.case_id)])
@@ -118,6 +124,8 @@ def test_a_transferred_case_keeps_its_join_time_in_a_region_on_another_partition
     _start_queue(stack)
     old, newer = triaged(src, 3, T0), triaged(dst, 3, T0 + dt.timedelta(hours=1))
     publish(stack.kafka, [old, newer])
+    # triage.events and queue.commands are different topics: no order between them, so wait
+    wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseQueued)) == 2, 30, "both cases queued")
     t = _rid()
     publish(stack.kafka, [ev.TransferCase(region=src, request_id=t, case_id=old.case_id, to_region=dst,
                                           reason="moved", by="n")])
@@ -136,9 +144,12 @@ def test_heads_up_is_sent_once_when_a_case_reaches_the_front(stack: Stack) -> No
     _start_queue(stack)
     cases = [triaged("SE-K", 4, T0 + dt.timedelta(minutes=i)) for i in range(5)]
     publish(stack.kafka, cases)
+    _wait_queued(stack, 5)
     publish(stack.kafka, [ev.ServeNext(region="SE-K", clinician_id="n", request_id=_rid()) for _ in range(2)])
-    notices = wait_until(lambda: (h := of_type(history(stack.kafka, topics.QUEUE_YOUR_TURN), ev.HeadsUp))
-                         if len(h) == 5 else None, 30, "five heads-ups")
+    def heads_ups() -> list[ev.HeadsUp] | None:
+        found = of_type(history(stack.kafka, topics.QUEUE_YOUR_TURN), ev.HeadsUp)
+        return found if len(found) >= 5 else None
+    notices = wait_until(heads_ups, 30, "five heads-ups")
     assert sorted(h.case_id for h in notices) == sorted(c.case_id for c in cases)  # each exactly once
     assert {h.position for h in notices} <= {1, 2, 3}
 
