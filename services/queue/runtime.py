@@ -1,13 +1,17 @@
-"""The queue worker's moving parts around the domain: send, persist, recover, re-route.
+"""The queue worker's moving parts around the domain: persist, send, recover, re-route.
 
 Order of effects for one input record (at-least-once, the broker has no transactions):
-1. ``handle`` decides and folds the result into the in-memory state;
-2. the resulting events are sent and we WAIT for the broker's acks;
-3. only then are the changed case records and the command's answer written to the table
-   (faust sends them to the changelog, and flushes its producer before committing offsets).
-So the durable state never runs ahead of queue.events: after a crash, the table holds a
-prefix of what the history says, the uncommitted inputs are replayed, and deciding them
-again yields the same events with the same ids (consumers dedupe on ``event_id``).
+1. ``handle`` decides and folds the result into the in-memory state; the answer (the
+   events it produced) is recorded under the input's request id (``triaged-<case>`` for
+   a triage event);
+2. the changed case records and that answer are written to the table's changelog and we
+   WAIT for the broker's acks (outbox: the decision is durable before anyone hears of it);
+3. only then are the events sent (and acked) to queue.events / queue.your-turn.
+After a crash the uncommitted inputs are replayed: an input whose answer is in the table
+gets the recorded answer re-sent (same events, same ids; consumers dedupe on ``event_id``),
+and an input that left no trace is decided afresh. Nothing was told to anyone about a
+decision that is not durable, so a replay can never call a different patient than the
+one who already got an SMS.
 """
 
 from __future__ import annotations
@@ -87,23 +91,36 @@ class QueueRuntime:
         await fut
 
     # ---------------------------------------------------------------- persistence
-    def persist(self, region: str) -> None:
-        """Write what changed in ``region`` to the table (one entry per case / per answer)."""
+    async def persist(self, region: str) -> None:
+        """Write what changed in ``region`` (one entry per case / per answer) and wait for the acks."""
         rs = self.state.regions.get(region)
         if rs is None:
             return
+        partition = region_partition(region, self.partitions)
+        futures = []
+
+        def put(key: bytes, value: bytes | None) -> None:
+            # The store and the changelog directly (not ``table[key] = v``) so that we get the
+            # changelog send's future and can wait for it before telling anyone the outcome.
+            if value is None:
+                self.table.data.pop(key, None)
+                futures.append(self.table.send_changelog(partition, key, None, value_serializer="raw"))
+            else:
+                self.table.data[key] = value
+                futures.append(self.table.send_changelog(partition, key, value))
+
         for case_id in rs.touched:
-            self.table[table_key("c", region, case_id)] = encode_record(rs.cases[case_id])
+            put(table_key("c", region, case_id), encode_record(rs.cases[case_id]))
         for request_id in rs.new_answers:
             if request_id in rs.answers:
-                self.table[table_key("a", region, request_id)] = encode_answer(rs.answers[request_id])
+                put(table_key("a", region, request_id), encode_answer(rs.answers[request_id]))
         for request_id in rs.evicted_answers:
-            key = table_key("a", region, request_id)
-            if key in self.table:
-                del self.table[key]
+            put(table_key("a", region, request_id), None)
         rs.touched.clear()
         rs.new_answers.clear()
         rs.evicted_answers.clear()
+        if futures:
+            await asyncio.gather(*futures)
 
     # ---------------------------------------------------------------- recovery
     def owned_partitions(self) -> set[int]:
@@ -127,6 +144,12 @@ class QueueRuntime:
             else:
                 answers.append((region, ident, decode_answer(value)))
         found = rebuild(self.state, regions, records, answers, time.time())
+        # The last answer of each region may be durable but unsent (the worker died between
+        # persisting and sending it: one input at most, processing is sequential). Re-send
+        # it before any new input is decided, so the history keeps decision order.
+        for rs in self.state.regions.values():
+            if rs.answers:
+                await self.emit(Outcome(next(reversed(rs.answers.values())), None, "replayed"))
         self.last_recovery_s = time.perf_counter() - started
         self.ready = True
         log.info("recovered partitions %s: %d regions, %d cases (%d waiting), %d answers in %.3fs",

@@ -1,6 +1,6 @@
 """The queue worker: a faust agent over triage.events + queue.commands. Thin by design:
 decode at the edge, re-route a region that arrived on the wrong partition, ``handle`` in
-the domain, send what it returns, then persist what changed (see ``runtime``)."""
+the domain, persist what changed and wait for it, then send the events (see ``runtime``)."""
 
 from __future__ import annotations
 
@@ -89,8 +89,8 @@ def create_app(settings: QueueSettings) -> faust.App:
                 log.exception("could not process %s/%s@%s", tp.topic, tp.partition, tp.offset)
                 await dead_letter(event, f"processing error: {type(exc).__name__}: {exc}")
                 continue
+            await runtime.persist(region)  # durable first (outbox), then tell the world
             await runtime.emit(outcome)
-            runtime.persist(region)
 
     register_views(app, runtime, TABLE)
     REGISTRY.register(QueueStateCollector(state))

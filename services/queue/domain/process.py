@@ -30,23 +30,32 @@ def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
     events, same ids) and changes nothing: that is how a replayed ServeNext returns the
     same case instead of popping another.
     """
-    is_command = isinstance(message, ev.Command)
-    command = type(message).__name__ if is_command else None
+    command = type(message).__name__ if isinstance(message, ev.Command) else None
     rs = state.region(message.region)  # type: ignore[attr-defined]
-    if is_command:
-        answered = rs.answers.get(message.request_id)  # type: ignore[attr-defined]
+    key = answer_key(message)
+    if key is not None:
+        answered = rs.answers.get(key)
         if answered is not None:
             return Outcome(answered, command, "replayed")
     events = decide(state, message, now)
     for event in events:
         evolve(state, event)
     events += heads_up_due(state, rs)
-    if is_command:
-        rs.record_answer(message.request_id, tuple(events), state.policy.answer_memory)  # type: ignore[attr-defined]
+    if key is not None and events:
+        rs.record_answer(key, tuple(events), state.policy.answer_memory)
     if not events:
         return Outcome((), command, "ignored")
     rejected = any(isinstance(e, ev.CommandRejected) for e in events)
     return Outcome(tuple(events), command, "rejected" if rejected else "accepted")
+
+
+def answer_key(message: ev.Message) -> str | None:
+    """Under which id the answer to ``message`` is remembered (None: not remembered)."""
+    if isinstance(message, ev.Command):
+        return message.request_id
+    if isinstance(message, ev.CaseTriaged):
+        return f"triaged-{message.case_id}"
+    return None
 
 
 def heads_up_due(state: QueueState, rs: RegionState) -> list[ev.Message]:
