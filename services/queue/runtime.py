@@ -26,8 +26,10 @@ import faust
 from proto import codec
 from proto import events as ev
 from services.queue.domain.process import Outcome
-from services.queue.domain.rebuild import decode_answer, decode_record, encode_answer, encode_record, rebuild
-from services.queue.domain.state import QueueState
+from services.queue.domain.rebuild import (
+    Journal, decode_answer, decode_journal, decode_record, encode_answer, encode_journal, encode_record, rebuild,
+)
+from services.queue.domain.state import CaseRecord, QueueState
 from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS
 from services.queue.partitioning import region_partition, split_table_key, table_key
 
@@ -39,13 +41,15 @@ class QueueRuntime:
     """Binds the pure state to faust: output topics, the durable table, recovery."""
 
     def __init__(self, app: faust.App, table: Any, state: QueueState, outputs: dict[str, Any],
-                 input_topic: str, partitions: int) -> None:
+                 input_topics: tuple[str, ...], partitions: int) -> None:
         self.app = app
         self.table = table
         self.state = state
         self.outputs = outputs
-        self.input_topic = input_topic  # any input topic: all have the same partition count
+        self.input_topics = input_topics  # all have the same partition count (co-partitioning)
         self.partitions = partitions
+        # (input topic, partition) -> the next offset to handle; durable as o/<partition>/<topic>
+        self.offsets: dict[tuple[str, int], int] = {}
         self.ready = False
         self.last_recovery_s: float | None = None
 
@@ -57,7 +61,8 @@ class QueueRuntime:
             futures.append(await self._send(message))
             if isinstance(message, ev.CaseClosed | ev.CaseCancelled):
                 # The case left the system: delete the patient's phone (compacted topic).
-                futures.append(await self.outputs["contacts"].send(key=message.case_id.encode(), value=None))
+                futures.append(await self.outputs["contacts"].send(key=message.case_id.encode(), value=None,
+                                                                   force=True))
         await asyncio.gather(*futures)
         if outcome.command:
             COMMANDS.labels(outcome.command, outcome.outcome).inc()
@@ -78,26 +83,33 @@ class QueueRuntime:
             target = self.outputs["events"]
         return await target.send(key=message.region.encode(),  # type: ignore[attr-defined]
                                  value=codec.encode(message),
-                                 headers=codec.cloudevent_headers(message, SOURCE))
+                                 headers=codec.cloudevent_headers(message, SOURCE),
+                                 # force: send now. Without it faust "attaches" the record to the
+                                 # input offset and sends it only at commit time, so a kill -9
+                                 # would lose events whose decision is already durable.
+                                 force=True)
 
-    async def reroute(self, event: faust.EventT, region: str, headers: list[tuple[str, bytes]]) -> None:
+    async def reroute(self, topic: str, partition: int, offset: int, region: str, value: bytes | None,
+                      headers: list[tuple[str, bytes]]) -> None:
         """Forward a record that arrived on the wrong partition to its region's partition."""
-        tp = event.message
         target = region_partition(region, self.partitions)
         fut = await self.app.producer.send(
-            tp.topic, region.encode(), event.value, partition=target, timestamp=None,
-            headers=headers + [("x-rerouted-from", f"{tp.partition}@{tp.offset}".encode())],
+            topic, region.encode(), value, partition=target, timestamp=None,
+            headers=headers + [("x-rerouted-from", f"{partition}@{offset}".encode())],
         )
         await fut
 
     # ---------------------------------------------------------------- persistence
-    async def persist(self, region: str) -> None:
-        """Write what changed in ``region`` (one entry per case / per answer) and wait for the acks."""
-        rs = self.state.regions.get(region)
-        if rs is None:
-            return
-        partition = region_partition(region, self.partitions)
-        futures = []
+    async def persist(self, region: str | None, done: tuple[str, int, int]) -> None:
+        """Make the input's outcome durable, then return (outbox: nobody hears of it before).
+
+        ``done`` = (topic, partition, offset + 1). First the region's journal (the whole
+        outcome in one record, so a crash cannot leave half of it), then the per-case
+        entries, the answer and the input offset, each awaited.
+        """
+        topic, partition, next_offset = done
+        rs = self.state.regions.get(region) if region else None
+        futures: list[Any] = []
 
         def put(key: bytes, value: bytes | None) -> None:
             # The store and the changelog directly (not ``table[key] = v``) so that we get the
@@ -109,47 +121,75 @@ class QueueRuntime:
                 self.table.data[key] = value
                 futures.append(self.table.send_changelog(partition, key, value))
 
-        for case_id in rs.touched:
-            put(table_key("c", region, case_id), encode_record(rs.cases[case_id]))
-        for request_id in rs.new_answers:
-            if request_id in rs.answers:
-                put(table_key("a", region, request_id), encode_answer(rs.answers[request_id]))
-        for request_id in rs.evicted_answers:
-            put(table_key("a", region, request_id), None)
-        rs.touched.clear()
-        rs.new_answers.clear()
-        rs.evicted_answers.clear()
-        if futures:
+        if rs is not None and region is not None:
+            answer_key = rs.new_answers[-1] if rs.new_answers else None
+            put(table_key("j", region, "last"), encode_journal(Journal(
+                region, topic, partition, next_offset, answer_key,
+                list(rs.answers.get(answer_key, ())) if answer_key else [],
+                [rs.cases[c] for c in rs.touched])))
             await asyncio.gather(*futures)
+            futures.clear()
+            for case_id in rs.touched:
+                put(table_key("c", region, case_id), encode_record(rs.cases[case_id]))
+            for request_id in rs.new_answers:
+                if request_id in rs.answers:
+                    put(table_key("a", region, request_id), encode_answer(rs.answers[request_id]))
+            for request_id in rs.evicted_answers:
+                put(table_key("a", region, request_id), None)
+            rs.touched.clear()
+            rs.new_answers.clear()
+            rs.evicted_answers.clear()
+        put(table_key("o", str(partition), topic), str(next_offset).encode())
+        self.offsets[(topic, partition)] = next_offset
+        await asyncio.gather(*futures)
 
     # ---------------------------------------------------------------- recovery
     def owned_partitions(self) -> set[int]:
-        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.input_topic}
+        """The input partitions this worker is assigned now."""
+        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.input_topics[0]}
 
-    def owns(self, region: str) -> bool:
-        return region_partition(region, self.partitions) in self.owned_partitions()
+    def owns_partition(self, partition: int) -> bool:
+        return partition in self.owned_partitions()
 
     async def on_recovered(self) -> None:
         """Table recovery finished (start or rebalance): rebuild the regions we now own."""
         started = time.perf_counter()
         owned = self.owned_partitions()
-        records, answers, regions = [], [], set()
+        records: dict[tuple[str, str], CaseRecord] = {}
+        answers, regions, journals = [], set(), []
+        self.offsets = {}
         for key, value in self.table.data.items():
             kind, region, ident = split_table_key(key)
+            if kind == "o":  # o/<partition>/<topic>: the next input offset to handle
+                if int(region) in owned:
+                    self.offsets[(ident, int(region))] = int(value)
+                continue
             if region_partition(region, self.partitions) not in owned:
                 continue  # a region of a partition another worker owns now
             regions.add(region)
             if kind == "c":
-                records.append(decode_record(value))
-            else:
+                rec = decode_record(value)
+                records[(region, rec.case_id)] = rec
+            elif kind == "a":
                 answers.append((region, ident, decode_answer(value)))
-        found = rebuild(self.state, regions, records, answers, time.time())
-        # The last answer of each region may be durable but unsent (the worker died between
+            else:
+                journals.append(decode_journal(value))
+        known = {(r, k) for r, k, _ in answers}
+        for j in journals:  # the last outcome of each region is whole in its journal: apply it over
+            for rec in j.records:
+                records[(j.region, rec.case_id)] = rec
+            if j.answer_key and (j.region, j.answer_key) not in known:
+                answers.append((j.region, j.answer_key, tuple(j.answer)))
+            tp = (j.topic, j.partition)
+            self.offsets[tp] = max(self.offsets.get(tp, 0), j.next_offset)
+        found = rebuild(self.state, regions, records.values(), answers, time.time())
+        # The last outcome of each region may be durable but unsent (the worker died between
         # persisting and sending it: one input at most, processing is sequential). Re-send
         # it before any new input is decided, so the history keeps decision order.
-        for rs in self.state.regions.values():
-            if rs.answers:
-                await self.emit(Outcome(next(reversed(rs.answers.values())), None, "replayed"))
+        for j in journals:
+            if j.answer:
+                log.info("re-sending the last answer of %s (%d events)", j.region, len(j.answer))
+                await self.emit(Outcome(tuple(j.answer), None, "replayed"))
         self.last_recovery_s = time.perf_counter() - started
         self.ready = True
         log.info("recovered partitions %s: %d regions, %d cases (%d waiting), %d answers in %.3fs",

@@ -30,6 +30,36 @@ def decode_record(value: bytes) -> CaseRecord:
     return _record_decoder.decode(value)
 
 
+class Journal(msgspec.Struct, array_like=True):
+    """The complete outcome of the last input of a region, as ONE table value.
+
+    Writing an input's outcome takes several table records (one per changed case, the
+    answer, the input offset); a crash can land some and not others. The journal is
+    written first, in one record, so the last outcome is always whole: recovery applies it
+    over the per-case entries and re-sends its answer. Its size is one input's changes,
+    never the region's queue.
+    """
+
+    region: str
+    topic: str
+    partition: int
+    next_offset: int
+    answer_key: str | None
+    answer: list[ANSWER]  # type: ignore[valid-type]
+    records: list[CaseRecord]
+
+
+_journal_decoder = msgspec.json.Decoder(Journal)
+
+
+def encode_journal(journal: Journal) -> bytes:
+    return _record_encoder.encode(journal)
+
+
+def decode_journal(value: bytes) -> Journal:
+    return _journal_decoder.decode(value)
+
+
 def encode_answer(events: tuple[ev.Message, ...]) -> bytes:
     """A command's answer (the events it produced) as a durable table value."""
     return _record_encoder.encode(list(events))
