@@ -18,7 +18,7 @@ from services.queue.domain.state import CaseRecord, QueueState, RegionState
 ANSWER = ev.QUEUE_EVENT | ev.PATIENT_NOTICE | ev.TransferIn
 _record_encoder = msgspec.json.Encoder()
 _record_decoder = msgspec.json.Decoder(CaseRecord)
-_answer_decoder = msgspec.json.Decoder(list[ANSWER])  # type: ignore[valid-type]
+_answer_decoder = msgspec.json.Decoder(list[ANSWER])
 
 
 def encode_record(record: CaseRecord) -> bytes:
@@ -45,7 +45,7 @@ class Journal(msgspec.Struct, array_like=True):
     partition: int
     next_offset: int
     answer_key: str | None
-    answer: list[ANSWER]  # type: ignore[valid-type]
+    answer: list[ANSWER]
     records: list[CaseRecord]
 
 

@@ -149,4 +149,4 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             rs.cases[event.case_id].heads_up = True
         case _:
             return
-    rs.touched.add(event.case_id)  # type: ignore[attr-defined]
+    rs.touched.add(event.case_id)
