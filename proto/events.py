@@ -156,6 +156,21 @@ class CompleteCase(Command, kw_only=True, tag="queue.complete-case.v1"):
     by: str
 
 
+class TransferIn(Command, kw_only=True, tag="queue.transfer-in.v1"):
+    """Internal: the receiving half of a TransferCase, sent by the queue to itself on
+    queue.commands keyed by the TARGET region, so the worker that owns the target
+    region's partition enqueues the case with its original queued_at."""
+
+    case_id: str
+    from_region: str
+    urgency: Urgency
+    queued_at: dt.datetime
+    person_pseudonym: str = ""
+    language: str = "sv"
+    reason: str = ""
+    by: str = ""
+
+
 # --------------------------------------------------------------------------- queue.events
 class CaseQueued(Message, kw_only=True, tag="case.queued.v1"):
     case_id: str
@@ -219,6 +234,7 @@ class CaseNoShow(Message, kw_only=True, tag="case.no-show.v1"):
     region: str
     attempt: int
     request_id: str = ""
+    requeued: bool = True  # False on the last allowed attempt: a CaseClosed(no_show) follows
 
 
 class CaseClosed(Message, kw_only=True, tag="case.closed.v1"):

@@ -19,3 +19,8 @@ COMMANDS = Counter(
 EVENTS = Counter("triage_queue_events_total", "Events the queue emitted, by type.", ["type"])
 # Gauges triage_queue_waiting_cases{region,urgency} and triage_queue_oldest_wait_seconds
 # {region,urgency} are computed at scrape time from the live heaps (see QueueStateCollector).
+REROUTED = Counter(
+    "triage_queue_rerouted_records_total",
+    "Input records that arrived on another partition than their region's and were forwarded.",
+    ["topic"],
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
@@ -12,16 +13,25 @@ from services.queue.domain.state import QueueState
 
 
 class QueueStateCollector(Collector):
-    """``triage_queue_waiting_cases{region,urgency}`` from the in-memory state."""
+    """``triage_queue_waiting_cases`` and ``triage_queue_oldest_wait_seconds`` {region,urgency}."""
 
     def __init__(self, state: QueueState) -> None:
         self.state = state
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = time.time()
         waiting = GaugeMetricFamily(
             "triage_queue_waiting_cases", "Cases waiting, by region and urgency.", labels=["region", "urgency"]
         )
-        for region, queue in sorted(self.state.regions.items()):
+        oldest = GaugeMetricFamily(
+            "triage_queue_oldest_wait_seconds", "Age of the oldest waiting case, by region and urgency.",
+            labels=["region", "urgency"],
+        )
+        for region, rs in sorted(self.state.regions.items()):
             for urgency in URGENCIES:
-                waiting.add_metric([region, str(urgency)], queue.depth(urgency))
+                labels = [region, str(urgency)]
+                waiting.add_metric(labels, rs.queue.depth(urgency))
+                at = rs.queue.oldest_queued_at(urgency)
+                oldest.add_metric(labels, 0.0 if at is None else max(0.0, now - at))
         yield waiting
+        yield oldest

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from services.kafka.settings import KafkaSettings
+from services.queue.domain.state import QueuePolicy
 
 
 @dataclass(frozen=True)
@@ -15,17 +16,35 @@ class QueueSettings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     data_dir: str = "var/queue"
-    # Short session timeout so a killed worker's partitions move quickly (see docs/operations.md).
-    session_timeout_s: float = 10.0
-    heartbeat_interval_s: float = 1.0
+    # Short session timeout so a killed worker's partitions move quickly (docs/queue.md
+    # has the measured takeover time). Heartbeat well under a third of the session.
+    session_timeout_s: float = 6.0
+    heartbeat_interval_s: float = 0.5
+    policy: QueuePolicy = field(default_factory=QueuePolicy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
+        def num(name: str, default: str) -> float:
+            raw = env.get(name, default)
+            try:
+                return float(raw)
+            except ValueError:
+                raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+        policy = QueuePolicy(
+            no_show_attempts=int(num("QUEUE_NO_SHOW_ATTEMPTS", "3")),
+            heads_up_position=int(num("QUEUE_HEADS_UP_POSITION", "3")),
+            answer_memory=int(num("QUEUE_ANSWER_MEMORY", "20000")),
+            rate_window_s=num("QUEUE_RATE_WINDOW_S", "900"),
+        )
+        if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
+            raise ValueError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(
             kafka=KafkaSettings.from_env(env),
             web_host=env.get("QUEUE_WEB_HOST", "127.0.0.1"),
-            web_port=int(env.get("QUEUE_WEB_PORT", "6066")),
+            web_port=int(num("QUEUE_WEB_PORT", "6066")),
             data_dir=env.get("QUEUE_DATA_DIR", "var/queue"),
-            session_timeout_s=float(env.get("QUEUE_SESSION_TIMEOUT_S", "10")),
-            heartbeat_interval_s=float(env.get("QUEUE_HEARTBEAT_INTERVAL_S", "1")),
+            session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "6"),
+            heartbeat_interval_s=num("QUEUE_HEARTBEAT_INTERVAL_S", "0.5"),
+            policy=policy,
         )

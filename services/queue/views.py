@@ -1,25 +1,73 @@
-"""Read views of the queue for staff dashboards: faust web pages."""
+"""Read views of the queue (contract in COMMON/README): faust web pages routed to the owner.
+
+A region's state lives only in the worker that owns the region's partition. Each view
+asks faust's router which worker serves the partition of the REGION key (the table is
+keyed per case but partitioned by region) and proxies the request there when it is not us.
+"""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import faust
+from faust.exceptions import SameNode
 from faust.web import Request, Response, View
 
-from services.queue.domain.region_queue import URGENCIES
-from services.queue.domain.state import QueueState
+from services.queue.domain.estimate import case_view, region_view
+from services.queue.runtime import QueueRuntime
 
 
-def register_views(app: faust.App, state: QueueState) -> None:
-    """Attach the HTTP read views to ``app``; they read the live in-memory state."""
+def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> None:
+    """Attach the HTTP views to ``app``."""
+    state = runtime.state
+
+    async def routed(view: View, request: Request, region: str, local: Any) -> Response:
+        if not runtime.ready:
+            return view.json({"error": "the queue is recovering its state; retry shortly"}, status=503)
+        try:
+            return await app.router.route_req(table_name, region.encode(), view.web, request)
+        except SameNode:
+            return local()
 
     @app.page("/v1/regions/{region}/queue")
     class RegionQueueView(View):
         async def get(self, request: Request, region: str) -> Response:
-            queue = state.regions.get(region)
-            depth = {str(u): (queue.depth(u) if queue else 0) for u in URGENCIES}
-            return self.json({"region": region, "waiting": sum(depth.values()), "depth": depth})
+            return await routed(self, request, region, lambda: self.json(
+                region_view(region, state.regions.get(region), time.time(), state.policy)))
+
+    @app.page("/v1/regions/{region}/cases/{case_id}")
+    class CaseView(View):
+        async def get(self, request: Request, region: str, case_id: str) -> Response:
+            def local() -> Response:
+                rs = state.regions.get(region)
+                body = case_view(rs, case_id, time.time(), state.policy) if rs else None
+                if body is None:
+                    return self.json({"error": f"no case {case_id} in region {region}"}, status=404)
+                return self.json(body)
+            return await routed(self, request, region, local)
+
+    @app.page("/v1/regions/{region}/persons/{pseudonym}")
+    class PersonView(View):
+        async def get(self, request: Request, region: str, pseudonym: str) -> Response:
+            def local() -> Response:
+                rs = state.regions.get(region)
+                case_id = rs.waiting_person.get(pseudonym) if rs else None
+                body = case_view(rs, case_id, time.time(), state.policy) if rs and case_id else None
+                if body is None:
+                    return self.json({"error": f"this person has no waiting case in {region}"}, status=404)
+                return self.json(body)
+            return await routed(self, request, region, local)
 
     @app.page("/healthz")
     class Health(View):
         async def get(self, request: Request) -> Response:
             return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    class Ready(View):
+        async def get(self, request: Request) -> Response:
+            if runtime.ready and not app.rebalancing:
+                return self.json({"status": "ready", "regions": len(state.regions),
+                                  "last_recovery_seconds": runtime.last_recovery_s})
+            return self.json({"status": "recovering"}, status=503)

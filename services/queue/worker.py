@@ -1,5 +1,6 @@
 """The queue worker: a faust agent over triage.events + queue.commands. Thin by design:
-decode at the edge, ``decide`` in the domain, ``evolve`` the state, send what it returns."""
+each record goes through ``RecordPipeline`` (decode, re-route, ``handle`` in the domain,
+persist, then send); ``QueueRuntime`` holds the table, outputs and recovery."""
 
 from __future__ import annotations
 
@@ -7,25 +8,19 @@ import logging
 from typing import Any
 
 import faust
-
-from proto import codec
-from proto import events as ev
-from proto import topics
-from services.kafka.dead_letters import dead_letter_headers
 from prometheus_client import REGISTRY
 
-from services.kafka.metrics import DEAD_LETTERS
+from proto import topics
 from services.kafka.faust_app import make_faust_app, raw_topic
-from services.queue.domain.decide import decide
-from services.queue.domain.state import QueueState, evolve
-from services.queue.metrics import EVENTS
+from services.queue.domain.state import QueueState
 from services.queue.metrics_collector import QueueStateCollector
+from services.queue.records import RecordPipeline
+from services.queue.runtime import QueueRuntime
 from services.queue.settings import QueueSettings
 from services.queue.views import register_views
 
 log = logging.getLogger("triage.queue")
-SOURCE = "/triage/queue"
-_INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND)
+TABLE = "queue-state"
 
 
 def create_app(settings: QueueSettings) -> faust.App:
@@ -36,58 +31,45 @@ def create_app(settings: QueueSettings) -> faust.App:
         data_dir=settings.data_dir, session_timeout_s=settings.session_timeout_s,
         heartbeat_interval_s=settings.heartbeat_interval_s,
     )
-    inputs = raw_topic(app, kafka.topic(topics.TRIAGE_EVENTS.name), kafka.topic(topics.QUEUE_COMMANDS.name))
+    # One entry per case (c/<region>/<case_id>) and per recent command answer
+    # (a/<region>/<request_id>); faust writes each change to the changelog partition of
+    # the record being processed, i.e. the region's partition (co-partitioning).
+    table = app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=topics.QUEUE_PARTITIONS)
+    events_topic = kafka.topic(topics.TRIAGE_EVENTS.name)
+    commands_topic = kafka.topic(topics.QUEUE_COMMANDS.name)
+    inputs = raw_topic(app, events_topic, commands_topic)
     outputs = {
         "events": raw_topic(app, kafka.topic(topics.QUEUE_EVENTS.name)),
         "your_turn": raw_topic(app, kafka.topic(topics.QUEUE_YOUR_TURN.name)),
+        "commands": raw_topic(app, commands_topic),
+        "contacts": raw_topic(app, kafka.topic(topics.PATIENT_CONTACTS.name)),
     }
     dlqs = {
         kafka.topic(t.name): raw_topic(app, kafka.topic(t.dlq().name))
         for t in (topics.TRIAGE_EVENTS, topics.QUEUE_COMMANDS)
     }
-    state = QueueState()
-
-    async def send(message: ev.Message) -> None:
-        target = outputs["your_turn"] if isinstance(message, (ev.YourTurn, ev.HeadsUp)) else outputs["events"]
-        await target.send(
-            key=message.region.encode(),  # type: ignore[attr-defined]
-            value=codec.encode(message),
-            headers=codec.cloudevent_headers(message, SOURCE),
-        )
+    state = QueueState(policy=settings.policy)
+    runtime = QueueRuntime(app, table, state, outputs, (events_topic, commands_topic), topics.QUEUE_PARTITIONS)
+    table.on_recover(runtime.on_recovered)
+    pipeline = RecordPipeline(runtime, dlqs, kafka.bootstrap_servers, kafka.namespace)
 
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             tp = event.message
-            try:
-                message = _INPUT.decode(event.value)
-            except codec.DecodeError as exc:
-                log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, exc)
-                DEAD_LETTERS.labels(_contract_name(tp.topic, kafka.namespace), "decode_error").inc()
-                await dlqs[tp.topic].send(
-                    key=event.key, value=event.value,
-                    headers=dead_letter_headers(str(exc), tp.topic, tp.partition, tp.offset,
-                                                _headers(event)),
-                )
-                continue
-            produced = decide(state, message, ev.utcnow())
-            for out in produced:
-                evolve(state, out)
-            for out in produced:
-                await send(out)
-                EVENTS.labels(type(out).__name__).inc()
+            await pipeline.on_record(tp.topic, tp.partition, tp.offset, event.key, event.value, _headers(event))
 
-    register_views(app, state)
+    @app.timer(interval=2.0)
+    async def fill_gaps() -> None:
+        if not app.rebalancing:
+            await pipeline.check_gaps()
+
+    register_views(app, runtime, TABLE)
     REGISTRY.register(QueueStateCollector(state))
     return app
-
-
-def _contract_name(topic: str, namespace: str) -> str:
-    return topic[len(namespace) + 1:] if namespace and topic.startswith(namespace + ".") else topic
 
 
 def _headers(event: faust.EventT) -> list[tuple[str, bytes]]:
     raw = event.headers or {}
     items = raw.items() if isinstance(raw, dict) else raw
     return [(str(k), bytes(v)) for k, v in items]
-

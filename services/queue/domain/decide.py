@@ -1,6 +1,8 @@
 """``decide``: a queue command or triage event in, the events it causes out. Pure, no IO.
 
-The same function runs live, on replay after a crash, and in the load simulator.
+The same function runs live, on replay after a crash, and in tests. Event ids are
+derived from the request (or case) they answer, so deciding the same input on the same
+state twice yields byte-identical ids and consumers can dedupe redeliveries.
 """
 
 from __future__ import annotations
@@ -8,69 +10,147 @@ from __future__ import annotations
 import datetime as dt
 
 from proto import events as ev
-from services.queue.domain.state import QueueState
+from services.queue.domain.region_queue import URGENCIES
+from services.queue.domain.state import CaseRecord, QueueState, RegionState
+
+
+def _ts(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
 
 
 def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.Message]:
     """The events that ``message`` causes in ``state``; [] when it changes nothing."""
     match message:
         case ev.CaseTriaged():
-            return _enqueue(state, message)
+            return _enqueue(state.region(message.region), message)
         case ev.ServeNext():
-            return _serve_next(state, message, now)
+            return _serve_next(state.region(message.region), message, now)
+        case ev.TransferIn():
+            return _transfer_in(state.region(message.region), message)
+        case ev.CancelCase() | ev.Reprioritise() | ev.TransferCase() | ev.MarkNoShow() | ev.CompleteCase():
+            return _case_command(state, message)
         case _:
-            return []
+            return []  # CaseReferred: never queued
 
 
-def _enqueue(state: QueueState, triaged: ev.CaseTriaged) -> list[ev.Message]:
-    if triaged.case_id in state.cases:
-        return []  # redelivered: already queued
-    if (triaged.region, triaged.person_pseudonym) in state.waiting_person:
+def _queued(rs: RegionState, case_id: str, urgency: int, queued_at: dt.datetime, pseudonym: str,
+            language: str) -> ev.CaseQueued:
+    seq = rs.next_sequence
+    return ev.CaseQueued(
+        event_id=f"queued-{rs.region}-{case_id}-{seq}", case_id=case_id, region=rs.region,
+        urgency=urgency, queued_at=queued_at, sequence=seq,  # type: ignore[arg-type]
+        person_pseudonym=pseudonym, language=language,
+    )
+
+
+def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
+    if triaged.case_id in rs.cases:
+        return []  # redelivered: already queued (its CaseQueued was sent before the state was saved)
+    if triaged.person_pseudonym and triaged.person_pseudonym in rs.waiting_person:
         return []  # the same person is already waiting in this region
-    return [
-        ev.CaseQueued(
-            case_id=triaged.case_id,
-            region=triaged.region,
-            urgency=triaged.urgency,
-            queued_at=triaged.triaged_at,
-            sequence=state.next_sequence,
-            person_pseudonym=triaged.person_pseudonym,
-            language=triaged.language,
-        )
-    ]
+    return [_queued(rs, triaged.case_id, triaged.urgency, triaged.triaged_at, triaged.person_pseudonym,
+                    triaged.language)]
 
 
-def _serve_next(state: QueueState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev.Message]:
-    if cmd.request_id in state.served:
-        called = state.served[cmd.request_id]
-        if called is None:
-            return [ev.ServeNextEmpty(region=cmd.region, clinician_id=cmd.clinician_id, request_id=cmd.request_id)]
-        return [called, _your_turn(state, called)]  # the same case again; nothing popped
-    top = state.region(cmd.region).peek()
+def _serve_next(rs: RegionState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev.Message]:
+    top = rs.queue.peek()
     if top is None:
-        return [ev.ServeNextEmpty(region=cmd.region, clinician_id=cmd.clinician_id, request_id=cmd.request_id)]
-    record = state.cases[top.case_id]
+        return [ev.ServeNextEmpty(event_id=f"empty-{cmd.request_id}", region=cmd.region,
+                                  clinician_id=cmd.clinician_id, request_id=cmd.request_id)]
+    record = rs.cases[top.case_id]
     called = ev.CaseCalled(
-        case_id=top.case_id,
-        region=cmd.region,
+        event_id=f"called-{cmd.request_id}", case_id=top.case_id, region=cmd.region,
         urgency=record.urgency,  # type: ignore[arg-type]
-        clinician_id=cmd.clinician_id,
-        request_id=cmd.request_id,
-        queued_at=dt.datetime.fromtimestamp(record.queued_at, dt.timezone.utc),
-        called_at=now,
+        clinician_id=cmd.clinician_id, request_id=cmd.request_id,
+        queued_at=_ts(record.queued_at), called_at=now,
     )
-    return [called, _your_turn(state, called)]
+    # The YourTurn id is derived from the call, so the notifier sees a replay as the same notice.
+    your_turn = ev.YourTurn(
+        event_id=f"yt-{called.event_id}", case_id=called.case_id, region=called.region,
+        urgency=called.urgency, clinician_id=called.clinician_id, called_at=now, language=record.language,
+    )
+    return [called, your_turn]
 
 
-def _your_turn(state: QueueState, called: ev.CaseCalled) -> ev.YourTurn:
-    # The event id is derived from the call, so a replay yields the same YourTurn id
-    # and the notifier's dedupe sees it as the same notice.
-    return ev.YourTurn(
-        event_id=f"yt-{called.event_id}",
-        case_id=called.case_id,
-        region=called.region,
-        urgency=called.urgency,
-        clinician_id=called.clinician_id,
-        called_at=called.called_at,
-        language=state.cases[called.case_id].language,
-    )
+def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
+    known = rs.cases.get(cmd.case_id)
+    if known is not None and known.status in ("waiting", "called"):
+        return _reject(cmd, cmd.case_id, f"case {cmd.case_id} is already {known.status} in {rs.region}")
+    if cmd.person_pseudonym and cmd.person_pseudonym in rs.waiting_person:
+        return _reject(cmd, cmd.case_id, f"the same person already has a case waiting in {rs.region} "
+                       f"({rs.waiting_person[cmd.person_pseudonym]}); not queued twice")
+    return [_queued(rs, cmd.case_id, cmd.urgency, cmd.queued_at, cmd.person_pseudonym, cmd.language)]
+
+
+def _reject(cmd: ev.Command, case_id: str, reason: str) -> list[ev.Message]:
+    return [ev.CommandRejected(event_id=f"rejected-{cmd.request_id}", region=cmd.region,
+                               request_id=cmd.request_id, command_type=type(cmd).__name__,
+                               reason=reason, case_id=case_id)]
+
+
+def _not_applicable(rs: RegionState, cmd: ev.Command, case_id: str, want: str) -> str | None:
+    """Why ``cmd`` does not apply to the case (None if it does)."""
+    rec = rs.cases.get(case_id)
+    if rec is None:
+        return f"unknown case {case_id} in region {rs.region} (wrong region or never queued)"
+    if rec.status == "transferred":
+        return f"case {case_id} was transferred from {rs.region} to {rec.to_region}; send it there"
+    if rec.status != want:
+        return f"case {case_id} is {rec.status}, but {type(cmd).__name__} needs a {want} case"
+    return None
+
+
+def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
+    rs = state.region(cmd.region)  # type: ignore[attr-defined]
+    case_id: str = cmd.case_id  # type: ignore[attr-defined]
+    want = "called" if isinstance(cmd, (ev.MarkNoShow, ev.CompleteCase)) else "waiting"
+    why = _not_applicable(rs, cmd, case_id, want)  # type: ignore[arg-type]
+    if why is not None:
+        return _reject(cmd, case_id, why)  # type: ignore[arg-type]
+    rec = rs.cases[case_id]
+    rid = cmd.request_id  # type: ignore[attr-defined]
+    match cmd:
+        case ev.CancelCase():
+            return [ev.CaseCancelled(event_id=f"cancelled-{rid}", case_id=case_id, region=rs.region,
+                                     reason=cmd.reason, by=cmd.by, request_id=rid)]
+        case ev.Reprioritise():
+            if cmd.urgency not in URGENCIES:
+                return _reject(cmd, case_id, f"urgency must be 1..5, got {cmd.urgency}")
+            if cmd.urgency == rec.urgency:
+                return _reject(cmd, case_id, f"case {case_id} already has urgency {cmd.urgency}")
+            return [ev.CaseReprioritised(event_id=f"reprioritised-{rid}", case_id=case_id, region=rs.region,
+                                         from_urgency=rec.urgency, to_urgency=cmd.urgency,  # type: ignore[arg-type]
+                                         reason=cmd.reason, by=cmd.by, request_id=rid)]
+        case ev.TransferCase():
+            return _transfer_out(rs, rec, cmd)
+        case ev.MarkNoShow():
+            attempt = rec.no_shows + 1
+            last = attempt >= state.policy.no_show_attempts
+            out: list[ev.Message] = [ev.CaseNoShow(event_id=f"no-show-{rid}", case_id=case_id, region=rs.region,
+                                                   attempt=attempt, request_id=rid, requeued=not last)]
+            if last:
+                out.append(ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
+                                         reason="no_show", by=cmd.by, request_id=rid))
+            return out
+        case ev.CompleteCase():
+            return [ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
+                                  reason="completed", by=cmd.by, request_id=rid)]
+    return []  # pragma: no cover - every case command is matched above
+
+
+def _transfer_out(rs: RegionState, rec: CaseRecord, cmd: ev.TransferCase) -> list[ev.Message]:
+    if not cmd.to_region or cmd.to_region == rs.region:
+        return _reject(cmd, rec.case_id, f"to_region must be another region than {rs.region}, "
+                       f"got {cmd.to_region!r}")
+    rid = cmd.request_id
+    queued_at = _ts(rec.queued_at)
+    return [
+        ev.CaseTransferred(event_id=f"transferred-{rid}", case_id=rec.case_id, region=rs.region,
+                           to_region=cmd.to_region, urgency=rec.urgency,  # type: ignore[arg-type]
+                           queued_at=queued_at, reason=cmd.reason, by=cmd.by,
+                           person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid),
+        ev.TransferIn(event_id=f"transfer-in-{rid}", region=cmd.to_region, request_id=f"in-{rid}",
+                      case_id=rec.case_id, from_region=rs.region, urgency=rec.urgency,  # type: ignore[arg-type]
+                      queued_at=queued_at, person_pseudonym=rec.person_pseudonym, language=rec.language,
+                      reason=cmd.reason, by=cmd.by),
+    ]

@@ -1,19 +1,28 @@
-"""The queue's state across regions, and ``evolve``: folding events into it."""
+"""The queue's state, one ``RegionState`` per region, and ``evolve``: folding events into it.
+
+A region's state is everything needed to decide its commands: the ordered waiting
+cases, a record per case it has seen, the duplicate-person guard, the recorded answers
+to recent commands (idempotency), and recent call times (serving rate). Each region
+lives on exactly one Kafka partition, so a worker rebuilds exactly the regions of the
+partitions it is assigned.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from proto import events as ev
 from services.queue.domain.region_queue import RegionQueue
 
-CaseStatus = Literal["waiting", "called", "closed"]
+CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
 
 
-@dataclass(slots=True)
-class CaseRecord:
-    """What the queue knows of one case."""
+class CaseRecord(msgspec.Struct, array_like=True):
+    """What the queue knows of one case in one region (also its durable table entry)."""
 
     case_id: str
     region: str
@@ -23,49 +32,121 @@ class CaseRecord:
     status: CaseStatus = "waiting"
     person_pseudonym: str = ""
     language: str = "sv"
+    front: bool = False  # requeued after a no-show: front of its urgency level
+    no_shows: int = 0
+    heads_up: bool = False  # HeadsUp already sent
+    called_at: float | None = None
+    to_region: str = ""  # set when transferred
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """Operational rules of the queue (from the service settings)."""
+
+    no_show_attempts: int = 3  # the Nth no-show closes the case
+    heads_up_position: int = 3  # HeadsUp when a case first reaches position <= K
+    answer_memory: int = 20_000  # recorded command answers kept per region
+    rate_window_s: float = 900.0  # serving rate = calls in this window
+
+
+@dataclass
+class RegionState:
+    """One region: its queue, case records and idempotency memory."""
+
+    region: str
+    queue: RegionQueue
+    cases: dict[str, CaseRecord] = field(default_factory=dict)
+    waiting_person: dict[str, str] = field(default_factory=dict)  # pseudonym -> case_id
+    answers: OrderedDict[str, tuple[ev.Message, ...]] = field(default_factory=OrderedDict)
+    calls: deque[float] = field(default_factory=deque)  # called_at of recent calls
+    next_sequence: int = 0
+    # What changed since the worker last persisted (drained by the worker).
+    touched: set[str] = field(default_factory=set)
+    new_answers: list[str] = field(default_factory=list)
+    evicted_answers: list[str] = field(default_factory=list)
+
+    def record_answer(self, request_id: str, events: tuple[ev.Message, ...], memory: int) -> None:
+        """Remember what a command answered, so a replay returns the same thing."""
+        self.answers[request_id] = events
+        self.new_answers.append(request_id)
+        while len(self.answers) > memory:
+            old, _ = self.answers.popitem(last=False)
+            self.evicted_answers.append(old)
+
+    def note_call(self, called_at: float, window_s: float) -> None:
+        self.calls.append(called_at)
+        while self.calls and self.calls[0] < called_at - window_s:
+            self.calls.popleft()
 
 
 @dataclass
 class QueueState:
-    """All regions' heaps plus the facts needed to decide idempotently."""
+    """All regions this worker serves."""
 
-    regions: dict[str, RegionQueue] = field(default_factory=dict)
-    cases: dict[str, CaseRecord] = field(default_factory=dict)
-    # (region, pseudonym) -> case_id of a waiting case: the duplicate-person guard
-    waiting_person: dict[tuple[str, str], str] = field(default_factory=dict)
-    # ServeNext request_id -> the CaseCalled it produced (None: the queue was empty)
-    served: dict[str, ev.CaseCalled | None] = field(default_factory=dict)
-    next_sequence: int = 0
+    policy: QueuePolicy = field(default_factory=QueuePolicy)
+    regions: dict[str, RegionState] = field(default_factory=dict)
 
-    def region(self, region: str) -> RegionQueue:
-        queue = self.regions.get(region)
-        if queue is None:
-            queue = self.regions[region] = RegionQueue(region)
-        return queue
+    def region(self, region: str) -> RegionState:
+        """The state of ``region``, created empty on first use."""
+        rs = self.regions.get(region)
+        if rs is None:
+            rs = self.regions[region] = RegionState(region, RegionQueue(region))
+        return rs
+
+
+def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
+    rs.queue.push(rec.case_id, rec.urgency, rec.queued_at, rec.sequence, rec.front)
+    rec.status = "waiting"
+    if rec.person_pseudonym:
+        rs.waiting_person[rec.person_pseudonym] = rec.case_id
+
+
+def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus) -> None:
+    if rec.case_id in rs.queue:
+        rs.queue.remove(rec.case_id)
+    rec.status = status
+    if rec.person_pseudonym and rs.waiting_person.get(rec.person_pseudonym) == rec.case_id:
+        del rs.waiting_person[rec.person_pseudonym]
 
 
 def evolve(state: QueueState, event: ev.Message) -> None:
-    """Apply one queue event to the state (in place: the heap is too big to copy)."""
+    """Apply one queue event to the state (in place: the queue is too big to copy)."""
+    region = getattr(event, "region", None)
+    if region is None or isinstance(event, (ev.YourTurn, ev.CommandRejected, ev.ServeNextEmpty, ev.TransferIn)):
+        return  # answers and notices change no state
+    rs = state.region(region)
     match event:
         case ev.CaseQueued():
-            queued_at = event.queued_at.timestamp()
-            state.region(event.region).push(event.case_id, event.urgency, queued_at, event.sequence)
-            state.cases[event.case_id] = CaseRecord(
-                event.case_id, event.region, event.urgency, queued_at, event.sequence,
-                person_pseudonym=event.person_pseudonym, language=event.language,
-            )
-            if event.person_pseudonym:
-                state.waiting_person[(event.region, event.person_pseudonym)] = event.case_id
-            state.next_sequence = max(state.next_sequence, event.sequence + 1)
+            rec = CaseRecord(event.case_id, region, event.urgency, event.queued_at.timestamp(), event.sequence,
+                             person_pseudonym=event.person_pseudonym, language=event.language)
+            rs.cases[event.case_id] = rec
+            _waiting_again(rs, rec)
+            rs.next_sequence = max(rs.next_sequence, event.sequence + 1)
         case ev.CaseCalled():
-            if event.request_id in state.served:
-                return  # a replayed answer (same request, same case): already applied
-            record = state.cases[event.case_id]
-            state.region(event.region).remove(event.case_id)
-            record.status = "called"
-            state.waiting_person.pop((record.region, record.person_pseudonym), None)
-            state.served[event.request_id] = event
-        case ev.ServeNextEmpty():
-            state.served[event.request_id] = None
+            rec = rs.cases[event.case_id]
+            _leaves_queue(rs, rec, "called")
+            rec.called_at = event.called_at.timestamp()
+            rs.note_call(rec.called_at, state.policy.rate_window_s)
+        case ev.CaseCancelled():
+            _leaves_queue(rs, rs.cases[event.case_id], "cancelled")
+        case ev.CaseReprioritised():
+            rec = rs.cases[event.case_id]
+            rec.urgency = event.to_urgency
+            rs.queue.change_urgency(event.case_id, event.to_urgency)
+        case ev.CaseTransferred():
+            rec = rs.cases[event.case_id]
+            _leaves_queue(rs, rec, "transferred")
+            rec.to_region = event.to_region
+        case ev.CaseNoShow():
+            rec = rs.cases[event.case_id]
+            rec.no_shows = event.attempt
+            if event.requeued:
+                rec.front = True
+                _waiting_again(rs, rec)
+        case ev.CaseClosed():
+            _leaves_queue(rs, rs.cases[event.case_id], "closed")
+        case ev.HeadsUp():
+            rs.cases[event.case_id].heads_up = True
         case _:
-            pass  # events this state does not track (YourTurn goes to the notifier)
+            return
+    rs.touched.add(event.case_id)

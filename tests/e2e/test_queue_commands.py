@@ -1,0 +1,183 @@
+"""Every queue command over a real broker and a real queue process, including rejections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+
+from proto import events as ev
+from proto import topics
+from services.queue.partitioning import region_partition
+from tests.support.queue_io import history, of_type, publish, publish_raw, read_all, triaged
+from tests.support.stack import Stack, wait_until
+
+pytestmark = pytest.mark.e2e
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def _start_queue(stack: Stack) -> None:
+    stack.start(("queue",))
+    wait_until(lambda: stack.get("queue", "/readyz")[0] == 200, 60, "the queue to be ready")
+
+
+def _answer(stack: Stack, request_id: str, timeout: float = 30) -> list[ev.Message]:
+    def found() -> list[ev.Message] | None:
+        got = [m for m in history(stack.kafka) if getattr(m, "request_id", None) == request_id]
+        return got or None
+    return wait_until(found, timeout, f"the answer to {request_id}", interval=0.3)
+
+
+def _wait_queued(stack: Stack, n: int) -> None:
+    # triage.events and queue.commands are different topics with no order between them
+    wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseQueued)) >= n, 30, f"{n} cases queued")
+
+
+def _rid() -> str:
+    return uuid.uuid4().hex
+
+
+def test_every_queue_command_gets_its_event_and_bad_ones_are_rejected(stack: Stack) -> None:
+    _start_queue(stack)
+    a, b, c, d = (triaged("SE-C", u, T0 + dt.timedelta(minutes=i)) for i, u in enumerate([3, 3, 2, 4]))
+    dup_person = triaged("SE-C", 1, T0, person=a.person_pseudonym)
+    publish(stack.kafka, [a, b, c, d, a, dup_person])
+    wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseQueued)) == 4, 30, "four cases queued")
+    status, body = stack.get("queue", "/v1/regions/SE-C/queue")
+    assert status == 200 and body["waiting"] == 4 and body["depth"] == {"1": 0, "2": 1, "3": 2, "4": 1, "5": 0}
+    # a redelivered CaseTriaged and the same person's second case were not queued
+    assert len(of_type(history(stack.kafka), ev.CaseQueued)) == 4
+
+    # Reprioritise b to 1: it moves to the front
+    r = _rid()
+    publish(stack.kafka, [ev.Reprioritise(region="SE-C", request_id=r, case_id=b.case_id, urgency=1,
+                                          reason="worse", by="nurse-1")])
+    [rep] = _answer(stack, r)
+    assert isinstance(rep, ev.CaseReprioritised) and (rep.from_urgency, rep.to_urgency) == (3, 1)
+    assert stack.get("queue", f"/v1/regions/SE-C/cases/{b.case_id}")[1]["position"] == 1
+    # a bad urgency and an unknown case are rejected with a reason
+    bad, unknown = _rid(), _rid()
+    publish(stack.kafka, [
+        ev.Reprioritise(region="SE-C", request_id=bad, case_id=c.case_id, urgency=9, reason="x", by="n"),
+        ev.CancelCase(region="SE-C", request_id=unknown, case_id="nope", reason="x", by="n"),
+    ])
+    [rej_bad] = _answer(stack, bad)
+    [rej_unknown] = _answer(stack, unknown)
+    assert isinstance(rej_bad, ev.CommandRejected) and "urgency must be 1..5" in rej_bad.reason
+    assert isinstance(rej_unknown, ev.CommandRejected) and "unknown case" in rej_unknown.reason
+
+    # ServeNext calls b (now prio 1); a replay returns b again and pops nothing
+    s1 = _rid()
+    publish(stack.kafka, [ev.ServeNext(region="SE-C", clinician_id="n1", request_id=s1)])
+    [called] = of_type(_answer(stack, s1), ev.CaseCalled)
+    assert called.case_id == b.case_id
+    publish(stack.kafka, [ev.ServeNext(region="SE-C", clinician_id="n1", request_id=s1)])
+    wait_until(lambda: ("ServeNext", "replayed") in _command_counts(stack), 30, "the replay to be counted")
+    assert [m.case_id for m in of_type(history(stack.kafka), ev.CaseCalled)] == [b.case_id]
+    # CompleteCase on a waiting case is rejected; on the called one it closes it
+    early, done = _rid(), _rid()
+    publish(stack.kafka, [ev.CompleteCase(region="SE-C", request_id=early, case_id=c.case_id, by="n1"),
+                          ev.CompleteCase(region="SE-C", request_id=done, case_id=b.case_id, by="n1")])
+    assert "needs a called case" in _answer(stack, early)[0].reason  # type: ignore[attr-defined]
+    [closed] = _answer(stack, done)
+    assert isinstance(closed, ev.CaseClosed) and closed.reason == "completed"
+
+    # CancelCase d; cancelling it again is rejected
+    x1, x2 = _rid(), _rid()
+    publish(stack.kafka, [ev.CancelCase(region="SE-C", request_id=x1, case_id=d.case_id, reason="better", by="p"),
+                          ev.CancelCase(region="SE-C", request_id=x2, case_id=d.case_id, reason="again", by="p")])
+    assert isinstance(_answer(stack, x1)[0], ev.CaseCancelled)
+    assert isinstance(_answer(stack, x2)[0], ev.CommandRejected)
+    # closed and cancelled cases get a tombstone on patient.contacts (the phone is deleted)
+    tombstones = wait_until(lambda: {k for _, _, k, v in read_all(stack.kafka, topics.PATIENT_CONTACTS)
+                                     if v is None} or None, 30, "tombstones on patient.contacts")
+    assert tombstones == {b.case_id.encode(), d.case_id.encode()}
+    assert stack.get("queue", f"/v1/regions/SE-C/cases/{d.case_id}")[1]["status"] == "cancelled"
+
+
+def test_a_called_patient_who_does_not_answer_goes_first_in_their_level_then_is_closed(stack: Stack) -> None:
+    stack.extra_env["QUEUE_NO_SHOW_ATTEMPTS"] = "2"
+    _start_queue(stack)
+    first, second = triaged("SE-H", 2, T0), triaged("SE-H", 2, T0 + dt.timedelta(minutes=1))
+    publish(stack.kafka, [first, second])
+    _wait_queued(stack, 2)
+    s1, n1, s2, n2 = _rid(), _rid(), _rid(), _rid()
+    publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s1),
+                          ev.MarkNoShow(region="SE-H", request_id=n1, case_id=first.case_id)])
+    [no_show] = _answer(stack, n1)
+    assert isinstance(no_show, ev.CaseNoShow) and no_show.attempt == 1 and no_show.requeued
+    assert stack.get("queue", f"/v1/regions/SE-H/cases/{first.case_id}")[1]["position"] == 1
+    publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s2),
+                          ev.MarkNoShow(region="SE-H", request_id=n2, case_id=first.case_id)])
+    assert of_type(_answer(stack, s2), ev.CaseCalled)[0].case_id == first.case_id
+    last = _answer(stack, n2)
+    assert [type(m) for m in last] == [ev.CaseNoShow, ev.CaseClosed]
+    assert last[1].reason == "no_show"  # type: ignore[attr-defined]
+
+
+def test_a_transferred_case_keeps_its_join_time_in_a_region_on_another_partition(stack: Stack) -> None:
+    src, dst = "SE-C", next(r for r in ("SE-E", "SE-F", "SE-G", "SE-H", "SE-M", "SE-O")
+                            if region_partition(r, topics.QUEUE_PARTITIONS)
+                            != region_partition("SE-C", topics.QUEUE_PARTITIONS))
+    _start_queue(stack)
+    old, newer = triaged(src, 3, T0), triaged(dst, 3, T0 + dt.timedelta(hours=1))
+    publish(stack.kafka, [old, newer])
+    # triage.events and queue.commands are different topics: no order between them, so wait
+    wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseQueued)) == 2, 30, "both cases queued")
+    t = _rid()
+    publish(stack.kafka, [ev.TransferCase(region=src, request_id=t, case_id=old.case_id, to_region=dst,
+                                          reason="moved", by="n")])
+    assert isinstance(_answer(stack, t)[0], ev.CaseTransferred)
+    body = wait_until(lambda: (r := stack.get("queue", f"/v1/regions/{dst}/cases/{old.case_id}"))[0] == 200
+                      and r[1], 30, "the case to arrive in the target region")
+    assert body["status"] == "waiting" and body["position"] == 1  # ahead of the newer case
+    assert body["queued_at"] == "2026-11-23T08:00:00Z"
+    assert stack.get("queue", f"/v1/regions/{src}/cases/{old.case_id}")[1]["status"] == "transferred"
+    s = _rid()
+    publish(stack.kafka, [ev.ServeNext(region=dst, clinician_id="n", request_id=s)])
+    assert of_type(_answer(stack, s), ev.CaseCalled)[0].case_id == old.case_id
+
+
+def test_heads_up_is_sent_once_when_a_case_reaches_the_front(stack: Stack) -> None:
+    _start_queue(stack)
+    cases = [triaged("SE-K", 4, T0 + dt.timedelta(minutes=i)) for i in range(5)]
+    publish(stack.kafka, cases)
+    _wait_queued(stack, 5)
+    publish(stack.kafka, [ev.ServeNext(region="SE-K", clinician_id="n", request_id=_rid()) for _ in range(2)])
+    def heads_ups() -> list[ev.HeadsUp] | None:
+        found = of_type(history(stack.kafka, topics.QUEUE_YOUR_TURN), ev.HeadsUp)
+        return found if len(found) >= 5 else None
+    notices = wait_until(heads_ups, 30, "five heads-ups")
+    assert sorted(h.case_id for h in notices) == sorted(c.case_id for c in cases)  # each exactly once
+    assert {h.position for h in notices} <= {1, 2, 3}
+
+
+def test_undecodable_and_foreign_partitioned_records_are_handled(stack: Stack) -> None:
+    _start_queue(stack)
+    publish_raw(stack.kafka, topics.QUEUE_COMMANDS, b"SE-C", b"{not json")
+    wait_until(lambda: read_all(stack.kafka, topics.QUEUE_COMMANDS.dlq()), 30, "the bad record in the DLQ")
+    # a producer with another partitioner put SE-C's case on the wrong partition
+    case = triaged("SE-C", 2, T0)
+    wrong = (region_partition("SE-C", topics.QUEUE_PARTITIONS) + 1) % topics.QUEUE_PARTITIONS
+    from proto import codec
+    publish_raw(stack.kafka, topics.TRIAGE_EVENTS, b"SE-C", codec.encode(case), partition=wrong)
+    body = wait_until(lambda: (r := stack.get("queue", f"/v1/regions/SE-C/cases/{case.case_id}"))[0] == 200
+                      and r[1], 30, "the re-routed case to be queued")
+    assert body["status"] == "waiting"
+    queued = of_type(history(stack.kafka), ev.CaseQueued)
+    assert [q.case_id for q in queued] == [case.case_id]
+
+
+def _command_counts(stack: Stack) -> set[tuple[str, str]]:
+    import urllib.request
+
+    with urllib.request.urlopen(stack.url("queue") + "/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    out = set()
+    for line in text.splitlines():
+        if line.startswith("triage_queue_commands_total{"):
+            labels = dict(kv.split("=") for kv in line[line.index("{") + 1:line.index("}")].split(","))
+            out.add((json.loads(labels["command"]), json.loads(labels["outcome"])))
+    return out
