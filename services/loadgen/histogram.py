@@ -47,7 +47,7 @@ class LatencyHistogram:
 
     def record(self, seconds: float) -> None:
         """Record one latency given in seconds (negative clock jitter counts as 0)."""
-        us = max(0, int(seconds * 1e6))
+        us = max(0, round(seconds * 1e6))
         i = _index(us)
         self.counts[i] = self.counts.get(i, 0) + 1
         self.min_us = us if self.count == 0 else min(self.min_us, us)
@@ -68,7 +68,7 @@ class LatencyHistogram:
         """The value at percentile ``p`` (0..100) in milliseconds; None when empty."""
         if self.count == 0:
             return None
-        rank = max(1, math.ceil(p / 100.0 * self.count))
+        rank = max(1, math.ceil(p * self.count / 100.0 - 1e-9))  # 99.9 % of 1000 is 999, not 1000
         seen = 0
         for i in sorted(self.counts):
             seen += self.counts[i]
