@@ -52,7 +52,7 @@ def account(ledger: Ledger) -> dict[str, Any]:
     if total != len(subs):
         problems.append(f"ledger inconsistent: {total} != {len(subs)}")
     return {
-        "submitted": len(subs), "queued": queued, "referred": referred, "rejected": rejected,
+        "submitted": len(subs), "prefilled": c["prefilled"], "queued": queued, "referred": referred, "rejected": rejected,
         "lost": lost, "unanswered": unanswered,
         "equation": f"submitted {len(subs)} = queued {queued} + referred {referred} + "
                     f"rejected {rejected} + lost {lost} + unanswered {unanswered}",

@@ -54,6 +54,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--clinician-rate", type=float, default=0.5, help="ServeNext/s per clinician")
     g.add_argument("--serve-rate", type=float, default=None, help="total ServeNext/s (overrides the two above)")
     g.add_argument("--serve-delay", type=float, default=0.0, help="seconds before clinicians start")
+    g.add_argument("--prefill", type=int, default=0,
+                   help="first put N waiting cases straight on triage.events (bypassing intake), "
+                        "for ServeNext runs faster than intake can admit patients")
     g.add_argument("--seed", type=int, default=None)
     g = p.add_argument_group("bounds and output")
     g.add_argument("--drain", type=float, default=20.0, help="max seconds to wait for outstanding events")
@@ -86,7 +89,7 @@ def settings_from_args(a: argparse.Namespace, kafka: KafkaSettings, intake_url: 
         duration_s=a.duration if a.duration is not None or a.count is not None else 10.0,
         count=a.count, ramp_s=a.ramp, mix=parse_mix(a.mix), regions=regions, enabled_regions=enabled,
         clinicians=a.clinicians, clinician_rate=a.clinician_rate, serve_rate=a.serve_rate,
-        serve_delay_s=a.serve_delay, drain_s=a.drain, http_timeout_s=a.http_timeout,
+        serve_delay_s=a.serve_delay, prefill=a.prefill, drain_s=a.drain, http_timeout_s=a.http_timeout,
         max_in_flight=a.max_in_flight, seed=a.seed, out_dir=a.out_dir, label=a.label,
         progress=not a.no_progress,
     ).validate()

@@ -27,6 +27,7 @@ class Submission:
     case_id: str | None = None
     urgency_got: int | None = None
     accepted_t: float | None = None
+    prefilled: bool = False  # put on triage.events by --prefill, not through intake
 
 
 @dataclass
@@ -104,6 +105,14 @@ class Ledger:
                 self.counters["queued_before_answer"] += 1
                 self._latency("accepted_to_queued", now, now)
 
+    def prefilled(self, submission_id: str, region: str, urgency: int, case_id: str, now: float) -> None:
+        """A case put straight onto triage.events (``--prefill``): queued, without an ingress answer."""
+        self.submissions[submission_id] = Submission(region, urgency, now, "queued", case_id, urgency, now,
+                                                     prefilled=True)
+        self.case_to_submission[case_id] = submission_id
+        self.counters["submitted"] += 1
+        self.counters["prefilled"] += 1
+
     def serve_sent(self, request_id: str, region: str, intended_t: float) -> None:
         self.serves[request_id] = ServeRequest(region, intended_t)
         self.counters["serve_next_sent"] += 1
@@ -120,9 +129,10 @@ class Ledger:
         self.waiting[urgency] += 1
         sub_id = self.case_to_submission.get(case_id)
         if sub_id is not None:
-            accepted = self.submissions[sub_id].accepted_t
-            if accepted is not None:
-                self._latency("accepted_to_queued", accepted, now)
+            sub = self.submissions[sub_id]
+            if sub.accepted_t is not None:
+                self._latency("prefill_to_queued" if sub.prefilled else "accepted_to_queued",
+                              sub.accepted_t, now)
 
     def on_case_called(self, event_id: str, case_id: str, request_id: str, urgency: int,
                        wait_s: float, now: float) -> None:

@@ -30,6 +30,7 @@ from services.loadgen.traffic import UrgencyMix
 
 PROBE_TIMEOUT_S = 20.0
 WARM_UP_TIMEOUT_S = 60.0
+PREFILL_TIMEOUT_S = 120.0
 
 
 async def run_load(settings: LoadSettings) -> dict[str, Any]:
@@ -60,6 +61,11 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
             await clinicians.probe(serving[0], tracker, WARM_UP_TIMEOUT_S)
         if isinstance(ingress, KafkaIngress):
             await ingress.probe(_probe_patient(patients, settings), PROBE_TIMEOUT_S)
+        if settings.prefill:
+            from services.loadgen.prefill import prefill
+
+            prefill_s = await prefill(settings.kafka, ledger, patients, settings.prefill, PREFILL_TIMEOUT_S)
+            ledger.counters["prefill_ms"] = int(prefill_s * 1000)
         ledger.t0 = time.monotonic()
         background.append(asyncio.create_task(depth.run()))
         with LiveProgress(settings, ledger) as progress:

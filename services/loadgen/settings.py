@@ -58,6 +58,7 @@ class LoadSettings:
     clinician_rate: float = 0.5  # ServeNext per clinician per second
     serve_rate: float | None = None  # total ServeNext/s; overrides clinicians x rate
     serve_delay_s: float = 0.0
+    prefill: int = 0  # waiting cases put on triage.events before the timed run
     drain_s: float = 20.0
     http_timeout_s: float = 5.0
     max_in_flight: int = 512
