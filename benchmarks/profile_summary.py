@@ -42,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     total = 0
     with open(a.path) as f:
         for line in f:
-            stack, _, n = line.rstrip("\n").rpartition(" ")
+            stack, _, samples = line.rstrip("\n").rpartition(" ")
             if not stack:
                 continue
-            count = int(n)
+            count = int(samples)
             total += count
             frames = stack.split(";")
             leaf = _FRAME.match(frames[-1])

@@ -68,7 +68,8 @@ class Ledger:
 
     def _latency(self, name: str, start: float, end: float) -> None:
         self.hist[name].record(end - start)
-        self.over_time[name][int((end - self.t0) / INTERVAL_S)].record(end - start)
+        if end >= self.t0:  # the over-time series starts with the timed load
+            self.over_time[name][int((end - self.t0) / INTERVAL_S)].record(end - start)
 
     def _first(self, event_id: str) -> bool:
         """False for a redelivered record (an event id already seen)."""

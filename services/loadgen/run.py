@@ -37,7 +37,8 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
     """Drive the system with ``settings`` and return the result (see ``report.build_result``)."""
     settings.validate()
     rng = random.Random(settings.seed)
-    ledger = Ledger(enabled_regions=settings.enabled_regions)
+    # t0 is reset when the timed load starts; events before it (warm-up, prefill) fall before 0.
+    ledger = Ledger(t0=time.monotonic(), enabled_regions=settings.enabled_regions)
     patients = PatientFactory(RegionPicker(settings.regions), UrgencyMix(settings.mix), rng)
     tracker = EventTracker(settings.kafka, ledger)
     ingress: HttpIngress | KafkaIngress

@@ -31,7 +31,7 @@ def require_loopback(url: str, what: str) -> str:
         addrs = {ai[4][0] for ai in socket.getaddrinfo(parts.hostname, parts.port or 80)}
     except socket.gaierror as exc:
         raise UnsafeTarget(f"{what} {url!r}: cannot resolve {parts.hostname!r} ({exc})") from None
-    if not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs):
+    if not all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addrs):
         raise UnsafeTarget(
             f"{what} {url!r} is not a loopback address: the load generator only targets "
             "127.0.0.1/::1 over HTTP (and the configured KAFKA_BOOTSTRAP_SERVERS)")
