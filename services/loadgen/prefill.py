@@ -1,4 +1,4 @@
-"""``--prefill N``: put N waiting cases in the queues before the timed run, bypassing intake.
+"""``--prefill N``: put N waiting cases (in enabled regions, by population) in the queues before the timed run, bypassing intake.
 
 For the ServeNext -> YourTurn -> SMS path at high rates, the queues need more waiting
 patients than intake can admit in a short run. The load generator then does what intake
@@ -41,10 +41,12 @@ async def prefill(kafka: KafkaSettings, ledger: Ledger, patients: PatientFactory
     started = time.monotonic()
     try:
         futures = []
-        for _ in range(count):
+        made = 0
+        while made < count:
             p = patients.next()
             if p.region not in ledger.enabled_regions:
                 continue  # intake would refer them; only queued cases are useful here
+            made += 1
             case_id = ev.new_id()
             card = seal(case_id, p.phone, key_id, key)
             triaged = ev.CaseTriaged(

@@ -88,6 +88,8 @@ class LoadSettings:
         unknown = sorted(set(self.regions) - REGIONS.keys())
         if unknown:
             raise ValueError(f"--regions: unknown codes {unknown}; use ISO 3166-2:SE codes such as SE-C")
+        if self.prefill and not self.serving_regions:
+            raise ValueError("--prefill needs at least one enabled region among --regions")
         if self.ingress not in ("http", "kafka") or self.mode not in ("open", "closed"):
             raise ValueError("--ingress is http|kafka and --mode is open|closed")
         return self
