@@ -70,6 +70,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--find-max", action="store_true")
     g.add_argument("--step-factor", type=float, default=1.5)
     g.add_argument("--max-steps", type=int, default=8)
+    g.add_argument("--step-retries", type=int, default=1, help="run a failing step again this often")
     g.add_argument("--serve-ratio", type=float, default=0.9, help="ServeNext rate / submission rate per step")
     g.add_argument("--bound-ingress-ms", type=float, default=10.0)
     g.add_argument("--bound-your-turn-ms", type=float, default=20.0)
@@ -155,7 +156,8 @@ async def _execute(a: argparse.Namespace, settings: LoadSettings) -> dict[str, A
         verdict = "ok" if step["sustained"] else "NOT sustained: " + "; ".join(step["why_not"])
         print(f"step {step['rate']:.1f}/s: {verdict}", file=sys.stderr, flush=True)
 
-    return await find_max(settings, settings.rate, a.step_factor, a.max_steps, bounds, a.serve_ratio, show)
+    return await find_max(settings, settings.rate, a.step_factor, a.max_steps, bounds, a.serve_ratio,
+                          a.step_retries, show)
 
 
 @contextlib.contextmanager

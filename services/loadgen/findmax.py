@@ -41,9 +41,10 @@ def judge(result: dict[str, Any], intended_rate: float, bounds: Bounds) -> list[
 
 
 async def find_max(base: LoadSettings, start_rate: float, factor: float, max_steps: int,
-                   bounds: Bounds, serve_ratio: float,
+                   bounds: Bounds, serve_ratio: float, retries: int = 1,
                    on_step: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run steps of ``base.duration_s`` at start_rate, start_rate*factor, ...; stop at the first failure."""
+    """Run steps of ``base.duration_s`` at start_rate, start_rate*factor, ...; stop at the first step
+    that fails ``retries + 1`` times in a row."""
     steps: list[dict[str, Any]] = []
     best: float | None = None
     last: dict[str, Any] = {}
@@ -52,8 +53,13 @@ async def find_max(base: LoadSettings, start_rate: float, factor: float, max_ste
         step = dataclasses.replace(base, rate=rate, count=None,
                                    serve_rate=rate * serve_ratio if serve_ratio > 0 else 0.0,
                                    label=f"{base.label} step {i + 1} @ {rate:g}/s".strip())
-        last = await run_load(step)
-        why = judge(last, rate, bounds)
+        for attempt in range(1 + retries):  # a shared machine hiccups: one bad step may be noise
+            last = await run_load(step)
+            why = judge(last, rate, bounds)
+            if not why:
+                break
+            if on_step and attempt < retries:
+                on_step({"rate": rate, "sustained": False, "why_not": why + ["(retrying once)"]})
         summary = {"rate": rate, "sustained": not why, "why_not": why,
                    "p99_ms": {k: v.get("p99") for k, v in last["latency_ms"].items()},
                    "throughput_per_s": last["throughput_per_s"], "accounting_ok": last["accounting"]["ok"]}

@@ -40,7 +40,7 @@ class Patient:
 class PatientFactory:
     def __init__(self, regions: RegionPicker, mix: UrgencyMix, rng: random.Random) -> None:
         self.regions, self.mix, self.rng = regions, mix, rng
-        self.identities = IdentityFactory(rng)
+        self.identities = IdentityFactory()  # fresh people every run, whatever the seed
 
     def next(self) -> Patient:
         urgency, recipe = self.mix.draw(self.rng)
