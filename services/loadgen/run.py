@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import random
 import time
@@ -19,7 +20,7 @@ from services.loadgen.depth import DepthSampler
 from services.loadgen.http_driver import HttpIngress
 from services.loadgen.kafka_driver import KafkaIngress
 from services.loadgen.ledger import Ledger
-from services.loadgen.patients import PatientFactory
+from services.loadgen.patients import Patient, PatientFactory
 from services.loadgen.population import RegionPicker
 from services.loadgen.progress import LiveProgress
 from services.loadgen.report import build_result
@@ -91,11 +92,11 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
                         serve_errors=clinicians.errors, tracker_undecodable=tracker.undecodable)
 
 
-def _probe_patient(patients: PatientFactory, settings: LoadSettings) -> Any:
+def _probe_patient(patients: PatientFactory, settings: LoadSettings) -> Patient:
     # A region without a queue: the probe is referred, never queued, so it cannot be called.
     patient = patients.next()
     off = sorted(set(RegionPicker(settings.regions).regions) - settings.enabled_regions)
-    return patient.__class__(**{**patient.__dict__, "region": off[0]}) if off else patient
+    return dataclasses.replace(patient, region=off[0]) if off else patient
 
 
 async def _arrivals(settings: LoadSettings, ledger: Ledger, patients: PatientFactory,
