@@ -49,6 +49,12 @@ def _cmd_serve_next(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_loadgen(args: argparse.Namespace) -> int:
+    from services.loadgen.cli import command
+
+    return command(args)
+
+
 def _cmd_service(name: str) -> int:
     from services import runner
 
@@ -74,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--clinician", required=True, help="clinician id")
     sn.add_argument("--request-id", default=None, help="idempotency key (default: random)")
     sn.set_defaults(func=_cmd_serve_next)
+    from services.loadgen.cli import EPILOG, add_arguments
+
+    lg = sub.add_parser("loadgen", help="drive a running system with realistic traffic; report latencies",
+                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(lg)
+    lg.set_defaults(func=_cmd_loadgen)
     return parser
 
 
