@@ -21,6 +21,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     t.PATIENT_CONTACTS.name: (ev.ContactCard,),
     t.QUEUE_COMMANDS.name: (
         ev.ServeNext, ev.CancelCase, ev.Reprioritise, ev.TransferCase, ev.MarkNoShow, ev.CompleteCase,
+        ev.TransferIn,  # internal: the queue to itself, keyed by the target region
     ),
     t.QUEUE_EVENTS.name: (
         ev.CaseQueued, ev.CaseCalled, ev.ServeNextEmpty, ev.CaseCancelled, ev.CaseReprioritised,
@@ -28,6 +29,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     ),
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
+    t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
 }
 
 
@@ -66,7 +68,9 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
         reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name),
         # triage.events: re-routing a transferred case to its new region's partition;
         # patient.contacts: the tombstone that deletes a closed case's contact card (issue #3).
+        # queue.commands: TransferIn, the receiving half of a transfer, keyed by the target region.
         writes=(t.QUEUE_EVENTS.name, t.QUEUE_YOUR_TURN.name, t.TRIAGE_EVENTS.name, t.PATIENT_CONTACTS.name,
+                t.QUEUE_COMMANDS.name,
                 _dlq(t.TRIAGE_EVENTS), _dlq(t.QUEUE_COMMANDS)),
         groups=("triage-queue",),
         faust_app="triage-queue",
@@ -75,8 +79,9 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "notifier",
         # patient.contacts is read without a consumer group (every instance reads every partition).
-        reads=(t.QUEUE_YOUR_TURN.name, t.PATIENT_CONTACTS.name),
-        writes=(t.SMS_EVENTS.name, _dlq(t.QUEUE_YOUR_TURN), _dlq(t.PATIENT_CONTACTS)),
+        # notifier.sms-ledger is its own effectively-once record, read whole by every instance.
+        reads=(t.QUEUE_YOUR_TURN.name, t.PATIENT_CONTACTS.name, t.SMS_LEDGER.name),
+        writes=(t.SMS_EVENTS.name, t.SMS_LEDGER.name, _dlq(t.QUEUE_YOUR_TURN), _dlq(t.PATIENT_CONTACTS)),
         groups=("triage-notifier",),
         faust_app="triage-notifier",
         description="faust worker: sends the your-turn SMS.",

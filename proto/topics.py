@@ -134,7 +134,11 @@ class FaustTable:
 
 
 # Register every faust Table here (see the comment above).
-FAUST_TABLES: tuple[FaustTable, ...] = ()
+FAUST_TABLES: tuple[FaustTable, ...] = (
+    FaustTable("triage-queue", "queue-state",
+               description="The queue's durable state: one entry per case, recent command answers, "
+                           "per-region last outcome and input offsets (services/queue/worker.py)."),
+)
 
 
 def faust_leader_topic(app_id: str) -> TopicSpec:
