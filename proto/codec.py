@@ -7,6 +7,7 @@ msgspec's performance notes advise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -35,13 +36,18 @@ def encode(message: ev.Message) -> bytes:
     return _encoder.encode(message)
 
 
+@functools.cache
+def _ce_type(cls: type[ev.Message]) -> bytes:
+    # msgspec.inspect.type_info costs ~200 us a call; the tag never changes per class.
+    return str(msgspec.inspect.type_info(cls).tag).encode()  # type: ignore[attr-defined]
+
+
 def cloudevent_headers(message: ev.Message, source: str) -> Headers:
     """CloudEvents 1.0 Kafka binding, binary mode, for this message."""
-    tag = msgspec.inspect.type_info(type(message)).tag  # type: ignore[attr-defined]
     return [
         ("ce_specversion", SPEC_VERSION),
         ("ce_id", message.event_id.encode()),
-        ("ce_type", str(tag).encode()),
+        ("ce_type", _ce_type(type(message))),
         ("ce_source", source.encode()),
         ("ce_time", _rfc3339(message.occurred_at)),
         ("content-type", CONTENT_TYPE),

@@ -38,7 +38,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
 
 # --------------------------------------------------------------------------- ingress
-class TriageSubmission(Message, kw_only=True, tag="triage.submission.v1"):
+class TriageSubmission(Message, frozen=True, kw_only=True, tag="triage.submission.v1"):
     """A patient's answers, sent by another service on ``triage.submissions``.
 
     This ingress topic is the Kafka twin of ``POST /v1/triage`` and so carries the
@@ -57,7 +57,7 @@ class TriageSubmission(Message, kw_only=True, tag="triage.submission.v1"):
     correlation_id: str | None = None
 
 
-class TriageResult(Message, kw_only=True, tag="triage.result.v1"):
+class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
     """The outcome of a Kafka submission, on ``triage.results`` (no personal data)."""
 
     submission_id: str
@@ -70,7 +70,7 @@ class TriageResult(Message, kw_only=True, tag="triage.result.v1"):
 
 
 # --------------------------------------------------------------------------- triage.events
-class CaseTriaged(Message, kw_only=True, tag="case.triaged.v1"):
+class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     """Intake decided a case's urgency; the queue enqueues it."""
 
     case_id: str
@@ -85,7 +85,7 @@ class CaseTriaged(Message, kw_only=True, tag="case.triaged.v1"):
     submission_id: str = ""
 
 
-class CaseReferred(Message, kw_only=True, tag="case.referred.v1"):
+class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
     """Intake referred a patient elsewhere (112, 1177, health centre); never queued.
 
     Carries no pseudonym: it is for statistics only.
@@ -100,7 +100,7 @@ class CaseReferred(Message, kw_only=True, tag="case.referred.v1"):
 
 
 # --------------------------------------------------------------------------- patient.contacts
-class ContactCard(Message, kw_only=True, tag="contact.card.v1"):
+class ContactCard(Message, frozen=True, kw_only=True, tag="contact.card.v1"):
     """How to reach a patient: the phone, sealed with AES-GCM (see ``proto.contact_crypto``).
 
     Keyed by case_id on the compacted ``patient.contacts`` topic; a tombstone
@@ -122,41 +122,41 @@ class Command(Message, frozen=True, kw_only=True):
     request_id: str = msgspec.field(default_factory=new_id)
 
 
-class ServeNext(Command, kw_only=True, tag="queue.serve-next.v1"):
+class ServeNext(Command, frozen=True, kw_only=True, tag="queue.serve-next.v1"):
     clinician_id: str
 
 
-class CancelCase(Command, kw_only=True, tag="queue.cancel-case.v1"):
+class CancelCase(Command, frozen=True, kw_only=True, tag="queue.cancel-case.v1"):
     case_id: str
     reason: str
     by: str
 
 
-class Reprioritise(Command, kw_only=True, tag="queue.reprioritise.v1"):
+class Reprioritise(Command, frozen=True, kw_only=True, tag="queue.reprioritise.v1"):
     case_id: str
     urgency: int  # validated by the domain: a bad value is rejected, not crashed on
     reason: str
     by: str
 
 
-class TransferCase(Command, kw_only=True, tag="queue.transfer-case.v1"):
+class TransferCase(Command, frozen=True, kw_only=True, tag="queue.transfer-case.v1"):
     case_id: str
     to_region: str
     reason: str
     by: str
 
 
-class MarkNoShow(Command, kw_only=True, tag="queue.mark-no-show.v1"):
+class MarkNoShow(Command, frozen=True, kw_only=True, tag="queue.mark-no-show.v1"):
     case_id: str
     by: str = ""
 
 
-class CompleteCase(Command, kw_only=True, tag="queue.complete-case.v1"):
+class CompleteCase(Command, frozen=True, kw_only=True, tag="queue.complete-case.v1"):
     case_id: str
     by: str
 
 
-class TransferIn(Command, kw_only=True, tag="queue.transfer-in.v1"):
+class TransferIn(Command, frozen=True, kw_only=True, tag="queue.transfer-in.v1"):
     """Internal: the receiving half of a TransferCase, sent by the queue to itself on
     queue.commands keyed by the TARGET region, so the worker that owns the target
     region's partition enqueues the case with its original queued_at."""
@@ -172,7 +172,7 @@ class TransferIn(Command, kw_only=True, tag="queue.transfer-in.v1"):
 
 
 # --------------------------------------------------------------------------- queue.events
-class CaseQueued(Message, kw_only=True, tag="case.queued.v1"):
+class CaseQueued(Message, frozen=True, kw_only=True, tag="case.queued.v1"):
     case_id: str
     region: str
     urgency: Urgency
@@ -182,7 +182,7 @@ class CaseQueued(Message, kw_only=True, tag="case.queued.v1"):
     language: str = "sv"
 
 
-class CaseCalled(Message, kw_only=True, tag="case.called.v1"):
+class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
     case_id: str
     region: str
     urgency: Urgency
@@ -192,13 +192,13 @@ class CaseCalled(Message, kw_only=True, tag="case.called.v1"):
     called_at: dt.datetime
 
 
-class ServeNextEmpty(Message, kw_only=True, tag="queue.serve-next-empty.v1"):
+class ServeNextEmpty(Message, frozen=True, kw_only=True, tag="queue.serve-next-empty.v1"):
     region: str
     clinician_id: str
     request_id: str
 
 
-class CaseCancelled(Message, kw_only=True, tag="case.cancelled.v1"):
+class CaseCancelled(Message, frozen=True, kw_only=True, tag="case.cancelled.v1"):
     case_id: str
     region: str
     reason: str
@@ -206,7 +206,7 @@ class CaseCancelled(Message, kw_only=True, tag="case.cancelled.v1"):
     request_id: str = ""
 
 
-class CaseReprioritised(Message, kw_only=True, tag="case.reprioritised.v1"):
+class CaseReprioritised(Message, frozen=True, kw_only=True, tag="case.reprioritised.v1"):
     case_id: str
     region: str
     from_urgency: Urgency
@@ -216,7 +216,7 @@ class CaseReprioritised(Message, kw_only=True, tag="case.reprioritised.v1"):
     request_id: str = ""
 
 
-class CaseTransferred(Message, kw_only=True, tag="case.transferred.v1"):
+class CaseTransferred(Message, frozen=True, kw_only=True, tag="case.transferred.v1"):
     case_id: str
     region: str  # the region it left
     to_region: str
@@ -229,7 +229,7 @@ class CaseTransferred(Message, kw_only=True, tag="case.transferred.v1"):
     request_id: str = ""
 
 
-class CaseNoShow(Message, kw_only=True, tag="case.no-show.v1"):
+class CaseNoShow(Message, frozen=True, kw_only=True, tag="case.no-show.v1"):
     case_id: str
     region: str
     attempt: int
@@ -237,7 +237,7 @@ class CaseNoShow(Message, kw_only=True, tag="case.no-show.v1"):
     requeued: bool = True  # False on the last allowed attempt: a CaseClosed(no_show) follows
 
 
-class CaseClosed(Message, kw_only=True, tag="case.closed.v1"):
+class CaseClosed(Message, frozen=True, kw_only=True, tag="case.closed.v1"):
     case_id: str
     region: str
     reason: Literal["completed", "no_show", "cancelled"]
@@ -245,7 +245,7 @@ class CaseClosed(Message, kw_only=True, tag="case.closed.v1"):
     request_id: str = ""
 
 
-class CommandRejected(Message, kw_only=True, tag="queue.command-rejected.v1"):
+class CommandRejected(Message, frozen=True, kw_only=True, tag="queue.command-rejected.v1"):
     region: str
     request_id: str
     command_type: str
@@ -254,7 +254,7 @@ class CommandRejected(Message, kw_only=True, tag="queue.command-rejected.v1"):
 
 
 # --------------------------------------------------------------------------- queue.your-turn
-class YourTurn(Message, kw_only=True, tag="patient.your-turn.v1"):
+class YourTurn(Message, frozen=True, kw_only=True, tag="patient.your-turn.v1"):
     """It is this patient's turn: the notifier sends the SMS."""
 
     case_id: str
@@ -265,7 +265,7 @@ class YourTurn(Message, kw_only=True, tag="patient.your-turn.v1"):
     language: str = "sv"
 
 
-class HeadsUp(Message, kw_only=True, tag="patient.heads-up.v1"):
+class HeadsUp(Message, frozen=True, kw_only=True, tag="patient.heads-up.v1"):
     """The patient is close to the front (position <= K)."""
 
     case_id: str
@@ -275,7 +275,7 @@ class HeadsUp(Message, kw_only=True, tag="patient.heads-up.v1"):
 
 
 # --------------------------------------------------------------------------- sms.events
-class SmsSent(Message, kw_only=True, tag="sms.sent.v1"):
+class SmsSent(Message, frozen=True, kw_only=True, tag="sms.sent.v1"):
     sms_id: str
     case_id: str
     kind: Literal["your_turn", "heads_up"]
@@ -286,7 +286,7 @@ class SmsSent(Message, kw_only=True, tag="sms.sent.v1"):
     trigger_at: dt.datetime | None = None
 
 
-class SmsFailed(Message, kw_only=True, tag="sms.failed.v1"):
+class SmsFailed(Message, frozen=True, kw_only=True, tag="sms.failed.v1"):
     sms_id: str
     case_id: str
     provider: str
@@ -294,7 +294,7 @@ class SmsFailed(Message, kw_only=True, tag="sms.failed.v1"):
     permanent: bool = True
 
 
-class SmsDelivered(Message, kw_only=True, tag="sms.delivered.v1"):
+class SmsDelivered(Message, frozen=True, kw_only=True, tag="sms.delivered.v1"):
     sms_id: str
     case_id: str = ""
     provider: str = ""
@@ -320,7 +320,7 @@ SMS_EVENT = SmsSent | SmsFailed | SmsDelivered
 
 
 # --------------------------------------------------------------------------- notifier.sms-ledger
-class SmsLedgerEntry(Message, kw_only=True, tag="sms.ledger-entry.v1"):
+class SmsLedgerEntry(Message, frozen=True, kw_only=True, tag="sms.ledger-entry.v1"):
     """The notifier's durable record of one SMS, keyed by the notice's event_id.
 
     Written *before* the provider is called (``state="intent"``), again with the

@@ -6,6 +6,7 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 
 from proto.topics import QUEUE_PARTITIONS
+from services.kafka.faust_transport import TriageFaustApp
 from services.kafka.settings import KafkaSettings
 from services.observability.consumer_lag import watch_consumer_lag
 
@@ -19,14 +20,16 @@ def make_faust_app(
     data_dir: str,
     session_timeout_s: float = 10.0,
     heartbeat_interval_s: float = 1.0,
+    fetch_max_wait_ms: int | None = None,
 ) -> faust.App:
     """A faust App with at-least-once processing (the embedded broker has no transactions).
 
     It serves Prometheus metrics at ``/metrics``: faust's sensor (prefix ``faust_``), the
     consumer lag per partition, and every metric in the default registry (``triage_`` domain metrics).
     """
-    app = faust.App(
+    app = TriageFaustApp(
         kafka.group(app_id),
+        fetch_max_wait_ms=fetch_max_wait_ms if fetch_max_wait_ms is not None else kafka.fetch_max_wait_ms,
         broker=[f"kafka://{hp}" for hp in kafka.bootstrap_servers.split(",")],
         store="memory://",
         datadir=data_dir,

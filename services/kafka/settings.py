@@ -15,12 +15,15 @@ class KafkaSettings:
 
     bootstrap_servers: str = DEFAULT_BOOTSTRAP
     namespace: str = ""
+    # faust consumers' longest wait per fetch (KAFKA_FETCH_MAX_WAIT_MS); see faust_transport.py
+    fetch_max_wait_ms: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> KafkaSettings:
         return cls(
             bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "") or DEFAULT_BOOTSTRAP,
             namespace=env.get("TRIAGE_NAMESPACE", ""),
+            fetch_max_wait_ms=int(env.get("KAFKA_FETCH_MAX_WAIT_MS", "20")),
         )
 
     def topic(self, name: str) -> str:

@@ -1,0 +1,43 @@
+"""faust's aiokafka transport with a configurable consumer fetch wait.
+
+faust 0.15.3 hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer. Apache Kafka
+answers a fetch as soon as data arrives, so that bound rarely matters there; Tansu answers
+a fetch over several partitions only when the wait runs out, so every faust hop cost about
+0.7 s median (benchmarks/broker_fetch_wait.py). The bound is set per app instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiokafka
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        # Read by AIOKafkaConsumer.start() when it builds its Fetcher; set before start.
+        consumer._fetch_max_wait_ms = self.app.fetch_max_wait_ms
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_aiokafka.Transport):
+    Consumer = _Consumer
+
+
+class TriageFaustApp(faust.App):
+    """A faust App whose worker consumer waits at most ``fetch_max_wait_ms`` per fetch."""
+
+    def __init__(self, *args: Any, fetch_max_wait_ms: int = 20, **kwargs: Any) -> None:
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        super().__init__(*args, **kwargs)
+
+    def _new_transport(self) -> Any:
+        return _Transport(self.conf.broker_consumer, self)
