@@ -12,12 +12,10 @@ import asyncio
 import base64
 import datetime as dt
 import email.utils
-import time
 
 import aiohttp
 import orjson
 
-from services.notifier.metrics import PROVIDER_LATENCY
 from services.notifier.providers import PermanentProviderError, TransientProviderError
 from services.notifier.settings import ElksSettings
 
@@ -59,7 +57,6 @@ class ElksProvider:
         form = {"from": self.settings.sender, "to": to, "message": message}
         if self.settings.delivery_report_url:
             form["whendelivered"] = self.settings.delivery_report_url
-        started = time.perf_counter()
         try:
             async with self._client().post(self.url, data=form) as resp:
                 body = await resp.text()
@@ -68,8 +65,6 @@ class ElksProvider:
             raise TransientProviderError(f"46elks did not answer within {self.timeout.total:.0f}s") from None
         except aiohttp.ClientError as exc:
             raise TransientProviderError(f"46elks connection failed: {type(exc).__name__}") from None
-        finally:
-            PROVIDER_LATENCY.labels(self.name).observe(time.perf_counter() - started)
         if status == 429 or status >= 500:
             raise TransientProviderError(f"46elks answered {status}: {body[:200]}",
                                          retry_after_seconds(retry_after))

@@ -36,7 +36,7 @@ class LedgerLog:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.kafka.bootstrap_servers, fetch_max_wait_ms=self.kafka.fetch_max_wait_ms, acks="all", linger_ms=0,
+            bootstrap_servers=self.kafka.bootstrap_servers, acks="all", linger_ms=0,
             enable_idempotence=False,  # the embedded broker has no InitProducerId; readers dedupe
         )
         await self._producer.start()
@@ -84,6 +84,7 @@ class LedgerLog:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
         )
         await consumer.start()
         try:

@@ -16,3 +16,11 @@ PROVIDER_LATENCY = Histogram(
     "triage_sms_provider_request_seconds", "SMS provider API call latency.", ["provider"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+def init_series(provider: str) -> None:
+    """Create the main SMS outcome series at 0, so the first SMS after start is a visible increase."""
+    for kind in ("your_turn", "heads_up"):
+        for outcome in ("sent", "failed"):
+            SMS.labels(provider, kind, outcome)
+    PROVIDER_LATENCY.labels(provider)

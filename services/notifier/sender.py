@@ -30,7 +30,7 @@ from services.notifier.domain.rate import TokenBucket
 from services.notifier.domain.segments import count_segments
 from services.notifier.domain.templates import Templates, render
 from services.notifier.ledger_log import LedgerLog
-from services.notifier.metrics import SERVE_TO_SMS, SMS
+from services.notifier.metrics import PROVIDER_LATENCY, SERVE_TO_SMS, SMS
 from services.notifier.providers import ProviderError, SmsProvider
 from services.notifier.settings import NotifierSettings
 
@@ -108,8 +108,12 @@ class SmsSender:
                 me = asyncio.current_task()
                 assert me is not None
                 self._in_request.add(me)
+                call_started = time.perf_counter()
                 try:
-                    provider_id = await self.provider.send(entry.sms_id, entry.case_id, phone, text)
+                    try:  # every provider's call latency, success or not
+                        provider_id = await self.provider.send(entry.sms_id, entry.case_id, phone, text)
+                    finally:
+                        PROVIDER_LATENCY.labels(self.provider.name).observe(time.perf_counter() - call_started)
                     sent, window_ms = await self._record_sent(entry, provider_id, segments)
                     break
                 except ProviderError as exc:

@@ -24,6 +24,7 @@ from proto.contact_crypto import parse_keyring
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.faust_app import make_faust_app, raw_topic
 from services.kafka.metrics import DEAD_LETTERS
+from services.notifier.metrics import init_series
 from services.notifier.contact_directory import ContactDirectory
 from services.notifier.domain.templates import Templates, kind_of, load_templates
 from services.notifier.ledger_log import LedgerLog
@@ -56,6 +57,7 @@ def create_app(settings: NotifierSettings) -> faust.App:
     contacts = ContactDirectory(kafka)
     ledger_log = LedgerLog(kafka)
     provider = build_provider(settings)
+    init_series(provider.name)
     sender = SmsSender(settings, provider, ledger_log, contacts, keyring, templates)
     grace = dt.timedelta(seconds=settings.redrive_grace_s)
     if settings.crash_after_send:

@@ -24,3 +24,8 @@ REROUTED = Counter(
     "Input records that arrived on another partition than their region's and were forwarded.",
     ["topic"],
 )
+
+# Series exist from start-up at 0, so the first call after a restart is a visible increase
+# (Prometheus cannot see the increase of a series whose first sample is already 1).
+for _urgency in "12345":
+    CASES_CALLED_WAIT.labels(_urgency)

@@ -1,25 +1,69 @@
 """The traffic model sends what intake really decides, and arrivals follow the schedule."""
 
+import datetime as dt
 import random
 from collections import Counter
 
 import pytest
 
+from services.intake.domain.assessment import Queue, assess
 from services.intake.domain.identity import parse_identity
-from services.intake.domain.urgency import decide_urgency
+from services.intake.domain.regions import REGIONS
+from services.intake.domain.rulebook import RuleBook
+from services.intake.domain.submission_form import InvalidSubmission, parse_submission
+from services.intake.lifecycle import load_rules
+from services.intake.settings import packaged_rules_path
 from services.loadgen.identities import IdentityFactory
+from services.loadgen.patients import Patient
 from services.loadgen.population import REGION_POPULATION, RegionPicker
 from services.loadgen.schedule import RateProfile, arrival_offsets
-from services.loadgen.traffic import RECIPES, UrgencyMix, parse_mix
+from services.loadgen.traffic import RECIPES, Recipe, UrgencyMix, parse_mix
+
+ALL_RECIPES = [(u, r) for u, rs in RECIPES.items() for r in rs]
+RECIPE_IDS = [f"prio{u}-{r.symptom}-{'-'.join(f'{k}={v}' for k, v in r.answers.items()) or 'none'}"
+              for u, r in ALL_RECIPES]
 
 
-@pytest.mark.parametrize("urgency,recipe", [(u, r) for u, rs in RECIPES.items() for r in rs])
-def test_every_recipe_yields_the_urgency_it_claims_under_intakes_rules(urgency: int, recipe) -> None:
-    assert decide_urgency(recipe.symptom, recipe.answers).urgency == recipe.yields
+@pytest.fixture(scope="module")
+def rules() -> RuleBook:
+    """The rules file intake ships and loads at start (the same loader, the same checks)."""
+    return load_rules(packaged_rules_path())
 
 
-def test_every_recipe_of_prio_1_to_4_yields_exactly_that_prio() -> None:
-    assert all(r.yields == u for u in (1, 2, 3, 4) for r in RECIPES[u])
+def as_patient(urgency: int, recipe: Recipe) -> Patient:
+    pnr, phone = IdentityFactory(random.Random(1)).next()
+    return Patient("loadgen-recipe-test", "SE-C", urgency, recipe, pnr, phone)
+
+
+@pytest.mark.parametrize("urgency,recipe", ALL_RECIPES, ids=RECIPE_IDS)
+def test_every_recipe_passes_intakes_answer_validation_for_its_symptom(
+        rules: RuleBook, urgency: int, recipe: Recipe) -> None:
+    assert recipe.symptom in rules.symptoms
+    try:
+        form = parse_submission(as_patient(urgency, recipe).http_body(), rules)
+    except InvalidSubmission as exc:
+        pytest.fail(f"intake rejects the recipe's submission: {exc}")
+    assert dict(form.answers) == dict(recipe.answers)
+
+
+@pytest.mark.parametrize("urgency,recipe", ALL_RECIPES, ids=RECIPE_IDS)
+def test_every_recipe_yields_the_urgency_it_claims_under_intakes_rules(
+        rules: RuleBook, urgency: int, recipe: Recipe) -> None:
+    decision = rules.decide(recipe.symptom, recipe.answers)
+    assert decision.urgency == recipe.yields, decision.rule_id
+    assert not decision.rule_id.endswith(".default"), "a recipe must match a real rule, not the default"
+    assert not rules.has_red_flag(recipe.symptom, recipe.answers)
+    # The whole of intake's decision, as for a real submission: validated, then assessed.
+    form = parse_submission(as_patient(urgency, recipe).http_body(), rules)
+    outcome = assess(form, rules, frozenset(REGIONS), dt.date.today())
+    assert isinstance(outcome, Queue), outcome
+    assert (outcome.urgency, outcome.rule_id, outcome.rules_version) == (
+        recipe.yields, decision.rule_id, rules.version)
+
+
+def test_every_prio_1_to_5_has_recipes_that_yield_exactly_that_prio() -> None:
+    assert sorted(RECIPES) == [1, 2, 3, 4, 5]
+    assert all(RECIPES[u] and all(r.yields == u for r in RECIPES[u]) for u in RECIPES)
 
 
 def test_patients_get_distinct_valid_personnummer_of_adults() -> None:
