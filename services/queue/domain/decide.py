@@ -46,8 +46,15 @@ def _queued(rs: RegionState, case_id: str, urgency: int, queued_at: dt.datetime,
 def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
     if triaged.case_id in rs.cases:
         return []  # redelivered: already queued (its CaseQueued was sent before the state was saved)
-    if triaged.person_pseudonym and triaged.person_pseudonym in rs.waiting_person:
-        return []  # the same person is already waiting in this region
+    existing = rs.waiting_person.get(triaged.person_pseudonym) if triaged.person_pseudonym else None
+    if existing is not None:
+        # The same person is already waiting here: not queued twice, and said so on
+        # queue.events, so the history accounts for every case intake announced.
+        return [ev.CommandRejected(
+            event_id=f"rejected-triaged-{triaged.case_id}", region=rs.region,
+            request_id=triaged.submission_id or triaged.case_id, command_type="case.triaged.v1",
+            reason=f"person already waiting in {rs.region} as case {existing}", case_id=triaged.case_id,
+        )]
     return [_queued(rs, triaged.case_id, triaged.urgency, triaged.triaged_at, triaged.person_pseudonym,
                     triaged.language)]
 

@@ -55,5 +55,8 @@ def test_a_redelivered_triage_event_is_not_queued_twice() -> None:
 def test_the_same_person_already_waiting_in_the_region_is_not_queued_again() -> None:
     state = QueueState()
     _run(state, _triaged("a", 3, 0, person="same"))
-    assert _run(state, _triaged("b", 2, 1, person="same")) == []
+    out = _run(state, _triaged("b", 2, 1, person="same"))
+    assert [type(e) for e in out] == [ev.CommandRejected]
+    assert out[0].case_id == "b" and "as case a" in out[0].reason
     assert len(state.region("SE-C").queue) == 1
+    assert _run(state, _triaged("b", 2, 1, person="same")) == out  # a redelivery: the same answer
