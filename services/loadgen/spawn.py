@@ -58,6 +58,9 @@ def spawned_system(options: SpawnOptions) -> Iterator[SpawnedSystem]:
             "QUEUE_DATA_DIR": str(options.log_dir / "queue-data"),
             "NOTIFIER_DATA_DIR": str(options.log_dir / "notifier-data"),
             "SMS_OUTBOX_PATH": str(options.log_dir / "sms-outbox.jsonl"),
+            # The dev outbox is a file, not 46elks: the provider rate limit (default 10/s) would
+            # measure the throttle, not the system (SpawnOptions.extra_env overrides it).
+            "SMS_RATE_PER_S": "1000",
             **options.extra_env,
         }
         system = SpawnedSystem(kafka, f"http://127.0.0.1:{ports['intake']}",
