@@ -27,7 +27,7 @@ Try it:
   curl -s -X POST http://{host}:{intake_port}/v1/triage -H 'content-type: application/json' \\
     -d '{{"region":"SE-C","personnummer":"19900101-0017","phone":"070-123 45 67","symptom":"fever","answers":{{"temperature_over_40":true}}}}'
   triage serve-next --region SE-C --clinician nurse-1
-  tail -n1 {outbox}
+  tail -n2 {outbox}   # heads-up, then your-turn SMS
 
 Ctrl-C stops everything.
 """
@@ -50,8 +50,8 @@ def run_stack(var_dir: Path = Path("var")) -> int:
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     outbox = os.environ.get("SMS_OUTBOX_PATH", str(var_dir / "sms-outbox.jsonl"))
     children = [
-        Child("queue", service_argv("queue"), f"http://{host}:{ports['queue']}/healthz", env),
-        Child("notifier", service_argv("notifier"), f"http://{host}:{ports['notifier']}/healthz",
+        Child("queue", service_argv("queue"), f"http://{host}:{ports['queue']}/readyz", env),
+        Child("notifier", service_argv("notifier"), f"http://{host}:{ports['notifier']}/readyz",
               {**env, "SMS_OUTBOX_PATH": outbox}),
         Child("intake", service_argv("intake"), f"http://{host}:{ports['intake']}/readyz", env),
     ]

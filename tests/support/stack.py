@@ -61,8 +61,9 @@ class Stack:
         self.wait_healthy(services, timeout)
 
     def start_service(self, name: str) -> None:
-        # queue: /readyz (table recovered), so tests never read views of a half-built state
-        health = "/readyz" if name in ("intake", "queue") else "/healthz"
+        # /readyz everywhere (queue: table recovered; notifier: ledger read), so tests never
+        # act on a half-built state
+        health = "/readyz"
         child = Child(name, service_argv(name), self.url(name) + health, self.env(name))
         log = os.open(self.workdir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         child.start(log)
