@@ -5,15 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from services.loadgen.identities import luhn_digit  # one Luhn implementation for test data
+
 _serials = itertools.count(100)
 
-
-def luhn_digit(nine: str) -> int:
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return (10 - total % 10) % 10
 
 
 def personnummer(birth: dt.date = dt.date(1980, 5, 17), serial: int | None = None) -> str:
