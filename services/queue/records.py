@@ -24,6 +24,7 @@ from proto import codec
 from proto import events as ev
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
+from services.kafka.settings import KafkaSettings
 from services.queue.domain.process import handle
 from services.queue.metrics import REROUTED
 from services.queue.partitioning import region_partition
@@ -37,11 +38,10 @@ Headers = list[tuple[str, bytes]]
 class RecordPipeline:
     """Decode, re-route, handle, persist, emit: one input record at a time, in offset order."""
 
-    def __init__(self, runtime: QueueRuntime, dlqs: dict[str, Any], bootstrap: str, namespace: str) -> None:
+    def __init__(self, runtime: QueueRuntime, dlqs: dict[str, Any], kafka: KafkaSettings) -> None:
         self.runtime = runtime
         self.dlqs = dlqs
-        self.bootstrap = bootstrap
-        self.namespace = namespace
+        self.kafka = kafka
         self.lock = asyncio.Lock()
         self.last_seen: dict[tuple[str, int], float] = {}
         self._reader: AIOKafkaConsumer | None = None
@@ -99,8 +99,10 @@ class RecordPipeline:
 
     async def _get_reader(self) -> AIOKafkaConsumer:
         if self._reader is None:
-            self._reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                            enable_auto_commit=False, auto_offset_reset="earliest")
+            # Inputs wait while a gap is filled: do not sit out aiokafka's 500 ms on an empty fetch.
+            self._reader = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
+                                            enable_auto_commit=False, auto_offset_reset="earliest",
+                                            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms)
             await self._reader.start()
         return self._reader
 
@@ -147,5 +149,5 @@ class RecordPipeline:
         await fut
 
     def _contract(self, topic: str) -> str:
-        ns = self.namespace
+        ns = self.kafka.namespace
         return topic[len(ns) + 1:] if ns and topic.startswith(ns + ".") else topic

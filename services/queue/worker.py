@@ -51,7 +51,7 @@ def create_app(settings: QueueSettings) -> faust.App:
     state = QueueState(policy=settings.policy)
     runtime = QueueRuntime(app, table, state, outputs, (events_topic, commands_topic), topics.QUEUE_PARTITIONS)
     table.on_recover(runtime.on_recovered)
-    pipeline = RecordPipeline(runtime, dlqs, kafka.bootstrap_servers, kafka.namespace)
+    pipeline = RecordPipeline(runtime, dlqs, kafka)
 
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
