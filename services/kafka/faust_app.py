@@ -20,7 +20,6 @@ def make_faust_app(
     data_dir: str,
     session_timeout_s: float = 10.0,
     heartbeat_interval_s: float = 1.0,
-    fetch_max_wait_ms: int | None = None,
 ) -> faust.App:
     """A faust App with at-least-once processing (the embedded broker has no transactions).
 
@@ -29,7 +28,7 @@ def make_faust_app(
     """
     app = TriageFaustApp(
         kafka.group(app_id),
-        fetch_max_wait_ms=fetch_max_wait_ms if fetch_max_wait_ms is not None else kafka.fetch_max_wait_ms,
+        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
         broker=[f"kafka://{hp}" for hp in kafka.bootstrap_servers.split(",")],
         store="memory://",
         datadir=data_dir,
