@@ -51,7 +51,7 @@ async def watch_outputs(kafka: KafkaSettings, spec: TopicSpec, expected: int, ti
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     watch = OutputWatch(name, expected)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=None,
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None,
                                 enable_auto_commit=False, fetch_max_wait_ms=50)
     await consumer.start()
     parts = [TopicPartition(kafka.topic(spec.name), p) for p in range(spec.partitions)]

@@ -44,7 +44,7 @@ async def produce_inputs(kafka: KafkaSettings, workload: Workload) -> float:
     from aiokafka import AIOKafkaProducer
 
     await ensure_topics(kafka, topics.ALL_TOPICS + (PT_EVENTS, PT_YOUR_TURN))
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all", linger_ms=5,
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=5,
                                 enable_idempotence=False, max_batch_size=256 * 1024)
     await producer.start()
     started = time.monotonic()
@@ -69,9 +69,9 @@ async def _passthrough(kafka: KafkaSettings, workload: Workload) -> None:
 
     consumer = AIOKafkaConsumer(
         kafka.topic(topics.TRIAGE_EVENTS.name), kafka.topic(topics.QUEUE_COMMANDS.name),
-        bootstrap_servers=kafka.bootstrap_servers, group_id=kafka.group("bench-passthrough"),
+        **kafka.client_options(), group_id=kafka.group("bench-passthrough"),
         auto_offset_reset="earliest", enable_auto_commit=True, max_partition_fetch_bytes=1 << 20)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all", linger_ms=0,
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=0,
                                 enable_idempotence=False)
     out = {"events": kafka.topic(PT_EVENTS.name), "your_turn": kafka.topic(PT_YOUR_TURN.name)}
     await consumer.start()

@@ -48,7 +48,7 @@ class KafkaIngress:
         """Consume forever in intake's consumer group (cancel to stop)."""
         consumer = AIOKafkaConsumer(
             self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name),
-            bootstrap_servers=self.kafka.bootstrap_servers, group_id=self.kafka.group("intake"),
+            **self.kafka.client_options(), group_id=self.kafka.group("intake"),
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=10_000, heartbeat_interval_ms=1_000,

@@ -52,7 +52,7 @@ class TriageLog:
         """Catch up, set ``ready``, then tail forever (cancel to stop)."""
         names: dict[str, codec.Decoder[Any]] = {self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
                  self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS}
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
+        consumer = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None,
                                     fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         await consumer.start()

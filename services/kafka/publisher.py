@@ -17,7 +17,7 @@ class Publisher:
         self.kafka = kafka
         self.source = source
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=kafka.bootstrap_servers,
+            **kafka.client_options(),
             acks="all",
             linger_ms=1,
             enable_idempotence=False,  # the embedded broker has no InitProducerId; consumers dedupe

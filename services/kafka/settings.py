@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 
@@ -25,6 +26,15 @@ class KafkaSettings:
             namespace=env.get("TRIAGE_NAMESPACE", ""),
             fetch_max_wait_ms=int(env.get("KAFKA_FETCH_MAX_WAIT_MS", "20")),
         )
+
+    def client_options(self) -> dict[str, Any]:
+        """Connection options for every aiokafka client (producer, consumer, admin).
+
+        The one place where how to reach the cluster is spelled out: every client in the
+        project is built with ``**kafka.client_options()``, so connection and security
+        settings apply to all of them alike.
+        """
+        return {"bootstrap_servers": self.bootstrap_servers}
 
     def topic(self, name: str) -> str:
         """The broker-side name of a contract topic in this namespace."""

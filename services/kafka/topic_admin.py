@@ -25,7 +25,7 @@ async def ensure_topics(
     kafka: KafkaSettings, specs: tuple[TopicSpec, ...] = ALL_TOPICS, timeout: float = 30.0
 ) -> list[str]:
     """Create every missing topic; return the names created. Existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=10000)
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:

@@ -35,7 +35,7 @@ class Clinicians:
         self.rng = rng
         self._n = 0
         self.errors = 0
-        self.producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all",
+        self.producer = AIOKafkaProducer(**kafka.client_options(), acks="all",
                                          linger_ms=0, enable_idempotence=False)
 
     async def start(self) -> None:

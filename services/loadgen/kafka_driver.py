@@ -33,7 +33,7 @@ class KafkaIngress:
     def __init__(self, kafka: KafkaSettings, ledger: Ledger) -> None:
         self.kafka = kafka
         self.ledger = ledger
-        self.producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all",
+        self.producer = AIOKafkaProducer(**kafka.client_options(), acks="all",
                                          linger_ms=0, enable_idempotence=False)
         self._sent_t: dict[str, float] = {}
         self._probe: asyncio.Future[ev.TriageResult] | None = None

@@ -35,7 +35,7 @@ async def prefill(kafka: KafkaSettings, ledger: Ledger, patients: PatientFactory
     """Publish ``count`` cases and wait until the queue has queued them all; return seconds taken."""
     key_id, key = next(iter(parse_keyring(os.environ.get("CONTACT_KEYS", DEV_CONTACT_KEYS)).items()))
     pseudonym_key = base64.b64decode(os.environ.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY))
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all", linger_ms=5,
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=5,
                                 enable_idempotence=False)
     await producer.start()
     started = time.monotonic()

@@ -40,7 +40,7 @@ class EventTracker:
         self.waiters: dict[str, asyncio.Future[Any]] = {}  # request_id -> its first answer
         self.undecodable = 0
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=kafka.bootstrap_servers, group_id=None, enable_auto_commit=False,
+            **kafka.client_options(), group_id=None, enable_auto_commit=False,
             fetch_max_wait_ms=5, max_partition_fetch_bytes=4 * 1024 * 1024,
         )
         self._names = {kafka.topic(t.name): t.name for t in WATCHED}

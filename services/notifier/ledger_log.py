@@ -36,7 +36,7 @@ class LedgerLog:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.kafka.bootstrap_servers, acks="all", linger_ms=0,
+            **self.kafka.client_options(), acks="all", linger_ms=0,
             enable_idempotence=False,  # the embedded broker has no InitProducerId; readers dedupe
         )
         await self._producer.start()
@@ -82,7 +82,7 @@ class LedgerLog:
     async def run(self) -> None:
         """Read the ledger from the beginning, forever; set ``ready`` when caught up."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
+            **self.kafka.client_options(), group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
         )

@@ -100,7 +100,7 @@ class RecordPipeline:
     async def _get_reader(self) -> AIOKafkaConsumer:
         if self._reader is None:
             # Inputs wait while a gap is filled: do not sit out aiokafka's 500 ms on an empty fetch.
-            self._reader = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap_servers, group_id=None,
+            self._reader = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None,
                                             enable_auto_commit=False, auto_offset_reset="earliest",
                                             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms)
             await self._reader.start()

@@ -40,7 +40,7 @@ class Load:
 
 
 async def _send_malformed(stack: Stack) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka.bootstrap_servers, enable_idempotence=False)
+    producer = AIOKafkaProducer(**stack.kafka.client_options(), enable_idempotence=False)
     await producer.start()
     try:
         await producer.send_and_wait(stack.kafka.topic(topics.TRIAGE_EVENTS.name), b"{not json", key=b"SE-C")

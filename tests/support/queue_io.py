@@ -45,7 +45,7 @@ def publish_raw(kafka: KafkaSettings, topic: topics.TopicSpec, key: bytes, value
     from aiokafka import AIOKafkaProducer
 
     async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, enable_idempotence=False)
+        producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=False)
         await producer.start()
         try:
             await producer.send_and_wait(kafka.topic(topic.name), value, key=key, partition=partition)
@@ -58,7 +58,7 @@ def read_all(kafka: KafkaSettings, topic: topics.TopicSpec) -> list[tuple[int, i
     """Every record on ``topic`` now: (partition, offset, key, value), in partition order."""
     async def run() -> list[tuple[int, int, bytes | None, bytes | None]]:
         name = kafka.topic(topic.name)
-        consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False,
+        consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False,
                                     group_id=None, auto_offset_reset="earliest")
         await consumer.start()
         try:

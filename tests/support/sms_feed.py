@@ -62,7 +62,7 @@ def publish_raw(kafka: KafkaSettings, name: str, key: bytes, value: bytes) -> No
 
 
 async def _read(kafka: KafkaSettings, name: str, timeout: float) -> list[ConsumerRecord]:
-    consumer = AIOKafkaConsumer(kafka.topic(name), bootstrap_servers=kafka.bootstrap_servers,
+    consumer = AIOKafkaConsumer(kafka.topic(name), **kafka.client_options(),
                                 group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     out: list[ConsumerRecord] = []

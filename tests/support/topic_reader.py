@@ -19,7 +19,7 @@ class Record:
 
 
 async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=None,
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
