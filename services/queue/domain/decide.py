@@ -134,7 +134,8 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
             attempt = rec.no_shows + 1
             last = attempt >= state.policy.no_show_attempts
             out: list[ev.Message] = [ev.CaseNoShow(event_id=f"no-show-{rid}", case_id=case_id, region=rs.region,
-                                                   attempt=attempt, request_id=rid, requeued=not last)]
+                                                   attempt=attempt, request_id=rid, requeued=not last,
+                                                   by=cmd.by)]
             if last:
                 out.append(ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
                                          reason="no_show", by=cmd.by, request_id=rid))
