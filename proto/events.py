@@ -190,6 +190,7 @@ class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
     request_id: str
     queued_at: dt.datetime
     called_at: dt.datetime
+    person_pseudonym: str = ""  # so the clinician's screen can show whom (pseudonymised) was called
 
 
 class ServeNextEmpty(Message, frozen=True, kw_only=True, tag="queue.serve-next-empty.v1"):
@@ -334,7 +335,7 @@ class AuditRecorded(Message, frozen=True, kw_only=True, tag="audit.recorded.v1")
     actor: str
     role: str
     action: str  # serve-next, no-show, complete, reprioritise, cancel, transfer, read-waiting, ...
-    outcome: Literal["ok", "empty", "rejected", "denied", "timeout", "failed"]
+    outcome: Literal["requested", "ok", "empty", "rejected", "denied", "timeout", "failed"]
     region: str = ""
     case_id: str = ""
     case_ids: list[str] = []  # a read of a list: every case shown

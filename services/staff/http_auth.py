@@ -1,0 +1,63 @@
+"""Authentication and authorisation at the staff edge: 401 and 403 as problem+json.
+
+``provide_principal`` is a Litestar dependency: every protected handler gets the caller's
+verified Principal or the request ends with 401 (missing, expired, invalid token). 
+``authorised_caller`` then checks role and region for the action; a refusal is written to
+the audit trail (who tried what where) before the 403 goes out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import ServiceUnavailableException
+
+from proto.regions import is_region
+from services.staff.audit_trail import AuditUnavailable
+from services.staff.desk import Caller, StaffDesk
+from services.staff.domain.access import Principal, authorise
+from services.staff.tokens import IssuerUnavailable, TokenRejected, TokenVerifier
+
+REALM = 'Bearer realm="triage-staff"'
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    """The verified caller; 401 (with WWW-Authenticate) when the token is missing or bad."""
+    verifier: TokenVerifier = state.verifier
+    header = request.headers.get("authorization")
+    try:
+        return await verifier.verify(header)
+    except TokenRejected as exc:
+        challenge = REALM if not header else f'{REALM}, error="invalid_token"'
+        raise NotAuthorizedException(detail=str(exc), headers={"WWW-Authenticate": challenge}) from None
+    except IssuerUnavailable as exc:
+        raise ServiceUnavailableException(detail=str(exc), headers={"retry-after": "5"}) from None
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """Where the request came from, for the audit trail (the peer address as the server sees it)."""
+    return request.client.host if request.client else ""
+
+
+def known_region(region: str) -> None:
+    """404 for a region code that is not one of the 21 (before any authorisation talk)."""
+    if not is_region(region):
+        raise NotFoundException(detail=f"unknown region {region!r}: use an ISO 3166-2:SE code such as SE-C")
+
+
+async def authorised_caller(request: Request[Any, Any, Any], principal: Principal, action: str,
+                            region: str, desk: StaffDesk) -> Caller:
+    """The Caller if ``principal`` may do ``action`` in ``region``; 403 (audited) otherwise."""
+    why, role = authorise(principal, action, region)
+    caller = Caller(principal, role, client_address(request))
+    if why is not None:
+        try:
+            await desk.trail.record(caller.audit(action, "denied", region, detail=why))
+        except AuditUnavailable:
+            pass  # refused either way; the refusal is logged by the trail
+        raise PermissionDeniedException(detail=why)
+    return caller
