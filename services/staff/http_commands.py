@@ -15,11 +15,12 @@ from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
 from services.staff.http_auth import SECURITY, authorised_caller, known_region
 from services.staff.http_models import (
-    CalledCase, CancelRequest, CaseActionRequest, CommandResult, ReprioritiseRequest, TransferRequest,
+    REGION_PATTERN, CalledCase, CancelRequest, CaseActionRequest, CommandResult, ReprioritiseRequest, TransferRequest,
 )
 from services.staff.problems import RESPONSES, problem_response
 
 CaseId = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="the case id")]
+Region = Annotated[str, Parameter(pattern=REGION_PATTERN, description="ISO 3166-2:SE region code, e.g. SE-C")]
 COMMAND_RESPONSES = RESPONSES
 
 
@@ -65,7 +66,7 @@ def _rid(body: Any) -> str:
 
 @post("/v1/regions/{region:str}/serve-next", status_code=200, security=SECURITY, responses=COMMAND_RESPONSES,
       summary="Call the next patient (answers who, or that nobody waits)")
-async def serve_next(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def serve_next(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                      data: CaseActionRequest | None = None) -> Response[CommandResult]:
     """The most urgent waiting patient of the region is called for the token's subject."""
     return await _run(request, state, principal, "serve-next", region,
@@ -74,7 +75,7 @@ async def serve_next(request: Request[Any, Any, Any], state: State, principal: P
 
 @post("/v1/regions/{region:str}/cases/{case_id:str}/no-show", status_code=200, security=SECURITY,
       responses=COMMAND_RESPONSES, summary="The called patient did not answer")
-async def no_show(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def no_show(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                   case_id: CaseId, data: CaseActionRequest | None = None) -> Response[CommandResult]:
     """Requeue the called case at the front of its level, or close it after the last attempt."""
     return await _run(request, state, principal, "no-show", region,
@@ -83,7 +84,7 @@ async def no_show(request: Request[Any, Any, Any], state: State, principal: Prin
 
 @post("/v1/regions/{region:str}/cases/{case_id:str}/complete", status_code=200, security=SECURITY,
       responses=COMMAND_RESPONSES, summary="The called patient was helped")
-async def complete(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def complete(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                    case_id: CaseId, data: CaseActionRequest | None = None) -> Response[CommandResult]:
     """Close a called case as completed."""
     return await _run(request, state, principal, "complete", region,
@@ -92,7 +93,7 @@ async def complete(request: Request[Any, Any, Any], state: State, principal: Pri
 
 @post("/v1/regions/{region:str}/cases/{case_id:str}/reprioritise", status_code=200, security=SECURITY,
       responses=COMMAND_RESPONSES, summary="Move a waiting case to another urgency")
-async def reprioritise(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def reprioritise(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                        case_id: CaseId, data: ReprioritiseRequest) -> Response[CommandResult]:
     """Change a waiting case's urgency, with a reason; it keeps its join time."""
     return await _run(request, state, principal, "reprioritise", region, ev.Reprioritise(
@@ -102,7 +103,7 @@ async def reprioritise(request: Request[Any, Any, Any], state: State, principal:
 
 @post("/v1/regions/{region:str}/cases/{case_id:str}/cancel", status_code=200, security=SECURITY,
       responses=COMMAND_RESPONSES, summary="Withdraw a waiting case")
-async def cancel(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def cancel(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                  case_id: CaseId, data: CancelRequest) -> Response[CommandResult]:
     """Cancel a waiting case, with a reason."""
     return await _run(request, state, principal, "cancel", region, ev.CancelCase(
@@ -111,7 +112,7 @@ async def cancel(request: Request[Any, Any, Any], state: State, principal: Princ
 
 @post("/v1/regions/{region:str}/cases/{case_id:str}/transfer", status_code=200, security=SECURITY,
       responses=COMMAND_RESPONSES, summary="Move a waiting case to another region (team-lead)")
-async def transfer(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def transfer(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                    case_id: CaseId, data: TransferRequest) -> Response[CommandResult]:
     """Transfer a waiting case to another region, keeping its original join time."""
     return await _run(request, state, principal, "transfer", region, ev.TransferCase(

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from proto.regions import REGIONS
+
 RequestId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description=(
     "Idempotency key: retry with the same request_id after a timeout and the queue answers "
     "the same way (default: a new random id)."))]
@@ -14,8 +16,9 @@ Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S", exampl
                              description="why, in a few words (no personal data)")]
 Ignored = Annotated[str | None, Meta(description=(
     "Ignored: the actor is always the token's subject. Accepted so that old clients do not fail."))]
-RegionCode = Annotated[str, Meta(min_length=4, max_length=5, examples=["SE-E"],
-                                 description="ISO 3166-2:SE region code")]
+REGION_PATTERN = "^SE-(" + "|".join(sorted(code[3:] for code in REGIONS)) + ")$"
+RegionCode = Annotated[str, Meta(pattern=REGION_PATTERN, examples=["SE-E"],
+                                 description="ISO 3166-2:SE region code (one of the 21 regions)")]
 
 
 class CaseActionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

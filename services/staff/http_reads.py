@@ -21,7 +21,7 @@ from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import StaffDesk
 from services.staff.domain.access import ALL_REGIONS, Principal
 from services.staff.http_auth import SECURITY, authorised_caller, known_region
-from services.staff.http_models import AuditEntry, AuditPage, WaitingList
+from services.staff.http_models import REGION_PATTERN, AuditEntry, AuditPage, WaitingList
 from services.staff.problems import READ_RESPONSES, problem_response
 from services.staff.queue_views import QueueViews
 
@@ -30,7 +30,8 @@ _NOT_SHOWN = "the audit trail could not be written, so nothing is shown; retry s
 
 @get("/v1/regions/{region:str}/waiting", security=SECURITY, responses=READ_RESPONSES,
      summary="The region's waiting list, most urgent first, one page at a time")
-async def waiting(request: Request[Any, Any, Any], state: State, principal: Principal, region: str,
+async def waiting(request: Request[Any, Any, Any], state: State, principal: Principal,
+                  region: Annotated[str, Parameter(pattern=REGION_PATTERN, description="e.g. SE-C")],
                   offset: Annotated[int, Parameter(ge=0, le=10_000_000, description="0-based first position")] = 0,
                   limit: Annotated[int, Parameter(ge=1, le=500, description="page size")] = 50,
                   ) -> Response[WaitingList]:
@@ -59,7 +60,8 @@ async def waiting(request: Request[Any, Any, Any], state: State, principal: Prin
 async def audit(request: Request[Any, Any, Any], state: State, principal: Principal,
                 case_id: Annotated[str, Parameter(max_length=64, description="records about this case")] = "",
                 actor: Annotated[str, Parameter(max_length=128, description="records of this staff member (sub)")] = "",
-                region: Annotated[str, Parameter(max_length=5, description="one region of the token's")] = "",
+                region: Annotated[str, Parameter(pattern=REGION_PATTERN + "|^$",
+                                                 description="one region of the token's")] = "",
                 since: Annotated[dt.datetime | None, Parameter(description="from (inclusive), RFC 3339")] = None,
                 until: Annotated[dt.datetime | None, Parameter(description="to (exclusive), RFC 3339")] = None,
                 limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> Response[AuditPage]:
