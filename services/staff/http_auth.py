@@ -1,7 +1,8 @@
 """Authentication and authorisation at the staff edge: 401 and 403 as problem+json.
 
-``provide_principal`` is a Litestar dependency: every protected handler gets the caller's
-verified Principal or the request ends with 401 (missing, expired, invalid token). 
+The ``require_token`` guard runs first on every protected route: the request ends with 401
+(missing, expired, invalid token) before its body is even read; ``provide_principal`` then
+hands the verified Principal to the handler.
 ``authorised_caller`` then checks role and region for the action; a refusal is written to
 the audit trail (who tried what where) before the 403 goes out.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.exceptions import ServiceUnavailableException
 
@@ -25,17 +27,30 @@ REALM = 'Bearer realm="triage-staff"'
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    """The verified caller; 401 (with WWW-Authenticate) when the token is missing or bad."""
-    verifier: TokenVerifier = state.verifier
-    header = request.headers.get("authorization")
+async def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: verify the bearer token before anything else of the request is parsed.
+
+    Runs ahead of body and parameter validation, so a caller without a valid token learns
+    nothing but 401 (with WWW-Authenticate) about what the endpoint would accept.
+    """
+    verifier: TokenVerifier = connection.app.state.verifier
+    header = connection.headers.get("authorization")
     try:
-        return await verifier.verify(header)
+        connection.state.principal = await verifier.verify(header)
     except TokenRejected as exc:
         challenge = REALM if not header else f'{REALM}, error="invalid_token"'
         raise NotAuthorizedException(detail=str(exc), headers={"WWW-Authenticate": challenge}) from None
     except IssuerUnavailable as exc:
         raise ServiceUnavailableException(detail=str(exc), headers={"retry-after": "5"}) from None
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller verified by the ``require_token`` guard (a Litestar dependency)."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+GUARDS = [require_token]
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:

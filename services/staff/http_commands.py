@@ -13,7 +13,7 @@ from proto import events as ev
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
-from services.staff.http_auth import SECURITY, authorised_caller, known_region
+from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
 from services.staff.http_models import (
     REGION_PATTERN, CalledCase, CancelRequest, CaseActionRequest, CommandResult, ReprioritiseRequest, TransferRequest,
 )
@@ -64,7 +64,7 @@ def _rid(body: Any) -> str:
     return str(body.request_id) if body is not None and body.request_id else ev.new_id()
 
 
-@post("/v1/regions/{region:str}/serve-next", status_code=200, security=SECURITY, responses=COMMAND_RESPONSES,
+@post("/v1/regions/{region:str}/serve-next", status_code=200, security=SECURITY, guards=GUARDS, responses=COMMAND_RESPONSES,
       summary="Call the next patient (answers who, or that nobody waits)")
 async def serve_next(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                      data: CaseActionRequest | None = None) -> Response[CommandResult]:
@@ -73,7 +73,7 @@ async def serve_next(request: Request[Any, Any, Any], state: State, principal: P
                       ev.ServeNext(region=region, clinician_id=principal.subject, request_id=_rid(data)))
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/no-show", status_code=200, security=SECURITY,
+@post("/v1/regions/{region:str}/cases/{case_id:str}/no-show", status_code=200, security=SECURITY, guards=GUARDS,
       responses=COMMAND_RESPONSES, summary="The called patient did not answer")
 async def no_show(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                   case_id: CaseId, data: CaseActionRequest | None = None) -> Response[CommandResult]:
@@ -82,7 +82,7 @@ async def no_show(request: Request[Any, Any, Any], state: State, principal: Prin
                       ev.MarkNoShow(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)))
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/complete", status_code=200, security=SECURITY,
+@post("/v1/regions/{region:str}/cases/{case_id:str}/complete", status_code=200, security=SECURITY, guards=GUARDS,
       responses=COMMAND_RESPONSES, summary="The called patient was helped")
 async def complete(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                    case_id: CaseId, data: CaseActionRequest | None = None) -> Response[CommandResult]:
@@ -91,7 +91,7 @@ async def complete(request: Request[Any, Any, Any], state: State, principal: Pri
                       ev.CompleteCase(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)))
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/reprioritise", status_code=200, security=SECURITY,
+@post("/v1/regions/{region:str}/cases/{case_id:str}/reprioritise", status_code=200, security=SECURITY, guards=GUARDS,
       responses=COMMAND_RESPONSES, summary="Move a waiting case to another urgency")
 async def reprioritise(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                        case_id: CaseId, data: ReprioritiseRequest) -> Response[CommandResult]:
@@ -101,7 +101,7 @@ async def reprioritise(request: Request[Any, Any, Any], state: State, principal:
         request_id=_rid(data)))
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/cancel", status_code=200, security=SECURITY,
+@post("/v1/regions/{region:str}/cases/{case_id:str}/cancel", status_code=200, security=SECURITY, guards=GUARDS,
       responses=COMMAND_RESPONSES, summary="Withdraw a waiting case")
 async def cancel(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                  case_id: CaseId, data: CancelRequest) -> Response[CommandResult]:
@@ -110,7 +110,7 @@ async def cancel(request: Request[Any, Any, Any], state: State, principal: Princ
         region=region, case_id=case_id, reason=data.reason, by=principal.subject, request_id=_rid(data)))
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/transfer", status_code=200, security=SECURITY,
+@post("/v1/regions/{region:str}/cases/{case_id:str}/transfer", status_code=200, security=SECURITY, guards=GUARDS,
       responses=COMMAND_RESPONSES, summary="Move a waiting case to another region (team-lead)")
 async def transfer(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
                    case_id: CaseId, data: TransferRequest) -> Response[CommandResult]:

@@ -20,7 +20,7 @@ from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import StaffDesk
 from services.staff.domain.access import ALL_REGIONS, Principal
-from services.staff.http_auth import SECURITY, authorised_caller, known_region
+from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
 from services.staff.http_models import REGION_PATTERN, AuditEntry, AuditPage, WaitingList
 from services.staff.problems import READ_RESPONSES, problem_response
 from services.staff.queue_views import QueueViews
@@ -28,7 +28,7 @@ from services.staff.queue_views import QueueViews
 _NOT_SHOWN = "the audit trail could not be written, so nothing is shown; retry shortly"
 
 
-@get("/v1/regions/{region:str}/waiting", security=SECURITY, responses=READ_RESPONSES,
+@get("/v1/regions/{region:str}/waiting", security=SECURITY, guards=GUARDS, responses=READ_RESPONSES,
      summary="The region's waiting list, most urgent first, one page at a time")
 async def waiting(request: Request[Any, Any, Any], state: State, principal: Principal,
                   region: Annotated[str, Parameter(pattern=REGION_PATTERN, description="e.g. SE-C")],
@@ -55,7 +55,7 @@ async def waiting(request: Request[Any, Any, Any], state: State, principal: Prin
     return Response(page)
 
 
-@get("/v1/audit", security=SECURITY, responses=READ_RESPONSES,
+@get("/v1/audit", security=SECURITY, guards=GUARDS, responses=READ_RESPONSES,
      summary="Audit records by case, actor, region and time range (auditors)")
 async def audit(request: Request[Any, Any, Any], state: State, principal: Principal,
                 case_id: Annotated[str, Parameter(max_length=64, description="records about this case")] = "",

@@ -22,6 +22,9 @@ def test_no_token_an_expired_one_or_one_from_a_foreign_issuer_gets_401_problem_j
     missing = call(stack, "GET", path)
     assert is_problem(missing, 401) and "no token" in missing.json()["detail"]
     assert missing.headers["www-authenticate"].startswith("Bearer")
+    # without a token nothing about the request is judged: 401, not a field-by-field 422
+    blind = call(stack, "POST", "/v1/regions/stockholm/cases/x/reprioritise", body={"urgency": 9})
+    assert is_problem(blind, 401)
 
     expired = token(stack, "nurse-anna", "nurse", "SE-C", ttl_s=60, now=time.time() - 3600)
     resp = call(stack, "GET", path, expired)
