@@ -115,7 +115,8 @@ def create_app(settings: StaffSettings) -> Litestar:
         route_handlers=[*COMMAND_HANDLERS, *READ_HANDLERS, healthz, readyz, metrics, openapi_json],
         dependencies={"principal": Provide(provide_principal)},
         lifespan=[staff_lifespan(settings)],
-        state=State({"ready": False, "verifier": TokenVerifier(settings.oidc)}),
+        state=State({"ready": False, "verifier": TokenVerifier(settings.oidc),
+                     "trusted_proxies": settings.trusted_proxies}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=16 * 1024,
         openapi_config=OpenAPIConfig(

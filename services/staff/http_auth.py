@@ -54,8 +54,21 @@ GUARDS = [require_token]
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """Where the request came from, for the audit trail (the peer address as the server sees it)."""
-    return request.client.host if request.client else ""
+    """Where the request came from, for the audit trail.
+
+    The peer address, unless the peer is a trusted proxy (STAFF_TRUSTED_PROXIES): then the
+    nearest X-Forwarded-For entry that is not itself a trusted proxy (entries further left
+    were written by the client and could be forged).
+    """
+    peer = request.client.host if request.client else ""
+    trusted: frozenset[str] = request.app.state.get("trusted_proxies", frozenset())
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return peer
 
 
 def known_region(region: str) -> None:

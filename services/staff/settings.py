@@ -37,6 +37,8 @@ class StaffSettings:
     answer_timeout_s: float = 5.0  # how long serve-next & co. wait for the queue's answer
     audit_timeout_s: float = 5.0  # an audit write slower than this fails the action (503)
     audit_memory: int = 1_000_000  # audit records kept in memory for queries (see docs/staff.md)
+    # Peers (the ingress controller) whose X-Forwarded-For names the real client in the audit trail.
+    trusted_proxies: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> StaffSettings:
@@ -67,6 +69,8 @@ class StaffSettings:
             answer_timeout_s=_number(env, "STAFF_ANSWER_TIMEOUT_S", 5.0),
             audit_timeout_s=_number(env, "STAFF_AUDIT_TIMEOUT_S", 5.0),
             audit_memory=int(_number(env, "STAFF_AUDIT_MEMORY", 1_000_000)),
+            trusted_proxies=frozenset(a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",")
+                                      if a.strip()),
         )
 
 
