@@ -30,6 +30,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
     t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
+    t.AUDIT_EVENTS.name: (ev.AuditRecorded,),
 }
 
 
@@ -85,6 +86,14 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
         groups=("triage-notifier",),
         faust_app="triage-notifier",
         description="faust worker: sends the your-turn SMS.",
+    ),
+    ServiceAccess(
+        "staff",
+        # queue.events: read from its end without a group, for the answers to its own commands;
+        # audit.events: read whole without a group, for the auditor's queries (issue #13).
+        reads=(t.QUEUE_EVENTS.name, t.AUDIT_EVENTS.name),
+        writes=(t.QUEUE_COMMANDS.name, t.AUDIT_EVENTS.name),
+        description="Staff HTTP API: authenticated commands with synchronous answers, audit trail.",
     ),
     ServiceAccess(
         "clinician-tools",

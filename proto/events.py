@@ -190,6 +190,7 @@ class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
     request_id: str
     queued_at: dt.datetime
     called_at: dt.datetime
+    person_pseudonym: str = ""  # so the clinician's screen can show whom (pseudonymised) was called
 
 
 class ServeNextEmpty(Message, frozen=True, kw_only=True, tag="queue.serve-next-empty.v1"):
@@ -234,6 +235,7 @@ class CaseNoShow(Message, frozen=True, kw_only=True, tag="case.no-show.v1"):
     region: str
     attempt: int
     request_id: str = ""
+    by: str = ""  # the clinician who marked it (added later: old records have none)
     requeued: bool = True  # False on the last allowed attempt: a CaseClosed(no_show) follows
 
 
@@ -317,6 +319,29 @@ QUEUE_EVENT = (
 )
 PATIENT_NOTICE = YourTurn | HeadsUp
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered
+
+
+# --------------------------------------------------------------------------- audit.events
+class AuditRecorded(Message, frozen=True, kw_only=True, tag="audit.recorded.v1"):
+    """One staff action or staff read of case data (patientdatalagen's access log).
+
+    Who (``actor`` = the token's subject, ``role``), what (``action``), which case or
+    region, when (``occurred_at``), from where (``client``: the caller's address or
+    service name) and how it ended (``outcome``). Pseudonyms and case ids only: never a
+    personnummer or phone number. ``detail`` is a short machine-made note (e.g. the
+    reason code of a rejection), never free text from a patient.
+    """
+
+    actor: str
+    role: str
+    action: str  # serve-next, no-show, complete, reprioritise, cancel, transfer, read-waiting, ...
+    outcome: Literal["requested", "ok", "empty", "rejected", "denied", "timeout", "failed"]
+    region: str = ""
+    case_id: str = ""
+    case_ids: list[str] = []  # a read of a list: every case shown
+    client: str = ""
+    request_id: str = ""
+    detail: str = ""
 
 
 # --------------------------------------------------------------------------- notifier.sms-ledger

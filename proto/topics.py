@@ -76,6 +76,15 @@ SMS_LEDGER = TopicSpec(
     "partition = the queue.your-turn partition of the notice.",
 )
 
+# patientdatalagen: access logs are kept for years. Ten years by default; an overlay may
+# patch the KafkaTopic's retention.ms (deploy/k8s) to the region's own rule.
+AUDIT_RETENTION_MS = 10 * 365 * 24 * 3600 * 1000
+AUDIT_EVENTS = TopicSpec(
+    "audit.events", "region", QUEUE_PARTITIONS, retention_ms=AUDIT_RETENTION_MS,
+    description="AuditRecorded: every staff action and staff read of case data (who, role, what, "
+    "which case, when, from where, outcome); pseudonyms only. Long retention (years).",
+)
+
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     TRIAGE_SUBMISSIONS,
     TRIAGE_RESULTS,
@@ -86,6 +95,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     QUEUE_YOUR_TURN,
     SMS_EVENTS,
     SMS_LEDGER,
+    AUDIT_EVENTS,
 )
 # Topics whose consumers send undecodable records to a dead-letter topic.
 CONSUMED_TOPICS: tuple[TopicSpec, ...] = (

@@ -38,17 +38,6 @@ def _cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_serve_next(args: argparse.Namespace) -> int:
-    from services.commands import send_command
-    from proto.events import ServeNext
-
-    kw = {"request_id": args.request_id} if args.request_id else {}
-    cmd = ServeNext(region=args.region, clinician_id=args.clinician, **kw)
-    asyncio.run(send_command(cmd))
-    print(f"ServeNext sent for {args.region} (request_id {cmd.request_id})")
-    return 0
-
-
 def _cmd_loadgen(args: argparse.Namespace) -> int:
     from services.loadgen.cli import command
 
@@ -58,7 +47,8 @@ def _cmd_loadgen(args: argparse.Namespace) -> int:
 def _cmd_service(name: str) -> int:
     from services import runner
 
-    {"intake": runner.run_intake, "queue": runner.run_queue, "notifier": runner.run_notifier}[name]()
+    {"intake": runner.run_intake, "queue": runner.run_queue, "notifier": runner.run_notifier,
+     "staff": runner.run_staff}[name]()
     return 0
 
 
@@ -73,13 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--namespace", default="", help="topic prefix")
     broker.set_defaults(func=_cmd_broker)
     sub.add_parser("topics", help="create missing topics on KAFKA_BOOTSTRAP_SERVERS").set_defaults(func=_cmd_topics)
-    for name in ("intake", "queue", "notifier"):
+    for name in ("intake", "queue", "notifier", "staff"):
         sub.add_parser(name, help=f"run the {name} service").set_defaults(func=lambda a, n=name: _cmd_service(n))
-    sn = sub.add_parser("serve-next", help="a clinician is free: call the next patient in a region")
-    sn.add_argument("--region", required=True, help="ISO 3166-2:SE code, e.g. SE-C")
-    sn.add_argument("--clinician", required=True, help="clinician id")
-    sn.add_argument("--request-id", default=None, help="idempotency key (default: random)")
-    sn.set_defaults(func=_cmd_serve_next)
+    from services.staff.cli import add_parsers as add_staff_parsers
+
+    add_staff_parsers(sub)  # token, serve-next (synchronous, through the staff API), staff-cli
     from services.loadgen.cli import EPILOG, add_arguments
 
     lg = sub.add_parser("loadgen", help="drive a running system with realistic traffic; report latencies",

@@ -62,3 +62,22 @@ def run_intake() -> None:
     configure_logging("intake", logging.INFO)
     uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop",
                 lifespan="on", access_log=False, log_level="info", log_config=None)
+
+
+def run_staff() -> None:
+    import sys
+
+    import uvicorn
+
+    from services.observability.json_logs import configure_logging
+    from services.staff.app import create_app
+    from services.staff.settings import SettingsError, StaffSettings
+
+    try:
+        settings = StaffSettings.from_env()
+    except SettingsError as exc:  # refuse to start, say why, exit non-zero
+        sys.exit(f"staff: refusing to start: {exc}")
+    app = create_app(settings)
+    configure_logging("staff", logging.INFO)
+    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop",
+                lifespan="on", access_log=False, log_level="info", log_config=None)

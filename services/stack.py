@@ -13,6 +13,7 @@ from types import FrameType
 from services.kafka.embedded_broker import EmbeddedBroker
 from services.kafka.settings import KafkaSettings
 from services.kafka.topic_admin import ensure_topics
+from services.staff.dev_issuer import DevIssuer
 from services.process_group import Child, service_argv, stop_all, wait_healthy
 
 BANNER = """
@@ -21,13 +22,16 @@ triage is up.
   intake    http://{host}:{intake_port}   (POST /v1/triage, GET /healthz, /metrics)
   queue     http://{host}:{queue_port}   (GET /v1/regions/SE-C/queue)
   notifier  http://{host}:{notifier_port}   (SMS outbox: {outbox})
+  staff     http://{host}:{staff_port}   (bearer tokens from the dev issuer in {var_dir}/dev-issuer)
   logs      {log_dir}/
 
 Try it:
   curl -s -X POST http://{host}:{intake_port}/v1/triage -H 'content-type: application/json' \\
     -d '{{"region":"SE-C","personnummer":"19900101-0017","phone":"070-123 45 67","symptom":"fever","answers":{{"temperature_over_40":true}}}}'
-  triage serve-next --region SE-C --clinician nurse-1
+  triage serve-next --region SE-C --clinician nurse-1   # prints who was called, or "nobody waiting"
   tail -n2 {outbox}   # heads-up, then your-turn SMS
+  export STAFF_TOKEN=$(triage token --sub nurse-anna --role nurse --region SE-C)
+  triage staff-cli waiting --region SE-C
 
 Ctrl-C stops everything.
 """
@@ -46,7 +50,8 @@ def run_stack(var_dir: Path = Path("var")) -> int:
     bootstrap = external or broker.bootstrap_servers  # type: ignore[union-attr]
     host = "127.0.0.1"
     ports = {s: int(os.environ.get(f"{s.upper()}_{k}", d)) for s, k, d in
-             (("intake", "PORT", "8080"), ("queue", "WEB_PORT", "6066"), ("notifier", "WEB_PORT", "8082"))}
+             (("intake", "PORT", "8080"), ("queue", "WEB_PORT", "6066"), ("notifier", "WEB_PORT", "8082"),
+              ("staff", "PORT", "8084"))}
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     outbox = os.environ.get("SMS_OUTBOX_PATH", str(var_dir / "sms-outbox.jsonl"))
     children = [
@@ -54,6 +59,9 @@ def run_stack(var_dir: Path = Path("var")) -> int:
         Child("notifier", service_argv("notifier"), f"http://{host}:{ports['notifier']}/readyz",
               {**env, "SMS_OUTBOX_PATH": outbox}),
         Child("intake", service_argv("intake"), f"http://{host}:{ports['intake']}/readyz", env),
+        # staff trusts only the dev issuer's key (issue #13); `triage token` mints with it
+        Child("staff", service_argv("staff"), f"http://{host}:{ports['staff']}/readyz",
+              {**env, **DevIssuer(var_dir / "dev-issuer").env()}),
     ]
     stopping = False
 
@@ -78,7 +86,8 @@ def run_stack(var_dir: Path = Path("var")) -> int:
         print(BANNER.format(bootstrap=bootstrap, host=host, outbox=outbox, log_dir=log_dir,
                             broker_note=" (external)" if external else " (embedded Tansu, memory storage)",
                             intake_port=ports["intake"], queue_port=ports["queue"],
-                            notifier_port=ports["notifier"]), flush=True)
+                            notifier_port=ports["notifier"], staff_port=ports["staff"], var_dir=var_dir),
+              flush=True)
         while not stopping:
             dead = [c.name for c in children if not c.alive()]
             if dead:

@@ -37,6 +37,13 @@ def make_faust_app(
         web_host=web_host,
         web_port=web_port,
         web_bind=web_host,
+        # faust's own pages (/router/, /table/, /graph/, /stats/) would show table keys and the
+        # cluster's topology to anyone who reaches the port: off (issue #13). Views routed to a
+        # partition's owner (app.router.route_req) do not need them.
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
         web_in_thread=False,
         topic_partitions=QUEUE_PARTITIONS,
         topic_replication_factor=1,

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import datetime as dt
 import email.utils
+from urllib.parse import urlencode
 
 import aiohttp
 import orjson
@@ -56,7 +57,7 @@ class ElksProvider:
         """POST one SMS; return 46elks' id (``s...``)."""
         form = {"from": self.settings.sender, "to": to, "message": message}
         if self.settings.delivery_report_url:
-            form["whendelivered"] = self.settings.delivery_report_url
+            form["whendelivered"] = callback_url(self.settings.delivery_report_url, self.settings.webhook_secret)
         try:
             async with self._client().post(self.url, data=form) as resp:
                 body = await resp.text()
@@ -80,3 +81,10 @@ class ElksProvider:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def callback_url(url: str, secret: str) -> str:
+    """The delivery-report URL with our webhook secret as ``secret`` query parameter."""
+    if not secret:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'secret': secret})}"

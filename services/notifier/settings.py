@@ -28,6 +28,9 @@ class ElksSettings:
     password: str = ""
     sender: str = "Vardguiden"
     delivery_report_url: str = ""  # our public POST /v1/sms/delivery-reports (whendelivered)
+    # NOTIFIER_WEBHOOK_SECRET: added to the callback URL we give 46elks (?secret=...); a delivery
+    # report without it is refused, so nobody can forge "failed" for a real SMS (issue #13).
+    webhook_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class NotifierSettings:
                 password=env.get("ELKS_API_PASSWORD", ""),
                 sender=env.get("ELKS_SENDER", "Vardguiden"),
                 delivery_report_url=env.get("ELKS_DELIVERY_REPORT_URL", ""),
+                webhook_secret=env.get("NOTIFIER_WEBHOOK_SECRET", ""),
             ),
             templates_path=env.get("NOTIFIER_TEMPLATES_PATH", ""),
             rate_per_s=rate,
@@ -99,6 +103,9 @@ class NotifierSettings:
             raise SettingsError("SMS_PROVIDER=46elks needs ELKS_API_USERNAME and ELKS_API_PASSWORD")
         if self.provider == "46elks" and not self.elks.base_url.startswith(("http://", "https://")):
             raise SettingsError(f"ELKS_BASE_URL={self.elks.base_url!r}: expected an http(s) URL")
+        if self.elks.delivery_report_url and len(self.elks.webhook_secret) < 16:
+            raise SettingsError("ELKS_DELIVERY_REPORT_URL needs NOTIFIER_WEBHOOK_SECRET (at least 16 random "
+                                "characters, e.g. `openssl rand -hex 24`): reports without it are refused")
         if self.send_concurrency < 1 or self.max_pending < 1:
             raise SettingsError("SMS_SEND_CONCURRENCY and SMS_MAX_PENDING must be >= 1")
         if self.rate_per_s <= 0 or self.rate_burst < 1:

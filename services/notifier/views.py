@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 import faust
@@ -16,7 +17,15 @@ from services.notifier.sender import derived_id
 log = logging.getLogger("triage.notifier.reports")
 
 
-def register_views(app: faust.App, ledger_log: LedgerLog) -> None:
+def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = "") -> None:
+    """Health, readiness and the delivery-report webhook (which needs ``webhook_secret``)."""
+
+    def authentic(request: Request) -> bool:
+        # Constant-time compare: the secret must not leak through response timing. Without a
+        # configured secret no report is accepted (a forged "failed" would alarm staff).
+        given = request.query.get("secret", "")
+        return bool(webhook_secret) and hmac.compare_digest(given.encode(), webhook_secret.encode())
+
     @app.page("/healthz")
     class Health(View):
         async def get(self, request: Request) -> Response:
@@ -34,6 +43,10 @@ def register_views(app: faust.App, ledger_log: LedgerLog) -> None:
         """46elks' ``whendelivered`` callback: form (or JSON) with id, status, delivered."""
 
         async def post(self, request: Request) -> Response:
+            if not authentic(request):
+                log.warning("delivery report refused: missing or wrong webhook secret")
+                return self.json({"error": "forbidden: this callback URL needs the notifier's webhook "
+                                  "secret (NOTIFIER_WEBHOOK_SECRET) as ?secret="}, status=403)
             try:
                 report = parse_report(request.headers.get("Content-Type", ""), await request.read())
             except ReportError as exc:

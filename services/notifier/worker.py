@@ -133,5 +133,5 @@ def create_app(settings: NotifierSettings) -> faust.App:
         await sender.close()
         await ledger_log.stop()
 
-    register_views(app, ledger_log)
+    register_views(app, ledger_log, settings.elks.webhook_secret)
     return app

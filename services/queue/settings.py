@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from services.intake.domain.regions import DEFAULT_ENABLED
 from services.kafka.settings import KafkaSettings
 from services.queue.domain.state import QueuePolicy
 
@@ -36,6 +37,7 @@ class QueueSettings:
             heads_up_position=int(num("QUEUE_HEADS_UP_POSITION", "3")),
             answer_memory=int(num("QUEUE_ANSWER_MEMORY", "20000")),
             rate_window_s=num("QUEUE_RATE_WINDOW_S", "900"),
+            transfer_regions=_regions(env),
         )
         if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
             raise ValueError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
@@ -48,3 +50,9 @@ class QueueSettings:
             heartbeat_interval_s=num("QUEUE_HEARTBEAT_INTERVAL_S", "0.5"),
             policy=policy,
         )
+
+
+def _regions(env: Mapping[str, str]) -> frozenset[str]:
+    """Where a case may be transferred: QUEUE_TRANSFER_REGIONS, else intake's enabled regions."""
+    raw = env.get("QUEUE_TRANSFER_REGIONS") or env.get("INTAKE_ENABLED_REGIONS") or ""
+    return frozenset(r.strip() for r in raw.split(",") if r.strip()) or DEFAULT_ENABLED

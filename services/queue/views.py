@@ -14,7 +14,9 @@ import faust
 from faust.exceptions import SameNode
 from faust.web import Request, Response, View
 
+from proto.regions import is_region
 from services.queue.domain.estimate import case_view, region_view
+from services.queue.domain.waiting_list import waiting_page
 from services.queue.runtime import QueueRuntime
 
 
@@ -35,6 +37,21 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
         async def get(self, request: Request, region: str) -> Response:
             return await routed(self, request, region, lambda: self.json(
                 region_view(region, state.regions.get(region), time.time(), state.policy)))
+
+    @app.page("/v1/regions/{region}/waiting")
+    class WaitingListView(View):
+        """A page of the region's waiting list (``?offset=0&limit=50``), for the staff API."""
+
+        async def get(self, request: Request, region: str) -> Response:
+            try:
+                offset, limit = int(request.query.get("offset", "0")), int(request.query.get("limit", "50"))
+                if not is_region(region):
+                    raise ValueError(f"{region!r} is not a region code; use e.g. SE-C")
+                waiting_page(region, None, 0.0, offset, limit)  # checks offset/limit
+            except ValueError as exc:
+                return self.json({"error": str(exc)}, status=400)
+            return await routed(self, request, region, lambda: self.json(
+                waiting_page(region, state.regions.get(region), time.time(), offset, limit)))
 
     @app.page("/v1/regions/{region}/cases/{case_id}")
     class CaseView(View):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.deploy.manifests import OVERLAYS, named, of_kind, pod_spec, rendered, selects
 
-PORTS = {"triage-intake": 8080, "triage-queue": 6066, "triage-notifier": 8082}
+PORTS = {"triage-intake": 8080, "triage-queue": 6066, "triage-notifier": 8082, "triage-staff": 8084}
 
 
 def _workloads(overlay: str) -> list[dict]:
@@ -147,6 +147,8 @@ def test_each_service_accepts_traffic_only_on_its_own_port_and_reaches_only_what
     assert _ports(pol["triage-queue"]["egress"]) == {6066}  # routed to the partition owner
     assert _ports(pol["triage-notifier"]["ingress"]) == {8082}
     assert _ports(pol["triage-notifier"]["egress"]) == {443}  # the SMS provider
+    assert _ports(pol["triage-staff"]["ingress"]) == {8084}
+    assert _ports(pol["triage-staff"]["egress"]) == {6066, 443}  # queue views, the OIDC issuer's JWKS
     sms = pol["triage-notifier"]["egress"][0]["to"][0]["ipBlock"]
     assert "10.0.0.0/8" in sms["except"], "no 443 into the cluster's private ranges"
     intake_from = pol["triage-intake"]["ingress"][0]["from"]

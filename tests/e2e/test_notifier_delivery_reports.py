@@ -18,10 +18,12 @@ from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 PATH = "/v1/sms/delivery-reports"
+SECRET = "webhook-secret-" + uuid.uuid4().hex
 
 
-def post(stack: Stack, body: bytes, content_type: str) -> tuple[int, Any]:
-    req = urllib.request.Request(stack.url("notifier") + PATH, data=body, method="POST",
+def post(stack: Stack, body: bytes, content_type: str, secret: str | None = SECRET) -> tuple[int, Any]:
+    query = "" if secret is None else "?" + urllib.parse.urlencode({"secret": secret})
+    req = urllib.request.Request(stack.url("notifier") + PATH + query, data=body, method="POST",
                                  headers={"content-type": content_type})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -36,7 +38,8 @@ def form(**fields: str) -> bytes:
 
 def test_delivery_reports_become_sms_events_and_bad_ones_get_a_clear_4xx(stack: Stack) -> None:
     with Fake46elks() as elks:
-        stack.extra_env.update(elks.env(), ELKS_DELIVERY_REPORT_URL="http://127.0.0.1:1" + PATH)
+        stack.extra_env.update(elks.env(), ELKS_DELIVERY_REPORT_URL="http://127.0.0.1:1" + PATH,
+                               NOTIFIER_WEBHOOK_SECRET=SECRET)
         stack.start(("notifier",))
         cases = [(uuid.uuid4().hex, "+46703000001"), (uuid.uuid4().hex, "+46703000002")]
         soon = (uuid.uuid4().hex, "+46703000003")
@@ -44,13 +47,19 @@ def test_delivery_reports_become_sms_events_and_bad_ones_get_a_clear_4xx(stack: 
                                              HeadsUp(case_id=soon[0], region="SE-C", position=2)])
         sent = wait_until(lambda: s if len(s := {e.case_id: e for e in sms_events(stack.kafka)
                                                   if isinstance(e, SmsSent)}) == 3 else None, 60, "three SMS sent")
-        assert {r.whendelivered for r in elks.accepted()} == {"http://127.0.0.1:1" + PATH}
+        assert {r.whendelivered for r in elks.accepted()} == {f"http://127.0.0.1:1{PATH}?secret={SECRET}"}
         texts = {r.to: r.message for r in elks.accepted()}
         assert all(texts[p].startswith("It is your turn") for _, p in cases)
         assert "plats 2 i kön" in texts[soon[1]] and sent[soon[0]].kind == "heads_up"
         assert all(e.segments == 1 for e in sent.values())
         delivered_case, failed_case = (c for c, _ in cases)
         delivered_id, failed_id = sent[delivered_case].provider_id, sent[failed_case].provider_id
+
+    # forged: a real SMS id with "failed", but without the secret or with a wrong one: refused
+    forged = form(id=failed_id, status="failed")
+    for secret in (None, "", "guess-" + SECRET[6:], SECRET + "x"):
+        status, body = post(stack, forged, "application/x-www-form-urlencoded", secret)
+        assert status == 403 and "webhook secret" in body["error"], (secret, body)
 
     # valid: 46elks posts a form; JSON is accepted too
     assert post(stack, form(id=delivered_id, status="sent"), "application/x-www-form-urlencoded")[0] == 200

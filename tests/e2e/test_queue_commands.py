@@ -105,12 +105,12 @@ def test_a_called_patient_who_does_not_answer_goes_first_in_their_level_then_is_
     _wait_queued(stack, 2)
     s1, n1, s2, n2 = _rid(), _rid(), _rid(), _rid()
     publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s1),
-                          ev.MarkNoShow(region="SE-H", request_id=n1, case_id=first.case_id)])
+                          ev.MarkNoShow(region="SE-H", request_id=n1, case_id=first.case_id, by="n")])
     [no_show] = _answer(stack, n1)
     assert isinstance(no_show, ev.CaseNoShow) and no_show.attempt == 1 and no_show.requeued
     assert stack.get("queue", f"/v1/regions/SE-H/cases/{first.case_id}")[1]["position"] == 1
     publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s2),
-                          ev.MarkNoShow(region="SE-H", request_id=n2, case_id=first.case_id)])
+                          ev.MarkNoShow(region="SE-H", request_id=n2, case_id=first.case_id, by="n")])
     assert of_type(_answer(stack, s2), ev.CaseCalled)[0].case_id == first.case_id
     last = _answer(stack, n2)
     assert [type(m) for m in last] == [ev.CaseNoShow, ev.CaseClosed]

@@ -11,7 +11,7 @@ import pytest
 from services.kafka.settings import KafkaSettings
 from tests.observability.load import Load, drive_load
 from tests.observability.prometheus_server import PrometheusServer
-from tests.support.stack import Stack, new_namespace
+from tests.support.stack import SERVICES, Stack, new_namespace
 
 
 @dataclass
@@ -30,7 +30,7 @@ def observed_run(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactor
                   workdir=tmp_path_factory.mktemp("observed-stack"))
     prometheus: PrometheusServer | None = None
     try:
-        stack.start()
+        stack.start(SERVICES)  # staff too: its logs are checked like every service's
         prometheus = PrometheusServer(
             tmp_path_factory.mktemp("prometheus"),
             {f"triage-{name}": f"127.0.0.1:{stack.ports[name]}" for name in ("intake", "queue", "notifier")},

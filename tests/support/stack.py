@@ -17,9 +17,11 @@ from typing import Any
 from services.kafka.embedded_broker import free_port
 from services.kafka.settings import KafkaSettings
 from services.kafka.topic_admin import ensure_topics
+from services.staff.dev_issuer import DevIssuer
 from services.process_group import Child, service_argv, stop_all, wait_healthy
 
-SERVICES = ("queue", "notifier", "intake")
+SERVICES = ("queue", "notifier", "intake", "staff")
+CORE = ("queue", "notifier", "intake")  # started by default; staff tests add "staff"
 
 
 @dataclass
@@ -31,6 +33,11 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
+
+    @property
+    def dev_issuer(self) -> DevIssuer:
+        """The stack's own token issuer (the staff service trusts only its key)."""
+        return DevIssuer(self.workdir / "dev-issuer")
 
     @property
     def outbox(self) -> Path:
@@ -46,13 +53,15 @@ class Stack:
             "INTAKE_PORT": str(self.ports["intake"]),
             "QUEUE_WEB_PORT": str(self.ports["queue"]),
             "NOTIFIER_WEB_PORT": str(self.ports["notifier"]),
+            "STAFF_PORT": str(self.ports["staff"]),
+            **self.dev_issuer.env(),
             "QUEUE_DATA_DIR": str(self.workdir / "queue-data"),
             "NOTIFIER_DATA_DIR": str(self.workdir / "notifier-data"),
             "SMS_OUTBOX_PATH": str(self.outbox),
             **self.extra_env,
         }
 
-    def start(self, services: tuple[str, ...] = SERVICES, timeout: float = 90) -> None:
+    def start(self, services: tuple[str, ...] = CORE, timeout: float = 90) -> None:
         asyncio.run(ensure_topics(self.kafka))
         for name in SERVICES:
             self.ports.setdefault(name, free_port())

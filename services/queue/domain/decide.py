@@ -69,7 +69,7 @@ def _serve_next(rs: RegionState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev
         event_id=f"called-{cmd.request_id}", case_id=top.case_id, region=cmd.region,
         urgency=record.urgency,  # type: ignore[arg-type]
         clinician_id=cmd.clinician_id, request_id=cmd.request_id,
-        queued_at=_ts(record.queued_at), called_at=now,
+        queued_at=_ts(record.queued_at), called_at=now, person_pseudonym=record.person_pseudonym,
     )
     # The YourTurn id is derived from the call, so the notifier sees a replay as the same notice.
     your_turn = ev.YourTurn(
@@ -134,7 +134,8 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
             attempt = rec.no_shows + 1
             last = attempt >= state.policy.no_show_attempts
             out: list[ev.Message] = [ev.CaseNoShow(event_id=f"no-show-{rid}", case_id=case_id, region=rs.region,
-                                                   attempt=attempt, request_id=rid, requeued=not last)]
+                                                   attempt=attempt, request_id=rid, requeued=not last,
+                                                   by=cmd.by)]
             if last:
                 out.append(ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
                                          reason="no_show", by=cmd.by, request_id=rid))

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from proto import events as ev
+from services.queue.domain.command_rules import rejection, why_invalid
 from services.queue.domain.decide import decide
 from services.queue.domain.state import QueueState, RegionState, evolve
 
@@ -31,6 +32,10 @@ def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
     same case instead of popping another.
     """
     command = type(message).__name__ if isinstance(message, ev.Command) else None
+    if isinstance(message, ev.Command) and not isinstance(message, ev.TransferIn):
+        why = why_invalid(message, state.policy.transfer_regions)
+        if why is not None:  # before state.region(): a bad region must not create state
+            return Outcome((rejection(message, why),), command, "rejected")
     rs = state.region(message.region)  # type: ignore[attr-defined]
     key = answer_key(message)
     if key is not None:

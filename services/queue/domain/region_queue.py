@@ -168,6 +168,11 @@ class RegionQueue:
         for rank, case_id in islice(self._order, k):
             yield unpack_rank(rank, case_id)
 
+    def page(self, offset: int, limit: int) -> Iterator[Waiting]:
+        """Waiting cases ``offset`` to ``offset + limit`` in serving order (O(log n + limit))."""
+        for rank, case_id in self._order.islice(offset, offset + limit):
+            yield unpack_rank(rank, case_id)
+
     def __iter__(self) -> Iterator[Waiting]:
         for rank, case_id in self._order:
             yield unpack_rank(rank, case_id)

@@ -47,6 +47,7 @@ class QueuePolicy:
     heads_up_position: int = 3  # HeadsUp when a case first reaches position <= K
     answer_memory: int = 20_000  # recorded command answers kept per region
     rate_window_s: float = 900.0  # serving rate = calls in this window
+    transfer_regions: frozenset[str] = frozenset()  # where a case may be transferred; empty = any region
 
 
 @dataclass

@@ -1,0 +1,127 @@
+"""The staff API's ASGI app (Litestar): routes, OpenAPI with a bearer scheme, lifespan.
+
+Started by ``triage staff`` (uvicorn, STAFF_PORT, default 8084). Nothing connects at
+import or in ``create_app``: the producer, the queue.events tail and the audit reader
+start in the lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import Components, SecurityScheme
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from services.kafka.publisher import Publisher
+from services.staff.answers import QueueAnswers
+from services.staff.audit_log import AuditLog
+from services.staff.audit_trail import AuditTrail
+from services.staff.desk import StaffDesk
+from services.staff.http_auth import provide_principal
+from services.staff.http_commands import COMMAND_HANDLERS
+from services.staff.http_reads import READ_HANDLERS
+from services.staff.problems import EXCEPTION_HANDLERS
+from services.staff.queue_views import QueueViews
+from services.staff.settings import StaffSettings
+from services.staff.tokens import TokenVerifier
+
+log = logging.getLogger("triage.staff")
+
+
+@get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/readyz", responses={503: ResponseSpec(dict[str, str], description="starting")})
+async def readyz(state: State) -> Response[dict[str, str]]:
+    """Readiness: the producer is up, the queue.events tail is at its end, the audit trail is read."""
+    ready = state.get("ready", False)
+    return Response({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
+
+
+@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False)
+async def metrics() -> bytes:
+    """Prometheus metrics of this process."""
+    return generate_latest(REGISTRY)
+
+
+@get("/openapi.json", include_in_schema=False)
+async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, generated from the code."""
+    return request.app.openapi_schema.to_schema()
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        exc = task.exception()
+        log.error("%s stopped: %s: %s", task.get_name(), type(exc).__name__, exc)
+
+
+def staff_lifespan(settings: StaffSettings) -> Any:
+    """Connect on start-up; ready once answers can be awaited and the audit trail is loaded."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        publisher = Publisher(settings.kafka, source="/triage/staff")
+        answers = QueueAnswers(settings.kafka)
+        audit_log = AuditLog(settings.kafka, settings.audit_memory)
+        views = QueueViews(settings.queue_url, settings.queue_timeout_s)
+        await publisher.start()
+        await answers.start()
+        tasks = [asyncio.create_task(answers.run(), name="queue-answers"),
+                 asyncio.create_task(audit_log.run(), name="audit-log")]
+        app.state.desk = StaffDesk(publisher, answers, AuditTrail(publisher, settings.audit_timeout_s),
+                                   settings.answer_timeout_s)
+        app.state.audit_log, app.state.queue_views = audit_log, views
+
+        async def become_ready() -> None:
+            await audit_log.ready.wait()
+            app.state.ready = True
+            log.info("staff API ready: %d audit records loaded", len(audit_log.index))
+
+        tasks.append(asyncio.create_task(become_ready()))
+        for task in tasks:
+            task.add_done_callback(_log_crash)
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await views.close()
+            await answers.stop()
+            await publisher.stop()
+
+    return lifespan
+
+
+def create_app(settings: StaffSettings) -> Litestar:
+    """The staff ASGI app; connects nothing until its lifespan starts."""
+    bearer = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT", description=(
+        "OIDC access token of the region's identity provider (dev: `triage token`). "
+        "Claims: sub (the actor), roles (nurse, doctor, team-lead, auditor, service), regions."))
+    return Litestar(
+        route_handlers=[*COMMAND_HANDLERS, *READ_HANDLERS, healthz, readyz, metrics, openapi_json],
+        dependencies={"principal": Provide(provide_principal)},
+        lifespan=[staff_lifespan(settings)],
+        state=State({"ready": False, "verifier": TokenVerifier(settings.oidc),
+                     "trusted_proxies": settings.trusted_proxies}),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=16 * 1024,
+        openapi_config=OpenAPIConfig(
+            title="triage staff API", version="1.0.0",
+            description="Authenticated staff actions on the triage queue, with an audit trail.",
+            components=Components(security_schemes={"bearerAuth": bearer})),
+        debug=False,
+    )

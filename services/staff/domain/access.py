@@ -1,0 +1,90 @@
+"""Who may do what, where: roles and regions from a verified token, checked per action.
+
+Roles (issue #13):
+
+- ``nurse`` / ``doctor``: serve next, no-show, complete, reprioritise, cancel, read their
+  regions' waiting lists;
+- ``team-lead``: all of that, plus transfer (and the region's opening hours: ``OPENING_HOURS``
+  is the hook for issue #14, no endpoint yet);
+- ``auditor``: read the audit trail of their regions;
+- ``service``: another system acting over HTTP: serve next and read the waiting list.
+
+Every grant is limited to the token's regions; ``*`` in the regions claim means all 21.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from proto.regions import REGIONS
+
+Action = Literal["serve-next", "no-show", "complete", "reprioritise", "cancel", "transfer",
+                 "read-waiting", "read-audit", "opening-hours"]
+ROLES: tuple[str, ...] = ("nurse", "doctor", "team-lead", "auditor", "service")
+CLINICAL: frozenset[str] = frozenset({"serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"})
+OPENING_HOURS = "opening-hours"  # issue #14 will add the endpoint; team-leads hold the grant already
+GRANTS: dict[str, frozenset[str]] = {
+    "nurse": CLINICAL,
+    "doctor": CLINICAL,
+    "team-lead": CLINICAL | {"transfer", OPENING_HOURS},
+    "auditor": frozenset({"read-audit"}),
+    "service": frozenset({"serve-next", "read-waiting"}),
+}
+ALL_REGIONS = "*"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as its verified token says: subject, roles and regions."""
+
+    subject: str
+    roles: frozenset[str]
+    regions: frozenset[str]
+
+    def serves(self, region: str) -> bool:
+        """True when the token covers ``region``."""
+        return region in self.regions or (ALL_REGIONS in self.regions and region in REGIONS)
+
+
+class InvalidClaims(ValueError):
+    """A token whose role or region claims are missing or malformed (the message says which)."""
+
+
+def principal_from_claims(claims: dict[str, object], roles_claim: str = "roles",
+                          regions_claim: str = "regions") -> Principal:
+    """The Principal of already verified ``claims``; InvalidClaims names a bad claim."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        raise InvalidClaims("the token has no subject (sub)")
+    roles = _names(claims.get(roles_claim), roles_claim)
+    regions = _names(claims.get(regions_claim), regions_claim)
+    known = roles & set(ROLES)
+    if not known:
+        raise InvalidClaims(f"the token's {roles_claim!r} claim has none of the roles {', '.join(ROLES)}")
+    return Principal(subject, frozenset(known), regions)
+
+
+def _names(value: object, claim: str) -> frozenset[str]:
+    if isinstance(value, str):
+        value = value.split()  # space-separated, like OAuth scopes
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidClaims(f"the token's {claim!r} claim must be a list of strings")
+    return frozenset(v for v in value if isinstance(v, str))
+
+
+def authorise(principal: Principal, action: str, region: str) -> tuple[str | None, str]:
+    """(why not, role): ``why not`` is None when allowed, else a reason fit for a 403 body.
+
+    ``role`` is the role that grants the action (for the audit trail), or the caller's
+    first role when none does.
+    """
+    granting = sorted(r for r in principal.roles if action in GRANTS.get(r, frozenset()))
+    role = granting[0] if granting else sorted(principal.roles)[0]
+    if not granting:
+        needed = sorted(r for r, acts in GRANTS.items() if action in acts)
+        return (f"{action} needs the role {' or '.join(needed)}; the token has "
+                f"{', '.join(sorted(principal.roles))}"), role
+    if region and not principal.serves(region):
+        return f"the token does not cover region {region} (it covers {', '.join(sorted(principal.regions))})", role
+    return None, role

@@ -1,0 +1,26 @@
+"""The staff API's client of the queue's owner-routed read views (cluster-internal HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class QueueViews:
+    """GETs against the queue service; answers (status, JSON body) or (503, None) when it is away."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+
+    async def waiting(self, region: str, offset: int, limit: int) -> tuple[int, Any]:
+        """A page of the region's waiting list (``GET /v1/regions/{region}/waiting``)."""
+        try:
+            resp = await self._client.get(f"/v1/regions/{region}/waiting",
+                                          params={"offset": offset, "limit": limit})
+            return resp.status_code, resp.json()
+        except (httpx.HTTPError, ValueError):
+            return 503, None
+
+    async def close(self) -> None:
+        await self._client.aclose()

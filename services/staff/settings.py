@@ -1,0 +1,85 @@
+"""Staff API configuration, built once from the environment in ``main()``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from services.kafka.settings import KafkaSettings
+
+
+class SettingsError(ValueError):
+    """A configuration value that is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Who issues staff tokens: in production the region's identity provider (SITHS eID via OIDC)."""
+
+    issuer: str
+    audience: str = "triage-staff"
+    jwks_url: str = ""  # empty: read jwks_uri from <issuer>/.well-known/openid-configuration
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    leeway_s: float = 5.0  # clock skew allowed on exp/nbf
+    roles_claim: str = "roles"
+    regions_claim: str = "regions"
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    oidc: OidcSettings
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    host: str = "127.0.0.1"
+    port: int = 8084
+    queue_url: str = "http://127.0.0.1:6066"
+    queue_timeout_s: float = 2.0
+    answer_timeout_s: float = 5.0  # how long serve-next & co. wait for the queue's answer
+    audit_timeout_s: float = 5.0  # an audit write slower than this fails the action (503)
+    audit_memory: int = 1_000_000  # audit records kept in memory for queries (see docs/staff.md)
+    # Peers (the ingress controller) whose X-Forwarded-For names the real client in the audit trail.
+    trusted_proxies: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> StaffSettings:
+        """Read STAFF_* variables; SettingsError names a missing or bad one."""
+        issuer = env.get("STAFF_OIDC_ISSUER", "").strip()
+        if not issuer:
+            raise SettingsError("STAFF_OIDC_ISSUER is not set: give the OIDC issuer of staff tokens "
+                                "(and STAFF_OIDC_AUDIENCE), or run `triage up`, which trusts its dev issuer")
+        algorithms = tuple(a.strip() for a in env.get("STAFF_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip())
+        if not algorithms or any(a.lower() == "none" or a.startswith("HS") for a in algorithms):
+            raise SettingsError("STAFF_OIDC_ALGORITHMS: list asymmetric algorithms only, e.g. RS256,ES256")
+        queue_port = env.get("QUEUE_WEB_PORT", "6066")
+        return cls(
+            oidc=OidcSettings(
+                issuer=issuer,
+                audience=env.get("STAFF_OIDC_AUDIENCE", "triage-staff"),
+                jwks_url=env.get("STAFF_OIDC_JWKS_URL", ""),
+                algorithms=algorithms,
+                leeway_s=_number(env, "STAFF_OIDC_LEEWAY_S", 5.0),
+                roles_claim=env.get("STAFF_ROLES_CLAIM", "roles"),
+                regions_claim=env.get("STAFF_REGIONS_CLAIM", "regions"),
+            ),
+            kafka=KafkaSettings.from_env(env),
+            host=env.get("STAFF_HOST", "127.0.0.1"),
+            port=int(_number(env, "STAFF_PORT", 8084)),
+            queue_url=env.get("QUEUE_URL", f"http://127.0.0.1:{queue_port}").rstrip("/"),
+            queue_timeout_s=_number(env, "STAFF_QUEUE_TIMEOUT_S", 2.0),
+            answer_timeout_s=_number(env, "STAFF_ANSWER_TIMEOUT_S", 5.0),
+            audit_timeout_s=_number(env, "STAFF_AUDIT_TIMEOUT_S", 5.0),
+            audit_memory=int(_number(env, "STAFF_AUDIT_MEMORY", 1_000_000)),
+            trusted_proxies=frozenset(a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",")
+                                      if a.strip()),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r}: must be greater than 0")
+    return value

@@ -1,0 +1,58 @@
+"""Who may do what where: roles and regions from the token's claims."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.staff.domain.access import InvalidClaims, Principal, authorise, principal_from_claims
+
+ANNA = Principal("nurse-anna", frozenset({"nurse"}), frozenset({"SE-C"}))
+LISA = Principal("lead-lisa", frozenset({"team-lead"}), frozenset({"SE-C"}))
+
+
+@pytest.mark.parametrize("action", ["serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"])
+def test_a_nurse_may_do_the_clinical_actions_in_her_own_region(action: str) -> None:
+    assert authorise(ANNA, action, "SE-C") == (None, "nurse")
+
+
+def test_a_nurse_of_uppsala_may_not_serve_ostergotland() -> None:
+    why, _ = authorise(ANNA, "serve-next", "SE-E")
+    assert why is not None and "does not cover region SE-E" in why
+
+
+def test_only_a_team_lead_may_transfer_a_case() -> None:
+    why, _ = authorise(ANNA, "transfer", "SE-C")
+    assert why is not None and "needs the role team-lead" in why
+    assert authorise(LISA, "transfer", "SE-C") == (None, "team-lead")
+
+
+def test_an_auditor_reads_the_trail_but_calls_no_patient() -> None:
+    auditor = Principal("auditor-ake", frozenset({"auditor"}), frozenset({"*"}))
+    assert authorise(auditor, "read-audit", "SE-M") == (None, "auditor")
+    assert authorise(auditor, "serve-next", "SE-M")[0] is not None
+
+
+def test_the_role_that_grants_the_action_is_the_one_recorded() -> None:
+    both = Principal("x", frozenset({"auditor", "nurse"}), frozenset({"SE-C"}))
+    assert authorise(both, "serve-next", "SE-C") == (None, "nurse")
+    assert authorise(both, "read-audit", "SE-C") == (None, "auditor")
+
+
+def test_claims_give_subject_roles_and_regions_and_unknown_roles_are_dropped() -> None:
+    p = principal_from_claims({"sub": "nurse-anna", "roles": ["nurse", "admin"], "regions": "SE-C SE-E"})
+    assert p == Principal("nurse-anna", frozenset({"nurse"}), frozenset({"SE-C", "SE-E"}))
+
+
+@pytest.mark.parametrize("claims, says", [
+    ({"roles": ["nurse"], "regions": ["SE-C"]}, "no subject"),
+    ({"sub": "a", "roles": ["admin"], "regions": ["SE-C"]}, "none of the roles"),
+    ({"sub": "a", "roles": ["nurse"], "regions": 7}, "'regions' claim must be a list"),
+])
+def test_a_token_without_subject_known_role_or_region_list_is_refused(claims: dict[str, object], says: str) -> None:
+    with pytest.raises(InvalidClaims, match=says):
+        principal_from_claims(claims)
+
+
+def test_a_wildcard_region_covers_the_21_regions_only() -> None:
+    p = Principal("svc", frozenset({"service"}), frozenset({"*"}))
+    assert p.serves("SE-BD") and not p.serves("SE-ZZ")
