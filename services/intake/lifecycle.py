@@ -48,7 +48,8 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         view = QueueView()
         service = TriageService(settings, app.state.rules, publisher, index, view)
         app.state.triage = service
-        triage_log = TriageLog(settings.kafka, index, view)
+        withdrawn: set[str] = set()
+        triage_log = TriageLog(settings.kafka, index, view, lambda: service.withdraw_second_cases(withdrawn))
         tasks = [asyncio.create_task(triage_log.run(), name="triage-log")]
         if settings.kafka_ingress:
             tasks.append(asyncio.create_task(run_when_ready(KafkaIngress(service), triage_log.ready),

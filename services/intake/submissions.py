@@ -175,3 +175,19 @@ class TriageService:
             language=form.language), provisional=True)
         SUBMISSIONS.labels(form.region, "queued").inc()
         return Outcome("queued", case_id, decision.urgency, decision.advice, form.region, decision.rule_id)
+
+    async def withdraw_second_cases(self, already: set[str]) -> None:
+        """Cancel, on queue.commands, each case of a person already waiting in another region.
+
+        Every intake process that sees the conflict sends the same command (same request_id),
+        so it is done even if the process that announced the case is gone; the queue answers a
+        repeated request_id with its first answer.
+        """
+        for case_id, first in self.view.regions_to_withdraw().items():
+            case = self.view.case(case_id)
+            if case_id in already or case is None:
+                continue
+            await self.publisher.publish(topics.QUEUE_COMMANDS, case.region, ev.CancelCase(
+                region=case.region, request_id=f"one-region-{case_id}", case_id=case_id, by="intake",
+                reason=f"duplicate: the person is already waiting as case {first} in another region"))
+            already.add(case_id)

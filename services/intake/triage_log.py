@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -45,10 +46,12 @@ def remembered_from(message: object) -> tuple[str, Remembered] | None:
 class TriageLog:
     """Reads the three topics into a SubmissionIndex and a QueueView; ``ready`` once caught up."""
 
-    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, view: QueueView) -> None:
+    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, view: QueueView,
+                 after_batch: Callable[[], Awaitable[None]] | None = None) -> None:
         self.kafka = kafka
         self.index = index
         self.view = view
+        self.after_batch = after_batch  # once ready: act on what the view found (second-region cases)
         self.ready = asyncio.Event()
         self.records_read = 0
 
@@ -86,13 +89,25 @@ class TriageLog:
                     for tp in list(pending):
                         if await consumer.position(tp) >= end[tp]:
                             pending.discard(tp)
+                if batch and self.ready.is_set():
+                    await self._after_batch()
                 if not pending and not self.ready.is_set():
                     log.info("submission index and queue view rebuilt: %d records read, %d submissions "
                              "remembered, %d unknown records skipped", self.records_read, len(self.index),
                              self.view.skipped)
                     self.ready.set()
+                    await self._after_batch()
         finally:
             await consumer.stop()
+
+    async def _after_batch(self) -> None:
+        if self.after_batch is None:
+            return
+        try:
+            await self.after_batch()
+        except Exception as exc:  # the tail must go on; the next batch tries again
+            log.warning("acting on the queue view failed (%s: %s); retrying after the next batch",
+                        type(exc).__name__, exc)
 
     async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
         for _ in range(100):  # metadata may lag just after the topics were created

@@ -56,7 +56,7 @@ def queue_history(kafka: KafkaSettings) -> list[ev.Message]:
 
 def case_status(stack: Stack, answer: dict[str, Any]) -> dict[str, Any]:
     resp = httpx.get(stack.url("intake") + f"/v1/cases/{answer['case_id']}",
-                     headers={"x-case-token": answer["case_token"]}, timeout=10)
+                     headers={"x-case-token": answer["case_token"], "x-api-key": uuid.uuid4().hex}, timeout=10)
     return resp.json() if resp.status_code == 200 else {"status": f"http {resp.status_code}"}
 
 
@@ -109,3 +109,29 @@ def test_a_person_waiting_in_one_region_is_a_duplicate_in_another_through_the_ot
     queued = [m for m in queue_history(a.kafka) if isinstance(m, ev.CaseQueued)]
     assert [m.region for m in queued if m.case_id == first.json()["case_id"]] == ["SE-F"]
     assert len(queued) == 1
+
+
+def test_one_person_raced_into_two_regions_by_two_intakes_ends_up_waiting_in_one(
+        two_intakes: tuple[Stack, Stack]) -> None:
+    a, b = two_intakes
+    people = [personnummer() for _ in range(6)]
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda job: post(job[0], body(job[1], region=job[2])),
+                                [(a, p, "SE-F") for p in people] + [(b, p, "SE-G") for p in people]))
+    assert {r.status_code for r in answers} <= {200, 202}
+    cases = {r.json()["case_id"] for r in answers}
+
+    def waiting_per_case() -> dict[str, str] | None:
+        history = queue_history(a.kafka)
+        queued = {m.case_id: m.person_pseudonym for m in history if isinstance(m, ev.CaseQueued)
+                  and m.case_id in cases}
+        gone = {m.case_id for m in history if isinstance(m, ev.CaseCancelled)}
+        live = {c: p for c, p in queued.items() if c not in gone}
+        return live if len(live) == len(set(live.values())) == len(people) else None
+    live = wait_until(waiting_per_case, 60, "each person waiting in exactly one region", interval=0.5)
+    # every answer's case is either the one left waiting, or shows as a duplicate of it
+    for r in answers:
+        view = case_status(a, r.json())
+        assert (r.json()["case_id"] in live) == (view["status"] == "waiting"), view
+        if view["status"] != "waiting":
+            assert view["status"] == "duplicate" and view["duplicate_of"] in live

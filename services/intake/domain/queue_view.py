@@ -6,6 +6,12 @@ Sweden), how deep is a region and how fast is it served (admission), and where i
 until the queue answers with CaseQueued, or CommandRejected (then the case is a
 ``duplicate`` of the person's first case and is never shown as queued).
 
+One region per person, nationally: the queue arbitrates per region only, so when two intake
+processes raced one person into two regions, both cases get queued. This view then names the
+later one (by queued_at, then case id: every intake process agrees) a duplicate of the earlier
+one and lists it in ``regions_to_withdraw`` until the queue reports it cancelled, called or
+closed; the runtime sends the CancelCase.
+
 At-least-once input: events are deduplicated by ``event_id``; record types this view does not
 know (the queue may add new ones) are counted in ``skipped`` and otherwise ignored.
 Costs: apply O(log n) (a SortedList per region), position O(log n), depth O(1).
@@ -67,6 +73,7 @@ class QueueView:
         self._person: dict[str, str] = {}  # pseudonym -> live case id (national: one region per person)
         self._regions: dict[str, _Region] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
@@ -113,6 +120,10 @@ class QueueView:
         r = self._regions.get(region)
         return int(r.waiting.bisect_left((urgency + 1,))) if r else 0
 
+    def regions_to_withdraw(self) -> dict[str, str]:
+        """Cases the queue holds for a person already waiting in another region -> the first case."""
+        return dict(self._withdraw)
+
     # ------------------------------------------------------------------ fold
     def apply(self, event: object) -> bool:
         """Fold one event in; False when it was a duplicate, irrelevant or of an unknown type."""
@@ -135,8 +146,8 @@ class QueueView:
                 self._put(CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym,
                                      e.triaged_at))
             case ev.CaseQueued():
-                self._put(CaseStatus(e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym,
-                                     e.queued_at, e.sequence))
+                self._queued(CaseStatus(e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym,
+                                        e.queued_at, e.sequence))
             case ev.CommandRejected() if e.command_type == "case.triaged.v1" and e.case_id:
                 self._reject_duplicate(e.case_id, e.region)
             case ev.CaseCalled():
@@ -161,13 +172,29 @@ class QueueView:
                 return False
         return True
 
+    def _queued(self, queued: CaseStatus) -> None:
+        known = self._cases.get(queued.case_id)
+        if known is not None and known.status == "duplicate" and known.duplicate_of:
+            self._withdraw[queued.case_id] = known.duplicate_of  # already named the second case: it must go
+            return
+        previous = self.person_waiting(queued.pseudonym) if queued.pseudonym else None
+        self._put(queued)
+        if previous is not None and previous.case_id != queued.case_id and previous.region != queued.region:
+            # One person, two regions (two intake processes raced): the later case must go.
+            first, later = sorted((previous, queued), key=lambda c: (c.order()[2], c.case_id))
+            self._put(replace(later, status="duplicate", duplicate_of=first.case_id))
+            self._person[queued.pseudonym] = first.case_id
+            if later.status == "waiting":
+                self._withdraw[later.case_id] = first.case_id
+
     def _reject_duplicate(self, case_id: str, region: str) -> None:
         c = self._cases.get(case_id) or CaseStatus(case_id, region, "pending", 5)
         first = self._person.get(c.pseudonym, "") if c.pseudonym else ""
         self._put(replace(c, status="duplicate", duplicate_of=first if first != case_id else ""))
 
     def _leave(self, case_id: str, status: Status) -> None:
-        if (c := self._cases.get(case_id)) is not None:
+        self._withdraw.pop(case_id, None)
+        if (c := self._cases.get(case_id)) is not None and not (c.status == "duplicate" and status == "cancelled"):
             self._put(replace(c, status=status))
 
     def _put(self, new: CaseStatus) -> None:

@@ -138,3 +138,27 @@ def test_finished_cases_are_forgotten_oldest_first_beyond_the_bound() -> None:
         view.apply(queued(f"c{i}", f"p{i}", i))
         view.apply(ev.CaseClosed(case_id=f"c{i}", region="SE-C", reason="completed"))
     assert view.case("c0") is None and view.case("c2") is not None
+
+
+def test_one_person_queued_in_two_regions_keeps_the_earlier_case_and_withdraws_the_later() -> None:
+    view = QueueView()
+    view.apply(queued("later", "p1", 1, region="SE-G", t=5))
+    view.apply(queued("first", "p1", 1, region="SE-F", t=0))
+    assert view.regions_to_withdraw() == {"later": "first"}
+    later = view.case("later")
+    assert later is not None and later.status == "duplicate" and later.duplicate_of == "first"
+    assert view.person_waiting("p1").case_id == "first"  # type: ignore[union-attr]
+    assert view.depth("SE-G") == 0
+    view.apply(ev.CaseCancelled(case_id="later", region="SE-G", reason="duplicate", by="intake"))
+    assert view.regions_to_withdraw() == {}
+    assert view.case("later").status == "duplicate"  # type: ignore[union-attr]
+
+
+def test_a_pending_second_region_case_is_withdrawn_once_the_queue_takes_it() -> None:
+    view = QueueView()
+    view.apply(triaged("later", "p1", region="SE-G"))
+    view.apply(queued("first", "p1", 1, region="SE-F", t=-10))
+    assert view.case("later").status == "duplicate" and view.regions_to_withdraw() == {}  # type: ignore[union-attr]
+    view.apply(queued("later", "p1", 1, region="SE-G", t=0))
+    assert view.regions_to_withdraw() == {"later": "first"}
+    assert view.depth("SE-G") == 0
