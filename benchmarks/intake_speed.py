@@ -157,6 +157,16 @@ def start_intake(stack: Stack, workers: int) -> None:
     stack.wait_healthy(("intake",), 90)
 
 
+class Rows(list[tuple[str, str]]):
+    """The result table; each row is also printed as soon as it is known (a later phase may fail)."""
+
+    def __iadd__(self, new: object) -> Rows:  # type: ignore[override]
+        for k, v in new:  # type: ignore[attr-defined]
+            say(f"  {k}: {v}")
+            self.append((k, v))
+        return self
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
@@ -164,7 +174,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=5, help="people in the duplicate phase (x 64 each)")
     parser.add_argument("--png", type=Path, default=None, help="write the open-loop latency curve here")
     args = parser.parse_args()
-    rows: list[tuple[str, str]] = []
+    rows = Rows()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker:
         kafka = KafkaSettings(broker.bootstrap_servers, new_namespace())
         stack = Stack(kafka=kafka, workdir=Path(tmp), extra_env=dict(FAST_ENV))
@@ -191,7 +201,7 @@ def main() -> int:
                       f"{pct(lat, .5):.1f} / {pct(lat, .99):.1f} / {max(lat) * 1000:.1f}  {st_o}")]
             if args.png:
                 plot(lat, args.rate, args.png)
-                rows.append(("latency curve", str(args.png)))
+                rows += [("latency curve", str(args.png))]
             say("3/4 --workers 2: restarting intake with two processes...")
             stack.stop()
             stack.children.clear()
@@ -199,12 +209,17 @@ def main() -> int:
             intake_2, st_2 = asyncio.run(closed_loop(stack.url("intake"), args.seconds))
             rows += [("intake, --workers 2, accepted/s", f"{intake_2:.0f}  {st_2}"),
                      ("--workers 2 / 1 (target >= 1.6 with free cores)", f"{intake_2 / intake_1:.2f}")]
-            say(f"4/4 {args.people} people x 64 concurrent submissions, with the queue running...")
-            stack.start(services=("queue",))
+            stack.stop()
+            say(f"4/4 {args.people} people x 64 concurrent submissions to intake --workers 2, with the queue "
+                "running (a fresh namespace, so the queue has no backlog from the phases above)...")
+            stack = Stack(kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()),
+                          workdir=Path(tmp) / "dup", extra_env={**FAST_ENV, "INTAKE_WORKERS": "2"})
+            stack.workdir.mkdir()
+            stack.start(services=("queue", "intake"))
             pnrs = asyncio.run(duplicates(stack.url("intake"), args.people))
-            twice, seen = queued_twice(kafka, pnrs)
-            rows.append((f"people queued twice of {len(pnrs)} (64 concurrent each; must be 0)",
-                         f"{twice} ({seen} people queued)"))
+            twice, seen = queued_twice(stack.kafka, pnrs)
+            rows += [(f"people queued twice of {len(pnrs)} (64 concurrent each; must be 0)",
+                         f"{twice} ({seen} people queued)")]
         finally:
             stop_all([bare])
             stack.stop()
