@@ -135,3 +135,21 @@ def test_one_person_raced_into_two_regions_by_two_intakes_ends_up_waiting_in_one
         assert (r.json()["case_id"] in live) == (view["status"] == "waiting"), view
         if view["status"] != "waiting":
             assert view["status"] == "duplicate" and view["duplicate_of"] in live
+
+
+def test_intake_with_two_workers_serves_on_one_port_and_replays_retries_from_either(
+        kafka: KafkaSettings, tmp_path: Path) -> None:
+    stack = Stack(kafka=kafka, workdir=tmp_path, extra_env={"INTAKE_WORKERS": "2"})
+    try:
+        stack.start(("intake",))
+        supervisor = stack.children["intake"].proc
+        assert supervisor is not None
+        workers = Path(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children").read_text().split()
+        assert len(workers) >= 2  # uvicorn's worker processes (plus, maybe, its resource tracker)
+        bodies = [body(personnummer()) for _ in range(12)]
+        first = [post(stack, b) for b in bodies]
+        again = [post(stack, b) for b in bodies]  # new connections: the kernel picks the worker
+        assert [r.status_code for r in first] == [202] * 12
+        assert [r.json()["case_id"] for r in again] == [r.json()["case_id"] for r in first]
+    finally:
+        stack.stop()
