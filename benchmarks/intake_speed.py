@@ -194,11 +194,14 @@ def main() -> int:
             rows += [("intake, 1 process, accepted/s (closed loop, 32 conns)", f"{intake_1:.0f}  {st_i}"),
                      ("bare Litestar+msgspec+1 publish, accepted/s", f"{bare_rate:.0f}  {st_b}"),
                      ("ratio intake / bare (target >= 0.5)", f"{intake_1 / bare_rate:.2f}")]
-            stop_all([bare])
-            say(f"2/4 open loop at {args.rate:.0f}/s for {args.seconds:.0f} s...")
+            say(f"2/4 open loop at {args.rate:.0f}/s for {args.seconds:.0f} s: intake, then bare (for scale)...")
             lat, st_o = asyncio.run(open_loop(stack.url("intake"), args.rate, args.seconds))
             rows += [(f"open loop {args.rate:.0f}/s: p50 / p99 / max ms (target p99 <= 20)",
                       f"{pct(lat, .5):.1f} / {pct(lat, .99):.1f} / {max(lat) * 1000:.1f}  {st_o}")]
+            bare_lat, st_bo = asyncio.run(open_loop(f"http://127.0.0.1:{bare_port}", args.rate, args.seconds))
+            rows += [(f"bare endpoint, open loop {args.rate:.0f}/s: p50 / p99 / max ms",
+                      f"{pct(bare_lat, .5):.1f} / {pct(bare_lat, .99):.1f} / {max(bare_lat) * 1000:.1f}  {st_bo}")]
+            stop_all([bare])
             if args.png:
                 plot(lat, args.rate, args.png)
                 rows += [("latency curve", str(args.png))]
