@@ -1,6 +1,6 @@
 """The bare endpoint intake is measured against: Litestar on uvicorn+uvloop that decodes the
 same body with msgspec (intake's own TriageRequest Struct) and awaits one aiokafka publish
-to the same broker. Nothing else: no validation beyond the Struct, no rules, no read model.
+to the same broker. Same server settings as intake (uvloop, httptools). Nothing else: no validation beyond the Struct, no rules, no read model.
 
     .venv/bin/python benchmarks/intake_bare.py --port P --bootstrap HOST:PORT --topic NAME
 
@@ -60,7 +60,9 @@ def main() -> None:
     parser.add_argument("--topic", required=True)
     args = parser.parse_args()
     app = create_app(KafkaSettings(bootstrap_servers=args.bootstrap), args.topic)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, loop="uvloop", access_log=False, log_level="warning")
+    # the same server settings as intake (services/intake/serve.py)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, loop="uvloop", http="httptools", access_log=False,
+                log_level="warning")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -36,6 +37,22 @@ def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
     return done
 
 
+async def keep_gc_pauses_short(every_s: float = 10.0) -> None:
+    """Collect what is new, then freeze everything that survived, every ``every_s`` seconds.
+
+    Why: intake holds a large, long-lived heap (the libraries, the submission index, the queue
+    view). A full collection walks all of it (15-25 ms here), and it falls in the middle of
+    requests: it was the p99 of the open-loop benchmark. Frozen objects are skipped by the
+    collector (still freed by reference counting when dropped), so each pause only walks what
+    was allocated since the last freeze. Cost: a reference cycle among frozen objects is never
+    collected; intake's state holds no cycles.
+    """
+    while True:
+        gc.collect()
+        gc.freeze()
+        await asyncio.sleep(every_s)
+
+
 def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """The app's lifespan: ready once the producer is up and the index and queue view caught up."""
 
@@ -64,6 +81,7 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
                      app.state.rules.version, len(index), triage_log.records_read)
 
         tasks.append(asyncio.create_task(become_ready()))
+        tasks.append(asyncio.create_task(keep_gc_pauses_short(), name="gc-freeze"))
         try:
             yield
         finally:

@@ -43,8 +43,8 @@ def run_intake() -> None:
         settings = IntakeSettings.from_env()
     except ValueError as exc:
         sys.exit(f"intake: refusing to start: {exc}")
-    options = dict(host=settings.host, port=settings.port, loop="uvloop", lifespan="on", access_log=False,
-                   log_level="info", log_config=None)
+    options = dict(host=settings.host, port=settings.port, loop="uvloop", http="httptools", lifespan="on",
+                   access_log=False, log_level="info", log_config=None)
     if settings.workers > 1:
         configure_logging("intake", logging.INFO)
         # an import string: each worker process builds its own app from the environment

@@ -11,7 +11,7 @@ LIVE: frozenset[str] = frozenset({"pending", "waiting"})  # "already waiting" fo
 OrderKey = tuple[int, int, float, int, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseStatus:
     """One case as intake sees it. ``duplicate_of``: the person's first case (status duplicate)."""
 

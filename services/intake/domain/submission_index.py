@@ -16,7 +16,7 @@ from typing import TypeVar
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Remembered:
     """A decided submission: enough to answer a retry with the same case."""
 
