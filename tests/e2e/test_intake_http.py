@@ -229,7 +229,8 @@ def queued(region: str, person: str = "", case_id: str | None = None, seq: int =
 
 
 def case(stack: Stack, case_id: str, token: str | None = None) -> httpx.Response:
-    headers = {"x-case-token": token if token is not None else case_token(TOKEN_KEY, case_id)}
+    headers = {"x-case-token": token if token is not None else case_token(TOKEN_KEY, case_id),
+               "x-api-key": uuid.uuid4().hex}  # polling must not drain one client's rate bucket
     return httpx.get(stack.url("intake") + f"/v1/cases/{case_id}", headers=headers, timeout=10)
 
 
@@ -311,7 +312,7 @@ def test_a_patient_sees_their_case_with_its_token_and_nobody_else_does(intake: S
     assert mine["position"] >= 1 and mine["urgency"] == 2 and mine["region"] == "SE-F"
     other = post(intake, submission(region="SE-F")).json()
     assert case(intake, case_id, other["case_token"]).status_code == 404  # someone else's token
-    no_token = httpx.get(intake.url("intake") + f"/v1/cases/{case_id}")
+    no_token = httpx.get(intake.url("intake") + f"/v1/cases/{case_id}", headers={"x-api-key": uuid.uuid4().hex})
     assert no_token.status_code == 401 and no_token.headers["content-type"].startswith("application/problem+json")
     missing = case(intake, "unknown")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
@@ -366,3 +367,33 @@ def test_metrics_count_submissions_by_outcome(intake: Stack) -> None:
 def test_metrics_send_one_charset_that_prometheus_3_accepts(intake: Stack) -> None:
     content_type = httpx.get(intake.url("intake") + "/metrics").headers["content-type"]
     assert content_type.count("charset") == 1 and content_type.startswith("text/plain; version=")
+
+
+def test_record_types_the_queue_adds_later_are_skipped_and_counted_not_fatal(intake: Stack) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    def skipped(kind: str) -> float:
+        for line in httpx.get(intake.url("intake") + "/metrics").text.splitlines():
+            if line.startswith("triage_intake_view_skipped_records_total") and f'type="{kind}"' in line:
+                return float(line.split()[-1])
+        return 0.0
+
+    before = skipped("queue.batch-committed.v1")
+
+    async def send_raw() -> None:
+        producer = AIOKafkaProducer(**intake.kafka.client_options(), enable_idempotence=False)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                intake.kafka.topic("queue.events"), b'{"type": "queue.batch-committed.v1", "region": "SE-K"}',
+                key=b"SE-K", headers=[("ce_type", b"queue.batch-committed.v1")])
+            await producer.send_and_wait(intake.kafka.topic("queue.events"), b"{not json", key=b"SE-K")
+        finally:
+            await producer.stop()
+    asyncio.run(send_raw())
+    after_them = queued("SE-K")
+    as_queue(intake, after_them)
+    seen(intake, after_them.case_id)  # the tail went on past both
+    assert skipped("queue.batch-committed.v1") == before + 1
+    assert skipped("unknown") >= 1
+    assert intake.get("intake", "/readyz")[0] == 200
