@@ -1,4 +1,4 @@
-"""What intake has already decided: submission_id -> outcome, and case_id -> region.
+"""What intake has already decided: submission_id -> outcome.
 
 Rebuilt at start from ``triage.events`` and ``triage.results`` (the durable record),
 then kept current from the same topics and from intake's own decisions. A decision this
@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TypeVar
-
-V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +31,6 @@ class SubmissionIndex:
     def __init__(self, max_entries: int = 1_000_000) -> None:
         self.max_entries = max_entries
         self._by_submission: OrderedDict[str, Remembered] = OrderedDict()
-        self._region_of_case: OrderedDict[str, str] = OrderedDict()
         self._provisional: set[str] = set()  # decided here, not yet read back from the log
 
     def __len__(self) -> int:
@@ -43,25 +39,17 @@ class SubmissionIndex:
     def outcome(self, submission_id: str) -> Remembered | None:
         return self._by_submission.get(submission_id) if submission_id else None
 
-    def region_of(self, case_id: str) -> str | None:
-        return self._region_of_case.get(case_id)
-
     def remember(self, submission_id: str, outcome: Remembered, *, provisional: bool = False) -> None:
         """Record a decision. The first decision read from the log wins (retries replay it);
         ``provisional`` marks this process's own decision, which the log may still overrule."""
-        if outcome.case_id and outcome.status == "queued":
-            self._put(self._region_of_case, outcome.case_id, outcome.region)
         if not submission_id or outcome.status in ("full", "invalid"):
             return  # transient or rejected: a retry is decided afresh
         if submission_id not in self._by_submission:
-            self._put(self._by_submission, submission_id, outcome)
+            self._by_submission[submission_id] = outcome
             if provisional:
                 self._provisional.add(submission_id)
+            if len(self._by_submission) > self.max_entries:  # forget the oldest
+                self._provisional.discard(self._by_submission.popitem(last=False)[0])
         elif not provisional and submission_id in self._provisional:
             self._provisional.discard(submission_id)
             self._by_submission[submission_id] = outcome
-
-    def _put(self, table: OrderedDict[str, V], key: str, value: V) -> None:
-        table[key] = value
-        if len(table) > self.max_entries:
-            table.popitem(last=False)
