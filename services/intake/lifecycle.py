@@ -37,7 +37,7 @@ def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
     return done
 
 
-async def keep_gc_pauses_short(every_s: float = 10.0) -> None:
+async def keep_gc_pauses_short(every_s: float = 1.0) -> None:
     """Collect what is new, then freeze everything that survived, every ``every_s`` seconds.
 
     Why: intake holds a large, long-lived heap (the libraries, the submission index, the queue
