@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,6 +13,7 @@ from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
+from services.intake.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.intake.kafka_ingress import KafkaIngress, run_when_ready
 from services.observability.json_logs import install_redaction
 from services.intake.settings import IntakeSettings
@@ -35,22 +35,6 @@ def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
             exc = task.exception()
             log.error("%s stopped: %s: %s", name, type(exc).__name__, exc)
     return done
-
-
-async def keep_gc_pauses_short(every_s: float = 1.0) -> None:
-    """Collect what is new, then freeze everything that survived, every ``every_s`` seconds.
-
-    Why: intake holds a large, long-lived heap (the libraries, the submission index, the queue
-    view). A full collection walks all of it (15-25 ms here), and it falls in the middle of
-    requests: it was the p99 of the open-loop benchmark. Frozen objects are skipped by the
-    collector (still freed by reference counting when dropped), so each pause only walks what
-    was allocated since the last freeze. Cost: a reference cycle among frozen objects is never
-    collected; intake's state holds no cycles.
-    """
-    while True:
-        gc.collect()
-        gc.freeze()
-        await asyncio.sleep(every_s)
 
 
 def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncContextManager[None]]:
@@ -81,6 +65,7 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
                      app.state.rules.version, len(index), triage_log.records_read)
 
         tasks.append(asyncio.create_task(become_ready()))
+        measure_gc_pauses()
         tasks.append(asyncio.create_task(keep_gc_pauses_short(), name="gc-freeze"))
         try:
             yield

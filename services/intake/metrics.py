@@ -22,3 +22,7 @@ VIEW_SKIPPED = Counter(
     "Records on queue.events / triage.events that intake's read model does not know (skipped, not fatal).",
     ["topic", "type"],
 )
+GC_PAUSES = Histogram(
+    "triage_intake_gc_pause_seconds", "Garbage-collector pauses in intake, by generation (2 = full).",
+    ["generation"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+)

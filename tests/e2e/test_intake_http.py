@@ -397,3 +397,12 @@ def test_record_types_the_queue_adds_later_are_skipped_and_counted_not_fatal(int
     assert skipped("queue.batch-committed.v1") == before + 1
     assert skipped("unknown") >= 1
     assert intake.get("intake", "/readyz")[0] == 200
+
+
+def test_garbage_collector_pauses_are_measured_for_the_latency_tail(intake: Stack) -> None:
+    def full_collections() -> float:
+        for line in httpx.get(intake.url("intake") + "/metrics").text.splitlines():
+            if line.startswith('triage_intake_gc_pause_seconds_count{generation="2"}'):
+                return float(line.split()[-1])
+        return 0.0
+    wait_until(lambda: full_collections() >= 2, 10, "intake's periodic collections to be measured")
