@@ -150,6 +150,21 @@ def queued_twice(kafka: KafkaSettings, pnrs: list[str]) -> tuple[int, int]:
     return sum(1 for cases in per.values() if len(cases) > 1), len(per)
 
 
+def gc_pauses(url: str) -> str:
+    """From intake's /metrics: how many full collections, and how many paused for more than 5 ms."""
+    import urllib.request
+
+    text = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()
+    counts = {}
+    for line in text.splitlines():
+        if line.startswith("triage_intake_gc_pause_seconds_") and 'generation="2"' in line:
+            name, value = line.rsplit(" ", 1)
+            counts[name] = float(value)
+    total = counts.get('triage_intake_gc_pause_seconds_count{generation="2"}', 0.0)
+    under_5ms = counts.get('triage_intake_gc_pause_seconds_bucket{generation="2",le="0.005"}', 0.0)
+    return f"{total:.0f} / {total - under_5ms:.0f}"
+
+
 def start_intake(stack: Stack, workers: int) -> None:
     stack.extra_env["INTAKE_WORKERS"] = str(workers)
     stack.ports["intake"] = free_port()
@@ -198,6 +213,7 @@ def main() -> int:
             lat, st_o = asyncio.run(open_loop(stack.url("intake"), args.rate, args.seconds))
             rows += [(f"open loop {args.rate:.0f}/s: p50 / p99 / max ms (target p99 <= 20)",
                       f"{pct(lat, .5):.1f} / {pct(lat, .99):.1f} / {max(lat) * 1000:.1f}  {st_o}")]
+            rows += [("intake GC pauses so far: full collections / of them > 5 ms", gc_pauses(stack.url("intake")))]
             bare_lat, st_bo = asyncio.run(open_loop(f"http://127.0.0.1:{bare_port}", args.rate, args.seconds))
             rows += [(f"bare endpoint, open loop {args.rate:.0f}/s: p50 / p99 / max ms",
                       f"{pct(bare_lat, .5):.1f} / {pct(bare_lat, .99):.1f} / {max(bare_lat) * 1000:.1f}  {st_bo}")]
