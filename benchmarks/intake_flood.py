@@ -110,7 +110,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker:
         stack = Stack(kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()), workdir=Path(tmp),
-                      extra_env={"INTAKE_RATE_MAX_CLIENTS": "1000", "QUEUE_URL": "http://127.0.0.1:9"})
+                      extra_env={"INTAKE_RATE_MAX_CLIENTS": "1000"})
         try:
             print("starting broker and intake...", flush=True)
             stack.start(services=("intake",))

@@ -35,5 +35,7 @@ mkdir -p "$OUT"
   echo "# 9. intake capacity: max submission rate with p99 <= 100 ms, no errors, generator keeping up"
   $LG --name find-max-intake --label "find max, intake" --find-max --rate 40 --step-factor 1.5 \
       --max-steps 7 --duration 8 --serve-ratio 0 --bound-ingress-ms 100 --drain 20 || true
+  echo "# 10. intake at HTTP speed (issue 12): vs bare Litestar endpoint, open-loop p99, --workers 2, duplicates"
+  $PY benchmarks/intake_speed.py --seconds 15 --rate 500 --png "$OUT/intake-open-loop-latency.png" || true
 } 2>&1 | tee "$OUT/summary.txt"
 echo "all results in $OUT"

@@ -63,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--namespace", default="", help="topic prefix")
     broker.set_defaults(func=_cmd_broker)
     sub.add_parser("topics", help="create missing topics on KAFKA_BOOTSTRAP_SERVERS").set_defaults(func=_cmd_topics)
-    for name in ("intake", "queue", "notifier", "staff"):
+    from services.intake.serve import add_intake_parser
+
+    add_intake_parser(sub)  # intake has options (--workers)
+    for name in ("queue", "notifier", "staff"):
         sub.add_parser(name, help=f"run the {name} service").set_defaults(func=lambda a, n=name: _cmd_service(n))
     from services.staff.cli import add_parsers as add_staff_parsers
 

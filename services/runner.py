@@ -49,19 +49,9 @@ def run_notifier() -> None:
 
 
 def run_intake() -> None:
-    import uvicorn
+    from services.intake.serve import run_intake as serve
 
-    from services.intake.http_api import create_app
-    from services.intake.settings import IntakeSettings
-    from services.observability.json_logs import configure_logging
-
-    settings = IntakeSettings.from_env()
-    app = create_app(settings)
-    # After create_app: Litestar applies its own logging config when the app is built; ours
-    # replaces it. log_config=None: uvicorn keeps its hands off, its loggers propagate to ours.
-    configure_logging("intake", logging.INFO)
-    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop",
-                lifespan="on", access_log=False, log_level="info", log_config=None)
+    serve()
 
 
 def run_staff() -> None:

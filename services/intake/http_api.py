@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.params import Parameter
-from msgspec import Meta
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import REGISTRY, generate_latest
 
+from services.intake.domain.case_access import case_token, token_matches
 from services.intake.domain.submission_form import InvalidSubmission
 from services.intake.lifecycle import intake_lifespan, load_rules
 from services.intake.problems import (
@@ -24,51 +23,8 @@ from services.intake.domain.token_bucket import TokenBuckets
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
 from services.intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from services.intake.http_bodies import CaseView, TriageRequest, TriageResponse
 from services.observability.http_metrics import http_metrics
-
-SubmissionId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description=(
-    "Idempotency key chosen by the client: a retry with the same id gets the same case."))]
-
-
-class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A patient's triage submission (already authenticated with e-legitimation)."""
-
-    region: Annotated[str, Meta(max_length=8, examples=["SE-C"],
-                                description="ISO 3166-2:SE region code, e.g. SE-C (Uppsala)")]
-    personnummer: Annotated[str, Meta(max_length=20, examples=["19900101-0017"],
-                                      description="personnummer or samordningsnummer, 10 or 12 digits")]
-    phone: Annotated[str, Meta(max_length=24, examples=["070-123 45 67"],
-                               description="Swedish mobile number; stored only sealed")]
-    symptom: Annotated[str, Meta(max_length=40, examples=["fever"],
-                                 description="fever, sore_throat, eye_problems, urinary_problems, "
-                                 "cough, back_pain or rash")]
-    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=200)] | int | bool],
-                       Meta(max_length=32, description="answers to the symptom's questions")] = {}
-    language: Literal["sv", "en"] = "sv"
-    protected_identity: bool = False
-    submission_id: SubmissionId | None = None
-
-
-class TriageResponse(msgspec.Struct, kw_only=True):
-    """The decision: queued (202), or refer / duplicate / full (200), with advice to show."""
-
-    status: Literal["queued", "refer", "duplicate", "full"]
-    case_id: str | None = None
-    urgency: int | None = None
-    advice: str = ""
-    rule_id: str = ""
-
-
-class CaseView(msgspec.Struct, kw_only=True):
-    """A case as the queue sees it (status, urgency, position, estimated wait)."""
-
-    case_id: str
-    region: str
-    status: str
-    urgency: int | None = None
-    position: int | None = None
-    estimated_wait_seconds: float | None = None
-    queued_at: str | None = None
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -89,38 +45,49 @@ async def submit_triage(data: TriageRequest, state: State) -> Response[TriageRes
     service: TriageService = state.triage
     try:
         async with asyncio.timeout(service.settings.request_timeout_s):
-            outcome = await service.submit(msgspec.to_builtins(data), dt.datetime.now(dt.timezone.utc))
+            outcome = await service.submit(data, dt.datetime.now(dt.timezone.utc))  # decoded once, here
     except TimeoutError:
         return problem_response(503, "intake timed out: retry with the same submission_id",  # type: ignore[return-value]
                                 headers={"retry-after": "1"})
+    token = case_token(state.token_key, outcome.case_id) if outcome.case_id else None
     return Response(
         TriageResponse(status=outcome.status, case_id=outcome.case_id,  # type: ignore[arg-type]
-                       urgency=outcome.urgency, advice=outcome.advice, rule_id=outcome.rule_id),
+                       urgency=outcome.urgency, advice=outcome.advice, rule_id=outcome.rule_id,
+                       reason=outcome.reason or None, case_token=token),  # type: ignore[arg-type]
         status_code=202 if outcome.status == "queued" else 200,
     )
 
 
 @get("/v1/cases/{case_id:str}", responses={
-    404: _problem("unknown case"), 422: _problem("invalid case id"),
-    429: _problem("rate limited; see Retry-After"), 503: _problem("queue service unreachable or at capacity"),
+    401: _problem("no case token: send the case_token from the submission's answer"),
+    404: _problem("unknown case, or a token that is not this case's"), 422: _problem("invalid case id"),
+    429: _problem("rate limited; see Retry-After"), 503: _problem("at capacity; see Retry-After"),
 })
-async def get_case(case_id: Annotated[str, Parameter(max_length=64)], state: State) -> Response[CaseView]:
-    """The case's status, urgency, position and estimated wait, from the queue service's views."""
+async def get_case(case_id: Annotated[str, Parameter(max_length=64)], state: State,
+                   token: Annotated[str | None, Parameter(header="x-case-token", max_length=128, description=(
+                       "the case_token from the POST /v1/triage answer: proves the case is yours"))] = None,
+                   ) -> Response[CaseView]:
+    """The case's status, urgency, position and estimated wait, from intake's read model of the queue.
+
+    Only for the patient it belongs to: the ``x-case-token`` header must carry the case's token.
+    A wrong token and an unknown case get the same 404, so case ids cannot be probed.
+    """
+    if not token:
+        return problem_response(401, "send the case_token you got with the case in the "  # type: ignore[return-value]
+                                "x-case-token header")
     service: TriageService = state.triage
-    region = service.index.region_of(case_id)
-    if region is None or service.queue is None:
-        return problem_response(404, "no such case queued through this intake")  # type: ignore[return-value]
-    status, body = await service.queue.case(region, case_id)
-    if status == 200 and isinstance(body, dict):
-        try:
-            return Response(msgspec.convert(body, CaseView, strict=False))
-        except msgspec.ValidationError:
-            pass
-    if status == 404:
-        return problem_response(404, "the queue does not know this case (yet): "  # type: ignore[return-value]
-                                "retry in a moment")
-    return problem_response(503, "the queue service is not answering: retry shortly",  # type: ignore[return-value]
-                            headers={"retry-after": "1"})
+    case = service.view.case(case_id)
+    if case is None or not token_matches(state.token_key, case_id, token):
+        return problem_response(404, "no such case for this token: check the case id and "  # type: ignore[return-value]
+                                "the case_token from the submission's answer")
+    position = service.view.position(case_id)
+    wait = (service.view.estimated_wait_s(case.region, position, dt.datetime.now(dt.timezone.utc).timestamp())
+            if position is not None else None)
+    return Response(CaseView(
+        case_id=case.case_id, region=case.region, status=case.status, urgency=case.urgency,
+        position=position, estimated_wait_seconds=wait,
+        queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,
+        duplicate_of=case.duplicate_of or None))
 
 
 @get("/healthz")
@@ -136,7 +103,9 @@ async def readyz(state: State) -> Response[dict[str, str]]:
     return Response({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
 
 
-@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False)
+# Litestar appends "; charset=utf-8" to text/* itself: prometheus_client's CONTENT_TYPE_LATEST
+# already carries one, and Prometheus 3 refuses a Content-Type with two.
+@get("/metrics", media_type="text/plain; version=1.0.0", include_in_schema=False)
 async def metrics() -> bytes:
     """Prometheus metrics of this process."""
     return generate_latest(REGISTRY)
@@ -145,7 +114,23 @@ async def metrics() -> bytes:
 @get("/openapi.json", include_in_schema=False)
 async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document, generated from the code."""
-    return request.app.openapi_schema.to_schema()
+    return document_retry_after(request.app.openapi_schema.to_schema())
+
+
+def document_retry_after(schema: dict[str, Any]) -> dict[str, Any]:
+    """Say in the document what the service does: 429/503 carry ``Retry-After``; invalid
+    parameters are 422 problem+json (Litestar's generic 400 application/json never happens)."""
+    header = {"Retry-After": {"description": "seconds to wait before retrying",
+                              "schema": {"type": "integer", "minimum": 1}}}
+    for operations in schema.get("paths", {}).values():
+        for op in operations.values():
+            responses = op.get("responses", {}) if isinstance(op, dict) else {}
+            for code in ("429", "503"):
+                if code in responses:
+                    responses[code].setdefault("headers", {}).update(header)
+            if "application/json" in responses.get("400", {}).get("content", {}):
+                del responses["400"]
+    return schema
 
 
 def create_app(settings: IntakeSettings) -> Litestar:
@@ -160,7 +145,7 @@ def create_app(settings: IntakeSettings) -> Litestar:
     return Litestar(
         route_handlers=[submit_triage, get_case, healthz, readyz, metrics, openapi_json],
         lifespan=[intake_lifespan(settings)],
-        state=State({"rules": rules, "ready": False}),
+        state=State({"rules": rules, "ready": False, "token_key": settings.token_key()}),
         exception_handlers={**EXCEPTION_HANDLERS, InvalidSubmission: _invalid},  # type: ignore[dict-item]
         # metrics first, so requests refused by the rate limiter (429/503) are counted too
         middleware=[http_metrics(HTTP_REQUESTS, HTTP_LATENCY), rate_limited],
@@ -173,3 +158,12 @@ def create_app(settings: IntakeSettings) -> Litestar:
 
 def _invalid(request: Request[Any, Any, Any], exc: InvalidSubmission) -> Response[Problem]:
     return invalid_submission_response(exc)
+
+
+def app_from_env() -> Litestar:
+    """The app built from the environment: the factory each ``--workers`` process imports."""
+    from services.observability.json_logs import configure_logging
+
+    app = create_app(IntakeSettings.from_env())
+    configure_logging("intake")  # after create_app: Litestar applies its own logging config
+    return app

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from proto import codec
 from proto import events as ev
 from proto import topics
-from services.intake.domain.redaction import redact
+from services.observability.redaction import redact
 from services.intake.domain.submission_form import InvalidSubmission
 from services.intake.submissions import TriageService
 from services.kafka.dead_letters import dead_letter_headers

@@ -1,4 +1,4 @@
-"""Starting and stopping intake's connections: rules, producer, queue client, Kafka readers."""
+"""Starting and stopping intake's connections: rules, producer, Kafka readers (log and read model)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any
 
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
-from services.intake.domain.submission_index import RecentCases, SubmissionIndex
+from services.intake.domain.queue_view import QueueView
+from services.intake.domain.submission_index import SubmissionIndex
+from services.intake.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.intake.kafka_ingress import KafkaIngress, run_when_ready
-from services.intake.log_redaction import install_redaction
-from services.intake.queue_client import QueueClient
+from services.observability.json_logs import install_redaction
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
 from services.intake.triage_log import TriageLog
@@ -37,20 +38,19 @@ def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
 
 
 def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """The app's lifespan: ready once the producer is up and the submission index caught up."""
+    """The app's lifespan: ready once the producer is up and the index and queue view caught up."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         install_redaction()
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per queue lookup is noise
         publisher = Publisher(settings.kafka, source="/triage/intake")
         await publisher.start()
-        queue = QueueClient(settings.queue_url, settings.queue_timeout_s)
         index = SubmissionIndex(settings.index_max_entries)
-        recent = RecentCases()
-        service = TriageService(settings, app.state.rules, publisher, index, queue, recent)
+        view = QueueView()
+        service = TriageService(settings, app.state.rules, publisher, index, view)
         app.state.triage = service
-        triage_log = TriageLog(settings.kafka, index, recent)
+        withdrawn: set[str] = set()
+        triage_log = TriageLog(settings.kafka, index, view, lambda: service.withdraw_second_cases(withdrawn))
         tasks = [asyncio.create_task(triage_log.run(), name="triage-log")]
         if settings.kafka_ingress:
             tasks.append(asyncio.create_task(run_when_ready(KafkaIngress(service), triage_log.ready),
@@ -61,9 +61,12 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         async def become_ready() -> None:
             await triage_log.ready.wait()
             app.state.ready = True
-            log.info("intake ready: rules %s, %d submissions remembered", app.state.rules.version, len(index))
+            log.info("intake ready: rules %s, %d submissions remembered, %d records read",
+                     app.state.rules.version, len(index), triage_log.records_read)
 
         tasks.append(asyncio.create_task(become_ready()))
+        measure_gc_pauses()
+        tasks.append(asyncio.create_task(keep_gc_pauses_short(), name="gc-freeze"))
         try:
             yield
         finally:
@@ -71,7 +74,6 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await queue.close()
             await publisher.stop()
 
     return lifespan

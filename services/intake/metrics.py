@@ -17,3 +17,12 @@ HTTP_LATENCY = Histogram(
     ["route", "method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+VIEW_SKIPPED = Counter(
+    "triage_intake_view_skipped_records_total",
+    "Records on queue.events / triage.events that intake's read model does not know (skipped, not fatal).",
+    ["topic", "type"],
+)
+GC_PAUSES = Histogram(
+    "triage_intake_gc_pause_seconds", "Garbage-collector pauses in intake, by generation (2 = full).",
+    ["generation"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+)

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from services.intake.domain.admission import AdmissionLimits
+from services.intake.domain.case_access import derive_key
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
 from services.kafka.settings import KafkaSettings
 from services.notifier.settings import DEV_CONTACT_KEYS
@@ -25,6 +26,8 @@ def packaged_rules_path() -> Path:
 
 @dataclass(frozen=True)
 class IntakeSettings:
+    """Everything intake reads from the environment (README: configuration)."""
+
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     host: str = "127.0.0.1"
     port: int = 8080
@@ -32,8 +35,8 @@ class IntakeSettings:
     pseudonym_key: bytes = base64.b64decode(DEV_PSEUDONYM_KEY)
     contact_keys: str = DEV_CONTACT_KEYS  # the first key id seals new cards
     rules_path: Path = field(default_factory=packaged_rules_path)
-    queue_url: str = "http://127.0.0.1:6066"
-    queue_timeout_s: float = 0.5
+    case_token_key: bytes = b""  # empty: derived from pseudonym_key (see domain/case_access.py)
+    workers: int = 1
     admission: AdmissionLimits = field(default_factory=AdmissionLimits)
     rate_per_s: float = 20.0
     rate_burst: float = 40.0
@@ -52,7 +55,9 @@ class IntakeSettings:
         if unknown:
             raise ValueError(f"INTAKE_ENABLED_REGIONS: unknown region codes {unknown}; "
                              f"use ISO 3166-2:SE codes such as SE-C")
-        queue_port = env.get("QUEUE_WEB_PORT", "6066")
+        workers = int(env.get("INTAKE_WORKERS", "1"))
+        if not 1 <= workers <= 64:
+            raise ValueError(f"INTAKE_WORKERS={workers}: use 1-64 processes (about one per core)")
         return cls(
             kafka=KafkaSettings.from_env(env),
             host=env.get("INTAKE_HOST", "127.0.0.1"),
@@ -61,8 +66,8 @@ class IntakeSettings:
             pseudonym_key=base64.b64decode(env.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)),
             contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
             rules_path=Path(env["INTAKE_RULES_PATH"]) if env.get("INTAKE_RULES_PATH") else packaged_rules_path(),
-            queue_url=env.get("QUEUE_URL", f"http://127.0.0.1:{queue_port}").rstrip("/"),
-            queue_timeout_s=float(env.get("INTAKE_QUEUE_TIMEOUT_S", "0.5")),
+            case_token_key=base64.b64decode(env.get("INTAKE_CASE_TOKEN_KEY", "")),
+            workers=workers,
             admission=AdmissionLimits(
                 max_waiting=int(env.get("INTAKE_MAX_WAITING", "2000")),
                 max_estimated_wait_s=float(env.get("INTAKE_MAX_ESTIMATED_WAIT_S", str(6 * 3600))),
@@ -76,3 +81,7 @@ class IntakeSettings:
             index_max_entries=int(env.get("INTAKE_INDEX_MAX_ENTRIES", "1000000")),
             kafka_ingress=env.get("INTAKE_KAFKA_INGRESS", "1") not in ("0", "false", "no"),
         )
+
+    def token_key(self) -> bytes:
+        """The key of case access tokens: INTAKE_CASE_TOKEN_KEY, else derived from PSEUDONYM_KEY."""
+        return self.case_token_key or derive_key(self.pseudonym_key)

@@ -1,9 +1,17 @@
-"""The submission use case: validate, assess, publish. Shared by HTTP and Kafka ingress."""
+"""The submission use case: validate, assess, publish. Shared by HTTP and Kafka ingress.
+
+No call to the queue service: the duplicate-person guard, admission and case status come
+from intake's own read model (``QueueView``), folded from ``queue.events`` and intake's
+``triage.events``. The queue stays the authority: a second case for a person that raced
+past this view is rejected there (CommandRejected) and shows as a duplicate here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from proto import events as ev
@@ -11,20 +19,24 @@ from proto import topics
 from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
-from services.intake.domain.assessment import Queue, Refer, assess
+from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
+from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
-from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
+from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import SUBMISSIONS
-from services.intake.queue_client import QueueClient
 from services.intake.settings import IntakeSettings
 from services.kafka.publisher import Publisher
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the submitter is told. ``replayed`` when a retried submission_id got its first answer."""
+    """What the submitter is told. ``replayed`` when a retried submission_id got its first answer.
+
+    ``reason`` is machine-readable for refer (emergency, under_one_year, protected_identity,
+    region_not_enabled); client apps should not parse ``advice``.
+    """
 
     status: str  # queued | refer | duplicate | full
     case_id: str | None
@@ -33,6 +45,7 @@ class Outcome:
     region: str = ""
     rule_id: str = ""
     replayed: bool = False
+    reason: str = ""
 
 
 @dataclass
@@ -41,107 +54,140 @@ class TriageService:
     rules: RuleBook
     publisher: Publisher
     index: SubmissionIndex
-    queue: QueueClient | None = None
-    recent: RecentCases = field(default_factory=RecentCases)
+    view: QueueView = field(default_factory=QueueView)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         ring = parse_keyring(self.settings.contact_keys)
         self._key_id, self._key = next(iter(ring.items()))
 
+    @asynccontextmanager
+    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
+        """Serialise decisions on ``key`` in this process (a submission id, or a person)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked():
+                self._locks.pop(key, None)
+
     async def submit(self, raw: object, now: dt.datetime) -> Outcome:
         """Validate every field, then replay, refer, find the existing case, refuse (full) or queue.
 
+        ``raw`` is the decoded body (a msgspec Struct from HTTP, a mapping from Kafka).
         Raises InvalidSubmission (nothing published) when any field is bad.
         """
         try:
-            form = parse_submission(raw, self.rules)
+            form = parse_submission(raw, self.rules, today=now.date())
         except InvalidSubmission:
-            region = raw.get("region") if isinstance(raw, dict) else None
+            region = getattr(raw, "region", None) or (raw.get("region") if isinstance(raw, dict) else None)
             SUBMISSIONS.labels(region if region in REGIONS else "unknown", "invalid").inc()
             raise
         if not form.submission_id:
             return await self._decide(form, now)
         # One decision per submission id in this process; retries wait for it and replay it.
-        lock = self._locks.setdefault(form.submission_id, asyncio.Lock())
-        try:
-            async with lock:
-                if (seen := self.index.outcome(form.submission_id)) is not None:
-                    SUBMISSIONS.labels(form.region, "duplicate").inc()
-                    return self._replay(seen, form)
-                return await self._decide(form, now)
-        finally:
-            if not lock.locked():
-                self._locks.pop(form.submission_id, None)
+        async with self._one_at_a_time("s:" + form.submission_id):
+            if (seen := self.index.outcome(form.submission_id)) is not None:
+                SUBMISSIONS.labels(form.region, "duplicate").inc()
+                return await self._replay(seen, form)
+            return await self._decide(form, now)
 
-    def _replay(self, seen: Remembered, form: Submission) -> Outcome:
+    async def _replay(self, seen: Remembered, form: Submission) -> Outcome:
+        """Exactly the first answer (its language, its rule's advice), rebuilt from what the log kept."""
+        lang = seen.language or form.language
         if seen.status == "refer":
-            advice = self.rules.text(seen.reason, form.language) if seen.reason else seen.advice
+            advice = refer_advice(self.rules, seen.reason, lang, seen.region) if seen.reason else seen.advice
+        elif seen.status == "queued" and (dup := self._rejected_as_duplicate(seen.case_id)):
+            first = self.view.case(dup)
+            return Outcome("duplicate", dup, first.urgency if first else seen.urgency,
+                           self.rules.text("duplicate", lang), first.region if first else seen.region,
+                           replayed=True)
         elif seen.status == "queued":
-            advice = self.rules.text("queued", form.language)
+            advice = queued_advice(self.rules, seen.rule_id, lang) if seen.rule_id else seen.advice
+            if seen.case_id:  # the first attempt may have failed after its event but before the card
+                await self.publisher.publish(topics.PATIENT_CONTACTS, seen.case_id, seal(
+                    seen.case_id, form.phone_e164, self._key_id, self._key, lang))
         else:
-            advice = seen.advice or self.rules.text(seen.status, form.language)
-        return Outcome(seen.status, seen.case_id, seen.urgency, advice, form.region, seen.rule_id,
-                       replayed=True)
+            advice = seen.advice or self.rules.text(seen.status, lang)
+        return Outcome(seen.status, seen.case_id, seen.urgency, advice, seen.region or form.region,
+                       seen.rule_id, replayed=True, reason=PUBLIC_REASON.get(seen.reason, ""))
+
+    def _rejected_as_duplicate(self, case_id: str | None) -> str:
+        """The first case's id when the queue refused ``case_id`` as the person's second case."""
+        case = self.view.case(case_id) if case_id else None
+        return case.duplicate_of if case is not None and case.status == "duplicate" else ""
 
     async def _decide(self, form: Submission, now: dt.datetime) -> Outcome:
         decision = assess(form, self.rules, self.settings.enabled_regions, now.date())
         if isinstance(decision, Refer):
             await self._refer(form, decision)
-            return Outcome("refer", None, None, decision.advice, form.region)
+            return Outcome("refer", None, None, decision.advice, form.region, reason=PUBLIC_REASON[decision.reason])
         pseudonym = person_pseudonym(form.identity.number, self.settings.pseudonym_key)
-        existing = await self._waiting_case(form.region, pseudonym, now)
-        if existing is not None:
-            case_id, urgency = existing
-            self.index.remember(form.submission_id, Remembered("duplicate", case_id, form.region, urgency))
-            SUBMISSIONS.labels(form.region, "duplicate").inc()
-            return Outcome("duplicate", case_id, urgency, self.rules.text("duplicate", form.language), form.region)
-        if self.queue is not None:
-            load = await self.queue.region_load(form.region)
-            if load is not None and is_full(load, decision.urgency, self.settings.admission):
+        # One decision per person at a time in this process: with the view updated before the
+        # lock is released, the one-region-per-person guard is exact within the process.
+        async with self._one_at_a_time("p:" + pseudonym):
+            existing = self.view.person_waiting(pseudonym)
+            if existing is not None:
+                self.index.remember(form.submission_id, Remembered(
+                    "duplicate", existing.case_id, existing.region, existing.urgency,
+                    advice=self.rules.text("duplicate", form.language), language=form.language),
+                    provisional=True)
+                SUBMISSIONS.labels(form.region, "duplicate").inc()
+                return Outcome("duplicate", existing.case_id, existing.urgency,
+                               self.rules.text("duplicate", form.language), existing.region)
+            if self._full(form.region, decision.urgency, now):
                 SUBMISSIONS.labels(form.region, "full").inc()
                 return Outcome("full", None, None, self.rules.text("full", form.language), form.region)
-        return await self._enqueue(form, decision, pseudonym, now)
+            return await self._enqueue(form, decision, pseudonym, now)
 
-    async def _waiting_case(self, region: str, pseudonym: str, now: dt.datetime) -> tuple[str, int | None] | None:
-        """The person's case already waiting in the region: the queue's view, else one queued
-        moments ago that the queue has not shown yet (its view lags intake's events a little)."""
-        if self.queue is not None:
-            found = await self.queue.waiting_case_of(region, pseudonym)
-            if found is not None:
-                return found["case_id"], found.get("urgency")
-        recent = self.recent.find(region, pseudonym, now.timestamp())
-        if recent is None:
-            return None
-        if self.queue is not None:
-            status, body = await self.queue.case(region, recent.case_id)
-            if status == 200 and isinstance(body, dict) and body.get("status") != "waiting":
-                return None  # already called or closed: a new case is right
-        return recent.case_id, recent.urgency
+    def _full(self, region: str, urgency: int, now: dt.datetime) -> bool:
+        ahead = self.view.waiting_up_to(region, urgency)
+        wait = self.view.estimated_wait_s(region, ahead + 1, now.timestamp())
+        return is_full(self.view.depth(region), wait, urgency, self.settings.admission)
 
     async def _refer(self, form: Submission, decision: Refer) -> None:
         await self.publisher.publish(topics.TRIAGE_EVENTS, form.region, ev.CaseReferred(
             case_id=ev.new_id(), region=form.region, reason=decision.reason, symptom=form.symptom,
             advice_code=decision.reason, submission_id=form.submission_id,
         ))
-        self.index.remember(form.submission_id, Remembered("refer", None, form.region, reason=decision.reason))
+        self.index.remember(form.submission_id, Remembered(
+            "refer", None, form.region, reason=decision.reason, language=form.language), provisional=True)
         SUBMISSIONS.labels(form.region, "referred").inc()
 
     async def _enqueue(self, form: Submission, decision: Queue, pseudonym: str, now: dt.datetime) -> Outcome:
         case_id = ev.new_id()
-        # The contact card first: when the queue calls the case, the notifier can reach them.
-        await self.publisher.publish(
-            topics.PATIENT_CONTACTS, case_id,
-            seal(case_id, form.phone_e164, self._key_id, self._key, form.language),
-        )
-        await self.publisher.publish(topics.TRIAGE_EVENTS, form.region, ev.CaseTriaged(
+        triaged = ev.CaseTriaged(
             case_id=case_id, region=form.region, urgency=decision.urgency,  # type: ignore[arg-type]
             symptom=form.symptom, person_pseudonym=pseudonym, triaged_at=now, language=form.language,
             rule_id=decision.rule_id, rules_version=decision.rules_version,
             submission_id=form.submission_id,
-        ))
+        )
+        card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language)
+        # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
+        # If the card's send fails after the event's succeeded, the client's retry with the same
+        # submission_id replays the case and publishes the card again (see _replay).
+        await asyncio.gather(self.publisher.publish(topics.PATIENT_CONTACTS, case_id, card),
+                             self.publisher.publish(topics.TRIAGE_EVENTS, form.region, triaged))
+        self.view.apply(triaged)  # seen at once by the next submission; the tail's copy is deduped
         self.index.remember(form.submission_id, Remembered(
-            "queued", case_id, form.region, decision.urgency, rule_id=decision.rule_id))
-        self.recent.remember(form.region, pseudonym, RecentCase(case_id, decision.urgency, now.timestamp()))
+            "queued", case_id, form.region, decision.urgency, rule_id=decision.rule_id,
+            language=form.language), provisional=True)
         SUBMISSIONS.labels(form.region, "queued").inc()
         return Outcome("queued", case_id, decision.urgency, decision.advice, form.region, decision.rule_id)
+
+    async def withdraw_second_cases(self, already: set[str]) -> None:
+        """Cancel, on queue.commands, each case of a person already waiting in another region.
+
+        Every intake process that sees the conflict sends the same command (same request_id),
+        so it is done even if the process that announced the case is gone; the queue answers a
+        repeated request_id with its first answer.
+        """
+        for case_id, first in self.view.regions_to_withdraw().items():
+            case = self.view.case(case_id)
+            if case_id in already or case is None:
+                continue
+            await self.publisher.publish(topics.QUEUE_COMMANDS, case.region, ev.CancelCase(
+                region=case.region, request_id=f"one-region-{case_id}", case_id=case_id, by="intake",
+                reason=f"duplicate: the person is already waiting as case {first} in another region"))
+            already.add(case_id)

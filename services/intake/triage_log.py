@@ -1,15 +1,17 @@
-"""Rebuilding and tailing intake's memory of decided submissions from Kafka.
+"""Rebuilding and tailing intake's memory from Kafka: decided submissions and the queue's state.
 
 At start intake reads ``triage.events`` (CaseTriaged / CaseReferred, with their
-submission_id) and ``triage.results`` (the answers Kafka submitters got) from the
-beginning up to the end offsets seen at start; only then is it ready. It then keeps
-tailing both topics, so several intake replicas learn each other's decisions.
+submission_id), ``triage.results`` (the answers Kafka submitters got) and ``queue.events``
+(the queue's decisions) from the beginning up to the end offsets seen at start; only then
+is it ready. It then keeps tailing all three, so several intake processes and replicas learn
+each other's decisions and the queue's, with no HTTP call to the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -17,7 +19,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from proto import codec
 from proto import events as ev
 from proto import topics
-from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
+from services.intake.domain.queue_view import QueueView
+from services.intake.domain.submission_index import Remembered, SubmissionIndex
+from services.intake.metrics import VIEW_SKIPPED
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.intake.log")
@@ -28,7 +32,8 @@ def remembered_from(message: object) -> tuple[str, Remembered] | None:
     match message:
         case ev.CaseTriaged():
             return message.submission_id, Remembered(
-                "queued", message.case_id, message.region, message.urgency, rule_id=message.rule_id)
+                "queued", message.case_id, message.region, message.urgency, rule_id=message.rule_id,
+                language=message.language)
         case ev.CaseReferred():
             return message.submission_id, Remembered(
                 "refer", None, message.region, reason=message.reason)
@@ -39,19 +44,24 @@ def remembered_from(message: object) -> tuple[str, Remembered] | None:
 
 
 class TriageLog:
-    """Reads the two topics into a SubmissionIndex; ``ready`` is set once caught up."""
+    """Reads the three topics into a SubmissionIndex and a QueueView; ``ready`` once caught up."""
 
-    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, recent: RecentCases | None = None) -> None:
+    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, view: QueueView,
+                 after_batch: Callable[[], Awaitable[None]] | None = None) -> None:
         self.kafka = kafka
         self.index = index
-        self.recent = recent
+        self.view = view
+        self.after_batch = after_batch  # once ready: act on what the view found (second-region cases)
         self.ready = asyncio.Event()
         self.records_read = 0
 
     async def run(self) -> None:
         """Catch up, set ``ready``, then tail forever (cancel to stop)."""
-        names: dict[str, codec.Decoder[Any]] = {self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
-                 self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS}
+        names: dict[str, codec.Decoder[Any]] = {
+            self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
+            self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS,
+            self.kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
+        }
         consumer = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None,
                                     fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
@@ -71,7 +81,7 @@ class TriageLog:
                 batch = await consumer.getmany(timeout_ms=200, max_records=1000)
                 for tp, records in batch.items():
                     for record in records:
-                        self._apply(names[tp.topic], record.value)
+                        self._apply(tp.topic, names[tp.topic], record)
                     if tp in pending and records and records[-1].offset + 1 >= end[tp]:
                         pending.discard(tp)
                 if pending and not self.ready.is_set():
@@ -79,12 +89,25 @@ class TriageLog:
                     for tp in list(pending):
                         if await consumer.position(tp) >= end[tp]:
                             pending.discard(tp)
+                if batch and self.ready.is_set():
+                    await self._after_batch()
                 if not pending and not self.ready.is_set():
-                    log.info("submission index rebuilt: %d records read, %d submissions remembered",
-                             self.records_read, len(self.index))
+                    log.info("submission index and queue view rebuilt: %d records read, %d submissions "
+                             "remembered, %d unknown records skipped", self.records_read, len(self.index),
+                             self.view.skipped)
                     self.ready.set()
+                    await self._after_batch()
         finally:
             await consumer.stop()
+
+    async def _after_batch(self) -> None:
+        if self.after_batch is None:
+            return
+        try:
+            await self.after_batch()
+        except Exception as exc:  # the tail must go on; the next batch tries again
+            log.warning("acting on the queue view failed (%s: %s); retrying after the next batch",
+                        type(exc).__name__, exc)
 
     async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
         for _ in range(100):  # metadata may lag just after the topics were created
@@ -95,15 +118,20 @@ class TriageLog:
             await asyncio.sleep(0.1)
         raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
 
-    def _apply(self, decoder: codec.Decoder[Any], value: bytes | None) -> None:
+    def _apply(self, topic: str, decoder: codec.Decoder[Any], record: Any) -> None:
         self.records_read += 1
         try:
-            message = decoder.decode(value)
+            message = decoder.decode(record.value)
         except codec.DecodeError:
-            return  # not ours to dead-letter: the consumers of these topics do that
+            # Not ours to dead-letter (the topic's consumers do that): a record type added by the
+            # queue after this build, or a broken one. Counted, skipped, never fatal.
+            self.view.skipped += 1
+            kind = dict(record.headers or ()).get("ce_type", b"unknown")[:64].decode(errors="replace")
+            prefix = f"{self.kafka.namespace}." if self.kafka.namespace else ""
+            VIEW_SKIPPED.labels(topic.removeprefix(prefix), kind).inc()
+            return
         entry = remembered_from(message)
         if entry is not None:
             self.index.remember(*entry)
-        if self.recent is not None and isinstance(message, ev.CaseTriaged):
-            self.recent.remember(message.region, message.person_pseudonym, RecentCase(
-                message.case_id, message.urgency, message.triaged_at.timestamp()))
+        if isinstance(message, ev.CaseTriaged) or decoder is codec.QUEUE_EVENTS:
+            self.view.apply(message)

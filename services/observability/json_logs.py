@@ -39,6 +39,23 @@ class RedactionFilter(logging.Filter):
         return True
 
 
+def install_redaction() -> RedactionFilter:
+    """Attach the redaction filter to every handler there is now (root, uvicorn, litestar...).
+
+    Filters on handlers see records from every logger that propagates to them, which filters
+    on loggers would not. Call again after logging is reconfigured.
+    """
+    flt = RedactionFilter()
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    for lg in loggers:
+        for handler in lg.handlers:
+            if not any(isinstance(f, RedactionFilter) for f in handler.filters):
+                handler.addFilter(flt)
+    return flt
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; field names fixed (docs/observability.md)."""
 

@@ -1,19 +1,33 @@
-"""Redacting personal data from log text: the second line of defence (the first is never
-logging it). Patterns: Swedish personnummer/samordningsnummer (10 or 12 digits, with or
-without the separator) and Swedish phone numbers (07x..., +467x..., 00467x..., with spaces
-or dashes)."""
+"""Redacting personal data from text: the one redactor every service uses (logs, echoed names).
+
+The second line of defence (the first is never logging personal data). Patterns:
+- Swedish personnummer / samordningsnummer: 10 or 12 digits, with or without the ``-``/``+``
+  separator, whose date part can be a birth date (day + 60 for a samordningsnummer);
+- Swedish mobile numbers in the formats people type: ``070-123 45 67``, ``070.123.45.67``,
+  ``070/123 45 67``, ``+46 (0)70-123 45 67``, ``+46 0701234567``, ``0046701234567``;
+- any number written with the Swedish country code (``+46 8 123 456 78``).
+
+Left alone on purpose: Kafka offsets and epoch timestamps (no valid birth date, no leading
+0), ISO timestamps (``:`` is not a separator here), decimals, and hex case ids (token
+boundaries). Pure: standard library only, so domain code may use it too.
+"""
 
 from __future__ import annotations
 
 import re
 
-# A date part that can be a birth date (day + 60 for a samordningsnummer) keeps offsets,
-# timestamps and decimals from being redacted; a token boundary keeps hex case ids intact.
+# A date part that can be a birth date keeps offsets, timestamps and decimals from being
+# redacted; a token boundary keeps hex case ids intact.
 PERSONNUMMER = re.compile(
     r"(?<![\w.])(?:19|20)?\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
     r"[-+ ]?\d{4}(?!\w)"
 )
-PHONE = re.compile(r"(?<![\w+])(?:\+46|0046|0)[\s-]?7[\s\d-]{7,12}\d(?!\d)")
+_SEP = r"[\s./-]"
+_COUNTRY = rf"(?:\+|00)46{_SEP}*(?:\(0\){_SEP}*|0{_SEP}*)?"
+PHONE = re.compile(
+    rf"(?<![\w+.])(?:(?:{_COUNTRY}|0)7(?:{_SEP}?\d){{8}}"  # mobiles: 07X XXX XX XX after the prefix
+    rf"|{_COUNTRY}[1-9](?:{_SEP}?\d){{6,9}})(?!\d)"  # anything else dialled with +46 / 0046
+)
 REDACTED_PNR = "[personnummer]"
 REDACTED_PHONE = "[phone]"
 
@@ -22,5 +36,5 @@ def redact(text: str) -> str:
     """``text`` with every personnummer-like and phone-like substring replaced."""
     if not any(c.isdigit() for c in text):
         return text  # fast path: most log lines carry no digits worth scanning
-    text = PERSONNUMMER.sub(REDACTED_PNR, text)
-    return PHONE.sub(REDACTED_PHONE, text)
+    text = PHONE.sub(REDACTED_PHONE, text)
+    return PERSONNUMMER.sub(REDACTED_PNR, text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -14,20 +13,16 @@ class AdmissionLimits:
     max_estimated_wait_s: float = 6 * 3600
 
 
-def is_full(load: Mapping[str, object], urgency: int, limits: AdmissionLimits) -> bool:
-    """True when the region is over its limits for this urgency (the queue's view).
+def is_full(waiting: int, estimated_wait_s: float | None, urgency: int, limits: AdmissionLimits) -> bool:
+    """True when the region is over its limits for this urgency.
 
-    ``load`` is the queue service's ``GET /v1/regions/{region}/queue`` answer. Prio 1 is
-    never refused: a case that must be seen within minutes is better queued than sent away.
+    ``waiting`` is the region's depth and ``estimated_wait_s`` the wait a new case of this
+    urgency would have (None: unknown, no call lately), both from intake's read model of the
+    queue. Prio 1 is never refused: a case that must be seen within minutes is better queued
+    than sent away.
     """
     if urgency == 1:
         return False
-    waiting = load.get("waiting")
-    if isinstance(waiting, int) and waiting >= limits.max_waiting:
+    if waiting >= limits.max_waiting:
         return True
-    estimates = load.get("estimated_wait_seconds")
-    if isinstance(estimates, Mapping):
-        estimate = estimates.get(str(urgency))
-        if isinstance(estimate, (int, float)) and estimate > limits.max_estimated_wait_s:
-            return True
-    return False
+    return estimated_wait_s is not None and estimated_wait_s > limits.max_estimated_wait_s

@@ -11,6 +11,10 @@ from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import Submission
 
 ReferReason = Literal["red_flag", "infant", "protected_identity", "region_not_enabled"]
+# The machine-readable reason client apps get beside the advice text (never parse prose).
+PUBLIC_REASON: dict[str, str] = {"red_flag": "emergency", "infant": "under_one_year",
+                                 "protected_identity": "protected_identity",
+                                 "region_not_enabled": "region_not_enabled"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,23 @@ def assess(submission: Submission, rules: RuleBook, enabled_regions: frozenset[s
     if submission.protected_identity:
         return Refer("protected_identity", rules.text("protected_identity", lang))
     if submission.region not in enabled_regions:
-        return Refer("region_not_enabled", rules.text("region_not_enabled", lang,
-                                                      region_name=REGIONS[submission.region]))
+        return Refer("region_not_enabled", refer_advice(rules, "region_not_enabled", lang, submission.region))
     decision = rules.decide(submission.symptom, submission.answers)
-    rule_advice = decision.advice.get(lang) or decision.advice.get("sv", "")
-    advice = f"{rule_advice} {rules.text('queued', lang)}".strip()
-    return Queue(decision.urgency, decision.rule_id, decision.rules_version, advice)
+    return Queue(decision.urgency, decision.rule_id, decision.rules_version,
+                 queued_advice(rules, decision.rule_id, lang))
+
+
+def queued_advice(rules: RuleBook, rule_id: str, language: str) -> str:
+    """What a queued patient is told: the rule's advice, then how the queue works.
+
+    Also rebuilt from ``rule_id`` when a retried submission is replayed, so the replay
+    says exactly what the first answer said.
+    """
+    return f"{rules.rule_advice(rule_id, language)} {rules.text('queued', language)}".strip()
+
+
+def refer_advice(rules: RuleBook, reason: str, language: str, region: str) -> str:
+    """What a referred patient is told (also for replays of a referred submission)."""
+    if reason == "region_not_enabled":
+        return rules.text(reason, language, region_name=REGIONS.get(region, region))
+    return rules.text(reason, language)

@@ -138,6 +138,14 @@ class RuleBook:
         return UrgencyDecision(spec.default_prio, f"{symptom}.default", self.version,
                                self.advice.get("default", {}))
 
+    def rule_advice(self, rule_id: str, language: str) -> str:
+        """The advice of the rule ``rule_id`` (``<symptom>.default``: the default advice)."""
+        for rule in self.rules:
+            if rule.rule_id == rule_id:
+                return rule.advice.get(language) or rule.advice.get("sv", "")
+        texts = self.advice.get("default", {})
+        return texts.get(language) or texts.get("sv", "")
+
     def text(self, key: str, language: str, **values: str) -> str:
         """An advice text of the file (``queued``, ``red_flag``, ``full``...) in a language."""
         texts = self.advice.get(key, {})

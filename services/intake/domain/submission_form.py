@@ -8,13 +8,16 @@ phone number back (they may end up in a result event or a log).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import msgspec
+
 from services.intake.domain.identity import Identity, InvalidIdentity, parse_identity
 from services.intake.domain.phone import InvalidPhone, normalise_mobile
-from services.intake.domain.redaction import redact
+from services.observability.redaction import redact
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import Answer, RuleBook
 
@@ -78,8 +81,15 @@ def _name(raw: str, limit: int = 64) -> str:
     return redact(raw[:limit])
 
 
-def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits()) -> Submission:
-    """Validate every field of a decoded JSON object; raise InvalidSubmission listing all faults."""
+def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits(),
+                     today: dt.date | None = None) -> Submission:
+    """Validate every field of a decoded JSON object; raise InvalidSubmission listing all faults.
+
+    ``raw`` may be the HTTP edge's already-decoded msgspec Struct (its fields are read as they
+    are: the body is not decoded twice). ``today``: a personnummer dated later is refused.
+    """
+    if isinstance(raw, msgspec.Struct):
+        raw = msgspec.structs.asdict(raw)
     if not isinstance(raw, Mapping):
         raise InvalidSubmission([FieldError("#", "the body must be a JSON object with the submission's fields")])
     errors: list[FieldError] = []
@@ -109,6 +119,10 @@ def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits()) ->
             identity = parse_identity(pnr)
         except InvalidIdentity as exc:
             errors.append(FieldError(_pointer("personnummer"), str(exc)))
+        if identity is not None and today is not None and identity.birth_date > today:
+            errors.append(FieldError(_pointer("personnummer"), "the birth date in this personnummer is in "
+                                     "the future: check the year and the date digits"))
+            identity = None
     if (raw_phone := text("phone", limits.max_phone)) is not None:
         try:
             phone = normalise_mobile(raw_phone)

@@ -92,3 +92,25 @@ def test_a_body_that_is_not_an_object_is_refused() -> None:
 def test_a_field_name_is_never_echoed_with_a_personal_number_in_it() -> None:
     found = errors(body(**{"199001010017": "x"}))
     assert all("199001010017" not in pointer for pointer in found)
+
+
+@pytest.mark.parametrize("phone", ["+46 (0)70-123 45 67", "070.123.45.67", "070/123 45 67", "+46 0701234567",
+                                   "070-123 45 67", "0046701234567", "+46701234567", "0701234567"])
+def test_a_swedish_mobile_is_accepted_as_people_type_it(phone: str) -> None:
+    assert parse_submission(body(phone=phone), RULES).phone_e164 == "+46701234567"
+
+
+@pytest.mark.parametrize("phone", ["08-123 456 78", "+46 8 123 456 78", "+47 412 34 567", "+4670123456",
+                                   "0741234567", "hello"])
+def test_a_landline_a_foreign_or_a_short_number_is_not_a_swedish_mobile(phone: str) -> None:
+    assert "Swedish mobile" in errors(body(phone=phone))["#/phone"]
+
+
+def test_a_personnummer_dated_in_the_future_is_refused_not_referred_as_an_infant() -> None:
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    nine = tomorrow.strftime("%y%m%d") + "123"
+    pnr = f"{tomorrow:%Y%m%d}-123{luhn_digit(nine)}"
+    with pytest.raises(InvalidSubmission) as err:
+        parse_submission(body(personnummer=pnr), RULES, today=dt.date.today())
+    assert "future" in {e.pointer: e.detail for e in err.value.errors}["#/personnummer"]
+    assert parse_submission(body(personnummer=pnr), RULES, today=tomorrow).identity.birth_date == tomorrow

@@ -1,0 +1,193 @@
+"""Intake's read model of the queue: a pure fold of ``queue.events`` (+ intake's own ``triage.events``).
+
+Answers, without asking the queue service: is this person already waiting (anywhere in
+Sweden), how deep is a region and how fast is it served (admission), and where is a case
+(``GET /v1/cases/{id}``). The queue stays the authority: a CaseTriaged is only ``pending``
+until the queue answers with CaseQueued, or CommandRejected (then the case is a
+``duplicate`` of the person's first case and is never shown as queued).
+
+One region per person, nationally: the queue arbitrates per region only, so when two intake
+processes raced one person into two regions, both cases get queued. This view then names the
+later one (by queued_at, then case id: every intake process agrees) a duplicate of the earlier
+one and lists it in ``regions_to_withdraw`` until the queue reports it cancelled, called or
+closed; the runtime sends the CancelCase.
+
+At-least-once input: events are deduplicated by ``event_id``; record types this view does not
+know (the queue may add new ones) are counted in ``skipped`` and otherwise ignored.
+Costs: apply O(log n) (a SortedList per region), position O(log n), depth O(1).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field, replace
+
+from sortedcontainers import SortedList
+
+from proto import events as ev
+from services.intake.domain.case_status import LIVE, CaseStatus, Status
+
+@dataclass
+class _Region:
+    waiting: SortedList = field(default_factory=SortedList)  # of OrderKey
+    calls: deque[float] = field(default_factory=lambda: deque(maxlen=4096))  # called_at epochs
+
+
+class QueueView:
+    """The projection. ``apply`` each event once or more (duplicates are ignored)."""
+
+    def __init__(self, max_finished: int = 200_000, max_event_ids: int = 500_000,
+                 rate_window_s: float = 900.0) -> None:
+        self.max_finished = max_finished
+        self.max_event_ids = max_event_ids
+        self.rate_window_s = rate_window_s
+        self.skipped = 0  # unknown record types seen (counted, never fatal)
+        self._cases: dict[str, CaseStatus] = {}
+        self._finished: OrderedDict[str, None] = OrderedDict()  # bound on memory: oldest forgotten
+        self._person: dict[str, str] = {}  # pseudonym -> live case id (national: one region per person)
+        self._regions: dict[str, _Region] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
+
+    # ------------------------------------------------------------------ queries
+    def case(self, case_id: str) -> CaseStatus | None:
+        """The case, or None if this view never saw it."""
+        return self._cases.get(case_id)
+
+    def person_waiting(self, pseudonym: str) -> CaseStatus | None:
+        """The person's pending or waiting case in any region, or None."""
+        case_id = self._person.get(pseudonym)
+        return self._cases.get(case_id) if case_id else None
+
+    def depth(self, region: str) -> int:
+        """Cases waiting in the region (pending ones not yet counted: the queue has not taken them)."""
+        r = self._regions.get(region)
+        return len(r.waiting) if r else 0
+
+    def waiting_in(self, region: str) -> list[CaseStatus]:
+        """The region's waiting cases in the order they will be called."""
+        r = self._regions.get(region)
+        return [self._cases[key[4]] for key in r.waiting] if r else []
+
+    def position(self, case_id: str) -> int | None:
+        """1 = next to be called; None unless waiting."""
+        c = self._cases.get(case_id)
+        if c is None or c.status != "waiting":
+            return None
+        return int(self._regions[c.region].waiting.index(c.order())) + 1
+
+    def serving_rate_per_minute(self, region: str, now: float) -> float:
+        """Calls per minute in the region over the last ``rate_window_s`` (event time)."""
+        r = self._regions.get(region)
+        if r is None:
+            return 0.0
+        since = now - self.rate_window_s
+        return sum(1 for t in r.calls if t >= since) / (self.rate_window_s / 60.0)
+
+    def estimated_wait_s(self, region: str, position: int, now: float) -> float | None:
+        """Seconds until ``position`` is called at the recent rate; None when nobody was called lately."""
+        rate = self.serving_rate_per_minute(region, now)
+        return position / rate * 60.0 if rate > 0 else None
+
+    def waiting_up_to(self, region: str, urgency: int) -> int:
+        """Cases ahead of a new case of ``urgency`` (same or more urgent)."""
+        r = self._regions.get(region)
+        return int(r.waiting.bisect_left((urgency + 1,))) if r else 0
+
+    def regions_to_withdraw(self) -> dict[str, str]:
+        """Cases the queue holds for a person already waiting in another region -> the first case."""
+        return dict(self._withdraw)
+
+    # ------------------------------------------------------------------ fold
+    def apply(self, event: object) -> bool:
+        """Fold one event in; False when it was a duplicate, irrelevant or of an unknown type."""
+        event_id = getattr(event, "event_id", None)
+        if not isinstance(event, ev.Message) or not isinstance(event_id, str):
+            self.skipped += 1
+            return False
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > self.max_event_ids:
+            self._seen.popitem(last=False)
+        return self._evolve(event)
+
+    def _evolve(self, e: ev.Message) -> bool:
+        match e:
+            case ev.CaseTriaged():
+                if e.case_id in self._cases:
+                    return False  # the queue already answered (topics are read in any order)
+                self._put(CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym,
+                                     e.triaged_at))
+            case ev.CaseQueued():
+                self._queued(CaseStatus(e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym,
+                                        e.queued_at, e.sequence))
+            case ev.CommandRejected() if e.command_type == "case.triaged.v1" and e.case_id:
+                self._reject_duplicate(e.case_id, e.region)
+            case ev.CaseCalled():
+                self._leave(e.case_id, "called")
+                self._regions.setdefault(e.region, _Region()).calls.append(e.called_at.timestamp())
+            case ev.CaseCancelled():
+                self._leave(e.case_id, "cancelled")
+            case ev.CaseClosed():
+                self._leave(e.case_id, "closed")
+            case ev.CaseTransferred():
+                self._leave(e.case_id, "transferred")  # its CaseQueued in the target region follows
+            case ev.CaseReprioritised():
+                if (c := self._cases.get(e.case_id)) is not None and c.status == "waiting":
+                    self._put(replace(c, urgency=e.to_urgency))
+            case ev.CaseNoShow() if e.requeued:
+                if (c := self._cases.get(e.case_id)) is not None:
+                    self._put(replace(c, status="waiting", front=True))
+            case ev.CaseNoShow() | ev.CaseReferred() | ev.ServeNextEmpty() | ev.CommandRejected():
+                return False  # known, and nothing to change here
+            case _:
+                self.skipped += 1
+                return False
+        return True
+
+    def _queued(self, queued: CaseStatus) -> None:
+        known = self._cases.get(queued.case_id)
+        if known is not None and known.status == "duplicate" and known.duplicate_of:
+            self._withdraw[queued.case_id] = known.duplicate_of  # already named the second case: it must go
+            return
+        previous = self.person_waiting(queued.pseudonym) if queued.pseudonym else None
+        self._put(queued)
+        if previous is not None and previous.case_id != queued.case_id and previous.region != queued.region:
+            # One person, two regions (two intake processes raced): the later case must go.
+            first, later = sorted((previous, queued), key=lambda c: (c.order()[2], c.case_id))
+            self._put(replace(later, status="duplicate", duplicate_of=first.case_id))
+            self._person[queued.pseudonym] = first.case_id
+            if later.status == "waiting":
+                self._withdraw[later.case_id] = first.case_id
+
+    def _reject_duplicate(self, case_id: str, region: str) -> None:
+        c = self._cases.get(case_id) or CaseStatus(case_id, region, "pending", 5)
+        first = self._person.get(c.pseudonym, "") if c.pseudonym else ""
+        self._put(replace(c, status="duplicate", duplicate_of=first if first != case_id else ""))
+
+    def _leave(self, case_id: str, status: Status) -> None:
+        self._withdraw.pop(case_id, None)
+        if (c := self._cases.get(case_id)) is not None and not (c.status == "duplicate" and status == "cancelled"):
+            self._put(replace(c, status=status))
+
+    def _put(self, new: CaseStatus) -> None:
+        old = self._cases.get(new.case_id)
+        if old is not None and old.status == "waiting":
+            self._regions[old.region].waiting.discard(old.order())
+        self._cases[new.case_id] = new
+        if new.status == "waiting":
+            self._regions.setdefault(new.region, _Region()).waiting.add(new.order())
+        if new.pseudonym:
+            if new.status in LIVE:
+                if new.pseudonym not in self._person or new.status == "waiting":
+                    self._person[new.pseudonym] = new.case_id  # the queue took it: it is the live one
+            elif self._person.get(new.pseudonym) == new.case_id:
+                del self._person[new.pseudonym]
+        if new.status not in LIVE:
+            self._finished[new.case_id] = None
+            self._finished.move_to_end(new.case_id)
+            if len(self._finished) > self.max_finished:
+                self._cases.pop(self._finished.popitem(last=False)[0], None)
+        else:
+            self._finished.pop(new.case_id, None)

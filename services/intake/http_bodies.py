@@ -1,0 +1,64 @@
+"""The bodies of intake's HTTP API (msgspec Structs; Litestar decodes and documents them)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+SubmissionId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description=(
+    "Idempotency key chosen by the client: a retry with the same id gets the same case."))]
+
+
+class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A patient's triage submission (already authenticated with e-legitimation)."""
+
+    region: Annotated[str, Meta(max_length=8, examples=["SE-C"],
+                                description="ISO 3166-2:SE region code, e.g. SE-C (Uppsala)")]
+    personnummer: Annotated[str, Meta(max_length=20, examples=["19900101-0017"],
+                                      description="personnummer or samordningsnummer, 10 or 12 digits")]
+    phone: Annotated[str, Meta(max_length=24, examples=["070-123 45 67"],
+                               description="Swedish mobile number; stored only sealed")]
+    symptom: Annotated[str, Meta(max_length=40, examples=["fever"],
+                                 description="fever, sore_throat, eye_problems, urinary_problems, "
+                                 "cough, back_pain or rash")]
+    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=200)] | int | bool],
+                       Meta(max_length=32, description="answers to the symptom's questions")] = {}
+    language: Literal["sv", "en"] = "sv"
+    protected_identity: bool = False
+    submission_id: SubmissionId | None = None
+
+
+class TriageResponse(msgspec.Struct, kw_only=True):
+    """The decision: queued (202), or refer / duplicate / full (200), with advice to show.
+
+    ``reason`` (refer only) is machine-readable; ``case_token`` (queued, duplicate) is what the
+    patient app presents to ``GET /v1/cases/{case_id}`` to prove the case is theirs.
+    """
+
+    status: Literal["queued", "refer", "duplicate", "full"]
+    case_id: str | None = None
+    urgency: int | None = None
+    advice: str = ""
+    rule_id: str = ""
+    reason: Literal["emergency", "under_one_year", "protected_identity", "region_not_enabled"] | None = None
+    case_token: str | None = None
+
+
+class CaseView(msgspec.Struct, kw_only=True):
+    """A case as intake's read model of the queue sees it.
+
+    status: pending (announced, the queue has not taken it yet), waiting, called, closed,
+    cancelled, transferred, or duplicate (the queue refused it as the person's second case:
+    ``duplicate_of`` is the first case's id).
+    """
+
+    case_id: str
+    region: str
+    status: Literal["pending", "waiting", "called", "closed", "cancelled", "transferred", "duplicate"]
+    urgency: int | None = None
+    position: int | None = None
+    estimated_wait_seconds: float | None = None
+    queued_at: str | None = None
+    duplicate_of: str | None = None
