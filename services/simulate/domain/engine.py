@@ -50,6 +50,7 @@ class RegionResult:
     on_duty: list[int] = field(default_factory=list)  # staffing of each simulated hour
     busy_s: list[float] = field(default_factory=list)  # clinician time started in each hour
     calls: list[str] = field(default_factory=list)  # case ids in call order (record_calls=True)
+    call_times: list[float] = field(default_factory=list)  # when each of ``calls`` was made
     end_t: float = 0.0
     aborted: bool = False  # stopped early: more misses than allowed
 
@@ -117,6 +118,7 @@ def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
                 res.misses[a.urgency] += 1
         if record_calls:
             res.calls.append(called.case_id)
+            res.call_times.append(t)
         busy = no_show_s if tries < a.no_shows else a.consult_s
         res.busy_s[hour - 1] += busy
         heapq.heappush(heap, (t + busy, seq, cid, idx, _NO_SHOW if tries < a.no_shows else _DONE))
