@@ -181,11 +181,29 @@ def _search(args: argparse.Namespace, scenario: Scenario, regions: list[str], st
                          + f"; work {res.work_hours:.0f} h; {res.trials} trials in {res.elapsed_s:.1f}s"
                          + ("" if res.minimal else "; budget ran out: feasible, not proven minimal"))
             bar.advance(task)
+    notes += _unseen_check(args, scenario, found, targets, frames, model)
     text = dump_staffing(found, f"found by triage simulate --find-staff, target {args.target}, seed {args.seed}")
     if args.staff_out:
         args.staff_out.write_text(text, encoding="utf-8")
     print(text)
     return found, results, "\n".join(notes)
+
+
+def _unseen_check(args: argparse.Namespace, scenario: Scenario, found: Staffing, targets: dict[int, float],
+                  frames: dict[int, float], model: CaseModel) -> list[str]:
+    """The found staffing on arrivals it was not fitted to (the next seed): a search fitted to one
+    week's random arrivals is tight for that week, notably in small regions."""
+    if args.history is not None:
+        return ["(found on the recorded history; no unseen arrivals to check it against)"]
+    fresh = traffic_scenario(args.cases_per_week, args.days, args.seed + 1, mix=parse_mix(args.mix), model=model)
+    out = [f"check on unseen arrivals (seed {args.seed + 1}), share within frame per Prio 1..5 (target {args.target}):"]
+    for region in found.regions:
+        res = simulate_region(fresh, region, found.week(region), frames=frames, no_show_s=model.no_show_s)
+        shares = [(res.counts[u] - res.misses[u]) / res.counts[u] if res.counts[u] else 1.0 for u in URGENCIES]
+        out.append(f"  {region}: " + " ".join(f"{s:.0%}" for s in shares)
+                   + ("" if all(s >= targets[u] for u, s in zip(URGENCIES, shares)) else
+                      "  <- below target: search on more weeks (--days 28) for a staffing that holds"))
+    return out
 
 
 def add_history_arguments(p: argparse.ArgumentParser) -> None:
