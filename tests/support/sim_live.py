@@ -93,7 +93,7 @@ class LiveRun:
                 self.queued.setdefault(case_id, asyncio.Event())
                 a = arrivals[data]
                 await pub.publish(topics.TRIAGE_EVENTS, self.region, ev.CaseTriaged(
-                    case_id=case_id, region=self.region, urgency=a.urgency, symptom="fever",  # type: ignore[arg-type]
+                    case_id=case_id, region=self.region, urgency=a.urgency, symptom="fever",
                     person_pseudonym=f"p-{case_id}", triaged_at=ev.utcnow()))
                 if not idle:
                     continue

@@ -75,8 +75,9 @@ def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
 
     After the last arrival the same weekly staffing goes on for up to ``drain_s`` so that
     every patient gets a wait; who is still waiting then is counted in ``unserved`` (and as
-    a miss). ``abort_misses`` (misses allowed per urgency) stops the run as soon as one is
-    exceeded: the staffing search only needs to know that a trial failed.
+    a miss). ``abort_misses`` (misses allowed per urgency) stops the run once one is
+    exceeded (checked at each hour boundary): the staffing search only needs to know that a
+    trial failed.
     """
     arrivals = [a for a in scenario.arrivals if a.region == region]
     res = RegionResult(region, arrived=len(arrivals))

@@ -18,7 +18,8 @@ the simulation drains the queue after the arrivals with the same weekly staffing
 without this floor the search would push Prio 4-5 work into a next week that, in
 reality, brings its own patients.
 
-Trials stop as soon as one urgency has more misses than the target allows (most failed
+A trial stops at the first hour boundary after one urgency has more misses than the target
+allows (most failed
 trials end early). Every random draw is in the scenario, so trials differ only in staffing.
 """
 
