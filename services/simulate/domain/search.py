@@ -19,8 +19,7 @@ without this floor the search would push Prio 4-5 work into a next week that, in
 reality, brings its own patients.
 
 A trial stops at the first hour boundary after one urgency has more misses than the target
-allows (most failed
-trials end early). Every random draw is in the scenario, so trials differ only in staffing.
+allows (most failed trials end early). Every random draw is in the scenario, so trials differ only in staffing.
 """
 
 from __future__ import annotations
