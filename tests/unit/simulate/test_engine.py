@@ -101,3 +101,31 @@ def test_the_same_seed_gives_the_same_waits_and_another_seed_does_not() -> None:
         return simulate_region(sc, "SE-AB", always(2)).waits
     assert waits(7) == waits(7)
     assert waits(7) != waits(8)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_arrival = st.tuples(st.floats(0, 4 * 3600), st.integers(1, 5), st.floats(30, 1800), st.integers(0, 4))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_arrival, max_size=40), st.lists(st.integers(0, 3), min_size=168, max_size=168))
+def test_every_patient_is_first_called_once_or_reported_unserved_and_the_most_urgent_waiting_goes_first(
+        raw: list[tuple[float, int, float, int]], week: list[int]) -> None:
+    sc = scenario(*(Arrival(t, R, u, c, k) for t, u, c, k in sorted(raw)), span_s=4 * 3600.0)
+    res = simulate_region(sc, R, week, no_show_s=60.0, drain_s=2 * 86400.0, record_calls=True)
+    first_calls = list(dict.fromkeys(res.calls))
+    called = sum(len(w) for w in res.waits.values())
+    unserved = sum(len(w) for w in res.unserved.values())
+    assert called == len(first_calls) and called + unserved == len(sc.arrivals)
+    assert all(w >= 0 for ws in res.waits.values() for w in ws)
+    # No clinician works more than the staffed time (shifts end only after the patient is done).
+    assert sum(res.busy_s) <= sum(on * 3600.0 for on in res.on_duty) + max((a.consult_s for a in sc.arrivals),
+                                                                             default=0) * max(week)
+    # At each call, nobody more urgent who had arrived (and was never called) was passed over.
+    for k, (case, t) in enumerate(zip(res.calls, res.call_times)):
+        me = sc.arrivals[int(case[1:])]
+        passed_over = [a for i, a in enumerate(sc.arrivals) if a.t <= t and a.urgency < me.urgency
+                       and f"c{i}" not in res.calls[:k]]
+        assert not passed_over, (case, passed_over[:1])
