@@ -69,7 +69,13 @@ def _targets(text: str) -> dict[int, float]:
 
 
 def _model(args: argparse.Namespace) -> CaseModel:
-    means = parse_mix(args.consult)  # five numbers per Prio 1..5, same syntax as the urgency mix
+    parts = args.consult.split("/")
+    try:
+        means = dict(zip(URGENCIES, (float(x) for x in parts)))
+    except ValueError:
+        means = {}
+    if len(parts) != 5 or len(means) != 5 or any(m <= 0 for m in means.values()):
+        raise ValueError(f"--consult {args.consult!r}: five mean minutes > 0 for Prio 1..5, e.g. 15/12/10/8/6")
     if not 0 <= args.no_show < 1:
         raise ValueError(f"--no-show {args.no_show}: a probability in [0, 1)")
     return CaseModel({u: m * 60.0 for u, m in means.items()}, args.consult_cv, args.no_show,
@@ -237,6 +243,15 @@ def history_command(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"triage history export: {err}", file=sys.stderr)
         return 2
-    lines, skipped = write_history(KafkaSettings.from_env(), since, until, args.out)
+    from aiokafka.errors import KafkaError
+
+    kafka = KafkaSettings.from_env()
+    try:
+        lines, skipped = write_history(kafka, since, until, args.out)
+    except (KafkaError, OSError, TimeoutError) as err:
+        print(f"triage history export: could not read the topics from {kafka.bootstrap_servers} "
+              f"(namespace {kafka.namespace!r}): {err!r}; is KAFKA_BOOTSTRAP_SERVERS right and the broker up?",
+              file=sys.stderr)
+        return 1
     print(f"{args.out}: {lines} facts ({skipped} records of other or unknown types skipped)")
     return 0

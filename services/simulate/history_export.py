@@ -27,9 +27,9 @@ async def export_history(kafka: KafkaSettings, since: dt.datetime, until: dt.dat
     builder = HistoryBuilder(since, until)
     consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
-    await consumer.start()
     skipped = 0
     try:
+        await consumer.start()
         names = {kafka.topic(name): name for name in _DECODERS}
         parts = [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
         if not parts:

@@ -43,6 +43,7 @@ def test_find_staff_prints_a_staffing_file_that_simulate_reads_back(tmp_path: Pa
     (["simulate", "--staff", str(STAFF), "--target", "1.5"], "shares are between 0 and 1"),
     (["simulate", "--staff", str(STAFF), "--frames", "15m/3h"], "give five durations"),
     (["simulate", "--staff", str(STAFF), "--history", "missing.jsonl"], "triage history export"),
+    (["simulate", "--staff", str(STAFF), "--consult", "15/12/x/8/6"], "five mean minutes"),
 ])
 def test_bad_input_is_refused_with_what_to_fix(argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
