@@ -208,7 +208,7 @@ def _unseen_check(args: argparse.Namespace, scenario: Scenario, found: Staffing,
         shares = [(res.counts[u] - res.misses[u]) / res.counts[u] if res.counts[u] else 1.0 for u in URGENCIES]
         out.append(f"  {region}: " + " ".join(f"{s:.0%}" for s in shares)
                    + ("" if all(s >= targets[u] for u, s in zip(URGENCIES, shares)) else
-                      "  <- below target: search on more weeks (--days 28) for a staffing that holds"))
+                      f"  <- below target: fitted to too few patients; search on more weeks (--days {args.days * 4:g})"))
     return out
 
 

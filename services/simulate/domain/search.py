@@ -18,6 +18,13 @@ the simulation drains the queue after the arrivals with the same weekly staffing
 without this floor the search would push Prio 4-5 work into a next week that, in
 reality, brings its own patients.
 
+Closed hours are judged on expectation, not on the sample: an hour may go to 0 clinicians
+only while the expected share of each urgency's patients who arrive in closed time and
+would wait past their frame for the next staffed hour stays within what the target
+allows (arrivals per hour of the week from *all* urgencies, the mix being the same at every
+hour). Otherwise the search closes exactly the hours in which the sampled week happened to
+have no Prio 1 patient, a staffing that fails on the next week's arrivals.
+
 A trial stops at the first hour boundary after one urgency has more misses than the target
 allows (most failed trials end early). Every random draw is in the scenario, so trials differ only in staffing.
 """
@@ -64,6 +71,33 @@ def fluid_work(scenario: Scenario, region: str, no_show_s: float) -> list[float]
     return [w / weeks for w in work]
 
 
+def hourly_arrivals(scenario: Scenario, region: str) -> list[int]:
+    """Patients (all urgencies) arriving in each hour of the week."""
+    counts = [0] * HOURS_PER_WEEK
+    for a in scenario.arrivals:
+        if a.region == region:
+            counts[hour_of_week(scenario.start, a.t)] += 1
+    return counts
+
+
+def closed_time_misses(week: tuple[int, ...], arrivals: list[int], frames: Mapping[int, float]) -> dict[int, float]:
+    """Expected share of each urgency's patients who arrive while the region is closed and
+    would miss their frame waiting for the next staffed hour (arrivals uniform within an hour)."""
+    total = sum(arrivals)
+    if total == 0:
+        return {u: 0.0 for u in frames}
+    if not any(week):
+        return {u: 1.0 for u in frames}
+    closed_for = [0] * HOURS_PER_WEEK  # hours from this hour's start to the next staffed hour
+    run = 0
+    for k in range(2 * HOURS_PER_WEEK - 1, -1, -1):  # twice round the week: the week wraps
+        h = k % HOURS_PER_WEEK
+        run = 0 if week[h] > 0 else run + 1
+        closed_for[h] = run
+    return {u: sum(n * min(1.0, max(0.0, (closed_for[h] * 3600.0 - f) / 3600.0))
+                   for h, n in enumerate(arrivals)) / total for u, f in frames.items()}
+
+
 def find_staff(scenario: Scenario, region: str, targets: Mapping[int, float], *,
                frames: Mapping[int, float] = DEFAULT_FRAMES_S, no_show_s: float = 120.0,
                budget_s: float = 55.0, progress: Progress | None = None,
@@ -79,11 +113,15 @@ def find_staff(scenario: Scenario, region: str, targets: Mapping[int, float], *,
 
     work = fluid_work(scenario, region, no_show_s)
     floor = math.ceil(sum(work) - 1e-9)
+    per_hour = hourly_arrivals(scenario, region)
 
     def trial(week: tuple[int, ...]) -> RegionResult | None:
         nonlocal trials
         if sum(week) < floor:
             return None  # less staff than work: the backlog would grow week after week
+        closed = closed_time_misses(week, per_hour, frames)
+        if any(closed[u] > 1 - t + 1e-12 for u, t in targets.items()):
+            return None  # closed for so long that the target fails in expectation
         trials += 1
         res = simulate_region(scenario, region, week, frames=frames, no_show_s=no_show_s, abort_misses=allowed)
         if progress is not None:
@@ -91,7 +129,7 @@ def find_staff(scenario: Scenario, region: str, targets: Mapping[int, float], *,
         return res if shares_met(res, targets) else None
 
     def scaled(s: float) -> tuple[int, ...]:
-        return tuple(math.ceil(s * w - 1e-9) for w in work)
+        return tuple(max(1, math.ceil(s * w - 1e-9)) for w in work)  # open every hour; the trim closes
 
     best: list[tuple[tuple[int, ...], RegionResult]] = []
     hi = 1.0

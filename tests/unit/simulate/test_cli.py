@@ -30,7 +30,7 @@ def test_find_staff_prints_a_staffing_file_that_simulate_reads_back(tmp_path: Pa
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     found = tmp_path / "found.toml"
     assert main(["simulate", "--find-staff", "--region", "SE-I", "--staff", str(STAFF), "--staff-out", str(found),
-                 "--no-progress"]) == 0
+                 "--cases-per-week", "10000", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "[regions.SE-I]" in out and "clinician-hours/week (input" in out and "unseen arrivals" in out
     assert main(["simulate", "--staff", str(found), "--region", "SE-I", "--no-progress"]) == 0
