@@ -18,7 +18,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-prometheus.sh
 	$(BIN)/lint-imports
-	$(BIN)/mypy proto/events.py services/queue/domain services/intake/domain services/notifier/domain services/staff/domain
+	$(BIN)/mypy proto/events.py services/queue/domain services/intake/domain services/notifier/domain services/staff/domain services/simulate/domain
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -29,7 +29,7 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/mypy proto/events.py services/queue/domain services/intake/domain services/notifier/domain services/staff/domain
+	$(BIN)/mypy proto/events.py services/queue/domain services/intake/domain services/notifier/domain services/staff/domain services/simulate/domain
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

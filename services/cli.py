@@ -77,7 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(lg)
     lg.set_defaults(func=_cmd_loadgen)
+    _add_simulate_parsers(sub)
     return parser
+
+
+def _add_simulate_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``triage simulate`` and ``triage history`` (issue 16): capacity what-if and history export."""
+    from services.simulate import cli as sim
+    from services.simulate import history_cli
+
+    sp = sub.add_parser("simulate", help="what-if: replay arrivals through the queue core with a staffing file",
+                        epilog=sim.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sim.add_simulate_arguments(sp)
+    sp.set_defaults(func=sim.simulate_command)
+    hp = sub.add_parser("history", help="export what happened (arrivals, calls, no-shows) with no personal data")
+    history_cli.add_history_arguments(hp)
+    hp.set_defaults(func=history_cli.history_command)
 
 
 def main(argv: list[str] | None = None) -> int:

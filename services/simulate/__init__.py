@@ -1,0 +1,1 @@
+"""Capacity what-if: replay arrivals through the queue's own core to size staffing (issue 16)."""
