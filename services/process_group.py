@@ -42,6 +42,10 @@ class Child:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def exit_code(self) -> int | None:
+        """The exit status once it has ended (negative: killed by that signal), else None."""
+        return None if self.proc is None else self.proc.poll()
+
     def healthy(self) -> bool:
         try:
             with urllib.request.urlopen(self.health_url, timeout=1) as resp:

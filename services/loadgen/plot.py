@@ -5,11 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: files only
-import matplotlib.pyplot as plt  # noqa: E402
-
 _CURVES = (
     ("ingress", "submission -> answer"),
     ("accepted_to_queued", "accepted -> CaseQueued"),
@@ -21,6 +16,10 @@ _URGENCY_COLOURS = {"1": "#b2182b", "2": "#ef8a62", "3": "#fddbc7", "4": "#d1e5f
 
 def plot_result(result: dict[str, Any], path: Path) -> Path:
     """Write the run's plot to ``path`` (PNG) and return it."""
+    import matplotlib  # the loadgen extra (services/loadgen/extras.py); imported only when plotting
+
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
     s = result["series"]
     fig, (lat, depth, rate) = plt.subplots(3, 1, figsize=(11, 10), sharex=True,
                                            gridspec_kw={"height_ratios": [3, 2, 1.2]})
