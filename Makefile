@@ -12,12 +12,14 @@ MYPY_PATHS := proto/events.py services/queue/domain services/intake/domain servi
 
 $(RUN_STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip uninstall -q -y triage 2>/dev/null || true  # the old distribution name
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip uninstall -q -y triage 2>/dev/null || true  # the old distribution name
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	@touch $(STAMP) $(RUN_STAMP)
 
