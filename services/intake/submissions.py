@@ -12,7 +12,6 @@ from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import Queue, Refer, assess
-from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import RecentCase, RecentCases, Remembered, SubmissionIndex
@@ -20,6 +19,7 @@ from services.intake.metrics import SUBMISSIONS
 from services.intake.queue_client import QueueClient
 from services.intake.settings import IntakeSettings
 from services.kafka.publisher import Publisher
+from services.observability.region_label import region_label
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class TriageService:
             form = parse_submission(raw, self.rules)
         except InvalidSubmission:
             region = raw.get("region") if isinstance(raw, dict) else None
-            SUBMISSIONS.labels(region if region in REGIONS else "unknown", "invalid").inc()
+            SUBMISSIONS.labels(region_label(region), "invalid").inc()
             raise
         if not form.submission_id:
             return await self._decide(form, now)

@@ -250,7 +250,7 @@ def test_metrics_count_submissions_by_outcome(intake: Stack, queue_stub: QueueSt
 
     queue_stub.routes["/v1/regions/SE-H/queue"] = (200, region_view("SE-H", waiting=0))
     before = {o: count("SE-H", o) for o in ("queued", "referred", "full", "duplicate")}
-    invalid_before = count("unknown", "invalid")
+    invalid_before = count("other", "invalid")
     pnr = personnummer()
     post(intake, submission(region="SE-H", personnummer=pnr))
     post(intake, submission(region="SE-H", personnummer=pnr))
@@ -262,4 +262,4 @@ def test_metrics_count_submissions_by_outcome(intake: Stack, queue_stub: QueueSt
     post(intake, submission(region="SE-H"))
     after = {o: count("SE-H", o) for o in ("queued", "referred", "full", "duplicate")}
     assert {o: after[o] - before[o] for o in after} == {"queued": 1, "referred": 1, "full": 1, "duplicate": 1}
-    assert count("unknown", "invalid") == invalid_before + 1
+    assert count("other", "invalid") == invalid_before + 1
