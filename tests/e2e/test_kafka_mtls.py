@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 from aiokafka.helpers import create_ssl_context
 
+from proto import topics
 from proto.events import ServeNext
 from services.commands import send_command
 from services.kafka.embedded_broker import EmbeddedBroker, free_port
@@ -24,6 +25,7 @@ from services.kafka.settings import KafkaSettings
 from tests.support.people import personnummer
 from tests.support.stack import Stack, new_namespace, wait_until
 from tests.support.tls_proxy import MutualTlsProxy, Pki, make_pki
+from tests.support.topic_reader import read_records
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +80,13 @@ def test_a_submission_becomes_an_sms_when_every_service_talks_to_kafka_over_mutu
     finally:
         stack.stop()
     assert [(r["case_id"], r["to"]) for r in sms] == [(body["case_id"], "+46700000042")]
+    # The notifier's ledger records carry CloudEvents headers like every other record.
+    ledger = read_records(kafka, [topics.SMS_LEDGER.name])
+    assert ledger, "the notifier wrote its SMS ledger"
+    for record in ledger:
+        headers = dict(record.headers)
+        assert headers["ce_specversion"] == b"1.0" and headers["ce_source"] == b"/triage/notifier"
+        assert headers["ce_type"].endswith(b"sms.ledger-entry.v1") and headers["ce_id"] and headers["ce_time"]
     # Every connection came through the terminator with the KafkaUser's certificate.
     assert set(mtls_proxy.client_names) == {"triage-queue"}
     assert len(mtls_proxy.client_names) >= 6, "expected the clients of intake, queue and notifier"
