@@ -62,6 +62,12 @@ def _cmd_serve_next(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prometheus_config(args: argparse.Namespace) -> int:
+    from services.observability.prometheus_config import command
+
+    return command(args.out_dir)
+
+
 def _cmd_loadgen(args: argparse.Namespace) -> int:
     from services.loadgen.cli import command
 
@@ -98,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--clinician", required=True, help="clinician id")
     sn.add_argument("--request-id", default=None, help="idempotency key (default: random)")
     sn.set_defaults(func=_cmd_serve_next)
+    pc = sub.add_parser("prometheus-config",
+                        help="write prometheus.yml + alerts.yml for the configured ports and admission cap")
+    pc.add_argument("--out-dir", default="var/prometheus", help="default: %(default)s")
+    pc.set_defaults(func=_cmd_prometheus_config)
     from services.loadgen.cli import EPILOG, add_arguments
 
     lg = sub.add_parser("loadgen", help="drive a running system with realistic traffic; report latencies",
