@@ -16,12 +16,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
-    from services.kafka.embedded_broker import EmbeddedBroker
-    from services.kafka.settings import KafkaSettings
+    from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
+    from services.kafka.settings import KafkaSettings, broker_port_from_env
     from services.kafka.topic_admin import ensure_topics
-
-    from services.kafka.embedded_broker import MEMORY_ONLY_WARNING
-    from services.kafka.settings import broker_port_from_env
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     print(MEMORY_ONLY_WARNING, file=sys.stderr, flush=True)
@@ -35,9 +32,7 @@ def _cmd_broker(args: argparse.Namespace) -> int:
 
 def _cmd_topics(args: argparse.Namespace) -> int:
     from services.kafka.settings import KafkaSettings
-    from services.kafka.topic_admin import ensure_topics
-
-    from services.kafka.topic_admin import TopicPlacement
+    from services.kafka.topic_admin import TopicPlacement, ensure_topics
 
     try:
         placement = TopicPlacement.from_args(args.replication_factor, args.min_insync_replicas)
@@ -52,8 +47,8 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve_next(args: argparse.Namespace) -> int:
-    from services.commands import send_command
     from proto.events import ServeNext
+    from services.commands import send_command
 
     kw = {"request_id": args.request_id} if args.request_id else {}
     cmd = ServeNext(region=args.region, clinician_id=args.clinician, **kw)

@@ -80,5 +80,7 @@ class Supervisor:
             track.crashes_in_a_row += 1
             delay = self.backoff.delay(track.crashes_in_a_row)
             track.restart_at = now + delay
-            self.log(f"service {child.name} exited with code {child.exit_code()}; "
-                     f"restarting it in {delay:.0f} s (crash {track.crashes_in_a_row} in a row)")
+            self.log(
+                f"service {child.name} exited with code {child.exit_code()}; "
+                f"restarting it in {delay:.0f} s (crash {track.crashes_in_a_row} in a row)"
+            )

@@ -43,9 +43,16 @@ class KafkaSecurity:
                 f"KAFKA_SECURITY_PROTOCOL={env['KAFKA_SECURITY_PROTOCOL']!r} is not supported; "
                 f"use one of {', '.join(PROTOCOLS)}"
             )
-        files = {name: env.get(name, "").strip() for name in
-                 ("KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE",
-                  "KAFKA_SASL_USERNAME_FILE", "KAFKA_SASL_PASSWORD_FILE")}
+        files = {
+            name: env.get(name, "").strip()
+            for name in (
+                "KAFKA_SSL_CAFILE",
+                "KAFKA_SSL_CERTFILE",
+                "KAFKA_SSL_KEYFILE",
+                "KAFKA_SASL_USERNAME_FILE",
+                "KAFKA_SASL_PASSWORD_FILE",
+            )
+        }
         if protocol == "PLAINTEXT":
             stray = [name for name, value in files.items() if value]
             if stray:  # a half-configured TLS set-up must not silently fall back to plaintext
@@ -72,8 +79,14 @@ class KafkaSecurity:
                     )
             username = _readable("KAFKA_SASL_USERNAME_FILE", files["KAFKA_SASL_USERNAME_FILE"]).strip()
             password = _readable("KAFKA_SASL_PASSWORD_FILE", files["KAFKA_SASL_PASSWORD_FILE"]).strip()
-        security = cls(protocol, files["KAFKA_SSL_CAFILE"], files["KAFKA_SSL_CERTFILE"],
-                       files["KAFKA_SSL_KEYFILE"], username, password)
+        security = cls(
+            protocol,
+            files["KAFKA_SSL_CAFILE"],
+            files["KAFKA_SSL_CERTFILE"],
+            files["KAFKA_SSL_KEYFILE"],
+            username,
+            password,
+        )
         security.ssl_context  # noqa: B018 - fail at start-up on a bad certificate, not on first connect
         return security
 
@@ -85,8 +98,10 @@ class KafkaSecurity:
         from aiokafka.helpers import create_ssl_context
 
         try:
-            return create_ssl_context(cafile=self.cafile or None, certfile=self.certfile or None,
-                                      keyfile=self.keyfile or None)
+            context: ssl.SSLContext = create_ssl_context(
+                cafile=self.cafile or None, certfile=self.certfile or None, keyfile=self.keyfile or None
+            )
+            return context
         except (ssl.SSLError, OSError) as exc:
             raise KafkaSettingsError(
                 f"cannot build the Kafka TLS context from KAFKA_SSL_CAFILE={self.cafile!r}, "
@@ -100,8 +115,11 @@ class KafkaSecurity:
         if self.protocol != "PLAINTEXT":
             options["ssl_context"] = self.ssl_context
         if self.protocol == "SASL_SSL":
-            options |= {"sasl_mechanism": SASL_MECHANISM, "sasl_plain_username": self.sasl_username,
-                        "sasl_plain_password": self.sasl_password}
+            options |= {
+                "sasl_mechanism": SASL_MECHANISM,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
         return options
 
 
@@ -109,4 +127,6 @@ def _readable(variable: str, path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise KafkaSettingsError(f"{variable}={path!r} cannot be read: {exc.__class__.__name__}: {exc}") from exc
+        raise KafkaSettingsError(
+            f"{variable}={path!r} cannot be read: {exc.__class__.__name__}: {exc}"
+        ) from exc

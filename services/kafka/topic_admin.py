@@ -47,9 +47,13 @@ def _topic_config(spec: TopicSpec, placement: TopicPlacement) -> dict[str, str]:
 
 async def ensure_topics(
     kafka: KafkaSettings, specs: tuple[TopicSpec, ...] = ALL_TOPICS, timeout: float = 30.0,
-    *, placement: TopicPlacement = TopicPlacement(),
+    *, placement: TopicPlacement | None = None,
 ) -> list[str]:
-    """Create every missing topic; return the names created. Existing ones are left as they are."""
+    """Create every missing topic; return the names created. Existing ones are left as they are.
+
+    ``placement``: replication factor and min ISR of new topics (default: one broker's 1 and 1).
+    """
+    placement = placement or TopicPlacement()
     admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=10000)
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

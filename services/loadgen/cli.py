@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import datetime as dt
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,7 +141,7 @@ def command(a: argparse.Namespace) -> int:
               "(its live queues), or drop them to run against a private system", file=sys.stderr)
         return 2
 
-    name = a.name or f"loadgen-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    name = a.name or f"loadgen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     out = Path(a.out_dir) / name
     try:
         with _target(a, out) as (kafka, intake_url, queue_url, system):

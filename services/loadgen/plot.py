@@ -28,7 +28,7 @@ def plot_result(result: dict[str, Any], path: Path) -> Path:
         for p, style in ((50, ":"), (99, "-")):
             ys = s.get(f"{name}_p{p}_ms")
             if ys and any(y is not None for y in ys):
-                pts = [(t, y) for t, y in zip(s["t"], ys) if y is not None]
+                pts = [(t, y) for t, y in zip(s["t"], ys, strict=False) if y is not None]
                 lat.plot([t for t, _ in pts], [y for _, y in pts], style, color=colour,
                          label=f"{label} p{p}")
     lat.set_yscale("log")

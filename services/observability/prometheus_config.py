@@ -39,14 +39,18 @@ def scrape_targets(env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Prometheus job name -> host:port of each service ``triage up`` runs."""
     from services.stack import STACK_SERVICES
 
-    return {f"triage-{s.name}": f"127.0.0.1:{int(env.get(s.port_variable) or s.default_port)}"
-            for s in STACK_SERVICES}
+    return {
+        f"triage-{s.name}": f"127.0.0.1:{int(env.get(s.port_variable) or s.default_port)}"
+        for s in STACK_SERVICES
+    }
 
 
 def prometheus_config(env: Mapping[str, str] = os.environ) -> str:
     """prometheus.yml text scraping every service at its configured port."""
-    jobs = "".join(f'  - job_name: {job}\n    static_configs:\n      - targets: ["{target}"]\n'
-                   for job, target in scrape_targets(env).items())
+    jobs = "".join(
+        f'  - job_name: {job}\n    static_configs:\n      - targets: ["{target}"]\n'
+        for job, target in scrape_targets(env).items()
+    )
     return _HEADER + jobs
 
 
@@ -77,7 +81,9 @@ def write_prometheus_config(out_dir: Path, env: Mapping[str, str] = os.environ) 
 def command(out_dir: str) -> int:
     """Entry point of ``triage prometheus-config``."""
     config = write_prometheus_config(Path(out_dir))
-    print(f"wrote {config} and {config.parent / 'alerts.yml'}; run:\n"
-          f"  prometheus --config.file={config} --storage.tsdb.path={config.parent / 'data'} "
-          "--web.listen-address=127.0.0.1:9090")
+    print(
+        f"wrote {config} and {config.parent / 'alerts.yml'}; run:\n"
+        f"  prometheus --config.file={config} --storage.tsdb.path={config.parent / 'data'} "
+        "--web.listen-address=127.0.0.1:9090"
+    )
     return 0

@@ -18,8 +18,13 @@ from packaging.utils import canonicalize_name
 from tests.deploy.manifests import ROOT
 
 # Markers evaluated for the image's platform (python:3.11-slim-bookworm on x86_64).
-IMAGE_ENV = {**default_environment(), "python_version": "3.11", "sys_platform": "linux",
-             "platform_machine": "x86_64", "platform_system": "Linux"}
+IMAGE_ENV = {
+    **default_environment(),
+    "python_version": "3.11",
+    "sys_platform": "linux",
+    "platform_machine": "x86_64",
+    "platform_system": "Linux",
+}
 
 
 def project() -> dict[str, object]:
@@ -49,7 +54,9 @@ def closure(extras: tuple[str, ...] = ()) -> set[str]:
         seen.add(name)
         for raw in md.distribution(req.name).requires or []:
             sub = Requirement(raw)
-            if not sub.marker or any(sub.marker.evaluate({**IMAGE_ENV, "extra": e}) for e in ("", *req.extras)):
+            if not sub.marker or any(
+                sub.marker.evaluate({**IMAGE_ENV, "extra": e}) for e in ("", *req.extras)
+            ):
                 pending.append(Requirement(str(sub).split(";")[0]))
     return seen
 
@@ -67,8 +74,12 @@ def installed_bytes(names: set[str]) -> int:
 def main() -> None:
     runtime = closure()
     everything = closure(("dev", "loadgen", "test"))
-    print(f"image (runtime only): {len(runtime)} distributions, {installed_bytes(runtime) / 1e6:.0f} MB installed")
-    print(f"runtime + dev, loadgen and test: {len(everything)} distributions, {installed_bytes(everything) / 1e6:.0f} MB")
+    print(
+        f"image (runtime only): {len(runtime)} distributions, {installed_bytes(runtime) / 1e6:.0f} MB installed"
+    )
+    print(
+        f"runtime + dev, loadgen and test: {len(everything)} distributions, {installed_bytes(everything) / 1e6:.0f} MB"
+    )
     print("not in the image:", " ".join(sorted(everything - runtime)))
 
 

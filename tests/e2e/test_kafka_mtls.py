@@ -39,8 +39,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def mtls_proxy(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MutualTlsProxy]:
     """A broker reachable only through a TLS terminator that demands a client certificate."""
     proxy_port = free_port()
-    broker = EmbeddedBroker(port=0, log_path=tmp_path_factory.mktemp("tls-broker") / "tansu.log",
-                            advertised=f"127.0.0.1:{proxy_port}")
+    broker = EmbeddedBroker(
+        port=0,
+        log_path=tmp_path_factory.mktemp("tls-broker") / "tansu.log",
+        advertised=f"127.0.0.1:{proxy_port}",
+    )
     broker.start()
     proxy = MutualTlsProxy(pki, upstream=(broker.host, broker.port), port=proxy_port)
     proxy.start()
@@ -52,27 +55,44 @@ def mtls_proxy(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[M
 
 
 def _mtls_env(pki: Pki) -> dict[str, str]:
-    return {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CAFILE": str(pki.ca_crt),
-            "KAFKA_SSL_CERTFILE": str(pki.user_crt), "KAFKA_SSL_KEYFILE": str(pki.user_key)}
+    return {
+        "KAFKA_SECURITY_PROTOCOL": "SSL",
+        "KAFKA_SSL_CAFILE": str(pki.ca_crt),
+        "KAFKA_SSL_CERTFILE": str(pki.user_crt),
+        "KAFKA_SSL_KEYFILE": str(pki.user_key),
+    }
 
 
 def test_a_submission_becomes_an_sms_when_every_service_talks_to_kafka_over_mutual_tls(
-        pki: Pki, mtls_proxy: MutualTlsProxy, tmp_path: Path) -> None:
+    pki: Pki, mtls_proxy: MutualTlsProxy, tmp_path: Path
+) -> None:
     env = _mtls_env(pki)
-    kafka = KafkaSettings(f"127.0.0.1:{mtls_proxy.port}", new_namespace(),
-                          security=KafkaSecurity.from_env(env))
+    kafka = KafkaSettings(
+        f"127.0.0.1:{mtls_proxy.port}", new_namespace(), security=KafkaSecurity.from_env(env)
+    )
     stack = Stack(kafka=kafka, workdir=tmp_path, extra_env={**env, "QUEUE_HEADS_UP_POSITION": "0"})
     try:
         stack.start()
-        status, body = stack.post("intake", "/v1/triage", {
-            "region": "SE-C", "personnummer": personnummer(), "phone": "070-000 00 42",
-            "symptom": "eye_problems", "answers": {"vision_loss": True},
-        })
+        status, body = stack.post(
+            "intake",
+            "/v1/triage",
+            {
+                "region": "SE-C",
+                "personnummer": personnummer(),
+                "phone": "070-000 00 42",
+                "symptom": "eye_problems",
+                "answers": {"vision_loss": True},
+            },
+        )
         assert status == 202, body
-        wait_until(lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1]["waiting"] == 1, 60,
-                   "the case waiting in SE-C")
-        asyncio.run(send_command(ServeNext(region="SE-C", clinician_id="nurse-1",
-                                           request_id=uuid.uuid4().hex), kafka))
+        wait_until(
+            lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1]["waiting"] == 1,
+            60,
+            "the case waiting in SE-C",
+        )
+        asyncio.run(
+            send_command(ServeNext(region="SE-C", clinician_id="nurse-1", request_id=uuid.uuid4().hex), kafka)
+        )
         sms = wait_until(stack.outbox_records, 60, "the your-turn SMS in the outbox")
     except BaseException:
         print(stack.logs())
@@ -94,8 +114,9 @@ def test_a_submission_becomes_an_sms_when_every_service_talks_to_kafka_over_mutu
 
 def test_a_kafka_client_without_a_client_certificate_is_refused(pki: Pki, mtls_proxy: MutualTlsProxy) -> None:
     async def connect(**tls: object) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{mtls_proxy.port}",
-                                    request_timeout_ms=3000, **tls)  # type: ignore[arg-type]
+        producer = AIOKafkaProducer(
+            bootstrap_servers=f"127.0.0.1:{mtls_proxy.port}", request_timeout_ms=3000, **tls
+        )  # type: ignore[arg-type]
         try:
             await producer.start()
         finally:
@@ -111,9 +132,11 @@ def test_a_kafka_client_without_a_client_certificate_is_refused(pki: Pki, mtls_p
 
 
 def test_the_same_certificate_settings_reach_the_broker_from_an_ordinary_client(
-        pki: Pki, mtls_proxy: MutualTlsProxy) -> None:
-    kafka = KafkaSettings(f"127.0.0.1:{mtls_proxy.port}", new_namespace(),
-                          security=KafkaSecurity.from_env(_mtls_env(pki)))
+    pki: Pki, mtls_proxy: MutualTlsProxy
+) -> None:
+    kafka = KafkaSettings(
+        f"127.0.0.1:{mtls_proxy.port}", new_namespace(), security=KafkaSecurity.from_env(_mtls_env(pki))
+    )
 
     async def send() -> None:
         producer = AIOKafkaProducer(**kafka.client_options())

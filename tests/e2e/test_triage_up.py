@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,10 @@ class TriageUp:
         self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "up", "--var-dir", str(var_dir)],
-            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -52,8 +54,12 @@ class TriageUp:
 
 
 def _free_ports() -> dict[str, str]:
-    return {"TRIAGE_BROKER_PORT": str(free_port()), "INTAKE_PORT": str(free_port()),
-            "QUEUE_WEB_PORT": str(free_port()), "NOTIFIER_WEB_PORT": str(free_port())}
+    return {
+        "TRIAGE_BROKER_PORT": str(free_port()),
+        "INTAKE_PORT": str(free_port()),
+        "QUEUE_WEB_PORT": str(free_port()),
+        "NOTIFIER_WEB_PORT": str(free_port()),
+    }
 
 
 def _ready(port: str) -> bool:
@@ -94,7 +100,8 @@ def triage_up(tmp_path: Path) -> Iterator[TriageUp]:
 
 
 def test_triage_up_says_the_embedded_broker_is_memory_only_and_keeps_data_under_var_dir(
-        triage_up: TriageUp, tmp_path: Path) -> None:
+    triage_up: TriageUp, tmp_path: Path
+) -> None:
     assert "in memory only" in triage_up.output() and "KAFKA_BOOTSTRAP_SERVERS" in triage_up.output()
     var = tmp_path / "var"
     assert (var / "queue").is_dir() and (var / "notifier").is_dir()
@@ -103,7 +110,8 @@ def test_triage_up_says_the_embedded_broker_is_memory_only_and_keeps_data_under_
 
 
 def test_a_queue_killed_with_sigkill_is_restarted_and_the_rest_of_the_stack_stays_up(
-        triage_up: TriageUp) -> None:
+    triage_up: TriageUp,
+) -> None:
     intake_pid = triage_up.child_pid("intake")
     os.kill(triage_up.child_pid("queue"), signal.SIGKILL)
     wait_until(lambda: "restarting queue" in triage_up.output(), 30, "the restart log line")
@@ -129,8 +137,13 @@ def test_triage_up_refuses_to_start_when_the_broker_port_is_taken(tmp_path: Path
         taken.listen()
         port = taken.getsockname()[1]
         env = {**os.environ, **_free_ports(), "TRIAGE_BROKER_PORT": str(port), "KAFKA_BOOTSTRAP_SERVERS": ""}
-        out = subprocess.run([sys.executable, "-m", "services.cli", "up", "--var-dir", str(tmp_path)],
-                             env=env, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "services.cli", "up", "--var-dir", str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert out.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in out.stderr
     assert "Traceback" not in out.stderr
@@ -139,8 +152,13 @@ def test_triage_up_refuses_to_start_when_the_broker_port_is_taken(tmp_path: Path
 def test_serve_next_finds_the_broker_through_triage_broker_port_and_says_so_when_none_runs() -> None:
     port = free_port()
     env = {**os.environ, "TRIAGE_BROKER_PORT": str(port), "KAFKA_BOOTSTRAP_SERVERS": ""}
-    out = subprocess.run([sys.executable, "-m", "services.cli", "serve-next", "--region", "SE-C",
-                          "--clinician", "nurse-1"], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "services.cli", "serve-next", "--region", "SE-C", "--clinician", "nurse-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2
     assert f"cannot reach Kafka at 127.0.0.1:{port}" in out.stderr
     assert "Traceback" not in out.stderr

@@ -35,35 +35,52 @@ class Pki:
 
 def make_pki(directory: Path) -> Pki:
     """A fresh CA, a server certificate for 127.0.0.1/localhost, and a client certificate."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "triage-test-cluster-ca")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
 
     def leaf(name: str, san: list[x509.GeneralName] | None) -> tuple[bytes, bytes]:
         key = ec.generate_private_key(ec.SECP256R1())
-        builder = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-                   .issuer_name(ca_name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1)))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+        )
         if san:
             builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
         cert = builder.sign(ca_key, hashes.SHA256())
-        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
     directory.mkdir(parents=True, exist_ok=True)
-    server = leaf("triage-kafka-brokers", [x509.DNSName("localhost"),
-                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    server = leaf(
+        "triage-kafka-brokers", [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
     user = leaf("triage-queue", None)  # Strimzi: CN = the KafkaUser's name
-    files = {"ca.crt": ca.public_bytes(serialization.Encoding.PEM), "server.crt": server[0],
-             "server.key": server[1], "user.crt": user[0], "user.key": user[1]}
+    files = {
+        "ca.crt": ca.public_bytes(serialization.Encoding.PEM),
+        "server.crt": server[0],
+        "server.key": server[1],
+        "user.crt": user[0],
+        "user.key": user[1],
+    }
     for name, data in files.items():
         (directory / name).write_bytes(data)
         (directory / name).chmod(0o600)
@@ -88,11 +105,13 @@ class MutualTlsProxy:
         """Listen on 127.0.0.1:``port``; return once the socket is bound."""
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._serve, "127.0.0.1", self.port, ssl=self.context), self._loop)
+            asyncio.start_server(self._serve, "127.0.0.1", self.port, ssl=self.context), self._loop
+        )
         self._server = future.result(10)
 
     def stop(self) -> None:
         """Close the listener and every piped connection."""
+
         async def close() -> None:
             if self._server is not None:
                 self._server.close()

@@ -9,7 +9,8 @@ from services.loadgen.cli import LIVE_WARNING, command
 
 
 def test_naming_a_running_intake_without_live_is_refused_before_anything_is_sent(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     args = build_parser().parse_args(["loadgen", "--intake-url", "http://127.0.0.1:8080", "--count", "1"])
     assert command(args) == 2
     err = capsys.readouterr().err

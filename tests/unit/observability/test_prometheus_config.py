@@ -25,9 +25,14 @@ def test_the_checked_in_prometheus_config_is_the_generated_one_for_the_default_p
 
 
 def test_scrape_targets_follow_the_configured_service_ports() -> None:
-    targets = scrape_targets({"INTAKE_PORT": "18080", "QUEUE_WEB_PORT": "16066", "NOTIFIER_WEB_PORT": "18082"})
-    assert targets == {"triage-intake": "127.0.0.1:18080", "triage-queue": "127.0.0.1:16066",
-                       "triage-notifier": "127.0.0.1:18082"}
+    targets = scrape_targets(
+        {"INTAKE_PORT": "18080", "QUEUE_WEB_PORT": "16066", "NOTIFIER_WEB_PORT": "18082"}
+    )
+    assert targets == {
+        "triage-intake": "127.0.0.1:18080",
+        "triage-queue": "127.0.0.1:16066",
+        "triage-notifier": "127.0.0.1:18082",
+    }
     assert '"127.0.0.1:16066"' in prometheus_config({"QUEUE_WEB_PORT": "16066"})
 
 
