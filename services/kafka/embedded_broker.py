@@ -22,6 +22,7 @@ MEMORY_ONLY_WARNING = (
     "stops. Set KAFKA_BOOTSTRAP_SERVERS to use a real Kafka cluster."
 )
 
+
 class BrokerStartError(RuntimeError):
     """The embedded broker did not start or did not answer in time."""
 
