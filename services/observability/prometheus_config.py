@@ -58,7 +58,10 @@ def admission_cap(env: Mapping[str, str] = os.environ) -> int:
     """Intake's per-region admission cap, read the way intake reads it."""
     from services.intake.settings import IntakeSettings
 
-    return IntakeSettings.from_env(env).admission.max_waiting
+    # only intake's own variables: the cap must not depend on Kafka certificates being readable here
+    return IntakeSettings.from_env(
+        {k: v for k, v in env.items() if k.startswith("INTAKE_")}
+    ).admission.max_waiting
 
 
 def alert_rules(env: Mapping[str, str] = os.environ, rules: Path = RULES) -> str:

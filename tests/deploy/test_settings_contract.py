@@ -97,3 +97,14 @@ def test_prod_mounts_the_kafka_certificate_files_its_settings_name_in_every_work
                 assert mounts, f"{workload['metadata']['name']}: nothing mounted at {directory}"
                 secret = volumes[mounts[0]["name"]]["secret"]
                 assert key in {i["path"] for i in secret.get("items", [])}, (workload["metadata"]["name"], path)
+
+
+def test_the_cluster_alerts_at_the_admission_cap_intake_is_configured_with() -> None:
+    from services.observability.prometheus_config import admission_cap
+
+    for overlay in OVERLAYS:
+        docs = rendered(overlay)
+        cap = admission_cap(named(docs, "ConfigMap", "triage-settings")["data"])
+        rules = [r for d in of_kind(docs, "PrometheusRule") for g in d["spec"]["groups"] for r in g["rules"]]
+        (rule,) = [r for r in rules if r.get("record") == "triage:admission_cap_cases"]
+        assert rule["expr"] == f"vector({cap})", f"{overlay}: intake's INTAKE_MAX_WAITING is {cap}"
