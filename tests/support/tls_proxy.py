@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,11 @@ class Pki:
 
 
 def make_pki(directory: Path) -> Pki:
-    """A fresh CA, a server certificate for 127.0.0.1/localhost, and a client certificate."""
+    """A fresh CA, a server certificate for 127.0.0.1/localhost, and a client certificate.
+
+    RFC 5280 profile (key identifiers, key usage), as Strimzi issues them: Python 3.13 verifies
+    with VERIFY_X509_STRICT and refuses certificates without an Authority Key Identifier.
+    """
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "triage-test-cluster-ca")])
@@ -47,8 +51,11 @@ def make_pki(directory: Path) -> Pki:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    ca_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
 
     def leaf(name: str, san: list[x509.GeneralName] | None) -> tuple[bytes, bytes]:
         key = ec.generate_private_key(ec.SECP256R1())
@@ -60,6 +67,14 @@ def make_pki(directory: Path) -> Pki:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(cert_sign=False), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                critical=False,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(ca_key_id, critical=False)
         )
         if san:
             builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
@@ -85,6 +100,20 @@ def make_pki(directory: Path) -> Pki:
         (directory / name).write_bytes(data)
         (directory / name).chmod(0o600)
     return Pki(*(directory / n for n in ("ca.crt", "server.crt", "server.key", "user.crt", "user.key")))
+
+
+def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 class MutualTlsProxy:
