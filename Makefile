@@ -3,22 +3,32 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run` needs the services and the embedded broker only (runtime + dev extra); the test
+# stamp installs every extra and so satisfies the run stamp as well.
+RUN_STAMP := $(VENV)/.installed-run
+MYPY_PATHS := proto/events.py services/queue/domain services/intake/domain services/notifier/domain \
+	services/staff/domain services/simulate/domain
 
 .PHONY: run test test-fast test-slow lint bench clean
+
+$(RUN_STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip uninstall -q -y triage 2>/dev/null || true  # the old distribution name
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip uninstall -q -y triage 2>/dev/null || true  # the old distribution name
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/triage up
 
-test: $(STAMP)
+test: lint
 	bash scripts/ensure-prometheus.sh
-	$(BIN)/lint-imports
-	$(BIN)/mypy proto/events.py services/queue/domain services/intake/domain services/notifier/domain services/staff/domain services/simulate/domain
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -28,8 +38,10 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy proto/events.py services/queue/domain services/intake/domain services/notifier/domain services/staff/domain services/simulate/domain
+	$(BIN)/mypy $(MYPY_PATHS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.kafka.embedded_broker import EmbeddedBroker
+from services.kafka.settings import KafkaSettings
 
 WAITS_MS = (1500, 500, 100, 20, 5)
 PINGS = 15
@@ -25,7 +26,7 @@ PINGS = 15
 
 async def one_setting(bs: str, producer: AIOKafkaProducer, topics: tuple[str, ...], partitions: int,
                       wait_ms: int) -> list[float]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bs, group_id=None, fetch_max_wait_ms=wait_ms)
+    consumer = AIOKafkaConsumer(**KafkaSettings(bs).client_options(), group_id=None, fetch_max_wait_ms=wait_ms)
     await consumer.start()
     parts = [TopicPartition(t, p) for t in topics for p in range(partitions)]
     consumer.assign(parts)
@@ -46,11 +47,11 @@ async def one_setting(bs: str, producer: AIOKafkaProducer, topics: tuple[str, ..
 
 
 async def main(bs: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bs)
+    admin = AIOKafkaAdminClient(**KafkaSettings(bs).client_options())
     await admin.start()
     await admin.create_topics([NewTopic("one", 1, 1), NewTopic("eight-a", 8, 1), NewTopic("eight-b", 8, 1)])
     await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bs, linger_ms=0)
+    producer = AIOKafkaProducer(**KafkaSettings(bs).client_options(), linger_ms=0)
     await producer.start()
     try:
         print(f"{'fetch_max_wait_ms':>18}  {'1 partition':>22}  {'2 topics x 8 partitions':>24}")

@@ -8,6 +8,7 @@ the checked-in files differ from what the code produces.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
@@ -48,13 +49,24 @@ def tag_of(cls: type[ev.Message]) -> str:
 
 def event_schema(cls: type[ev.Message]) -> dict[str, Any]:
     """The JSON Schema (2020-12) of one event, as msgspec validates it."""
-    schema = msgspec.json.schema(cls)
+    schema = _clean_descriptions(msgspec.json.schema(cls))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{tag_of(cls)}.json",
         "title": tag_of(cls),
         **schema,
     }
+
+
+def _clean_descriptions(node: Any) -> Any:
+    # Docstrings become descriptions; Python 3.13 dedents them at compile time and 3.11 does
+    # not, so clean them the same way on every version (the export must not depend on it).
+    if isinstance(node, dict):
+        return {k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else _clean_descriptions(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_clean_descriptions(v) for v in node]
+    return node
 
 
 def _channel_id(topic: str) -> str:

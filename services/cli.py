@@ -16,12 +16,13 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
-    from services.kafka.embedded_broker import EmbeddedBroker
-    from services.kafka.settings import KafkaSettings
+    from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
+    from services.kafka.settings import KafkaSettings, broker_port_from_env
     from services.kafka.topic_admin import ensure_topics
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    with EmbeddedBroker(port=args.port) as broker:
+    print(MEMORY_ONLY_WARNING, file=sys.stderr, flush=True)
+    with EmbeddedBroker(port=args.port or broker_port_from_env()) as broker:
         created = asyncio.run(ensure_topics(KafkaSettings(broker.bootstrap_servers, args.namespace)))
         print(f"Tansu listening on {broker.bootstrap_servers} (memory storage); "
               f"{len(created)} topics created. Ctrl-C stops it.", flush=True)
@@ -31,11 +32,24 @@ def _cmd_broker(args: argparse.Namespace) -> int:
 
 def _cmd_topics(args: argparse.Namespace) -> int:
     from services.kafka.settings import KafkaSettings
-    from services.kafka.topic_admin import ensure_topics
+    from services.kafka.topic_admin import TopicPlacement, ensure_topics
 
-    created = asyncio.run(ensure_topics(KafkaSettings.from_env()))
-    print(f"{len(created)} topics created")
+    try:
+        placement = TopicPlacement.from_args(args.replication_factor, args.min_insync_replicas)
+    except ValueError as exc:
+        print(f"triage topics: {exc}", file=sys.stderr)
+        return 2
+    kafka = KafkaSettings.from_env()
+    created = asyncio.run(ensure_topics(kafka, placement=placement))
+    print(f"{len(created)} topics created on {kafka.bootstrap_servers} "
+          f"(replication factor {placement.replication_factor}, min ISR {placement.min_insync_replicas})")
     return 0
+
+
+def _cmd_prometheus_config(args: argparse.Namespace) -> int:
+    from services.observability.prometheus_config import command
+
+    return command(args.out_dir)
 
 
 def _cmd_loadgen(args: argparse.Namespace) -> int:
@@ -59,10 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--var-dir", default="var", help="where logs and the SMS outbox go (default: var)")
     up.set_defaults(func=_cmd_up)
     broker = sub.add_parser("broker", help="run only the embedded Tansu broker (memory storage)")
-    broker.add_argument("--port", type=int, default=9092)
+    broker.add_argument("--port", type=int, default=0, help="default: TRIAGE_BROKER_PORT or 9092")
     broker.add_argument("--namespace", default="", help="topic prefix")
     broker.set_defaults(func=_cmd_broker)
-    sub.add_parser("topics", help="create missing topics on KAFKA_BOOTSTRAP_SERVERS").set_defaults(func=_cmd_topics)
+    topics = sub.add_parser("topics", help="create missing topics on KAFKA_BOOTSTRAP_SERVERS")
+    topics.add_argument("--replication-factor", type=int, default=1,
+                        help="copies of each partition (production Kafka: 3; default %(default)s)")
+    topics.add_argument("--min-insync-replicas", type=int, default=1,
+                        help="min.insync.replicas per topic (production Kafka: 2; default %(default)s)")
+    topics.set_defaults(func=_cmd_topics)
     from services.intake.serve import add_intake_parser
 
     add_intake_parser(sub)  # intake has options (--workers)
@@ -71,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.staff.cli import add_parsers as add_staff_parsers
 
     add_staff_parsers(sub)  # token, serve-next (synchronous, through the staff API), staff-cli
+    pc = sub.add_parser("prometheus-config",
+                        help="write prometheus.yml + alerts.yml for the configured ports and admission cap")
+    pc.add_argument("--out-dir", default="var/prometheus", help="default: %(default)s")
+    pc.set_defaults(func=_cmd_prometheus_config)
     from services.loadgen.cli import EPILOG, add_arguments
 
     lg = sub.add_parser("loadgen", help="drive a running system with realistic traffic; report latencies",
@@ -96,8 +119,23 @@ def _add_simulate_parsers(sub: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; a bad setting or an unreachable broker ends it with one clear line."""
+    from aiokafka.errors import KafkaConnectionError
+
+    from services.kafka.embedded_broker import BrokerStartError
+    from services.kafka.settings import KafkaSettingsError, bootstrap_from_env
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (KafkaSettingsError, BrokerStartError) as exc:
+        print(f"triage {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KafkaConnectionError as exc:
+        print(f"triage {args.command}: cannot reach Kafka at {bootstrap_from_env()} ({exc}); start it with "
+              "`triage up` (or `triage broker`), or point KAFKA_BOOTSTRAP_SERVERS / TRIAGE_BROKER_PORT "
+              "at a running broker", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """In a child before exec: own session, and SIGTERM when the parent dies (even by SIGKILL)."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
@@ -35,11 +36,15 @@ class Child:
         self.proc = subprocess.Popen(
             list(self.argv), env={**os.environ, **self.env}, stdin=subprocess.DEVNULL,
             stdout=log_file, stderr=subprocess.STDOUT if log_file is not None else None,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def exit_code(self) -> int | None:
+        """The exit status once it has ended (negative: killed by that signal), else None."""
+        return None if self.proc is None else self.proc.poll()
 
     def healthy(self) -> bool:
         try:

@@ -1,4 +1,4 @@
-"""``triage up``: the broker (unless an external one is set), the topics, and the three services."""
+"""``triage up``: the broker (unless an external one is set), the topics, and the services."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from services.kafka.embedded_broker import EmbeddedBroker
-from services.kafka.settings import KafkaSettings
+from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
+from services.kafka.settings import KafkaSettings, broker_port_from_env
 from services.kafka.topic_admin import ensure_topics
 from services.staff.dev_issuer import DevIssuer
 from services.process_group import Child, service_argv, stop_all, wait_healthy
+from services.supervisor import Supervised, Supervisor
 
 BANNER = """
 triage is up.
@@ -37,48 +40,80 @@ Ctrl-C stops everything.
 """
 
 
+
+@dataclass(frozen=True)
+class StackService:
+    """One service ``triage up`` runs: its HTTP port setting and its data directory setting."""
+
+    name: str
+    port_variable: str
+    default_port: int
+    data_dir_variable: str | None = None  # None: keeps nothing on disk
+
+
+# Started in this order (intake last: it asks the queue for positions). Add a service here.
+STACK_SERVICES = (
+    StackService("queue", "QUEUE_WEB_PORT", 6066, "QUEUE_DATA_DIR"),
+    StackService("notifier", "NOTIFIER_WEB_PORT", 8082, "NOTIFIER_DATA_DIR"),
+    StackService("intake", "INTAKE_PORT", 8080),
+    StackService("staff", "STAFF_PORT", 8084),
+)
+
+
+def service_env(var_dir: Path, bootstrap: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """What ``triage up`` adds to every child's environment: the broker and every data path
+    under ``var_dir`` (a variable already set in ``env`` wins)."""
+    paths = {s.data_dir_variable: var_dir / s.name for s in STACK_SERVICES if s.data_dir_variable}
+    paths["SMS_OUTBOX_PATH"] = var_dir / "sms-outbox.jsonl"
+    out = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    for variable, path in paths.items():
+        out[variable] = env.get(variable) or str(path.resolve())
+    return out
+
+
 def run_stack(var_dir: Path = Path("var")) -> int:
-    """Run everything until SIGINT/SIGTERM; stop every child on the way out."""
+    """Run everything until SIGINT/SIGTERM; restart a crashed service; stop every child on the way out."""
     log_dir = var_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
     broker = None
     if not external:
-        broker = EmbeddedBroker(port=int(os.environ.get("TRIAGE_BROKER_PORT", "9092")),
-                                log_path=log_dir / "broker.log")
+        print(MEMORY_ONLY_WARNING, file=sys.stderr, flush=True)
+        broker = EmbeddedBroker(port=broker_port_from_env(), log_path=log_dir / "broker.log")
         broker.start()
     bootstrap = external or broker.bootstrap_servers  # type: ignore[union-attr]
     host = "127.0.0.1"
-    ports = {s: int(os.environ.get(f"{s.upper()}_{k}", d)) for s, k, d in
-             (("intake", "PORT", "8080"), ("queue", "WEB_PORT", "6066"), ("notifier", "WEB_PORT", "8082"),
-              ("staff", "PORT", "8084"))}
-    env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap}
-    outbox = os.environ.get("SMS_OUTBOX_PATH", str(var_dir / "sms-outbox.jsonl"))
-    children = [
-        Child("queue", service_argv("queue"), f"http://{host}:{ports['queue']}/readyz", env),
-        Child("notifier", service_argv("notifier"), f"http://{host}:{ports['notifier']}/readyz",
-              {**env, "SMS_OUTBOX_PATH": outbox}),
-        Child("intake", service_argv("intake"), f"http://{host}:{ports['intake']}/readyz", env),
-        # staff trusts only the dev issuer's key (issue #13); `triage token` mints with it
-        Child("staff", service_argv("staff"), f"http://{host}:{ports['staff']}/readyz",
-              {**env, **DevIssuer(var_dir / "dev-issuer").env()}),
-    ]
+    ports = {s.name: int(os.environ.get(s.port_variable, s.default_port)) for s in STACK_SERVICES}
+    env = service_env(var_dir, bootstrap)
+    for s in STACK_SERVICES:
+        if s.data_dir_variable:
+            Path(env[s.data_dir_variable]).mkdir(parents=True, exist_ok=True)
+    Path(env["SMS_OUTBOX_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    outbox = env["SMS_OUTBOX_PATH"]
+    # staff trusts only the dev issuer's key (issue #13); `triage token` mints with it
+    extra = {"staff": DevIssuer(var_dir / "dev-issuer").env()}
+    children = [Child(s.name, service_argv(s.name), f"http://{host}:{ports[s.name]}/readyz",
+                      {**env, **extra.get(s.name, {})})
+                for s in STACK_SERVICES]
     stopping = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
+    def start(child: Supervised) -> None:
+        assert isinstance(child, Child)
+        log = os.open(log_dir / f"{child.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        child.start(log)
+        os.close(log)
+
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    code = 0
     try:
-        created = asyncio.run(ensure_topics(KafkaSettings.from_env(env)))
+        created = asyncio.run(ensure_topics(KafkaSettings.from_env({**os.environ, **env})))
         print(f"topics: {len(created)} created on {bootstrap}", flush=True)
         for child in children:
-            log = os.open(log_dir / f"{child.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            child.start(log)
-            os.close(log)
+            start(child)
         failed = wait_healthy(children, timeout=90)
         if failed:
             print(f"not healthy: {', '.join(failed)}; see {log_dir}/", file=sys.stderr)
@@ -88,14 +123,12 @@ def run_stack(var_dir: Path = Path("var")) -> int:
                             intake_port=ports["intake"], queue_port=ports["queue"],
                             notifier_port=ports["notifier"], staff_port=ports["staff"], var_dir=var_dir),
               flush=True)
+        supervisor = Supervisor(children, start, log=lambda line: print(
+            f"{time.strftime('%H:%M:%S')} {line} (log: {log_dir}/)", file=sys.stderr, flush=True))
         while not stopping:
-            dead = [c.name for c in children if not c.alive()]
-            if dead:
-                print(f"service exited: {', '.join(dead)}; stopping (see {log_dir}/)", file=sys.stderr)
-                code = 1
-                break
+            supervisor.poll()
             time.sleep(0.5)
-        return code
+        return 0
     finally:
         print("stopping...", flush=True)
         stop_all(children)

@@ -6,7 +6,7 @@ from prometheus_client import Counter, Histogram
 
 SUBMISSIONS = Counter(
     "triage_submissions_total", "Triage submissions by region and outcome.",
-    ["region", "outcome"],  # outcome: queued | referred | full | invalid | duplicate; region "unknown" if invalid
+    ["region", "outcome"],  # outcome: queued | referred | full | invalid | duplicate; region "other" if not one of the 21
 )
 HTTP_REQUESTS = Counter(
     "triage_http_requests_total", "HTTP requests by route template, method and status.",

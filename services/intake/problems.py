@@ -18,6 +18,7 @@ from litestar.types import Empty
 
 from services.intake.domain.submission_form import FieldError, InvalidSubmission, parse_submission
 from services.intake.metrics import SUBMISSIONS
+from services.observability.region_label import OTHER
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("triage.intake.http")
@@ -85,7 +86,7 @@ def validation_exception_handler(request: Request, exc: ValidationException) -> 
         if not errors:
             errors = [FieldError("#", str(exc.detail))]
     if request.url.path == "/v1/triage":
-        SUBMISSIONS.labels("unknown", "invalid").inc()
+        SUBMISSIONS.labels(OTHER, "invalid").inc()
     return problem_response(422, f"{len(errors)} invalid field(s): fix each one listed in `errors` "
                             "and send again", errors, type_="/problems/invalid-submission")
 

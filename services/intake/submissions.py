@@ -21,13 +21,13 @@ from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
 from services.intake.domain.queue_view import QueueView
-from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import SUBMISSIONS
 from services.intake.settings import IntakeSettings
 from services.kafka.publisher import Publisher
+from services.observability.region_label import region_label
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class TriageService:
             form = parse_submission(raw, self.rules, today=now.date())
         except InvalidSubmission:
             region = getattr(raw, "region", None) or (raw.get("region") if isinstance(raw, dict) else None)
-            SUBMISSIONS.labels(region if region in REGIONS else "unknown", "invalid").inc()
+            SUBMISSIONS.labels(region_label(region), "invalid").inc()
             raise
         if not form.submission_id:
             return await self._decide(form, now)

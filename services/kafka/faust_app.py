@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
+from faust.auth import SASLCredentials, SSLCredentials
 from faust.sensors.prometheus import setup_prometheus_sensors
 
 from proto.topics import QUEUE_PARTITIONS
 from services.kafka.faust_transport import TriageFaustApp
+from services.kafka.security import SASL_MECHANISM, KafkaSecurity
 from services.kafka.settings import KafkaSettings
 from services.observability.consumer_lag import watch_consumer_lag
 
@@ -30,6 +34,8 @@ def make_faust_app(
         kafka.group(app_id),
         fetch_max_wait_ms=kafka.fetch_max_wait_ms,
         broker=[f"kafka://{hp}" for hp in kafka.bootstrap_servers.split(",")],
+        # faust's producer, consumers and admin take their TLS/SASL options from here
+        broker_credentials=faust_credentials(kafka.security),
         store="memory://",
         datadir=data_dir,
         autodiscover=False,
@@ -62,6 +68,16 @@ def make_faust_app(
     # triage_consumer_lag_records{service,topic,partition}, computed from the consumer at scrape time.
     watch_consumer_lag(app, service=app_id.removeprefix("triage-"), namespace=kafka.namespace)
     return app
+
+
+def faust_credentials(security: KafkaSecurity) -> Any:
+    """faust's form of the same security settings every aiokafka client gets (None: plaintext)."""
+    if security.protocol == "SSL":
+        return SSLCredentials(security.ssl_context)
+    if security.protocol == "SASL_SSL":
+        return SASLCredentials(username=security.sasl_username, password=security.sasl_password,
+                               ssl_context=security.ssl_context, mechanism=SASL_MECHANISM)
+    return None
 
 
 def raw_topic(app: faust.App, *names: str) -> faust.TopicT:

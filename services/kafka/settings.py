@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from services.kafka.security import KafkaSecurity, KafkaSettingsError
+
+__all__ = [
+    "DEFAULT_BOOTSTRAP", "KafkaSecurity", "KafkaSettings", "KafkaSettingsError",
+    "bootstrap_from_env", "broker_port_from_env",
+]
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 
 
 @dataclass(frozen=True)
 class KafkaSettings:
-    """``KAFKA_BOOTSTRAP_SERVERS`` and ``TRIAGE_NAMESPACE`` (a topic and group prefix)."""
+    """``KAFKA_BOOTSTRAP_SERVERS``, ``TRIAGE_NAMESPACE`` (a topic and group prefix) and security."""
 
     bootstrap_servers: str = DEFAULT_BOOTSTRAP
     namespace: str = ""
     # faust consumers' longest wait per fetch (KAFKA_FETCH_MAX_WAIT_MS); see faust_transport.py
     fetch_max_wait_ms: int = 20
+    # KAFKA_SECURITY_PROTOCOL and its files (services/kafka/security.py)
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> KafkaSettings:
+        """Read the Kafka settings; raise KafkaSettingsError naming a bad variable."""
+        wait = env.get("KAFKA_FETCH_MAX_WAIT_MS", "20")
+        if not wait.strip().isdigit():
+            raise KafkaSettingsError(f"KAFKA_FETCH_MAX_WAIT_MS={wait!r} is not a whole number of milliseconds")
         return cls(
-            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "") or DEFAULT_BOOTSTRAP,
+            bootstrap_servers=bootstrap_from_env(env),
             namespace=env.get("TRIAGE_NAMESPACE", ""),
-            fetch_max_wait_ms=int(env.get("KAFKA_FETCH_MAX_WAIT_MS", "20")),
+            fetch_max_wait_ms=int(wait),
+            security=KafkaSecurity.from_env(env),
         )
 
     def client_options(self) -> dict[str, Any]:
@@ -34,7 +48,7 @@ class KafkaSettings:
         project is built with ``**kafka.client_options()``, so connection and security
         settings apply to all of them alike.
         """
-        return {"bootstrap_servers": self.bootstrap_servers}
+        return {"bootstrap_servers": self.bootstrap_servers, **self.security.client_options()}
 
     def topic(self, name: str) -> str:
         """The broker-side name of a contract topic in this namespace."""
@@ -43,3 +57,21 @@ class KafkaSettings:
     def group(self, name: str) -> str:
         """A consumer group / faust app id in this namespace."""
         return f"{self.namespace}-{name}" if self.namespace else name
+
+
+def bootstrap_from_env(env: Mapping[str, str] = os.environ) -> str:
+    """``KAFKA_BOOTSTRAP_SERVERS``, else the embedded broker at ``TRIAGE_BROKER_PORT`` on loopback.
+
+    Every subcommand finds the broker this way, so ``TRIAGE_BROKER_PORT=19092 triage up`` and
+    ``TRIAGE_BROKER_PORT=19092 triage serve-next ...`` meet.
+    """
+    external = env.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    return external or f"127.0.0.1:{broker_port_from_env(env)}"
+
+
+def broker_port_from_env(env: Mapping[str, str] = os.environ) -> int:
+    """The embedded broker's port: ``TRIAGE_BROKER_PORT`` (default 9092), validated."""
+    raw = env.get("TRIAGE_BROKER_PORT", "").strip() or "9092"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise KafkaSettingsError(f"TRIAGE_BROKER_PORT={raw!r} is not a TCP port (1-65535)")
+    return int(raw)

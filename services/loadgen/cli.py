@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import datetime as dt
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,20 +16,33 @@ from services.loadgen.settings import LoadSettings, UnsafeTarget, default_target
 from services.loadgen.traffic import parse_mix
 
 EPILOG = """examples:
-  triage loadgen --rate 50 --duration 30                 # against `triage up` (same environment)
-  triage loadgen --spawn --rate 200 --serve-rate 150 --duration 30 --ramp 5
-  triage loadgen --spawn --find-max --rate 100 --step-factor 1.5 --duration 10
+  triage loadgen --rate 200 --serve-rate 150 --duration 30 --ramp 5   # a private system (--spawn)
+  triage loadgen --find-max --rate 100 --step-factor 1.5 --duration 10
+  triage loadgen --live --rate 50 --duration 30          # against `triage up` (same environment)
+By default it starts a private broker and services in its own namespace, so it never calls
+or texts a real patient. --live targets the running system's live queues: its clinicians'
+ServeNext call whoever waits there, and its synthetic patients stay queued there.
 It only talks to loopback HTTP and to KAFKA_BOOTSTRAP_SERVERS; it stops after the
 duration/count plus the drain deadline. Results: <out-dir>/<name>.json and .png."""
+
+LIVE_WARNING = """\
+WARNING: triage loadgen --live: sending synthetic patients into the LIVE queues at {intake}
+and ServeNext as {clinicians} clinician(s) per region: they call and SMS whoever waits
+there, real patients included, and leave unserved synthetic patients queued."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     t = default_targets()
     g = p.add_argument_group("target (default: what `triage up` uses in this environment)")
-    g.add_argument("--intake-url", default=t["intake_url"], help="loopback only (default %(default)s)")
+    g.add_argument("--intake-url", default=None,
+                   help=f"with --live: loopback only (default {t['intake_url']})")
     g.add_argument("--queue-url", default=None, help=f"queue views for depth samples, e.g. {t['queue_url']}")
     g.add_argument("--spawn", action="store_true",
-                   help="start a private broker + intake/queue/notifier for this run, stop them after")
+                   help="start a private broker + intake/queue/notifier for this run, stop them after "
+                        "(the default unless --live)")
+    g.add_argument("--live", action="store_true",
+                   help="target the running system (`triage up` in this environment): its live "
+                        "queues, real waiting patients included; warns loudly")
     g.add_argument("--profile-queue", metavar="FILE", default=None,
                    help="with --spawn: py-spy record the queue worker during the run into FILE (.txt = "
                         "collapsed stacks, .svg = flame graph, .json = speedscope)")
@@ -98,9 +109,10 @@ def settings_from_args(a: argparse.Namespace, kafka: KafkaSettings, intake_url: 
 
 @contextlib.contextmanager
 def _target(a: argparse.Namespace, out: Path) -> Iterator[tuple[KafkaSettings, str, str | None, Any]]:
-    if not a.spawn:
-        t = default_targets()
-        yield KafkaSettings(t["bootstrap"], t["namespace"]), a.intake_url, a.queue_url, None
+    if a.live:
+        a.intake_url = a.intake_url or default_targets()["intake_url"]
+        print(LIVE_WARNING.format(intake=a.intake_url, clinicians=a.clinicians), file=sys.stderr, flush=True)
+        yield KafkaSettings.from_env(), a.intake_url, a.queue_url, None
         return
     from services.loadgen.spawn import SpawnOptions, spawned_system
 
@@ -112,9 +124,24 @@ def _target(a: argparse.Namespace, out: Path) -> Iterator[tuple[KafkaSettings, s
 def command(a: argparse.Namespace) -> int:
     """Entry point of ``triage loadgen``; returns the exit code (0 ok, 1 accounting problems, 2 refused)."""
     from services.loadgen import report
+    from services.loadgen.extras import MissingExtra, require_loadgen_extra
     from services.loadgen.plot import plot_result
 
-    name = a.name or f"loadgen-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    try:
+        require_loadgen_extra()
+    except MissingExtra as exc:
+        print(f"triage loadgen: {exc}", file=sys.stderr)
+        return 2
+    if a.live and a.spawn:
+        print("triage loadgen: --live and --spawn exclude each other (live queues, or a private system)",
+              file=sys.stderr)
+        return 2
+    if not a.live and (a.intake_url or a.queue_url):
+        print("triage loadgen: --intake-url/--queue-url name a running system; add --live to target it "
+              "(its live queues), or drop them to run against a private system", file=sys.stderr)
+        return 2
+
+    name = a.name or f"loadgen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     out = Path(a.out_dir) / name
     try:
         with _target(a, out) as (kafka, intake_url, queue_url, system):

@@ -5,11 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: files only
-import matplotlib.pyplot as plt  # noqa: E402
-
 _CURVES = (
     ("ingress", "submission -> answer"),
     ("accepted_to_queued", "accepted -> CaseQueued"),
@@ -21,6 +16,10 @@ _URGENCY_COLOURS = {"1": "#b2182b", "2": "#ef8a62", "3": "#fddbc7", "4": "#d1e5f
 
 def plot_result(result: dict[str, Any], path: Path) -> Path:
     """Write the run's plot to ``path`` (PNG) and return it."""
+    import matplotlib  # the loadgen extra (services/loadgen/extras.py); imported only when plotting
+
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
     s = result["series"]
     fig, (lat, depth, rate) = plt.subplots(3, 1, figsize=(11, 10), sharex=True,
                                            gridspec_kw={"height_ratios": [3, 2, 1.2]})
@@ -29,7 +28,7 @@ def plot_result(result: dict[str, Any], path: Path) -> Path:
         for p, style in ((50, ":"), (99, "-")):
             ys = s.get(f"{name}_p{p}_ms")
             if ys and any(y is not None for y in ys):
-                pts = [(t, y) for t, y in zip(s["t"], ys) if y is not None]
+                pts = [(t, y) for t, y in zip(s["t"], ys, strict=False) if y is not None]
                 lat.plot([t for t, _ in pts], [y for _, y in pts], style, color=colour,
                          label=f"{label} p{p}")
     lat.set_yscale("log")

@@ -6,16 +6,17 @@ import datetime as dt
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
-from rich.table import Table
 
 from services.loadgen.accounting import account
 from services.loadgen.depth import DepthSampler
 from services.loadgen.ledger import INTERVAL_S, Ledger
 from services.loadgen.settings import LoadSettings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 LATENCIES = {
     "ingress": "submission intended -> answered (HTTP response / TriageResult)",
@@ -114,6 +115,9 @@ def write_json(result: dict[str, Any], path: Path) -> None:
 
 def print_table(result: dict[str, Any], console: Console | None = None) -> None:
     """The console summary: latency percentiles, throughput, errors and the accounting."""
+    from rich.console import Console  # the loadgen extra (services/loadgen/extras.py)
+    from rich.table import Table
+
     console = console or Console()
     table = Table(title=f"latency (ms) {result['label']}".strip())
     for col in ("measure", "count", "p50", "p90", "p99", "p99.9", "max"):

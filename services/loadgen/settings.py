@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
-from services.kafka.settings import KafkaSettings
+from services.kafka.settings import KafkaSettings, bootstrap_from_env
 from services.loadgen.traffic import DEFAULT_MIX
 
 
@@ -98,8 +98,7 @@ class LoadSettings:
 def default_targets(env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Where ``triage up`` listens given the same environment (ports may be overridden)."""
     return {
-        "bootstrap": env.get("KAFKA_BOOTSTRAP_SERVERS")
-        or f"127.0.0.1:{env.get('TRIAGE_BROKER_PORT', '9092')}",
+        "bootstrap": bootstrap_from_env(env),
         "intake_url": f"http://127.0.0.1:{env.get('INTAKE_PORT', '8080')}",
         "queue_url": f"http://127.0.0.1:{env.get('QUEUE_WEB_PORT', '6066')}",
         "namespace": env.get("TRIAGE_NAMESPACE", ""),

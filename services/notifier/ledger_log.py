@@ -55,7 +55,7 @@ class LedgerLog:
             try:
                 await self._producer.send_and_wait(
                     self._topic, codec.encode(entry), key=entry.notice_event_id.encode(),
-                    partition=entry.partition,
+                    partition=entry.partition, headers=codec.cloudevent_headers(entry, SOURCE),
                 )
                 break
             except KafkaError as exc:

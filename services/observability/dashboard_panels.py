@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 RI = "$__rate_interval"
 INTAKE = 'job="triage-intake"'
+# Strimzi's Kafka Exporter (deploy/k8s/base/kafka/kafka.yaml, spec.kafkaExporter): the brokers'
+# view of consumer-group lag. It runs only next to a Strimzi cluster, not with `triage up`.
+KAFKA_EXPORTER_METRICS = ("kafka_consumergroup_lag",)
+TRIAGE_GROUPS = 'consumergroup=~"triage-.*"'
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,16 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
             f"sum by (topic, reason) (increase(triage_dlq_records_total[{RI}]))", "{{topic}} {{reason}}")),
         Panel("Services up", _q('up{job=~"triage-.*"}', "{{job}}"), kind="stat",
               thresholds=((0, "red"), (1, "green"))),
+    )),
+    ("Kafka brokers (Strimzi Kafka Exporter)", (
+        Panel("Consumer-group lag by group and topic, broker side",
+              _q(f"sum by (consumergroup, topic) (kafka_consumergroup_lag{{{TRIAGE_GROUPS}}})",
+                 "{{consumergroup}} {{topic}}"),
+              description="Records not yet consumed per group, as the brokers see it (Kafka Exporter). "
+                          "Unlike the services' own lag gauges it is there when a service is down."),
+        Panel("Largest partition lag by consumer group",
+              _q(f"max by (consumergroup) (kafka_consumergroup_lag{{{TRIAGE_GROUPS}}})", "{{consumergroup}}"),
+              kind="bargauge", thresholds=((0, "green"), (1000, "yellow"), (10000, "red"))),
     )),
     ("Intake HTTP", (
         Panel("Requests per second by route and status", _q(

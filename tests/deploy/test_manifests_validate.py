@@ -61,7 +61,7 @@ def test_strimzi_and_monitoring_resources_validate_against_their_crd_schemas(ove
 
 def test_every_vendored_crd_schema_is_a_valid_json_schema() -> None:
     paths = sorted(SCHEMAS.glob("*_v1_*.yaml"))
-    assert len(paths) == 6
+    assert len(paths) == 7
     for path in paths:
         jsonschema.Draft202012Validator.check_schema(yaml.safe_load(path.read_text())["openAPIV3Schema"])
 

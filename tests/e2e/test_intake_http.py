@@ -349,7 +349,7 @@ def test_metrics_count_submissions_by_outcome(intake: Stack) -> None:
         return 0.0
 
     before = {o: count("SE-H", o) for o in ("queued", "referred", "full", "duplicate")}
-    invalid_before = count("unknown", "invalid")
+    invalid_before = count("other", "invalid")
     pnr = personnummer()
     post(intake, submission(region="SE-H", personnummer=pnr))
     post(intake, submission(region="SE-H", personnummer=pnr))
@@ -361,7 +361,7 @@ def test_metrics_count_submissions_by_outcome(intake: Stack) -> None:
     post(intake, submission(region="SE-H"))
     after = {o: count("SE-H", o) for o in ("queued", "referred", "full", "duplicate")}
     assert {o: after[o] - before[o] for o in after} == {"queued": 1, "referred": 1, "full": 1, "duplicate": 1}
-    assert count("unknown", "invalid") == invalid_before + 1
+    assert count("other", "invalid") == invalid_before + 1
 
 
 def test_metrics_send_one_charset_that_prometheus_3_accepts(intake: Stack) -> None:

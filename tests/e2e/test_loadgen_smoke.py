@@ -19,7 +19,7 @@ def run_loadgen(stack: Stack, out: Path, *args: str) -> subprocess.CompletedProc
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.kafka.bootstrap_servers,
            "TRIAGE_NAMESPACE": stack.kafka.namespace}
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", "loadgen", "--intake-url", stack.url("intake"),
+        [sys.executable, "-m", "services.cli", "loadgen", "--live", "--intake-url", stack.url("intake"),
          "--queue-url", stack.url("queue"), "--out-dir", str(out), "--no-progress", "--seed", "6", *args],
         env=env, capture_output=True, text=True, timeout=240,
     )

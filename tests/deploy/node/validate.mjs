@@ -4,8 +4,9 @@
 import { readFileSync } from "node:fs";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 
-const models = { ServiceMonitor, PrometheusRule };
+const models = { ServiceMonitor, PrometheusRule, PodMonitor };
 const docs = JSON.parse(readFileSync(0, "utf8"));
 let failed = 0;
 for (const doc of docs) {
