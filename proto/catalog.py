@@ -25,7 +25,8 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     ),
     t.QUEUE_EVENTS.name: (
         ev.CaseQueued, ev.CaseCalled, ev.ServeNextEmpty, ev.CaseCancelled, ev.CaseReprioritised,
-        ev.CaseTransferred, ev.CaseNoShow, ev.CaseClosed, ev.CommandRejected,
+        ev.CaseTransferred, ev.CaseNoShow, ev.CaseClosed, ev.CommandRejected, ev.HeadsUp,
+        ev.BatchCommitted,
     ),
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),

@@ -190,6 +190,7 @@ class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
     request_id: str
     queued_at: dt.datetime
     called_at: dt.datetime
+    language: str = "sv"  # the patient's SMS language: YourTurn is derived from this event
 
 
 class ServeNextEmpty(Message, frozen=True, kw_only=True, tag="queue.serve-next-empty.v1"):
@@ -253,6 +254,22 @@ class CommandRejected(Message, frozen=True, kw_only=True, tag="queue.command-rej
     case_id: str = ""
 
 
+class BatchCommitted(Message, frozen=True, kw_only=True, tag="queue.batch-committed.v1"):
+    """The queue's commit marker: the last record of one group-committed batch in one partition.
+
+    A batch's events are committed iff this marker follows them on ``queue.events``:
+    ``events`` records of this partition carry the header ``triage-batch: <batch_id>``
+    before it. ``positions`` is the next input offset per input topic (contract name) for
+    this partition, so inputs that decided nothing are covered too. Consumers other than
+    the queue ignore it (it changes no case).
+    """
+
+    batch_id: str
+    partition: int
+    events: int
+    positions: dict[str, int] = {}
+
+
 # --------------------------------------------------------------------------- queue.your-turn
 class YourTurn(Message, frozen=True, kw_only=True, tag="patient.your-turn.v1"):
     """It is this patient's turn: the notifier sends the SMS."""
@@ -314,6 +331,8 @@ QUEUE_EVENT = (
     | CaseNoShow
     | CaseClosed
     | CommandRejected
+    | HeadsUp  # also a notice on queue.your-turn; recorded here because it changes the case
+    | BatchCommitted
 )
 PATIENT_NOTICE = YourTurn | HeadsUp
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered

@@ -1,0 +1,108 @@
+"""An in-memory ``QueueLog`` whose process can 'die' after any single record write.
+
+It models the broker for the committer: queue.events per partition, the output topics,
+and the two input topics (TransferIn outputs land on queue.commands like on the broker).
+Records of one ``append`` are written one at a time with a scheduling point between
+them, so concurrent appends to several partitions interleave and a crash leaves a
+prefix per partition, as aiokafka (one in-flight batch per partition) does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from proto import events as ev
+from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC, BatchCommit, Input, InputPosition
+from services.queue.domain.outputs import Outputs
+from services.queue.domain.recovery import LoggedRecord
+from services.queue.partitioning import region_partition
+
+PARTITIONS = 8
+
+
+class Crash(Exception):
+    """The worker process died (kill -9) at this write."""
+
+
+@dataclass
+class InputRecord:
+    message: ev.Message | None
+    now: dt.datetime
+
+
+@dataclass
+class FakeQueueLog:
+    events: dict[int, list[LoggedRecord]] = field(default_factory=lambda: defaultdict(list))
+    inputs: dict[tuple[str, int], list[InputRecord]] = field(default_factory=lambda: defaultdict(list))
+    notices: list[ev.Message] = field(default_factory=list)
+    transfers: list[ev.TransferIn] = field(default_factory=list)
+    tombstones: list[str] = field(default_factory=list)
+    now: dt.datetime = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc)
+    writes_left: int | None = None  # crash when it reaches 0
+    dead: bool = False
+    writes: int = 0
+
+    # ---------------------------------------------------------------- crash control
+    def arm(self, writes: int | None) -> None:
+        """A fresh process: it dies after ``writes`` more record writes (None: never)."""
+        self.dead = False
+        self.writes_left = writes
+
+    async def _write(self) -> None:
+        if self.dead:
+            raise Crash("already dead")
+        await asyncio.sleep(0)
+        if self.dead:
+            raise Crash("already dead")
+        if self.writes_left is not None:
+            if self.writes_left == 0:
+                self.dead = True
+                raise Crash("killed")
+            self.writes_left -= 1
+        self.writes += 1
+
+    # ---------------------------------------------------------------- inputs
+    def produce(self, message: ev.Message | None, topic: str, region: str) -> None:
+        """An input record arrives on the broker (``message`` None: undecodable)."""
+        self.inputs[(topic, region_partition(region, PARTITIONS))].append(InputRecord(message, self.now))
+
+    def ends(self) -> dict[tuple[str, int], int]:
+        return {k: len(v) for k, v in self.inputs.items()}
+
+    def fetch(self, partition: int, start: dict[str, int], end: dict[tuple[str, int], int]) -> list[Input]:
+        out = []
+        for topic in (TRIAGE_TOPIC, COMMANDS_TOPIC):
+            records = self.inputs.get((topic, partition), [])
+            for offset in range(start.get(topic, 0), end.get((topic, partition), 0)):
+                r = records[offset]
+                out.append(Input(InputPosition(topic, partition, offset), r.message, r.now))
+        return out
+
+    # ---------------------------------------------------------------- QueueLog
+    async def read(self, partition: int) -> list[LoggedRecord]:
+        if self.dead:
+            raise Crash("dead")
+        return list(self.events[partition])
+
+    async def append(self, commit: BatchCommit) -> None:
+        log = self.events[commit.partition]
+        for e in commit.entries:
+            await self._write()
+            log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id))
+        await self._write()
+        log.append(LoggedRecord(len(log), commit.marker))
+
+    async def send_outputs(self, outputs: Outputs) -> None:
+        for notice in outputs.notices:
+            await self._write()
+            self.notices.append(notice)
+        for command in outputs.commands:
+            await self._write()
+            self.transfers.append(command)
+            self.produce(command, COMMANDS_TOPIC, command.region)
+        for case_id in outputs.forget_contacts:
+            await self._write()
+            self.tombstones.append(case_id)
