@@ -41,7 +41,7 @@ def your_turn(called: ev.CaseCalled) -> ev.YourTurn:
     """The patient's notice for a call; its id derives from the call's (same call, same notice)."""
     return ev.YourTurn(event_id=f"yt-{called.event_id}", case_id=called.case_id, region=called.region,
                        urgency=called.urgency, clinician_id=called.clinician_id, called_at=called.called_at,
-                       language=called.language)
+                       language=called.language, occurred_at=called.occurred_at)
 
 
 def transfer_in(moved: ev.CaseTransferred) -> ev.TransferIn:
@@ -50,7 +50,8 @@ def transfer_in(moved: ev.CaseTransferred) -> ev.TransferIn:
     return ev.TransferIn(event_id=f"transfer-in-{rid}", region=moved.to_region, request_id=f"in-{rid}",
                          case_id=moved.case_id, from_region=moved.region, urgency=moved.urgency,
                          queued_at=moved.queued_at, person_pseudonym=moved.person_pseudonym,
-                         language=moved.language, reason=moved.reason, by=moved.by)
+                         language=moved.language, reason=moved.reason, by=moved.by,
+                         occurred_at=moved.occurred_at)
 
 
 def outputs_for(events: Iterable[ev.Message]) -> Outputs:
