@@ -66,7 +66,8 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ),
     ServiceAccess(
         "queue",
-        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name),
+        # queue.events: its own log, read back on every assignment (event-sourced recovery, issue 11)
+        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name, t.QUEUE_EVENTS.name),
         # triage.events: re-routing a transferred case to its new region's partition;
         # patient.contacts: the tombstone that deletes a closed case's contact card (issue #3).
         # queue.commands: TransferIn, the receiving half of a transfer, keyed by the target region.
