@@ -26,7 +26,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     t.QUEUE_EVENTS.name: (
         ev.CaseQueued, ev.CaseCalled, ev.ServeNextEmpty, ev.CaseCancelled, ev.CaseReprioritised,
         ev.CaseTransferred, ev.CaseNoShow, ev.CaseClosed, ev.CommandRejected, ev.HeadsUp,
-        ev.BatchCommitted,
+        ev.BatchCommitted, ev.PartitionFenced,
     ),
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),

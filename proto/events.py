@@ -270,6 +270,20 @@ class BatchCommitted(Message, frozen=True, kw_only=True, tag="queue.batch-commit
     positions: dict[str, int] = {}
 
 
+class PartitionFenced(Message, frozen=True, kw_only=True, tag="queue.partition-fenced.v1"):
+    """A queue worker took over a partition of ``queue.events`` after reading it up to ``recovered_to``.
+
+    Written (and acknowledged) before the worker decides anything there. Records of the
+    partition at offsets ``recovered_to`` .. this record's, and records after it written by
+    another worker (header ``triage-writer``), landed late from a previous owner that died
+    with requests in flight: recovery ignores them, as the new owner did.
+    """
+
+    writer: str
+    partition: int
+    recovered_to: int
+
+
 # --------------------------------------------------------------------------- queue.your-turn
 class YourTurn(Message, frozen=True, kw_only=True, tag="patient.your-turn.v1"):
     """It is this patient's turn: the notifier sends the SMS."""
@@ -333,6 +347,7 @@ QUEUE_EVENT = (
     | CommandRejected
     | HeadsUp  # also a notice on queue.your-turn; recorded here because it changes the case
     | BatchCommitted
+    | PartitionFenced
 )
 PATIENT_NOTICE = YourTurn | HeadsUp
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered

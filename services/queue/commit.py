@@ -31,6 +31,8 @@ from services.queue.domain.state import QueueState
 class QueueLog(Protocol):
     """What the committer needs from the broker (queue.events and the output topics)."""
 
+    writer: str  # this worker process's id, stamped on every record it writes (triage-writer)
+
     async def read(self, partition: int) -> list[LoggedRecord]:
         """Every record of queue.events ``partition``, in offset order."""
 
@@ -39,6 +41,9 @@ class QueueLog(Protocol):
 
     async def send_outputs(self, outputs: Outputs) -> None:
         """Send notices, TransferIn commands and contact tombstones; return once acked."""
+
+    async def fence(self, partition: int, recovered_to: int) -> None:
+        """Write a PartitionFenced(writer, recovered_to) to queue.events ``partition``; return once acked."""
 
 
 class CommitterBroken(RuntimeError):
@@ -59,7 +64,11 @@ class BatchCommitter:
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
         self._check()
-        rec = recover(await self.log.read(partition), self.state.policy)
+        records = await self.log.read(partition)
+        rec = recover(records, self.state.policy)
+        # Before deciding anything here: declare what we read, so that writes of a dead
+        # previous owner that land from now on are void for every later recovery too.
+        await self._guard(self.log.fence(partition, records[-1].offset + 1 if records else 0))
         self.forget(partition)
         self.state.regions.update(rec.state.regions)
         self.positions[partition] = dict(rec.positions)

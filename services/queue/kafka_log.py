@@ -14,6 +14,7 @@ its request is done), so what lands of a batch is a prefix, the marker last.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -41,6 +42,8 @@ class KafkaQueueLog:
         self.contacts_topic = kafka.topic(topics.PATIENT_CONTACTS.name)
         self._producer: AIOKafkaProducer | None = None  # built in start(): aiokafka needs the loop
         self._reader: AIOKafkaConsumer | None = None
+        self.writer = uuid.uuid4().hex[:12]
+        self._writer_header = ("triage-writer", self.writer.encode())
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -90,7 +93,7 @@ class KafkaQueueLog:
             event = entry.event
             headers = codec.cloudevent_headers(event, SOURCE)
             headers += [("triage-input", entry.input.header().encode()),
-                        ("triage-batch", entry.batch_id.encode())]
+                        ("triage-batch", entry.batch_id.encode()), self._writer_header]
             if entry.answer_key is not None:
                 headers.append(("triage-answer", entry.answer_key.encode()))
             futures.append(await send(self.events_topic, codec.encode(event),
@@ -98,8 +101,15 @@ class KafkaQueueLog:
                                       partition=commit.partition, headers=headers))
         marker = commit.marker
         futures.append(await send(self.events_topic, codec.encode(marker), key=f"partition-{commit.partition}".encode(),
-                                  partition=commit.partition, headers=codec.cloudevent_headers(marker, SOURCE)))
+                                  partition=commit.partition,
+                                  headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header]))
         await asyncio.gather(*futures)
+
+    async def fence(self, partition: int, recovered_to: int) -> None:
+        fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
+        await (await self.producer.send(self.events_topic, codec.encode(fenced), key=f"partition-{partition}".encode(),
+                                        partition=partition,
+                                        headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header]))
 
     async def send_outputs(self, outputs: Outputs) -> None:
         futures = []
@@ -124,4 +134,4 @@ def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:
     meta = {k: bytes(v).decode() for k, v in headers or () if k.startswith("triage-")}
     pos = meta.get("triage-input")
     return LoggedRecord(offset, _LOGGED.decode(value), InputPosition.parse(pos) if pos else None,
-                        meta.get("triage-answer"), meta.get("triage-batch"))
+                        meta.get("triage-answer"), meta.get("triage-batch"), meta.get("triage-writer"))

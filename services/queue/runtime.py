@@ -89,8 +89,9 @@ class QueueRuntime:
             for p in sorted(owned - self.owned):
                 rec = await self.committer.recover(p)
                 log.info("recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
-                         "%d torn markers, %d regions", p, rec.batches, rec.orphans, len(rec.replay_first),
-                         rec.torn, len(rec.state.regions))
+                         "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s", p,
+                         rec.batches, rec.orphans, len(rec.replay_first), rec.torn, rec.duplicates, rec.late,
+                         len(rec.state.regions), rec.positions)
             self.owned = owned
             await self.reader.assign({p: self.committer.positions[p] for p in owned})
             self.last_recovery_s = time.perf_counter() - started

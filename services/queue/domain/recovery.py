@@ -35,6 +35,7 @@ class LoggedRecord:
     input: InputPosition | None = None  # header triage-input
     answer_key: str | None = None  # header triage-answer
     batch_id: str | None = None  # header triage-batch
+    writer: str | None = None  # header triage-writer: the worker process that wrote it
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Recovery:
     batches: int = 0
     orphans: int = 0
     torn: int = 0  # markers whose events are not all on the log (not committed)
+    duplicates: int = 0  # markers of a batch seen before (a retried produce request)
+    late: int = 0  # records a previous owner's requests left after the next owner took over
 
 
 def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recovery | None = None) -> Recovery:
@@ -58,18 +61,26 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
     records below its ``next_offset`` are skipped.
     """
     rec = start or Recovery(QueueState(policy=policy))
+    records = _without_late_writes(list(records), rec)
     pending: list[LoggedRecord] = []
     last: list[ev.Message] = []
     committed_any = False
+    committed: set[str] = set()
     for record in records:
         if record.offset < rec.next_offset:
             continue
         rec.next_offset = record.offset + 1
+        if isinstance(record.event, ev.PartitionFenced):
+            continue
         if not isinstance(record.event, ev.BatchCommitted):
             pending.append(record)
             continue
         marker = record.event
-        mine = [p for p in pending if p.batch_id == marker.batch_id]
+        if marker.batch_id in committed:
+            rec.duplicates += 1  # a produce request the client retried landed twice: already folded
+            pending = [p for p in pending if p.batch_id != marker.batch_id]
+            continue
+        mine = _distinct([p for p in pending if p.batch_id == marker.batch_id])
         if len(mine) != marker.events:
             # A send of the batch failed while its marker got through (the producer gave up
             # on one request and sent the next): the batch is NOT committed and the worker
@@ -80,6 +91,7 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
         for topic, offset in marker.positions.items():
             rec.positions[topic] = max(rec.positions.get(topic, 0), offset)
         last = [p.event for p in mine]
+        committed.add(marker.batch_id)
         committed_any = True
         rec.batches += 1
         pending = []
@@ -93,6 +105,43 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
             seen.add(p.input)
             rec.replay_first.append(p.input)
     return rec
+
+
+def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[LoggedRecord]:
+    """Drop what a dead owner's in-flight requests wrote after the next owner read the log.
+
+    A ``PartitionFenced`` at offset F with ``recovered_to`` X voids the records in [X, F)
+    (the new owner did not see them) and, after F, every record another writer wrote.
+    """
+    fences = [r for r in records if isinstance(r.event, ev.PartitionFenced)]
+    if not fences:
+        return records
+    void: set[int] = set()
+    for f in fences:
+        assert isinstance(f.event, ev.PartitionFenced)
+        void.update(range(f.event.recovered_to, f.offset))
+    owner: str | None = None
+    out = []
+    for r in records:
+        if isinstance(r.event, ev.PartitionFenced):
+            owner = r.event.writer
+            out.append(r)
+        elif r.offset in void or (owner is not None and r.writer is not None and r.writer != owner):
+            rec.late += 1
+        else:
+            out.append(r)
+    return out
+
+
+def _distinct(records: list[LoggedRecord]) -> list[LoggedRecord]:
+    """A batch's records without copies a retried produce request left (same event id)."""
+    seen: set[str] = set()
+    out = []
+    for r in records:
+        if r.event.event_id not in seen:
+            seen.add(r.event.event_id)
+            out.append(r)
+    return out
 
 
 def _fold(state: QueueState, entries: list[LoggedRecord]) -> None:

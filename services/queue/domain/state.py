@@ -107,7 +107,7 @@ def evolve(state: QueueState, event: ev.Message) -> None:
     """Apply one queue event to the state (in place: the queue is too big to copy)."""
     region = getattr(event, "region", None)
     if region is None or isinstance(event, (ev.YourTurn, ev.CommandRejected, ev.ServeNextEmpty, ev.TransferIn,
-                                            ev.BatchCommitted)):
+                                            ev.BatchCommitted, ev.PartitionFenced)):
         return  # answers and notices change no state
     rs = state.region(region)
     match event:

@@ -44,14 +44,18 @@ class FakeQueueLog:
     writes_left: int | None = None  # crash when it reaches 0
     dead: bool = False
     writes: int = 0
+    writer: str = "life-0"
+    late_landing: bool = False  # the write a crash interrupts lands after the next owner read the log
+    late: dict[int, LoggedRecord] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- crash control
     def arm(self, writes: int | None) -> None:
         """A fresh process: it dies after ``writes`` more record writes (None: never)."""
         self.dead = False
         self.writes_left = writes
+        self.writer = f"life-{int(self.writer.split('-')[1]) + 1}"
 
-    async def _write(self) -> None:
+    async def _write(self, partition: int | None = None, record: LoggedRecord | None = None) -> None:
         if self.dead:
             raise Crash("already dead")
         await asyncio.sleep(0)
@@ -60,6 +64,8 @@ class FakeQueueLog:
         if self.writes_left is not None:
             if self.writes_left == 0:
                 self.dead = True
+                if self.late_landing and partition is not None and record is not None:
+                    self.late[partition] = record  # in flight: the broker writes it later
                 raise Crash("killed")
             self.writes_left -= 1
         self.writes += 1
@@ -85,15 +91,30 @@ class FakeQueueLog:
     async def read(self, partition: int) -> list[LoggedRecord]:
         if self.dead:
             raise Crash("dead")
-        return list(self.events[partition])
+        seen = list(self.events[partition])
+        stale = self.late.pop(partition, None)
+        if stale is not None:  # lands just after the new owner read the partition
+            log = self.events[partition]
+            log.append(LoggedRecord(len(log), stale.event, stale.input, stale.answer_key, stale.batch_id,
+                                    stale.writer))
+        return seen
 
     async def append(self, commit: BatchCommit) -> None:
-        log = self.events[commit.partition]
+        p = commit.partition
+        log = self.events[p]
         for e in commit.entries:
-            await self._write()
-            log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id))
-        await self._write()
-        log.append(LoggedRecord(len(log), commit.marker))
+            record = LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, self.writer)
+            await self._write(p, record)
+            log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, self.writer))
+        record = LoggedRecord(len(log), commit.marker, writer=self.writer)
+        await self._write(p, record)
+        log.append(LoggedRecord(len(log), commit.marker, writer=self.writer))
+
+    async def fence(self, partition: int, recovered_to: int) -> None:
+        log = self.events[partition]
+        fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
+        await self._write(partition, LoggedRecord(len(log), fenced, writer=self.writer))
+        log.append(LoggedRecord(len(log), fenced, writer=self.writer))
 
     async def send_outputs(self, outputs: Outputs) -> None:
         for notice in outputs.notices:

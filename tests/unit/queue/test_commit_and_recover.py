@@ -94,13 +94,14 @@ class Scenario:
 
 
 def run(schedule: list[list[tuple[str, str, int]]], crash_points: list[int],
-        early: bool = False) -> tuple[FakeQueueLog, QueueState]:
+        early: bool = False, late: bool = False) -> tuple[FakeQueueLog, QueueState]:
     """Feed the ticks to a worker that is killed at ``crash_points`` and restarted each time.
 
     ``early``: after a crash, the next tick's inputs reach the broker before the worker is
     back, so the retried batch is bigger and ordered differently than the one that died.
+    ``late``: the write a kill interrupts still lands, after the next owner read the log.
     """
-    log = FakeQueueLog()
+    log = FakeQueueLog(late_landing=late)
     points = list(crash_points)
     log.arm(points.pop(0) if points else None)
     scenario = Scenario()
@@ -173,12 +174,12 @@ def calls_by_request(log: FakeQueueLog) -> dict[str, set[str]]:
     return calls
 
 
-@given(ticks, crashes)
+@given(ticks, crashes, st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_killed(
-        schedule: list[list[tuple[str, str, int]]], crash_points: list[int]) -> None:
+        schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool) -> None:
     reference_log, reference = run(schedule, [])
-    log, state = run(schedule, crash_points)
+    log, state = run(schedule, crash_points, late=late)
 
     assert canonical(state) == canonical(reference)
     # no ServeNext answered with two different cases, and no patient called by two requests
@@ -212,19 +213,20 @@ def committed(log: FakeQueueLog) -> list[ev.Message]:
     return out
 
 
-# Killed right after the 5th write (the call of tick 1, before its marker); a more urgent
-# case of the same region arrives before the restart.
+# Killed right after the 8th write (3 fences, tick 0's 3 records and heads-up notice, then
+# the call of tick 1, before its marker); a more urgent case of the region arrives before the restart.
 ORPHAN_CALL_THEN_MORE_URGENT = [[("triage", "SE-C", 3)], [("serve", "SE-C", 0)], [("triage", "SE-C", 1)]]
 
 
-@given(ticks, crashes)
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [5])
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [5, 0, 1])
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [6])
+@given(ticks, crashes, st.booleans())
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False)  # killed again during recovery and replay
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True)  # the marker lands after the next owner's read
 @settings(max_examples=300, deadline=None)
 def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_every_notice(
-        schedule: list[list[tuple[str, str, int]]], crash_points: list[int]) -> None:
-    log, state = run(schedule, crash_points, early=True)
+        schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool) -> None:
+    log, state = run(schedule, crash_points, early=True, late=late)
     history = committed(log)
     # no ServeNext answered with two different cases, counting the orphans others may have read
     calls = calls_by_request(log)
