@@ -202,7 +202,16 @@ def committed(log: FakeQueueLog) -> list[ev.Message]:
     out = []
     for records in log.events.values():
         pending: list[Any] = []
+        owner, void = None, set()
+        for f in records:  # a takeover voids what it did not read and what others write after it
+            if isinstance(f.event, ev.PartitionFenced):
+                void |= set(range(f.event.recovered_to, f.offset))
         for r in records:
+            if isinstance(r.event, ev.PartitionFenced):
+                owner = r.event.writer
+                continue
+            if r.offset in void or (owner is not None and r.writer != owner):
+                continue
             if isinstance(r.event, ev.BatchCommitted):
                 mine = [p.event for p in pending if p.batch_id == r.event.batch_id]
                 if len(mine) == r.event.events:
