@@ -76,13 +76,14 @@ class KafkaQueueLog:
         tp = TopicPartition(self.events_topic, partition)
         reader.assign([tp])
         await reader.seek_to_beginning(tp)
+        # Tansu 0.6 answers ListOffsets(latest) with the LAST RECORD BATCH's base offset + 1,
+        # not the offset after its last record. Reading until the position passes it still
+        # returns that whole batch, so keep every record read (never cut at ``end``).
         end = (await reader.end_offsets([tp]))[tp]
         out: list[LoggedRecord] = []
         while await reader.position(tp) < end:
             batch = await reader.getmany(tp, timeout_ms=500, max_records=50_000)
-            for r in batch.get(tp, []):
-                if r.offset < end:
-                    out.append(_logged(r.offset, r.value, r.headers))
+            out += [_logged(r.offset, r.value, r.headers) for r in batch.get(tp, [])]
         return out
 
     # ---------------------------------------------------------------- write path
