@@ -45,9 +45,14 @@ class OutputWatch:
                 "expected": self.expected, "complete": self.complete, "by_type": dict(self.kinds)}
 
 
+# Records on queue.events that answer no input of their own (commit markers, fences, heads-ups):
+# counted by type, but not as outputs.
+NOT_ANSWERS = frozenset({"queue.batch-committed.v1", "queue.partition-fenced.v1", "patient.heads-up.v1"})
+
+
 async def watch_outputs(kafka: KafkaSettings, spec: TopicSpec, expected: int, timeout_s: float,
                         name: str) -> OutputWatch:
-    """Read ``spec`` from the beginning until ``expected`` records or ``timeout_s``."""
+    """Read ``spec`` from the beginning until ``expected`` answer records or ``timeout_s``."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     watch = OutputWatch(name, expected)
@@ -63,9 +68,12 @@ async def watch_outputs(kafka: KafkaSettings, spec: TopicSpec, expected: int, ti
             batches = await consumer.getmany(timeout_ms=200, max_records=5000)
             for records in batches.values():
                 for r in records:
+                    kind = _kind(r.value)
+                    watch.kinds[kind] += 1
+                    if kind in NOT_ANSWERS:
+                        continue
                     watch.count += 1
                     watch.timestamps_ms.append(r.timestamp)
-                    watch.kinds[_kind(r.value)] += 1
         if watch.timestamps_ms:
             watch.first_ms, watch.last_ms = min(watch.timestamps_ms), max(watch.timestamps_ms)
     finally:

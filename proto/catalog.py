@@ -25,7 +25,8 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     ),
     t.QUEUE_EVENTS.name: (
         ev.CaseQueued, ev.CaseCalled, ev.ServeNextEmpty, ev.CaseCancelled, ev.CaseReprioritised,
-        ev.CaseTransferred, ev.CaseNoShow, ev.CaseClosed, ev.CommandRejected,
+        ev.CaseTransferred, ev.CaseNoShow, ev.CaseClosed, ev.CommandRejected, ev.HeadsUp,
+        ev.BatchCommitted, ev.PartitionFenced,
     ),
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
@@ -66,7 +67,8 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ),
     ServiceAccess(
         "queue",
-        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name),
+        # queue.events: its own log, read back on every assignment (event-sourced recovery, issue 11)
+        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name, t.QUEUE_EVENTS.name),
         # triage.events: re-routing a transferred case to its new region's partition;
         # patient.contacts: the tombstone that deletes a closed case's contact card (issue #3).
         # queue.commands: TransferIn, the receiving half of a transfer, keyed by the target region.

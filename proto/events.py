@@ -191,6 +191,7 @@ class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
     queued_at: dt.datetime
     called_at: dt.datetime
     person_pseudonym: str = ""  # so the clinician's screen can show whom (pseudonymised) was called
+    language: str = "sv"  # the patient's SMS language: YourTurn is derived from this event
 
 
 class ServeNextEmpty(Message, frozen=True, kw_only=True, tag="queue.serve-next-empty.v1"):
@@ -255,6 +256,36 @@ class CommandRejected(Message, frozen=True, kw_only=True, tag="queue.command-rej
     case_id: str = ""
 
 
+class BatchCommitted(Message, frozen=True, kw_only=True, tag="queue.batch-committed.v1"):
+    """The queue's commit marker: the last record of one group-committed batch in one partition.
+
+    A batch's events are committed iff this marker follows them on ``queue.events``:
+    ``events`` records of this partition carry the header ``triage-batch: <batch_id>``
+    before it. ``positions`` is the next input offset per input topic (contract name) for
+    this partition, so inputs that decided nothing are covered too. Consumers other than
+    the queue ignore it (it changes no case).
+    """
+
+    batch_id: str
+    partition: int
+    events: int
+    positions: dict[str, int] = {}
+
+
+class PartitionFenced(Message, frozen=True, kw_only=True, tag="queue.partition-fenced.v1"):
+    """A queue worker took over a partition of ``queue.events`` after reading it up to ``recovered_to``.
+
+    Written (and acknowledged) before the worker decides anything there. Records of the
+    partition at offsets ``recovered_to`` .. this record's, and records after it written by
+    another worker (header ``triage-writer``), landed late from a previous owner that died
+    with requests in flight: recovery ignores them, as the new owner did.
+    """
+
+    writer: str
+    partition: int
+    recovered_to: int
+
+
 # --------------------------------------------------------------------------- queue.your-turn
 class YourTurn(Message, frozen=True, kw_only=True, tag="patient.your-turn.v1"):
     """It is this patient's turn: the notifier sends the SMS."""
@@ -316,6 +347,9 @@ QUEUE_EVENT = (
     | CaseNoShow
     | CaseClosed
     | CommandRejected
+    | HeadsUp  # also a notice on queue.your-turn; recorded here because it changes the case
+    | BatchCommitted
+    | PartitionFenced
 )
 PATIENT_NOTICE = YourTurn | HeadsUp
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered

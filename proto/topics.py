@@ -58,7 +58,8 @@ QUEUE_COMMANDS = TopicSpec(
 )
 QUEUE_EVENTS = TopicSpec(
     "queue.events", "region", QUEUE_PARTITIONS,
-    description="The queue's full history: CaseQueued, CaseCalled, CaseClosed, ...",
+    description="The queue's full history and its state (event-sourced): CaseQueued, CaseCalled, "
+    "CaseClosed, ..., HeadsUp, and one BatchCommitted marker per group-committed batch and partition.",
 )
 QUEUE_YOUR_TURN = TopicSpec(
     "queue.your-turn", "region", QUEUE_PARTITIONS,
@@ -146,8 +147,8 @@ class FaustTable:
 # Register every faust Table here (see the comment above).
 FAUST_TABLES: tuple[FaustTable, ...] = (
     FaustTable("triage-queue", "queue-state",
-               description="The queue's durable state: one entry per case, recent command answers, "
-                           "per-region last outcome and input offsets (services/queue/worker.py)."),
+               description="Never written: faust assigns its partitions to the queue workers and routes "
+                           "the views by it. The queue's state is queue.events (services/queue/worker.py)."),
 )
 
 

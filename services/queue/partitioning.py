@@ -18,12 +18,3 @@ def region_partition(region: str, partitions: int) -> int:
     """The partition the Java client (and aiokafka, and faust) assigns to key ``region``."""
     return (murmur2(region.encode()) & 0x7FFFFFFF) % partitions
 
-
-def table_key(kind: str, region: str, ident: str) -> bytes:
-    """``c/<region>/<case_id>`` for a case record, ``a/<region>/<request_id>`` for an answer."""
-    return f"{kind}/{region}/{ident}".encode()
-
-
-def split_table_key(key: bytes) -> tuple[str, str, str]:
-    kind, region, ident = key.decode().split("/", 2)
-    return kind, region, ident

@@ -1,23 +1,22 @@
-"""The queue worker's moving parts around the domain: persist, send, recover, re-route.
+"""The queue worker's loop: follow faust's assignment, recover, then group-commit batches.
 
-Order of effects for one input record (at-least-once, the broker has no transactions):
-1. ``handle`` decides and folds the result into the in-memory state; the answer (the
-   events it produced) is recorded under the input's request id (``triaged-<case>`` for
-   a triage event);
-2. the changed case records and that answer are written to the table's changelog and we
-   WAIT for the broker's acks (outbox: the decision is durable before anyone hears of it);
-3. only then are the events sent (and acked) to queue.events / queue.your-turn.
-After a crash the uncommitted inputs are replayed: an input whose answer is in the table
-gets the recorded answer re-sent (same events, same ids; consumers dedupe on ``event_id``),
-and an input that left no trace is decided afresh. Nothing was told to anyone about a
-decision that is not durable, so a replay can never call a different patient than the
-one who already got an SMS.
+faust is kept for what it is good at: group membership (which partition numbers this
+worker owns), the owner-routed web views and metrics. The table ``queue-state`` is never
+written; it exists so that faust assigns its (empty) changelog partitions 0..7 and the
+router knows which worker owns a region's partition. The inputs are read by our own
+``InputReader`` and every decision goes through ``BatchCommitter`` (services/queue/commit.py).
+
+On every assignment: pause, wait for the batch in flight, forget revoked partitions,
+recover each newly assigned partition from queue.events (and re-send its last batch's
+outputs), seek the reader to the resume positions, go on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import os
 import time
 from typing import Any
 
@@ -25,172 +24,143 @@ import faust
 
 from proto import codec
 from proto import events as ev
-from services.queue.domain.process import Outcome
-from services.queue.domain.rebuild import (
-    Journal, decode_answer, decode_journal, decode_record, encode_answer, encode_journal, encode_record, rebuild,
-)
-from services.queue.domain.state import CaseRecord, QueueState
-from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS
-from services.queue.partitioning import region_partition, split_table_key, table_key
+from services.kafka.dead_letters import dead_letter_headers
+from services.kafka.metrics import DEAD_LETTERS
+from services.queue.commit import BatchCommitter
+from services.queue.domain.batch import Input, InputPosition
+from services.queue.domain.state import QueueState
+from services.queue.input_reader import InputReader
+from services.queue.kafka_log import KafkaQueueLog
+from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, REROUTED
+from services.queue.partitioning import region_partition
 
 log = logging.getLogger("triage.queue")
-SOURCE = "/triage/queue"
+_INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn)
 
 
 class QueueRuntime:
-    """Binds the pure state to faust: output topics, the durable table, recovery."""
+    """Binds the pure state to the broker: assignment, recovery, the batch loop."""
 
-    def __init__(self, app: faust.App, table: Any, state: QueueState, outputs: dict[str, Any],
-                 input_topics: tuple[str, ...], partitions: int) -> None:
+    def __init__(self, app: faust.App, state: QueueState, qlog: KafkaQueueLog, reader: InputReader,
+                 partitions: int, table_changelog: str, fetch_wait_ms: int) -> None:
         self.app = app
-        self.table = table
         self.state = state
-        self.outputs = outputs
-        self.input_topics = input_topics  # all have the same partition count (co-partitioning)
+        self.qlog = qlog
+        self.reader = reader
         self.partitions = partitions
-        # (input topic, partition) -> the next offset to handle; durable as o/<partition>/<topic>
-        self.offsets: dict[tuple[str, int], int] = {}
+        self.changelog = table_changelog
+        self.fetch_wait_ms = fetch_wait_ms
+        self.committer = BatchCommitter(qlog, state, lambda r: region_partition(r, partitions))
+        self.lock = asyncio.Lock()
+        self.owned: set[int] = set()
         self.ready = False
         self.last_recovery_s: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
 
-    # ---------------------------------------------------------------- sending
-    async def emit(self, outcome: Outcome) -> None:
-        """Send the outcome's events and wait until the broker has them all."""
-        futures = []
-        for message in outcome.events:
-            futures.append(await self._send(message))
-            if isinstance(message, ev.CaseClosed | ev.CaseCancelled):
-                # The case left the system: delete the patient's phone (compacted topic).
-                futures.append(await self.outputs["contacts"].send(key=message.case_id.encode(), value=None,
-                                                                   force=True))
-        await asyncio.gather(*futures)
-        if outcome.command:
-            COMMANDS.labels(outcome.command, outcome.outcome).inc()
-        if outcome.outcome == "replayed":
-            return
-        for message in outcome.events:
-            EVENTS.labels(type(message).__name__).inc()
-            if isinstance(message, ev.CaseCalled):
-                CASES_CALLED_WAIT.labels(str(message.urgency)).observe(
-                    max(0.0, (message.called_at - message.queued_at).total_seconds()))
+    async def start(self) -> None:
+        """Start the clients and the batch loop (idempotent: faust may assign before its tasks run)."""
+        async with self._starting:
+            if self._task is None:
+                await self.qlog.start()
+                await self.reader.start()
+                self._task = asyncio.create_task(self._run())
 
-    async def _send(self, message: ev.Message) -> Any:
-        if isinstance(message, ev.YourTurn | ev.HeadsUp):
-            target = self.outputs["your_turn"]
-        elif isinstance(message, ev.TransferIn):
-            target = self.outputs["commands"]  # keyed by the target region: its owner enqueues
-        else:
-            target = self.outputs["events"]
-        return await target.send(key=message.region.encode(),  # type: ignore[attr-defined]
-                                 value=codec.encode(message),
-                                 headers=codec.cloudevent_headers(message, SOURCE),
-                                 # force: send now. Without it faust "attaches" the record to the
-                                 # input offset and sends it only at commit time, so a kill -9
-                                 # would lose events whose decision is already durable.
-                                 force=True)
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self.reader.stop()
+        await self.qlog.stop()
 
-    async def reroute(self, topic: str, partition: int, offset: int, region: str, value: bytes | None,
-                      headers: list[tuple[str, bytes]]) -> None:
-        """Forward a record that arrived on the wrong partition to its region's partition."""
-        target = region_partition(region, self.partitions)
-        fut = await self.app.producer.send(
-            topic, region.encode(), value, partition=target, timestamp=None,
-            headers=headers + [("x-rerouted-from", f"{partition}@{offset}".encode())],
-        )
-        await fut
-
-    # ---------------------------------------------------------------- persistence
-    async def persist(self, region: str | None, done: tuple[str, int, int]) -> None:
-        """Make the input's outcome durable, then return (outbox: nobody hears of it before).
-
-        ``done`` = (topic, partition, offset + 1). First the region's journal (the whole
-        outcome in one record, so a crash cannot leave half of it), then the per-case
-        entries, the answer and the input offset, each awaited.
-        """
-        topic, partition, next_offset = done
-        rs = self.state.regions.get(region) if region else None
-        futures: list[Any] = []
-
-        def put(key: bytes, value: bytes | None) -> None:
-            # The store and the changelog directly (not ``table[key] = v``) so that we get the
-            # changelog send's future and can wait for it before telling anyone the outcome.
-            if value is None:
-                self.table.data.pop(key, None)
-                futures.append(self.table.send_changelog(partition, key, None, value_serializer="raw"))
-            else:
-                self.table.data[key] = value
-                futures.append(self.table.send_changelog(partition, key, value))
-
-        if rs is not None and region is not None:
-            answer_key = rs.new_answers[-1] if rs.new_answers else None
-            put(table_key("j", region, "last"), encode_journal(Journal(
-                region, topic, partition, next_offset, answer_key,
-                list(rs.answers.get(answer_key, ())) if answer_key else [],
-                [rs.cases[c] for c in rs.touched])))
-            await asyncio.gather(*futures)
-            futures.clear()
-            for case_id in rs.touched:
-                put(table_key("c", region, case_id), encode_record(rs.cases[case_id]))
-            for request_id in rs.new_answers:
-                if request_id in rs.answers:
-                    put(table_key("a", region, request_id), encode_answer(rs.answers[request_id]))
-            for request_id in rs.evicted_answers:
-                put(table_key("a", region, request_id), None)
-            rs.touched.clear()
-            rs.new_answers.clear()
-            rs.evicted_answers.clear()
-        put(table_key("o", str(partition), topic), str(next_offset).encode())
-        self.offsets[(topic, partition)] = next_offset
-        await asyncio.gather(*futures)
-
-    # ---------------------------------------------------------------- recovery
-    def owned_partitions(self) -> set[int]:
-        """The input partitions this worker is assigned now."""
-        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.input_topics[0]}
-
-    def owns_partition(self, partition: int) -> bool:
-        return partition in self.owned_partitions()
+    # ---------------------------------------------------------------- assignment
+    async def on_revoked(self) -> None:
+        """A rebalance starts: finish the batch in flight and stop taking new ones."""
+        async with self.lock:
+            self.ready = False
 
     async def on_recovered(self) -> None:
-        """Table recovery finished (start or rebalance): rebuild the regions we now own."""
+        """faust finished an assignment: rebuild what we now own from queue.events."""
         started = time.perf_counter()
-        owned = self.owned_partitions()
-        records: dict[tuple[str, str], CaseRecord] = {}
-        answers, regions, journals = [], set(), []
-        self.offsets = {}
-        for key, value in self.table.data.items():
-            kind, region, ident = split_table_key(key)
-            if kind == "o":  # o/<partition>/<topic>: the next input offset to handle
-                if int(region) in owned:
-                    self.offsets[(ident, int(region))] = int(value)
-                continue
-            if region_partition(region, self.partitions) not in owned:
-                continue  # a region of a partition another worker owns now
-            regions.add(region)
-            if kind == "c":
-                rec = decode_record(value)
-                records[(region, rec.case_id)] = rec
-            elif kind == "a":
-                answers.append((region, ident, decode_answer(value)))
-            else:
-                journals.append(decode_journal(value))
-        known = {(r, k) for r, k, _ in answers}
-        for j in journals:  # the last outcome of each region is whole in its journal: apply it over
-            for rec in j.records:
-                records[(j.region, rec.case_id)] = rec
-            if j.answer_key and (j.region, j.answer_key) not in known:
-                answers.append((j.region, j.answer_key, tuple(j.answer)))
-            tp = (j.topic, j.partition)
-            self.offsets[tp] = max(self.offsets.get(tp, 0), j.next_offset)
-        found = rebuild(self.state, regions, records.values(), answers, time.time())
-        # The last outcome of each region may be durable but unsent (the worker died between
-        # persisting and sending it: one input at most, processing is sequential). Re-send
-        # it before any new input is decided, so the history keeps decision order.
-        for j in journals:
-            if j.answer:
-                log.info("re-sending the last answer of %s (%d events)", j.region, len(j.answer))
-                await self.emit(Outcome(tuple(j.answer), None, "replayed"))
-        self.last_recovery_s = time.perf_counter() - started
-        self.ready = True
-        log.info("recovered partitions %s: %d regions, %d cases (%d waiting), %d answers in %.3fs",
-                 sorted(owned), found.regions, found.cases, found.waiting, found.answers, self.last_recovery_s)
+        owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.changelog}
+        await self.start()
+        async with self.lock:
+            for p in self.owned - owned:
+                self.committer.forget(p)
+            for p in sorted(owned - self.owned):
+                rec = await self.committer.recover(p)
+                log.info("recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
+                         "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s", p,
+                         rec.batches, rec.orphans, len(rec.replay_first), rec.torn, rec.duplicates, rec.late,
+                         len(rec.state.regions), rec.positions)
+            self.owned = owned
+            await self.reader.assign({p: self.committer.positions[p] for p in owned})
+            self.last_recovery_s = time.perf_counter() - started
+            self.ready = True
+        log.info("serving partitions %s after %.3fs of recovery", sorted(owned), self.last_recovery_s)
+
+    # ---------------------------------------------------------------- the batch loop
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self.ready:
+                    await asyncio.sleep(0.01)
+                    continue
+                async with self.lock:
+                    if self.ready:
+                        await self._one_batch()
+        except asyncio.CancelledError:
+            raise
+        except BaseException:  # the state may be ahead of the log: only a restart is safe
+            log.critical("the queue's write path failed; exiting so that recovery rebuilds from the log",
+                         exc_info=True)
+            os._exit(70)
+
+    async def _one_batch(self) -> None:
+        need = {p: self.committer.must_read_up_to(p) for p in self.owned}
+        fetched = await self.reader.fetch(self.fetch_wait_ms, {p: n for p, n in need.items() if n})
+        if not fetched:
+            return
+        inputs: dict[int, list[Input]] = {}
+        forwards = []
+        for partition, records in fetched.items():
+            items = inputs.setdefault(partition, [])
+            for topic, r in records:
+                message, fwd = self._decode(topic, partition, r)
+                if fwd is not None:
+                    forwards.append(fwd)
+                now = dt.datetime.fromtimestamp(r.timestamp / 1000, dt.timezone.utc) if r.timestamp > 0 \
+                    else ev.utcnow()
+                items.append(Input(InputPosition(topic, partition, r.offset), message, now))
+        if forwards:  # re-routes and dead letters are durable before the marker covers them
+            await asyncio.gather(*[await f for f in forwards])
+        commits = await self.committer.commit(inputs)
+        for c in commits:
+            for outcome in c.outcomes:
+                if outcome.command:
+                    COMMANDS.labels(outcome.command, outcome.outcome).inc()
+                for m in outcome.recorded:
+                    EVENTS.labels(type(m).__name__).inc()
+                    if isinstance(m, ev.CaseCalled):
+                        CASES_CALLED_WAIT.labels(str(m.urgency)).observe(
+                            max(0.0, (m.called_at - m.queued_at).total_seconds()))
+
+    def _decode(self, topic: str, partition: int, r: Any) -> tuple[ev.Message | None, Any]:
+        """The input's message, or None with the send that dead-letters or re-routes it."""
+        headers = [(k, bytes(v)) for k, v in r.headers or ()]
+        try:
+            message = _INPUT.decode(r.value)
+        except codec.DecodeError as exc:
+            log.warning("dead-lettered %s/%s@%s: %s", topic, partition, r.offset, exc)
+            DEAD_LETTERS.labels(topic, "decode_error").inc()
+            dlq = self.reader.broker_topic(topic) + ".dlq"
+            return None, self.qlog.forward(dlq, 0, r.key, r.value,
+                                           dead_letter_headers(str(exc), self.reader.broker_topic(topic),
+                                                               partition, r.offset, headers))
+        target = region_partition(message.region, self.partitions)
+        if target != partition:
+            # Written by a producer with another partitioner: forward it to the region's
+            # partition, so that exactly one worker (one heap) holds each region.
+            REROUTED.labels(topic).inc()
+            return None, self.qlog.forward(self.reader.broker_topic(topic), target, message.region.encode(),
+                                           r.value, headers + [("x-rerouted-from", f"{partition}@{r.offset}".encode())])
+        return message, None

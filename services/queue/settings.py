@@ -22,6 +22,10 @@ class QueueSettings:
     session_timeout_s: float = 6.0
     heartbeat_interval_s: float = 0.5
     policy: QueuePolicy = field(default_factory=QueuePolicy)
+    # Group commit: a batch is whatever the reader has buffered, up to this many records.
+    batch_max_records: int = 5000
+    # Longest wait of one input fetch when nothing is buffered (the light-load latency floor).
+    fetch_wait_ms: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
@@ -49,6 +53,8 @@ class QueueSettings:
             session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "6"),
             heartbeat_interval_s=num("QUEUE_HEARTBEAT_INTERVAL_S", "0.5"),
             policy=policy,
+            batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),
+            fetch_wait_ms=int(num("QUEUE_FETCH_WAIT_MS", "5")),
         )
 
 

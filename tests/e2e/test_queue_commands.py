@@ -1,4 +1,8 @@
-"""Every queue command over a real broker and a real queue process, including rejections."""
+"""One smoke test per queue command family over a real broker and a real queue process.
+
+The per-rule behaviour (rejections, no-show counting, heads-up positions, ...) is tested
+through ``handle`` in tests/unit/queue/test_command_rules.py.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ def _rid() -> str:
     return uuid.uuid4().hex
 
 
-def test_every_queue_command_gets_its_event_and_bad_ones_are_rejected(stack: Stack) -> None:
+def test_case_commands_serve_next_and_its_replay_reach_the_log_and_the_views(stack: Stack) -> None:
     _start_queue(stack)
     a, b, c, d = (triaged("SE-C", u, T0 + dt.timedelta(minutes=i)) for i, u in enumerate([3, 3, 2, 4]))
     dup_person = triaged("SE-C", 1, T0, person=a.person_pseudonym)
@@ -57,17 +61,6 @@ def test_every_queue_command_gets_its_event_and_bad_ones_are_rejected(stack: Sta
     [rep] = _answer(stack, r)
     assert isinstance(rep, ev.CaseReprioritised) and (rep.from_urgency, rep.to_urgency) == (3, 1)
     assert stack.get("queue", f"/v1/regions/SE-C/cases/{b.case_id}")[1]["position"] == 1
-    # a bad urgency and an unknown case are rejected with a reason
-    bad, unknown = _rid(), _rid()
-    publish(stack.kafka, [
-        ev.Reprioritise(region="SE-C", request_id=bad, case_id=c.case_id, urgency=9, reason="x", by="n"),
-        ev.CancelCase(region="SE-C", request_id=unknown, case_id="nope", reason="x", by="n"),
-    ])
-    [rej_bad] = _answer(stack, bad)
-    [rej_unknown] = _answer(stack, unknown)
-    assert isinstance(rej_bad, ev.CommandRejected) and "urgency must be 1..5" in rej_bad.reason
-    assert isinstance(rej_unknown, ev.CommandRejected) and "unknown case" in rej_unknown.reason
-
     # ServeNext calls b (now prio 1); a replay returns b again and pops nothing
     s1 = _rid()
     publish(stack.kafka, [ev.ServeNext(region="SE-C", clinician_id="n1", request_id=s1)])
@@ -76,20 +69,14 @@ def test_every_queue_command_gets_its_event_and_bad_ones_are_rejected(stack: Sta
     publish(stack.kafka, [ev.ServeNext(region="SE-C", clinician_id="n1", request_id=s1)])
     wait_until(lambda: ("ServeNext", "replayed") in _command_counts(stack), 30, "the replay to be counted")
     assert [m.case_id for m in of_type(history(stack.kafka), ev.CaseCalled)] == [b.case_id]
-    # CompleteCase on a waiting case is rejected; on the called one it closes it
-    early, done = _rid(), _rid()
-    publish(stack.kafka, [ev.CompleteCase(region="SE-C", request_id=early, case_id=c.case_id, by="n1"),
-                          ev.CompleteCase(region="SE-C", request_id=done, case_id=b.case_id, by="n1")])
-    assert "needs a called case" in _answer(stack, early)[0].reason  # type: ignore[attr-defined]
+    done = _rid()
+    publish(stack.kafka, [ev.CompleteCase(region="SE-C", request_id=done, case_id=b.case_id, by="n1")])
     [closed] = _answer(stack, done)
     assert isinstance(closed, ev.CaseClosed) and closed.reason == "completed"
 
-    # CancelCase d; cancelling it again is rejected
-    x1, x2 = _rid(), _rid()
-    publish(stack.kafka, [ev.CancelCase(region="SE-C", request_id=x1, case_id=d.case_id, reason="better", by="p"),
-                          ev.CancelCase(region="SE-C", request_id=x2, case_id=d.case_id, reason="again", by="p")])
+    x1 = _rid()
+    publish(stack.kafka, [ev.CancelCase(region="SE-C", request_id=x1, case_id=d.case_id, reason="better", by="p")])
     assert isinstance(_answer(stack, x1)[0], ev.CaseCancelled)
-    assert isinstance(_answer(stack, x2)[0], ev.CommandRejected)
     # closed and cancelled cases get a tombstone on patient.contacts (the phone is deleted)
     tombstones = wait_until(lambda: {k for _, _, k, v in read_all(stack.kafka, topics.PATIENT_CONTACTS)
                                      if v is None} or None, 30, "tombstones on patient.contacts")
@@ -97,24 +84,17 @@ def test_every_queue_command_gets_its_event_and_bad_ones_are_rejected(stack: Sta
     assert stack.get("queue", f"/v1/regions/SE-C/cases/{d.case_id}")[1]["status"] == "cancelled"
 
 
-def test_a_called_patient_who_does_not_answer_goes_first_in_their_level_then_is_closed(stack: Stack) -> None:
-    stack.extra_env["QUEUE_NO_SHOW_ATTEMPTS"] = "2"
+def test_a_no_show_puts_the_called_patient_back_first_in_their_level(stack: Stack) -> None:
     _start_queue(stack)
     first, second = triaged("SE-H", 2, T0), triaged("SE-H", 2, T0 + dt.timedelta(minutes=1))
     publish(stack.kafka, [first, second])
     _wait_queued(stack, 2)
-    s1, n1, s2, n2 = _rid(), _rid(), _rid(), _rid()
+    s1, n1 = _rid(), _rid()
     publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s1),
                           ev.MarkNoShow(region="SE-H", request_id=n1, case_id=first.case_id, by="n")])
     [no_show] = _answer(stack, n1)
     assert isinstance(no_show, ev.CaseNoShow) and no_show.attempt == 1 and no_show.requeued
     assert stack.get("queue", f"/v1/regions/SE-H/cases/{first.case_id}")[1]["position"] == 1
-    publish(stack.kafka, [ev.ServeNext(region="SE-H", clinician_id="n", request_id=s2),
-                          ev.MarkNoShow(region="SE-H", request_id=n2, case_id=first.case_id, by="n")])
-    assert of_type(_answer(stack, s2), ev.CaseCalled)[0].case_id == first.case_id
-    last = _answer(stack, n2)
-    assert [type(m) for m in last] == [ev.CaseNoShow, ev.CaseClosed]
-    assert last[1].reason == "no_show"  # type: ignore[attr-defined]
 
 
 def test_a_transferred_case_keeps_its_join_time_in_a_region_on_another_partition(stack: Stack) -> None:

@@ -3,38 +3,48 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from proto import events as ev
 
+FRONT, NORMAL = 0, 1
+# A CaseTriaged counts as "on the broker before the ServeNext" when its record was created this
+# much earlier than the ServeNext's record (both CreateTime, one machine): the producer -> broker
+# hop of intake's record is not the queue's fault.
+STALE_MARGIN_S = 0.25
 
-def check_history(history: Sequence[ev.Message], triaged: Sequence[ev.CaseTriaged]) -> dict[str, int]:
+
+def check_history(history: Sequence[ev.Message], triaged: Sequence[ev.CaseTriaged],
+                  triage_times: Mapping[str, float] | None = None) -> dict[str, int]:
     """Assert the queue's invariants over its deduplicated history; return counts for the report.
 
     - every triaged case was queued exactly once (no case lost, none queued twice);
-    - no case was called twice (by two different requests);
-    - every call took the most urgent waiting case at that moment: replaying the history of
-      each region in order, the called case is the minimum of (urgency, queued_at, sequence)
-      among the cases waiting then.
+    - no case was called twice by two different requests without a no-show between;
+    - every call took the most urgent waiting case at that moment: replaying each region's
+      history in order, with reprioritisations and the front-of-level lane of a requeued
+      no-show, the called case is the minimum of (urgency, lane, queued_at, sequence);
+    - with ``triage_times`` (case id -> broker timestamp of its CaseTriaged): no stale call,
+      i.e. no call while a more urgent case, triaged on the broker before that ServeNext
+      (``CaseCalled.called_at`` is the ServeNext's record time), was not yet queued.
     """
-    queued = Counter(m.case_id for m in history if isinstance(m, ev.CaseQueued))
-    missing = [t.case_id for t in triaged if queued[t.case_id] == 0]
+    queued = Counter((m.region, m.case_id) for m in history if isinstance(m, ev.CaseQueued))
+    ids = {case_id for _, case_id in queued}
+    missing = [t.case_id for t in triaged if t.case_id not in ids]
     assert not missing, f"{len(missing)} triaged cases were never queued (lost): {missing[:5]}"
-    twice = {c: n for c, n in queued.items() if n > 1}
+    twice = {c: n for c, n in queued.items() if n > 1}  # a transfer queues it once in another region
     assert not twice, f"cases queued more than once: {twice}"
 
-    calls: dict[str, set[str]] = defaultdict(set)
-    for m in history:
-        if isinstance(m, ev.CaseCalled):
-            calls[m.case_id].add(m.request_id)
-    double = {c: r for c, r in calls.items() if len(r) > 1}
-    assert not double, f"cases called twice: {double}"
-
-    waiting: dict[str, dict[str, tuple[int, float, int]]] = defaultdict(dict)
+    by_case = {t.case_id: t for t in triaged}
+    waiting: dict[str, dict[str, tuple[int, int, float, int]]] = defaultdict(dict)
+    ever_queued: set[str] = set()
+    called_by: dict[str, set[str]] = defaultdict(set)
+    requeues: Counter[str] = Counter()
+    stale = 0
     for m in history:
         match m:
             case ev.CaseQueued():
-                waiting[m.region][m.case_id] = (m.urgency, m.queued_at.timestamp(), m.sequence)
+                waiting[m.region][m.case_id] = (m.urgency, NORMAL, m.queued_at.timestamp(), m.sequence)
+                ever_queued.add(m.case_id)
             case ev.CaseCalled():
                 region = waiting[m.region]
                 assert m.case_id in region, f"called {m.case_id} which was not waiting in {m.region}"
@@ -42,8 +52,47 @@ def check_history(history: Sequence[ev.Message], triaged: Sequence[ev.CaseTriage
                 assert region[m.case_id] == region[best], (
                     f"{m.request_id} called {m.case_id} {region[m.case_id]} while {best} {region[best]} "
                     f"was more urgent")
+                called_by[m.case_id].add(m.request_id)
+                assert len(called_by[m.case_id]) <= 1 + requeues[m.case_id], f"case {m.case_id} called twice"
+                if triage_times is not None:
+                    stale += _stale(m, region[m.case_id], by_case, triage_times, ever_queued)
                 del region[m.case_id]
-            case ev.CaseCancelled() | ev.CaseTransferred():
+            case ev.CaseReprioritised():
+                u, lane, at, seq = waiting[m.region][m.case_id]
+                waiting[m.region][m.case_id] = (m.to_urgency, lane, at, seq)
+            case ev.CaseNoShow() if m.requeued:
+                requeues[m.case_id] += 1
+                prev = [q for q in history if isinstance(q, ev.CaseQueued) and q.case_id == m.case_id
+                        and q.region == m.region][-1]
+                urgency = _urgency_now(m.case_id, m.region, history, m)
+                waiting[m.region][m.case_id] = (urgency, FRONT, prev.queued_at.timestamp(), prev.sequence)
+            case ev.CaseCancelled() | ev.CaseTransferred() | ev.CaseClosed():
                 waiting[m.region].pop(m.case_id, None)
-    return {"queued": len(queued), "called": len(calls),
+    calls = sum(len(r) for r in called_by.values())
+    return {"queued": len(ids), "called": len(called_by), "calls": calls, "stale_calls": stale,
             "still_waiting": sum(len(w) for w in waiting.values())}
+
+
+def _urgency_now(case_id: str, region: str, history: Sequence[ev.Message], until: ev.Message) -> int:
+    urgency = 0
+    for m in history:
+        if m is until:
+            break
+        if isinstance(m, ev.CaseQueued) and m.case_id == case_id and m.region == region:
+            urgency = m.urgency
+        elif isinstance(m, ev.CaseReprioritised) and m.case_id == case_id and m.region == region:
+            urgency = m.to_urgency
+    return urgency
+
+
+def _stale(call: ev.CaseCalled, rank: tuple[int, int, float, int], by_case: Mapping[str, ev.CaseTriaged],
+           triage_times: Mapping[str, float], ever_queued: set[str]) -> int:
+    """1 if a more urgent case of the region was triaged on the broker before the ServeNext but not yet queued."""
+    asked = call.called_at.timestamp()
+    for case_id, at in triage_times.items():
+        t = by_case.get(case_id)
+        if t is None or t.region != call.region or case_id in ever_queued or at >= asked - STALE_MARGIN_S:
+            continue
+        if (t.urgency, NORMAL, t.triaged_at.timestamp()) < rank[:3]:
+            return 1
+    return 0

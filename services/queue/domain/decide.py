@@ -45,7 +45,7 @@ def _queued(rs: RegionState, case_id: str, urgency: int, queued_at: dt.datetime,
 
 def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
     if triaged.case_id in rs.cases:
-        return []  # redelivered: already queued (its CaseQueued was sent before the state was saved)
+        return []  # redelivered: already queued
     existing = rs.waiting_person.get(triaged.person_pseudonym) if triaged.person_pseudonym else None
     if existing is not None:
         # The same person is already waiting here: not queued twice, and said so on
@@ -65,18 +65,14 @@ def _serve_next(rs: RegionState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev
         return [ev.ServeNextEmpty(event_id=f"empty-{cmd.request_id}", region=cmd.region,
                                   clinician_id=cmd.clinician_id, request_id=cmd.request_id)]
     record = rs.cases[top.case_id]
-    called = ev.CaseCalled(
+    # The YourTurn notice is derived from this event (``outputs_for``) once it is durable.
+    return [ev.CaseCalled(
         event_id=f"called-{cmd.request_id}", case_id=top.case_id, region=cmd.region,
         urgency=record.urgency,  # type: ignore[arg-type]
         clinician_id=cmd.clinician_id, request_id=cmd.request_id,
-        queued_at=_ts(record.queued_at), called_at=now, person_pseudonym=record.person_pseudonym,
-    )
-    # The YourTurn id is derived from the call, so the notifier sees a replay as the same notice.
-    your_turn = ev.YourTurn(
-        event_id=f"yt-{called.event_id}", case_id=called.case_id, region=called.region,
-        urgency=called.urgency, clinician_id=called.clinician_id, called_at=now, language=record.language,
-    )
-    return [called, your_turn]
+        queued_at=_ts(record.queued_at), called_at=now, language=record.language,
+        person_pseudonym=record.person_pseudonym,
+    )]
 
 
 def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
@@ -151,14 +147,8 @@ def _transfer_out(rs: RegionState, rec: CaseRecord, cmd: ev.TransferCase) -> lis
         return _reject(cmd, rec.case_id, f"to_region must be another region than {rs.region}, "
                        f"got {cmd.to_region!r}")
     rid = cmd.request_id
-    queued_at = _ts(rec.queued_at)
-    return [
-        ev.CaseTransferred(event_id=f"transferred-{rid}", case_id=rec.case_id, region=rs.region,
-                           to_region=cmd.to_region, urgency=rec.urgency,  # type: ignore[arg-type]
-                           queued_at=queued_at, reason=cmd.reason, by=cmd.by,
-                           person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid),
-        ev.TransferIn(event_id=f"transfer-in-{rid}", region=cmd.to_region, request_id=f"in-{rid}",
-                      case_id=rec.case_id, from_region=rs.region, urgency=rec.urgency,  # type: ignore[arg-type]
-                      queued_at=queued_at, person_pseudonym=rec.person_pseudonym, language=rec.language,
-                      reason=cmd.reason, by=cmd.by),
-    ]
+    # The receiving half (TransferIn to the target region) is derived by ``outputs_for``.
+    return [ev.CaseTransferred(event_id=f"transferred-{rid}", case_id=rec.case_id, region=rs.region,
+                               to_region=cmd.to_region, urgency=rec.urgency,  # type: ignore[arg-type]
+                               queued_at=_ts(rec.queued_at), reason=cmd.reason, by=cmd.by,
+                               person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid)]

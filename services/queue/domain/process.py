@@ -1,7 +1,8 @@
 """``handle``: one input message through decide and evolve, with idempotency and heads-ups.
 
-This is the whole per-message behaviour of the queue; the faust worker only decodes,
-calls ``handle``, sends what it returns and persists what changed.
+This is the whole per-message behaviour of the queue. The worker decides a batch of
+inputs with it (``domain/batch.py``), records ``Outcome.recorded`` on queue.events and
+sends what ``outputs_for`` derives from those events once they are durable.
 """
 
 from __future__ import annotations
@@ -9,23 +10,32 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import msgspec
+
 from proto import events as ev
 from services.queue.domain.command_rules import rejection, why_invalid
 from services.queue.domain.decide import decide
+from services.queue.domain.outputs import derived_messages
 from services.queue.domain.state import QueueState, RegionState, evolve
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one input caused: the events to send, and how the command went (for metrics)."""
+    """What one input caused.
+
+    ``events``: everything it caused, the recorded queue events followed by the notices
+    and commands derived from them (YourTurn, TransferIn); ``recorded``: the queue events
+    to write on queue.events (empty for a replayed answer: it is on the log already).
+    """
 
     events: tuple[ev.Message, ...]
     command: str | None  # the command's type name; None for triage events
     outcome: str  # accepted | rejected | replayed | ignored
+    recorded: tuple[ev.Message, ...] = ()
 
 
 def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
-    """Decide ``message`` on ``state``, fold the result in, and return what to send.
+    """Decide ``message`` on ``state``, fold the result in, and return what it caused.
 
     A command whose request_id was answered before gets the same answer again (same
     events, same ids) and changes nothing: that is how a replayed ServeNext returns the
@@ -35,23 +45,27 @@ def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
     if isinstance(message, ev.Command) and not isinstance(message, ev.TransferIn):
         why = why_invalid(message, state.policy.transfer_regions)
         if why is not None:  # before state.region(): a bad region must not create state
-            return Outcome((rejection(message, why),), command, "rejected")
+            refused = (msgspec.structs.replace(rejection(message, why), occurred_at=now),)
+            return Outcome(refused, command, "rejected", refused)  # recorded: staff waits for it
     rs = state.region(message.region)  # type: ignore[attr-defined]
     key = answer_key(message)
     if key is not None:
         answered = rs.answers.get(key)
         if answered is not None:
-            return Outcome(answered, command, "replayed")
-    events = decide(state, message, now)
+            return Outcome(answered + derived_messages(answered), command, "replayed")
+    # occurred_at = the input's time, so re-deciding an input after a crash gives equal events
+    events = [msgspec.structs.replace(e, occurred_at=now) for e in decide(state, message, now)]
     for event in events:
         evolve(state, event)
-    events += heads_up_due(state, rs)
-    if key is not None and events:
-        rs.record_answer(key, tuple(events), state.policy.answer_memory)
+    events += heads_up_due(state, rs, now)
     if not events:
         return Outcome((), command, "ignored")
+    recorded = tuple(events)
+    if key is not None:
+        rs.record_answer(key, recorded, state.policy.answer_memory)
     rejected = any(isinstance(e, ev.CommandRejected) for e in events)
-    return Outcome(tuple(events), command, "rejected" if rejected else "accepted")
+    return Outcome(recorded + derived_messages(recorded), command, "rejected" if rejected else "accepted",
+                   recorded)
 
 
 def answer_key(message: ev.Message) -> str | None:
@@ -63,7 +77,18 @@ def answer_key(message: ev.Message) -> str | None:
     return None
 
 
-def heads_up_due(state: QueueState, rs: RegionState) -> list[ev.Message]:
+def apply_recorded(state: QueueState, key: str | None, recorded: tuple[ev.Message, ...]) -> None:
+    """Fold one input's recorded events into ``state`` exactly as ``handle`` did live (recovery)."""
+    if not recorded:
+        return
+    for event in recorded:
+        evolve(state, event)
+    region = getattr(recorded[0], "region", None)
+    if key is not None and region is not None:
+        state.region(region).record_answer(key, recorded, state.policy.answer_memory)
+
+
+def heads_up_due(state: QueueState, rs: RegionState, now: dt.datetime) -> list[ev.Message]:
     """HeadsUp for every case that has now reached position <= K for the first time (O(K))."""
     out: list[ev.Message] = []
     for position, waiting in enumerate(rs.queue.head(state.policy.heads_up_position), start=1):
@@ -71,7 +96,7 @@ def heads_up_due(state: QueueState, rs: RegionState) -> list[ev.Message]:
         if not rec.heads_up:
             out.append(ev.HeadsUp(event_id=f"heads-up-{rs.region}-{rec.case_id}-{rec.sequence}",
                                   case_id=rec.case_id, region=rs.region, position=position,
-                                  language=rec.language))
+                                  language=rec.language, occurred_at=now))
     for event in out:
         evolve(state, event)
     return out

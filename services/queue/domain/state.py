@@ -22,7 +22,7 @@ CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
 
 
 class CaseRecord(msgspec.Struct, array_like=True):
-    """What the queue knows of one case in one region (also its durable table entry)."""
+    """What the queue knows of one case in one region."""
 
     case_id: str
     region: str
@@ -61,18 +61,12 @@ class RegionState:
     answers: OrderedDict[str, tuple[ev.Message, ...]] = field(default_factory=OrderedDict)
     calls: deque[float] = field(default_factory=deque)  # called_at of recent calls
     next_sequence: int = 0
-    # What changed since the worker last persisted (drained by the worker).
-    touched: set[str] = field(default_factory=set)
-    new_answers: list[str] = field(default_factory=list)
-    evicted_answers: list[str] = field(default_factory=list)
 
     def record_answer(self, request_id: str, events: tuple[ev.Message, ...], memory: int) -> None:
         """Remember what a command answered, so a replay returns the same thing."""
         self.answers[request_id] = events
-        self.new_answers.append(request_id)
         while len(self.answers) > memory:
-            old, _ = self.answers.popitem(last=False)
-            self.evicted_answers.append(old)
+            self.answers.popitem(last=False)
 
     def note_call(self, called_at: float, window_s: float) -> None:
         self.calls.append(called_at)
@@ -113,7 +107,8 @@ def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus) -> None:
 def evolve(state: QueueState, event: ev.Message) -> None:
     """Apply one queue event to the state (in place: the queue is too big to copy)."""
     region = getattr(event, "region", None)
-    if region is None or isinstance(event, (ev.YourTurn, ev.CommandRejected, ev.ServeNextEmpty, ev.TransferIn)):
+    if region is None or isinstance(event, (ev.YourTurn, ev.CommandRejected, ev.ServeNextEmpty, ev.TransferIn,
+                                            ev.BatchCommitted, ev.PartitionFenced)):
         return  # answers and notices change no state
     rs = state.region(region)
     match event:
@@ -150,4 +145,3 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             rs.cases[event.case_id].heads_up = True
         case _:
             return
-    rs.touched.add(event.case_id)

@@ -1,0 +1,164 @@
+"""kill -9 of the queue worker -> serving again, with N cases waiting, on a real broker.
+
+    .venv/bin/python -m benchmarks.queue_recovery [--waiting 100000] [--takeover]
+
+1. Starts the embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set), a fresh namespace, and
+   pre-produces N CaseTriaged over the 21 regions.
+2. Starts one `triage queue` worker and waits until all N are queued (its log = N CaseQueued).
+3. kill -9; at once a ServeNext is produced for the biggest region and the worker restarted.
+   Prints kill -> first output (that ServeNext's CaseCalled on queue.events) and what the
+   worker logged about its recovery (records folded, seconds).
+With --takeover: two workers; the one that owns the ServeNext's region is killed and NOT
+restarted; prints kill -> the other worker's answer (group session timeout + recovery).
+Writes benchmarks/results/queue-recovery-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import signal
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import orjson
+
+from benchmarks.passthrough import produce_inputs, run_queue_worker
+from benchmarks.workload import build
+from proto import codec, topics
+from proto import events as ev
+from services.kafka.embedded_broker import EmbeddedBroker
+from services.kafka.settings import KafkaSettings
+from services.loadgen.report import machine
+from services.process_group import Child, stop_all, wait_healthy
+
+
+async def wait_for(kafka: KafkaSettings, want: str, count: int, timeout_s: float, request_id: str = "") -> float:
+    """Seconds until ``count`` records of type ``want`` (with ``request_id`` if given) are on queue.events."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False,
+                                fetch_max_wait_ms=20, max_partition_fetch_bytes=8 << 20)
+    await consumer.start()
+    started = time.monotonic()
+    parts = [TopicPartition(kafka.topic(topics.QUEUE_EVENTS.name), p) for p in range(topics.QUEUE_PARTITIONS)]
+    consumer.assign(parts)
+    await consumer.seek_to_beginning(*parts)
+    seen, last = 0, time.monotonic()
+    tag = want.encode()
+    try:
+        while seen < count and time.monotonic() - started < timeout_s:
+            for records in (await consumer.getmany(timeout_ms=100, max_records=20000)).values():
+                for r in records:
+                    if any(k == "ce_type" and v == tag for k, v in r.headers) and (
+                            not request_id or request_id.encode() in (r.value or b"")):
+                        seen += 1
+            if time.monotonic() - last > 5:
+                print(f"  ... {seen}/{count} {want}", flush=True)
+                last = time.monotonic()
+    finally:
+        await consumer.stop()
+    if seen < count:
+        raise TimeoutError(f"only {seen}/{count} {want} after {timeout_s:.0f}s")
+    return time.monotonic() - started
+
+
+async def serve_next(kafka: KafkaSettings, region: str) -> str:
+    from aiokafka import AIOKafkaProducer
+
+    cmd = ev.ServeNext(region=region, clinician_id="bench")
+    producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=False)
+    await producer.start()
+    try:
+        await producer.send_and_wait(kafka.topic(topics.QUEUE_COMMANDS.name), codec.encode(cmd), key=region.encode(),
+                                     headers=codec.cloudevent_headers(cmd, "/bench"))
+    finally:
+        await producer.stop()
+    return cmd.request_id
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--waiting", type=int, default=100_000)
+    p.add_argument("--takeover", action="store_true", help="two workers; the killed one is not restarted")
+    p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--out-dir", default="benchmarks/results")
+    a = p.parse_args(argv)
+    stamp = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    out = Path(a.out_dir)
+    log_dir = out / f"queue-recovery-{stamp}-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    broker = None if external else EmbeddedBroker(port=0, log_path=log_dir / "broker.log")
+    children: list[Child] = []
+    try:
+        bootstrap = external or broker.start()  # type: ignore[union-attr]
+        kafka = KafkaSettings(bootstrap, f"bench{uuid.uuid4().hex[:8]}")
+        workload = build(a.waiting, 0)
+        region = Counter(key.decode() for _, (key, _, _) in workload.inputs).most_common(1)[0][0]
+        asyncio.run(produce_inputs(kafka, workload))
+        print(f"pre-produced {a.waiting} CaseTriaged; the ServeNext goes to {region}", flush=True)
+        workers = 2 if a.takeover else 1
+        for i in range(workers):
+            (log_dir / f"w{i}").mkdir(exist_ok=True)
+            children.append(run_queue_worker(kafka, log_dir / f"w{i}"))
+        failed = wait_healthy(children, 120)
+        assert not failed, failed
+        fill_s = asyncio.run(wait_for(kafka, "case.queued.v1", a.waiting, a.timeout))
+        print(f"all {a.waiting} queued after {fill_s:.1f}s", flush=True)
+        victim = children[0] if not a.takeover else _owner(children, region)
+        time.sleep(2.0)  # let the last batch's outputs settle
+        assert victim.proc is not None
+        killed_at = time.monotonic()
+        os.kill(victim.proc.pid, signal.SIGKILL)
+        victim.proc.wait(30)
+        request_id = asyncio.run(serve_next(kafka, region))
+        if not a.takeover:
+            (log_dir / "restarted").mkdir(exist_ok=True)
+            children.append(run_queue_worker(kafka, log_dir / "restarted"))
+        asyncio.run(wait_for(kafka, "case.called.v1", 1, a.timeout, request_id))
+        serving_s = time.monotonic() - killed_at
+    finally:
+        stop_all(children)
+        if broker is not None:
+            broker.stop()
+    what = "two workers, one killed -> the other answers" if a.takeover else "kill -9 -> restarted worker answers"
+    print(f"\n{what}: {serving_s:.2f}s with {a.waiting} waiting (machine {machine()})")
+    for line in _recovery_lines(log_dir):
+        print("  worker log:", line)
+    result = {"benchmark": "queue-recovery", "started_at": stamp, "machine": machine(), "waiting": a.waiting,
+              "takeover": a.takeover, "kill_to_first_output_s": round(serving_s, 3), "fill_s": round(fill_s, 2)}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"queue-recovery-{stamp}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    return 0
+
+
+def _owner(children: list[Child], region: str) -> Child:
+    """The worker whose log says it serves the region's partition."""
+    from services.queue.partitioning import region_partition
+
+    want = region_partition(region, topics.QUEUE_PARTITIONS)
+    for child in children:
+        log = Path(child.env["QUEUE_DATA_DIR"]).parent / "queue.log"
+        serving = [ln for ln in log.read_text().splitlines() if "serving partitions" in ln]
+        if serving and f"{want}," in serving[-1].replace("]", ",").replace("[", " "):
+            return child
+    return children[0]
+
+
+def _recovery_lines(log_dir: Path) -> list[str]:
+    lines = []
+    for path in sorted(log_dir.rglob("queue.log")):
+        for ln in path.read_text().splitlines():
+            if "serving partitions" in ln or ("recovered partition" in ln and "0 batches" not in ln):
+                lines.append(f"{path.parent.name}: {orjson.loads(ln).get('msg', ln)[:160]}")
+    return lines[-12:]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""``KafkaQueueLog``: the committer's ``QueueLog`` over aiokafka (queue.events and the outputs).
+
+Record format on queue.events (the wire contract, docs/queue.md):
+- key = region (the marker: ``partition-<p>``), value = the event (msgspec JSON),
+  CloudEvents headers, plus
+- ``triage-input: <contract topic>:<partition>:<offset>`` the input it answers,
+- ``triage-batch: <batch id>`` the group-commit batch it belongs to,
+- ``triage-answer: <key>`` the idempotency key of its input (request id / triaged-<case>).
+Every record of a partition is sent to that partition explicitly, by one producer:
+aiokafka keeps one request in flight per partition (sender.py mutes a partition until
+its request is done), so what lands of a batch is a prefix, the marker last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from proto import codec
+from proto import events as ev
+from proto import topics
+from services.kafka.settings import KafkaSettings
+from services.queue.domain.batch import BatchCommit, InputPosition
+from services.queue.domain.outputs import Outputs
+from services.queue.domain.recovery import LoggedRecord
+
+SOURCE = "/triage/queue"
+_LOGGED = codec.Decoder[Any](ev.QUEUE_EVENT)
+
+
+class KafkaQueueLog:
+    """Reads a partition of queue.events; appends batches; sends the derived outputs."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.kafka = kafka
+        self.events_topic = kafka.topic(topics.QUEUE_EVENTS.name)
+        self.your_turn_topic = kafka.topic(topics.QUEUE_YOUR_TURN.name)
+        self.commands_topic = kafka.topic(topics.QUEUE_COMMANDS.name)
+        self.contacts_topic = kafka.topic(topics.PATIENT_CONTACTS.name)
+        self._producer: AIOKafkaProducer | None = None  # built in start(): aiokafka needs the loop
+        self._reader: AIOKafkaConsumer | None = None
+        self.writer = uuid.uuid4().hex[:12]
+        self._writer_header = ("triage-writer", self.writer.encode())
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        assert self._producer is not None, "KafkaQueueLog.start() first"
+        return self._producer
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            **self.kafka.client_options(), acks="all", linger_ms=0, enable_idempotence=False,
+            max_batch_size=1024 * 1024, max_request_size=4 * 1024 * 1024,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._reader is not None:
+            await self._reader.stop()
+
+    # ---------------------------------------------------------------- recovery
+    async def read(self, partition: int) -> list[LoggedRecord]:
+        """Every record of queue.events ``partition`` up to its end now, decoded, in offset order."""
+        if self._reader is None:
+            self._reader = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None,
+                                            enable_auto_commit=False, auto_offset_reset="earliest",
+                                            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+                                            max_partition_fetch_bytes=8 * 1024 * 1024)
+            await self._reader.start()
+        reader = self._reader
+        tp = TopicPartition(self.events_topic, partition)
+        reader.assign([tp])
+        await reader.seek_to_beginning(tp)
+        # Tansu 0.6 answers ListOffsets(latest) with the LAST RECORD BATCH's base offset + 1,
+        # not the offset after its last record. Reading until the position passes it still
+        # returns that whole batch, so keep every record read (never cut at ``end``).
+        end = (await reader.end_offsets([tp]))[tp]
+        out: list[LoggedRecord] = []
+        while await reader.position(tp) < end:
+            batch = await reader.getmany(tp, timeout_ms=500, max_records=50_000)
+            out += [_logged(r.offset, r.value, r.headers) for r in batch.get(tp, [])]
+        return out
+
+    # ---------------------------------------------------------------- write path
+    async def append(self, commit: BatchCommit) -> None:
+        futures = []
+        send = self.producer.send
+        for entry in commit.entries:
+            event = entry.event
+            headers = codec.cloudevent_headers(event, SOURCE)
+            headers += [("triage-input", entry.input.header().encode()),
+                        ("triage-batch", entry.batch_id.encode()), self._writer_header]
+            if entry.answer_key is not None:
+                headers.append(("triage-answer", entry.answer_key.encode()))
+            futures.append(await send(self.events_topic, codec.encode(event),
+                                      key=event.region.encode(),  # type: ignore[attr-defined]
+                                      partition=commit.partition, headers=headers))
+        marker = commit.marker
+        futures.append(await send(self.events_topic, codec.encode(marker), key=f"partition-{commit.partition}".encode(),
+                                  partition=commit.partition,
+                                  headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header]))
+        await asyncio.gather(*futures)
+
+    async def fence(self, partition: int, recovered_to: int) -> None:
+        fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
+        await (await self.producer.send(self.events_topic, codec.encode(fenced), key=f"partition-{partition}".encode(),
+                                        partition=partition,
+                                        headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header]))
+
+    async def send_outputs(self, outputs: Outputs) -> None:
+        futures = []
+        send = self.producer.send
+        for notice in outputs.notices:
+            futures.append(await send(self.your_turn_topic, codec.encode(notice), key=notice.region.encode(),
+                                      headers=codec.cloudevent_headers(notice, SOURCE)))
+        for command in outputs.commands:  # keyed by the TARGET region: its owner enqueues it
+            futures.append(await send(self.commands_topic, codec.encode(command), key=command.region.encode(),
+                                      headers=codec.cloudevent_headers(command, SOURCE)))
+        for case_id in outputs.forget_contacts:  # the case left the system: delete the phone
+            futures.append(await send(self.contacts_topic, None, key=case_id.encode()))
+        await asyncio.gather(*futures)
+
+    async def forward(self, topic: str, partition: int, key: bytes | None, value: bytes | None,
+                      headers: list[tuple[str, bytes]]) -> Any:
+        """Send a raw record (a re-route or a dead letter); returns the future of its ack."""
+        return await self.producer.send(topic, value, key=key, partition=partition, headers=headers)
+
+
+def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:
+    meta = {k: bytes(v).decode() for k, v in headers or () if k.startswith("triage-")}
+    pos = meta.get("triage-input")
+    return LoggedRecord(offset, _LOGGED.decode(value), InputPosition.parse(pos) if pos else None,
+                        meta.get("triage-answer"), meta.get("triage-batch"), meta.get("triage-writer"))

@@ -1,0 +1,269 @@
+"""Property: kill -9 after any single write, any number of times, changes nothing a patient sees.
+
+The real ``BatchCommitter`` (group commit, outputs after commit, pure ``recover``) runs over
+a fake broker that dies after the N-th record write (event, marker, notice, TransferIn,
+tombstone), again and again, also during recovery and the replay that follows. The same
+inputs without any crash are the reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from proto import events as ev
+from services.queue.commit import BatchCommitter
+from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC
+from services.queue.domain.outputs import outputs_for
+from services.queue.domain.state import QueuePolicy, QueueState
+from services.queue.partitioning import region_partition
+from tests.unit.queue.fake_queue_log import PARTITIONS, Crash, FakeQueueLog
+
+REGIONS = ("SE-C", "SE-E", "SE-M")  # partitions 2, 1, 7
+POLICY = QueuePolicy(no_show_attempts=2, heads_up_position=2, answer_memory=50)
+
+op = st.one_of(
+    st.tuples(st.just("triage"), st.sampled_from(REGIONS), st.integers(1, 5)),
+    st.tuples(st.just("serve"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("retry-serve"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("reprioritise"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("cancel"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("transfer"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("no-show"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("duplicate-triage"), st.sampled_from(REGIONS), st.integers(0, 99)),
+    st.tuples(st.just("garbage"), st.sampled_from(REGIONS), st.just(0)),
+)
+ticks = st.lists(st.lists(op, max_size=6), min_size=1, max_size=8)
+crashes = st.lists(st.one_of(st.integers(0, 8), st.integers(0, 40)), max_size=5)
+
+
+class Scenario:
+    """Turns drawn operations into input records, identically for every run."""
+
+    def __init__(self) -> None:
+        self.cases: list[ev.CaseTriaged] = []
+        self.serves: list[ev.ServeNext] = []
+        self.n = 0
+
+    def records(self, ops: list[tuple[str, str, int]], now: dt.datetime) -> list[tuple[Any, str, str]]:
+        out: list[tuple[Any, str, str]] = []
+        for kind, region, k in ops:
+            self.n += 1
+            rid = f"r{self.n}"
+            pick = self.cases[k % len(self.cases)] if self.cases else None
+            if kind == "triage":
+                case = ev.CaseTriaged(event_id=f"t{self.n}", case_id=f"c{self.n}", region=region,
+                                      urgency=k, symptom="fever", person_pseudonym=f"p{self.n % 7}",  # type: ignore[arg-type]
+                                      triaged_at=now, occurred_at=now)
+                self.cases.append(case)
+                out.append((case, TRIAGE_TOPIC, region))
+            elif kind == "duplicate-triage" and pick is not None:
+                out.append((pick, TRIAGE_TOPIC, pick.region))
+            elif kind == "serve":
+                serve = ev.ServeNext(event_id=f"e{self.n}", region=region, request_id=rid, clinician_id="n1",
+                                     occurred_at=now)
+                self.serves.append(serve)
+                out.append((serve, COMMANDS_TOPIC, region))
+            elif kind == "retry-serve" and self.serves:
+                again = self.serves[k % len(self.serves)]
+                out.append((again, COMMANDS_TOPIC, again.region))
+            elif kind == "garbage":
+                out.append((None, COMMANDS_TOPIC, region))
+            elif pick is not None:
+                r = pick.region
+                cmd: ev.Message
+                if kind == "reprioritise":
+                    cmd = ev.Reprioritise(region=r, request_id=rid, case_id=pick.case_id, urgency=1 + k % 5,
+                                          reason="worse", by="nurse", event_id=f"e{self.n}", occurred_at=now)
+                elif kind == "cancel":
+                    cmd = ev.CancelCase(region=r, request_id=rid, case_id=pick.case_id, reason="well", by="nurse",
+                                        event_id=f"e{self.n}", occurred_at=now)
+                elif kind == "transfer":
+                    cmd = ev.TransferCase(region=r, request_id=rid, case_id=pick.case_id,
+                                          to_region=REGIONS[(REGIONS.index(r) + 1) % 3], reason="closer",
+                                          by="nurse", event_id=f"e{self.n}", occurred_at=now)
+                else:
+                    cmd = ev.MarkNoShow(region=r, request_id=rid, case_id=pick.case_id, by="nurse",
+                                        event_id=f"e{self.n}", occurred_at=now)
+                out.append((cmd, COMMANDS_TOPIC, r))
+        return out
+
+
+def run(schedule: list[list[tuple[str, str, int]]], crash_points: list[int],
+        early: bool = False, late: bool = False) -> tuple[FakeQueueLog, QueueState]:
+    """Feed the ticks to a worker that is killed at ``crash_points`` and restarted each time.
+
+    ``early``: after a crash, the next tick's inputs reach the broker before the worker is
+    back, so the retried batch is bigger and ordered differently than the one that died.
+    ``late``: the write a kill interrupts still lands, after the next owner read the log.
+    """
+    log = FakeQueueLog(late_landing=late)
+    points = list(crash_points)
+    log.arm(points.pop(0) if points else None)
+    scenario = Scenario()
+    worker: BatchCommitter | None = None
+    partitions = sorted({region_partition(r, PARTITIONS) for r in REGIONS})
+
+    async def life() -> BatchCommitter:
+        w = BatchCommitter(log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS))
+        for p in partitions:
+            await w.recover(p)
+        return w
+
+    async def main() -> QueueState:
+        nonlocal worker
+        produced = -1
+
+        def arrive(tick: int) -> None:
+            nonlocal produced
+            if tick <= produced or tick >= len(schedule):
+                return
+            produced = tick
+            log.now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=tick)
+            for message, topic, region in scenario.records(schedule[tick], log.now):
+                log.produce(message, topic, region)
+
+        for tick in range(len(schedule)):
+            arrive(tick)
+            cut = log.ends()  # what this tick's batch reads (its high watermarks)
+            while True:
+                try:
+                    if worker is None:
+                        worker = await life()
+                    batch = {}
+                    for p in partitions:
+                        items = log.fetch(p, worker.positions[p], cut)
+                        if items:
+                            batch[p] = items
+                    await worker.commit(batch)
+                    break
+                except Crash:
+                    worker = None
+                    log.arm(points.pop(0) if points else None)
+                    if early:
+                        arrive(tick + 1)
+                        cut = log.ends()
+        assert worker is not None
+        return worker.state
+
+    return log, asyncio.run(main())
+
+
+def canonical(state: QueueState) -> dict[str, Any]:
+    out = {}
+    for region, rs in sorted(state.regions.items()):
+        if not rs.cases and not rs.answers:
+            continue  # a region a command named but that never changed
+        out[region] = (
+            {c: r for c, r in sorted(rs.cases.items())}, [w for w in rs.queue], dict(sorted(rs.waiting_person.items())),
+            list(rs.answers.items()), list(rs.calls), rs.next_sequence,
+        )
+    return out
+
+
+def calls_by_request(log: FakeQueueLog) -> dict[str, set[str]]:
+    calls: dict[str, set[str]] = {}
+    for records in log.events.values():
+        for r in records:  # orphans included: another consumer may have read them
+            if isinstance(r.event, ev.CaseCalled):
+                calls.setdefault(r.event.request_id, set()).add(r.event.case_id)
+    return calls
+
+
+@given(ticks, crashes, st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_killed(
+        schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool) -> None:
+    reference_log, reference = run(schedule, [])
+    log, state = run(schedule, crash_points, late=late)
+
+    assert canonical(state) == canonical(reference)
+    # no ServeNext answered with two different cases, and no patient called by two requests
+    calls = calls_by_request(log)
+    assert all(len(cases) == 1 for cases in calls.values()), calls
+    assert calls == calls_by_request(reference_log)
+    # the same event id never carries two different decisions
+    seen: dict[str, ev.Message] = {}
+    for records in log.events.values():
+        for r in records:
+            assert seen.setdefault(r.event.event_id, r.event) == r.event
+    # every notice is sent (at least once; the notifier dedupes on event_id), and only those
+    assert {n.event_id for n in log.notices} == {n.event_id for n in reference_log.notices}
+    assert {t.event_id for t in log.transfers} == {t.event_id for t in reference_log.transfers}
+    assert set(log.tombstones) == set(reference_log.tombstones)
+
+
+def committed(log: FakeQueueLog) -> list[ev.Message]:
+    """The events of committed batches (followed by their marker), all partitions (a test oracle)."""
+    out = []
+    for records in log.events.values():
+        pending: list[Any] = []
+        owner, void = None, set()
+        for f in records:  # a takeover voids what it did not read and what others write after it
+            if isinstance(f.event, ev.PartitionFenced):
+                void |= set(range(f.event.recovered_to, f.offset))
+        for r in records:
+            if isinstance(r.event, ev.PartitionFenced):
+                owner = r.event.writer
+                continue
+            if r.offset in void or (owner is not None and r.writer != owner):
+                continue
+            if isinstance(r.event, ev.BatchCommitted):
+                mine = [p.event for p in pending if p.batch_id == r.event.batch_id]
+                if len(mine) == r.event.events:
+                    out += mine
+                    pending = []
+            else:
+                pending.append(r)
+    return out
+
+
+# Killed right after the 8th write (3 fences, tick 0's 3 records and heads-up notice, then
+# the call of tick 1, before its marker); a more urgent case of the region arrives before the restart.
+ORPHAN_CALL_THEN_MORE_URGENT = [[("triage", "SE-C", 3)], [("serve", "SE-C", 0)], [("triage", "SE-C", 1)]]
+
+
+@given(ticks, crashes, st.booleans())
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False)  # killed again during recovery and replay
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True)  # the marker lands after the next owner's read
+@settings(max_examples=300, deadline=None)
+def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_every_notice(
+        schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool) -> None:
+    log, state = run(schedule, crash_points, early=True, late=late)
+    history = committed(log)
+    # no ServeNext answered with two different cases, counting the orphans others may have read
+    calls = calls_by_request(log)
+    assert all(len(cases) == 1 for cases in calls.values()), calls
+    seen: dict[str, ev.Message] = {}
+    for records in log.events.values():
+        for r in records:
+            assert seen.setdefault(r.event.event_id, r.event) == r.event, "one id, two decisions"
+    # a call always takes a waiting case: nobody called twice without a no-show in between
+    waiting: set[str] = set()
+    for m in history:
+        if isinstance(m, ev.CaseQueued) or (isinstance(m, ev.CaseNoShow) and m.requeued):
+            waiting.add(m.case_id)
+        elif isinstance(m, ev.CaseCalled):
+            assert m.case_id in waiting, f"{m.case_id} called while not waiting"
+            waiting.discard(m.case_id)
+        elif isinstance(m, (ev.CaseCancelled, ev.CaseTransferred)):
+            waiting.discard(m.case_id)
+    # every notice of a committed decision was sent, and no notice of an uncommitted one
+    due = {n.event_id: n for n in outputs_for(history).notices}
+    assert all(due.get(n.event_id) == n for n in log.notices), "a notice of an uncommitted decision"
+    assert {n.event_id for n in log.notices} == set(due)
+    # the live state is exactly the fold of the committed log
+    fresh = BatchCommitter(log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS))
+    log.arm(None)
+
+    async def rebuild() -> None:
+        for p in {region_partition(r, PARTITIONS) for r in REGIONS}:
+            await fresh.recover(p)
+    asyncio.run(rebuild())
+    assert canonical(fresh.state) == canonical(state)
