@@ -81,7 +81,8 @@ def test_no_personnummer_or_phone_on_any_topic_or_in_any_log(stack: Stack) -> No
     assert post(p1, m1, region="SE-AB")[0] == 200                       # region not enabled
     sub = ev.TriageSubmission(submission_id=uuid.uuid4().hex, region="SE-C", personnummer=p5,
                               phone="0705555555", symptom="cough", answers={"fever_over_3_days": True})
-    bad = ev.TriageSubmission(submission_id=uuid.uuid4().hex, region="SE-C", personnummer=p6[:-1] + "0",
+    wrong_check_digit = p6[:-1] + str((int(p6[-1]) + 1) % 10)  # always invalid ("0" was p6 itself 1 in 10)
+    bad = ev.TriageSubmission(submission_id=uuid.uuid4().hex, region="SE-C", personnummer=wrong_check_digit,
                               phone=m6, symptom="cough")
     send_submissions(stack, [sub, bad, b'{"personnummer": "%s", "phone": "%s"' % (p6.encode(), m6.encode())])
     wait_until(lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1].get("waiting") == 3, 60,
