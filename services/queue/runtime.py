@@ -86,7 +86,13 @@ class QueueRuntime:
         async with self.lock:
             for p in self.owned - owned:
                 self.committer.forget(p)
-            for p in sorted(owned - self.owned):
+            # A partition we kept may have been someone else's in between (two quick rebalances):
+            # if anyone wrote there after our last record, our state is stale: rebuild it.
+            stale = await self.qlog.written_by_others(self.owned & owned)
+            if stale:
+                log.warning("partitions %s were written by another worker since our last batch; recovering them",
+                            sorted(stale))
+            for p in sorted((owned - self.owned) | stale):
                 rec = await self.committer.recover(p)
                 log.info("recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
                          "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s", p,
