@@ -26,6 +26,7 @@ from proto import codec
 from proto import events as ev
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
+from services.observability.consumer_lag import LagSample
 from services.queue.commit import BatchCommitter
 from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
@@ -103,6 +104,15 @@ class QueueRuntime:
             self.last_recovery_s = time.perf_counter() - started
             self.ready = True
         log.info("serving partitions %s after %.3fs of recovery", sorted(owned), self.last_recovery_s)
+
+    def lag_samples(self) -> list[LagSample]:
+        """Input records not yet committed, per input partition (triage_consumer_lag_records)."""
+        out = []
+        for topic, partition, highwater in self.reader.highwaters():
+            committed = self.committer.positions.get(partition, {}).get(topic)
+            if committed is not None:
+                out.append(LagSample(topic, partition, max(0, highwater - committed)))
+        return out
 
     # ---------------------------------------------------------------- the batch loop
     async def _run(self) -> None:
