@@ -10,7 +10,7 @@ no committed offset yet or no fetch yet are left out rather than guessed.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,9 +55,14 @@ class ConsumerLagCollector(Collector):
 
     def __init__(self) -> None:
         self._apps: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
+        self._sources: list[tuple[Callable[[], list[LagSample]], str]] = []
 
     def watch(self, app: Any, service: str, namespace: str) -> None:
         self._apps[app] = (service, namespace)
+
+    def watch_source(self, source: Callable[[], list[LagSample]], service: str) -> None:
+        """A consumer outside faust (the queue's input reader) reports its own lag samples."""
+        self._sources.append((source, service))
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(METRIC, "Records not yet consumed, by service, topic and partition.",
@@ -67,6 +72,9 @@ class ConsumerLagCollector(Collector):
             if consumer is None:
                 continue
             for s in partition_lags(consumer, namespace):
+                family.add_metric([service, s.topic, str(s.partition)], s.lag)
+        for source, service in self._sources:
+            for s in source():
                 family.add_metric([service, s.topic, str(s.partition)], s.lag)
         yield family
 
@@ -86,3 +94,12 @@ def watch_consumer_lag(app: Any, service: str, namespace: str = "",
         collector = _collectors[id(registry)] = ConsumerLagCollector()
         registry.register(collector)
     collector.watch(app, service, namespace)
+
+
+def watch_lag_source(source: Callable[[], list[LagSample]], service: str, registry: CollectorRegistry = REGISTRY) -> None:
+    """Export the lag samples ``source`` returns at scrape time as ``service``'s consumer lag."""
+    collector = _collectors.get(id(registry))
+    if collector is None:
+        collector = _collectors[id(registry)] = ConsumerLagCollector()
+        registry.register(collector)
+    collector.watch_source(source, service)

@@ -53,6 +53,17 @@ class InputReader:
         if self._consumer is not None:
             await self._consumer.stop()
 
+    def highwaters(self) -> list[tuple[str, int, int]]:
+        """(contract topic, partition, high watermark from the last fetch) of every assigned partition."""
+        if self._consumer is None:
+            return []
+        out = []
+        for tp in sorted(self._consumer.assignment()):
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                out.append((self.contract[tp.topic], tp.partition, highwater))
+        return out
+
     def broker_topic(self, contract_topic: str) -> str:
         return self.kafka.topic(contract_topic)
 

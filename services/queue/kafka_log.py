@@ -43,6 +43,7 @@ class KafkaQueueLog:
         self._producer: AIOKafkaProducer | None = None  # built in start(): aiokafka needs the loop
         self._reader: AIOKafkaConsumer | None = None
         self.writer = uuid.uuid4().hex[:12]
+        self.last_written: dict[int, int] = {}  # partition -> offset of our last acked record
         self._writer_header = ("triage-writer", self.writer.encode())
 
     @property
@@ -104,13 +105,26 @@ class KafkaQueueLog:
         futures.append(await send(self.events_topic, codec.encode(marker), key=f"partition-{commit.partition}".encode(),
                                   partition=commit.partition,
                                   headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header]))
-        await asyncio.gather(*futures)
+        acked = await asyncio.gather(*futures)
+        self.last_written[commit.partition] = acked[-1].offset
 
     async def fence(self, partition: int, recovered_to: int) -> None:
         fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
-        await (await self.producer.send(self.events_topic, codec.encode(fenced), key=f"partition-{partition}".encode(),
-                                        partition=partition,
-                                        headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header]))
+        acked = await (await self.producer.send(self.events_topic, codec.encode(fenced),
+                                                key=f"partition-{partition}".encode(), partition=partition,
+                                                headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header]))
+        self.last_written[partition] = acked.offset
+
+    async def written_by_others(self, partitions: set[int]) -> set[int]:
+        """The partitions whose queue.events grew past our last record (another worker wrote there)."""
+        if not partitions:
+            return set()
+        assert self._reader is not None, "read() runs before any takeover check"
+        tps = {p: TopicPartition(self.events_topic, p) for p in partitions}
+        ends = await self._reader.end_offsets(list(tps.values()))
+        # Tansu's end offset is at most the true end (see read()), so "grew" is never a false alarm
+        # and another worker's batch after ours always shows (its base offset > our last offset).
+        return {p for p, tp in tps.items() if ends[tp] > self.last_written.get(p, -1) + 1}
 
     async def send_outputs(self, outputs: Outputs) -> None:
         futures = []

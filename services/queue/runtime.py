@@ -26,6 +26,7 @@ from proto import codec
 from proto import events as ev
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
+from services.observability.consumer_lag import LagSample
 from services.queue.commit import BatchCommitter
 from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
@@ -86,7 +87,13 @@ class QueueRuntime:
         async with self.lock:
             for p in self.owned - owned:
                 self.committer.forget(p)
-            for p in sorted(owned - self.owned):
+            # A partition we kept may have been someone else's in between (two quick rebalances):
+            # if anyone wrote there after our last record, our state is stale: rebuild it.
+            stale = await self.qlog.written_by_others(self.owned & owned)
+            if stale:
+                log.warning("partitions %s were written by another worker since our last batch; recovering them",
+                            sorted(stale))
+            for p in sorted((owned - self.owned) | stale):
                 rec = await self.committer.recover(p)
                 log.info("recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
                          "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s", p,
@@ -97,6 +104,15 @@ class QueueRuntime:
             self.last_recovery_s = time.perf_counter() - started
             self.ready = True
         log.info("serving partitions %s after %.3fs of recovery", sorted(owned), self.last_recovery_s)
+
+    def lag_samples(self) -> list[LagSample]:
+        """Input records not yet committed, per input partition (triage_consumer_lag_records)."""
+        out = []
+        for topic, partition, highwater in self.reader.highwaters():
+            committed = self.committer.positions.get(partition, {}).get(topic)
+            if committed is not None:
+                out.append(LagSample(topic, partition, max(0, highwater - committed)))
+        return out
 
     # ---------------------------------------------------------------- the batch loop
     async def _run(self) -> None:

@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 
 from proto import topics
 from services.kafka.faust_app import make_faust_app
+from services.observability.consumer_lag import watch_lag_source
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
@@ -48,6 +49,8 @@ def create_app(settings: QueueSettings) -> faust.App:
     async def run() -> None:
         await runtime.start()
 
+    # The inputs are read by our own reader, not faust's consumer: export its lag too.
+    watch_lag_source(runtime.lag_samples, "queue")
     register_views(app, runtime, TABLE)
     REGISTRY.register(QueueStateCollector(state))
     return app

@@ -48,7 +48,10 @@ def _ready(stack: Stack, name: str) -> bool:
 
 
 def test_chaos_nobody_lost_called_twice_out_of_order_or_stale_and_one_sms_per_call(stack: Stack) -> None:
-    stack.extra_env.update({"QUEUE_HEADS_UP_POSITION": "0", "SMS_RATE_PER_S": "2000", "SMS_RATE_BURST": "2000",
+    # No-shows requeue but never close a case here: a close deletes the phone (tombstone), and an
+    # SMS still waiting in the notifier for that case then rightly fails; that race is the
+    # notifier's, not what this test counts.
+    stack.extra_env.update({"QUEUE_HEADS_UP_POSITION": "0", "QUEUE_NO_SHOW_ATTEMPTS": "1000", "SMS_RATE_PER_S": "2000", "SMS_RATE_BURST": "2000",
                             "INTAKE_RATE_PER_S": "10000", "INTAKE_RATE_BURST": "10000", "INTAKE_MAX_WAITING": "100000",
                             "INTAKE_ENABLED_REGIONS": ",".join(REGIONS)})
     stack.start()

@@ -110,23 +110,29 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
 def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[LoggedRecord]:
     """Drop what a dead owner's in-flight requests wrote after the next owner read the log.
 
-    A ``PartitionFenced`` at offset F with ``recovered_to`` X voids the records in [X, F)
-    (the new owner did not see them) and, after F, every record another writer wrote.
+    A ``PartitionFenced`` at offset F with ``recovered_to`` X voids the records in [X, F) (the
+    new owner did not see them; a fence among them is void too, so fences are weighed from the
+    last one back) and, after F, every record another writer wrote.
     """
     fences = [r for r in records if isinstance(r.event, ev.PartitionFenced)]
     if not fences:
         return records
     void: set[int] = set()
-    for f in fences:
+    valid: set[int] = set()
+    for f in reversed(fences):
+        if f.offset in void:
+            continue
         assert isinstance(f.event, ev.PartitionFenced)
+        valid.add(f.offset)
         void.update(range(f.event.recovered_to, f.offset))
     owner: str | None = None
     out = []
     for r in records:
-        if isinstance(r.event, ev.PartitionFenced):
-            owner = r.event.writer
+        if r.offset in valid:
+            owner = r.event.writer  # type: ignore[attr-defined]
             out.append(r)
-        elif r.offset in void or (owner is not None and r.writer is not None and r.writer != owner):
+        elif r.offset in void or isinstance(r.event, ev.PartitionFenced) or (
+                owner is not None and r.writer is not None and r.writer != owner):
             rec.late += 1
         else:
             out.append(r)

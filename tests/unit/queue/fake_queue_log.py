@@ -55,11 +55,13 @@ class FakeQueueLog:
         self.writes_left = writes
         self.writer = f"life-{int(self.writer.split('-')[1]) + 1}"
 
-    async def _write(self, partition: int | None = None, record: LoggedRecord | None = None) -> None:
-        if self.dead:
+    async def _write(self, writer: str, partition: int | None = None, record: LoggedRecord | None = None) -> None:
+        # ``writer``: the life that issued the write. A dead life's other pending writes
+        # (the tasks gather() leaves running) never land, except the one ``late`` keeps.
+        if self.dead or writer != self.writer:
             raise Crash("already dead")
         await asyncio.sleep(0)
-        if self.dead:
+        if self.dead or writer != self.writer:
             raise Crash("already dead")
         if self.writes_left is not None:
             if self.writes_left == 0:
@@ -100,30 +102,31 @@ class FakeQueueLog:
         return seen
 
     async def append(self, commit: BatchCommit) -> None:
-        p = commit.partition
+        p, writer = commit.partition, self.writer
         log = self.events[p]
         for e in commit.entries:
-            record = LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, self.writer)
-            await self._write(p, record)
-            log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, self.writer))
-        record = LoggedRecord(len(log), commit.marker, writer=self.writer)
-        await self._write(p, record)
-        log.append(LoggedRecord(len(log), commit.marker, writer=self.writer))
+            record = LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer)
+            await self._write(writer, p, record)
+            log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer))
+        record = LoggedRecord(len(log), commit.marker, writer=writer)
+        await self._write(writer, p, record)
+        log.append(LoggedRecord(len(log), commit.marker, writer=writer))
 
     async def fence(self, partition: int, recovered_to: int) -> None:
-        log = self.events[partition]
-        fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
-        await self._write(partition, LoggedRecord(len(log), fenced, writer=self.writer))
-        log.append(LoggedRecord(len(log), fenced, writer=self.writer))
+        log, writer = self.events[partition], self.writer
+        fenced = ev.PartitionFenced(writer=writer, partition=partition, recovered_to=recovered_to)
+        await self._write(writer, partition, LoggedRecord(len(log), fenced, writer=writer))
+        log.append(LoggedRecord(len(log), fenced, writer=writer))
 
     async def send_outputs(self, outputs: Outputs) -> None:
+        writer = self.writer
         for notice in outputs.notices:
-            await self._write()
+            await self._write(writer)
             self.notices.append(notice)
         for command in outputs.commands:
-            await self._write()
+            await self._write(writer)
             self.transfers.append(command)
             self.produce(command, COMMANDS_TOPIC, command.region)
         for case_id in outputs.forget_contacts:
-            await self._write()
+            await self._write(writer)
             self.tombstones.append(case_id)

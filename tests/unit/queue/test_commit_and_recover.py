@@ -202,16 +202,17 @@ def committed(log: FakeQueueLog) -> list[ev.Message]:
     out = []
     for records in log.events.values():
         pending: list[Any] = []
-        owner, void = None, set()
-        for f in records:  # a takeover voids what it did not read and what others write after it
-            if isinstance(f.event, ev.PartitionFenced):
+        owner, void, valid = None, set(), set()
+        for f in reversed(records):  # a takeover voids what it did not read (void fences too) ...
+            if isinstance(f.event, ev.PartitionFenced) and f.offset not in void:
+                valid.add(f.offset)
                 void |= set(range(f.event.recovered_to, f.offset))
         for r in records:
-            if isinstance(r.event, ev.PartitionFenced):
+            if r.offset in valid:
                 owner = r.event.writer
                 continue
-            if r.offset in void or (owner is not None and r.writer != owner):
-                continue
+            if r.offset in void or isinstance(r.event, ev.PartitionFenced) or (owner and r.writer != owner):
+                continue  # ... and what others write after it
             if isinstance(r.event, ev.BatchCommitted):
                 mine = [p.event for p in pending if p.batch_id == r.event.batch_id]
                 if len(mine) == r.event.events:
