@@ -149,11 +149,11 @@ def test_triage_up_refuses_to_start_when_the_broker_port_is_taken(tmp_path: Path
     assert "Traceback" not in out.stderr
 
 
-def test_serve_next_finds_the_broker_through_triage_broker_port_and_says_so_when_none_runs() -> None:
+def test_topics_finds_the_broker_through_triage_broker_port_and_says_so_when_none_runs() -> None:
     port = free_port()
     env = {**os.environ, "TRIAGE_BROKER_PORT": str(port), "KAFKA_BOOTSTRAP_SERVERS": ""}
     out = subprocess.run(
-        [sys.executable, "-m", "services.cli", "serve-next", "--region", "SE-C", "--clinician", "nurse-1"],
+        [sys.executable, "-m", "services.cli", "topics"],
         env=env,
         capture_output=True,
         text=True,
@@ -161,4 +161,19 @@ def test_serve_next_finds_the_broker_through_triage_broker_port_and_says_so_when
     )
     assert out.returncode == 2
     assert f"cannot reach Kafka at 127.0.0.1:{port}" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_serve_next_says_in_one_line_when_the_staff_api_is_not_running() -> None:
+    # serve-next is synchronous through the staff API (issue 13): it needs the API, not the broker.
+    env = {**os.environ, "STAFF_URL": f"http://127.0.0.1:{free_port()}", "STAFF_TOKEN": "any"}
+    out = subprocess.run(
+        [sys.executable, "-m", "services.cli", "serve-next", "--region", "SE-C", "--clinician", "nurse-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    assert "is not answering" in out.stderr and "STAFF_URL" in out.stderr
     assert "Traceback" not in out.stderr
