@@ -16,6 +16,8 @@ from typing import Literal
 import msgspec
 
 from proto import events as ev
+from services.opening_hours.eta import EtaPolicy
+from services.opening_hours.schedule import OpeningHours
 from services.queue.domain.region_queue import RegionQueue
 
 CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
@@ -44,10 +46,13 @@ class QueuePolicy:
     """Operational rules of the queue (from the service settings)."""
 
     no_show_attempts: int = 3  # the Nth no-show closes the case
-    heads_up_position: int = 3  # HeadsUp when a case first reaches position <= K
+    heads_up_position: int = 3  # HeadsUp only among the next K ...
+    heads_up_within_s: float = 600.0  # ... and when expected to be called within this (rule: process.py)
     answer_memory: int = 20_000  # recorded command answers kept per region
     rate_window_s: float = 900.0  # serving rate = calls in this window
     transfer_regions: frozenset[str] = frozenset()  # where a case may be transferred; empty = any region
+    hours: OpeningHours = field(default_factory=OpeningHours)  # staffed hours (default: always open)
+    eta: EtaPolicy = field(default_factory=EtaPolicy)
 
 
 @dataclass
