@@ -46,10 +46,10 @@ class QueueSettings:
             transfer_regions=_regions(env),
             heads_up_within_s=num("QUEUE_HEADS_UP_WITHIN_S", "600"),
             hours=load_hours_from_env(env),
-            eta=EtaPolicy(capacity_per_hour=num("QUEUE_CAPACITY_PER_HOUR", "20")),
+            eta=EtaPolicy(capacity_per_hour=num("ETA_CAPACITY_PER_HOUR", "20")),  # shared with intake
         )
         if policy.eta.capacity_per_hour <= 0:
-            raise ValueError("QUEUE_CAPACITY_PER_HOUR must be > 0 (calls per staffed hour of a region)")
+            raise ValueError("ETA_CAPACITY_PER_HOUR must be > 0 (calls per staffed hour of a region)")
         if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
             raise ValueError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(
