@@ -169,6 +169,7 @@ class TransferIn(Command, frozen=True, kw_only=True, tag="queue.transfer-in.v1")
     language: str = "sv"
     reason: str = ""
     by: str = ""
+    heads_up_sent: bool = False  # the patient already had a heads-up: none again in the new region
 
 
 # --------------------------------------------------------------------------- queue.events
@@ -180,6 +181,7 @@ class CaseQueued(Message, frozen=True, kw_only=True, tag="case.queued.v1"):
     sequence: int
     person_pseudonym: str = ""
     language: str = "sv"
+    heads_up_sent: bool = False  # carried over a transfer: at most one heads-up per case
 
 
 class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
@@ -229,6 +231,7 @@ class CaseTransferred(Message, frozen=True, kw_only=True, tag="case.transferred.
     person_pseudonym: str = ""
     language: str = "sv"
     request_id: str = ""
+    heads_up_sent: bool = False
 
 
 class CaseNoShow(Message, frozen=True, kw_only=True, tag="case.no-show.v1"):

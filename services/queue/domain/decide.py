@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from proto import events as ev
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import CaseRecord, QueueState, RegionState
@@ -82,7 +84,8 @@ def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
     if cmd.person_pseudonym and cmd.person_pseudonym in rs.waiting_person:
         return _reject(cmd, cmd.case_id, f"the same person already has a case waiting in {rs.region} "
                        f"({rs.waiting_person[cmd.person_pseudonym]}); not queued twice")
-    return [_queued(rs, cmd.case_id, cmd.urgency, cmd.queued_at, cmd.person_pseudonym, cmd.language)]
+    queued = _queued(rs, cmd.case_id, cmd.urgency, cmd.queued_at, cmd.person_pseudonym, cmd.language)
+    return [msgspec.structs.replace(queued, heads_up_sent=cmd.heads_up_sent)]
 
 
 def _reject(cmd: ev.Command, case_id: str, reason: str) -> list[ev.Message]:
@@ -151,4 +154,5 @@ def _transfer_out(rs: RegionState, rec: CaseRecord, cmd: ev.TransferCase) -> lis
     return [ev.CaseTransferred(event_id=f"transferred-{rid}", case_id=rec.case_id, region=rs.region,
                                to_region=cmd.to_region, urgency=rec.urgency,  # type: ignore[arg-type]
                                queued_at=_ts(rec.queued_at), reason=cmd.reason, by=cmd.by,
-                               person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid)]
+                               person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid,
+                               heads_up_sent=rec.heads_up)]

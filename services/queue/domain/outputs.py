@@ -51,7 +51,7 @@ def transfer_in(moved: ev.CaseTransferred) -> ev.TransferIn:
                          case_id=moved.case_id, from_region=moved.region, urgency=moved.urgency,
                          queued_at=moved.queued_at, person_pseudonym=moved.person_pseudonym,
                          language=moved.language, reason=moved.reason, by=moved.by,
-                         occurred_at=moved.occurred_at)
+                         heads_up_sent=moved.heads_up_sent, occurred_at=moved.occurred_at)
 
 
 def outputs_for(events: Iterable[ev.Message]) -> Outputs:

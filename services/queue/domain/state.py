@@ -119,7 +119,8 @@ def evolve(state: QueueState, event: ev.Message) -> None:
     match event:
         case ev.CaseQueued():
             rec = CaseRecord(event.case_id, region, event.urgency, event.queued_at.timestamp(), event.sequence,
-                             person_pseudonym=event.person_pseudonym, language=event.language)
+                             person_pseudonym=event.person_pseudonym, language=event.language,
+                             heads_up=event.heads_up_sent)
             rs.cases[event.case_id] = rec
             _waiting_again(rs, rec)
             rs.next_sequence = max(rs.next_sequence, event.sequence + 1)

@@ -81,3 +81,22 @@ def test_a_replayed_input_decides_the_same_heads_ups() -> None:
         for i in range(4):
             _arrive(state, i, 3, MONDAY_10)
     assert _serve(first, "s1", MONDAY_10) == _serve(second, "s1", MONDAY_10)
+
+
+def test_a_patient_who_had_a_heads_up_gets_none_again_after_a_transfer() -> None:
+    from services.queue.domain.outputs import outputs_for
+
+    state = _state()
+    for i in range(3):
+        _arrive(state, i, 3, MONDAY_10)
+    assert [h.case_id for h in _serve(state, "s1", MONDAY_10)] == ["c1", "c2"]
+    moved = handle(state, ev.TransferCase(region="SE-C", request_id="t1", case_id="c1", to_region="SE-E",
+                                          reason="closer", by="n"), MONDAY_10).recorded
+    [transfer_in] = outputs_for(moved).commands
+    assert transfer_in.heads_up_sent
+    for i in range(2):  # two more urgent cases wait in SE-E
+        handle(state, ev.CaseTriaged(case_id=f"e{i}", region="SE-E", urgency=2, symptom="fever",
+                                     person_pseudonym=f"pe{i}", triaged_at=MONDAY_10), MONDAY_10)
+    handle(state, transfer_in, MONDAY_10)  # c1 is third in SE-E
+    sent = _heads_ups(state, ev.ServeNext(region="SE-E", clinician_id="n", request_id="e1"), MONDAY_10)
+    assert [h.case_id for h in sent] == ["e1"]  # c1, now second, is not told again
