@@ -18,6 +18,7 @@ from typing import Literal
 import msgspec
 
 Urgency = Literal[1, 2, 3, 4, 5]
+SmsKind = Literal["your_turn", "heads_up", "cancelled", "transferred", "closed_no_show"]  # SMS per notice kind
 
 
 def new_id() -> str:
@@ -208,6 +209,7 @@ class CaseCancelled(Message, frozen=True, kw_only=True, tag="case.cancelled.v1")
     reason: str
     by: str
     request_id: str = ""
+    language: str = "sv"  # the patient's, for the notice (issue 14)
 
 
 class CaseReprioritised(Message, frozen=True, kw_only=True, tag="case.reprioritised.v1"):
@@ -249,6 +251,7 @@ class CaseClosed(Message, frozen=True, kw_only=True, tag="case.closed.v1"):
     reason: Literal["completed", "no_show", "cancelled"]
     by: str = ""
     request_id: str = ""
+    language: str = "sv"
 
 
 class CommandRejected(Message, frozen=True, kw_only=True, tag="queue.command-rejected.v1"):
@@ -310,11 +313,29 @@ class HeadsUp(Message, frozen=True, kw_only=True, tag="patient.heads-up.v1"):
     language: str = "sv"
 
 
+NoticeKind = Literal["cancelled", "transferred", "closed_no_show"]
+
+
+class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1"):
+    """The patient's case was cancelled by staff, transferred, or closed after no-shows: one SMS.
+
+    ``final``: the case has left the system; the notifier deletes the contact card once this
+    SMS is sent or has finally failed (the queue does not, so the card is there for it).
+    """
+
+    case_id: str
+    region: str
+    kind: NoticeKind
+    to_region: str = ""  # transferred: the new region's code (the SMS names it)
+    language: str = "sv"
+    final: bool = False
+
+
 # --------------------------------------------------------------------------- sms.events
 class SmsSent(Message, frozen=True, kw_only=True, tag="sms.sent.v1"):
     sms_id: str
     case_id: str
-    kind: Literal["your_turn", "heads_up"]
+    kind: SmsKind
     provider: str
     provider_id: str = ""
     segments: int = 1
@@ -354,7 +375,7 @@ QUEUE_EVENT = (
     | BatchCommitted
     | PartitionFenced
 )
-PATIENT_NOTICE = YourTurn | HeadsUp
+PATIENT_NOTICE = YourTurn | HeadsUp | CaseNotice
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered
 
 
@@ -395,7 +416,7 @@ class SmsLedgerEntry(Message, frozen=True, kw_only=True, tag="sms.ledger-entry.v
     notice_event_id: str
     sms_id: str
     case_id: str
-    kind: Literal["your_turn", "heads_up"]
+    kind: SmsKind
     state: Literal["intent", "sent", "failed"]
     partition: int  # = the queue.your-turn partition; its owner drives this SMS
     notice: str = ""  # the notice record value (JSON text)

@@ -183,6 +183,10 @@ class SmsSender:
                 entry.reason, topic, int(partition or entry.partition), int(offset or -1))
             await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), headers)
             DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
+        if isinstance(notice, ev.CaseNotice) and notice.final:
+            # the case has left the system and this was its last SMS: delete the phone now (the
+            # queue left it for us). Before "announced", so a crash here deletes it on the re-drive.
+            await self.ledger_log.forget_contact(entry.case_id)
         await self.ledger_log.record(msgspec.structs.replace(
             entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True))
 

@@ -118,7 +118,7 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
     match cmd:
         case ev.CancelCase():
             return [ev.CaseCancelled(event_id=f"cancelled-{rid}", case_id=case_id, region=rs.region,
-                                     reason=cmd.reason, by=cmd.by, request_id=rid)]
+                                     reason=cmd.reason, by=cmd.by, request_id=rid, language=rec.language)]
         case ev.Reprioritise():
             if cmd.urgency not in URGENCIES:
                 return _reject(cmd, case_id, f"urgency must be 1..5, got {cmd.urgency}")
@@ -137,11 +137,11 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
                                                    by=cmd.by)]
             if last:
                 out.append(ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
-                                         reason="no_show", by=cmd.by, request_id=rid))
+                                         reason="no_show", by=cmd.by, request_id=rid, language=rec.language))
             return out
         case ev.CompleteCase():
             return [ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
-                                  reason="completed", by=cmd.by, request_id=rid)]
+                                  reason="completed", by=cmd.by, request_id=rid, language=rec.language)]
     return []  # pragma: no cover - every case command is matched above
 
 

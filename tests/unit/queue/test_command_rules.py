@@ -62,14 +62,16 @@ def test_a_command_for_an_unknown_case_is_rejected_naming_the_region() -> None:
     assert isinstance(rej, ev.CommandRejected) and "unknown case nope in region SE-C" in rej.reason
 
 
-def test_a_cancelled_case_leaves_the_queue_and_its_phone_is_deleted_and_a_second_cancel_is_rejected() -> None:
+def test_a_cancelled_case_leaves_the_queue_and_the_patient_is_told_and_a_second_cancel_is_rejected() -> None:
     state = _state()
     a, b = _queue(state, "SE-C", 3, 4)
     [cancelled] = _do(state, ev.CancelCase(region="SE-C", request_id="x1", case_id=b, reason="better", by="p"))
     [again] = _do(state, ev.CancelCase(region="SE-C", request_id="x2", case_id=b, reason="again", by="p"))
     assert isinstance(cancelled, ev.CaseCancelled) and isinstance(again, ev.CommandRejected)
     assert b not in state.region("SE-C").queue and state.region("SE-C").cases[b].status == "cancelled"
-    assert outputs_for([cancelled]).forget_contacts == (b,)
+    [notice] = outputs_for([cancelled]).notices  # the notifier deletes the phone after this SMS
+    assert isinstance(notice, ev.CaseNotice) and notice.kind == "cancelled" and notice.final
+    assert outputs_for([cancelled]).forget_contacts == ()
 
 
 def test_only_a_called_case_can_be_completed_and_completing_closes_it() -> None:
