@@ -77,10 +77,15 @@ def test_case_commands_serve_next_and_its_replay_reach_the_log_and_the_views(sta
     x1 = _rid()
     publish(stack.kafka, [ev.CancelCase(region="SE-C", request_id=x1, case_id=d.case_id, reason="better", by="p")])
     assert isinstance(_answer(stack, x1)[0], ev.CaseCancelled)
-    # closed and cancelled cases get a tombstone on patient.contacts (the phone is deleted)
+    # a completed case gets a tombstone on patient.contacts (the phone is deleted); a case cancelled
+    # by staff gets a final notice instead, after whose SMS the notifier deletes the phone
+    # (tests/e2e/test_patient_notices.py)
     tombstones = wait_until(lambda: {k for _, _, k, v in read_all(stack.kafka, topics.PATIENT_CONTACTS)
                                      if v is None} or None, 30, "tombstones on patient.contacts")
-    assert tombstones == {b.case_id.encode(), d.case_id.encode()}
+    assert tombstones == {b.case_id.encode()}
+    notices = wait_until(lambda: of_type(history(stack.kafka, topics.QUEUE_YOUR_TURN), ev.CaseNotice) or None,
+                         30, "the cancellation notice")
+    assert [(n.case_id, n.kind, n.final) for n in notices] == [(d.case_id, "cancelled", True)]
     assert stack.get("queue", f"/v1/regions/SE-C/cases/{d.case_id}")[1]["status"] == "cancelled"
 
 
