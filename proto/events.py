@@ -157,6 +157,14 @@ class CompleteCase(Command, frozen=True, kw_only=True, tag="queue.complete-case.
     by: str
 
 
+class NotifyFailed(Command, frozen=True, kw_only=True, tag="queue.notify-failed.v1"):
+    """Internal: the notifier could not deliver a your-turn SMS (finally failed), keyed by the
+    case's region, so the queue records that the patient was not reached (issue 14)."""
+
+    case_id: str
+    sms_id: str
+
+
 class TransferIn(Command, frozen=True, kw_only=True, tag="queue.transfer-in.v1"):
     """Internal: the receiving half of a TransferCase, sent by the queue to itself on
     queue.commands keyed by the TARGET region, so the worker that owns the target
@@ -252,6 +260,15 @@ class CaseClosed(Message, frozen=True, kw_only=True, tag="case.closed.v1"):
     by: str = ""
     request_id: str = ""
     language: str = "sv"
+
+
+class CaseNotReached(Message, frozen=True, kw_only=True, tag="case.not-reached.v1"):
+    """The called patient's your-turn SMS finally failed: staff should phone them."""
+
+    case_id: str
+    region: str
+    sms_id: str
+    request_id: str = ""
 
 
 class CommandRejected(Message, frozen=True, kw_only=True, tag="queue.command-rejected.v1"):
@@ -371,6 +388,7 @@ QUEUE_EVENT = (
     | CaseNoShow
     | CaseClosed
     | CommandRejected
+    | CaseNotReached
     | HeadsUp  # also a notice on queue.your-turn; recorded here because it changes the case
     | BatchCommitted
     | PartitionFenced

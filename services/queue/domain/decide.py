@@ -29,6 +29,8 @@ def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.
             return _serve_next(state.region(message.region), message, now)
         case ev.TransferIn():
             return _transfer_in(state.region(message.region), message)
+        case ev.NotifyFailed():
+            return _not_reached(state.region(message.region), message)
         case ev.CancelCase() | ev.Reprioritise() | ev.TransferCase() | ev.MarkNoShow() | ev.CompleteCase():
             return _case_command(state, message)
         case _:
@@ -75,6 +77,14 @@ def _serve_next(rs: RegionState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev
         queued_at=_ts(record.queued_at), called_at=now, language=record.language,
         person_pseudonym=record.person_pseudonym,
     )]
+
+
+def _not_reached(rs: RegionState, cmd: ev.NotifyFailed) -> list[ev.Message]:
+    rec = rs.cases.get(cmd.case_id)
+    if rec is None or rec.status != "called" or rec.case_id in rs.not_reached:
+        return []  # completed, closed or requeued since: nobody needs to phone them
+    return [ev.CaseNotReached(event_id=f"not-reached-{cmd.request_id}", case_id=cmd.case_id, region=rs.region,
+                              sms_id=cmd.sms_id, request_id=cmd.request_id)]
 
 
 def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:

@@ -65,6 +65,7 @@ class RegionState:
     waiting_person: dict[str, str] = field(default_factory=dict)  # pseudonym -> case_id
     answers: OrderedDict[str, tuple[ev.Message, ...]] = field(default_factory=OrderedDict)
     calls: deque[float] = field(default_factory=deque)  # called_at of recent calls
+    not_reached: dict[str, float] = field(default_factory=dict)  # called, your-turn SMS failed -> when
     next_sequence: int = 0
 
     def record_answer(self, request_id: str, events: tuple[ev.Message, ...], memory: int) -> None:
@@ -95,6 +96,7 @@ class QueueState:
 
 
 def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
+    rs.not_reached.pop(rec.case_id, None)
     rs.queue.push(rec.case_id, rec.urgency, rec.queued_at, rec.sequence, rec.front)
     rec.status = "waiting"
     if rec.person_pseudonym:
@@ -102,6 +104,7 @@ def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
 
 
 def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus) -> None:
+    rs.not_reached.pop(rec.case_id, None)
     if rec.case_id in rs.queue:
         rs.queue.remove(rec.case_id)
     rec.status = status
@@ -149,5 +152,7 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             _leaves_queue(rs, rs.cases[event.case_id], "closed")
         case ev.HeadsUp():
             rs.cases[event.case_id].heads_up = True
+        case ev.CaseNotReached():
+            rs.not_reached[event.case_id] = event.occurred_at.timestamp()
         case _:
             return
