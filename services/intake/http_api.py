@@ -103,7 +103,7 @@ async def get_case(case_id: Annotated[str, Parameter(max_length=64)], state: Sta
         estimated_wait_text=None if wait is None else wait.text(),
         region_open=status.open, opens_at=_iso(status.opens_at),
         queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,
-        duplicate_of=case.duplicate_of or None))
+        duplicate_of=case.duplicate_of or None, outcome=case.outcome or None))  # type: ignore[arg-type]
 
 
 def _iso(at: dt.datetime | None) -> str | None:

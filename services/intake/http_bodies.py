@@ -69,3 +69,4 @@ class CaseView(msgspec.Struct, kw_only=True):
     opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601)
     queued_at: str | None = None
     duplicate_of: str | None = None
+    outcome: Literal["completed", "no_show", "cancelled"] | None = None  # once closed or cancelled
