@@ -13,8 +13,8 @@ from proto import events as ev
 from services.commands import send_command
 from tests.support.fake_46elks import Fake46elks
 from tests.support.people import personnummer
-from tests.support.staff_client import call, token
 from tests.support.stack import Stack, wait_until
+from tests.support.staff_client import call, token
 
 pytestmark = pytest.mark.e2e
 
