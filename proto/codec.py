@@ -77,7 +77,7 @@ QUEUE_COMMANDS = Decoder[
     ev.ServeNext | ev.CancelCase | ev.Reprioritise | ev.TransferCase | ev.MarkNoShow | ev.CompleteCase
 ](ev.QUEUE_COMMAND)
 QUEUE_EVENTS = Decoder[Any](ev.QUEUE_EVENT)
-PATIENT_NOTICES = Decoder[ev.YourTurn | ev.HeadsUp](ev.PATIENT_NOTICE)
+PATIENT_NOTICES = Decoder[ev.YourTurn | ev.HeadsUp | ev.CaseNotice](ev.PATIENT_NOTICE)
 CONTACT_CARDS = Decoder[ev.ContactCard](ev.ContactCard)
 SUBMISSIONS = Decoder[ev.TriageSubmission](ev.TriageSubmission)
 TRIAGE_RESULTS = Decoder[ev.TriageResult](ev.TriageResult)

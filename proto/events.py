@@ -18,6 +18,7 @@ from typing import Literal
 import msgspec
 
 Urgency = Literal[1, 2, 3, 4, 5]
+SmsKind = Literal["your_turn", "heads_up", "cancelled", "transferred", "closed_no_show"]  # SMS per notice kind
 
 
 def new_id() -> str:
@@ -156,6 +157,14 @@ class CompleteCase(Command, frozen=True, kw_only=True, tag="queue.complete-case.
     by: str
 
 
+class NotifyFailed(Command, frozen=True, kw_only=True, tag="queue.notify-failed.v1"):
+    """Internal: the notifier could not deliver a your-turn SMS (finally failed), keyed by the
+    case's region, so the queue records that the patient was not reached (issue 14)."""
+
+    case_id: str
+    sms_id: str
+
+
 class TransferIn(Command, frozen=True, kw_only=True, tag="queue.transfer-in.v1"):
     """Internal: the receiving half of a TransferCase, sent by the queue to itself on
     queue.commands keyed by the TARGET region, so the worker that owns the target
@@ -169,6 +178,7 @@ class TransferIn(Command, frozen=True, kw_only=True, tag="queue.transfer-in.v1")
     language: str = "sv"
     reason: str = ""
     by: str = ""
+    heads_up_sent: bool = False  # the patient already had a heads-up: none again in the new region
 
 
 # --------------------------------------------------------------------------- queue.events
@@ -180,6 +190,7 @@ class CaseQueued(Message, frozen=True, kw_only=True, tag="case.queued.v1"):
     sequence: int
     person_pseudonym: str = ""
     language: str = "sv"
+    heads_up_sent: bool = False  # carried over a transfer: at most one heads-up per case
 
 
 class CaseCalled(Message, frozen=True, kw_only=True, tag="case.called.v1"):
@@ -206,6 +217,7 @@ class CaseCancelled(Message, frozen=True, kw_only=True, tag="case.cancelled.v1")
     reason: str
     by: str
     request_id: str = ""
+    language: str = "sv"  # the patient's, for the notice (issue 14)
 
 
 class CaseReprioritised(Message, frozen=True, kw_only=True, tag="case.reprioritised.v1"):
@@ -229,6 +241,7 @@ class CaseTransferred(Message, frozen=True, kw_only=True, tag="case.transferred.
     person_pseudonym: str = ""
     language: str = "sv"
     request_id: str = ""
+    heads_up_sent: bool = False
 
 
 class CaseNoShow(Message, frozen=True, kw_only=True, tag="case.no-show.v1"):
@@ -245,6 +258,16 @@ class CaseClosed(Message, frozen=True, kw_only=True, tag="case.closed.v1"):
     region: str
     reason: Literal["completed", "no_show", "cancelled"]
     by: str = ""
+    request_id: str = ""
+    language: str = "sv"
+
+
+class CaseNotReached(Message, frozen=True, kw_only=True, tag="case.not-reached.v1"):
+    """The called patient's your-turn SMS finally failed: staff should phone them."""
+
+    case_id: str
+    region: str
+    sms_id: str
     request_id: str = ""
 
 
@@ -307,11 +330,29 @@ class HeadsUp(Message, frozen=True, kw_only=True, tag="patient.heads-up.v1"):
     language: str = "sv"
 
 
+NoticeKind = Literal["cancelled", "transferred", "closed_no_show"]
+
+
+class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1"):
+    """The patient's case was cancelled by staff, transferred, or closed after no-shows: one SMS.
+
+    ``final``: the case has left the system; the notifier deletes the contact card once this
+    SMS is sent or has finally failed (the queue does not, so the card is there for it).
+    """
+
+    case_id: str
+    region: str
+    kind: NoticeKind
+    to_region: str = ""  # transferred: the new region's code (the SMS names it)
+    language: str = "sv"
+    final: bool = False
+
+
 # --------------------------------------------------------------------------- sms.events
 class SmsSent(Message, frozen=True, kw_only=True, tag="sms.sent.v1"):
     sms_id: str
     case_id: str
-    kind: Literal["your_turn", "heads_up"]
+    kind: SmsKind
     provider: str
     provider_id: str = ""
     segments: int = 1
@@ -347,11 +388,12 @@ QUEUE_EVENT = (
     | CaseNoShow
     | CaseClosed
     | CommandRejected
+    | CaseNotReached
     | HeadsUp  # also a notice on queue.your-turn; recorded here because it changes the case
     | BatchCommitted
     | PartitionFenced
 )
-PATIENT_NOTICE = YourTurn | HeadsUp
+PATIENT_NOTICE = YourTurn | HeadsUp | CaseNotice
 SMS_EVENT = SmsSent | SmsFailed | SmsDelivered
 
 
@@ -392,7 +434,7 @@ class SmsLedgerEntry(Message, frozen=True, kw_only=True, tag="sms.ledger-entry.v
     notice_event_id: str
     sms_id: str
     case_id: str
-    kind: Literal["your_turn", "heads_up"]
+    kind: SmsKind
     state: Literal["intent", "sent", "failed"]
     partition: int  # = the queue.your-turn partition; its owner drives this SMS
     notice: str = ""  # the notice record value (JSON text)

@@ -63,7 +63,7 @@ QUEUE_EVENTS = TopicSpec(
 )
 QUEUE_YOUR_TURN = TopicSpec(
     "queue.your-turn", "region", QUEUE_PARTITIONS,
-    description="YourTurn | HeadsUp for the notifier.",
+    description="YourTurn | HeadsUp | CaseNotice (cancelled, transferred, closed after no-shows) for the notifier.",
 )
 SMS_EVENTS = TopicSpec(
     "sms.events", "case_id", QUEUE_PARTITIONS,

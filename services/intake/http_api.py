@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from prometheus_client import REGISTRY, generate_latest
 
 from services.intake.domain.case_access import case_token, token_matches
+from services.intake.domain.staffed_hours import case_estimate, region_status
 from services.intake.domain.submission_form import InvalidSubmission
 from services.intake.lifecycle import intake_lifespan, load_rules
 from services.intake.problems import (
@@ -50,10 +51,17 @@ async def submit_triage(data: TriageRequest, state: State) -> Response[TriageRes
         return problem_response(503, "intake timed out: retry with the same submission_id",  # type: ignore[return-value]
                                 headers={"retry-after": "1"})
     token = case_token(state.token_key, outcome.case_id) if outcome.case_id else None
+    advice, hours = outcome.advice, None
+    if outcome.status in ("queued", "duplicate"):  # a closed region still queues; say when it opens
+        hours = region_status(service.settings.hours.of(outcome.region), dt.datetime.now(dt.timezone.utc),
+                              data.language)
+        advice = f"{advice} {hours.notice}".strip()
     return Response(
         TriageResponse(status=outcome.status, case_id=outcome.case_id,  # type: ignore[arg-type]
-                       urgency=outcome.urgency, advice=outcome.advice, rule_id=outcome.rule_id,
-                       reason=outcome.reason or None, case_token=token),  # type: ignore[arg-type]
+                       urgency=outcome.urgency, advice=advice, rule_id=outcome.rule_id,
+                       reason=outcome.reason or None, case_token=token,  # type: ignore[arg-type]
+                       region_open=None if hours is None else hours.open,
+                       opens_at=None if hours is None else _iso(hours.opens_at)),
         status_code=202 if outcome.status == "queued" else 200,
     )
 
@@ -81,13 +89,25 @@ async def get_case(case_id: Annotated[str, Parameter(max_length=64)], state: Sta
         return problem_response(404, "no such case for this token: check the case id and "  # type: ignore[return-value]
                                 "the case_token from the submission's answer")
     position = service.view.position(case_id)
-    wait = (service.view.estimated_wait_s(case.region, position, dt.datetime.now(dt.timezone.utc).timestamp())
-            if position is not None else None)
+    now = dt.datetime.now(dt.timezone.utc)
+    hours = service.settings.hours.of(case.region)
+    status = region_status(hours, now)
+    wait = None if position is None else case_estimate(
+        position, service.view.serving_rate_per_minute(case.region, now.timestamp()), service.view.rate_window_s,
+        hours, now, service.settings.eta)
     return Response(CaseView(
         case_id=case.case_id, region=case.region, status=case.status, urgency=case.urgency,
-        position=position, estimated_wait_seconds=wait,
+        position=position, estimated_wait_seconds=None if wait is None else wait.point_s,
+        estimated_wait_low_seconds=None if wait is None else wait.low_s,
+        estimated_wait_high_seconds=None if wait is None else wait.high_s,
+        estimated_wait_text=None if wait is None else wait.text(),
+        region_open=status.open, opens_at=_iso(status.opens_at),
         queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,
-        duplicate_of=case.duplicate_of or None))
+        duplicate_of=case.duplicate_of or None, outcome=case.outcome or None))  # type: ignore[arg-type]
+
+
+def _iso(at: dt.datetime | None) -> str | None:
+    return None if at is None else at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @get("/healthz")

@@ -44,6 +44,8 @@ class TriageResponse(msgspec.Struct, kw_only=True):
     rule_id: str = ""
     reason: Literal["emergency", "under_one_year", "protected_identity", "region_not_enabled"] | None = None
     case_token: str | None = None
+    region_open: bool | None = None  # queued/duplicate: is the region staffed now
+    opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601); also said in ``advice``
 
 
 class CaseView(msgspec.Struct, kw_only=True):
@@ -60,5 +62,11 @@ class CaseView(msgspec.Struct, kw_only=True):
     urgency: int | None = None
     position: int | None = None
     estimated_wait_seconds: float | None = None
+    estimated_wait_low_seconds: float | None = None  # the range shown to the patient ...
+    estimated_wait_high_seconds: float | None = None
+    estimated_wait_text: str | None = None  # ... as text: "30–60 min" (staffed time only)
+    region_open: bool | None = None
+    opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601)
     queued_at: str | None = None
     duplicate_of: str | None = None
+    outcome: Literal["completed", "no_show", "cancelled"] | None = None  # once closed or cancelled

@@ -13,6 +13,9 @@ from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
 from services.kafka.settings import KafkaSettings
+from services.opening_hours.eta import EtaPolicy
+from services.opening_hours.hours_file import load_hours_from_env
+from services.opening_hours.schedule import OpeningHours
 from services.notifier.settings import DEV_CONTACT_KEYS
 
 # Dev-only defaults so `make run` works out of the box; production sets both from Secrets.
@@ -46,6 +49,8 @@ class IntakeSettings:
     max_in_flight: int = 256
     index_max_entries: int = 1_000_000
     kafka_ingress: bool = True
+    hours: OpeningHours = field(default_factory=OpeningHours)  # OPENING_HOURS_PATH, checked at start
+    eta: EtaPolicy = field(default_factory=EtaPolicy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -80,6 +85,8 @@ class IntakeSettings:
             max_in_flight=int(env.get("INTAKE_MAX_IN_FLIGHT", "256")),
             index_max_entries=int(env.get("INTAKE_INDEX_MAX_ENTRIES", "1000000")),
             kafka_ingress=env.get("INTAKE_KAFKA_INGRESS", "1") not in ("0", "false", "no"),
+            hours=load_hours_from_env(env),
+            eta=EtaPolicy(capacity_per_hour=float(env.get("ETA_CAPACITY_PER_HOUR", "20"))),
         )
 
     def token_key(self) -> bytes:

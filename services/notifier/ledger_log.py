@@ -72,6 +72,20 @@ class LedgerLog:
             key=message.case_id.encode(), headers=codec.cloudevent_headers(message, SOURCE),
         )
 
+    async def command_queue(self, command: ev.NotifyFailed) -> None:
+        """A command to the queue on ``queue.commands``, keyed by the case's region."""
+        assert self._producer is not None, "LedgerLog.start() first"
+        await self._producer.send_and_wait(
+            self.kafka.topic(topics.QUEUE_COMMANDS.name), codec.encode(command),
+            key=command.region.encode(), headers=codec.cloudevent_headers(command, SOURCE),
+        )
+
+    async def forget_contact(self, case_id: str) -> None:
+        """A tombstone for the case's contact card on ``patient.contacts`` (the phone is deleted)."""
+        assert self._producer is not None, "LedgerLog.start() first"
+        await self._producer.send_and_wait(self.kafka.topic(topics.PATIENT_CONTACTS.name), None,
+                                           key=case_id.encode())
+
     async def dead_letter(self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         """The notice record to ``queue.your-turn.dlq`` with the error in its headers."""
         assert self._producer is not None, "LedgerLog.start() first"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
+from services.notifier.domain.templates import KINDS
+
 SMS = Counter(
     "triage_sms_total", "SMS by provider, kind and outcome.",
     ["provider", "kind", "outcome"],  # outcome: sent | failed | retried | delivered | duplicate_suppressed
@@ -20,7 +22,7 @@ PROVIDER_LATENCY = Histogram(
 
 def init_series(provider: str) -> None:
     """Create the main SMS outcome series at 0, so the first SMS after start is a visible increase."""
-    for kind in ("your_turn", "heads_up"):
+    for kind in KINDS:
         for outcome in ("sent", "failed"):
             SMS.labels(provider, kind, outcome)
     PROVIDER_LATENCY.labels(provider)

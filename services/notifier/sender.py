@@ -43,6 +43,18 @@ def derived_id(*parts: str) -> str:
     return uuid.uuid5(_IDS, "/".join(parts)).hex
 
 
+def not_reached(entry: ev.SmsLedgerEntry) -> ev.NotifyFailed | None:
+    """The queue command for a your-turn SMS that finally failed (sent failing or reported
+    undelivered): the called patient was not reached, so staff see it and phone them. Its
+    request id derives from the SMS, so a repeated announce is answered once."""
+    if entry.kind != "your_turn":
+        return None
+    notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
+    rid = derived_id(entry.sms_id, "notify-failed")
+    return ev.NotifyFailed(event_id=rid, region=notice.region, request_id=rid, case_id=entry.case_id,
+                           sms_id=entry.sms_id)
+
+
 class SmsSender:
     def __init__(self, settings: NotifierSettings, provider: SmsProvider, ledger_log: LedgerLog,
                  contacts: ContactDirectory, keyring: dict[str, bytes], templates: Templates,
@@ -183,6 +195,12 @@ class SmsSender:
                 entry.reason, topic, int(partition or entry.partition), int(offset or -1))
             await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), headers)
             DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
+        if entry.state == "failed" and (command := not_reached(entry)) is not None:
+            await self.ledger_log.command_queue(command)
+        if isinstance(notice, ev.CaseNotice) and notice.final:
+            # the case has left the system and this was its last SMS: delete the phone now (the
+            # queue left it for us). Before "announced", so a crash here deletes it on the re-drive.
+            await self.ledger_log.forget_contact(entry.case_id)
         await self.ledger_log.record(msgspec.structs.replace(
             entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True))
 

@@ -12,7 +12,7 @@ from proto import events as ev
 from services.notifier.domain.delivery_reports import ReportError, parse_report
 from services.notifier.ledger_log import LedgerLog
 from services.notifier.metrics import SMS
-from services.notifier.sender import derived_id
+from services.notifier.sender import derived_id, not_reached
 
 log = logging.getLogger("triage.notifier.reports")
 
@@ -70,5 +70,7 @@ def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = 
                     case_id=entry.case_id, provider=entry.provider, permanent=True,
                     reason="the provider reported the SMS as not delivered"))
                 SMS.labels(entry.provider, entry.kind, "failed").inc()
+                if (command := not_reached(entry)) is not None:
+                    await ledger_log.command_queue(command)
             log.info("case %s: delivery report %s for SMS %s", entry.case_id, report.status, entry.sms_id)
             return self.json({"status": "accepted", "sms_id": entry.sms_id})

@@ -36,7 +36,7 @@ from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, REROUTED
 from services.queue.partitioning import region_partition
 
 log = logging.getLogger("triage.queue")
-_INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn)
+_INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn | ev.NotifyFailed)
 
 
 class QueueRuntime:

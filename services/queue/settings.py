@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from services.intake.domain.regions import DEFAULT_ENABLED
 from services.kafka.settings import KafkaSettings
+from services.opening_hours.eta import EtaPolicy
+from services.opening_hours.hours_file import load_hours_from_env
 from services.queue.domain.state import QueuePolicy
 
 
@@ -42,7 +44,12 @@ class QueueSettings:
             answer_memory=int(num("QUEUE_ANSWER_MEMORY", "20000")),
             rate_window_s=num("QUEUE_RATE_WINDOW_S", "900"),
             transfer_regions=_regions(env),
+            heads_up_within_s=num("QUEUE_HEADS_UP_WITHIN_S", "600"),
+            hours=load_hours_from_env(env),
+            eta=EtaPolicy(capacity_per_hour=num("ETA_CAPACITY_PER_HOUR", "20")),  # shared with intake
         )
+        if policy.eta.capacity_per_hour <= 0:
+            raise ValueError("ETA_CAPACITY_PER_HOUR must be > 0 (calls per staffed hour of a region)")
         if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
             raise ValueError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(

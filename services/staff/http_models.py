@@ -84,14 +84,29 @@ class WaitingCase(msgspec.Struct, kw_only=True):
     no_shows: int
 
 
+class NotReachedCase(msgspec.Struct, kw_only=True):
+    """A called patient whose your-turn SMS finally failed: phone them."""
+
+    case_id: str
+    urgency: int
+    person_pseudonym: str
+    status: str  # "not_reached"
+    called_at: str | None
+    not_reached_since: str
+
+
 class WaitingList(msgspec.Struct, kw_only=True):
-    """One page of the region's waiting list, in serving order; ``next_offset`` null on the last page."""
+    """One page of the region's waiting list, in serving order; ``next_offset`` null on the last page.
+
+    ``not_reached``: called patients the your-turn SMS did not reach (on every page).
+    """
 
     region: str
     total: int
     offset: int
     cases: list[WaitingCase]
     next_offset: int | None
+    not_reached: list[NotReachedCase] = []
 
 
 class AuditEntry(msgspec.Struct, kw_only=True):

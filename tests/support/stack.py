@@ -58,6 +58,8 @@ class Stack:
             "QUEUE_DATA_DIR": str(self.workdir / "queue-data"),
             "NOTIFIER_DATA_DIR": str(self.workdir / "notifier-data"),
             "SMS_OUTBOX_PATH": str(self.outbox),
+            # tests run at any hour: staffed around the clock unless a test sets its own hours
+            "OPENING_HOURS_PATH": str(Path(__file__).with_name("always-open-hours.toml")),
             **self.extra_env,
         }
 

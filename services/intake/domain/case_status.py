@@ -24,6 +24,7 @@ class CaseStatus:
     sequence: int = 0
     front: bool = False  # requeued after a no-show: ahead of its urgency level
     duplicate_of: str = ""
+    outcome: str = ""  # once finished: completed | no_show | cancelled (the patient's view of why)
 
     def order(self) -> OrderKey:
         """The queue's order: urgency, no-show requeues first, then first come first served."""

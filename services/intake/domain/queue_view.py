@@ -128,9 +128,9 @@ class QueueView:
                 self._leave(e.case_id, "called")
                 self._regions.setdefault(e.region, _Region()).calls.append(e.called_at.timestamp())
             case ev.CaseCancelled():
-                self._leave(e.case_id, "cancelled")
+                self._leave(e.case_id, "cancelled", "cancelled")
             case ev.CaseClosed():
-                self._leave(e.case_id, "closed")
+                self._leave(e.case_id, "closed", e.reason)
             case ev.CaseTransferred():
                 self._leave(e.case_id, "transferred")  # its CaseQueued in the target region follows
             case ev.CaseReprioritised():
@@ -166,10 +166,10 @@ class QueueView:
         first = self._person.get(c.pseudonym, "") if c.pseudonym else ""
         self._put(replace(c, status="duplicate", duplicate_of=first if first != case_id else ""))
 
-    def _leave(self, case_id: str, status: Status) -> None:
+    def _leave(self, case_id: str, status: Status, outcome: str = "") -> None:
         self._withdraw.pop(case_id, None)
         if (c := self._cases.get(case_id)) is not None and not (c.status == "duplicate" and status == "cancelled"):
-            self._put(replace(c, status=status))
+            self._put(replace(c, status=status, outcome=outcome))
 
     def _put(self, new: CaseStatus) -> None:
         old = self._cases.get(new.case_id)

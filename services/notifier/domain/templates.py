@@ -1,7 +1,8 @@
 """SMS texts per message kind and language: plain text, never a link (fraud risk).
 
-Operators may override texts with a JSON file ``{"your_turn": {"sv": "...", "en": "..."},
-"heads_up": {...}}`` (``NOTIFIER_TEMPLATES_PATH``); every text, built in or overridden, is
+Kinds: ``your_turn``, ``heads_up`` and the case notices of issue 14 (``cancelled`` by staff,
+``transferred`` with ``{region_name}``, ``closed_no_show``). Operators may override texts with
+a JSON file ``{"your_turn": {"sv": "...", "en": "..."}, "heads_up": {...}}`` (``NOTIFIER_TEMPLATES_PATH``); every text, built in or overridden, is
 checked at startup and a bad one stops the notifier before it sends anything.
 """
 
@@ -11,11 +12,12 @@ import json
 import re
 import string
 
-from proto.events import HeadsUp, YourTurn
+from proto.events import CaseNotice, HeadsUp, YourTurn
+from proto.regions import REGIONS
 
 Templates = dict[tuple[str, str], str]
 
-KINDS = ("your_turn", "heads_up")
+KINDS = ("your_turn", "heads_up", "cancelled", "transferred", "closed_no_show")
 DEFAULT_LANGUAGE = "sv"
 # Anything a phone would turn into a link: a scheme, www., or a host name with a TLD.
 _LINK = re.compile(
@@ -23,7 +25,8 @@ _LINK = re.compile(
     r"\b[\w-]+(\.[\w-]+)*\.(se|com|nu|org|net|eu|io|info|app|link|ly|me|co|de|uk)\b)",
     re.IGNORECASE,
 )
-_PLACEHOLDERS = {"your_turn": set(), "heads_up": {"position"}}
+_PLACEHOLDERS = {"your_turn": set(), "heads_up": {"position"}, "cancelled": set(),
+                 "transferred": {"region_name"}, "closed_no_show": set()}
 
 TEMPLATES: Templates = {
     ("your_turn", "sv"): (
@@ -41,6 +44,30 @@ TEMPLATES: Templates = {
     ("heads_up", "en"): (
         "Your turn in 1177 direkt is coming soon (number {position} in the queue). Keep your phone "
         "close. If you get worse, call 1177. If it is life-threatening, call 112."
+    ),
+    ("cancelled", "sv"): (
+        "Vårdpersonalen har avslutat ditt ärende i 1177 direkt. Behöver du fortfarande vård, ring 1177. "
+        "Vid livshotande tillstånd, ring 112."
+    ),
+    ("cancelled", "en"): (
+        "The care staff closed your case in 1177 direkt. If you still need care, call 1177. "
+        "If it is life-threatening, call 112."
+    ),
+    ("transferred", "sv"): (
+        "Ditt ärende i 1177 direkt är flyttat till region {region_name}. Du behåller din plats. "
+        "Om du blir sämre, ring 1177. Vid livshotande tillstånd, ring 112."
+    ),
+    ("transferred", "en"): (
+        "Your case in 1177 direkt was moved to region {region_name}. You keep your place. "
+        "If you get worse, call 1177. If it is life-threatening, call 112."
+    ),
+    ("closed_no_show", "sv"): (
+        "Vi nådde dig inte i 1177 direkt trots flera försök, så ditt ärende är avslutat. "
+        "Behöver du vård, ring 1177. Vid livshotande tillstånd, ring 112."
+    ),
+    ("closed_no_show", "en"): (
+        "We could not reach you in 1177 direkt after several tries, so your case is closed. "
+        "If you need care, call 1177. If it is life-threatening, call 112."
     ),
 }
 
@@ -91,14 +118,20 @@ def load_templates(override_json: str | None, base: Templates = TEMPLATES) -> Te
     return merged
 
 
-def kind_of(notice: YourTurn | HeadsUp) -> str:
-    """The message kind of a notice: ``your_turn`` or ``heads_up``."""
+def kind_of(notice: YourTurn | HeadsUp | CaseNotice) -> str:
+    """The message kind of a notice: ``your_turn``, ``heads_up`` or the case notice's kind."""
+    if isinstance(notice, CaseNotice):
+        return notice.kind
     return "your_turn" if isinstance(notice, YourTurn) else "heads_up"
 
 
-def render(notice: YourTurn | HeadsUp, templates: Templates = TEMPLATES) -> str:
+def render(notice: YourTurn | HeadsUp | CaseNotice, templates: Templates = TEMPLATES) -> str:
     """The SMS text for a notice in the patient's language (Swedish when unknown)."""
     kind = kind_of(notice)
     lang = notice.language if (kind, notice.language) in templates else DEFAULT_LANGUAGE
     text = templates[(kind, lang)]
-    return text.format(position=notice.position) if isinstance(notice, HeadsUp) else text
+    if isinstance(notice, HeadsUp):
+        return text.format(position=notice.position)
+    if isinstance(notice, CaseNotice) and kind == "transferred":
+        return text.format(region_name=REGIONS.get(notice.to_region, notice.to_region))
+    return text

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from proto import events as ev
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import CaseRecord, QueueState, RegionState
@@ -27,6 +29,8 @@ def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.
             return _serve_next(state.region(message.region), message, now)
         case ev.TransferIn():
             return _transfer_in(state.region(message.region), message)
+        case ev.NotifyFailed():
+            return _not_reached(state.region(message.region), message)
         case ev.CancelCase() | ev.Reprioritise() | ev.TransferCase() | ev.MarkNoShow() | ev.CompleteCase():
             return _case_command(state, message)
         case _:
@@ -75,6 +79,14 @@ def _serve_next(rs: RegionState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev
     )]
 
 
+def _not_reached(rs: RegionState, cmd: ev.NotifyFailed) -> list[ev.Message]:
+    rec = rs.cases.get(cmd.case_id)
+    if rec is None or rec.status != "called" or rec.case_id in rs.not_reached:
+        return []  # completed, closed or requeued since: nobody needs to phone them
+    return [ev.CaseNotReached(event_id=f"not-reached-{cmd.request_id}", case_id=cmd.case_id, region=rs.region,
+                              sms_id=cmd.sms_id, request_id=cmd.request_id)]
+
+
 def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
     known = rs.cases.get(cmd.case_id)
     if known is not None and known.status in ("waiting", "called"):
@@ -82,7 +94,8 @@ def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
     if cmd.person_pseudonym and cmd.person_pseudonym in rs.waiting_person:
         return _reject(cmd, cmd.case_id, f"the same person already has a case waiting in {rs.region} "
                        f"({rs.waiting_person[cmd.person_pseudonym]}); not queued twice")
-    return [_queued(rs, cmd.case_id, cmd.urgency, cmd.queued_at, cmd.person_pseudonym, cmd.language)]
+    queued = _queued(rs, cmd.case_id, cmd.urgency, cmd.queued_at, cmd.person_pseudonym, cmd.language)
+    return [msgspec.structs.replace(queued, heads_up_sent=cmd.heads_up_sent)]
 
 
 def _reject(cmd: ev.Command, case_id: str, reason: str) -> list[ev.Message]:
@@ -115,7 +128,7 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
     match cmd:
         case ev.CancelCase():
             return [ev.CaseCancelled(event_id=f"cancelled-{rid}", case_id=case_id, region=rs.region,
-                                     reason=cmd.reason, by=cmd.by, request_id=rid)]
+                                     reason=cmd.reason, by=cmd.by, request_id=rid, language=rec.language)]
         case ev.Reprioritise():
             if cmd.urgency not in URGENCIES:
                 return _reject(cmd, case_id, f"urgency must be 1..5, got {cmd.urgency}")
@@ -134,11 +147,11 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
                                                    by=cmd.by)]
             if last:
                 out.append(ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
-                                         reason="no_show", by=cmd.by, request_id=rid))
+                                         reason="no_show", by=cmd.by, request_id=rid, language=rec.language))
             return out
         case ev.CompleteCase():
             return [ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
-                                  reason="completed", by=cmd.by, request_id=rid)]
+                                  reason="completed", by=cmd.by, request_id=rid, language=rec.language)]
     return []  # pragma: no cover - every case command is matched above
 
 
@@ -151,4 +164,5 @@ def _transfer_out(rs: RegionState, rec: CaseRecord, cmd: ev.TransferCase) -> lis
     return [ev.CaseTransferred(event_id=f"transferred-{rid}", case_id=rec.case_id, region=rs.region,
                                to_region=cmd.to_region, urgency=rec.urgency,  # type: ignore[arg-type]
                                queued_at=_ts(rec.queued_at), reason=cmd.reason, by=cmd.by,
-                               person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid)]
+                               person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid,
+                               heads_up_sent=rec.heads_up)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import msgspec
 
 from proto import events as ev
+from services.opening_hours.eta import estimate_wait
 from services.queue.domain.command_rules import rejection, why_invalid
 from services.queue.domain.decide import decide
 from services.queue.domain.outputs import derived_messages
@@ -57,7 +58,7 @@ def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
     events = [msgspec.structs.replace(e, occurred_at=now) for e in decide(state, message, now)]
     for event in events:
         evolve(state, event)
-    events += heads_up_due(state, rs, now)
+    events += heads_up_due(state, rs, now, events)
     if not events:
         return Outcome((), command, "ignored")
     recorded = tuple(events)
@@ -88,15 +89,44 @@ def apply_recorded(state: QueueState, key: str | None, recorded: tuple[ev.Messag
         state.region(region).record_answer(key, recorded, state.policy.answer_memory)
 
 
-def heads_up_due(state: QueueState, rs: RegionState, now: dt.datetime) -> list[ev.Message]:
-    """HeadsUp for every case that has now reached position <= K for the first time (O(K))."""
+# Inputs after which cases are closer to the front: a call, or a case leaving the queue.
+_MOVES_FORWARD = (ev.CaseCalled, ev.CaseCancelled, ev.CaseTransferred, ev.CaseClosed)
+
+
+def heads_up_due(state: QueueState, rs: RegionState, now: dt.datetime,
+                 caused: list[ev.Message] | None = None) -> list[ev.Message]:
+    """HeadsUp for the cases that are now truly close to being called (O(K)).
+
+    The rule (issue 14): a waiting case gets its one heads-up when ALL of these hold
+    - the input that was just decided moved the queue forward (a call, or a case that left
+      it). Never on an arrival: a queue that is short only because the rest of a burst has
+      not arrived yet, or because nobody is serving, says nothing about how soon anyone is
+      called (7 patients joining an idle queue within a second get no heads-up);
+    - the region is staffed at ``now`` -- the input's own time, so replay decides the same;
+    - the case is among the next ``heads_up_position`` (K);
+    - it is expected to be called within ``heads_up_within_s`` (the ETA model's point:
+      recent rate, else the region's capacity, counting only staffed time);
+    - it never had one in this region.
+    """
+    policy = state.policy
+    if caused is not None and not any(isinstance(e, _MOVES_FORWARD) for e in caused):
+        return []
+    hours = policy.hours.of(rs.region)
+    if policy.heads_up_position <= 0 or not hours.is_open(now):
+        return []
+    since = now.timestamp() - policy.rate_window_s
+    recent = sum(1 for t in rs.calls if t >= since)
     out: list[ev.Message] = []
-    for position, waiting in enumerate(rs.queue.head(state.policy.heads_up_position), start=1):
+    for position, waiting in enumerate(rs.queue.head(policy.heads_up_position), start=1):
         rec = rs.cases[waiting.case_id]
-        if not rec.heads_up:
-            out.append(ev.HeadsUp(event_id=f"heads-up-{rs.region}-{rec.case_id}-{rec.sequence}",
-                                  case_id=rec.case_id, region=rs.region, position=position,
-                                  language=rec.language, occurred_at=now))
+        if rec.heads_up:
+            continue
+        eta = estimate_wait(position, recent, policy.rate_window_s, hours, now, policy.eta)
+        if eta is None or eta.point_s > policy.heads_up_within_s:
+            break  # later positions are expected later still
+        out.append(ev.HeadsUp(event_id=f"heads-up-{rs.region}-{rec.case_id}-{rec.sequence}",
+                              case_id=rec.case_id, region=rs.region, position=position,
+                              language=rec.language, occurred_at=now))
     for event in out:
         evolve(state, event)
     return out

@@ -16,6 +16,8 @@ from typing import Literal
 import msgspec
 
 from proto import events as ev
+from services.opening_hours.eta import EtaPolicy
+from services.opening_hours.schedule import OpeningHours
 from services.queue.domain.region_queue import RegionQueue
 
 CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
@@ -44,10 +46,13 @@ class QueuePolicy:
     """Operational rules of the queue (from the service settings)."""
 
     no_show_attempts: int = 3  # the Nth no-show closes the case
-    heads_up_position: int = 3  # HeadsUp when a case first reaches position <= K
+    heads_up_position: int = 3  # HeadsUp only among the next K ...
+    heads_up_within_s: float = 600.0  # ... and when expected to be called within this (rule: process.py)
     answer_memory: int = 20_000  # recorded command answers kept per region
     rate_window_s: float = 900.0  # serving rate = calls in this window
     transfer_regions: frozenset[str] = frozenset()  # where a case may be transferred; empty = any region
+    hours: OpeningHours = field(default_factory=OpeningHours)  # staffed hours (default: always open)
+    eta: EtaPolicy = field(default_factory=EtaPolicy)
 
 
 @dataclass
@@ -60,6 +65,7 @@ class RegionState:
     waiting_person: dict[str, str] = field(default_factory=dict)  # pseudonym -> case_id
     answers: OrderedDict[str, tuple[ev.Message, ...]] = field(default_factory=OrderedDict)
     calls: deque[float] = field(default_factory=deque)  # called_at of recent calls
+    not_reached: dict[str, float] = field(default_factory=dict)  # called, your-turn SMS failed -> when
     next_sequence: int = 0
 
     def record_answer(self, request_id: str, events: tuple[ev.Message, ...], memory: int) -> None:
@@ -90,6 +96,7 @@ class QueueState:
 
 
 def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
+    rs.not_reached.pop(rec.case_id, None)
     rs.queue.push(rec.case_id, rec.urgency, rec.queued_at, rec.sequence, rec.front)
     rec.status = "waiting"
     if rec.person_pseudonym:
@@ -97,6 +104,7 @@ def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
 
 
 def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus) -> None:
+    rs.not_reached.pop(rec.case_id, None)
     if rec.case_id in rs.queue:
         rs.queue.remove(rec.case_id)
     rec.status = status
@@ -114,7 +122,8 @@ def evolve(state: QueueState, event: ev.Message) -> None:
     match event:
         case ev.CaseQueued():
             rec = CaseRecord(event.case_id, region, event.urgency, event.queued_at.timestamp(), event.sequence,
-                             person_pseudonym=event.person_pseudonym, language=event.language)
+                             person_pseudonym=event.person_pseudonym, language=event.language,
+                             heads_up=event.heads_up_sent)
             rs.cases[event.case_id] = rec
             _waiting_again(rs, rec)
             rs.next_sequence = max(rs.next_sequence, event.sequence + 1)
@@ -143,5 +152,7 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             _leaves_queue(rs, rs.cases[event.case_id], "closed")
         case ev.HeadsUp():
             rs.cases[event.case_id].heads_up = True
+        case ev.CaseNotReached():
+            rs.not_reached[event.case_id] = event.occurred_at.timestamp()
         case _:
             return

@@ -1,5 +1,6 @@
 """A page of a region's waiting list, as staff see it: who is next, how long they waited,
-by when each should be called (the urgency's time frame), whether the heads-up went out.
+by when each should be called (the urgency's time frame), whether the heads-up went out;
+and the called patients who were "not reached" (their your-turn SMS finally failed).
 
 Pure: the view in ``services/queue/views.py`` calls it on the owner's ``QueueState``.
 Cases are shown by case id and person pseudonym only (no personal data).
@@ -46,4 +47,18 @@ def waiting_page(region: str, rs: RegionState | None, now: float, offset: int, l
             })
     end = offset + len(cases)
     return {"region": region, "total": total, "offset": offset, "cases": cases,
-            "next_offset": end if end < total else None}
+            "next_offset": end if end < total else None, "not_reached": not_reached(rs)}
+
+
+def not_reached(rs: RegionState | None) -> list[dict[str, Any]]:
+    """Called cases whose your-turn SMS finally failed ("not reached"): a clinician should phone
+    them. Shown on every page, oldest first, until the case is completed, closed or requeued."""
+    if rs is None:
+        return []
+    out = []
+    for case_id, since in sorted(rs.not_reached.items(), key=lambda item: item[1]):
+        rec = rs.cases[case_id]
+        out.append({"case_id": case_id, "urgency": rec.urgency, "person_pseudonym": rec.person_pseudonym,
+                    "status": "not_reached", "called_at": None if rec.called_at is None else _iso(rec.called_at),
+                    "not_reached_since": _iso(since)})
+    return out

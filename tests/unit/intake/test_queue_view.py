@@ -162,3 +162,18 @@ def test_a_pending_second_region_case_is_withdrawn_once_the_queue_takes_it() -> 
     view.apply(queued("later", "p1", 1, region="SE-G", t=0))
     assert view.regions_to_withdraw() == {"later": "first"}
     assert view.depth("SE-G") == 0
+
+
+def test_a_finished_case_shows_its_outcome_after_a_transfer_a_no_show_or_a_cancellation() -> None:
+    view = QueueView()
+    view.apply(queued("a", "p1", 1))
+    view.apply(ev.CaseTransferred(case_id="a", region="SE-C", to_region="SE-F", urgency=3, queued_at=T0,
+                                  reason="r", by="n", person_pseudonym="p1"))
+    view.apply(queued("a", "p1", 1, region="SE-F"))
+    assert (view.case("a").region, view.case("a").status, view.position("a")) == ("SE-F", "waiting", 1)  # type: ignore[union-attr]
+    view.apply(called("a", 1, region="SE-F"))
+    view.apply(ev.CaseClosed(case_id="a", region="SE-F", reason="no_show"))
+    view.apply(queued("b", "p2", 2))
+    view.apply(ev.CaseCancelled(case_id="b", region="SE-C", reason="r", by="nurse"))
+    assert (view.case("a").status, view.case("a").outcome) == ("closed", "no_show")  # type: ignore[union-attr]
+    assert (view.case("b").status, view.case("b").outcome) == ("cancelled", "cancelled")  # type: ignore[union-attr]

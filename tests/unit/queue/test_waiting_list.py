@@ -43,7 +43,7 @@ def test_paging_through_the_waiting_list_keeps_positions_and_says_where_to_go_ne
 
 def test_a_region_nobody_waits_in_has_an_empty_list() -> None:
     assert waiting_page("SE-E", None, 0.0, 0, 50) == {"region": "SE-E", "total": 0, "offset": 0,
-                                                       "cases": [], "next_offset": None}
+                                                       "cases": [], "next_offset": None, "not_reached": []}
 
 
 def test_a_page_size_out_of_bounds_is_refused() -> None:

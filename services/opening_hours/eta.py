@@ -1,0 +1,90 @@
+"""Estimated wait as a range that counts only staffed time: the model intake and the queue share.
+
+It lives beside the hours (not in one service) because both intake's case view and the
+queue's views need it, and a service must not import another service.
+
+The model, from the first minute:
+- the serving rate is the recent one (calls in the last window) once at least
+  ``min_recent_calls`` happened, else the configured capacity of the region (calls per
+  staffed hour) -- a quiet first quarter-hour no longer means "no estimate";
+- a case at position p (p-1 cases ahead: every waiting case of a more urgent level and the
+  earlier ones of its own level) needs p calls: p / rate minutes of STAFFED time;
+- those staffed minutes become clock minutes through the region's hours, so a patient who
+  arrives at 22:00 is told the wait runs into the morning, not "5 min";
+- it is shown as a range (``low_factor``..``high_factor`` of the point, rounded outward to
+  5 minutes, or 15 above an hour), because more urgent arrivals can still go ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from services.opening_hours.schedule import RegionHours
+
+
+@dataclass(frozen=True)
+class EtaPolicy:
+    """How waits are estimated (from the service settings)."""
+
+    capacity_per_hour: float = 20.0  # calls per staffed hour in a region with no recent rate
+    min_recent_calls: int = 3  # fewer calls in the window: the capacity is the better guess
+    low_factor: float = 0.75
+    high_factor: float = 1.5
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    """When the case is expected to be called: a clock-time range in seconds from now."""
+
+    point_s: float  # the single best guess (clock seconds, closed hours included)
+    low_s: float
+    high_s: float
+    basis: str  # recent_rate | capacity
+
+    def text(self, language: str = "sv") -> str:
+        """ "30–60 min" or, above an hour, half hours: "2–3,5 tim" ("2–3.5 h" in English)."""
+        lo, hi = self.low_s / 60, self.high_s / 60
+        if hi <= 60:
+            return f"{int(lo)}–{int(hi)} min"
+        halves_lo, halves_hi = math.floor(lo / 30) / 2, math.ceil(hi / 30) / 2
+        sv = language == "sv"
+        return f"{_num(halves_lo, sv)}–{_num(halves_hi, sv)} {'tim' if sv else 'h'}"
+
+
+def _num(value: float, swedish: bool) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if swedish else text
+
+
+def rate_per_minute(recent_calls: int, window_s: float, policy: EtaPolicy) -> tuple[float, str]:
+    """The serving rate to estimate with, and which basis it came from."""
+    if recent_calls >= policy.min_recent_calls and window_s > 0:
+        return recent_calls / (window_s / 60.0), "recent_rate"
+    return policy.capacity_per_hour / 60.0, "capacity"
+
+
+def estimate_wait(position: int, recent_calls: int, window_s: float, hours: RegionHours,
+                  now: dt.datetime, policy: EtaPolicy) -> WaitEstimate | None:
+    """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
+    rate, basis = rate_per_minute(recent_calls, window_s, policy)
+    if rate <= 0 or position < 1:
+        return None
+    staffed = position / rate * 60.0
+
+    def clock(staffed_s: float) -> float | None:
+        at = hours.after_staffed(now, staffed_s)
+        return None if at is None else (at - now).total_seconds()
+
+    point, low, high = clock(staffed), clock(staffed * policy.low_factor), clock(staffed * policy.high_factor)
+    if point is None or low is None or high is None:
+        return None
+    return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)
+
+
+def _round(seconds: float, up: bool) -> float:
+    step = 300.0 if seconds <= 3600 else 900.0  # 5 minutes, or 15 above an hour
+    if up:
+        return max(step, math.ceil(seconds / step) * step)
+    return math.floor(seconds / step) * step

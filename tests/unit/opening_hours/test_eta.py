@@ -1,0 +1,40 @@
+"""The estimated-wait model: a range, from the first minute, counting only staffed time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from services.opening_hours.eta import EtaPolicy, estimate_wait
+from services.opening_hours.schedule import STOCKHOLM, RegionHours
+
+ALWAYS = RegionHours(weekly=(((0, 1440),),) * 7)
+WEEKDAYS_8_17 = RegionHours(weekly=(((480, 1020),),) * 5 + ((), ()))
+MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
+
+
+def test_with_no_call_yet_the_configured_capacity_gives_an_estimate() -> None:
+    eta = estimate_wait(10, 0, 900, ALWAYS, MONDAY_10, EtaPolicy(capacity_per_hour=20))
+    assert eta is not None and eta.basis == "capacity" and eta.point_s == 30 * 60
+    assert eta.text() == "20–45 min"
+
+
+def test_once_enough_calls_happened_the_recent_rate_is_used() -> None:
+    eta = estimate_wait(10, 15, 900, ALWAYS, MONDAY_10, EtaPolicy(capacity_per_hour=20))  # 1 call/min
+    assert eta is not None and eta.basis == "recent_rate" and eta.point_s == 10 * 60
+
+
+def test_a_patient_arriving_in_the_evening_is_told_the_wait_runs_into_the_morning() -> None:
+    evening = dt.datetime(2026, 11, 23, 20, 0, tzinfo=STOCKHOLM)
+    eta = estimate_wait(1, 0, 900, WEEKDAYS_8_17, evening, EtaPolicy(capacity_per_hour=20))
+    assert eta is not None and eta.point_s == 12 * 3600 + 180  # opens 08:00, then 3 minutes
+    assert eta.text() == "12–12,5 tim" and eta.text("en") == "12–12.5 h"
+
+
+def test_the_range_always_contains_the_point_and_is_never_a_single_number() -> None:
+    for position in (1, 2, 7, 40, 300):
+        eta = estimate_wait(position, 0, 900, WEEKDAYS_8_17, MONDAY_10, EtaPolicy())
+        assert eta is not None and eta.low_s <= eta.point_s <= eta.high_s and eta.low_s < eta.high_s
+
+
+def test_a_region_that_never_opens_has_no_estimate() -> None:
+    assert estimate_wait(1, 0, 900, RegionHours(), MONDAY_10, EtaPolicy()) is None
