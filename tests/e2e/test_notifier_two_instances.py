@@ -17,6 +17,7 @@ from tests.support.sms_feed import metric, publish, sms_events, your_turn
 from tests.support.stack import Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SECRET = "two-instances-" + uuid.uuid4().hex  # the delivery-report webhook's secret (issue 13)
 REGIONS = ["SE-AB", "SE-C", "SE-D", "SE-E", "SE-F", "SE-G", "SE-H", "SE-I", "SE-K", "SE-M", "SE-O", "SE-S"]
 
 
@@ -42,7 +43,7 @@ def feed(stack: Stack, n: int, offset: int) -> list[tuple[str, str]]:
 def test_two_notifiers_split_the_work_and_one_leaving_loses_and_repeats_nothing(stack: Stack) -> None:
     with Fake46elks() as elks:
         stack.extra_env.update({**elks.env(), "SMS_REQUEST_TIMEOUT_S": "2", "NOTIFIER_REDRIVE_GRACE_S": "3",
-                                "NOTIFIER_SESSION_TIMEOUT_S": "6"})
+                                "NOTIFIER_SESSION_TIMEOUT_S": "6", "NOTIFIER_WEBHOOK_SECRET": SECRET})
         stack.start(("notifier",))
         other = second_notifier(stack)
         stack.wait_healthy(("notifier", "notifier2"))
@@ -58,7 +59,7 @@ def test_two_notifiers_split_the_work_and_one_leaving_loses_and_repeats_nothing(
         sent = wait_until(lambda: [e for e in sms_events(stack.kafka) if isinstance(e, SmsSent)]
                           if len(sms_events(stack.kafka)) >= len(first) else None, 30, "SmsSent events")
         for name in ("notifier", "notifier2"):
-            status, body = stack.post(name, "/v1/sms/delivery-reports",
+            status, body = stack.post(name, f"/v1/sms/delivery-reports?secret={SECRET}",
                                       {"id": sent[0].provider_id, "status": "delivered"})
             assert (status, body["status"]) == (200, "accepted")
 
