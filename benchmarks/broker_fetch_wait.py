@@ -24,9 +24,12 @@ WAITS_MS = (1500, 500, 100, 20, 5)
 PINGS = 15
 
 
-async def one_setting(bs: str, producer: AIOKafkaProducer, topics: tuple[str, ...], partitions: int,
-                      wait_ms: int) -> list[float]:
-    consumer = AIOKafkaConsumer(**KafkaSettings(bs).client_options(), group_id=None, fetch_max_wait_ms=wait_ms)
+async def one_setting(
+    bs: str, producer: AIOKafkaProducer, topics: tuple[str, ...], partitions: int, wait_ms: int
+) -> list[float]:
+    consumer = AIOKafkaConsumer(
+        **KafkaSettings(bs).client_options(), group_id=None, fetch_max_wait_ms=wait_ms
+    )
     await consumer.start()
     parts = [TopicPartition(t, p) for t in topics for p in range(partitions)]
     consumer.assign(parts)
@@ -58,8 +61,11 @@ async def main(bs: str) -> None:
         for wait in WAITS_MS:
             one = await one_setting(bs, producer, ("one",), 1, wait)
             many = await one_setting(bs, producer, ("eight-a", "eight-b"), 8, wait)
-            print(f"{wait:>18}  median {statistics.median(one):6.1f} max {max(one):6.1f} ms"
-                  f"  median {statistics.median(many):6.1f} max {max(many):6.1f} ms", flush=True)
+            print(
+                f"{wait:>18}  median {statistics.median(one):6.1f} max {max(one):6.1f} ms"
+                f"  median {statistics.median(many):6.1f} max {max(many):6.1f} ms",
+                flush=True,
+            )
     finally:
         await producer.stop()
 

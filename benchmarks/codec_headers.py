@@ -51,7 +51,9 @@ def main() -> None:
     }
     for name, us in rows.items():
         print(f"{us:9.2f} us  {name}")
-    print(f"-> caching the tag would make headers {rows['codec.cloudevent_headers (as is)'] / rows['headers with the tag cached per class']:.0f}x cheaper")
+    print(
+        f"-> caching the tag would make headers {rows['codec.cloudevent_headers (as is)'] / rows['headers with the tag cached per class']:.0f}x cheaper"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ def create_app(kafka: KafkaSettings, topic: str) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=1, enable_idempotence=False)
+        producer = AIOKafkaProducer(
+            **kafka.client_options(), acks="all", linger_ms=1, enable_idempotence=False
+        )
         await producer.start()
         app.state.producer = producer
         try:
@@ -54,15 +56,24 @@ def create_app(kafka: KafkaSettings, topic: str) -> Litestar:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     args = parser.parse_args()
     app = create_app(KafkaSettings(bootstrap_servers=args.bootstrap), args.topic)
     # the same server settings as intake (services/intake/serve.py)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, loop="uvloop", http="httptools", access_log=False,
-                log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,14 @@ def rss_mib(pid: int) -> float:
 def body(i: int) -> dict[str, object]:
     if i % 2:
         return {"region": "SE-C", "personnummer": "nope", "phone": "x", "symptom": "fever"}
-    return {"region": "SE-C", "personnummer": personnummer(), "phone": "0701234567", "symptom": "rash",
-            "answers": {}, "submission_id": f"flood-{i}"}
+    return {
+        "region": "SE-C",
+        "personnummer": personnummer(),
+        "phone": "0701234567",
+        "symptom": "rash",
+        "answers": {},
+        "submission_id": f"flood-{i}",
+    }
 
 
 async def flood(url: str, pid: int, n: int, concurrency: int, clients: int) -> None:
@@ -53,6 +59,7 @@ async def flood(url: str, pid: int, n: int, concurrency: int, clients: int) -> N
     sent = 0
     limits = httpx.Limits(max_connections=concurrency + 4)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+
         async def worker() -> None:
             nonlocal sent
             while sent < n:
@@ -71,8 +78,11 @@ async def flood(url: str, pid: int, n: int, concurrency: int, clients: int) -> N
                 await http.get("/healthz")
                 probe_health.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                r = await http.post("/v1/triage", json=body(0) | {"submission_id": None},
-                                    headers={"x-api-key": "a-patient-" + str(len(probe_patient))})
+                r = await http.post(
+                    "/v1/triage",
+                    json=body(0) | {"submission_id": None},
+                    headers={"x-api-key": "a-patient-" + str(len(probe_patient))},
+                )
                 probe_patient.append(time.perf_counter() - t)
                 assert r.status_code in (200, 202, 503), r.text
                 await asyncio.sleep(0.2)
@@ -88,29 +98,44 @@ async def flood(url: str, pid: int, n: int, concurrency: int, clients: int) -> N
         await asyncio.gather(*(worker() for _ in range(concurrency)), prober(), progress())
         elapsed = time.perf_counter() - start
     rss["after"] = rss_mib(pid)
-    print(f"\n{n} requests in {elapsed:.1f} s ({n / elapsed:.0f} req/s), concurrency {concurrency}, "
-          f"{clients} distinct API keys")
+    print(
+        f"\n{n} requests in {elapsed:.1f} s ({n / elapsed:.0f} req/s), concurrency {concurrency}, "
+        f"{clients} distinct API keys"
+    )
     print("status counts (0 = transport error):", dict(sorted(statuses.items())))
 
     def pct(xs: list[float], q: float) -> float:
         return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")
 
-    for name, xs in (("/healthz during flood", probe_health), ("a patient's POST during flood", probe_patient)):
-        print(f"{name}: n={len(xs)} p50={pct(xs, .5):.1f} ms p99={pct(xs, .99):.1f} ms "
-              f"max={max(xs) * 1000 if xs else float('nan'):.1f} ms"
-              + (f" mean={statistics.mean(xs) * 1000:.1f} ms" if xs else ""))
+    for name, xs in (
+        ("/healthz during flood", probe_health),
+        ("a patient's POST during flood", probe_patient),
+    ):
+        print(
+            f"{name}: n={len(xs)} p50={pct(xs, 0.5):.1f} ms p99={pct(xs, 0.99):.1f} ms "
+            f"max={max(xs) * 1000 if xs else float('nan'):.1f} ms"
+            + (f" mean={statistics.mean(xs) * 1000:.1f} ms" if xs else "")
+        )
     print("intake RSS MiB: " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--clients", type=int, default=50_000, help="distinct API keys in the flood")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker:
-        stack = Stack(kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()), workdir=Path(tmp),
-                      extra_env={"INTAKE_RATE_MAX_CLIENTS": "1000"})
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker,
+    ):
+        stack = Stack(
+            kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()),
+            workdir=Path(tmp),
+            extra_env={"INTAKE_RATE_MAX_CLIENTS": "1000"},
+        )
         try:
             print("starting broker and intake...", flush=True)
             stack.start(services=("intake",))

@@ -45,8 +45,13 @@ from tests.support.people import luhn_digit  # noqa: E402
 from tests.support.stack import Stack, new_namespace, wait_until  # noqa: E402
 from tests.support.topic_reader import read_records  # noqa: E402
 
-FAST_ENV = {"INTAKE_RATE_PER_S": "1000000", "INTAKE_RATE_BURST": "1000000", "INTAKE_MAX_IN_FLIGHT": "4096",
-            "INTAKE_MAX_WAITING": "100000000", "INTAKE_KAFKA_INGRESS": "0"}
+FAST_ENV = {
+    "INTAKE_RATE_PER_S": "1000000",
+    "INTAKE_RATE_BURST": "1000000",
+    "INTAKE_MAX_IN_FLIGHT": "4096",
+    "INTAKE_MAX_WAITING": "100000000",
+    "INTAKE_KAFKA_INGRESS": "0",
+}
 _people = iter(range(10**9))
 
 
@@ -60,8 +65,14 @@ def person() -> str:
 
 
 def body(pnr: str | None = None) -> dict[str, Any]:
-    return {"region": "SE-C", "personnummer": pnr or person(), "phone": "070-123 45 67", "symptom": "fever",
-            "answers": {"temperature_over_40": True}, "submission_id": uuid.uuid4().hex}
+    return {
+        "region": "SE-C",
+        "personnummer": pnr or person(),
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {"temperature_over_40": True},
+        "submission_id": uuid.uuid4().hex,
+    }
 
 
 def say(text: str) -> None:
@@ -76,11 +87,13 @@ async def closed_loop(url: str, seconds: float, connections: int = 32) -> tuple[
     """Accepted (202) per second with ``connections`` clients each sending back to back."""
     statuses: dict[int, int] = {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
+
         async def client() -> None:
             while time.perf_counter() < end:
                 async with http.post(url + "/v1/triage", json=body()) as r:
                     await r.read()
                     statuses[r.status] = statuses.get(r.status, 0) + 1
+
         for _ in range(20):  # warm-up: connections, JIT-free but caches and producer metadata
             async with http.post(url + "/v1/triage", json=body()) as r:
                 await r.read()
@@ -96,11 +109,13 @@ async def open_loop(url: str, rate: float, seconds: float) -> tuple[list[float],
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1024)) as http:
+
         async def one(due: float) -> None:
             async with http.post(url + "/v1/triage", json=body()) as r:
                 await r.read()
             latencies.append(time.perf_counter() - due)
             statuses[r.status] = statuses.get(r.status, 0) + 1
+
         tasks = []
         start = time.perf_counter()
         for i in range(int(rate * seconds)):
@@ -118,9 +133,11 @@ async def duplicates(url: str, people: int, per_person: int = 64) -> list[str]:
     pnrs = [person() for _ in range(people)]
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=per_person)) as http:
         for pnr in pnrs:
-            async def one() -> None:
+
+            async def one(pnr: str = pnr) -> None:
                 async with http.post(url + "/v1/triage", json=body(pnr)) as r:
                     await r.read()
+
             await asyncio.gather(*(one() for _ in range(per_person)))
     return pnrs
 
@@ -134,7 +151,9 @@ def queued_twice(kafka: KafkaSettings, pnrs: list[str]) -> tuple[int, int]:
         announced, answered, per = set(), set(), {}
         for record in read_records(kafka, ["triage.events", "queue.events"]):
             try:
-                m = (codec.TRIAGE_EVENTS if record.topic == "triage.events" else codec.QUEUE_EVENTS).decode(record.value)
+                m = (codec.TRIAGE_EVENTS if record.topic == "triage.events" else codec.QUEUE_EVENTS).decode(
+                    record.value
+                )
             except codec.DecodeError:
                 continue
             if isinstance(m, ev.CaseTriaged) and m.person_pseudonym in mine:
@@ -146,6 +165,7 @@ def queued_twice(kafka: KafkaSettings, pnrs: list[str]) -> tuple[int, int]:
                 if m.person_pseudonym in mine:
                     per.setdefault(m.person_pseudonym, set()).add(m.case_id)
         return per if announced and announced <= answered else None
+
     per = wait_until(read, 120, "the queue to answer every case of the duplicate phase", interval=0.5)
     return sum(1 for cases in per.values() if len(cases) > 1), len(per)
 
@@ -183,40 +203,73 @@ class Rows(list[tuple[str, str]]):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
     parser.add_argument("--rate", type=float, default=500.0, help="open-loop submissions/s")
     parser.add_argument("--people", type=int, default=5, help="people in the duplicate phase (x 64 each)")
     parser.add_argument("--png", type=Path, default=None, help="write the open-loop latency curve here")
     args = parser.parse_args()
     rows = Rows()
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker,
+    ):
         kafka = KafkaSettings(broker.bootstrap_servers, new_namespace())
         stack = Stack(kafka=kafka, workdir=Path(tmp), extra_env=dict(FAST_ENV))
         bare_port = free_port()
-        bare = Child("bare", [sys.executable, str(Path(__file__).with_name("intake_bare.py")), "--port",
-                              str(bare_port), "--bootstrap", kafka.bootstrap_servers, "--topic",
-                              kafka.topic("bench.bare")], f"http://127.0.0.1:{bare_port}/healthz", dict(os.environ))
+        bare = Child(
+            "bare",
+            [
+                sys.executable,
+                str(Path(__file__).with_name("intake_bare.py")),
+                "--port",
+                str(bare_port),
+                "--bootstrap",
+                kafka.bootstrap_servers,
+                "--topic",
+                kafka.topic("bench.bare"),
+            ],
+            f"http://127.0.0.1:{bare_port}/healthz",
+            dict(os.environ),
+        )
         try:
             say("starting broker, intake (1 process) and the bare endpoint...")
             stack.start(services=("intake",))
             bare.start(os.open(Path(tmp) / "bare.log", os.O_WRONLY | os.O_CREAT, 0o600))
             if wait_healthy([bare], 60):
-                raise RuntimeError("bare endpoint did not start: " + (Path(tmp) / "bare.log").read_text()[-2000:])
+                raise RuntimeError(
+                    "bare endpoint did not start: " + (Path(tmp) / "bare.log").read_text()[-2000:]
+                )
             say(f"1/4 closed loop, 32 connections, {args.seconds:.0f} s each: intake, then bare...")
             intake_1, st_i = asyncio.run(closed_loop(stack.url("intake"), args.seconds))
             bare_rate, st_b = asyncio.run(closed_loop(f"http://127.0.0.1:{bare_port}", args.seconds))
-            rows += [("intake, 1 process, accepted/s (closed loop, 32 conns)", f"{intake_1:.0f}  {st_i}"),
-                     ("bare Litestar+msgspec+1 publish, accepted/s", f"{bare_rate:.0f}  {st_b}"),
-                     ("ratio intake / bare (target >= 0.5)", f"{intake_1 / bare_rate:.2f}")]
-            say(f"2/4 open loop at {args.rate:.0f}/s for {args.seconds:.0f} s: intake, then bare (for scale)...")
+            rows += [
+                ("intake, 1 process, accepted/s (closed loop, 32 conns)", f"{intake_1:.0f}  {st_i}"),
+                ("bare Litestar+msgspec+1 publish, accepted/s", f"{bare_rate:.0f}  {st_b}"),
+                ("ratio intake / bare (target >= 0.5)", f"{intake_1 / bare_rate:.2f}"),
+            ]
+            say(
+                f"2/4 open loop at {args.rate:.0f}/s for {args.seconds:.0f} s: intake, then bare (for scale)..."
+            )
             lat, st_o = asyncio.run(open_loop(stack.url("intake"), args.rate, args.seconds))
-            rows += [(f"open loop {args.rate:.0f}/s: p50 / p99 / max ms (target p99 <= 20)",
-                      f"{pct(lat, .5):.1f} / {pct(lat, .99):.1f} / {max(lat) * 1000:.1f}  {st_o}")]
-            rows += [("intake GC pauses so far: full collections / of them > 5 ms", gc_pauses(stack.url("intake")))]
+            rows += [
+                (
+                    f"open loop {args.rate:.0f}/s: p50 / p99 / max ms (target p99 <= 20)",
+                    f"{pct(lat, 0.5):.1f} / {pct(lat, 0.99):.1f} / {max(lat) * 1000:.1f}  {st_o}",
+                )
+            ]
+            rows += [
+                ("intake GC pauses so far: full collections / of them > 5 ms", gc_pauses(stack.url("intake")))
+            ]
             bare_lat, st_bo = asyncio.run(open_loop(f"http://127.0.0.1:{bare_port}", args.rate, args.seconds))
-            rows += [(f"bare endpoint, open loop {args.rate:.0f}/s: p50 / p99 / max ms",
-                      f"{pct(bare_lat, .5):.1f} / {pct(bare_lat, .99):.1f} / {max(bare_lat) * 1000:.1f}  {st_bo}")]
+            rows += [
+                (
+                    f"bare endpoint, open loop {args.rate:.0f}/s: p50 / p99 / max ms",
+                    f"{pct(bare_lat, 0.5):.1f} / {pct(bare_lat, 0.99):.1f} / {max(bare_lat) * 1000:.1f}  {st_bo}",
+                )
+            ]
             stop_all([bare])
             if args.png:
                 plot(lat, args.rate, args.png)
@@ -226,24 +279,37 @@ def main() -> int:
             stack.children.clear()
             start_intake(stack, 2)
             intake_2, st_2 = asyncio.run(closed_loop(stack.url("intake"), args.seconds))
-            rows += [("intake, --workers 2, accepted/s", f"{intake_2:.0f}  {st_2}"),
-                     ("--workers 2 / 1 (target >= 1.6 with free cores)", f"{intake_2 / intake_1:.2f}")]
+            rows += [
+                ("intake, --workers 2, accepted/s", f"{intake_2:.0f}  {st_2}"),
+                ("--workers 2 / 1 (target >= 1.6 with free cores)", f"{intake_2 / intake_1:.2f}"),
+            ]
             stack.stop()
-            say(f"4/4 {args.people} people x 64 concurrent submissions to intake --workers 2, with the queue "
-                "running (a fresh namespace, so the queue has no backlog from the phases above)...")
-            stack = Stack(kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()),
-                          workdir=Path(tmp) / "dup", extra_env={**FAST_ENV, "INTAKE_WORKERS": "2"})
+            say(
+                f"4/4 {args.people} people x 64 concurrent submissions to intake --workers 2, with the queue "
+                "running (a fresh namespace, so the queue has no backlog from the phases above)..."
+            )
+            stack = Stack(
+                kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()),
+                workdir=Path(tmp) / "dup",
+                extra_env={**FAST_ENV, "INTAKE_WORKERS": "2"},
+            )
             stack.workdir.mkdir()
             stack.start(services=("queue", "intake"))
             pnrs = asyncio.run(duplicates(stack.url("intake"), args.people))
             twice, seen = queued_twice(stack.kafka, pnrs)
-            rows += [(f"people queued twice of {len(pnrs)} (64 concurrent each; must be 0)",
-                         f"{twice} ({seen} people queued)")]
+            rows += [
+                (
+                    f"people queued twice of {len(pnrs)} (64 concurrent each; must be 0)",
+                    f"{twice} ({seen} people queued)",
+                )
+            ]
         finally:
             stop_all([bare])
             stack.stop()
-    print(f"\nintake_speed: {args.seconds:.0f} s phases, load average {os.getloadavg()[0]:.1f}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"\nintake_speed: {args.seconds:.0f} s phases, load average {os.getloadavg()[0]:.1f}, "
+        f"{os.cpu_count()} CPUs"
+    )
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"  {k:<{width}}  {v}")
@@ -262,8 +328,12 @@ def plot(latencies: list[float], rate: float, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(qs, [x * 1000 for x in xs])
     ax.axhline(20, color="red", linestyle="--", label="target p99 20 ms")
-    ax.set(xlabel="percentile", ylabel="answer latency (ms)", yscale="log",
-           title=f"intake POST /v1/triage, open loop {rate:.0f}/s")
+    ax.set(
+        xlabel="percentile",
+        ylabel="answer latency (ms)",
+        yscale="log",
+        title=f"intake POST /v1/triage, open loop {rate:.0f}/s",
+    )
     ax.legend()
     fig.savefig(path, dpi=100, bbox_inches="tight")
 

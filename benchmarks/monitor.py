@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,8 +40,14 @@ class OutputWatch:
         return (self.count - 1) / self.span_s if self.count > 1 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"events_per_s": round(self.rate, 1), "span_s": round(self.span_s, 3), "outputs": self.count,
-                "expected": self.expected, "complete": self.complete, "by_type": dict(self.kinds)}
+        return {
+            "events_per_s": round(self.rate, 1),
+            "span_s": round(self.span_s, 3),
+            "outputs": self.count,
+            "expected": self.expected,
+            "complete": self.complete,
+            "by_type": dict(self.kinds),
+        }
 
 
 # Records on queue.events that answer no input of their own (commit markers, fences, heads-ups):
@@ -50,14 +55,16 @@ class OutputWatch:
 NOT_ANSWERS = frozenset({"queue.batch-committed.v1", "queue.partition-fenced.v1", "patient.heads-up.v1"})
 
 
-async def watch_outputs(kafka: KafkaSettings, spec: TopicSpec, expected: int, timeout_s: float,
-                        name: str) -> OutputWatch:
+async def watch_outputs(
+    kafka: KafkaSettings, spec: TopicSpec, expected: int, timeout_s: float, name: str
+) -> OutputWatch:
     """Read ``spec`` from the beginning until ``expected`` answer records or ``timeout_s``."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     watch = OutputWatch(name, expected)
-    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None,
-                                enable_auto_commit=False, fetch_max_wait_ms=50)
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
     await consumer.start()
     parts = [TopicPartition(kafka.topic(spec.name), p) for p in range(spec.partitions)]
     consumer.assign(parts)
@@ -101,7 +108,9 @@ def plot_watches(watches: list[tuple[str, OutputWatch]], path: Path, title: str)
         if not w.timestamps_ms:
             continue
         ts = sorted(w.timestamps_ms)
-        ax.plot([(t - ts[0]) / 1000 for t in ts], range(1, len(ts) + 1), label=f"{name}: {w.rate:.0f} events/s")
+        ax.plot(
+            [(t - ts[0]) / 1000 for t in ts], range(1, len(ts) + 1), label=f"{name}: {w.rate:.0f} events/s"
+        )
     ax.set_xlabel("seconds since first output")
     ax.set_ylabel("outputs on the events topic")
     ax.set_title(title, fontsize=10)

@@ -39,8 +39,11 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=8)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=0) as broker:
-        stack = Stack(KafkaSettings(broker.bootstrap_servers, new_namespace()), Path(tmp),
-                      extra_env={"SMS_RATE_PER_S": str(args.rate), "SMS_SEND_CONCURRENCY": str(args.concurrency)})
+        stack = Stack(
+            KafkaSettings(broker.bootstrap_servers, new_namespace()),
+            Path(tmp),
+            extra_env={"SMS_RATE_PER_S": str(args.rate), "SMS_SEND_CONCURRENCY": str(args.concurrency)},
+        )
         try:
             stack.start(("notifier",))
             cards = [(uuid.uuid4().hex, f"+4670{i:07d}") for i in range(args.sms)]
@@ -64,12 +67,16 @@ def main() -> int:
             windows = [float(m) for m in WINDOW.findall((Path(tmp) / "notifier.log").read_text())]
         finally:
             stack.stop()
-    print(f"{args.sms} SMS in the outbox {elapsed:.1f} s after publishing (includes the group join); "
-          f"first to last SMS {spread:.1f} s = {args.sms / spread:.0f} SMS/s "
-          f"(rate limit {args.rate}/s, concurrency {args.concurrency})")
+    print(
+        f"{args.sms} SMS in the outbox {elapsed:.1f} s after publishing (includes the group join); "
+        f"first to last SMS {spread:.1f} s = {args.sms / spread:.0f} SMS/s "
+        f"(rate limit {args.rate}/s, concurrency {args.concurrency})"
+    )
     print(f"duplicate window (provider accepted -> sent record acked by the broker), n={len(windows)}:")
-    print(f"  p50 {statistics.median(windows):.1f} ms  p95 {pct(windows, 95):.1f} ms  "
-          f"p99 {pct(windows, 99):.1f} ms  max {max(windows):.1f} ms")
+    print(
+        f"  p50 {statistics.median(windows):.1f} ms  p95 {pct(windows, 95):.1f} ms  "
+        f"p99 {pct(windows, 99):.1f} ms  max {max(windows):.1f} ms"
+    )
     return 0
 
 

@@ -34,7 +34,7 @@ from services.kafka.embedded_broker import EmbeddedBroker, free_port
 from services.kafka.settings import KafkaSettings
 from services.kafka.topic_admin import ensure_topics
 from services.loadgen.report import machine
-from services.process_group import Child, service_argv, stop_all, wait_healthy
+from services.process_group import Child, service_argv, stop_all
 
 PT_EVENTS = topics.TopicSpec("bench.passthrough.events", "region", topics.QUEUE_PARTITIONS)
 PT_YOUR_TURN = topics.TopicSpec("bench.passthrough.your-turn", "region", topics.QUEUE_PARTITIONS)
@@ -44,13 +44,16 @@ async def produce_inputs(kafka: KafkaSettings, workload: Workload) -> float:
     from aiokafka import AIOKafkaProducer
 
     await ensure_topics(kafka, topics.ALL_TOPICS + (PT_EVENTS, PT_YOUR_TURN))
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=5,
-                                enable_idempotence=False, max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        **kafka.client_options(), acks="all", linger_ms=5, enable_idempotence=False, max_batch_size=256 * 1024
+    )
     await producer.start()
     started = time.monotonic()
     try:
-        futures = [await producer.send(kafka.topic(spec.name), value, key=key, headers=headers)
-                   for spec, (key, value, headers) in workload.inputs]
+        futures = [
+            await producer.send(kafka.topic(spec.name), value, key=key, headers=headers)
+            for spec, (key, value, headers) in workload.inputs
+        ]
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -68,11 +71,15 @@ async def _passthrough(kafka: KafkaSettings, workload: Workload) -> None:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     consumer = AIOKafkaConsumer(
-        kafka.topic(topics.TRIAGE_EVENTS.name), kafka.topic(topics.QUEUE_COMMANDS.name),
-        **kafka.client_options(), group_id=kafka.group("bench-passthrough"),
-        auto_offset_reset="earliest", enable_auto_commit=True, max_partition_fetch_bytes=1 << 20)
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=0,
-                                enable_idempotence=False)
+        kafka.topic(topics.TRIAGE_EVENTS.name),
+        kafka.topic(topics.QUEUE_COMMANDS.name),
+        **kafka.client_options(),
+        group_id=kafka.group("bench-passthrough"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=True,
+        max_partition_fetch_bytes=1 << 20,
+    )
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=0, enable_idempotence=False)
     out = {"events": kafka.topic(PT_EVENTS.name), "your_turn": kafka.topic(PT_YOUR_TURN.name)}
     await consumer.start()
     await producer.start()
@@ -90,8 +97,12 @@ async def _passthrough(kafka: KafkaSettings, workload: Workload) -> None:
 
 def run_queue_worker(kafka: KafkaSettings, log_dir: Path) -> Child:
     port = free_port()
-    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "TRIAGE_NAMESPACE": kafka.namespace,
-           "QUEUE_WEB_PORT": str(port), "QUEUE_DATA_DIR": str(log_dir / "queue-data")}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "TRIAGE_NAMESPACE": kafka.namespace,
+        "QUEUE_WEB_PORT": str(port),
+        "QUEUE_DATA_DIR": str(log_dir / "queue-data"),
+    }
     child = Child("queue", service_argv("queue"), f"http://127.0.0.1:{port}/healthz", env)
     log = os.open(log_dir / "queue.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     child.start(log)
@@ -104,11 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=20000, help="CaseTriaged to pre-produce")
     p.add_argument("--serves", type=int, default=10000, help="ServeNext to pre-produce")
     p.add_argument("--timeout", type=float, default=300, help="max seconds per phase")
-    p.add_argument("--profile", default=None, help="py-spy record the queue worker into this file "
-                                                   "(.txt collapsed stacks, .svg flame graph)")
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="py-spy record the queue worker into this file (.txt collapsed stacks, .svg flame graph)",
+    )
     p.add_argument("--out-dir", default="benchmarks/results")
     a = p.parse_args(argv)
-    stamp = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     out = Path(a.out_dir)
     log_dir = out / f"passthrough-{stamp}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -121,11 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         bootstrap = external or broker.start()  # type: ignore[union-attr]
         kafka = KafkaSettings(bootstrap, f"bench{uuid.uuid4().hex[:8]}")
         produce_s = asyncio.run(produce_inputs(kafka, workload))
-        print(f"pre-produced {expected} input events ({workload.input_bytes / expected:.0f} B avg) "
-              f"in {produce_s:.1f}s on {bootstrap}", flush=True)
+        print(
+            f"pre-produced {expected} input events ({workload.input_bytes / expected:.0f} B avg) "
+            f"in {produce_s:.1f}s on {bootstrap}",
+            flush=True,
+        )
 
-        proc = multiprocessing.get_context("fork").Process(target=passthrough_process, args=(kafka, workload),
-                                                           daemon=True)
+        proc = multiprocessing.get_context("fork").Process(
+            target=passthrough_process, args=(kafka, workload), daemon=True
+        )
         proc.start()
         try:
             pt = asyncio.run(watch_outputs(kafka, PT_EVENTS, expected, a.timeout, "passthrough"))
@@ -147,16 +165,30 @@ def main(argv: list[str] | None = None) -> int:
     return report(a, workload, pt, q, out, stamp, profile_note)
 
 
-def report(a: argparse.Namespace, workload: Workload, pt: OutputWatch, q: OutputWatch, out: Path, stamp: str,
-           profile_note: str) -> int:
+def report(
+    a: argparse.Namespace,
+    workload: Workload,
+    pt: OutputWatch,
+    q: OutputWatch,
+    out: Path,
+    stamp: str,
+    profile_note: str,
+) -> int:
     ratio = q.rate / pt.rate if pt.rate else 0.0
     result: dict[str, Any] = {
-        "benchmark": "passthrough", "started_at": stamp, "machine": machine(),
-        "cases": a.cases, "serves": a.serves, "input_events": len(workload.inputs),
+        "benchmark": "passthrough",
+        "started_at": stamp,
+        "machine": machine(),
+        "cases": a.cases,
+        "serves": a.serves,
+        "input_events": len(workload.inputs),
         "avg_input_bytes": round(workload.input_bytes / len(workload.inputs)),
         "avg_output_bytes": round(workload.output_bytes / sum(len(o) for o in workload.outputs.values())),
-        "passthrough": pt.as_dict(), "queue": q.as_dict(), "ratio_queue_to_passthrough": round(ratio, 3),
-        "target_ratio": 0.5, "profile": profile_note,
+        "passthrough": pt.as_dict(),
+        "queue": q.as_dict(),
+        "ratio_queue_to_passthrough": round(ratio, 3),
+        "target_ratio": 0.5,
+        "profile": profile_note,
     }
     print(f"\nmachine: {result['machine']}")
     print(f"{'':14}{'events/s':>10}{'seconds':>9}{'outputs':>9}  complete")
@@ -170,9 +202,11 @@ def report(a: argparse.Namespace, workload: Workload, pt: OutputWatch, q: Output
     path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     from benchmarks.monitor import plot_watches
 
-    plot_watches([("passthrough", pt), ("queue worker", q)], out / f"passthrough-{stamp}.png",
-                 f"queue worker vs bare passthrough, {len(workload.inputs)} input events "
-                 f"(ratio {ratio:.2f})")
+    plot_watches(
+        [("passthrough", pt), ("queue worker", q)],
+        out / f"passthrough-{stamp}.png",
+        f"queue worker vs bare passthrough, {len(workload.inputs)} input events (ratio {ratio:.2f})",
+    )
     print(f"results: {path}  plot: {path.with_suffix('.png')}")
     return 0 if pt.complete and q.complete else 1
 
@@ -186,9 +220,23 @@ def _start_profiler(path: str | None, queue: Child) -> Any:
     fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(path).suffix, "raw")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     assert queue.proc is not None
-    return path, subprocess.Popen([exe, "record", "--pid", str(queue.proc.pid), "--rate", "250", "--format",
-                                   fmt, "--output", path, "--nonblocking"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return path, subprocess.Popen(
+        [
+            exe,
+            "record",
+            "--pid",
+            str(queue.proc.pid),
+            "--rate",
+            "250",
+            "--format",
+            fmt,
+            "--output",
+            path,
+            "--nonblocking",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _stop_profiler(profiler: Any) -> str:

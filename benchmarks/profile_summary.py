@@ -14,10 +14,23 @@ import sys
 from collections import Counter
 
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^:()]+)(?::\d+)?\)$")
-HOT_PATH = ("process (services/queue/worker.py", "decide (", "evolve (", "Decoder.decode",
-            "send (services/queue/worker.py", "Sender._sender_routine", "StreamWriter.write",
-            "encode (", "cloudevent_headers", "Stream.events", "Consumer.getmany", "_drain_messages",
-            "Producer.send", "commit", "on_message")
+HOT_PATH = (
+    "process (services/queue/worker.py",
+    "decide (",
+    "evolve (",
+    "Decoder.decode",
+    "send (services/queue/worker.py",
+    "Sender._sender_routine",
+    "StreamWriter.write",
+    "encode (",
+    "cloudevent_headers",
+    "Stream.events",
+    "Consumer.getmany",
+    "_drain_messages",
+    "Producer.send",
+    "commit",
+    "on_message",
+)
 
 
 def package(path: str) -> str:

@@ -38,12 +38,19 @@ from services.loadgen.report import machine
 from services.process_group import Child, stop_all, wait_healthy
 
 
-async def wait_for(kafka: KafkaSettings, want: str, count: int, timeout_s: float, request_id: str = "") -> float:
+async def wait_for(
+    kafka: KafkaSettings, want: str, count: int, timeout_s: float, request_id: str = ""
+) -> float:
     """Seconds until ``count`` records of type ``want`` (with ``request_id`` if given) are on queue.events."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=20, max_partition_fetch_bytes=8 << 20)
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(),
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=20,
+        max_partition_fetch_bytes=8 << 20,
+    )
     await consumer.start()
     started = time.monotonic()
     parts = [TopicPartition(kafka.topic(topics.QUEUE_EVENTS.name), p) for p in range(topics.QUEUE_PARTITIONS)]
@@ -56,7 +63,8 @@ async def wait_for(kafka: KafkaSettings, want: str, count: int, timeout_s: float
             for records in (await consumer.getmany(timeout_ms=100, max_records=20000)).values():
                 for r in records:
                     if any(k == "ce_type" and v == tag for k, v in r.headers) and (
-                            not request_id or request_id.encode() in (r.value or b"")):
+                        not request_id or request_id.encode() in (r.value or b"")
+                    ):
                         seen += 1
             if time.monotonic() - last > 5:
                 print(f"  ... {seen}/{count} {want}", flush=True)
@@ -75,8 +83,12 @@ async def serve_next(kafka: KafkaSettings, region: str) -> str:
     producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=False)
     await producer.start()
     try:
-        await producer.send_and_wait(kafka.topic(topics.QUEUE_COMMANDS.name), codec.encode(cmd), key=region.encode(),
-                                     headers=codec.cloudevent_headers(cmd, "/bench"))
+        await producer.send_and_wait(
+            kafka.topic(topics.QUEUE_COMMANDS.name),
+            codec.encode(cmd),
+            key=region.encode(),
+            headers=codec.cloudevent_headers(cmd, "/bench"),
+        )
     finally:
         await producer.stop()
     return cmd.request_id
@@ -89,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--out-dir", default="benchmarks/results")
     a = p.parse_args(argv)
-    stamp = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     out = Path(a.out_dir)
     log_dir = out / f"queue-recovery-{stamp}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -127,12 +139,23 @@ def main(argv: list[str] | None = None) -> int:
         stop_all(children)
         if broker is not None:
             broker.stop()
-    what = "two workers, one killed -> the other answers" if a.takeover else "kill -9 -> restarted worker answers"
+    what = (
+        "two workers, one killed -> the other answers"
+        if a.takeover
+        else "kill -9 -> restarted worker answers"
+    )
     print(f"\n{what}: {serving_s:.2f}s with {a.waiting} waiting (machine {machine()})")
     for line in _recovery_lines(log_dir):
         print("  worker log:", line)
-    result = {"benchmark": "queue-recovery", "started_at": stamp, "machine": machine(), "waiting": a.waiting,
-              "takeover": a.takeover, "kill_to_first_output_s": round(serving_s, 3), "fill_s": round(fill_s, 2)}
+    result = {
+        "benchmark": "queue-recovery",
+        "started_at": stamp,
+        "machine": machine(),
+        "waiting": a.waiting,
+        "takeover": a.takeover,
+        "kill_to_first_output_s": round(serving_s, 3),
+        "fill_s": round(fill_s, 2),
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / f"queue-recovery-{stamp}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     return 0

@@ -37,12 +37,20 @@ def national_week(cases: float, repeat: int) -> dict[str, float]:
         t2 = time.perf_counter()
         gen_times.append(t1 - t0)
         times.append(t2 - t1)
-        print(f"  national week {i + 1}/{repeat}: {patients} patients, scenario {t1 - t0:.2f}s, "
-              f"simulation {t2 - t1:.2f}s", flush=True)
+        print(
+            f"  national week {i + 1}/{repeat}: {patients} patients, scenario {t1 - t0:.2f}s, "
+            f"simulation {t2 - t1:.2f}s",
+            flush=True,
+        )
     fastest = times.index(min(times))
-    return {"patients": counts[fastest], "scenario_s_min": min(gen_times), "simulate_s_min": min(times),
-            "simulate_s_median": statistics.median(times), "total_s_min": min(g + s for g, s in zip(gen_times, times)),
-            "us_per_patient": min(times) / patients * 1e6}
+    return {
+        "patients": counts[fastest],
+        "scenario_s_min": min(gen_times),
+        "simulate_s_min": min(times),
+        "simulate_s_median": statistics.median(times),
+        "total_s_min": min(g + s for g, s in zip(gen_times, times, strict=True)),
+        "us_per_patient": min(times) / patients * 1e6,
+    }
 
 
 def search(cases: float, region: str) -> dict[str, float | int | bool | str]:
@@ -54,14 +62,24 @@ def search(cases: float, region: str) -> dict[str, float | int | bool | str]:
         if time.perf_counter() - last[0] > 5:
             last[0] = time.perf_counter()
             print(f"  {region}: trial {trials}, best {cost} clinician-hours, {last[0] - t0:.0f}s", flush=True)
+
     found = find_staff(sc, region, {u: 0.95 for u in range(1, 6)}, progress=tick)
     elapsed = time.perf_counter() - t0
-    print(f"  find-staff {region}: {len(sc.arrivals)} patients, {sum(found.week)} clinician-hours "
-          f"(work {found.work_hours:.0f} h), {found.trials} trials, {elapsed:.1f}s, "
-          f"{'minimal' if found.minimal else 'budget ran out'}", flush=True)
-    return {"region": region, "patients": len(sc.arrivals), "clinician_hours": sum(found.week),
-            "work_hours": round(found.work_hours, 1), "trials": found.trials, "seconds": round(elapsed, 2),
-            "minimal": found.minimal}
+    print(
+        f"  find-staff {region}: {len(sc.arrivals)} patients, {sum(found.week)} clinician-hours "
+        f"(work {found.work_hours:.0f} h), {found.trials} trials, {elapsed:.1f}s, "
+        f"{'minimal' if found.minimal else 'budget ran out'}",
+        flush=True,
+    )
+    return {
+        "region": region,
+        "patients": len(sc.arrivals),
+        "clinician_hours": sum(found.week),
+        "work_hours": round(found.work_hours, 1),
+        "trials": found.trials,
+        "seconds": round(elapsed, 2),
+        "minimal": found.minimal,
+    }
 
 
 def main() -> int:
@@ -73,9 +91,11 @@ def main() -> int:
     args = ap.parse_args()
     print(f"# simulated national week, {args.cases_per_week:.0f} cases (target <= 10 s)", flush=True)
     week = national_week(args.cases_per_week, args.repeat)
-    print(f"national week: {week['patients']} patients simulated in {week['simulate_s_min']:.2f}s "
-          f"(min of {args.repeat}; median {week['simulate_s_median']:.2f}s; with scenario "
-          f"{week['total_s_min']:.2f}s; {week['us_per_patient']:.0f} µs per patient)")
+    print(
+        f"national week: {week['patients']} patients simulated in {week['simulate_s_min']:.2f}s "
+        f"(min of {args.repeat}; median {week['simulate_s_median']:.2f}s; with scenario "
+        f"{week['total_s_min']:.2f}s; {week['us_per_patient']:.0f} µs per patient)"
+    )
     print("# --find-staff, one region and a week, target 0.95 per urgency (target <= 60 s)", flush=True)
     searches = [search(args.cases_per_week, r) for r in args.regions.split(",") if r]
     if args.out:

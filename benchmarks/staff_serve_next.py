@@ -37,15 +37,19 @@ def pct(values: list[float], p: float) -> float:
 
 
 def show(name: str, lat: list[float], seconds: float) -> None:
-    print(f"{name:<22} n={len(lat):>5}  p50={pct(lat, 50):7.1f} ms  p95={pct(lat, 95):7.1f} ms  "
-          f"p99={pct(lat, 99):7.1f} ms  max={max(lat) * 1000:7.1f} ms  mean={statistics.mean(lat) * 1000:6.1f} ms"
-          f"  throughput={len(lat) / seconds:6.1f}/s", flush=True)
+    print(
+        f"{name:<22} n={len(lat):>5}  p50={pct(lat, 50):7.1f} ms  p95={pct(lat, 95):7.1f} ms  "
+        f"p99={pct(lat, 99):7.1f} ms  max={max(lat) * 1000:7.1f} ms  mean={statistics.mean(lat) * 1000:6.1f} ms"
+        f"  throughput={len(lat) / seconds:6.1f}/s",
+        flush=True,
+    )
 
 
 async def drive(stack: Stack, clinicians: int, reads: int) -> None:
     called: list[float] = []
     empty = 0
     async with httpx.AsyncClient(base_url=stack.url("staff"), timeout=30) as http:
+
         async def clinician(i: int) -> None:
             nonlocal empty
             token = stack.dev_issuer.mint(f"nurse-{i}", ["nurse"], ["SE-C"], ttl_s=3600)
@@ -85,15 +89,25 @@ def main() -> None:
     ap.add_argument("--clinicians", type=int, default=8)
     ap.add_argument("--reads", type=int, default=100)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=0, log_path=Path(tmp) / "broker.log") as broker:
-        stack = Stack(KafkaSettings(broker.bootstrap_servers, new_namespace()), Path(tmp),
-                      extra_env={"QUEUE_HEADS_UP_POSITION": "0"})
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedBroker(port=0, log_path=Path(tmp) / "broker.log") as broker,
+    ):
+        stack = Stack(
+            KafkaSettings(broker.bootstrap_servers, new_namespace()),
+            Path(tmp),
+            extra_env={"QUEUE_HEADS_UP_POSITION": "0"},
+        )
         try:
             stack.start(("queue", "staff"))
             print(f"queueing {args.cases} cases in SE-C ...", flush=True)
             publish(stack.kafka, [triaged("SE-C", 1 + i % 5) for i in range(args.cases)])
-            wait_until(lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1].get("waiting") == args.cases,
-                       120, "the cases to be queued", interval=0.5)
+            wait_until(
+                lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1].get("waiting") == args.cases,
+                120,
+                "the cases to be queued",
+                interval=0.5,
+            )
             asyncio.run(drive(stack, args.clinicians, args.reads))
         finally:
             stack.stop()

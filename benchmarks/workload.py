@@ -53,13 +53,25 @@ def build(cases: int, serves: int, seed: int = 1) -> Workload:
         urgency, recipe = mix.draw(rng)
         urgency = recipe.yields
         triaged = ev.CaseTriaged(
-            case_id=ev.new_id(), region=region, urgency=urgency, symptom=recipe.symptom,  # type: ignore[arg-type]
-            person_pseudonym=f"{rng.getrandbits(256):064x}", triaged_at=now + dt.timedelta(microseconds=i),
-            rule_id=f"{recipe.symptom}.bench", rules_version="bench", submission_id=ev.new_id())
+            case_id=ev.new_id(),
+            region=region,
+            urgency=urgency,
+            symptom=recipe.symptom,  # type: ignore[arg-type]
+            person_pseudonym=f"{rng.getrandbits(256):064x}",
+            triaged_at=now + dt.timedelta(microseconds=i),
+            rule_id=f"{recipe.symptom}.bench",
+            rules_version="bench",
+            submission_id=ev.new_id(),
+        )
         w.inputs.append((TRIAGE_EVENTS, _record(triaged, region, "/triage/intake")))
-        queued = ev.CaseQueued(case_id=triaged.case_id, region=region, urgency=triaged.urgency,
-                               queued_at=triaged.triaged_at, sequence=i,
-                               person_pseudonym=triaged.person_pseudonym)
+        queued = ev.CaseQueued(
+            case_id=triaged.case_id,
+            region=region,
+            urgency=triaged.urgency,
+            queued_at=triaged.triaged_at,
+            sequence=i,
+            person_pseudonym=triaged.person_pseudonym,
+        )
         queued_by_region.setdefault(region, []).append(queued)
         w.outputs[triaged.event_id] = [("events", _record(queued, region, "/triage/queue"))]
     for _ in range(serves):
@@ -72,11 +84,25 @@ def build(cases: int, serves: int, seed: int = 1) -> Workload:
             w.outputs[cmd.event_id] = [("events", _record(empty, region, "/triage/queue"))]
             continue
         case = waiting.pop(0)
-        called = ev.CaseCalled(case_id=case.case_id, region=region, urgency=case.urgency,
-                               clinician_id=cmd.clinician_id, request_id=cmd.request_id,
-                               queued_at=case.queued_at, called_at=now)
-        turn = ev.YourTurn(event_id=f"yt-{called.event_id}", case_id=case.case_id, region=region,
-                           urgency=case.urgency, clinician_id=cmd.clinician_id, called_at=now)
-        w.outputs[cmd.event_id] = [("events", _record(called, region, "/triage/queue")),
-                                   ("your_turn", _record(turn, region, "/triage/queue"))]
+        called = ev.CaseCalled(
+            case_id=case.case_id,
+            region=region,
+            urgency=case.urgency,
+            clinician_id=cmd.clinician_id,
+            request_id=cmd.request_id,
+            queued_at=case.queued_at,
+            called_at=now,
+        )
+        turn = ev.YourTurn(
+            event_id=f"yt-{called.event_id}",
+            case_id=case.case_id,
+            region=region,
+            urgency=case.urgency,
+            clinician_id=cmd.clinician_id,
+            called_at=now,
+        )
+        w.outputs[cmd.event_id] = [
+            ("events", _record(called, region, "/triage/queue")),
+            ("your_turn", _record(turn, region, "/triage/queue")),
+        ]
     return w

@@ -28,7 +28,7 @@ class DecodeError(ValueError):
 
 
 def _rfc3339(ts: dt.datetime) -> bytes:
-    return ts.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z").encode()
+    return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z").encode()
 
 
 def encode(message: ev.Message) -> bytes:

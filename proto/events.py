@@ -18,7 +18,9 @@ from typing import Literal
 import msgspec
 
 Urgency = Literal[1, 2, 3, 4, 5]
-SmsKind = Literal["your_turn", "heads_up", "cancelled", "transferred", "closed_no_show"]  # SMS per notice kind
+SmsKind = Literal[
+    "your_turn", "heads_up", "cancelled", "transferred", "closed_no_show"
+]  # SMS per notice kind
 
 
 def new_id() -> str:
@@ -28,7 +30,7 @@ def new_id() -> str:
 
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):

@@ -7,12 +7,27 @@ commands for a region that is not in it, and metrics bound their ``region`` labe
 from __future__ import annotations
 
 REGIONS: dict[str, str] = {
-    "SE-AB": "Stockholm", "SE-C": "Uppsala", "SE-D": "Södermanland", "SE-E": "Östergötland",
-    "SE-F": "Jönköping", "SE-G": "Kronoberg", "SE-H": "Kalmar", "SE-I": "Gotland",
-    "SE-K": "Blekinge", "SE-M": "Skåne", "SE-N": "Halland", "SE-O": "Västra Götaland",
-    "SE-S": "Värmland", "SE-T": "Örebro", "SE-U": "Västmanland", "SE-W": "Dalarna",
-    "SE-X": "Gävleborg", "SE-Y": "Västernorrland", "SE-Z": "Jämtland Härjedalen",
-    "SE-AC": "Västerbotten", "SE-BD": "Norrbotten",
+    "SE-AB": "Stockholm",
+    "SE-C": "Uppsala",
+    "SE-D": "Södermanland",
+    "SE-E": "Östergötland",
+    "SE-F": "Jönköping",
+    "SE-G": "Kronoberg",
+    "SE-H": "Kalmar",
+    "SE-I": "Gotland",
+    "SE-K": "Blekinge",
+    "SE-M": "Skåne",
+    "SE-N": "Halland",
+    "SE-O": "Västra Götaland",
+    "SE-S": "Värmland",
+    "SE-T": "Örebro",
+    "SE-U": "Västmanland",
+    "SE-W": "Dalarna",
+    "SE-X": "Gävleborg",
+    "SE-Y": "Västernorrland",
+    "SE-Z": "Jämtland Härjedalen",
+    "SE-AC": "Västerbotten",
+    "SE-BD": "Norrbotten",
 }
 
 

@@ -37,41 +37,61 @@ class TopicSpec:
 
 
 TRIAGE_SUBMISSIONS = TopicSpec(
-    "triage.submissions", "submission_id", QUEUE_PARTITIONS,
+    "triage.submissions",
+    "submission_id",
+    QUEUE_PARTITIONS,
     description="Ingress: TriageSubmission from other services (Kafka twin of POST /v1/triage).",
 )
 TRIAGE_RESULTS = TopicSpec(
-    "triage.results", "submission_id", QUEUE_PARTITIONS,
+    "triage.results",
+    "submission_id",
+    QUEUE_PARTITIONS,
     description="TriageResult for Kafka submitters, carrying their correlation_id.",
 )
 TRIAGE_EVENTS = TopicSpec(
-    "triage.events", "region", QUEUE_PARTITIONS,
+    "triage.events",
+    "region",
+    QUEUE_PARTITIONS,
     description="CaseTriaged | CaseReferred from intake.",
 )
 PATIENT_CONTACTS = TopicSpec(
-    "patient.contacts", "case_id", QUEUE_PARTITIONS, compacted=True, retention_ms=-1,
+    "patient.contacts",
+    "case_id",
+    QUEUE_PARTITIONS,
+    compacted=True,
+    retention_ms=-1,
     description="ContactCard (AES-GCM sealed phone), tombstoned when the case closes.",
 )
 QUEUE_COMMANDS = TopicSpec(
-    "queue.commands", "region", QUEUE_PARTITIONS,
+    "queue.commands",
+    "region",
+    QUEUE_PARTITIONS,
     description="ServeNext, CancelCase, Reprioritise, TransferCase, MarkNoShow, CompleteCase.",
 )
 QUEUE_EVENTS = TopicSpec(
-    "queue.events", "region", QUEUE_PARTITIONS,
+    "queue.events",
+    "region",
+    QUEUE_PARTITIONS,
     description="The queue's full history and its state (event-sourced): CaseQueued, CaseCalled, "
     "CaseClosed, ..., HeadsUp, and one BatchCommitted marker per group-committed batch and partition.",
 )
 QUEUE_YOUR_TURN = TopicSpec(
-    "queue.your-turn", "region", QUEUE_PARTITIONS,
+    "queue.your-turn",
+    "region",
+    QUEUE_PARTITIONS,
     description="YourTurn | HeadsUp | CaseNotice (cancelled, transferred, closed after no-shows) for the notifier.",
 )
 SMS_EVENTS = TopicSpec(
-    "sms.events", "case_id", QUEUE_PARTITIONS,
+    "sms.events",
+    "case_id",
+    QUEUE_PARTITIONS,
     description="SmsSent | SmsFailed | SmsDelivered from the notifier.",
 )
 
 SMS_LEDGER = TopicSpec(
-    "notifier.sms-ledger", "notice event_id", QUEUE_PARTITIONS,
+    "notifier.sms-ledger",
+    "notice event_id",
+    QUEUE_PARTITIONS,
     retention_ms=14 * 24 * 3600 * 1000,  # > queue.your-turn retention: no replay outlives it
     description="SmsLedgerEntry (intent -> sent/failed): the notifier's effectively-once record; "
     "partition = the queue.your-turn partition of the notice.",
@@ -81,7 +101,10 @@ SMS_LEDGER = TopicSpec(
 # patch the KafkaTopic's retention.ms (deploy/k8s) to the region's own rule.
 AUDIT_RETENTION_MS = 10 * 365 * 24 * 3600 * 1000
 AUDIT_EVENTS = TopicSpec(
-    "audit.events", "region", QUEUE_PARTITIONS, retention_ms=AUDIT_RETENTION_MS,
+    "audit.events",
+    "region",
+    QUEUE_PARTITIONS,
+    retention_ms=AUDIT_RETENTION_MS,
     description="AuditRecorded: every staff action and staff read of case data (who, role, what, "
     "which case, when, from where, outcome); pseudonyms only. Long retention (years).",
 )
@@ -138,24 +161,32 @@ class FaustTable:
     def changelog(self) -> TopicSpec:
         """The compacted changelog topic faust writes every change of this table to."""
         return TopicSpec(
-            name=f"{self.app_id}-{self.table}-changelog", key="table key",
-            partitions=self.partitions, compacted=True, retention_ms=-1,
+            name=f"{self.app_id}-{self.table}-changelog",
+            key="table key",
+            partitions=self.partitions,
+            compacted=True,
+            retention_ms=-1,
             description=self.description or f"faust changelog of {self.app_id}'s table {self.table!r}.",
         )
 
 
 # Register every faust Table here (see the comment above).
 FAUST_TABLES: tuple[FaustTable, ...] = (
-    FaustTable("triage-queue", "queue-state",
-               description="Never written: faust assigns its partitions to the queue workers and routes "
-                           "the views by it. The queue's state is queue.events (services/queue/worker.py)."),
+    FaustTable(
+        "triage-queue",
+        "queue-state",
+        description="Never written: faust assigns its partitions to the queue workers and routes "
+        "the views by it. The queue's state is queue.events (services/queue/worker.py).",
+    ),
 )
 
 
 def faust_leader_topic(app_id: str) -> TopicSpec:
     """The one-partition topic faust's partition assignor uses to elect a leader."""
     return TopicSpec(
-        name=f"{app_id}-__assignor-__leader", key="none", partitions=1,
+        name=f"{app_id}-__assignor-__leader",
+        key="none",
+        partitions=1,
         description=f"faust leader election for {app_id}.",
     )
 

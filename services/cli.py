@@ -24,8 +24,11 @@ def _cmd_broker(args: argparse.Namespace) -> int:
     print(MEMORY_ONLY_WARNING, file=sys.stderr, flush=True)
     with EmbeddedBroker(port=args.port or broker_port_from_env()) as broker:
         created = asyncio.run(ensure_topics(KafkaSettings(broker.bootstrap_servers, args.namespace)))
-        print(f"Tansu listening on {broker.bootstrap_servers} (memory storage); "
-              f"{len(created)} topics created. Ctrl-C stops it.", flush=True)
+        print(
+            f"Tansu listening on {broker.bootstrap_servers} (memory storage); "
+            f"{len(created)} topics created. Ctrl-C stops it.",
+            flush=True,
+        )
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     return 0
 
@@ -41,8 +44,10 @@ def _cmd_topics(args: argparse.Namespace) -> int:
         return 2
     kafka = KafkaSettings.from_env()
     created = asyncio.run(ensure_topics(kafka, placement=placement))
-    print(f"{len(created)} topics created on {kafka.bootstrap_servers} "
-          f"(replication factor {placement.replication_factor}, min ISR {placement.min_insync_replicas})")
+    print(
+        f"{len(created)} topics created on {kafka.bootstrap_servers} "
+        f"(replication factor {placement.replication_factor}, min ISR {placement.min_insync_replicas})"
+    )
     return 0
 
 
@@ -61,15 +66,21 @@ def _cmd_loadgen(args: argparse.Namespace) -> int:
 def _cmd_service(name: str) -> int:
     from services import runner
 
-    {"intake": runner.run_intake, "queue": runner.run_queue, "notifier": runner.run_notifier,
-     "staff": runner.run_staff}[name]()
+    {
+        "intake": runner.run_intake,
+        "queue": runner.run_queue,
+        "notifier": runner.run_notifier,
+        "staff": runner.run_staff,
+    }[name]()
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triage", description="1177-direkt-style triage queue system.")
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), topics and all services")
+    up = sub.add_parser(
+        "up", help="run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), topics and all services"
+    )
     up.add_argument("--var-dir", default="var", help="where logs and the SMS outbox go (default: var)")
     up.set_defaults(func=_cmd_up)
     broker = sub.add_parser("broker", help="run only the embedded Tansu broker (memory storage)")
@@ -77,27 +88,43 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--namespace", default="", help="topic prefix")
     broker.set_defaults(func=_cmd_broker)
     topics = sub.add_parser("topics", help="create missing topics on KAFKA_BOOTSTRAP_SERVERS")
-    topics.add_argument("--replication-factor", type=int, default=1,
-                        help="copies of each partition (production Kafka: 3; default %(default)s)")
-    topics.add_argument("--min-insync-replicas", type=int, default=1,
-                        help="min.insync.replicas per topic (production Kafka: 2; default %(default)s)")
+    topics.add_argument(
+        "--replication-factor",
+        type=int,
+        default=1,
+        help="copies of each partition (production Kafka: 3; default %(default)s)",
+    )
+    topics.add_argument(
+        "--min-insync-replicas",
+        type=int,
+        default=1,
+        help="min.insync.replicas per topic (production Kafka: 2; default %(default)s)",
+    )
     topics.set_defaults(func=_cmd_topics)
     from services.intake.serve import add_intake_parser
 
     add_intake_parser(sub)  # intake has options (--workers)
     for name in ("queue", "notifier", "staff"):
-        sub.add_parser(name, help=f"run the {name} service").set_defaults(func=lambda a, n=name: _cmd_service(n))
+        sub.add_parser(name, help=f"run the {name} service").set_defaults(
+            func=lambda a, n=name: _cmd_service(n)
+        )
     from services.staff.cli import add_parsers as add_staff_parsers
 
     add_staff_parsers(sub)  # token, serve-next (synchronous, through the staff API), staff-cli
-    pc = sub.add_parser("prometheus-config",
-                        help="write prometheus.yml + alerts.yml for the configured ports and admission cap")
+    pc = sub.add_parser(
+        "prometheus-config",
+        help="write prometheus.yml + alerts.yml for the configured ports and admission cap",
+    )
     pc.add_argument("--out-dir", default="var/prometheus", help="default: %(default)s")
     pc.set_defaults(func=_cmd_prometheus_config)
     from services.loadgen.cli import EPILOG, add_arguments
 
-    lg = sub.add_parser("loadgen", help="drive a running system with realistic traffic; report latencies",
-                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lg = sub.add_parser(
+        "loadgen",
+        help="drive a running system with realistic traffic; report latencies",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_arguments(lg)
     lg.set_defaults(func=_cmd_loadgen)
     _add_simulate_parsers(sub)
@@ -109,11 +136,17 @@ def _add_simulate_parsers(sub: argparse._SubParsersAction) -> None:  # type: ign
     from services.simulate import cli as sim
     from services.simulate import history_cli
 
-    sp = sub.add_parser("simulate", help="what-if: replay arrivals through the queue core with a staffing file",
-                        epilog=sim.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sp = sub.add_parser(
+        "simulate",
+        help="what-if: replay arrivals through the queue core with a staffing file",
+        epilog=sim.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sim.add_simulate_arguments(sp)
     sp.set_defaults(func=sim.simulate_command)
-    hp = sub.add_parser("history", help="export what happened (arrivals, calls, no-shows) with no personal data")
+    hp = sub.add_parser(
+        "history", help="export what happened (arrivals, calls, no-shows) with no personal data"
+    )
     history_cli.add_history_arguments(hp)
     hp.set_defaults(func=history_cli.history_command)
 
@@ -132,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"triage {args.command}: {exc}", file=sys.stderr)
         return 2
     except KafkaConnectionError as exc:
-        print(f"triage {args.command}: cannot reach Kafka at {bootstrap_from_env()} ({exc}); start it with "
-              "`triage up` (or `triage broker`), or point KAFKA_BOOTSTRAP_SERVERS / TRIAGE_BROKER_PORT "
-              "at a running broker", file=sys.stderr)
+        print(
+            f"triage {args.command}: cannot reach Kafka at {bootstrap_from_env()} ({exc}); start it with "
+            "`triage up` (or `triage broker`), or point KAFKA_BOOTSTRAP_SERVERS / TRIAGE_BROKER_PORT "
+            "at a running broker",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -34,8 +34,11 @@ class Child:
 
     def start(self, log_file: int | None = None) -> None:
         self.proc = subprocess.Popen(
-            list(self.argv), env={**os.environ, **self.env}, stdin=subprocess.DEVNULL,
-            stdout=log_file, stderr=subprocess.STDOUT if log_file is not None else None,
+            list(self.argv),
+            env={**os.environ, **self.env},
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT if log_file is not None else None,
             preexec_fn=die_with_parent,
         )
 

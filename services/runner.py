@@ -20,8 +20,9 @@ def _run_faust(app: object, service: str) -> None:
 
     # faust's Worker applies this dictConfig at start-up: JSON lines with redaction for every
     # logger (faust, mode, aiokafka and ours), replacing its coloured console format.
-    worker = faust.Worker(app, loglevel="INFO", quiet=True, redirect_stdouts=False,
-                          logging_config=faust_logging_config(service))
+    worker = faust.Worker(
+        app, loglevel="INFO", quiet=True, redirect_stdouts=False, logging_config=faust_logging_config(service)
+    )
     worker.execute_from_commandline()
 
 
@@ -69,5 +70,13 @@ def run_staff() -> None:
         sys.exit(f"staff: refusing to start: {exc}")
     app = create_app(settings)
     configure_logging("staff", logging.INFO)
-    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop",
-                lifespan="on", access_log=False, log_level="info", log_config=None)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        lifespan="on",
+        access_log=False,
+        log_level="info",
+        log_config=None,
+    )

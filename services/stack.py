@@ -15,8 +15,8 @@ from types import FrameType
 from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
 from services.kafka.settings import KafkaSettings, broker_port_from_env
 from services.kafka.topic_admin import ensure_topics
-from services.staff.dev_issuer import DevIssuer
 from services.process_group import Child, service_argv, stop_all, wait_healthy
+from services.staff.dev_issuer import DevIssuer
 from services.supervisor import Supervised, Supervisor
 
 BANNER = """
@@ -38,7 +38,6 @@ Try it:
 
 Ctrl-C stops everything.
 """
-
 
 
 @dataclass(frozen=True)
@@ -92,9 +91,15 @@ def run_stack(var_dir: Path = Path("var")) -> int:
     outbox = env["SMS_OUTBOX_PATH"]
     # staff trusts only the dev issuer's key (issue #13); `triage token` mints with it
     extra = {"staff": DevIssuer(var_dir / "dev-issuer").env()}
-    children = [Child(s.name, service_argv(s.name), f"http://{host}:{ports[s.name]}/readyz",
-                      {**env, **extra.get(s.name, {})})
-                for s in STACK_SERVICES]
+    children = [
+        Child(
+            s.name,
+            service_argv(s.name),
+            f"http://{host}:{ports[s.name]}/readyz",
+            {**env, **extra.get(s.name, {})},
+        )
+        for s in STACK_SERVICES
+    ]
     stopping = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -118,13 +123,28 @@ def run_stack(var_dir: Path = Path("var")) -> int:
         if failed:
             print(f"not healthy: {', '.join(failed)}; see {log_dir}/", file=sys.stderr)
             return 1
-        print(BANNER.format(bootstrap=bootstrap, host=host, outbox=outbox, log_dir=log_dir,
-                            broker_note=" (external)" if external else " (embedded Tansu, memory storage)",
-                            intake_port=ports["intake"], queue_port=ports["queue"],
-                            notifier_port=ports["notifier"], staff_port=ports["staff"], var_dir=var_dir),
-              flush=True)
-        supervisor = Supervisor(children, start, log=lambda line: print(
-            f"{time.strftime('%H:%M:%S')} {line} (log: {log_dir}/)", file=sys.stderr, flush=True))
+        print(
+            BANNER.format(
+                bootstrap=bootstrap,
+                host=host,
+                outbox=outbox,
+                log_dir=log_dir,
+                broker_note=" (external)" if external else " (embedded Tansu, memory storage)",
+                intake_port=ports["intake"],
+                queue_port=ports["queue"],
+                notifier_port=ports["notifier"],
+                staff_port=ports["staff"],
+                var_dir=var_dir,
+            ),
+            flush=True,
+        )
+        supervisor = Supervisor(
+            children,
+            start,
+            log=lambda line: print(
+                f"{time.strftime('%H:%M:%S')} {line} (log: {log_dir}/)", file=sys.stderr, flush=True
+            ),
+        )
         while not stopping:
             supervisor.poll()
             time.sleep(0.5)

@@ -54,10 +54,16 @@ class Inputs:
 
     def missing(self) -> list[str]:
         """Inputs that do not exist, each with who provides it."""
-        owners = {"alerts": "the observability work (issue #7)", "dashboard": "the observability work (issue #7)",
-                  "urgency_rules": "intake's urgency rules (issue #4)"}
-        return [f"{_shown(getattr(self, k))} (from {who})" for k, who in owners.items()
-                if not getattr(self, k).is_file()]
+        owners = {
+            "alerts": "the observability work (issue #7)",
+            "dashboard": "the observability work (issue #7)",
+            "urgency_rules": "intake's urgency rules (issue #4)",
+        }
+        return [
+            f"{_shown(getattr(self, k))} (from {who})"
+            for k, who in owners.items()
+            if not getattr(self, k).is_file()
+        ]
 
 
 def _dump(sources: str, docs: list[dict[str, Any]]) -> str:
@@ -83,11 +89,17 @@ def kafka_topic(spec: t.TopicSpec) -> dict[str, Any]:
     return {
         "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaTopic",
-        "metadata": {"name": _k8s_name(spec.name),
-                     "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **LABELS},
-                     "annotations": {"triage/description": spec.description, "triage/key": spec.key}},
-        "spec": {"topicName": spec.name, "partitions": spec.partitions, "replicas": TOPIC_REPLICAS,
-                 "config": config},
+        "metadata": {
+            "name": _k8s_name(spec.name),
+            "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **LABELS},
+            "annotations": {"triage/description": spec.description, "triage/key": spec.key},
+        },
+        "spec": {
+            "topicName": spec.name,
+            "partitions": spec.partitions,
+            "replicas": TOPIC_REPLICAS,
+            "config": config,
+        },
     }
 
 
@@ -105,8 +117,11 @@ def all_topics() -> tuple[t.TopicSpec, ...]:
 
 
 def _acl(kind: str, name: str, operations: list[str], pattern: str = "literal") -> dict[str, Any]:
-    return {"resource": {"type": kind, "name": name, "patternType": pattern},
-            "operations": operations, "type": "allow"}
+    return {
+        "resource": {"type": kind, "name": name, "patternType": pattern},
+        "operations": operations,
+        "type": "allow",
+    }
 
 
 def kafka_user(entry: catalog.ServiceAccess) -> dict[str, Any]:
@@ -122,29 +137,42 @@ def kafka_user(entry: catalog.ServiceAccess) -> dict[str, Any]:
             topic_ops.setdefault(name, []).append(op)
     order = ["Read", "Write", "Describe", "DescribeConfigs", "Create"]
     for name, ops in topic_ops.items():
-        acls.append(_acl("topic", name, sorted({*ops, "Describe", "DescribeConfigs", *create}, key=order.index)))
+        acls.append(
+            _acl("topic", name, sorted({*ops, "Describe", "DescribeConfigs", *create}, key=order.index))
+        )
     for group in entry.groups:
         acls.append(_acl("group", group, ["Read", "Describe"]))
     if entry.faust_app:
         # faust's own topics: <app_id>-__assignor-__leader, <app_id>-<table>-changelog, repartitions.
-        acls.append(_acl("topic", f"{entry.faust_app}-", ["Create", "Read", "Write", "Describe",
-                                                          "DescribeConfigs"], pattern="prefix"))
+        acls.append(
+            _acl(
+                "topic",
+                f"{entry.faust_app}-",
+                ["Create", "Read", "Write", "Describe", "DescribeConfigs"],
+                pattern="prefix",
+            )
+        )
     return {
         "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaUser",
-        "metadata": {"name": f"triage-{entry.service}",
-                     "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **LABELS,
-                                "app.kubernetes.io/component": entry.service},
-                     "annotations": {"triage/description": entry.description}},
-        "spec": {"authentication": {"type": "tls"},
-                 "authorization": {"type": "simple", "acls": acls}},
+        "metadata": {
+            "name": f"triage-{entry.service}",
+            "labels": {
+                "strimzi.io/cluster": KAFKA_CLUSTER,
+                **LABELS,
+                "app.kubernetes.io/component": entry.service,
+            },
+            "annotations": {"triage/description": entry.description},
+        },
+        "spec": {"authentication": {"type": "tls"}, "authorization": {"type": "simple", "acls": acls}},
     }
 
 
 def regions_configmap() -> dict[str, Any]:
     """Enabled regions as intake's environment, and the region catalogue for reference."""
     return {
-        "apiVersion": "v1", "kind": "ConfigMap",
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
         "metadata": {"name": "triage-regions", "labels": dict(LABELS)},
         "data": {
             "INTAKE_ENABLED_REGIONS": ",".join(sorted(DEFAULT_ENABLED)),
@@ -156,7 +184,8 @@ def regions_configmap() -> dict[str, Any]:
 def urgency_rules_configmap(path: Path) -> dict[str, Any]:
     """intake's urgency rules file as a ConfigMap (mounted read-only into intake)."""
     return {
-        "apiVersion": "v1", "kind": "ConfigMap",
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
         "metadata": {"name": "triage-urgency-rules", "labels": dict(LABELS)},
         "data": {path.name: path.read_text(encoding="utf-8")},
     }
@@ -168,7 +197,8 @@ def prometheus_rule(path: Path) -> dict[str, Any]:
     if not isinstance(rules, dict) or not isinstance(rules.get("groups"), list):
         raise ValueError(f"{path}: not a Prometheus rules file (expected a top-level `groups:` list)")
     return {
-        "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
         "metadata": {"name": "triage-alerts", "labels": {**LABELS, "role": "alert-rules"}},
         "spec": {"groups": rules["groups"]},
     }
@@ -179,15 +209,18 @@ def dashboard_configmap(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     json.loads(text)  # fail here, not in Grafana, on a broken dashboard
     return {
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "triage-grafana-dashboard",
-                     "labels": {**LABELS, "grafana_dashboard": "1"},
-                     "annotations": {"grafana_folder": "Triage"}},
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "triage-grafana-dashboard",
+            "labels": {**LABELS, "grafana_dashboard": "1"},
+            "annotations": {"grafana_folder": "Triage"},
+        },
         "data": {path.name: text},
     }
 
 
-def render(inputs: Inputs = Inputs()) -> tuple[dict[str, str], list[str]]:
+def render(inputs: Inputs = Inputs()) -> tuple[dict[str, str], list[str]]:  # noqa: B008 (frozen)
     """Every generated file name -> its text, and the inputs that are missing.
 
     Manifests whose input is missing are left out (and out of ``kustomization.yaml``), so the
@@ -195,8 +228,7 @@ def render(inputs: Inputs = Inputs()) -> tuple[dict[str, str], list[str]]:
     """
     files = {
         "kafka-topics.yaml": _dump("proto/topics.py", [kafka_topic(s) for s in all_topics()]),
-        "kafka-users.yaml": _dump("proto/catalog.py",
-                                  [kafka_user(e) for e in catalog.SERVICE_ACCESS]),
+        "kafka-users.yaml": _dump("proto/catalog.py", [kafka_user(e) for e in catalog.SERVICE_ACCESS]),
         "regions-configmap.yaml": _dump("services/intake/domain/regions.py", [regions_configmap()]),
     }
     wrapped = (
@@ -209,8 +241,9 @@ def render(inputs: Inputs = Inputs()) -> tuple[dict[str, str], list[str]]:
             files[name] = _dump(_shown(path), [wrap(path)])
     resources = sorted(files)
     files["kustomization.yaml"] = HEADER.format(sources="the files present") + yaml.safe_dump(
-        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-         "resources": resources}, sort_keys=False)
+        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources},
+        sort_keys=False,
+    )
     return files, inputs.missing()
 
 
@@ -221,13 +254,18 @@ def _shown(path: Path) -> str:
 def stale(out_dir: Path, files: dict[str, str]) -> list[str]:
     """Generated files that differ from (or are missing in, or extra in) ``out_dir``."""
     present = {p.name for p in out_dir.glob("*.yaml")} if out_dir.is_dir() else set()
-    wrong = [n for n, text in files.items()
-             if not (out_dir / n).is_file() or (out_dir / n).read_text(encoding="utf-8") != text]
+    wrong = [
+        n
+        for n, text in files.items()
+        if not (out_dir / n).is_file() or (out_dir / n).read_text(encoding="utf-8") != text
+    ]
     return sorted(wrong + sorted(present - set(files)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is stale")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)

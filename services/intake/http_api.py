@@ -15,16 +15,20 @@ from prometheus_client import REGISTRY, generate_latest
 from services.intake.domain.case_access import case_token, token_matches
 from services.intake.domain.staffed_hours import case_estimate, region_status
 from services.intake.domain.submission_form import InvalidSubmission
+from services.intake.domain.token_bucket import TokenBuckets
+from services.intake.http_bodies import CaseView, TriageRequest, TriageResponse
 from services.intake.lifecycle import intake_lifespan, load_rules
+from services.intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from services.intake.problems import (
-    EXCEPTION_HANDLERS, PROBLEM_JSON, Problem, invalid_submission_response, problem_response,
+    EXCEPTION_HANDLERS,
+    PROBLEM_JSON,
+    Problem,
+    invalid_submission_response,
+    problem_response,
 )
 from services.intake.rate_limit import RateLimitMiddleware
-from services.intake.domain.token_bucket import TokenBuckets
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
-from services.intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from services.intake.http_bodies import CaseView, TriageRequest, TriageResponse
 from services.observability.http_metrics import http_metrics
 
 
@@ -32,82 +36,136 @@ def _problem(description: str) -> ResponseSpec:
     return ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON, generate_examples=False)
 
 
-@post("/v1/triage", status_code=202, responses={
-    200: ResponseSpec(TriageResponse, description="refer (with advice), duplicate (existing case) or "
-                      "full (region over capacity)", generate_examples=False),
-    400: _problem("malformed request"),
-    413: _problem("body too large"),
-    422: _problem("invalid fields, one entry per field"),
-    429: _problem("rate limited; see Retry-After"),
-    503: _problem("at capacity or timed out; retry with the same submission_id"),
-})
+@post(
+    "/v1/triage",
+    status_code=202,
+    responses={
+        200: ResponseSpec(
+            TriageResponse,
+            description="refer (with advice), duplicate (existing case) or full (region over capacity)",
+            generate_examples=False,
+        ),
+        400: _problem("malformed request"),
+        413: _problem("body too large"),
+        422: _problem("invalid fields, one entry per field"),
+        429: _problem("rate limited; see Retry-After"),
+        503: _problem("at capacity or timed out; retry with the same submission_id"),
+    },
+)
 async def submit_triage(data: TriageRequest, state: State) -> Response[TriageResponse]:
     """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full, 422 invalid."""
     service: TriageService = state.triage
     try:
         async with asyncio.timeout(service.settings.request_timeout_s):
-            outcome = await service.submit(data, dt.datetime.now(dt.timezone.utc))  # decoded once, here
+            outcome = await service.submit(data, dt.datetime.now(dt.UTC))  # decoded once, here
     except TimeoutError:
-        return problem_response(503, "intake timed out: retry with the same submission_id",  # type: ignore[return-value]
-                                headers={"retry-after": "1"})
+        return problem_response(
+            503,
+            "intake timed out: retry with the same submission_id",  # type: ignore[return-value]
+            headers={"retry-after": "1"},
+        )
     token = case_token(state.token_key, outcome.case_id) if outcome.case_id else None
     advice, hours = outcome.advice, None
     if outcome.status in ("queued", "duplicate"):  # a closed region still queues; say when it opens
-        hours = region_status(service.settings.hours.of(outcome.region), dt.datetime.now(dt.timezone.utc),
-                              data.language)
+        hours = region_status(
+            service.settings.hours.of(outcome.region), dt.datetime.now(dt.UTC), data.language
+        )
         advice = f"{advice} {hours.notice}".strip()
     return Response(
-        TriageResponse(status=outcome.status, case_id=outcome.case_id,  # type: ignore[arg-type]
-                       urgency=outcome.urgency, advice=advice, rule_id=outcome.rule_id,
-                       reason=outcome.reason or None, case_token=token,  # type: ignore[arg-type]
-                       region_open=None if hours is None else hours.open,
-                       opens_at=None if hours is None else _iso(hours.opens_at)),
+        TriageResponse(
+            status=outcome.status,
+            case_id=outcome.case_id,  # type: ignore[arg-type]
+            urgency=outcome.urgency,
+            advice=advice,
+            rule_id=outcome.rule_id,
+            reason=outcome.reason or None,
+            case_token=token,  # type: ignore[arg-type]
+            region_open=None if hours is None else hours.open,
+            opens_at=None if hours is None else _iso(hours.opens_at),
+        ),
         status_code=202 if outcome.status == "queued" else 200,
     )
 
 
-@get("/v1/cases/{case_id:str}", responses={
-    401: _problem("no case token: send the case_token from the submission's answer"),
-    404: _problem("unknown case, or a token that is not this case's"), 422: _problem("invalid case id"),
-    429: _problem("rate limited; see Retry-After"), 503: _problem("at capacity; see Retry-After"),
-})
-async def get_case(case_id: Annotated[str, Parameter(max_length=64)], state: State,
-                   token: Annotated[str | None, Parameter(header="x-case-token", max_length=128, description=(
-                       "the case_token from the POST /v1/triage answer: proves the case is yours"))] = None,
-                   ) -> Response[CaseView]:
+@get(
+    "/v1/cases/{case_id:str}",
+    responses={
+        401: _problem("no case token: send the case_token from the submission's answer"),
+        404: _problem("unknown case, or a token that is not this case's"),
+        422: _problem("invalid case id"),
+        429: _problem("rate limited; see Retry-After"),
+        503: _problem("at capacity; see Retry-After"),
+    },
+)
+async def get_case(
+    case_id: Annotated[str, Parameter(max_length=64)],
+    state: State,
+    token: Annotated[
+        str | None,
+        Parameter(
+            header="x-case-token",
+            max_length=128,
+            description=("the case_token from the POST /v1/triage answer: proves the case is yours"),
+        ),
+    ] = None,
+) -> Response[CaseView]:
     """The case's status, urgency, position and estimated wait, from intake's read model of the queue.
 
     Only for the patient it belongs to: the ``x-case-token`` header must carry the case's token.
     A wrong token and an unknown case get the same 404, so case ids cannot be probed.
     """
     if not token:
-        return problem_response(401, "send the case_token you got with the case in the "  # type: ignore[return-value]
-                                "x-case-token header")
+        return problem_response(
+            401,
+            "send the case_token you got with the case in the "  # type: ignore[return-value]
+            "x-case-token header",
+        )
     service: TriageService = state.triage
     case = service.view.case(case_id)
     if case is None or not token_matches(state.token_key, case_id, token):
-        return problem_response(404, "no such case for this token: check the case id and "  # type: ignore[return-value]
-                                "the case_token from the submission's answer")
+        return problem_response(
+            404,
+            "no such case for this token: check the case id and "  # type: ignore[return-value]
+            "the case_token from the submission's answer",
+        )
     position = service.view.position(case_id)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     hours = service.settings.hours.of(case.region)
     status = region_status(hours, now)
-    wait = None if position is None else case_estimate(
-        position, service.view.serving_rate_per_minute(case.region, now.timestamp()), service.view.rate_window_s,
-        hours, now, service.settings.eta)
-    return Response(CaseView(
-        case_id=case.case_id, region=case.region, status=case.status, urgency=case.urgency,
-        position=position, estimated_wait_seconds=None if wait is None else wait.point_s,
-        estimated_wait_low_seconds=None if wait is None else wait.low_s,
-        estimated_wait_high_seconds=None if wait is None else wait.high_s,
-        estimated_wait_text=None if wait is None else wait.text(),
-        region_open=status.open, opens_at=_iso(status.opens_at),
-        queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,
-        duplicate_of=case.duplicate_of or None, outcome=case.outcome or None))  # type: ignore[arg-type]
+    wait = (
+        None
+        if position is None
+        else case_estimate(
+            position,
+            service.view.serving_rate_per_minute(case.region, now.timestamp()),
+            service.view.rate_window_s,
+            hours,
+            now,
+            service.settings.eta,
+        )
+    )
+    return Response(
+        CaseView(
+            case_id=case.case_id,
+            region=case.region,
+            status=case.status,
+            urgency=case.urgency,
+            position=position,
+            estimated_wait_seconds=None if wait is None else wait.point_s,
+            estimated_wait_low_seconds=None if wait is None else wait.low_s,
+            estimated_wait_high_seconds=None if wait is None else wait.high_s,
+            estimated_wait_text=None if wait is None else wait.text(),
+            region_open=status.open,
+            opens_at=_iso(status.opens_at),
+            queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,
+            duplicate_of=case.duplicate_of or None,
+            outcome=case.outcome or None,
+        )
+    )  # type: ignore[arg-type]
 
 
 def _iso(at: dt.datetime | None) -> str | None:
-    return None if at is None else at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return None if at is None else at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 @get("/healthz")
@@ -140,8 +198,12 @@ async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
 def document_retry_after(schema: dict[str, Any]) -> dict[str, Any]:
     """Say in the document what the service does: 429/503 carry ``Retry-After``; invalid
     parameters are 422 problem+json (Litestar's generic 400 application/json never happens)."""
-    header = {"Retry-After": {"description": "seconds to wait before retrying",
-                              "schema": {"type": "integer", "minimum": 1}}}
+    header = {
+        "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
     for operations in schema.get("paths", {}).values():
         for op in operations.values():
             responses = op.get("responses", {}) if isinstance(op, dict) else {}
@@ -170,8 +232,9 @@ def create_app(settings: IntakeSettings) -> Litestar:
         # metrics first, so requests refused by the rate limiter (429/503) are counted too
         middleware=[http_metrics(HTTP_REQUESTS, HTTP_LATENCY), rate_limited],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="triage intake", version="1.0.0",
-                                     description="Intake of a 1177-direkt-style triage queue."),
+        openapi_config=OpenAPIConfig(
+            title="triage intake", version="1.0.0", description="Intake of a 1177-direkt-style triage queue."
+        ),
         debug=False,
     )
 

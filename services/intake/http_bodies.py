@@ -7,24 +7,48 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-SubmissionId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description=(
-    "Idempotency key chosen by the client: a retry with the same id gets the same case."))]
+SubmissionId = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        description=("Idempotency key chosen by the client: a retry with the same id gets the same case."),
+    ),
+]
 
 
 class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A patient's triage submission (already authenticated with e-legitimation)."""
 
-    region: Annotated[str, Meta(max_length=8, examples=["SE-C"],
-                                description="ISO 3166-2:SE region code, e.g. SE-C (Uppsala)")]
-    personnummer: Annotated[str, Meta(max_length=20, examples=["19900101-0017"],
-                                      description="personnummer or samordningsnummer, 10 or 12 digits")]
-    phone: Annotated[str, Meta(max_length=24, examples=["070-123 45 67"],
-                               description="Swedish mobile number; stored only sealed")]
-    symptom: Annotated[str, Meta(max_length=40, examples=["fever"],
-                                 description="fever, sore_throat, eye_problems, urinary_problems, "
-                                 "cough, back_pain or rash")]
-    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=200)] | int | bool],
-                       Meta(max_length=32, description="answers to the symptom's questions")] = {}
+    region: Annotated[
+        str,
+        Meta(max_length=8, examples=["SE-C"], description="ISO 3166-2:SE region code, e.g. SE-C (Uppsala)"),
+    ]
+    personnummer: Annotated[
+        str,
+        Meta(
+            max_length=20,
+            examples=["19900101-0017"],
+            description="personnummer or samordningsnummer, 10 or 12 digits",
+        ),
+    ]
+    phone: Annotated[
+        str,
+        Meta(
+            max_length=24, examples=["070-123 45 67"], description="Swedish mobile number; stored only sealed"
+        ),
+    ]
+    symptom: Annotated[
+        str,
+        Meta(
+            max_length=40,
+            examples=["fever"],
+            description="fever, sore_throat, eye_problems, urinary_problems, cough, back_pain or rash",
+        ),
+    ]
+    answers: Annotated[
+        dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=200)] | int | bool],
+        Meta(max_length=32, description="answers to the symptom's questions"),
+    ] = {}
     language: Literal["sv", "en"] = "sv"
     protected_identity: bool = False
     submission_id: SubmissionId | None = None

@@ -17,18 +17,25 @@ import logging
 import msgspec
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
-from services.observability.redaction import redact
 from services.intake.domain.submission_form import InvalidSubmission
 from services.intake.submissions import TriageService
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
+from services.observability.redaction import redact
 
 log = logging.getLogger("triage.intake.kafka")
-FIELDS = ("region", "personnummer", "phone", "symptom", "answers", "language",
-          "protected_identity", "submission_id")
+FIELDS = (
+    "region",
+    "personnummer",
+    "phone",
+    "symptom",
+    "answers",
+    "language",
+    "protected_identity",
+    "submission_id",
+)
 
 
 class _Ids(msgspec.Struct):
@@ -48,10 +55,13 @@ class KafkaIngress:
         """Consume forever in intake's consumer group (cancel to stop)."""
         consumer = AIOKafkaConsumer(
             self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name),
-            **self.kafka.client_options(), group_id=self.kafka.group("intake"),
+            **self.kafka.client_options(),
+            group_id=self.kafka.group("intake"),
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-            enable_auto_commit=False, auto_offset_reset="earliest",
-            session_timeout_ms=10_000, heartbeat_interval_ms=1_000,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
         )
         await consumer.start()
         try:
@@ -76,22 +86,31 @@ class KafkaIngress:
             return
         raw = {name: getattr(submission, name) for name in FIELDS}
         try:
-            outcome = await self.service.submit(raw, dt.datetime.now(dt.timezone.utc))
+            outcome = await self.service.submit(raw, dt.datetime.now(dt.UTC))
         except InvalidSubmission as exc:
             errors = [f"{e.pointer}: {e.detail}" for e in exc.errors]
             await self._dead_letter(record, "invalid", "; ".join(errors))
             await self._invalid_result(_Ids(submission.submission_id, submission.correlation_id), errors)
             return
-        await self.service.publisher.publish(topics.TRIAGE_RESULTS, submission.submission_id, ev.TriageResult(
-            submission_id=submission.submission_id, correlation_id=submission.correlation_id,
-            status=outcome.status, case_id=outcome.case_id, urgency=outcome.urgency,  # type: ignore[arg-type]
-            advice=outcome.advice,
-        ))
+        await self.service.publisher.publish(
+            topics.TRIAGE_RESULTS,
+            submission.submission_id,
+            ev.TriageResult(
+                submission_id=submission.submission_id,
+                correlation_id=submission.correlation_id,
+                status=outcome.status,
+                case_id=outcome.case_id,
+                urgency=outcome.urgency,  # type: ignore[arg-type]
+                advice=outcome.advice,
+            ),
+        )
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, error: str) -> None:
         name = topics.TRIAGE_SUBMISSIONS.name
         await self.service.publisher.producer.send_and_wait(
-            self.kafka.topic(topics.TRIAGE_SUBMISSIONS.dlq().name), record.value, key=record.key,
+            self.kafka.topic(topics.TRIAGE_SUBMISSIONS.dlq().name),
+            record.value,
+            key=record.key,
             headers=dead_letter_headers(error, name, record.partition, record.offset, record.headers or ()),
         )
         DEAD_LETTERS.labels(name, reason).inc()
@@ -101,10 +120,15 @@ class KafkaIngress:
         if not ids.submission_id and not ids.correlation_id:
             return
         await self.service.publisher.publish(
-            topics.TRIAGE_RESULTS, ids.submission_id or ids.correlation_id or "", ev.TriageResult(
-                submission_id=ids.submission_id or "", correlation_id=ids.correlation_id,
-                status="invalid", errors=errors,
-            ))
+            topics.TRIAGE_RESULTS,
+            ids.submission_id or ids.correlation_id or "",
+            ev.TriageResult(
+                submission_id=ids.submission_id or "",
+                correlation_id=ids.correlation_id,
+                status="invalid",
+                errors=errors,
+            ),
+        )
 
 
 def _read_ids(value: bytes | None) -> _Ids:

@@ -9,17 +9,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from services.intake.domain.queue_view import QueueView
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
-from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
 from services.intake.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.intake.kafka_ingress import KafkaIngress, run_when_ready
-from services.observability.json_logs import install_redaction
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
 from services.intake.triage_log import TriageLog
 from services.kafka.publisher import Publisher
+from services.observability.json_logs import install_redaction
 
 log = logging.getLogger("triage.intake")
 
@@ -34,6 +34,7 @@ def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             log.error("%s stopped: %s: %s", name, type(exc).__name__, exc)
+
     return done
 
 
@@ -53,16 +54,23 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         triage_log = TriageLog(settings.kafka, index, view, lambda: service.withdraw_second_cases(withdrawn))
         tasks = [asyncio.create_task(triage_log.run(), name="triage-log")]
         if settings.kafka_ingress:
-            tasks.append(asyncio.create_task(run_when_ready(KafkaIngress(service), triage_log.ready),
-                                             name="kafka-ingress"))
+            tasks.append(
+                asyncio.create_task(
+                    run_when_ready(KafkaIngress(service), triage_log.ready), name="kafka-ingress"
+                )
+            )
         for task in tasks:
             task.add_done_callback(_log_crash(task.get_name()))
 
         async def become_ready() -> None:
             await triage_log.ready.wait()
             app.state.ready = True
-            log.info("intake ready: rules %s, %d submissions remembered, %d records read",
-                     app.state.rules.version, len(index), triage_log.records_read)
+            log.info(
+                "intake ready: rules %s, %d submissions remembered, %d records read",
+                app.state.rules.version,
+                len(index),
+                triage_log.records_read,
+            )
 
         tasks.append(asyncio.create_task(become_ready()))
         measure_gc_pauses()

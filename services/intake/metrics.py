@@ -5,15 +5,21 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 SUBMISSIONS = Counter(
-    "triage_submissions_total", "Triage submissions by region and outcome.",
-    ["region", "outcome"],  # outcome: queued | referred | full | invalid | duplicate; region "other" if not one of the 21
+    "triage_submissions_total",
+    "Triage submissions by region and outcome.",
+    [
+        "region",
+        "outcome",
+    ],  # outcome: queued | referred | full | invalid | duplicate; region "other" if not one of the 21
 )
 HTTP_REQUESTS = Counter(
-    "triage_http_requests_total", "HTTP requests by route template, method and status.",
+    "triage_http_requests_total",
+    "HTTP requests by route template, method and status.",
     ["route", "method", "status"],
 )
 HTTP_LATENCY = Histogram(
-    "triage_http_request_duration_seconds", "HTTP request latency by route template and method.",
+    "triage_http_request_duration_seconds",
+    "HTTP request latency by route template and method.",
     ["route", "method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
@@ -23,6 +29,8 @@ VIEW_SKIPPED = Counter(
     ["topic", "type"],
 )
 GC_PAUSES = Histogram(
-    "triage_intake_gc_pause_seconds", "Garbage-collector pauses in intake, by generation (2 = full).",
-    ["generation"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+    "triage_intake_gc_pause_seconds",
+    "Garbage-collector pauses in intake, by generation (2 = full).",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
 )

@@ -41,18 +41,31 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     errors: list[ProblemField] = []
 
 
-def problem_response(status: int, detail: str = "", errors: list[FieldError] | None = None,
-                     type_: str = "about:blank", headers: dict[str, str] | None = None) -> Response[Problem]:
+def problem_response(
+    status: int,
+    detail: str = "",
+    errors: list[FieldError] | None = None,
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
     """A problem+json response."""
-    body = Problem(type=type_, title=HTTPStatus(status).phrase, status=status, detail=detail,
-                   errors=[ProblemField(pointer=e.pointer, detail=e.detail) for e in errors or []])
+    body = Problem(
+        type=type_,
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=[ProblemField(pointer=e.pointer, detail=e.detail) for e in errors or []],
+    )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def invalid_submission_response(exc: InvalidSubmission) -> Response[Problem]:
     return problem_response(
-        422, f"{len(exc.errors)} invalid field(s): fix each one listed in `errors` and send again",
-        exc.errors, type_="/problems/invalid-submission")
+        422,
+        f"{len(exc.errors)} invalid field(s): fix each one listed in `errors` and send again",
+        exc.errors,
+        type_="/problems/invalid-submission",
+    )
 
 
 def _body_errors(request: Request) -> list[FieldError]:  # type: ignore[type-arg]
@@ -63,8 +76,9 @@ def _body_errors(request: Request) -> list[FieldError]:  # type: ignore[type-arg
     try:
         raw = msgspec.json.decode(body)
     except msgspec.DecodeError:
-        return [FieldError("#", "the body is not valid JSON: send a JSON object "
-                           "(content-type: application/json)")]
+        return [
+            FieldError("#", "the body is not valid JSON: send a JSON object (content-type: application/json)")
+        ]
     rules = request.app.state.get("rules")
     if rules is None:
         return []
@@ -87,8 +101,12 @@ def validation_exception_handler(request: Request, exc: ValidationException) -> 
             errors = [FieldError("#", str(exc.detail))]
     if request.url.path == "/v1/triage":
         SUBMISSIONS.labels(OTHER, "invalid").inc()
-    return problem_response(422, f"{len(errors)} invalid field(s): fix each one listed in `errors` "
-                            "and send again", errors, type_="/problems/invalid-submission")
+    return problem_response(
+        422,
+        f"{len(errors)} invalid field(s): fix each one listed in `errors` and send again",
+        errors,
+        type_="/problems/invalid-submission",
+    )
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response[Problem]:  # type: ignore[type-arg]
@@ -106,8 +124,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response[Pro
 def internal_error_handler(request: Request, exc: Exception) -> Response[Problem]:  # type: ignore[type-arg]
     """An unexpected fault: logged (type only: the message could carry input), 500 problem+json."""
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return problem_response(500, "intake failed unexpectedly. Retry with the "
-                            "same submission_id: a retry never creates a second case.")
+    return problem_response(
+        500,
+        "intake failed unexpectedly. Retry with the same submission_id: a retry never creates a second case.",
+    )
 
 
 EXCEPTION_HANDLERS = {
@@ -116,5 +136,11 @@ EXCEPTION_HANDLERS = {
     Exception: internal_error_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "Problem", "problem_response",
-           "invalid_submission_response"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "MediaType",
+    "Problem",
+    "problem_response",
+    "invalid_submission_response",
+]

@@ -40,8 +40,12 @@ class RateLimitMiddleware:
             return
         wait = self.buckets.take(self._client(scope), time.monotonic())
         if wait > 0:
-            await _reject(send, 429, f"too many requests from this client: retry after {math.ceil(wait)} s",
-                          math.ceil(wait))
+            await _reject(
+                send,
+                429,
+                f"too many requests from this client: retry after {math.ceil(wait)} s",
+                math.ceil(wait),
+            )
             return
         if self.in_flight >= self.max_in_flight:
             await _reject(send, 503, "intake is at capacity: retry shortly with the same submission_id", 1)
@@ -64,8 +68,15 @@ class RateLimitMiddleware:
 async def _reject(send: Send, status: int, detail: str, retry_after: int) -> None:
     title = "Too Many Requests" if status == 429 else "Service Unavailable"
     body = _encode(Problem(title=title, status=status, detail=detail))
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(max(1, retry_after)).encode()),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(max(1, retry_after)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -19,8 +19,12 @@ import sys
 def add_intake_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``triage intake [--workers N]``."""
     p = sub.add_parser("intake", help="run the intake service (HTTP + triage.submissions)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes on the same port (default: INTAKE_WORKERS, else 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes on the same port (default: INTAKE_WORKERS, else 1)",
+    )
     p.set_defaults(func=_command)
 
 
@@ -43,13 +47,22 @@ def run_intake() -> None:
         settings = IntakeSettings.from_env()
     except ValueError as exc:
         sys.exit(f"intake: refusing to start: {exc}")
-    options = dict(host=settings.host, port=settings.port, loop="uvloop", http="httptools", lifespan="on",
-                   access_log=False, log_level="info", log_config=None)
+    options = dict(
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="info",
+        log_config=None,
+    )
     if settings.workers > 1:
         configure_logging("intake", logging.INFO)
         # an import string: each worker process builds its own app from the environment
-        uvicorn.run("services.intake.http_api:app_from_env", factory=True, workers=settings.workers,
-                    **options)  # type: ignore[arg-type]
+        uvicorn.run(
+            "services.intake.http_api:app_from_env", factory=True, workers=settings.workers, **options
+        )  # type: ignore[arg-type]
         return
     app = create_app(settings)
     # After create_app: Litestar applies its own logging config when the app is built; ours

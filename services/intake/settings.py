@@ -13,10 +13,10 @@ from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
 from services.kafka.settings import KafkaSettings
+from services.notifier.settings import DEV_CONTACT_KEYS
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env
 from services.opening_hours.schedule import OpeningHours
-from services.notifier.settings import DEV_CONTACT_KEYS
 
 # Dev-only defaults so `make run` works out of the box; production sets both from Secrets.
 DEV_PSEUDONYM_KEY = base64.b64encode(b"dev-only-pseudonym-key-32-bytes!").decode()
@@ -58,8 +58,10 @@ class IntakeSettings:
         regions = DEFAULT_ENABLED if not enabled else frozenset(r.strip() for r in enabled.split(","))
         unknown = sorted(regions - REGIONS.keys())
         if unknown:
-            raise ValueError(f"INTAKE_ENABLED_REGIONS: unknown region codes {unknown}; "
-                             f"use ISO 3166-2:SE codes such as SE-C")
+            raise ValueError(
+                f"INTAKE_ENABLED_REGIONS: unknown region codes {unknown}; "
+                f"use ISO 3166-2:SE codes such as SE-C"
+            )
         workers = int(env.get("INTAKE_WORKERS", "1"))
         if not 1 <= workers <= 64:
             raise ValueError(f"INTAKE_WORKERS={workers}: use 1-64 processes (about one per core)")
@@ -70,7 +72,9 @@ class IntakeSettings:
             enabled_regions=regions,
             pseudonym_key=base64.b64decode(env.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)),
             contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
-            rules_path=Path(env["INTAKE_RULES_PATH"]) if env.get("INTAKE_RULES_PATH") else packaged_rules_path(),
+            rules_path=Path(env["INTAKE_RULES_PATH"])
+            if env.get("INTAKE_RULES_PATH")
+            else packaged_rules_path(),
             case_token_key=base64.b64decode(env.get("INTAKE_CASE_TOKEN_KEY", "")),
             workers=workers,
             admission=AdmissionLimits(

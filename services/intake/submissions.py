@@ -100,18 +100,34 @@ class TriageService:
             advice = refer_advice(self.rules, seen.reason, lang, seen.region) if seen.reason else seen.advice
         elif seen.status == "queued" and (dup := self._rejected_as_duplicate(seen.case_id)):
             first = self.view.case(dup)
-            return Outcome("duplicate", dup, first.urgency if first else seen.urgency,
-                           self.rules.text("duplicate", lang), first.region if first else seen.region,
-                           replayed=True)
+            return Outcome(
+                "duplicate",
+                dup,
+                first.urgency if first else seen.urgency,
+                self.rules.text("duplicate", lang),
+                first.region if first else seen.region,
+                replayed=True,
+            )
         elif seen.status == "queued":
             advice = queued_advice(self.rules, seen.rule_id, lang) if seen.rule_id else seen.advice
             if seen.case_id:  # the first attempt may have failed after its event but before the card
-                await self.publisher.publish(topics.PATIENT_CONTACTS, seen.case_id, seal(
-                    seen.case_id, form.phone_e164, self._key_id, self._key, lang))
+                await self.publisher.publish(
+                    topics.PATIENT_CONTACTS,
+                    seen.case_id,
+                    seal(seen.case_id, form.phone_e164, self._key_id, self._key, lang),
+                )
         else:
             advice = seen.advice or self.rules.text(seen.status, lang)
-        return Outcome(seen.status, seen.case_id, seen.urgency, advice, seen.region or form.region,
-                       seen.rule_id, replayed=True, reason=PUBLIC_REASON.get(seen.reason, ""))
+        return Outcome(
+            seen.status,
+            seen.case_id,
+            seen.urgency,
+            advice,
+            seen.region or form.region,
+            seen.rule_id,
+            replayed=True,
+            reason=PUBLIC_REASON.get(seen.reason, ""),
+        )
 
     def _rejected_as_duplicate(self, case_id: str | None) -> str:
         """The first case's id when the queue refused ``case_id`` as the person's second case."""
@@ -122,20 +138,35 @@ class TriageService:
         decision = assess(form, self.rules, self.settings.enabled_regions, now.date())
         if isinstance(decision, Refer):
             await self._refer(form, decision)
-            return Outcome("refer", None, None, decision.advice, form.region, reason=PUBLIC_REASON[decision.reason])
+            return Outcome(
+                "refer", None, None, decision.advice, form.region, reason=PUBLIC_REASON[decision.reason]
+            )
         pseudonym = person_pseudonym(form.identity.number, self.settings.pseudonym_key)
         # One decision per person at a time in this process: with the view updated before the
         # lock is released, the one-region-per-person guard is exact within the process.
         async with self._one_at_a_time("p:" + pseudonym):
             existing = self.view.person_waiting(pseudonym)
             if existing is not None:
-                self.index.remember(form.submission_id, Remembered(
-                    "duplicate", existing.case_id, existing.region, existing.urgency,
-                    advice=self.rules.text("duplicate", form.language), language=form.language),
-                    provisional=True)
+                self.index.remember(
+                    form.submission_id,
+                    Remembered(
+                        "duplicate",
+                        existing.case_id,
+                        existing.region,
+                        existing.urgency,
+                        advice=self.rules.text("duplicate", form.language),
+                        language=form.language,
+                    ),
+                    provisional=True,
+                )
                 SUBMISSIONS.labels(form.region, "duplicate").inc()
-                return Outcome("duplicate", existing.case_id, existing.urgency,
-                               self.rules.text("duplicate", form.language), existing.region)
+                return Outcome(
+                    "duplicate",
+                    existing.case_id,
+                    existing.urgency,
+                    self.rules.text("duplicate", form.language),
+                    existing.region,
+                )
             if self._full(form.region, decision.urgency, now):
                 SUBMISSIONS.labels(form.region, "full").inc()
                 return Outcome("full", None, None, self.rules.text("full", form.language), form.region)
@@ -147,32 +178,60 @@ class TriageService:
         return is_full(self.view.depth(region), wait, urgency, self.settings.admission)
 
     async def _refer(self, form: Submission, decision: Refer) -> None:
-        await self.publisher.publish(topics.TRIAGE_EVENTS, form.region, ev.CaseReferred(
-            case_id=ev.new_id(), region=form.region, reason=decision.reason, symptom=form.symptom,
-            advice_code=decision.reason, submission_id=form.submission_id,
-        ))
-        self.index.remember(form.submission_id, Remembered(
-            "refer", None, form.region, reason=decision.reason, language=form.language), provisional=True)
+        await self.publisher.publish(
+            topics.TRIAGE_EVENTS,
+            form.region,
+            ev.CaseReferred(
+                case_id=ev.new_id(),
+                region=form.region,
+                reason=decision.reason,
+                symptom=form.symptom,
+                advice_code=decision.reason,
+                submission_id=form.submission_id,
+            ),
+        )
+        self.index.remember(
+            form.submission_id,
+            Remembered("refer", None, form.region, reason=decision.reason, language=form.language),
+            provisional=True,
+        )
         SUBMISSIONS.labels(form.region, "referred").inc()
 
     async def _enqueue(self, form: Submission, decision: Queue, pseudonym: str, now: dt.datetime) -> Outcome:
         case_id = ev.new_id()
         triaged = ev.CaseTriaged(
-            case_id=case_id, region=form.region, urgency=decision.urgency,  # type: ignore[arg-type]
-            symptom=form.symptom, person_pseudonym=pseudonym, triaged_at=now, language=form.language,
-            rule_id=decision.rule_id, rules_version=decision.rules_version,
+            case_id=case_id,
+            region=form.region,
+            urgency=decision.urgency,  # type: ignore[arg-type]
+            symptom=form.symptom,
+            person_pseudonym=pseudonym,
+            triaged_at=now,
+            language=form.language,
+            rule_id=decision.rule_id,
+            rules_version=decision.rules_version,
             submission_id=form.submission_id,
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
         # If the card's send fails after the event's succeeded, the client's retry with the same
         # submission_id replays the case and publishes the card again (see _replay).
-        await asyncio.gather(self.publisher.publish(topics.PATIENT_CONTACTS, case_id, card),
-                             self.publisher.publish(topics.TRIAGE_EVENTS, form.region, triaged))
+        await asyncio.gather(
+            self.publisher.publish(topics.PATIENT_CONTACTS, case_id, card),
+            self.publisher.publish(topics.TRIAGE_EVENTS, form.region, triaged),
+        )
         self.view.apply(triaged)  # seen at once by the next submission; the tail's copy is deduped
-        self.index.remember(form.submission_id, Remembered(
-            "queued", case_id, form.region, decision.urgency, rule_id=decision.rule_id,
-            language=form.language), provisional=True)
+        self.index.remember(
+            form.submission_id,
+            Remembered(
+                "queued",
+                case_id,
+                form.region,
+                decision.urgency,
+                rule_id=decision.rule_id,
+                language=form.language,
+            ),
+            provisional=True,
+        )
         SUBMISSIONS.labels(form.region, "queued").inc()
         return Outcome("queued", case_id, decision.urgency, decision.advice, form.region, decision.rule_id)
 
@@ -187,7 +246,15 @@ class TriageService:
             case = self.view.case(case_id)
             if case_id in already or case is None:
                 continue
-            await self.publisher.publish(topics.QUEUE_COMMANDS, case.region, ev.CancelCase(
-                region=case.region, request_id=f"one-region-{case_id}", case_id=case_id, by="intake",
-                reason=f"duplicate: the person is already waiting as case {first} in another region"))
+            await self.publisher.publish(
+                topics.QUEUE_COMMANDS,
+                case.region,
+                ev.CancelCase(
+                    region=case.region,
+                    request_id=f"one-region-{case_id}",
+                    case_id=case_id,
+                    by="intake",
+                    reason=f"duplicate: the person is already waiting as case {first} in another region",
+                ),
+            )
             already.add(case_id)

@@ -16,9 +16,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import VIEW_SKIPPED
@@ -32,22 +31,32 @@ def remembered_from(message: object) -> tuple[str, Remembered] | None:
     match message:
         case ev.CaseTriaged():
             return message.submission_id, Remembered(
-                "queued", message.case_id, message.region, message.urgency, rule_id=message.rule_id,
-                language=message.language)
+                "queued",
+                message.case_id,
+                message.region,
+                message.urgency,
+                rule_id=message.rule_id,
+                language=message.language,
+            )
         case ev.CaseReferred():
-            return message.submission_id, Remembered(
-                "refer", None, message.region, reason=message.reason)
+            return message.submission_id, Remembered("refer", None, message.region, reason=message.reason)
         case ev.TriageResult() if message.status != "invalid":
             return message.submission_id, Remembered(
-                message.status, message.case_id, "", message.urgency, advice=message.advice)
+                message.status, message.case_id, "", message.urgency, advice=message.advice
+            )
     return None
 
 
 class TriageLog:
     """Reads the three topics into a SubmissionIndex and a QueueView; ``ready`` once caught up."""
 
-    def __init__(self, kafka: KafkaSettings, index: SubmissionIndex, view: QueueView,
-                 after_batch: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        index: SubmissionIndex,
+        view: QueueView,
+        after_batch: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.kafka = kafka
         self.index = index
         self.view = view
@@ -62,9 +71,13 @@ class TriageLog:
             self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS,
             self.kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
         }
-        consumer = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None,
-                                    fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-                                    enable_auto_commit=False, auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            **self.kafka.client_options(),
+            group_id=None,
+            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
         await consumer.start()
         try:
             parts = []
@@ -92,9 +105,13 @@ class TriageLog:
                 if batch and self.ready.is_set():
                     await self._after_batch()
                 if not pending and not self.ready.is_set():
-                    log.info("submission index and queue view rebuilt: %d records read, %d submissions "
-                             "remembered, %d unknown records skipped", self.records_read, len(self.index),
-                             self.view.skipped)
+                    log.info(
+                        "submission index and queue view rebuilt: %d records read, %d submissions "
+                        "remembered, %d unknown records skipped",
+                        self.records_read,
+                        len(self.index),
+                        self.view.skipped,
+                    )
                     self.ready.set()
                     await self._after_batch()
         finally:
@@ -106,8 +123,11 @@ class TriageLog:
         try:
             await self.after_batch()
         except Exception as exc:  # the tail must go on; the next batch tries again
-            log.warning("acting on the queue view failed (%s: %s); retrying after the next batch",
-                        type(exc).__name__, exc)
+            log.warning(
+                "acting on the queue view failed (%s: %s); retrying after the next batch",
+                type(exc).__name__,
+                exc,
+            )
 
     async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
         for _ in range(100):  # metadata may lag just after the topics were created

@@ -53,8 +53,13 @@ class EmbeddedBroker:
     when clients reach the broker through a proxy (a TLS terminator), else it is the listener.
     """
 
-    def __init__(self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None,
-                 advertised: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 9092,
+        host: str = "127.0.0.1",
+        log_path: Path | None = None,
+        advertised: str | None = None,
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.log_path = log_path
@@ -81,9 +86,21 @@ class EmbeddedBroker:
         # die_with_parent: own session (Ctrl-C in a terminal goes to us; we stop it in order)
         # and SIGTERM when its parent dies, even by SIGKILL.
         self._proc = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
-             "--storage-engine", "memory://tansu/", "--cluster-id", "triage-dev"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                binary,
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                advertised,
+                "--storage-engine",
+                "memory://tansu/",
+                "--cluster-id",
+                "triage-dev",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout

@@ -75,8 +75,12 @@ def faust_credentials(security: KafkaSecurity) -> Any:
     if security.protocol == "SSL":
         return SSLCredentials(security.ssl_context)
     if security.protocol == "SASL_SSL":
-        return SASLCredentials(username=security.sasl_username, password=security.sasl_password,
-                               ssl_context=security.ssl_context, mechanism=SASL_MECHANISM)
+        return SASLCredentials(
+            username=security.sasl_username,
+            password=security.sasl_password,
+            ssl_context=security.ssl_context,
+            mechanism=SASL_MECHANISM,
+        )
     return None
 
 

@@ -10,8 +10,12 @@ from typing import Any
 from services.kafka.security import KafkaSecurity, KafkaSettingsError
 
 __all__ = [
-    "DEFAULT_BOOTSTRAP", "KafkaSecurity", "KafkaSettings", "KafkaSettingsError",
-    "bootstrap_from_env", "broker_port_from_env",
+    "DEFAULT_BOOTSTRAP",
+    "KafkaSecurity",
+    "KafkaSettings",
+    "KafkaSettingsError",
+    "bootstrap_from_env",
+    "broker_port_from_env",
 ]
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
@@ -33,7 +37,9 @@ class KafkaSettings:
         """Read the Kafka settings; raise KafkaSettingsError naming a bad variable."""
         wait = env.get("KAFKA_FETCH_MAX_WAIT_MS", "20")
         if not wait.strip().isdigit():
-            raise KafkaSettingsError(f"KAFKA_FETCH_MAX_WAIT_MS={wait!r} is not a whole number of milliseconds")
+            raise KafkaSettingsError(
+                f"KAFKA_FETCH_MAX_WAIT_MS={wait!r} is not a whole number of milliseconds"
+            )
         return cls(
             bootstrap_servers=bootstrap_from_env(env),
             namespace=env.get("TRIAGE_NAMESPACE", ""),

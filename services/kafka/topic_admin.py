@@ -32,8 +32,10 @@ class TopicPlacement:
         if replication_factor < 1:
             raise ValueError(f"--replication-factor {replication_factor}: needs at least 1")
         if not 1 <= min_insync_replicas <= replication_factor:
-            raise ValueError(f"--min-insync-replicas {min_insync_replicas}: must be between 1 and the "
-                             f"replication factor ({replication_factor}), or no write could ever be acked")
+            raise ValueError(
+                f"--min-insync-replicas {min_insync_replicas}: must be between 1 and the "
+                f"replication factor ({replication_factor}), or no write could ever be acked"
+            )
         return cls(replication_factor, min_insync_replicas)
 
 
@@ -46,8 +48,11 @@ def _topic_config(spec: TopicSpec, placement: TopicPlacement) -> dict[str, str]:
 
 
 async def ensure_topics(
-    kafka: KafkaSettings, specs: tuple[TopicSpec, ...] = ALL_TOPICS, timeout: float = 30.0,
-    *, placement: TopicPlacement | None = None,
+    kafka: KafkaSettings,
+    specs: tuple[TopicSpec, ...] = ALL_TOPICS,
+    timeout: float = 30.0,
+    *,
+    placement: TopicPlacement | None = None,
 ) -> list[str]:
     """Create every missing topic; return the names created. Existing ones are left as they are.
 
@@ -67,8 +72,12 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(kafka.topic(s.name), s.partitions, placement.replication_factor,
-                     topic_configs=_topic_config(s, placement))
+            NewTopic(
+                kafka.topic(s.name),
+                s.partitions,
+                placement.replication_factor,
+                topic_configs=_topic_config(s, placement),
+            )
             for s in specs
             if kafka.topic(s.name) not in existing
         ]

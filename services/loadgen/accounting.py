@@ -25,8 +25,11 @@ def account(ledger: Ledger) -> dict[str, Any]:
     referred = sum(1 for s in subs if s.outcome == "refer")
     unanswered = sum(1 for s in subs if s.outcome in ("", "timeout", "error"))
     rejected = len(subs) - len(accepted) - referred - unanswered
-    referred_expected = sum(1 for s in subs if s.outcome and s.outcome not in ("timeout", "error")
-                            and s.region not in ledger.enabled_regions)
+    referred_expected = sum(
+        1
+        for s in subs
+        if s.outcome and s.outcome not in ("timeout", "error") and s.region not in ledger.enabled_regions
+    )
     c = ledger.counters
     called = set(ledger.called_by)
     sms = set(ledger.sms_seen)
@@ -38,8 +41,13 @@ def account(ledger: Ledger) -> dict[str, Any]:
         problems.append(f"{lost} accepted cases never seen as CaseQueued")
     if unanswered:
         problems.append(f"{unanswered} submissions without an answer (timeouts/errors)")
-    for name in ("duplicate_queued", "duplicate_calls", "duplicate_your_turn", "duplicate_sms",
-                 "serve_next_answered_twice"):
+    for name in (
+        "duplicate_queued",
+        "duplicate_calls",
+        "duplicate_your_turn",
+        "duplicate_sms",
+        "serve_next_answered_twice",
+    ):
         if c[name]:
             problems.append(f"{c[name]} {name.replace('_', ' ')}")
     if missing_sms:
@@ -52,20 +60,32 @@ def account(ledger: Ledger) -> dict[str, Any]:
     if total != len(subs):
         problems.append(f"ledger inconsistent: {total} != {len(subs)}")
     return {
-        "submitted": len(subs), "prefilled": c["prefilled"], "queued": queued, "referred": referred, "rejected": rejected,
-        "lost": lost, "unanswered": unanswered,
+        "submitted": len(subs),
+        "prefilled": c["prefilled"],
+        "queued": queued,
+        "referred": referred,
+        "rejected": rejected,
+        "lost": lost,
+        "unanswered": unanswered,
         "equation": f"submitted {len(subs)} = queued {queued} + referred {referred} + "
-                    f"rejected {rejected} + lost {lost} + unanswered {unanswered}",
+        f"rejected {rejected} + lost {lost} + unanswered {unanswered}",
         "referred_region_not_enabled_expected": referred_expected,
-        "called": len(called), "sms_sent": len(sms), "missing_sms": missing_sms,
+        "called": len(called),
+        "sms_sent": len(sms),
+        "missing_sms": missing_sms,
         "sms_for_cases_called_by_others": sms_without_call,
         "calls_of_cases_from_elsewhere": c["called_not_ours"],
-        "serve_next_sent": len(ledger.serves), "serve_next_called": c["called"],
-        "serve_next_empty": c["serve_next_empty"], "serve_next_rejected": c["serve_next_rejected"],
+        "serve_next_sent": len(ledger.serves),
+        "serve_next_called": c["called"],
+        "serve_next_empty": c["serve_next_empty"],
+        "serve_next_rejected": c["serve_next_rejected"],
         "serve_next_unanswered": serve_unanswered,
-        "duplicate_queued": c["duplicate_queued"], "duplicate_calls": c["duplicate_calls"],
-        "duplicate_your_turn": c["duplicate_your_turn"], "duplicate_sms": c["duplicate_sms"],
+        "duplicate_queued": c["duplicate_queued"],
+        "duplicate_calls": c["duplicate_calls"],
+        "duplicate_your_turn": c["duplicate_your_turn"],
+        "duplicate_sms": c["duplicate_sms"],
         "redelivered_records": c["redelivered_records"],
         "still_waiting_at_end": sum(max(0, v) for v in ledger.waiting.values()),
-        "ok": not problems, "problems": problems,
+        "ok": not problems,
+        "problems": problems,
     }

@@ -34,23 +34,38 @@ there, real patients included, and leave unserved synthetic patients queued."""
 def add_arguments(p: argparse.ArgumentParser) -> None:
     t = default_targets()
     g = p.add_argument_group("target (default: what `triage up` uses in this environment)")
-    g.add_argument("--intake-url", default=None,
-                   help=f"with --live: loopback only (default {t['intake_url']})")
+    g.add_argument(
+        "--intake-url", default=None, help=f"with --live: loopback only (default {t['intake_url']})"
+    )
     g.add_argument("--queue-url", default=None, help=f"queue views for depth samples, e.g. {t['queue_url']}")
-    g.add_argument("--spawn", action="store_true",
-                   help="start a private broker + intake/queue/notifier for this run, stop them after "
-                        "(the default unless --live)")
-    g.add_argument("--live", action="store_true",
-                   help="target the running system (`triage up` in this environment): its live "
-                        "queues, real waiting patients included; warns loudly")
-    g.add_argument("--profile-queue", metavar="FILE", default=None,
-                   help="with --spawn: py-spy record the queue worker during the run into FILE (.txt = "
-                        "collapsed stacks, .svg = flame graph, .json = speedscope)")
+    g.add_argument(
+        "--spawn",
+        action="store_true",
+        help="start a private broker + intake/queue/notifier for this run, stop them after "
+        "(the default unless --live)",
+    )
+    g.add_argument(
+        "--live",
+        action="store_true",
+        help="target the running system (`triage up` in this environment): its live "
+        "queues, real waiting patients included; warns loudly",
+    )
+    g.add_argument(
+        "--profile-queue",
+        metavar="FILE",
+        default=None,
+        help="with --spawn: py-spy record the queue worker during the run into FILE (.txt = "
+        "collapsed stacks, .svg = flame graph, .json = speedscope)",
+    )
     g = p.add_argument_group("traffic")
     g.add_argument("--ingress", choices=("http", "kafka"), default="http")
-    g.add_argument("--mode", choices=("open", "closed"), default="open",
-                   help="open: fixed arrival schedule, latency from the intended send time (default); "
-                        "closed: --concurrency clients, each waits for its answer (HTTP only)")
+    g.add_argument(
+        "--mode",
+        choices=("open", "closed"),
+        default="open",
+        help="open: fixed arrival schedule, latency from the intended send time (default); "
+        "closed: --concurrency clients, each waits for its answer (HTTP only)",
+    )
     g.add_argument("--rate", type=float, default=20.0, help="submissions/s after the ramp (open loop)")
     g.add_argument("--concurrency", type=int, default=8)
     g.add_argument("--poisson", action="store_true", help="Poisson arrivals instead of evenly spaced")
@@ -59,15 +74,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ramp", type=float, default=0.0, help="seconds to ramp linearly up to the rate")
     g.add_argument("--mix", default="2/10/40/38/10", help="urgency mix in %% for Prio 1..5")
     g.add_argument("--regions", default="all", help="comma-separated ISO codes (default: all 21)")
-    g.add_argument("--enabled-regions", default=None,
-                   help="regions intake queues for (default: INTAKE_ENABLED_REGIONS or intake's default)")
+    g.add_argument(
+        "--enabled-regions",
+        default=None,
+        help="regions intake queues for (default: INTAKE_ENABLED_REGIONS or intake's default)",
+    )
     g.add_argument("--clinicians", type=int, default=2, help="clinicians per enabled region")
     g.add_argument("--clinician-rate", type=float, default=0.5, help="ServeNext/s per clinician")
-    g.add_argument("--serve-rate", type=float, default=None, help="total ServeNext/s (overrides the two above)")
+    g.add_argument(
+        "--serve-rate", type=float, default=None, help="total ServeNext/s (overrides the two above)"
+    )
     g.add_argument("--serve-delay", type=float, default=0.0, help="seconds before clinicians start")
-    g.add_argument("--prefill", type=int, default=0,
-                   help="first put N waiting cases straight on triage.events (bypassing intake), "
-                        "for ServeNext runs faster than intake can admit patients")
+    g.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        help="first put N waiting cases straight on triage.events (bypassing intake), "
+        "for ServeNext runs faster than intake can admit patients",
+    )
     g.add_argument("--seed", type=int, default=None)
     g = p.add_argument_group("bounds and output")
     g.add_argument("--drain", type=float, default=20.0, help="max seconds to wait for outstanding events")
@@ -88,21 +112,43 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bound-sms-ms", type=float, default=50.0)
 
 
-def settings_from_args(a: argparse.Namespace, kafka: KafkaSettings, intake_url: str,
-                       queue_url: str | None) -> LoadSettings:
+def settings_from_args(
+    a: argparse.Namespace, kafka: KafkaSettings, intake_url: str, queue_url: str | None
+) -> LoadSettings:
     regions = tuple(REGIONS) if a.regions == "all" else tuple(r.strip() for r in a.regions.split(","))
-    enabled = (frozenset(r.strip() for r in a.enabled_regions.split(",")) if a.enabled_regions
-               else enabled_regions_from_env())
+    enabled = (
+        frozenset(r.strip() for r in a.enabled_regions.split(","))
+        if a.enabled_regions
+        else enabled_regions_from_env()
+    )
     if a.mode == "closed" and a.ingress != "http":
         raise ValueError("--mode closed needs --ingress http (a Kafka submitter does not wait for answers)")
     return LoadSettings(
-        kafka=kafka, intake_url=intake_url, queue_url=queue_url, ingress=a.ingress, mode=a.mode,
-        rate=a.rate, concurrency=a.concurrency, poisson=a.poisson,
+        kafka=kafka,
+        intake_url=intake_url,
+        queue_url=queue_url,
+        ingress=a.ingress,
+        mode=a.mode,
+        rate=a.rate,
+        concurrency=a.concurrency,
+        poisson=a.poisson,
         duration_s=a.duration if a.duration is not None or a.count is not None else 10.0,
-        count=a.count, ramp_s=a.ramp, mix=parse_mix(a.mix), regions=regions, enabled_regions=enabled,
-        clinicians=a.clinicians, clinician_rate=a.clinician_rate, serve_rate=a.serve_rate,
-        serve_delay_s=a.serve_delay, prefill=a.prefill, drain_s=a.drain, http_timeout_s=a.http_timeout,
-        max_in_flight=a.max_in_flight, seed=a.seed, out_dir=a.out_dir, label=a.label,
+        count=a.count,
+        ramp_s=a.ramp,
+        mix=parse_mix(a.mix),
+        regions=regions,
+        enabled_regions=enabled,
+        clinicians=a.clinicians,
+        clinician_rate=a.clinician_rate,
+        serve_rate=a.serve_rate,
+        serve_delay_s=a.serve_delay,
+        prefill=a.prefill,
+        drain_s=a.drain,
+        http_timeout_s=a.http_timeout,
+        max_in_flight=a.max_in_flight,
+        seed=a.seed,
+        out_dir=a.out_dir,
+        label=a.label,
         progress=not a.no_progress,
     ).validate()
 
@@ -133,12 +179,17 @@ def command(a: argparse.Namespace) -> int:
         print(f"triage loadgen: {exc}", file=sys.stderr)
         return 2
     if a.live and a.spawn:
-        print("triage loadgen: --live and --spawn exclude each other (live queues, or a private system)",
-              file=sys.stderr)
+        print(
+            "triage loadgen: --live and --spawn exclude each other (live queues, or a private system)",
+            file=sys.stderr,
+        )
         return 2
     if not a.live and (a.intake_url or a.queue_url):
-        print("triage loadgen: --intake-url/--queue-url name a running system; add --live to target it "
-              "(its live queues), or drop them to run against a private system", file=sys.stderr)
+        print(
+            "triage loadgen: --intake-url/--queue-url name a running system; add --live to target it "
+            "(its live queues), or drop them to run against a private system",
+            file=sys.stderr,
+        )
         return 2
 
     name = a.name or f"loadgen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
@@ -161,10 +212,11 @@ def command(a: argparse.Namespace) -> int:
     detail = result["last_step"] if a.find_max else result
     report.print_table(detail)
     if a.find_max:
-        print(f"max sustained rate: {result['max_sustained_rate']} submissions/s "
-              f"(bounds {result['bounds']})")
+        print(f"max sustained rate: {result['max_sustained_rate']} submissions/s (bounds {result['bounds']})")
         for s in result["steps"]:
-            print(f"  {s['rate']:>8.1f}/s  {'ok' if s['sustained'] else 'NOT sustained: ' + '; '.join(s['why_not'])}")
+            print(
+                f"  {s['rate']:>8.1f}/s  {'ok' if s['sustained'] else 'NOT sustained: ' + '; '.join(s['why_not'])}"
+            )
     report.write_json(result, out.with_suffix(".json"))
     plot_result(detail, out.with_suffix(".png"))
     print(f"results: {out.with_suffix('.json')}  plot: {out.with_suffix('.png')}")
@@ -183,8 +235,9 @@ async def _execute(a: argparse.Namespace, settings: LoadSettings) -> dict[str, A
         verdict = "ok" if step["sustained"] else "NOT sustained: " + "; ".join(step["why_not"])
         print(f"step {step['rate']:.1f}/s: {verdict}", file=sys.stderr, flush=True)
 
-    return await find_max(settings, settings.rate, a.step_factor, a.max_steps, bounds, a.serve_ratio,
-                          a.step_retries, show)
+    return await find_max(
+        settings, settings.rate, a.step_factor, a.max_steps, bounds, a.serve_ratio, a.step_retries, show
+    )
 
 
 @contextlib.contextmanager

@@ -9,9 +9,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.kafka.settings import KafkaSettings
 from services.loadgen.ledger import Ledger
 from services.loadgen.population import RegionPicker
@@ -26,8 +25,9 @@ class QueueUnavailable(RuntimeError):
 class Clinicians:
     """Sends ServeNext for ``clinicians`` clinicians per region; the clinician id rotates."""
 
-    def __init__(self, kafka: KafkaSettings, ledger: Ledger, regions: RegionPicker,
-                 clinicians: int, rng: random.Random) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, ledger: Ledger, regions: RegionPicker, clinicians: int, rng: random.Random
+    ) -> None:
         self.kafka = kafka
         self.ledger = ledger
         self.regions = regions
@@ -35,8 +35,9 @@ class Clinicians:
         self.rng = rng
         self._n = 0
         self.errors = 0
-        self.producer = AIOKafkaProducer(**kafka.client_options(), acks="all",
-                                         linger_ms=0, enable_idempotence=False)
+        self.producer = AIOKafkaProducer(
+            **kafka.client_options(), acks="all", linger_ms=0, enable_idempotence=False
+        )
 
     async def start(self) -> None:
         await self.producer.start()
@@ -53,8 +54,11 @@ class Clinicians:
         try:
             # send() only enqueues; the broker ack comes later and is awaited in the background.
             fut = await self.producer.send(
-                self.kafka.topic(topics.QUEUE_COMMANDS.name), codec.encode(cmd),
-                key=region.encode(), headers=codec.cloudevent_headers(cmd, SOURCE))
+                self.kafka.topic(topics.QUEUE_COMMANDS.name),
+                codec.encode(cmd),
+                key=region.encode(),
+                headers=codec.cloudevent_headers(cmd, SOURCE),
+            )
             fut.add_done_callback(self._check)
         except Exception:
             self.errors += 1
@@ -66,15 +70,19 @@ class Clinicians:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         tracker.waiters[cmd.request_id] = answer
         await self.producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_COMMANDS.name), codec.encode(cmd), key=region.encode(),
-            headers=codec.cloudevent_headers(cmd, SOURCE))
+            self.kafka.topic(topics.QUEUE_COMMANDS.name),
+            codec.encode(cmd),
+            key=region.encode(),
+            headers=codec.cloudevent_headers(cmd, SOURCE),
+        )
         try:
             await asyncio.wait_for(answer, timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise QueueUnavailable(
                 f"the queue did not answer a ServeNext on {self.kafka.topic(topics.QUEUE_COMMANDS.name)} "
                 f"within {timeout_s:.0f}s: is the queue service running with TRIAGE_NAMESPACE="
-                f"{self.kafka.namespace!r} on {self.kafka.bootstrap_servers}?") from None
+                f"{self.kafka.namespace!r} on {self.kafka.bootstrap_servers}?"
+            ) from None
 
     def _check(self, fut: asyncio.Future[object]) -> None:
         if fut.cancelled() or fut.exception() is not None:

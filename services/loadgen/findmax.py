@@ -23,8 +23,11 @@ def judge(result: dict[str, Any], intended_rate: float, bounds: Bounds) -> list[
     """Why this step does not count as sustained (empty: it does)."""
     why = []
     lat = result["latency_ms"]
-    for name, bound in (("ingress", bounds.ingress_p99_ms), ("serve_to_your_turn", bounds.your_turn_p99_ms),
-                        ("serve_to_sms", bounds.sms_p99_ms)):
+    for name, bound in (
+        ("ingress", bounds.ingress_p99_ms),
+        ("serve_to_your_turn", bounds.your_turn_p99_ms),
+        ("serve_to_sms", bounds.sms_p99_ms),
+    ):
         p99 = lat.get(name, {}).get("p99")
         if p99 is not None and p99 > bound:
             why.append(f"{name} p99 {p99:.1f} ms > {bound:g} ms")
@@ -40,9 +43,16 @@ def judge(result: dict[str, Any], intended_rate: float, bounds: Bounds) -> list[
     return why
 
 
-async def find_max(base: LoadSettings, start_rate: float, factor: float, max_steps: int,
-                   bounds: Bounds, serve_ratio: float, retries: int = 1,
-                   on_step: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+async def find_max(
+    base: LoadSettings,
+    start_rate: float,
+    factor: float,
+    max_steps: int,
+    bounds: Bounds,
+    serve_ratio: float,
+    retries: int = 1,
+    on_step: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run steps of ``base.duration_s`` at start_rate, start_rate*factor, ...; stop at the first step
     that fails ``retries + 1`` times in a row."""
     steps: list[dict[str, Any]] = []
@@ -50,9 +60,13 @@ async def find_max(base: LoadSettings, start_rate: float, factor: float, max_ste
     last: dict[str, Any] = {}
     rate = start_rate
     for i in range(max_steps):
-        step = dataclasses.replace(base, rate=rate, count=None,
-                                   serve_rate=rate * serve_ratio if serve_ratio > 0 else 0.0,
-                                   label=f"{base.label} step {i + 1} @ {rate:g}/s".strip())
+        step = dataclasses.replace(
+            base,
+            rate=rate,
+            count=None,
+            serve_rate=rate * serve_ratio if serve_ratio > 0 else 0.0,
+            label=f"{base.label} step {i + 1} @ {rate:g}/s".strip(),
+        )
         for attempt in range(1 + retries):  # a shared machine hiccups: one bad step may be noise
             last = await run_load(step)
             why = judge(last, rate, bounds)
@@ -60,9 +74,14 @@ async def find_max(base: LoadSettings, start_rate: float, factor: float, max_ste
                 break
             if on_step and attempt < retries:
                 on_step({"rate": rate, "sustained": False, "why_not": why + ["(retrying once)"]})
-        summary = {"rate": rate, "sustained": not why, "why_not": why,
-                   "p99_ms": {k: v.get("p99") for k, v in last["latency_ms"].items()},
-                   "throughput_per_s": last["throughput_per_s"], "accounting_ok": last["accounting"]["ok"]}
+        summary = {
+            "rate": rate,
+            "sustained": not why,
+            "why_not": why,
+            "p99_ms": {k: v.get("p99") for k, v in last["latency_ms"].items()},
+            "throughput_per_s": last["throughput_per_s"],
+            "accounting_ok": last["accounting"]["ok"],
+        }
         steps.append(summary)
         if on_step:
             on_step(summary)
@@ -70,4 +89,9 @@ async def find_max(base: LoadSettings, start_rate: float, factor: float, max_ste
             break
         best = rate
         rate = rate * factor
-    return {"max_sustained_rate": best, "bounds": dataclasses.asdict(bounds), "steps": steps, "last_step": last}
+    return {
+        "max_sustained_rate": best,
+        "bounds": dataclasses.asdict(bounds),
+        "steps": steps,
+        "last_step": last,
+    }

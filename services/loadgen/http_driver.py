@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import aiohttp
@@ -55,12 +54,15 @@ class HttpIngress:
         self.ledger.submitted(patient.submission_id, patient.region, patient.urgency, intended_t)
         sent_t = time.monotonic()
         try:
-            async with self.session.post(self.url, data=orjson.dumps(patient.http_body()),
-                                         headers={"content-type": "application/json"},
-                                         timeout=self.timeout) as resp:
+            async with self.session.post(
+                self.url,
+                data=orjson.dumps(patient.http_body()),
+                headers={"content-type": "application/json"},
+                timeout=self.timeout,
+            ) as resp:
                 raw = await resp.read()
                 status = resp.status
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.ledger.answered(patient.submission_id, "timeout", time.monotonic(), sent_t=sent_t)
             return
         except aiohttp.ClientError as exc:
@@ -77,8 +79,9 @@ class HttpIngress:
             self._note(f"HTTP {status}: {raw[:300].decode(errors='replace')}")
         case_id = body.get("case_id") if isinstance(body, dict) else None
         urgency = body.get("urgency") if isinstance(body, dict) else None
-        self.ledger.answered(patient.submission_id, outcome, now, case_id=case_id, urgency=urgency,
-                             sent_t=sent_t)
+        self.ledger.answered(
+            patient.submission_id, outcome, now, case_id=case_id, urgency=urgency, sent_t=sent_t
+        )
 
     def _note(self, text: str) -> None:
         if len(self.first_errors) < 5:

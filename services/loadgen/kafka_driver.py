@@ -13,16 +13,20 @@ import time
 
 from aiokafka import AIOKafkaProducer
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.kafka.settings import KafkaSettings
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import Patient
 
 SOURCE = "/triage/loadgen"
-_OUTCOME = {"queued": "queued", "refer": "refer", "full": "full", "duplicate": "duplicate",
-            "invalid": "rejected_4xx"}
+_OUTCOME = {
+    "queued": "queued",
+    "refer": "refer",
+    "full": "full",
+    "duplicate": "duplicate",
+    "invalid": "rejected_4xx",
+}
 
 
 class IngressUnavailable(RuntimeError):
@@ -33,8 +37,9 @@ class KafkaIngress:
     def __init__(self, kafka: KafkaSettings, ledger: Ledger) -> None:
         self.kafka = kafka
         self.ledger = ledger
-        self.producer = AIOKafkaProducer(**kafka.client_options(), acks="all",
-                                         linger_ms=0, enable_idempotence=False)
+        self.producer = AIOKafkaProducer(
+            **kafka.client_options(), acks="all", linger_ms=0, enable_idempotence=False
+        )
         self._sent_t: dict[str, float] = {}
         self._probe: asyncio.Future[ev.TriageResult] | None = None
         self._probe_id = ""
@@ -57,8 +62,14 @@ class KafkaIngress:
         outcome = _OUTCOME.get(result.status, f"status_{result.status}")
         if outcome != "queued" and outcome != "refer" and len(self.first_errors) < 5:
             self.first_errors.append(f"{result.status}: {'; '.join(result.errors) or result.advice}")
-        self.ledger.answered(sub_id, outcome, now, case_id=result.case_id, urgency=result.urgency,
-                             sent_t=self._sent_t.pop(sub_id, None))
+        self.ledger.answered(
+            sub_id,
+            outcome,
+            now,
+            case_id=result.case_id,
+            urgency=result.urgency,
+            sent_t=self._sent_t.pop(sub_id, None),
+        )
 
     async def probe(self, patient: Patient, timeout_s: float) -> ev.TriageResult:
         """Send one submission and wait for its result; raise IngressUnavailable if none comes."""
@@ -67,7 +78,7 @@ class KafkaIngress:
         await self._send(patient)
         try:
             return await asyncio.wait_for(self._probe, timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise IngressUnavailable(
                 f"no TriageResult on {self.kafka.topic(topics.TRIAGE_RESULTS.name)} within "
                 f"{timeout_s:.0f}s for a probe submission on "
@@ -89,5 +100,8 @@ class KafkaIngress:
     async def _send(self, patient: Patient) -> None:
         message = patient.submission()
         await self.producer.send_and_wait(
-            self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name), codec.encode(message),
-            key=patient.submission_id.encode(), headers=codec.cloudevent_headers(message, SOURCE))
+            self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name),
+            codec.encode(message),
+            key=patient.submission_id.encode(),
+            headers=codec.cloudevent_headers(message, SOURCE),
+        )

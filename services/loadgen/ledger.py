@@ -23,7 +23,9 @@ class Submission:
     region: str
     urgency: int  # requested by the mix
     intended_t: float
-    outcome: str = ""  # queued | refer | full | duplicate | rejected_4xx | http_429 | http_5xx | timeout | error
+    outcome: str = (
+        ""  # queued | refer | full | duplicate | rejected_4xx | http_429 | http_5xx | timeout | error
+    )
     case_id: str | None = None
     urgency_got: int | None = None
     accepted_t: float | None = None
@@ -59,9 +61,11 @@ class Ledger:
     counters: Counter[str] = field(default_factory=Counter)
     hist: defaultdict[str, LatencyHistogram] = field(default_factory=lambda: defaultdict(LatencyHistogram))
     over_time: defaultdict[str, defaultdict[int, LatencyHistogram]] = field(
-        default_factory=lambda: defaultdict(_series))
+        default_factory=lambda: defaultdict(_series)
+    )
     wait_by_urgency: defaultdict[int, LatencyHistogram] = field(
-        default_factory=lambda: defaultdict(LatencyHistogram))
+        default_factory=lambda: defaultdict(LatencyHistogram)
+    )
     waiting: Counter[int] = field(default_factory=Counter)  # our cases queued and not yet called
     sends_per_interval: Counter[int] = field(default_factory=Counter)
     serves_per_interval: Counter[int] = field(default_factory=Counter)
@@ -85,8 +89,16 @@ class Ledger:
         self.counters["submitted"] += 1
         self.sends_per_interval[int((intended_t - self.t0) / INTERVAL_S)] += 1
 
-    def answered(self, submission_id: str, outcome: str, now: float, *, case_id: str | None = None,
-                 urgency: int | None = None, sent_t: float | None = None) -> None:
+    def answered(
+        self,
+        submission_id: str,
+        outcome: str,
+        now: float,
+        *,
+        case_id: str | None = None,
+        urgency: int | None = None,
+        sent_t: float | None = None,
+    ) -> None:
         """The ingress answered (HTTP response or TriageResult): ``outcome`` as in Submission."""
         sub = self.submissions[submission_id]
         if sub.outcome:  # a second answer for one submission (Kafka redelivery): keep the first
@@ -108,8 +120,9 @@ class Ledger:
 
     def prefilled(self, submission_id: str, region: str, urgency: int, case_id: str, now: float) -> None:
         """A case put straight onto triage.events (``--prefill``): queued, without an ingress answer."""
-        self.submissions[submission_id] = Submission(region, urgency, now, "queued", case_id, urgency, now,
-                                                     prefilled=True)
+        self.submissions[submission_id] = Submission(
+            region, urgency, now, "queued", case_id, urgency, now, prefilled=True
+        )
         self.case_to_submission[case_id] = submission_id
         self.counters["submitted"] += 1
         self.counters["prefilled"] += 1
@@ -132,11 +145,13 @@ class Ledger:
         if sub_id is not None:
             sub = self.submissions[sub_id]
             if sub.accepted_t is not None:
-                self._latency("prefill_to_queued" if sub.prefilled else "accepted_to_queued",
-                              sub.accepted_t, now)
+                self._latency(
+                    "prefill_to_queued" if sub.prefilled else "accepted_to_queued", sub.accepted_t, now
+                )
 
-    def on_case_called(self, event_id: str, case_id: str, request_id: str, urgency: int,
-                       wait_s: float, now: float) -> None:
+    def on_case_called(
+        self, event_id: str, case_id: str, request_id: str, urgency: int, wait_s: float, now: float
+    ) -> None:
         if not self._first(event_id):
             return
         req = self.serves.get(request_id)

@@ -23,16 +23,23 @@ class Patient:
     def http_body(self) -> dict[str, object]:
         """The body of ``POST /v1/triage``."""
         return {
-            "region": self.region, "personnummer": self.personnummer, "phone": self.phone,
-            "symptom": self.recipe.symptom, "answers": dict(self.recipe.answers),
+            "region": self.region,
+            "personnummer": self.personnummer,
+            "phone": self.phone,
+            "symptom": self.recipe.symptom,
+            "answers": dict(self.recipe.answers),
             "submission_id": self.submission_id,
         }
 
     def submission(self) -> ev.TriageSubmission:
         """The same submission as a ``triage.submissions`` event."""
         return ev.TriageSubmission(
-            submission_id=self.submission_id, region=self.region, personnummer=self.personnummer,
-            phone=self.phone, symptom=self.recipe.symptom, answers=dict(self.recipe.answers),
+            submission_id=self.submission_id,
+            region=self.region,
+            personnummer=self.personnummer,
+            phone=self.phone,
+            symptom=self.recipe.symptom,
+            answers=dict(self.recipe.answers),
             correlation_id=self.submission_id,
         )
 

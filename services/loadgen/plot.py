@@ -20,38 +20,56 @@ def plot_result(result: dict[str, Any], path: Path) -> Path:
 
     matplotlib.use("Agg")  # no display: files only
     import matplotlib.pyplot as plt
+
     s = result["series"]
-    fig, (lat, depth, rate) = plt.subplots(3, 1, figsize=(11, 10), sharex=True,
-                                           gridspec_kw={"height_ratios": [3, 2, 1.2]})
+    fig, (lat, depth, rate) = plt.subplots(
+        3, 1, figsize=(11, 10), sharex=True, gridspec_kw={"height_ratios": [3, 2, 1.2]}
+    )
     for i, (name, label) in enumerate(_CURVES):
         colour = f"C{i}"
         for p, style in ((50, ":"), (99, "-")):
             ys = s.get(f"{name}_p{p}_ms")
             if ys and any(y is not None for y in ys):
                 pts = [(t, y) for t, y in zip(s["t"], ys, strict=False) if y is not None]
-                lat.plot([t for t, _ in pts], [y for _, y in pts], style, color=colour,
-                         label=f"{label} p{p}")
+                lat.plot([t for t, _ in pts], [y for _, y in pts], style, color=colour, label=f"{label} p{p}")
     lat.set_yscale("log")
     lat.set_ylabel("latency per second (ms, log)")
     lat.grid(True, which="both", alpha=0.3)
     lat.legend(fontsize=8, ncol=2, loc="upper left")
     summary = result["latency_ms"]
-    notes = [f"{n}: p99 {summary[n]['p99']:.1f} ms, max {summary[n]['max']:.1f} ms"
-             for n, _ in _CURVES if n in summary and summary[n]["count"]]
-    lat.set_title(f"triage loadgen {result['label']}  {result['started_at'][:19]}Z\n"
-                  + " | ".join(notes[:2]) + "\n" + " | ".join(notes[2:]),
-                  fontsize=9)
+    notes = [
+        f"{n}: p99 {summary[n]['p99']:.1f} ms, max {summary[n]['max']:.1f} ms"
+        for n, _ in _CURVES
+        if n in summary and summary[n]["count"]
+    ]
+    lat.set_title(
+        f"triage loadgen {result['label']}  {result['started_at'][:19]}Z\n"
+        + " | ".join(notes[:2])
+        + "\n"
+        + " | ".join(notes[2:]),
+        fontsize=9,
+    )
 
     samples = s["depth"]
     if samples:
         ts = [x["t"] for x in samples]
         stacks = [[x["by_urgency"][u] for x in samples] for u in "12345"]
-        depth.stackplot(ts, stacks, labels=[f"prio {u}" for u in "12345"],
-                        colors=[_URGENCY_COLOURS[u] for u in "12345"], alpha=0.9)
+        depth.stackplot(
+            ts,
+            stacks,
+            labels=[f"prio {u}" for u in "12345"],
+            colors=[_URGENCY_COLOURS[u] for u in "12345"],
+            alpha=0.9,
+        )
         http = [(x["t"], x["http_waiting"]) for x in samples if x["http_waiting"] is not None]
         if http:
-            depth.plot([t for t, _ in http], [w for _, w in http], "k--", lw=1,
-                       label="queue view: waiting (all cases)")
+            depth.plot(
+                [t for t, _ in http],
+                [w for _, w in http],
+                "k--",
+                lw=1,
+                label="queue view: waiting (all cases)",
+            )
     depth.set_ylabel("cases waiting")
     depth.legend(fontsize=8, loc="upper left", ncol=3)
     depth.grid(True, alpha=0.3)

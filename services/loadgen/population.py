@@ -13,26 +13,26 @@ from collections.abc import Iterable, Mapping
 
 REGION_POPULATION: dict[str, int] = {
     "SE-AB": 2_454_000,  # Stockholm
-    "SE-O": 1_752_000,   # Västra Götaland
-    "SE-M": 1_421_000,   # Skåne
-    "SE-E": 469_000,     # Östergötland
-    "SE-C": 404_000,     # Uppsala
-    "SE-F": 369_000,     # Jönköping
-    "SE-N": 340_000,     # Halland
-    "SE-T": 307_000,     # Örebro
-    "SE-D": 302_000,     # Södermanland
-    "SE-W": 288_000,     # Dalarna
-    "SE-X": 287_000,     # Gävleborg
-    "SE-S": 283_000,     # Värmland
-    "SE-U": 281_000,     # Västmanland
-    "SE-AC": 276_000,    # Västerbotten
-    "SE-BD": 249_000,    # Norrbotten
-    "SE-H": 246_000,     # Kalmar
-    "SE-Y": 243_000,     # Västernorrland
-    "SE-G": 204_000,     # Kronoberg
-    "SE-K": 157_000,     # Blekinge
-    "SE-Z": 132_000,     # Jämtland Härjedalen
-    "SE-I": 61_000,      # Gotland
+    "SE-O": 1_752_000,  # Västra Götaland
+    "SE-M": 1_421_000,  # Skåne
+    "SE-E": 469_000,  # Östergötland
+    "SE-C": 404_000,  # Uppsala
+    "SE-F": 369_000,  # Jönköping
+    "SE-N": 340_000,  # Halland
+    "SE-T": 307_000,  # Örebro
+    "SE-D": 302_000,  # Södermanland
+    "SE-W": 288_000,  # Dalarna
+    "SE-X": 287_000,  # Gävleborg
+    "SE-S": 283_000,  # Värmland
+    "SE-U": 281_000,  # Västmanland
+    "SE-AC": 276_000,  # Västerbotten
+    "SE-BD": 249_000,  # Norrbotten
+    "SE-H": 246_000,  # Kalmar
+    "SE-Y": 243_000,  # Västernorrland
+    "SE-G": 204_000,  # Kronoberg
+    "SE-K": 157_000,  # Blekinge
+    "SE-Z": 132_000,  # Jämtland Härjedalen
+    "SE-I": 61_000,  # Gotland
 }
 
 

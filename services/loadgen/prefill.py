@@ -16,9 +16,8 @@ import time
 
 from aiokafka import AIOKafkaProducer
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
 from services.intake.settings import DEV_PSEUDONYM_KEY
@@ -30,13 +29,13 @@ from services.notifier.settings import DEV_CONTACT_KEYS
 SOURCE = "/triage/loadgen-prefill"
 
 
-async def prefill(kafka: KafkaSettings, ledger: Ledger, patients: PatientFactory, count: int,
-                  timeout_s: float) -> float:
+async def prefill(
+    kafka: KafkaSettings, ledger: Ledger, patients: PatientFactory, count: int, timeout_s: float
+) -> float:
     """Publish ``count`` cases and wait until the queue has queued them all; return seconds taken."""
     key_id, key = next(iter(parse_keyring(os.environ.get("CONTACT_KEYS", DEV_CONTACT_KEYS)).items()))
     pseudonym_key = base64.b64decode(os.environ.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY))
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=5,
-                                enable_idempotence=False)
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=5, enable_idempotence=False)
     await producer.start()
     started = time.monotonic()
     try:
@@ -50,17 +49,32 @@ async def prefill(kafka: KafkaSettings, ledger: Ledger, patients: PatientFactory
             case_id = ev.new_id()
             card = seal(case_id, p.phone, key_id, key)
             triaged = ev.CaseTriaged(
-                case_id=case_id, region=p.region, urgency=p.recipe.yields,  # type: ignore[arg-type]
-                symptom=p.recipe.symptom, person_pseudonym=person_pseudonym(p.personnummer.replace("-", ""),
-                                                                            pseudonym_key),
-                triaged_at=ev.utcnow(), rule_id="loadgen.prefill", submission_id=p.submission_id)
+                case_id=case_id,
+                region=p.region,
+                urgency=p.recipe.yields,  # type: ignore[arg-type]
+                symptom=p.recipe.symptom,
+                person_pseudonym=person_pseudonym(p.personnummer.replace("-", ""), pseudonym_key),
+                triaged_at=ev.utcnow(),
+                rule_id="loadgen.prefill",
+                submission_id=p.submission_id,
+            )
             ledger.prefilled(p.submission_id, p.region, p.recipe.yields, case_id, time.monotonic())
-            futures.append(await producer.send(kafka.topic(topics.PATIENT_CONTACTS.name), codec.encode(card),
-                                               key=case_id.encode(),
-                                               headers=codec.cloudevent_headers(card, SOURCE)))
-            futures.append(await producer.send(kafka.topic(topics.TRIAGE_EVENTS.name), codec.encode(triaged),
-                                               key=p.region.encode(),
-                                               headers=codec.cloudevent_headers(triaged, SOURCE)))
+            futures.append(
+                await producer.send(
+                    kafka.topic(topics.PATIENT_CONTACTS.name),
+                    codec.encode(card),
+                    key=case_id.encode(),
+                    headers=codec.cloudevent_headers(card, SOURCE),
+                )
+            )
+            futures.append(
+                await producer.send(
+                    kafka.topic(topics.TRIAGE_EVENTS.name),
+                    codec.encode(triaged),
+                    key=p.region.encode(),
+                    headers=codec.cloudevent_headers(triaged, SOURCE),
+                )
+            )
         await asyncio.gather(*futures)
     finally:
         await producer.stop()

@@ -21,8 +21,12 @@ class LiveProgress:
         self.by_count = settings.duration_s is None
         total = float(settings.count if self.by_count else settings.duration_s or 0)  # type: ignore[arg-type]
         self._progress = Progress(
-            TextColumn("[bold]{task.fields[phase]:<9}"), BarColumn(), TextColumn("{task.fields[stats]}"),
-            TimeElapsedColumn(), console=Console(stderr=True), disable=not settings.progress,
+            TextColumn("[bold]{task.fields[phase]:<9}"),
+            BarColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not settings.progress,
             transient=False,
         )
         self._task = self._progress.add_task("load", total=total, phase="sending", stats="")
@@ -33,8 +37,9 @@ class LiveProgress:
         self._updater = asyncio.get_running_loop().create_task(self._update_forever())
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._updater is not None:
             self._updater.cancel()
         self._update()
@@ -52,7 +57,9 @@ class LiveProgress:
     def _update(self) -> None:
         c = self.ledger.counters
         done = c["submitted"] if self.by_count else time.monotonic() - self.ledger.t0
-        stats = (f"sent {c['submitted']}  queued {len(self.ledger.queued_seen)}  "
-                 f"called {c['called']}  sms {len(self.ledger.sms_seen)}  "
-                 f"errors {c['outcome_http_5xx'] + c['outcome_timeout'] + c['outcome_error']}")
+        stats = (
+            f"sent {c['submitted']}  queued {len(self.ledger.queued_seen)}  "
+            f"called {c['called']}  sms {len(self.ledger.sms_seen)}  "
+            f"errors {c['outcome_http_5xx'] + c['outcome_timeout'] + c['outcome_error']}"
+        )
         self._progress.update(self._task, completed=done, stats=stats)

@@ -43,13 +43,28 @@ def machine() -> dict[str, Any]:
         for line in f:
             if line.startswith("MemTotal"):
                 mem_kb = int(line.split()[1])
-    return {"nproc": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "cpu_model": model,
-            "loadavg": os.getloadavg(), "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "cpu_model": model,
+        "loadavg": os.getloadavg(),
+        "python": platform.python_version(),
+    }
 
 
-def build_result(settings: LoadSettings, ledger: Ledger, *, started_wall: dt.datetime, load_s: float,
-                 drain_s: float, drained: bool, depth: DepthSampler, first_errors: list[str],
-                 serve_errors: int, tracker_undecodable: int) -> dict[str, Any]:
+def build_result(
+    settings: LoadSettings,
+    ledger: Ledger,
+    *,
+    started_wall: dt.datetime,
+    load_s: float,
+    drain_s: float,
+    drained: bool,
+    depth: DepthSampler,
+    first_errors: list[str],
+    serve_errors: int,
+    tracker_undecodable: int,
+) -> dict[str, Any]:
     c = ledger.counters
     latency = {name: ledger.hist[name].summary() for name in LATENCIES if name in ledger.hist}
     waits = {str(u): ledger.wait_by_urgency[u].summary() for u in sorted(ledger.wait_by_urgency)}
@@ -61,14 +76,24 @@ def build_result(settings: LoadSettings, ledger: Ledger, *, started_wall: dt.dat
         "started_at": started_wall.isoformat(),
         "machine": machine(),
         "settings": {
-            "ingress": settings.ingress, "mode": settings.mode, "rate": settings.rate,
+            "ingress": settings.ingress,
+            "mode": settings.mode,
+            "rate": settings.rate,
             "concurrency": settings.concurrency if settings.mode == "closed" else None,
-            "poisson": settings.poisson, "duration_s": settings.duration_s, "count": settings.count,
-            "ramp_s": settings.ramp_s, "serve_rate": settings.total_serve_rate, "prefill": settings.prefill,
-            "clinicians_per_region": settings.clinicians, "regions": list(settings.regions),
-            "enabled_regions": sorted(settings.enabled_regions), "drain_s": settings.drain_s,
-            "intake_url": settings.intake_url, "bootstrap": settings.kafka.bootstrap_servers,
-            "namespace": settings.kafka.namespace, "seed": settings.seed,
+            "poisson": settings.poisson,
+            "duration_s": settings.duration_s,
+            "count": settings.count,
+            "ramp_s": settings.ramp_s,
+            "serve_rate": settings.total_serve_rate,
+            "prefill": settings.prefill,
+            "clinicians_per_region": settings.clinicians,
+            "regions": list(settings.regions),
+            "enabled_regions": sorted(settings.enabled_regions),
+            "drain_s": settings.drain_s,
+            "intake_url": settings.intake_url,
+            "bootstrap": settings.kafka.bootstrap_servers,
+            "namespace": settings.kafka.namespace,
+            "seed": settings.seed,
         },
         "load_s": round(load_s, 3),
         "drain_s": round(drain_s, 3),
@@ -83,10 +108,14 @@ def build_result(settings: LoadSettings, ledger: Ledger, *, started_wall: dt.dat
         "latency_definitions": LATENCIES,
         "wait_ms_by_urgency": waits,
         "errors": {
-            "http_4xx": c["outcome_rejected_4xx"], "http_429": c["outcome_http_429"],
-            "http_5xx": c["outcome_http_5xx"], "timeouts": c["outcome_timeout"],
-            "transport": c["outcome_error"], "serve_next_send_errors": serve_errors,
-            "undecodable_records": tracker_undecodable, "first": first_errors,
+            "http_4xx": c["outcome_rejected_4xx"],
+            "http_429": c["outcome_http_429"],
+            "http_5xx": c["outcome_http_5xx"],
+            "timeouts": c["outcome_timeout"],
+            "transport": c["outcome_error"],
+            "serve_next_send_errors": serve_errors,
+            "undecodable_records": tracker_undecodable,
+            "first": first_errors,
         },
         "accounting": account(ledger),
         "urgency_mix_percent": {"requested": requested, "obtained": obtained},
@@ -96,8 +125,14 @@ def build_result(settings: LoadSettings, ledger: Ledger, *, started_wall: dt.dat
 
 
 def _series(ledger: Ledger, depth: DepthSampler) -> dict[str, Any]:
-    last = max([0, *ledger.sends_per_interval, *ledger.serves_per_interval,
-                *(k for s in ledger.over_time.values() for k in s)])
+    last = max(
+        [
+            0,
+            *ledger.sends_per_interval,
+            *ledger.serves_per_interval,
+            *(k for s in ledger.over_time.values() for k in s),
+        ]
+    )
     out: dict[str, Any] = {"interval_s": INTERVAL_S, "t": [i * INTERVAL_S for i in range(last + 1)]}
     out["submitted"] = [ledger.sends_per_interval.get(i, 0) for i in range(last + 1)]
     out["serve_next"] = [ledger.serves_per_interval.get(i, 0) for i in range(last + 1)]
@@ -127,17 +162,23 @@ def print_table(result: dict[str, Any], console: Console | None = None) -> None:
         table.add_row(name, str(s["count"]), *(_ms(s[k]) for k in ("p50", "p90", "p99", "p99.9", "max")))
     console.print(table)
     t = result["throughput_per_s"]
-    console.print(f"throughput /s: submitted {t['submitted']}  queued {t['queued']}  "
-                  f"ServeNext {t['serve_next_sent']}  SMS {t['sms']}  (load {result['load_s']} s, "
-                  f"drain {result['drain_s']} s{'' if result['drained'] else ', NOT fully drained'})")
+    console.print(
+        f"throughput /s: submitted {t['submitted']}  queued {t['queued']}  "
+        f"ServeNext {t['serve_next_sent']}  SMS {t['sms']}  (load {result['load_s']} s, "
+        f"drain {result['drain_s']} s{'' if result['drained'] else ', NOT fully drained'})"
+    )
     e = result["errors"]
-    console.print(f"errors: 4xx {e['http_4xx']}  429 {e['http_429']}  5xx {e['http_5xx']}  "
-                  f"timeouts {e['timeouts']}  transport {e['transport']}")
+    console.print(
+        f"errors: 4xx {e['http_4xx']}  429 {e['http_429']}  5xx {e['http_5xx']}  "
+        f"timeouts {e['timeouts']}  transport {e['transport']}"
+    )
     for line in e["first"]:
         console.print(f"  e.g. {line}", markup=False)
     a = result["accounting"]
-    console.print(f"accounting: {a['equation']}  -> {'OK' if a['ok'] else 'PROBLEMS: ' + '; '.join(a['problems'])}",
-                  markup=False)
+    console.print(
+        f"accounting: {a['equation']}  -> {'OK' if a['ok'] else 'PROBLEMS: ' + '; '.join(a['problems'])}",
+        markup=False,
+    )
 
 
 def _ms(v: float | None) -> str:

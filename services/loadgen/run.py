@@ -49,10 +49,11 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
         ingress = KafkaIngress(settings.kafka, ledger)
         tracker.on_result = ingress.on_result
     serving = settings.serving_regions
-    clinicians = Clinicians(settings.kafka, ledger, RegionPicker(serving or settings.regions),
-                            settings.clinicians, rng)
+    clinicians = Clinicians(
+        settings.kafka, ledger, RegionPicker(serving or settings.regions), settings.clinicians, rng
+    )
     depth = DepthSampler(ledger, settings.queue_url, serving)
-    started_wall = dt.datetime.now(dt.timezone.utc)
+    started_wall = dt.datetime.now(dt.UTC)
     background: list[asyncio.Task[None]] = []
     await tracker.start()
     try:
@@ -87,9 +88,18 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
         for stop in (clinicians.stop, ingress.stop, tracker.stop):
             with contextlib.suppress(Exception):
                 await stop()
-    return build_result(settings, ledger, started_wall=started_wall, load_s=load_s, drain_s=drain_s,
-                        drained=drained, depth=depth, first_errors=ingress.first_errors,
-                        serve_errors=clinicians.errors, tracker_undecodable=tracker.undecodable)
+    return build_result(
+        settings,
+        ledger,
+        started_wall=started_wall,
+        load_s=load_s,
+        drain_s=drain_s,
+        drained=drained,
+        depth=depth,
+        first_errors=ingress.first_errors,
+        serve_errors=clinicians.errors,
+        tracker_undecodable=tracker.undecodable,
+    )
 
 
 def _probe_patient(patients: PatientFactory, settings: LoadSettings) -> Patient:
@@ -99,14 +109,18 @@ def _probe_patient(patients: PatientFactory, settings: LoadSettings) -> Patient:
     return dataclasses.replace(patient, region=off[0]) if off else patient
 
 
-async def _arrivals(settings: LoadSettings, ledger: Ledger, patients: PatientFactory,
-                    ingress: HttpIngress | KafkaIngress, rng: random.Random) -> None:
+async def _arrivals(
+    settings: LoadSettings,
+    ledger: Ledger,
+    patients: PatientFactory,
+    ingress: HttpIngress | KafkaIngress,
+    rng: random.Random,
+) -> None:
     if settings.mode == "closed":
         await _closed_loop(settings, patients, ingress)
         return
     profile = RateProfile(settings.rate, settings.ramp_s)
-    offsets = arrival_offsets(profile, settings.duration_s, settings.count,
-                              rng if settings.poisson else None)
+    offsets = arrival_offsets(profile, settings.duration_s, settings.count, rng if settings.poisson else None)
 
     def fire(intended: float) -> Coroutine[Any, Any, None]:
         return ingress.submit(patients.next(), intended)
@@ -114,19 +128,23 @@ async def _arrivals(settings: LoadSettings, ledger: Ledger, patients: PatientFac
     await _on_schedule(ledger, offsets, fire, "generator_lag")
 
 
-async def _serves(settings: LoadSettings, ledger: Ledger, clinicians: Clinicians,
-                  rng: random.Random) -> None:
+async def _serves(settings: LoadSettings, ledger: Ledger, clinicians: Clinicians, rng: random.Random) -> None:
     duration = settings.duration_s
     if duration is None:  # a count-bounded run: serve for as long as arrivals take
         duration = (settings.count or 0) / max(settings.rate, 1e-9) + settings.ramp_s / 2
     profile = RateProfile(settings.total_serve_rate, settings.ramp_s)
-    offsets = (settings.serve_delay_s + o for o in arrival_offsets(
-        profile, max(0.0, duration - settings.serve_delay_s), None, rng if settings.poisson else None))
+    offsets = (
+        settings.serve_delay_s + o
+        for o in arrival_offsets(
+            profile, max(0.0, duration - settings.serve_delay_s), None, rng if settings.poisson else None
+        )
+    )
     await _on_schedule(ledger, offsets, clinicians.serve_next, "serve_generator_lag")
 
 
-async def _on_schedule(ledger: Ledger, offsets: Any, fire: Callable[[float], Awaitable[None]],
-                       lag_name: str) -> None:
+async def _on_schedule(
+    ledger: Ledger, offsets: Any, fire: Callable[[float], Awaitable[None]], lag_name: str
+) -> None:
     """Call ``fire(intended_time)`` at each offset; never wait for an answer before the next."""
     pending: set[asyncio.Task[None]] = set()
     for offset in offsets:
@@ -142,8 +160,9 @@ async def _on_schedule(ledger: Ledger, offsets: Any, fire: Callable[[float], Awa
         await asyncio.wait(pending)
 
 
-async def _closed_loop(settings: LoadSettings, patients: PatientFactory,
-                       ingress: HttpIngress | KafkaIngress) -> None:
+async def _closed_loop(
+    settings: LoadSettings, patients: PatientFactory, ingress: HttpIngress | KafkaIngress
+) -> None:
     """``concurrency`` clients, each sending its next submission when the last one answered."""
     deadline = time.monotonic() + (settings.duration_s or float("inf"))
     remaining = [settings.count if settings.count is not None else -1]

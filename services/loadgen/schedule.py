@@ -33,7 +33,9 @@ class RateProfile:
 
 
 def arrival_offsets(
-    profile: RateProfile, duration_s: float | None, count: int | None,
+    profile: RateProfile,
+    duration_s: float | None,
+    count: int | None,
     rng: random.Random | None = None,
 ) -> Iterator[float]:
     """Intended send times (seconds from start), ending at ``duration_s`` or after ``count``.
@@ -47,7 +49,7 @@ def arrival_offsets(
         raise ValueError("give a duration or a count, so the run ends by itself")
     n = 0
     t = 0.0
-    while (count is None or n < count):
+    while count is None or n < count:
         if rng is None:
             t = _time_of_nth(profile, n + 1)
         else:

@@ -34,7 +34,8 @@ def require_loopback(url: str, what: str) -> str:
     if not all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addrs):
         raise UnsafeTarget(
             f"{what} {url!r} is not a loopback address: the load generator only targets "
-            "127.0.0.1/::1 over HTTP (and the configured KAFKA_BOOTSTRAP_SERVERS)")
+            "127.0.0.1/::1 over HTTP (and the configured KAFKA_BOOTSTRAP_SERVERS)"
+        )
     return url.rstrip("/")
 
 

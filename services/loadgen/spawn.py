@@ -52,8 +52,10 @@ def spawned_system(options: SpawnOptions) -> Iterator[SpawnedSystem]:
         asyncio.run(ensure_topics(kafka))
         ports = {"intake": free_port(), "queue": free_port(), "notifier": free_port()}
         env = {
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TRIAGE_NAMESPACE": kafka.namespace,
-            "INTAKE_PORT": str(ports["intake"]), "QUEUE_WEB_PORT": str(ports["queue"]),
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "TRIAGE_NAMESPACE": kafka.namespace,
+            "INTAKE_PORT": str(ports["intake"]),
+            "QUEUE_WEB_PORT": str(ports["queue"]),
             "NOTIFIER_WEB_PORT": str(ports["notifier"]),
             "QUEUE_DATA_DIR": str(options.log_dir / "queue-data"),
             "NOTIFIER_DATA_DIR": str(options.log_dir / "notifier-data"),
@@ -63,8 +65,9 @@ def spawned_system(options: SpawnOptions) -> Iterator[SpawnedSystem]:
             "SMS_RATE_PER_S": "1000",
             **options.extra_env,
         }
-        system = SpawnedSystem(kafka, f"http://127.0.0.1:{ports['intake']}",
-                               f"http://127.0.0.1:{ports['queue']}")
+        system = SpawnedSystem(
+            kafka, f"http://127.0.0.1:{ports['intake']}", f"http://127.0.0.1:{ports['queue']}"
+        )
         for name in ("queue", "notifier", "intake"):
             health = "/readyz" if name == "intake" else "/healthz"
             child = Child(name, service_argv(name), f"http://127.0.0.1:{ports[name]}{health}", env)

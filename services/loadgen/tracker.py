@@ -14,9 +14,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.kafka.settings import KafkaSettings
 from services.loadgen.ledger import Ledger
 
@@ -40,8 +39,11 @@ class EventTracker:
         self.waiters: dict[str, asyncio.Future[Any]] = {}  # request_id -> its first answer
         self.undecodable = 0
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(), group_id=None, enable_auto_commit=False,
-            fetch_max_wait_ms=5, max_partition_fetch_bytes=4 * 1024 * 1024,
+            **kafka.client_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=5,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
         )
         self._names = {kafka.topic(t.name): t.name for t in WATCHED}
 

@@ -36,35 +36,45 @@ class Recipe:
 
 # The rule each recipe matches is named after it (rule ids of urgency-rules.toml).
 RECIPES: dict[int, tuple[Recipe, ...]] = {
-    1: (Recipe("fever", {"immunosuppressed": True}, 1),                        # fever.immunosuppressed
-        Recipe("eye_problems", {"vision_loss": True}, 1),                      # eye.vision_loss
-        Recipe("back_pain", {"numbness_or_incontinence": True}, 1)),           # back.numbness
-    2: (Recipe("fever", {"temperature_over_40": True}, 2),                     # fever.very_high
-        Recipe("sore_throat", {"difficulty_swallowing": True}, 2),             # sore_throat.cannot_swallow
-        Recipe("eye_problems", {"eye_pain": True}, 2),                         # eye.painful
-        Recipe("urinary_problems", {"fever": True}, 2),                        # urinary.fever
-        Recipe("urinary_problems", {"flank_pain": True}, 2),                   # urinary.flank_pain
-        Recipe("back_pain", {"fever": True}, 2),                               # back.fever
-        Recipe("rash", {"spreading_fast": True}, 2)),                          # rash.spreading
-    3: (Recipe("fever", {"days_with_fever": 6}, 3),                            # fever.prolonged
+    1: (
+        Recipe("fever", {"immunosuppressed": True}, 1),  # fever.immunosuppressed
+        Recipe("eye_problems", {"vision_loss": True}, 1),  # eye.vision_loss
+        Recipe("back_pain", {"numbness_or_incontinence": True}, 1),
+    ),  # back.numbness
+    2: (
+        Recipe("fever", {"temperature_over_40": True}, 2),  # fever.very_high
+        Recipe("sore_throat", {"difficulty_swallowing": True}, 2),  # sore_throat.cannot_swallow
+        Recipe("eye_problems", {"eye_pain": True}, 2),  # eye.painful
+        Recipe("urinary_problems", {"fever": True}, 2),  # urinary.fever
+        Recipe("urinary_problems", {"flank_pain": True}, 2),  # urinary.flank_pain
+        Recipe("back_pain", {"fever": True}, 2),  # back.fever
+        Recipe("rash", {"spreading_fast": True}, 2),
+    ),  # rash.spreading
+    3: (
+        Recipe("fever", {"days_with_fever": 6}, 3),  # fever.prolonged
         Recipe("sore_throat", {"high_fever": True, "days_with_symptoms": 2}, 3),  # sore_throat.fever
         Recipe("eye_problems", {"red_eye": True, "contact_lenses": True}, 3),  # eye.red_with_lenses
-        Recipe("urinary_problems", {"pregnant": True}, 3),                     # urinary.pregnant
-        Recipe("cough", {"fever_over_3_days": True}, 3),                       # cough.long_fever
-        Recipe("back_pain", {"after_fall": True, "pain": "moderate"}, 3),      # back.after_fall
-        Recipe("back_pain", {"pain": "severe"}, 3),                            # back.severe
-        Recipe("rash", {"fever": True}, 3)),                                   # rash.fever
-    4: (Recipe("fever", {"days_with_fever": 2}, 4),                            # fever.recent
-        Recipe("sore_throat", {"days_with_symptoms": 10}, 4),                  # sore_throat.lingering
-        Recipe("eye_problems", {"red_eye": True}, 4),                          # eye.red
-        Recipe("eye_problems", {}, 4),                                         # eye.mild
-        Recipe("urinary_problems", {}, 4),                                     # urinary.cystitis
-        Recipe("cough", {"weeks_with_cough": 4}, 4),                           # cough.lingering
-        Recipe("rash", {}, 4)),                                                # rash.mild
-    5: (Recipe("sore_throat", {"days_with_symptoms": 3}, 5),                   # sore_throat.mild
+        Recipe("urinary_problems", {"pregnant": True}, 3),  # urinary.pregnant
+        Recipe("cough", {"fever_over_3_days": True}, 3),  # cough.long_fever
+        Recipe("back_pain", {"after_fall": True, "pain": "moderate"}, 3),  # back.after_fall
+        Recipe("back_pain", {"pain": "severe"}, 3),  # back.severe
+        Recipe("rash", {"fever": True}, 3),
+    ),  # rash.fever
+    4: (
+        Recipe("fever", {"days_with_fever": 2}, 4),  # fever.recent
+        Recipe("sore_throat", {"days_with_symptoms": 10}, 4),  # sore_throat.lingering
+        Recipe("eye_problems", {"red_eye": True}, 4),  # eye.red
+        Recipe("eye_problems", {}, 4),  # eye.mild
+        Recipe("urinary_problems", {}, 4),  # urinary.cystitis
+        Recipe("cough", {"weeks_with_cough": 4}, 4),  # cough.lingering
+        Recipe("rash", {}, 4),
+    ),  # rash.mild
+    5: (
+        Recipe("sore_throat", {"days_with_symptoms": 3}, 5),  # sore_throat.mild
         Recipe("cough", {"fever_over_3_days": False, "weeks_with_cough": 1}, 5),  # cough.acute
-        Recipe("back_pain", {"pain": "mild"}, 5),                              # back.ordinary
-        Recipe("back_pain", {"pain": "moderate"}, 5)),                         # back.ordinary
+        Recipe("back_pain", {"pain": "mild"}, 5),  # back.ordinary
+        Recipe("back_pain", {"pain": "moderate"}, 5),
+    ),  # back.ordinary
 }
 
 
@@ -79,7 +89,7 @@ def parse_mix(text: str) -> dict[int, float]:
         raise ValueError(f"urgency mix {text!r}: every part must be a number, e.g. 2/10/40/38/10") from None
     if any(v < 0 for v in values) or sum(values) <= 0:
         raise ValueError(f"urgency mix {text!r}: shares must be >= 0 and not all zero")
-    return dict(zip(range(1, 6), values))
+    return dict(zip(range(1, 6), values, strict=True))
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,11 @@ class ContactDirectory:
         """Read the topic from the beginning, forever (cancel to stop)."""
         consumer = AIOKafkaConsumer(
             self.kafka.topic(topics.PATIENT_CONTACTS.name),
-            **self.kafka.client_options(), fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-            group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
+            **self.kafka.client_options(),
+            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
         )
         await consumer.start()
         try:

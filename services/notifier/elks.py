@@ -8,7 +8,6 @@ connection *after* 46elks accepted the SMS is retried and can duplicate it (docs
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import email.utils
@@ -32,7 +31,7 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -49,7 +48,8 @@ class ElksProvider:
         if self._session is None:  # created on first use, inside the running loop
             token = base64.b64encode(f"{self.settings.username}:{self.settings.password}".encode()).decode()
             self._session = aiohttp.ClientSession(
-                headers={"Authorization": f"Basic {token}"}, timeout=self.timeout,
+                headers={"Authorization": f"Basic {token}"},
+                timeout=self.timeout,
             )
         return self._session
 
@@ -57,18 +57,21 @@ class ElksProvider:
         """POST one SMS; return 46elks' id (``s...``)."""
         form = {"from": self.settings.sender, "to": to, "message": message}
         if self.settings.delivery_report_url:
-            form["whendelivered"] = callback_url(self.settings.delivery_report_url, self.settings.webhook_secret)
+            form["whendelivered"] = callback_url(
+                self.settings.delivery_report_url, self.settings.webhook_secret
+            )
         try:
             async with self._client().post(self.url, data=form) as resp:
                 body = await resp.text()
                 status, retry_after = resp.status, resp.headers.get("Retry-After")
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TransientProviderError(f"46elks did not answer within {self.timeout.total:.0f}s") from None
         except aiohttp.ClientError as exc:
             raise TransientProviderError(f"46elks connection failed: {type(exc).__name__}") from None
         if status == 429 or status >= 500:
-            raise TransientProviderError(f"46elks answered {status}: {body[:200]}",
-                                         retry_after_seconds(retry_after))
+            raise TransientProviderError(
+                f"46elks answered {status}: {body[:200]}", retry_after_seconds(retry_after)
+            )
         if status >= 400:
             raise PermanentProviderError(f"46elks answered {status}: {body[:200]}")
         try:

@@ -36,7 +36,9 @@ class LedgerLog:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            **self.kafka.client_options(), acks="all", linger_ms=0,
+            **self.kafka.client_options(),
+            acks="all",
+            linger_ms=0,
             enable_idempotence=False,  # the embedded broker has no InitProducerId; readers dedupe
         )
         await self._producer.start()
@@ -54,12 +56,15 @@ class LedgerLog:
         for attempt in itertools.count(1):
             try:
                 await self._producer.send_and_wait(
-                    self._topic, codec.encode(entry), key=entry.notice_event_id.encode(),
-                    partition=entry.partition, headers=codec.cloudevent_headers(entry, SOURCE),
+                    self._topic,
+                    codec.encode(entry),
+                    key=entry.notice_event_id.encode(),
+                    partition=entry.partition,
+                    headers=codec.cloudevent_headers(entry, SOURCE),
                 )
                 break
             except KafkaError as exc:
-                delay = min(5.0, 0.2 * 2 ** attempt)
+                delay = min(5.0, 0.2 * 2**attempt)
                 log.warning("case %s: ledger write failed (%s); retrying in %.1fs", entry.case_id, exc, delay)
                 await asyncio.sleep(delay)
         self.ledger.apply(entry)
@@ -68,36 +73,46 @@ class LedgerLog:
         """An SMS event on ``sms.events``, keyed by case id."""
         assert self._producer is not None, "LedgerLog.start() first"
         await self._producer.send_and_wait(
-            self.kafka.topic(topics.SMS_EVENTS.name), codec.encode(message),
-            key=message.case_id.encode(), headers=codec.cloudevent_headers(message, SOURCE),
+            self.kafka.topic(topics.SMS_EVENTS.name),
+            codec.encode(message),
+            key=message.case_id.encode(),
+            headers=codec.cloudevent_headers(message, SOURCE),
         )
 
     async def command_queue(self, command: ev.NotifyFailed) -> None:
         """A command to the queue on ``queue.commands``, keyed by the case's region."""
         assert self._producer is not None, "LedgerLog.start() first"
         await self._producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_COMMANDS.name), codec.encode(command),
-            key=command.region.encode(), headers=codec.cloudevent_headers(command, SOURCE),
+            self.kafka.topic(topics.QUEUE_COMMANDS.name),
+            codec.encode(command),
+            key=command.region.encode(),
+            headers=codec.cloudevent_headers(command, SOURCE),
         )
 
     async def forget_contact(self, case_id: str) -> None:
         """A tombstone for the case's contact card on ``patient.contacts`` (the phone is deleted)."""
         assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(self.kafka.topic(topics.PATIENT_CONTACTS.name), None,
-                                           key=case_id.encode())
+        await self._producer.send_and_wait(
+            self.kafka.topic(topics.PATIENT_CONTACTS.name), None, key=case_id.encode()
+        )
 
     async def dead_letter(self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         """The notice record to ``queue.your-turn.dlq`` with the error in its headers."""
         assert self._producer is not None, "LedgerLog.start() first"
         await self._producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name), value, key=key, headers=headers,
+            self.kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name),
+            value,
+            key=key,
+            headers=headers,
         )
 
     async def run(self) -> None:
         """Read the ledger from the beginning, forever; set ``ready`` when caught up."""
         consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(), group_id=None,
-            enable_auto_commit=False, auto_offset_reset="earliest",
+            **self.kafka.client_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
         )
         await consumer.start()

@@ -7,15 +7,19 @@ from prometheus_client import Counter, Histogram
 from services.notifier.domain.templates import KINDS
 
 SMS = Counter(
-    "triage_sms_total", "SMS by provider, kind and outcome.",
+    "triage_sms_total",
+    "SMS by provider, kind and outcome.",
     ["provider", "kind", "outcome"],  # outcome: sent | failed | retried | delivered | duplicate_suppressed
 )
 SERVE_TO_SMS = Histogram(
-    "triage_serve_to_sms_seconds", "Time from the case being called to the SMS handed to the provider.",
+    "triage_serve_to_sms_seconds",
+    "Time from the case being called to the SMS handed to the provider.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 PROVIDER_LATENCY = Histogram(
-    "triage_sms_provider_request_seconds", "SMS provider API call latency.", ["provider"],
+    "triage_sms_provider_request_seconds",
+    "SMS provider API call latency.",
+    ["provider"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 

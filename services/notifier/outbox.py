@@ -24,10 +24,18 @@ class OutboxProvider:
 
     async def send(self, sms_id: str, case_id: str, to: str, message: str) -> str:
         """Append the SMS; return the provider id (here: the sms id)."""
-        line = orjson.dumps({
-            "sms_id": sms_id, "case_id": case_id, "to": to, "message": message,
-            "sent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-        }) + b"\n"
+        line = (
+            orjson.dumps(
+                {
+                    "sms_id": sms_id,
+                    "case_id": case_id,
+                    "to": to,
+                    "message": message,
+                    "sent_at": dt.datetime.now(dt.UTC).isoformat(),
+                }
+            )
+            + b"\n"
+        )
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line)

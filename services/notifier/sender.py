@@ -19,9 +19,8 @@ from collections.abc import Callable
 
 import msgspec
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from proto.contact_crypto import ContactKeyError, open_card
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
@@ -51,14 +50,22 @@ def not_reached(entry: ev.SmsLedgerEntry) -> ev.NotifyFailed | None:
         return None
     notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
     rid = derived_id(entry.sms_id, "notify-failed")
-    return ev.NotifyFailed(event_id=rid, region=notice.region, request_id=rid, case_id=entry.case_id,
-                           sms_id=entry.sms_id)
+    return ev.NotifyFailed(
+        event_id=rid, region=notice.region, request_id=rid, case_id=entry.case_id, sms_id=entry.sms_id
+    )
 
 
 class SmsSender:
-    def __init__(self, settings: NotifierSettings, provider: SmsProvider, ledger_log: LedgerLog,
-                 contacts: ContactDirectory, keyring: dict[str, bytes], templates: Templates,
-                 rand: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        provider: SmsProvider,
+        ledger_log: LedgerLog,
+        contacts: ContactDirectory,
+        keyring: dict[str, bytes],
+        templates: Templates,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
         self.settings, self.provider, self.ledger_log = settings, provider, ledger_log
         self.contacts, self.keyring, self.templates, self.rand = contacts, keyring, templates, rand
         self.bucket = TokenBucket(settings.rate_per_s, settings.rate_burst, time.monotonic())
@@ -114,8 +121,12 @@ class SmsSender:
             async with self._calls:  # held until the outcome is durable: at most N SMS in the window
                 await asyncio.sleep(self.bucket.reserve(time.monotonic()))
                 if entry.partition not in self.owned:  # checked last thing before the request
-                    log.info("case %s: partition %d moved away; its new owner finishes SMS %s",
-                             entry.case_id, entry.partition, entry.sms_id)
+                    log.info(
+                        "case %s: partition %d moved away; its new owner finishes SMS %s",
+                        entry.case_id,
+                        entry.partition,
+                        entry.sms_id,
+                    )
                     return
                 me = asyncio.current_task()
                 assert me is not None
@@ -125,29 +136,48 @@ class SmsSender:
                     try:  # every provider's call latency, success or not
                         provider_id = await self.provider.send(entry.sms_id, entry.case_id, phone, text)
                     finally:
-                        PROVIDER_LATENCY.labels(self.provider.name).observe(time.perf_counter() - call_started)
+                        PROVIDER_LATENCY.labels(self.provider.name).observe(
+                            time.perf_counter() - call_started
+                        )
                     sent, window_ms = await self._record_sent(entry, provider_id, segments)
                     break
                 except ProviderError as exc:
                     failure = exc
                 finally:
                     self._in_request.discard(me)
-            delay = None if failure.permanent else self.settings.retry.next_delay(
-                attempts, time.monotonic() - started, failure.retry_after_s, self.rand)
+            delay = (
+                None
+                if failure.permanent
+                else self.settings.retry.next_delay(
+                    attempts, time.monotonic() - started, failure.retry_after_s, self.rand
+                )
+            )
             if delay is None:
                 why = "rejected" if failure.permanent else f"gave up after {attempts} attempts"
                 await self._fail(entry, f"{why}: {failure}", permanent=failure.permanent)
                 return
             SMS.labels(self.provider.name, entry.kind, "retried").inc()
-            log.warning("case %s: SMS attempt %d failed (%s); next try in %.1fs",
-                        entry.case_id, attempts, failure, delay)
+            log.warning(
+                "case %s: SMS attempt %d failed (%s); next try in %.1fs",
+                entry.case_id,
+                attempts,
+                failure,
+                delay,
+            )
             await asyncio.sleep(delay)
         SMS.labels(self.provider.name, entry.kind, "sent").inc()
         if isinstance(notice, ev.YourTurn):
             SERVE_TO_SMS.observe(max(0.0, (ev.utcnow() - notice.called_at).total_seconds()))
-        log.info("case %s: %s SMS %s handed to %s (%d segment(s), attempt %d, "
-                 "sent record durable in %.1f ms)",
-                 entry.case_id, entry.kind, entry.sms_id, self.provider.name, segments, attempts, window_ms)
+        log.info(
+            "case %s: %s SMS %s handed to %s (%d segment(s), attempt %d, sent record durable in %.1f ms)",
+            entry.case_id,
+            entry.kind,
+            entry.sms_id,
+            self.provider.name,
+            segments,
+            attempts,
+            window_ms,
+        )
         await self._announce(sent)
 
     async def _record_sent(
@@ -157,8 +187,14 @@ class SmsSender:
         accepted = time.perf_counter()
         self._maybe_crash("accepted")
         sent = msgspec.structs.replace(
-            entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), state="sent",
-            provider=self.provider.name, provider_id=provider_id, segments=segments)
+            entry,
+            event_id=ev.new_id(),
+            occurred_at=ev.utcnow(),
+            state="sent",
+            provider=self.provider.name,
+            provider_id=provider_id,
+            segments=segments,
+        )
         await self.ledger_log.record(sent)
         window_ms = (time.perf_counter() - accepted) * 1000
         self._maybe_crash("recorded")
@@ -166,11 +202,22 @@ class SmsSender:
 
     async def _fail(self, entry: ev.SmsLedgerEntry, reason: str, permanent: bool) -> None:
         """Record the failure, then announce it (SmsFailed + the notice to the DLQ)."""
-        log.error("case %s: SMS %s failed%s: %s", entry.case_id, entry.sms_id,
-                  "" if permanent else " (transient, retries exhausted)", reason)
+        log.error(
+            "case %s: SMS %s failed%s: %s",
+            entry.case_id,
+            entry.sms_id,
+            "" if permanent else " (transient, retries exhausted)",
+            reason,
+        )
         failed = msgspec.structs.replace(
-            entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), state="failed",
-            provider=self.provider.name, reason=reason, permanent=permanent)
+            entry,
+            event_id=ev.new_id(),
+            occurred_at=ev.utcnow(),
+            state="failed",
+            provider=self.provider.name,
+            reason=reason,
+            permanent=permanent,
+        )
         await self.ledger_log.record(failed)
         SMS.labels(self.provider.name, entry.kind, "failed").inc()
         await self._announce(failed)
@@ -180,19 +227,35 @@ class SmsSender:
         mark it announced. A crash in between repeats the events, never the SMS."""
         notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
         if entry.state == "sent":
-            await self.ledger_log.publish(ev.SmsSent(
-                event_id=derived_id(entry.sms_id, "sent"), sms_id=entry.sms_id, case_id=entry.case_id,
-                kind=entry.kind, provider=entry.provider, provider_id=entry.provider_id,
-                segments=entry.segments, trigger_event_id=entry.notice_event_id,
-                trigger_at=notice.called_at if isinstance(notice, ev.YourTurn) else None))
+            await self.ledger_log.publish(
+                ev.SmsSent(
+                    event_id=derived_id(entry.sms_id, "sent"),
+                    sms_id=entry.sms_id,
+                    case_id=entry.case_id,
+                    kind=entry.kind,
+                    provider=entry.provider,
+                    provider_id=entry.provider_id,
+                    segments=entry.segments,
+                    trigger_event_id=entry.notice_event_id,
+                    trigger_at=notice.called_at if isinstance(notice, ev.YourTurn) else None,
+                )
+            )
         else:
-            await self.ledger_log.publish(ev.SmsFailed(
-                event_id=derived_id(entry.sms_id, "failed"), sms_id=entry.sms_id, case_id=entry.case_id,
-                provider=entry.provider, reason=entry.reason, permanent=entry.permanent))
+            await self.ledger_log.publish(
+                ev.SmsFailed(
+                    event_id=derived_id(entry.sms_id, "failed"),
+                    sms_id=entry.sms_id,
+                    case_id=entry.case_id,
+                    provider=entry.provider,
+                    reason=entry.reason,
+                    permanent=entry.permanent,
+                )
+            )
             topic, _, where = entry.source.rpartition("/")
             partition, _, offset = where.partition("@")
             headers = dead_letter_headers(
-                entry.reason, topic, int(partition or entry.partition), int(offset or -1))
+                entry.reason, topic, int(partition or entry.partition), int(offset or -1)
+            )
             await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), headers)
             DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
         if entry.state == "failed" and (command := not_reached(entry)) is not None:
@@ -201,8 +264,9 @@ class SmsSender:
             # the case has left the system and this was its last SMS: delete the phone now (the
             # queue left it for us). Before "announced", so a crash here deletes it on the re-drive.
             await self.ledger_log.forget_contact(entry.case_id)
-        await self.ledger_log.record(msgspec.structs.replace(
-            entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True))
+        await self.ledger_log.record(
+            msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True)
+        )
 
     def _maybe_crash(self, point: str) -> None:
         """Test-only (NOTIFIER_CRASH_AFTER_SEND): die like kill -9 at a chosen point."""

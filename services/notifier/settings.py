@@ -104,15 +104,19 @@ class NotifierSettings:
         if self.provider == "46elks" and not self.elks.base_url.startswith(("http://", "https://")):
             raise SettingsError(f"ELKS_BASE_URL={self.elks.base_url!r}: expected an http(s) URL")
         if self.elks.delivery_report_url and len(self.elks.webhook_secret) < 16:
-            raise SettingsError("ELKS_DELIVERY_REPORT_URL needs NOTIFIER_WEBHOOK_SECRET (at least 16 random "
-                                "characters, e.g. `openssl rand -hex 24`): reports without it are refused")
+            raise SettingsError(
+                "ELKS_DELIVERY_REPORT_URL needs NOTIFIER_WEBHOOK_SECRET (at least 16 random "
+                "characters, e.g. `openssl rand -hex 24`): reports without it are refused"
+            )
         if self.send_concurrency < 1 or self.max_pending < 1:
             raise SettingsError("SMS_SEND_CONCURRENCY and SMS_MAX_PENDING must be >= 1")
         if self.rate_per_s <= 0 or self.rate_burst < 1:
             raise SettingsError("SMS_RATE_PER_S must be > 0 and SMS_RATE_BURST >= 1")
         if self.redrive_grace_s <= self.request_timeout_s:
-            raise SettingsError("NOTIFIER_REDRIVE_GRACE_S must exceed SMS_REQUEST_TIMEOUT_S "
-                                "(a previous owner's last request must be over before a re-drive)")
+            raise SettingsError(
+                "NOTIFIER_REDRIVE_GRACE_S must exceed SMS_REQUEST_TIMEOUT_S "
+                "(a previous owner's last request must be over before a re-drive)"
+            )
         if self.crash_point not in CRASH_POINTS:
             raise SettingsError(f"NOTIFIER_CRASH_POINT: expected one of {', '.join(CRASH_POINTS)}")
 

@@ -45,8 +45,13 @@ def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = 
         async def post(self, request: Request) -> Response:
             if not authentic(request):
                 log.warning("delivery report refused: missing or wrong webhook secret")
-                return self.json({"error": "forbidden: this callback URL needs the notifier's webhook "
-                                  "secret (NOTIFIER_WEBHOOK_SECRET) as ?secret="}, status=403)
+                return self.json(
+                    {
+                        "error": "forbidden: this callback URL needs the notifier's webhook "
+                        "secret (NOTIFIER_WEBHOOK_SECRET) as ?secret="
+                    },
+                    status=403,
+                )
             try:
                 report = parse_report(request.headers.get("Content-Type", ""), await request.read())
             except ReportError as exc:
@@ -55,20 +60,35 @@ def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = 
                 return self.json({"error": "starting up; try again shortly"}, status=503)
             entry = ledger_log.ledger.by_provider(report.provider_id)
             if entry is None:
-                log.warning("delivery report for unknown provider id %s (status %s) acknowledged and ignored",
-                            report.provider_id, report.status)
+                log.warning(
+                    "delivery report for unknown provider id %s (status %s) acknowledged and ignored",
+                    report.provider_id,
+                    report.status,
+                )
                 return self.json({"status": "ignored", "reason": "unknown id"})
             if report.status == "delivered":
-                await ledger_log.publish(ev.SmsDelivered(
-                    event_id=derived_id(entry.sms_id, "delivered"), sms_id=entry.sms_id,
-                    case_id=entry.case_id, provider=entry.provider, provider_id=report.provider_id,
-                    delivered_at=report.delivered_at))
+                await ledger_log.publish(
+                    ev.SmsDelivered(
+                        event_id=derived_id(entry.sms_id, "delivered"),
+                        sms_id=entry.sms_id,
+                        case_id=entry.case_id,
+                        provider=entry.provider,
+                        provider_id=report.provider_id,
+                        delivered_at=report.delivered_at,
+                    )
+                )
                 SMS.labels(entry.provider, entry.kind, "delivered").inc()
             elif report.status == "failed":
-                await ledger_log.publish(ev.SmsFailed(
-                    event_id=derived_id(entry.sms_id, "undelivered"), sms_id=entry.sms_id,
-                    case_id=entry.case_id, provider=entry.provider, permanent=True,
-                    reason="the provider reported the SMS as not delivered"))
+                await ledger_log.publish(
+                    ev.SmsFailed(
+                        event_id=derived_id(entry.sms_id, "undelivered"),
+                        sms_id=entry.sms_id,
+                        case_id=entry.case_id,
+                        provider=entry.provider,
+                        permanent=True,
+                        reason="the provider reported the SMS as not delivered",
+                    )
+                )
                 SMS.labels(entry.provider, entry.kind, "failed").inc()
                 if (command := not_reached(entry)) is not None:
                     await ledger_log.command_queue(command)

@@ -17,18 +17,16 @@ from typing import Any
 import faust
 import msgspec
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from proto.contact_crypto import parse_keyring
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.faust_app import make_faust_app, raw_topic
 from services.kafka.metrics import DEAD_LETTERS
-from services.notifier.metrics import init_series
 from services.notifier.contact_directory import ContactDirectory
 from services.notifier.domain.templates import Templates, kind_of, load_templates
 from services.notifier.ledger_log import LedgerLog
-from services.notifier.metrics import SMS
+from services.notifier.metrics import SMS, init_series
 from services.notifier.providers import build_provider
 from services.notifier.sender import SmsSender, derived_id
 from services.notifier.settings import NotifierSettings
@@ -49,8 +47,12 @@ def create_app(settings: NotifierSettings) -> faust.App:
     keyring = parse_keyring(settings.contact_keys)
     kafka = settings.kafka
     app = make_faust_app(
-        "triage-notifier", kafka, web_host=settings.web_host, web_port=settings.web_port,
-        data_dir=settings.data_dir, session_timeout_s=settings.session_timeout_s,
+        "triage-notifier",
+        kafka,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        data_dir=settings.data_dir,
+        session_timeout_s=settings.session_timeout_s,
     )
     notices_name = kafka.topic(topics.QUEUE_YOUR_TURN.name)
     notices = raw_topic(app, notices_name)
@@ -61,8 +63,11 @@ def create_app(settings: NotifierSettings) -> faust.App:
     sender = SmsSender(settings, provider, ledger_log, contacts, keyring, templates)
     grace = dt.timedelta(seconds=settings.redrive_grace_s)
     if settings.crash_after_send:
-        log.warning("TEST-ONLY crash hook armed: exit after SMS #%d (%s)",
-                    settings.crash_after_send, settings.crash_point)
+        log.warning(
+            "TEST-ONLY crash hook armed: exit after SMS #%d (%s)",
+            settings.crash_after_send,
+            settings.crash_point,
+        )
 
     @app.task
     async def start_ledger() -> None:
@@ -92,21 +97,32 @@ def create_app(settings: NotifierSettings) -> faust.App:
             except codec.DecodeError as exc:
                 log.warning("dead-lettered %s/%s@%s: %s", tp.topic, tp.partition, tp.offset, exc)
                 DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "decode_error").inc()
-                await ledger_log.dead_letter(event.key, event.value or b"", dead_letter_headers(
-                    str(exc), tp.topic, tp.partition, tp.offset, tp.headers or ()))
+                await ledger_log.dead_letter(
+                    event.key,
+                    event.value or b"",
+                    dead_letter_headers(str(exc), tp.topic, tp.partition, tp.offset, tp.headers or ()),
+                )
                 continue
             await ledger_log.ready.wait()
             kind = kind_of(notice)
             if ledger_log.ledger.decide(notice.event_id) == "suppress":
                 SMS.labels(provider.name, kind, "duplicate_suppressed").inc()
-                log.info("case %s: %s notice %s already has its SMS; replay ignored",
-                         notice.case_id, kind, notice.event_id)
+                log.info(
+                    "case %s: %s notice %s already has its SMS; replay ignored",
+                    notice.case_id,
+                    kind,
+                    notice.event_id,
+                )
                 continue
             entry = ev.SmsLedgerEntry(
-                notice_event_id=notice.event_id, sms_id=derived_id(notice.event_id, "sms"),
-                case_id=notice.case_id, kind=kind,  # type: ignore[arg-type]
-                state="intent", partition=tp.partition,
-                notice=event.value.decode(), source=f"{tp.topic}/{tp.partition}@{tp.offset}",
+                notice_event_id=notice.event_id,
+                sms_id=derived_id(notice.event_id, "sms"),
+                case_id=notice.case_id,
+                kind=kind,  # type: ignore[arg-type]
+                state="intent",
+                partition=tp.partition,
+                notice=event.value.decode(),
+                source=f"{tp.topic}/{tp.partition}@{tp.offset}",
                 provider=provider.name,
             )
             await ledger_log.record(entry)  # durable before the provider is ever called
@@ -121,8 +137,12 @@ def create_app(settings: NotifierSettings) -> faust.App:
         now = time.monotonic()
         settled = {p for p, since in sender.owned.items() if now - since >= settings.redrive_grace_s}
         for entry in ledger_log.ledger.unfinished(settled, ev.utcnow(), grace, set(sender.busy))[:100]:
-            log.info("case %s: re-driving SMS %s (left %s by a stopped driver)",
-                     entry.case_id, entry.sms_id, entry.state if entry.state == "intent" else "unannounced")
+            log.info(
+                "case %s: re-driving SMS %s (left %s by a stopped driver)",
+                entry.case_id,
+                entry.sms_id,
+                entry.state if entry.state == "intent" else "unannounced",
+            )
             if entry.state == "intent":  # a fresh intent restarts the grace clock for this SMS
                 entry = msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow())
                 await ledger_log.record(entry)

@@ -45,7 +45,7 @@ def partition_lags(consumer: Any, namespace: str = "") -> list[LagSample]:
             continue
         if committed is None or highwater is None:
             continue
-        topic = tp.topic[len(prefix):] if prefix and tp.topic.startswith(prefix) else tp.topic
+        topic = tp.topic[len(prefix) :] if prefix and tp.topic.startswith(prefix) else tp.topic
         samples.append(LagSample(topic, tp.partition, max(0, int(highwater) - int(committed))))
     return samples
 
@@ -65,8 +65,11 @@ class ConsumerLagCollector(Collector):
         self._sources.append((source, service))
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(METRIC, "Records not yet consumed, by service, topic and partition.",
-                                   labels=["service", "topic", "partition"])
+        family = GaugeMetricFamily(
+            METRIC,
+            "Records not yet consumed, by service, topic and partition.",
+            labels=["service", "topic", "partition"],
+        )
         for app, (service, namespace) in list(self._apps.items()):
             consumer = getattr(app, "_consumer", None)  # None until the worker starts it
             if consumer is None:
@@ -86,8 +89,9 @@ class ConsumerLagCollector(Collector):
 _collectors: dict[int, ConsumerLagCollector] = {}
 
 
-def watch_consumer_lag(app: Any, service: str, namespace: str = "",
-                       registry: CollectorRegistry = REGISTRY) -> None:
+def watch_consumer_lag(
+    app: Any, service: str, namespace: str = "", registry: CollectorRegistry = REGISTRY
+) -> None:
     """Export the consumer lag of faust ``app`` as ``service`` on ``registry``."""
     collector = _collectors.get(id(registry))
     if collector is None:
@@ -96,7 +100,9 @@ def watch_consumer_lag(app: Any, service: str, namespace: str = "",
     collector.watch(app, service, namespace)
 
 
-def watch_lag_source(source: Callable[[], list[LagSample]], service: str, registry: CollectorRegistry = REGISTRY) -> None:
+def watch_lag_source(
+    source: Callable[[], list[LagSample]], service: str, registry: CollectorRegistry = REGISTRY
+) -> None:
     """Export the lag samples ``source`` returns at scrape time as ``service``'s consumer lag."""
     collector = _collectors.get(id(registry))
     if collector is None:

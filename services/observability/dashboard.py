@@ -36,8 +36,13 @@ def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
         },
         "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True}},
         "targets": [
-            {"refId": chr(ord("A") + i), "datasource": DATASOURCE, "expr": q.expr,
-             "legendFormat": q.legend, "range": True}
+            {
+                "refId": chr(ord("A") + i),
+                "datasource": DATASOURCE,
+                "expr": q.expr,
+                "legendFormat": q.legend,
+                "range": True,
+            }
             for i, q in enumerate(panel.queries)
         ],
     }
@@ -46,13 +51,34 @@ def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
 def _variables() -> list[dict[str, Any]]:
     region_query = "label_values(triage_queue_waiting_cases, region)"
     return [
-        {"name": "datasource", "label": "Prometheus", "type": "datasource", "query": "prometheus",
-         "current": {}, "hide": 0, "refresh": 1, "regex": "", "options": []},
-        {"name": "region", "label": "Region", "type": "query", "datasource": DATASOURCE,
-         "definition": region_query,
-         "query": {"query": region_query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
-         "includeAll": True, "multi": True, "allValue": ".*", "current": {}, "hide": 0,
-         "refresh": 2, "sort": 1, "regex": "", "options": []},
+        {
+            "name": "datasource",
+            "label": "Prometheus",
+            "type": "datasource",
+            "query": "prometheus",
+            "current": {},
+            "hide": 0,
+            "refresh": 1,
+            "regex": "",
+            "options": [],
+        },
+        {
+            "name": "region",
+            "label": "Region",
+            "type": "query",
+            "datasource": DATASOURCE,
+            "definition": region_query,
+            "query": {"query": region_query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+            "includeAll": True,
+            "multi": True,
+            "allValue": ".*",
+            "current": {},
+            "hide": 0,
+            "refresh": 2,
+            "sort": 1,
+            "regex": "",
+            "options": [],
+        },
     ]
 
 
@@ -61,8 +87,16 @@ def build_dashboard() -> dict[str, Any]:
     panels: list[dict[str, Any]] = []
     next_id, y = 1, 0
     for row_title, row_panels in ROWS:
-        panels.append({"id": next_id, "type": "row", "title": row_title, "collapsed": False,
-                       "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []})
+        panels.append(
+            {
+                "id": next_id,
+                "type": "row",
+                "title": row_title,
+                "collapsed": False,
+                "gridPos": {"h": 1, "w": 24, "x": 0, "y": y},
+                "panels": [],
+            }
+        )
         next_id, y = next_id + 1, y + 1
         for i, panel in enumerate(row_panels):
             x = (i % (24 // WIDTH)) * WIDTH

@@ -42,97 +42,249 @@ SMS_SENT_PER_MIN = f'sum(rate(triage_sms_total{{outcome="sent"}}[{RI}])) * 60'
 TARGET_THRESHOLDS = ((0, "green"), (0.5, "yellow"), (1, "red"))
 
 ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
-    ("Overview (all regions)", (
-        Panel("Arrivals per minute by outcome",
-              _q(f"sum by (outcome) (rate(triage_submissions_total[{RI}])) * 60", "{{outcome}}"),
-              description="Submissions: queued, referred (112/1177), full (admission cap), invalid, duplicate."),
-        Panel("Waiting now by urgency", _q("sum by (urgency) (triage_queue_waiting_cases)", "Prio {{urgency}}")),
-        Panel("Oldest wait as share of its urgency target",
-              _q("max by (urgency) (triage:oldest_wait_target_ratio)", "Prio {{urgency}}"),
-              unit="percentunit", kind="bargauge", thresholds=TARGET_THRESHOLDS,
-              description="100% = the 1177 time frame (P1 15 min, P2 3 h, P3 24 h, P4 7 d, P5 14 d)."),
-        Panel("Oldest wait by urgency against its target", (
-            Query("max by (urgency) (triage_queue_oldest_wait_seconds)", "Prio {{urgency}} oldest wait"),
-            Query("triage:wait_target_seconds", "Prio {{urgency}} target"),
-        ), unit="s"),
-        Panel("Calls per minute", _q(CALLS_PER_MIN, "calls"), kind="stat",
-              description="Cases called (ServeNext that popped a case), all regions."),
-        Panel("SMS success ratio", _q(
-            f'sum(rate(triage_sms_total{{outcome="sent"}}[{RI}]))'
-            f' / sum(rate(triage_sms_total{{outcome=~"sent|failed"}}[{RI}]))', "sent / (sent + failed)"),
-            unit="percentunit", kind="stat"),
-        Panel("Wait from queued to called, p90 by urgency", _q(
-            f"histogram_quantile(0.9, sum by (urgency, le) (rate(triage_queue_wait_seconds_bucket[{RI}])))",
-            "Prio {{urgency}} p90"), unit="s"),
-        Panel("Waiting now by region", _q("sum by (region) (triage_queue_waiting_cases)", "{{region}}"),
-              kind="bargauge"),
-    )),
-    ("Region $region", (
-        Panel("Waiting in $region by urgency",
-              _q('sum by (urgency) (triage_queue_waiting_cases{region=~"$region"})', "Prio {{urgency}}")),
-        Panel("Oldest wait in $region by urgency",
-              _q('max by (urgency) (triage_queue_oldest_wait_seconds{region=~"$region"})', "Prio {{urgency}}"),
-              unit="s"),
-        Panel("Oldest wait as share of target in $region",
-              _q('max by (urgency) (triage:oldest_wait_target_ratio{region=~"$region"})', "Prio {{urgency}}"),
-              unit="percentunit", kind="bargauge", thresholds=TARGET_THRESHOLDS),
-        Panel("Submissions per minute in $region by outcome", _q(
-            f'sum by (outcome) (rate(triage_submissions_total{{region=~"$region"}}[{RI}])) * 60', "{{outcome}}")),
-    )),
-    ("SMS pipeline", (
-        Panel("SMS per minute by outcome", _q(
-            f"sum by (provider, kind, outcome) (rate(triage_sms_total[{RI}])) * 60",
-            "{{provider}} {{kind}} {{outcome}}")),
-        Panel("Calls vs SMS sent per minute", (Query(CALLS_PER_MIN, "calls"), Query(SMS_SENT_PER_MIN, "SMS sent")),
-              description="The lines should move together; calls without SMS raise TriageCallsWithoutSms."),
-        Panel("Called to SMS handed to provider (p50, p99)", (
-            Query(f"histogram_quantile(0.5, sum by (le) (rate(triage_serve_to_sms_seconds_bucket[{RI}])))", "p50"),
-            Query(f"histogram_quantile(0.99, sum by (le) (rate(triage_serve_to_sms_seconds_bucket[{RI}])))", "p99"),
-        ), unit="s"),
-        Panel("SMS provider request latency p99 by provider", _q(
-            f"histogram_quantile(0.99, sum by (provider, le) "
-            f"(rate(triage_sms_provider_request_seconds_bucket[{RI}])))", "{{provider}}"), unit="s"),
-    )),
-    ("Kafka and faust", (
-        Panel("Consumer lag by service and topic",
-              _q("sum by (service, topic) (triage_consumer_lag_records)", "{{service}} {{topic}}")),
-        Panel("Rebalances since start", _q("max by (job) (faust_total_rebalances)", "{{job}}"), kind="stat"),
-        Panel("Event processing time p99", _q(
-            f"histogram_quantile(0.99, sum by (job, le) (rate(faust_events_runtime_ms_bucket[{RI}])))",
-            "{{job}}"), unit="ms"),
-        Panel("Messages received per second by topic", _q(
-            f"sum by (job, topic) (rate(faust_messages_received_per_topic_total[{RI}]))", "{{job}} {{topic}}")),
-        Panel("Producer send latency p99", _q(
-            f"histogram_quantile(0.99, sum by (job, le) (rate(faust_producer_send_latency_bucket[{RI}])))",
-            "{{job}}"), unit="ms"),
-        Panel("Dead-lettered records by topic and reason", _q(
-            f"sum by (topic, reason) (increase(triage_dlq_records_total[{RI}]))", "{{topic}} {{reason}}")),
-        Panel("Services up", _q('up{job=~"triage-.*"}', "{{job}}"), kind="stat",
-              thresholds=((0, "red"), (1, "green"))),
-    )),
-    ("Kafka brokers (Strimzi Kafka Exporter)", (
-        Panel("Consumer-group lag by group and topic, broker side",
-              _q(f"sum by (consumergroup, topic) (kafka_consumergroup_lag{{{TRIAGE_GROUPS}}})",
-                 "{{consumergroup}} {{topic}}"),
-              description="Records not yet consumed per group, as the brokers see it (Kafka Exporter). "
-                          "Unlike the services' own lag gauges it is there when a service is down."),
-        Panel("Largest partition lag by consumer group",
-              _q(f"max by (consumergroup) (kafka_consumergroup_lag{{{TRIAGE_GROUPS}}})", "{{consumergroup}}"),
-              kind="bargauge", thresholds=((0, "green"), (1000, "yellow"), (10000, "red"))),
-    )),
-    ("Intake HTTP", (
-        Panel("Requests per second by route and status", _q(
-            f"sum by (route, status) (rate(triage_http_requests_total{{{INTAKE}}}[{RI}]))",
-            "{{route}} {{status}}"), unit="reqps"),
-        Panel("Error responses per second (4xx, 429, 5xx) by status", _q(
-            f'sum by (status) (rate(triage_http_requests_total{{{INTAKE},status=~"4..|5.."}}[{RI}]))',
-            "{{status}}"), unit="reqps"),
-        Panel("Error share of requests by status", _q(
-            f'sum by (status) (rate(triage_http_requests_total{{{INTAKE},status=~"4..|5.."}}[{RI}]))'
-            f" / ignoring (status) group_left () sum(rate(triage_http_requests_total{{{INTAKE}}}[{RI}]))",
-            "{{status}}"), unit="percentunit"),
-        Panel("Latency p99 by route", _q(
-            f"histogram_quantile(0.99, sum by (route, le) "
-            f"(rate(triage_http_request_duration_seconds_bucket{{{INTAKE}}}[{RI}])))", "{{route}}"), unit="s"),
-    )),
+    (
+        "Overview (all regions)",
+        (
+            Panel(
+                "Arrivals per minute by outcome",
+                _q(f"sum by (outcome) (rate(triage_submissions_total[{RI}])) * 60", "{{outcome}}"),
+                description="Submissions: queued, referred (112/1177), full (admission cap), invalid, duplicate.",
+            ),
+            Panel(
+                "Waiting now by urgency",
+                _q("sum by (urgency) (triage_queue_waiting_cases)", "Prio {{urgency}}"),
+            ),
+            Panel(
+                "Oldest wait as share of its urgency target",
+                _q("max by (urgency) (triage:oldest_wait_target_ratio)", "Prio {{urgency}}"),
+                unit="percentunit",
+                kind="bargauge",
+                thresholds=TARGET_THRESHOLDS,
+                description="100% = the 1177 time frame (P1 15 min, P2 3 h, P3 24 h, P4 7 d, P5 14 d).",
+            ),
+            Panel(
+                "Oldest wait by urgency against its target",
+                (
+                    Query(
+                        "max by (urgency) (triage_queue_oldest_wait_seconds)", "Prio {{urgency}} oldest wait"
+                    ),
+                    Query("triage:wait_target_seconds", "Prio {{urgency}} target"),
+                ),
+                unit="s",
+            ),
+            Panel(
+                "Calls per minute",
+                _q(CALLS_PER_MIN, "calls"),
+                kind="stat",
+                description="Cases called (ServeNext that popped a case), all regions.",
+            ),
+            Panel(
+                "SMS success ratio",
+                _q(
+                    f'sum(rate(triage_sms_total{{outcome="sent"}}[{RI}]))'
+                    f' / sum(rate(triage_sms_total{{outcome=~"sent|failed"}}[{RI}]))',
+                    "sent / (sent + failed)",
+                ),
+                unit="percentunit",
+                kind="stat",
+            ),
+            Panel(
+                "Wait from queued to called, p90 by urgency",
+                _q(
+                    f"histogram_quantile(0.9, sum by (urgency, le) (rate(triage_queue_wait_seconds_bucket[{RI}])))",
+                    "Prio {{urgency}} p90",
+                ),
+                unit="s",
+            ),
+            Panel(
+                "Waiting now by region",
+                _q("sum by (region) (triage_queue_waiting_cases)", "{{region}}"),
+                kind="bargauge",
+            ),
+        ),
+    ),
+    (
+        "Region $region",
+        (
+            Panel(
+                "Waiting in $region by urgency",
+                _q('sum by (urgency) (triage_queue_waiting_cases{region=~"$region"})', "Prio {{urgency}}"),
+            ),
+            Panel(
+                "Oldest wait in $region by urgency",
+                _q(
+                    'max by (urgency) (triage_queue_oldest_wait_seconds{region=~"$region"})',
+                    "Prio {{urgency}}",
+                ),
+                unit="s",
+            ),
+            Panel(
+                "Oldest wait as share of target in $region",
+                _q(
+                    'max by (urgency) (triage:oldest_wait_target_ratio{region=~"$region"})',
+                    "Prio {{urgency}}",
+                ),
+                unit="percentunit",
+                kind="bargauge",
+                thresholds=TARGET_THRESHOLDS,
+            ),
+            Panel(
+                "Submissions per minute in $region by outcome",
+                _q(
+                    f'sum by (outcome) (rate(triage_submissions_total{{region=~"$region"}}[{RI}])) * 60',
+                    "{{outcome}}",
+                ),
+            ),
+        ),
+    ),
+    (
+        "SMS pipeline",
+        (
+            Panel(
+                "SMS per minute by outcome",
+                _q(
+                    f"sum by (provider, kind, outcome) (rate(triage_sms_total[{RI}])) * 60",
+                    "{{provider}} {{kind}} {{outcome}}",
+                ),
+            ),
+            Panel(
+                "Calls vs SMS sent per minute",
+                (Query(CALLS_PER_MIN, "calls"), Query(SMS_SENT_PER_MIN, "SMS sent")),
+                description="The lines should move together; calls without SMS raise TriageCallsWithoutSms.",
+            ),
+            Panel(
+                "Called to SMS handed to provider (p50, p99)",
+                (
+                    Query(
+                        f"histogram_quantile(0.5, sum by (le) (rate(triage_serve_to_sms_seconds_bucket[{RI}])))",
+                        "p50",
+                    ),
+                    Query(
+                        f"histogram_quantile(0.99, sum by (le) (rate(triage_serve_to_sms_seconds_bucket[{RI}])))",
+                        "p99",
+                    ),
+                ),
+                unit="s",
+            ),
+            Panel(
+                "SMS provider request latency p99 by provider",
+                _q(
+                    f"histogram_quantile(0.99, sum by (provider, le) "
+                    f"(rate(triage_sms_provider_request_seconds_bucket[{RI}])))",
+                    "{{provider}}",
+                ),
+                unit="s",
+            ),
+        ),
+    ),
+    (
+        "Kafka and faust",
+        (
+            Panel(
+                "Consumer lag by service and topic",
+                _q("sum by (service, topic) (triage_consumer_lag_records)", "{{service}} {{topic}}"),
+            ),
+            Panel(
+                "Rebalances since start", _q("max by (job) (faust_total_rebalances)", "{{job}}"), kind="stat"
+            ),
+            Panel(
+                "Event processing time p99",
+                _q(
+                    f"histogram_quantile(0.99, sum by (job, le) (rate(faust_events_runtime_ms_bucket[{RI}])))",
+                    "{{job}}",
+                ),
+                unit="ms",
+            ),
+            Panel(
+                "Messages received per second by topic",
+                _q(
+                    f"sum by (job, topic) (rate(faust_messages_received_per_topic_total[{RI}]))",
+                    "{{job}} {{topic}}",
+                ),
+            ),
+            Panel(
+                "Producer send latency p99",
+                _q(
+                    f"histogram_quantile(0.99, sum by (job, le) (rate(faust_producer_send_latency_bucket[{RI}])))",
+                    "{{job}}",
+                ),
+                unit="ms",
+            ),
+            Panel(
+                "Dead-lettered records by topic and reason",
+                _q(
+                    f"sum by (topic, reason) (increase(triage_dlq_records_total[{RI}]))",
+                    "{{topic}} {{reason}}",
+                ),
+            ),
+            Panel(
+                "Services up",
+                _q('up{job=~"triage-.*"}', "{{job}}"),
+                kind="stat",
+                thresholds=((0, "red"), (1, "green")),
+            ),
+        ),
+    ),
+    (
+        "Kafka brokers (Strimzi Kafka Exporter)",
+        (
+            Panel(
+                "Consumer-group lag by group and topic, broker side",
+                _q(
+                    f"sum by (consumergroup, topic) (kafka_consumergroup_lag{{{TRIAGE_GROUPS}}})",
+                    "{{consumergroup}} {{topic}}",
+                ),
+                description="Records not yet consumed per group, as the brokers see it (Kafka Exporter). "
+                "Unlike the services' own lag gauges it is there when a service is down.",
+            ),
+            Panel(
+                "Largest partition lag by consumer group",
+                _q(
+                    f"max by (consumergroup) (kafka_consumergroup_lag{{{TRIAGE_GROUPS}}})",
+                    "{{consumergroup}}",
+                ),
+                kind="bargauge",
+                thresholds=((0, "green"), (1000, "yellow"), (10000, "red")),
+            ),
+        ),
+    ),
+    (
+        "Intake HTTP",
+        (
+            Panel(
+                "Requests per second by route and status",
+                _q(
+                    f"sum by (route, status) (rate(triage_http_requests_total{{{INTAKE}}}[{RI}]))",
+                    "{{route}} {{status}}",
+                ),
+                unit="reqps",
+            ),
+            Panel(
+                "Error responses per second (4xx, 429, 5xx) by status",
+                _q(
+                    f'sum by (status) (rate(triage_http_requests_total{{{INTAKE},status=~"4..|5.."}}[{RI}]))',
+                    "{{status}}",
+                ),
+                unit="reqps",
+            ),
+            Panel(
+                "Error share of requests by status",
+                _q(
+                    f'sum by (status) (rate(triage_http_requests_total{{{INTAKE},status=~"4..|5.."}}[{RI}]))'
+                    f" / ignoring (status) group_left () sum(rate(triage_http_requests_total{{{INTAKE}}}[{RI}]))",
+                    "{{status}}",
+                ),
+                unit="percentunit",
+            ),
+            Panel(
+                "Latency p99 by route",
+                _q(
+                    f"histogram_quantile(0.99, sum by (route, le) "
+                    f"(rate(triage_http_request_duration_seconds_bucket{{{INTAKE}}}[{RI}])))",
+                    "{{route}}",
+                ),
+                unit="s",
+            ),
+        ),
+    ),
 )

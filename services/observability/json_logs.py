@@ -65,7 +65,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
@@ -108,7 +108,13 @@ def faust_logging_config(service: str, level: str = "INFO") -> dict[str, Any]:
         "disable_existing_loggers": False,
         "filters": {"redact": {"()": RedactionFilter}},
         "formatters": {"json": {"()": JsonFormatter, "service": service}},
-        "handlers": {"json": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                              "filters": ["redact"], "formatter": "json"}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "filters": ["redact"],
+                "formatter": "json",
+            }
+        },
         "root": {"level": level, "handlers": ["json"]},
     }

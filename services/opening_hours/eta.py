@@ -65,8 +65,9 @@ def rate_per_minute(recent_calls: int, window_s: float, policy: EtaPolicy) -> tu
     return policy.capacity_per_hour / 60.0, "capacity"
 
 
-def estimate_wait(position: int, recent_calls: int, window_s: float, hours: RegionHours,
-                  now: dt.datetime, policy: EtaPolicy) -> WaitEstimate | None:
+def estimate_wait(
+    position: int, recent_calls: int, window_s: float, hours: RegionHours, now: dt.datetime, policy: EtaPolicy
+) -> WaitEstimate | None:
     """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
     rate, basis = rate_per_minute(recent_calls, window_s, policy)
     if rate <= 0 or position < 1:

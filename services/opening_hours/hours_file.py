@@ -41,8 +41,10 @@ def load_hours_from_env(env: Mapping[str, str]) -> OpeningHours:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"OPENING_HOURS_PATH: cannot read {path}: {exc.strerror}; "
-                         "point it at an opening-hours TOML file or unset it for the packaged one") from exc
+        raise ValueError(
+            f"OPENING_HOURS_PATH: cannot read {path}: {exc.strerror}; "
+            "point it at an opening-hours TOML file or unset it for the packaged one"
+        ) from exc
     return load_opening_hours(text, str(path))
 
 
@@ -61,8 +63,9 @@ class _Lines:
         self.lines = text.splitlines()
 
     def of(self, table: str, key: str = "") -> int:
-        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(
-            rf'"?{re.escape(part)}"?' for part in table.split(".")) + r"\s*\]")
+        header = re.compile(
+            r"^\s*\[\s*" + r"\s*\.\s*".join(rf'"?{re.escape(part)}"?' for part in table.split(".")) + r"\s*\]"
+        )
         start = next((n for n, line in enumerate(self.lines, 1) if header.match(line)), 0) if table else 0
         if not key:
             return start
@@ -112,33 +115,46 @@ def load_opening_hours(text: str, source: str = "opening-hours.toml") -> Opening
         default = {}
     missing = [d for d in DAYS if d not in default]
     if missing and isinstance(data.get("default"), dict):
-        problems.append(f"line {lines.of('default')}: [default] lacks {', '.join(missing)} (use [] for closed)")
+        problems.append(
+            f"line {lines.of('default')}: [default] lacks {', '.join(missing)} (use [] for closed)"
+        )
     weekly = _days(default, "default", lines, problems, base=((),) * 7)
     holidays = _dates(data.get("holidays", {}), "holidays", lines, problems)
     regions: dict[str, RegionHours] = {}
     raw_regions = data.get("regions", {})
-    for region, table in (raw_regions.items() if isinstance(raw_regions, dict) else ()):
+    for region, table in raw_regions.items() if isinstance(raw_regions, dict) else ():
         where = f"regions.{region}"
         if not _REGION.match(region) or not isinstance(table, dict):
-            problems.append(f"line {lines.of(where)}: [{where}] must be a table named by a region code like SE-C")
+            problems.append(
+                f"line {lines.of(where)}: [{where}] must be a table named by a region code like SE-C"
+            )
             continue
         own = _dates(table.get("exceptions", {}), f"{where}.exceptions", lines, problems)
         days = {k: v for k, v in table.items() if k != "exceptions"}
         regions[region] = RegionHours(_days(days, where, lines, problems, base=weekly), {**holidays, **own})
     for key in set(data) - {"version", "default", "holidays", "regions"}:
-        problems.append(f"line {lines.of(key) or lines.of('', key)}: unknown key or table {key!r}; "
-                        "use version, [default], [holidays], [regions.\"SE-X\"]")
+        problems.append(
+            f"line {lines.of(key) or lines.of('', key)}: unknown key or table {key!r}; "
+            'use version, [default], [holidays], [regions."SE-X"]'
+        )
     if problems:
         raise HoursFileError(source, problems)
     return OpeningHours(str(version), RegionHours(weekly, holidays), regions)
 
 
-def _days(table: dict[str, Any], where: str, lines: _Lines, problems: list[str],
-          base: tuple[tuple[Interval, ...], ...]) -> tuple[tuple[Interval, ...], ...]:
+def _days(
+    table: dict[str, Any],
+    where: str,
+    lines: _Lines,
+    problems: list[str],
+    base: tuple[tuple[Interval, ...], ...],
+) -> tuple[tuple[Interval, ...], ...]:
     week = list(base)
     for key, raw in table.items():
         if key not in DAYS:
-            problems.append(f"line {lines.of(where, key)}: [{where}] {key!r} is not a day; use {', '.join(DAYS)}")
+            problems.append(
+                f"line {lines.of(where, key)}: [{where}] {key!r} is not a day; use {', '.join(DAYS)}"
+            )
             continue
         try:
             week[DAYS.index(key)] = parse_intervals(raw)
@@ -150,13 +166,15 @@ def _days(table: dict[str, Any], where: str, lines: _Lines, problems: list[str],
 def _dates(table: Any, where: str, lines: _Lines, problems: list[str]) -> dict[dt.date, tuple[Interval, ...]]:
     out: dict[dt.date, tuple[Interval, ...]] = {}
     if not isinstance(table, dict):
-        problems.append(f"line {lines.of(where)}: [{where}] must be a table of \"YYYY-MM-DD\" = [...]")
+        problems.append(f'line {lines.of(where)}: [{where}] must be a table of "YYYY-MM-DD" = [...]')
         return out
     for key, raw in table.items():
         try:
             day = dt.date.fromisoformat(str(key))
         except ValueError:
-            problems.append(f"line {lines.of(where, str(key))}: [{where}] {key!r} is not a date; write \"2026-12-25\"")
+            problems.append(
+                f'line {lines.of(where, str(key))}: [{where}] {key!r} is not a date; write "2026-12-25"'
+            )
             continue
         try:
             out[day] = parse_intervals(raw)

@@ -47,7 +47,7 @@ class RegionHours:
         day = day + dt.timedelta(days=minute // DAY_MINUTES)
         minute %= DAY_MINUTES
         local = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self.tz)
-        return local.astimezone(dt.timezone.utc)
+        return local.astimezone(dt.UTC)
 
     def _spans(self, start_day: dt.date, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
         """Open spans as UTC instants for ``days`` local days from ``start_day``; adjacent spans joined."""
@@ -139,4 +139,4 @@ def _utc(at: dt.datetime) -> dt.datetime:
     # (a DST day would count 24 hours)
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{at!r} has no timezone: pass an aware datetime (e.g. UTC)")
-    return at.astimezone(dt.timezone.utc)
+    return at.astimezone(dt.UTC)

@@ -101,8 +101,10 @@ class BatchCommitter:
             replay = self.replay_first.get(partition, [])
             ordered = order_inputs(items, positions, replay)
             if replay and {p for p in replay} - {i.position for i in ordered}:
-                raise ValueError(f"partition {partition}: the first batch after recovery must include "
-                                 f"the inputs of the uncommitted batch {replay}")
+                raise ValueError(
+                    f"partition {partition}: the first batch after recovery must include "
+                    f"the inputs of the uncommitted batch {replay}"
+                )
             if ordered:
                 commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
         await self._guard(asyncio.gather(*(self.log.append(c) for c in commits)))
@@ -124,4 +126,6 @@ class BatchCommitter:
 
     def _check(self) -> None:
         if self.broken is not None:
-            raise CommitterBroken(f"a write failed earlier ({self.broken!r}); restart the worker") from self.broken
+            raise CommitterBroken(
+                f"a write failed earlier ({self.broken!r}); restart the worker"
+            ) from self.broken

@@ -44,9 +44,14 @@ class InputReader:
         return self._consumer
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None, enable_auto_commit=False,
-                                          auto_offset_reset="earliest", fetch_max_wait_ms=self.fetch_wait_ms,
-                                          max_partition_fetch_bytes=4 * 1024 * 1024)
+        self._consumer = AIOKafkaConsumer(
+            **self.kafka.client_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.fetch_wait_ms,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
         await self._consumer.start()
 
     async def stop(self) -> None:
@@ -94,7 +99,9 @@ class InputReader:
                 ends[tp] = max(ends.get(tp, 0), offset)
         for tp, end in ends.items():
             while await self.consumer.position(tp) < end:
-                self._add(out, await self.consumer.getmany(tp, timeout_ms=timeout_ms, max_records=self.max_records))
+                self._add(
+                    out, await self.consumer.getmany(tp, timeout_ms=timeout_ms, max_records=self.max_records)
+                )
         return out
 
     def _add(self, out: Fetched, got: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:

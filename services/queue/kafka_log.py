@@ -19,9 +19,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.kafka.settings import KafkaSettings
 from services.queue.domain.batch import BatchCommit, InputPosition
 from services.queue.domain.outputs import Outputs
@@ -53,8 +52,12 @@ class KafkaQueueLog:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            **self.kafka.client_options(), acks="all", linger_ms=0, enable_idempotence=False,
-            max_batch_size=1024 * 1024, max_request_size=4 * 1024 * 1024,
+            **self.kafka.client_options(),
+            acks="all",
+            linger_ms=0,
+            enable_idempotence=False,
+            max_batch_size=1024 * 1024,
+            max_request_size=4 * 1024 * 1024,
         )
         await self._producer.start()
 
@@ -68,10 +71,14 @@ class KafkaQueueLog:
     async def read(self, partition: int) -> list[LoggedRecord]:
         """Every record of queue.events ``partition`` up to its end now, decoded, in offset order."""
         if self._reader is None:
-            self._reader = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None,
-                                            enable_auto_commit=False, auto_offset_reset="earliest",
-                                            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-                                            max_partition_fetch_bytes=8 * 1024 * 1024)
+            self._reader = AIOKafkaConsumer(
+                **self.kafka.client_options(),
+                group_id=None,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+                max_partition_fetch_bytes=8 * 1024 * 1024,
+            )
             await self._reader.start()
         reader = self._reader
         tp = TopicPartition(self.events_topic, partition)
@@ -94,25 +101,46 @@ class KafkaQueueLog:
         for entry in commit.entries:
             event = entry.event
             headers = codec.cloudevent_headers(event, SOURCE)
-            headers += [("triage-input", entry.input.header().encode()),
-                        ("triage-batch", entry.batch_id.encode()), self._writer_header]
+            headers += [
+                ("triage-input", entry.input.header().encode()),
+                ("triage-batch", entry.batch_id.encode()),
+                self._writer_header,
+            ]
             if entry.answer_key is not None:
                 headers.append(("triage-answer", entry.answer_key.encode()))
-            futures.append(await send(self.events_topic, codec.encode(event),
-                                      key=event.region.encode(),  # type: ignore[attr-defined]
-                                      partition=commit.partition, headers=headers))
+            futures.append(
+                await send(
+                    self.events_topic,
+                    codec.encode(event),
+                    key=event.region.encode(),  # type: ignore[attr-defined]
+                    partition=commit.partition,
+                    headers=headers,
+                )
+            )
         marker = commit.marker
-        futures.append(await send(self.events_topic, codec.encode(marker), key=f"partition-{commit.partition}".encode(),
-                                  partition=commit.partition,
-                                  headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header]))
+        futures.append(
+            await send(
+                self.events_topic,
+                codec.encode(marker),
+                key=f"partition-{commit.partition}".encode(),
+                partition=commit.partition,
+                headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header],
+            )
+        )
         acked = await asyncio.gather(*futures)
         self.last_written[commit.partition] = acked[-1].offset
 
     async def fence(self, partition: int, recovered_to: int) -> None:
         fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
-        acked = await (await self.producer.send(self.events_topic, codec.encode(fenced),
-                                                key=f"partition-{partition}".encode(), partition=partition,
-                                                headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header]))
+        acked = await (
+            await self.producer.send(
+                self.events_topic,
+                codec.encode(fenced),
+                key=f"partition-{partition}".encode(),
+                partition=partition,
+                headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header],
+            )
+        )
         self.last_written[partition] = acked.offset
 
     async def written_by_others(self, partitions: set[int]) -> set[int]:
@@ -130,17 +158,35 @@ class KafkaQueueLog:
         futures = []
         send = self.producer.send
         for notice in outputs.notices:
-            futures.append(await send(self.your_turn_topic, codec.encode(notice), key=notice.region.encode(),
-                                      headers=codec.cloudevent_headers(notice, SOURCE)))
+            futures.append(
+                await send(
+                    self.your_turn_topic,
+                    codec.encode(notice),
+                    key=notice.region.encode(),
+                    headers=codec.cloudevent_headers(notice, SOURCE),
+                )
+            )
         for command in outputs.commands:  # keyed by the TARGET region: its owner enqueues it
-            futures.append(await send(self.commands_topic, codec.encode(command), key=command.region.encode(),
-                                      headers=codec.cloudevent_headers(command, SOURCE)))
+            futures.append(
+                await send(
+                    self.commands_topic,
+                    codec.encode(command),
+                    key=command.region.encode(),
+                    headers=codec.cloudevent_headers(command, SOURCE),
+                )
+            )
         for case_id in outputs.forget_contacts:  # the case left the system: delete the phone
             futures.append(await send(self.contacts_topic, None, key=case_id.encode()))
         await asyncio.gather(*futures)
 
-    async def forward(self, topic: str, partition: int, key: bytes | None, value: bytes | None,
-                      headers: list[tuple[str, bytes]]) -> Any:
+    async def forward(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+    ) -> Any:
         """Send a raw record (a re-route or a dead letter); returns the future of its ack."""
         return await self.producer.send(topic, value, key=key, partition=partition, headers=headers)
 
@@ -148,5 +194,11 @@ class KafkaQueueLog:
 def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:
     meta = {k: bytes(v).decode() for k, v in headers or () if k.startswith("triage-")}
     pos = meta.get("triage-input")
-    return LoggedRecord(offset, _LOGGED.decode(value), InputPosition.parse(pos) if pos else None,
-                        meta.get("triage-answer"), meta.get("triage-batch"), meta.get("triage-writer"))
+    return LoggedRecord(
+        offset,
+        _LOGGED.decode(value),
+        InputPosition.parse(pos) if pos else None,
+        meta.get("triage-answer"),
+        meta.get("triage-batch"),
+        meta.get("triage-writer"),
+    )

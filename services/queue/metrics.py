@@ -9,11 +9,14 @@ from prometheus_client import Counter, Histogram
 WAIT_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400)
 
 CASES_CALLED_WAIT = Histogram(
-    "triage_queue_wait_seconds", "Time from queued to called, by urgency.", ["urgency"],
+    "triage_queue_wait_seconds",
+    "Time from queued to called, by urgency.",
+    ["urgency"],
     buckets=WAIT_BUCKETS,
 )
 COMMANDS = Counter(
-    "triage_queue_commands_total", "Queue commands processed, by command and outcome.",
+    "triage_queue_commands_total",
+    "Queue commands processed, by command and outcome.",
     ["command", "outcome"],  # outcome: accepted | rejected | replayed
 )
 EVENTS = Counter("triage_queue_events_total", "Events the queue emitted, by type.", ["type"])

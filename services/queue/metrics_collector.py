@@ -22,10 +22,13 @@ class QueueStateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = time.time()
         waiting = GaugeMetricFamily(
-            "triage_queue_waiting_cases", "Cases waiting, by region and urgency.", labels=["region", "urgency"]
+            "triage_queue_waiting_cases",
+            "Cases waiting, by region and urgency.",
+            labels=["region", "urgency"],
         )
         oldest = GaugeMetricFamily(
-            "triage_queue_oldest_wait_seconds", "Age of the oldest waiting case, by region and urgency.",
+            "triage_queue_oldest_wait_seconds",
+            "Age of the oldest waiting case, by region and urgency.",
             labels=["region", "urgency"],
         )
         depth: dict[tuple[str, str], int] = {}

@@ -17,4 +17,3 @@ from aiokafka.partitioner import murmur2
 def region_partition(region: str, partitions: int) -> int:
     """The partition the Java client (and aiokafka, and faust) assigns to key ``region``."""
     return (murmur2(region.encode()) & 0x7FFFFFFF) % partitions
-

@@ -42,8 +42,16 @@ _INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn |
 class QueueRuntime:
     """Binds the pure state to the broker: assignment, recovery, the batch loop."""
 
-    def __init__(self, app: faust.App, state: QueueState, qlog: KafkaQueueLog, reader: InputReader,
-                 partitions: int, table_changelog: str, fetch_wait_ms: int) -> None:
+    def __init__(
+        self,
+        app: faust.App,
+        state: QueueState,
+        qlog: KafkaQueueLog,
+        reader: InputReader,
+        partitions: int,
+        table_changelog: str,
+        fetch_wait_ms: int,
+    ) -> None:
         self.app = app
         self.state = state
         self.qlog = qlog
@@ -91,14 +99,25 @@ class QueueRuntime:
             # if anyone wrote there after our last record, our state is stale: rebuild it.
             stale = await self.qlog.written_by_others(self.owned & owned)
             if stale:
-                log.warning("partitions %s were written by another worker since our last batch; recovering them",
-                            sorted(stale))
+                log.warning(
+                    "partitions %s were written by another worker since our last batch; recovering them",
+                    sorted(stale),
+                )
             for p in sorted((owned - self.owned) | stale):
                 rec = await self.committer.recover(p)
-                log.info("recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
-                         "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s", p,
-                         rec.batches, rec.orphans, len(rec.replay_first), rec.torn, rec.duplicates, rec.late,
-                         len(rec.state.regions), rec.positions)
+                log.info(
+                    "recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
+                    "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s",
+                    p,
+                    rec.batches,
+                    rec.orphans,
+                    len(rec.replay_first),
+                    rec.torn,
+                    rec.duplicates,
+                    rec.late,
+                    len(rec.state.regions),
+                    rec.positions,
+                )
             self.owned = owned
             await self.reader.assign({p: self.committer.positions[p] for p in owned})
             self.last_recovery_s = time.perf_counter() - started
@@ -127,8 +146,9 @@ class QueueRuntime:
         except asyncio.CancelledError:
             raise
         except BaseException:  # the state may be ahead of the log: only a restart is safe
-            log.critical("the queue's write path failed; exiting so that recovery rebuilds from the log",
-                         exc_info=True)
+            log.critical(
+                "the queue's write path failed; exiting so that recovery rebuilds from the log", exc_info=True
+            )
             os._exit(70)
 
     async def _one_batch(self) -> None:
@@ -144,8 +164,9 @@ class QueueRuntime:
                 message, fwd = self._decode(topic, partition, r)
                 if fwd is not None:
                     forwards.append(fwd)
-                now = dt.datetime.fromtimestamp(r.timestamp / 1000, dt.timezone.utc) if r.timestamp > 0 \
-                    else ev.utcnow()
+                now = (
+                    dt.datetime.fromtimestamp(r.timestamp / 1000, dt.UTC) if r.timestamp > 0 else ev.utcnow()
+                )
                 items.append(Input(InputPosition(topic, partition, r.offset), message, now))
         if forwards:  # re-routes and dead letters are durable before the marker covers them
             await asyncio.gather(*[await f for f in forwards])
@@ -158,7 +179,8 @@ class QueueRuntime:
                     EVENTS.labels(type(m).__name__).inc()
                     if isinstance(m, ev.CaseCalled):
                         CASES_CALLED_WAIT.labels(str(m.urgency)).observe(
-                            max(0.0, (m.called_at - m.queued_at).total_seconds()))
+                            max(0.0, (m.called_at - m.queued_at).total_seconds())
+                        )
 
     def _decode(self, topic: str, partition: int, r: Any) -> tuple[ev.Message | None, Any]:
         """The input's message, or None with the send that dead-letters or re-routes it."""
@@ -169,14 +191,23 @@ class QueueRuntime:
             log.warning("dead-lettered %s/%s@%s: %s", topic, partition, r.offset, exc)
             DEAD_LETTERS.labels(topic, "decode_error").inc()
             dlq = self.reader.broker_topic(topic) + ".dlq"
-            return None, self.qlog.forward(dlq, 0, r.key, r.value,
-                                           dead_letter_headers(str(exc), self.reader.broker_topic(topic),
-                                                               partition, r.offset, headers))
+            return None, self.qlog.forward(
+                dlq,
+                0,
+                r.key,
+                r.value,
+                dead_letter_headers(str(exc), self.reader.broker_topic(topic), partition, r.offset, headers),
+            )
         target = region_partition(message.region, self.partitions)
         if target != partition:
             # Written by a producer with another partitioner: forward it to the region's
             # partition, so that exactly one worker (one heap) holds each region.
             REROUTED.labels(topic).inc()
-            return None, self.qlog.forward(self.reader.broker_topic(topic), target, message.region.encode(),
-                                           r.value, headers + [("x-rerouted-from", f"{partition}@{r.offset}".encode())])
+            return None, self.qlog.forward(
+                self.reader.broker_topic(topic),
+                target,
+                message.region.encode(),
+                r.value,
+                headers + [("x-rerouted-from", f"{partition}@{r.offset}".encode())],
+            )
         return message, None

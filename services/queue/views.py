@@ -35,8 +35,12 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
     @app.page("/v1/regions/{region}/queue")
     class RegionQueueView(View):
         async def get(self, request: Request, region: str) -> Response:
-            return await routed(self, request, region, lambda: self.json(
-                region_view(region, state.regions.get(region), time.time(), state.policy)))
+            return await routed(
+                self,
+                request,
+                region,
+                lambda: self.json(region_view(region, state.regions.get(region), time.time(), state.policy)),
+            )
 
     @app.page("/v1/regions/{region}/waiting")
     class WaitingListView(View):
@@ -50,8 +54,14 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
                 waiting_page(region, None, 0.0, offset, limit)  # checks offset/limit
             except ValueError as exc:
                 return self.json({"error": str(exc)}, status=400)
-            return await routed(self, request, region, lambda: self.json(
-                waiting_page(region, state.regions.get(region), time.time(), offset, limit)))
+            return await routed(
+                self,
+                request,
+                region,
+                lambda: self.json(
+                    waiting_page(region, state.regions.get(region), time.time(), offset, limit)
+                ),
+            )
 
     @app.page("/v1/regions/{region}/cases/{case_id}")
     class CaseView(View):
@@ -62,6 +72,7 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
                 if body is None:
                     return self.json({"error": f"no case {case_id} in region {region}"}, status=404)
                 return self.json(body)
+
             return await routed(self, request, region, local)
 
     @app.page("/v1/regions/{region}/persons/{pseudonym}")
@@ -74,6 +85,7 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
                 if body is None:
                     return self.json({"error": f"this person has no waiting case in {region}"}, status=404)
                 return self.json(body)
+
             return await routed(self, request, region, local)
 
     @app.page("/healthz")
@@ -85,6 +97,11 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
     class Ready(View):
         async def get(self, request: Request) -> Response:
             if runtime.ready and not app.rebalancing:
-                return self.json({"status": "ready", "regions": len(state.regions),
-                                  "last_recovery_seconds": runtime.last_recovery_s})
+                return self.json(
+                    {
+                        "status": "ready",
+                        "regions": len(state.regions),
+                        "last_recovery_seconds": runtime.last_recovery_s,
+                    }
+                )
             return self.json({"status": "recovering"}, status=503)

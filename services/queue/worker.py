@@ -27,8 +27,12 @@ def create_app(settings: QueueSettings) -> faust.App:
     """The queue service's faust app; nothing connects until the worker starts."""
     kafka = settings.kafka
     app = make_faust_app(
-        "triage-queue", kafka, web_host=settings.web_host, web_port=settings.web_port,
-        data_dir=settings.data_dir, session_timeout_s=settings.session_timeout_s,
+        "triage-queue",
+        kafka,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        data_dir=settings.data_dir,
+        session_timeout_s=settings.session_timeout_s,
         heartbeat_interval_s=settings.heartbeat_interval_s,
     )
     # Never written: faust assigns its changelog partitions 0..7 (= the regions' partitions)
@@ -36,8 +40,13 @@ def create_app(settings: QueueSettings) -> faust.App:
     table = app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=topics.QUEUE_PARTITIONS)
     state = QueueState(policy=settings.policy)
     runtime = QueueRuntime(
-        app, state, KafkaQueueLog(kafka), InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms),
-        topics.QUEUE_PARTITIONS, table.changelog_topic.get_topic_name(), settings.fetch_wait_ms,
+        app,
+        state,
+        KafkaQueueLog(kafka),
+        InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms),
+        topics.QUEUE_PARTITIONS,
+        table.changelog_topic.get_topic_name(),
+        settings.fetch_wait_ms,
     )
     table.on_recover(runtime.on_recovered)
 

@@ -41,11 +41,15 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     model = p.add_argument_group("case model")
     model.add_argument("--consult", default="15/12/10/8/6", help="mean consultation minutes per Prio 1..5")
     model.add_argument("--consult-cv", type=float, default=0.5, help="coefficient of variation (lognormal)")
-    model.add_argument("--no-show", type=float, default=0.05, help="chance a patient misses a call (default 0.05)")
+    model.add_argument(
+        "--no-show", type=float, default=0.05, help="chance a patient misses a call (default 0.05)"
+    )
     model.add_argument("--no-show-time", default="2m", help="clinician time per missed call (default 2m)")
     model.add_argument("--frames", default="15m/3h/24h/7d/14d", help="time frame per Prio 1..5")
     p.add_argument("--staff", type=Path, help="staffing TOML (clinicians per region and hour of the week)")
-    p.add_argument("--find-staff", action="store_true", help="search the fewest clinician-hours meeting --target")
+    p.add_argument(
+        "--find-staff", action="store_true", help="search the fewest clinician-hours meeting --target"
+    )
     p.add_argument("--target", default="0.95", help="share within frame: one value, or five for Prio 1..5")
     p.add_argument("--budget", type=float, default=55.0, help="seconds of search per region (default 55)")
     p.add_argument("--staff-out", type=Path, help="write the found staffing here (TOML)")
@@ -64,29 +68,38 @@ def _targets(text: str) -> dict[int, float]:
         raise ValueError(f"--target {text!r}: shares are numbers between 0 and 1") from None
     if not all(0 <= v <= 1 for v in values):
         raise ValueError(f"--target {text!r}: shares are between 0 and 1")
-    return dict(zip(URGENCIES, values))
+    return dict(zip(URGENCIES, values, strict=True))
 
 
 def _model(args: argparse.Namespace) -> CaseModel:
     parts = args.consult.split("/")
     try:
-        means = dict(zip(URGENCIES, (float(x) for x in parts)))
+        means = dict(zip(URGENCIES, (float(x) for x in parts), strict=True))
     except ValueError:
         means = {}
     if len(parts) != 5 or len(means) != 5 or any(m <= 0 for m in means.values()):
-        raise ValueError(f"--consult {args.consult!r}: five mean minutes > 0 for Prio 1..5, e.g. 15/12/10/8/6")
+        raise ValueError(
+            f"--consult {args.consult!r}: five mean minutes > 0 for Prio 1..5, e.g. 15/12/10/8/6"
+        )
     if not 0 <= args.no_show < 1:
         raise ValueError(f"--no-show {args.no_show}: a probability in [0, 1)")
-    return CaseModel({u: m * 60.0 for u, m in means.items()}, args.consult_cv, args.no_show,
-                     parse_duration(args.no_show_time))
+    return CaseModel(
+        {u: m * 60.0 for u, m in means.items()},
+        args.consult_cv,
+        args.no_show,
+        parse_duration(args.no_show_time),
+    )
 
 
 def _scenario(args: argparse.Namespace, model: CaseModel) -> Scenario:
     if args.history is not None:
         scenario = read_history(args.history, model, args.seed)
         if args.region:
-            return Scenario(tuple(a for a in scenario.arrivals if a.region in args.region),
-                            scenario.start, scenario.span_s)
+            return Scenario(
+                tuple(a for a in scenario.arrivals if a.region in args.region),
+                scenario.start,
+                scenario.span_s,
+            )
         return scenario
     for r in args.region or ():
         if r not in REGION_POPULATION:
@@ -99,9 +112,16 @@ def _scenario(args: argparse.Namespace, model: CaseModel) -> Scenario:
 
 
 def _progress(disable: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
-                    console=Console(stderr=True), disable=disable, transient=True)
+    return Progress(
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=disable,
+        transient=True,
+    )
 
 
 def simulate_command(args: argparse.Namespace) -> int:
@@ -119,8 +139,10 @@ def _simulate(args: argparse.Namespace) -> int:
     targets = _targets(args.target)
     staffing = load_staffing(args.staff, REGION_POPULATION) if args.staff else None
     if staffing is None and not args.find_staff:
-        raise ValueError("give --staff FILE (clinicians per region and hour; see docs/simulate.md), "
-                         "or --find-staff to search for one")
+        raise ValueError(
+            "give --staff FILE (clinicians per region and hour; see docs/simulate.md), "
+            "or --find-staff to search for one"
+        )
     scenario = _scenario(args, model)
     regions = scenario.regions()
     if not regions:
@@ -134,11 +156,17 @@ def _simulate(args: argparse.Namespace) -> int:
         note = ""
     elapsed = time.perf_counter() - began
     summary = summarise(results, frames)
-    summary.update(target={str(u): t for u, t in targets.items()}, elapsed_s=round(elapsed, 3),
-                   seed=args.seed, start=scenario.start.isoformat(),
-                   clinician_hours={r: staffing.clinician_hours(r) for r in regions})
-    title = (f"{sum(r.arrived for r in results)} patients, {len(regions)} region(s), "
-             f"{scenario.span_s / 86400:.1f} days; simulated in {elapsed:.1f}s")
+    summary.update(
+        target={str(u): t for u, t in targets.items()},
+        elapsed_s=round(elapsed, 3),
+        seed=args.seed,
+        start=scenario.start.isoformat(),
+        clinician_hours={r: staffing.clinician_hours(r) for r in regions},
+    )
+    title = (
+        f"{sum(r.arrived for r in results)} patients, {len(regions)} region(s), "
+        f"{scenario.span_s / 86400:.1f} days; simulated in {elapsed:.1f}s"
+    )
     from services.simulate.report import print_table, write_json
 
     print_table(summary, title)
@@ -154,58 +182,109 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_all(args: argparse.Namespace, scenario: Scenario, regions: list[str], staffing: Staffing,
-             frames: dict[int, float], model: CaseModel) -> list[RegionResult]:
+def _run_all(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    regions: list[str],
+    staffing: Staffing,
+    frames: dict[int, float],
+    model: CaseModel,
+) -> list[RegionResult]:
     out = []
     with _progress(args.no_progress) as bar:
         task = bar.add_task("simulating", total=len(regions), note="")
         for region in regions:
             bar.update(task, note=region)
-            out.append(simulate_region(scenario, region, staffing.week(region), frames=frames,
-                                       no_show_s=model.no_show_s))
+            out.append(
+                simulate_region(
+                    scenario, region, staffing.week(region), frames=frames, no_show_s=model.no_show_s
+                )
+            )
             bar.advance(task)
     return out
 
 
-def _search(args: argparse.Namespace, scenario: Scenario, regions: list[str], staffing: Staffing | None,
-            targets: dict[int, float], frames: dict[int, float], model: CaseModel) -> Any:
+def _search(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    regions: list[str],
+    staffing: Staffing | None,
+    targets: dict[int, float],
+    frames: dict[int, float],
+    model: CaseModel,
+) -> Any:
     found = Staffing({})
     results, notes = [], []
     with _progress(args.no_progress) as bar:
         task = bar.add_task("searching", total=len(regions), note="")
         for region in regions:
+
             def tick(trials: int, cost: int, region: str = region) -> None:
                 bar.update(task, note=f"{region}: trial {trials}, best {cost} clinician-hours")
-            res = find_staff(scenario, region, targets, frames=frames, no_show_s=model.no_show_s,
-                             budget_s=args.budget, progress=tick)
+
+            res = find_staff(
+                scenario,
+                region,
+                targets,
+                frames=frames,
+                no_show_s=model.no_show_s,
+                budget_s=args.budget,
+                progress=tick,
+            )
             found = found.with_region(region, res.week)
             results.append(res.result)
-            before = staffing.clinician_hours(region) if staffing is not None and region in staffing.regions else None
-            notes.append(f"{region}: {sum(res.week)} clinician-hours/week"
-                         + (f" (input {before}, {sum(res.week) - before:+d})" if before is not None else "")
-                         + f"; work {res.work_hours:.0f} h; {res.trials} trials in {res.elapsed_s:.1f}s"
-                         + ("" if res.minimal else "; budget ran out: feasible, not proven minimal"))
+            before = (
+                staffing.clinician_hours(region)
+                if staffing is not None and region in staffing.regions
+                else None
+            )
+            notes.append(
+                f"{region}: {sum(res.week)} clinician-hours/week"
+                + (f" (input {before}, {sum(res.week) - before:+d})" if before is not None else "")
+                + f"; work {res.work_hours:.0f} h; {res.trials} trials in {res.elapsed_s:.1f}s"
+                + ("" if res.minimal else "; budget ran out: feasible, not proven minimal")
+            )
             bar.advance(task)
     notes += _unseen_check(args, scenario, found, targets, frames, model)
-    text = dump_staffing(found, f"found by triage simulate --find-staff, target {args.target}, seed {args.seed}")
+    text = dump_staffing(
+        found, f"found by triage simulate --find-staff, target {args.target}, seed {args.seed}"
+    )
     if args.staff_out:
         args.staff_out.write_text(text, encoding="utf-8")
     print(text)
     return found, results, "\n".join(notes)
 
 
-def _unseen_check(args: argparse.Namespace, scenario: Scenario, found: Staffing, targets: dict[int, float],
-                  frames: dict[int, float], model: CaseModel) -> list[str]:
+def _unseen_check(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    found: Staffing,
+    targets: dict[int, float],
+    frames: dict[int, float],
+    model: CaseModel,
+) -> list[str]:
     """The found staffing on arrivals it was not fitted to (the next seed): a search fitted to one
     week's random arrivals is tight for that week, notably in small regions."""
     if args.history is not None:
         return ["(found on the recorded history; no unseen arrivals to check it against)"]
-    fresh = traffic_scenario(args.cases_per_week, args.days, args.seed + 1, mix=parse_mix(args.mix), model=model)
-    out = [f"check on unseen arrivals (seed {args.seed + 1}), share within frame per Prio 1..5 (target {args.target}):"]
+    fresh = traffic_scenario(
+        args.cases_per_week, args.days, args.seed + 1, mix=parse_mix(args.mix), model=model
+    )
+    out = [
+        f"check on unseen arrivals (seed {args.seed + 1}), share within frame per Prio 1..5 (target {args.target}):"
+    ]
     for region in found.regions:
         res = simulate_region(fresh, region, found.week(region), frames=frames, no_show_s=model.no_show_s)
-        shares = [(res.counts[u] - res.misses[u]) / res.counts[u] if res.counts[u] else 1.0 for u in URGENCIES]
-        out.append(f"  {region}: " + " ".join(f"{s:.0%}" for s in shares)
-                   + ("" if all(s >= targets[u] for u, s in zip(URGENCIES, shares)) else
-                      f"  <- below target: fitted to too few patients; search on more weeks (--days {args.days * 4:g})"))
+        shares = [
+            (res.counts[u] - res.misses[u]) / res.counts[u] if res.counts[u] else 1.0 for u in URGENCIES
+        ]
+        out.append(
+            f"  {region}: "
+            + " ".join(f"{s:.0%}" for s in shares)
+            + (
+                ""
+                if all(s >= targets[u] for u, s in zip(URGENCIES, shares, strict=True))
+                else f"  <- below target: fitted to too few patients; search on more weeks (--days {args.days * 4:g})"
+            )
+        )
     return out

@@ -11,7 +11,9 @@ from pathlib import Path
 def add_history_arguments(p: argparse.ArgumentParser) -> None:
     """The ``triage history export`` options."""
     sub = p.add_subparsers(dest="history_command", required=True)
-    ex = sub.add_parser("export", help="write arrivals, calls and no-shows of a period to a file (no personal data)")
+    ex = sub.add_parser(
+        "export", help="write arrivals, calls and no-shows of a period to a file (no personal data)"
+    )
     ex.add_argument("--since", required=True, help="ISO time, e.g. 2026-01-05T00:00+01:00")
     ex.add_argument("--until", required=True, help="ISO time (exclusive)")
     ex.add_argument("--out", type=Path, required=True, help="history file to write (JSON lines)")
@@ -45,9 +47,11 @@ def history_command(args: argparse.Namespace) -> int:
     try:
         lines, skipped = write_history(kafka, since, until, args.out)
     except (KafkaError, OSError, TimeoutError) as err:
-        print(f"triage history export: could not read the topics from {kafka.bootstrap_servers} "
-              f"(namespace {kafka.namespace!r}): {err!r}; is KAFKA_BOOTSTRAP_SERVERS right and the broker up?",
-              file=sys.stderr)
+        print(
+            f"triage history export: could not read the topics from {kafka.bootstrap_servers} "
+            f"(namespace {kafka.namespace!r}): {err!r}; is KAFKA_BOOTSTRAP_SERVERS right and the broker up?",
+            file=sys.stderr,
+        )
         return 1
     print(f"{args.out}: {lines} facts ({skipped} records of other or unknown types skipped)")
     return 0

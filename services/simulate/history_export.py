@@ -21,12 +21,14 @@ from services.simulate.domain.history import HistoryBuilder
 _DECODERS = {topics.TRIAGE_EVENTS.name: codec.TRIAGE_EVENTS, topics.QUEUE_EVENTS.name: codec.QUEUE_EVENTS}
 
 
-async def export_history(kafka: KafkaSettings, since: dt.datetime, until: dt.datetime,
-                         timeout_s: float = 60.0) -> tuple[HistoryBuilder, int]:
+async def export_history(
+    kafka: KafkaSettings, since: dt.datetime, until: dt.datetime, timeout_s: float = 60.0
+) -> tuple[HistoryBuilder, int]:
     """The history of [since, until) and how many records were skipped (unknown or undecodable)."""
     builder = HistoryBuilder(since, until)
-    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     skipped = 0
     try:
         await consumer.start()
@@ -34,7 +36,9 @@ async def export_history(kafka: KafkaSettings, since: dt.datetime, until: dt.dat
         parts = [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
         if not parts:
             await consumer.topics()  # refresh metadata once: the first call may not have it yet
-            parts = [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
+            parts = [
+                TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())
+            ]
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
         # Queue facts about a case come after its arrival, so both topics start at ``since``.
@@ -51,8 +55,10 @@ async def export_history(kafka: KafkaSettings, since: dt.datetime, until: dt.dat
         deadline = loop.time() + timeout_s
         while remaining:
             if loop.time() > deadline:
-                raise TimeoutError(f"history export: could not read to the end of {sorted(map(str, remaining))} "
-                                   f"within {timeout_s:.0f}s; is the broker at {kafka.bootstrap_servers} up?")
+                raise TimeoutError(
+                    f"history export: could not read to the end of {sorted(map(str, remaining))} "
+                    f"within {timeout_s:.0f}s; is the broker at {kafka.bootstrap_servers} up?"
+                )
             batch = await consumer.getmany(*remaining, timeout_ms=200)
             for tp, records in batch.items():
                 for r in records:
@@ -73,7 +79,9 @@ async def export_history(kafka: KafkaSettings, since: dt.datetime, until: dt.dat
     return builder, skipped
 
 
-def write_history(kafka: KafkaSettings, since: dt.datetime, until: dt.datetime, path: Path) -> tuple[int, int]:
+def write_history(
+    kafka: KafkaSettings, since: dt.datetime, until: dt.datetime, path: Path
+) -> tuple[int, int]:
     """Export to ``path``; returns (lines written, records skipped)."""
     builder, skipped = asyncio.run(export_history(kafka, since, until))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,17 @@ from services.simulate.domain.frames import URGENCIES, format_duration
 def table(summary: dict[str, Any], title: str) -> Table:
     """One row per region and urgency: patients, p50/p90/max wait, share within the frame."""
     t = Table(title=title, show_lines=False)
-    for col, justify in (("region", "left"), ("prio", "right"), ("patients", "right"), ("p50", "right"),
-                         ("p90", "right"), ("max", "right"), ("frame", "right"), ("within", "right"),
-                         ("unserved", "right")):
+    for col, justify in (
+        ("region", "left"),
+        ("prio", "right"),
+        ("patients", "right"),
+        ("p50", "right"),
+        ("p90", "right"),
+        ("max", "right"),
+        ("frame", "right"),
+        ("within", "right"),
+        ("unserved", "right"),
+    ):
         t.add_column(col, justify=justify)  # type: ignore[arg-type]
     for region, r in summary["regions"].items():
         for u in URGENCIES:
@@ -26,11 +34,17 @@ def table(summary: dict[str, Any], title: str) -> Table:
                 continue
             share = row["within_frame"]
             style = "red" if share < summary.get("target", {}).get(str(u), 0.0) else ""
-            t.add_row(region if u == min(int(k) for k, v in r["urgency"].items() if v["patients"]) else "",
-                      str(u), str(row["patients"]), format_duration(row["p50_s"]),
-                      format_duration(row["p90_s"]), format_duration(row["max_s"]),
-                      format_duration(row["frame_s"]), f"[{style}]{share:.1%}[/]" if style else f"{share:.1%}",
-                      str(row["unserved"]) or "")
+            t.add_row(
+                region if u == min(int(k) for k, v in r["urgency"].items() if v["patients"]) else "",
+                str(u),
+                str(row["patients"]),
+                format_duration(row["p50_s"]),
+                format_duration(row["p90_s"]),
+                format_duration(row["max_s"]),
+                format_duration(row["frame_s"]),
+                f"[{style}]{share:.1%}[/]" if style else f"{share:.1%}",
+                str(row["unserved"]) or "",
+            )
         t.add_section()
     return t
 

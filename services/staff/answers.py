@@ -40,8 +40,11 @@ class QueueAnswers:
         self._waiters: dict[str, list[asyncio.Future[ev.Message]]] = {}
         self._recent: OrderedDict[str, ev.Message] = OrderedDict()  # request_id -> first answer
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(), group_id=None, enable_auto_commit=False,
-            auto_offset_reset="latest", fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+            **kafka.client_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+            fetch_max_wait_ms=kafka.fetch_max_wait_ms,
         )
 
     async def start(self) -> None:

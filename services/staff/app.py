@@ -78,10 +78,13 @@ def staff_lifespan(settings: StaffSettings) -> Any:
         views = QueueViews(settings.queue_url, settings.queue_timeout_s)
         await publisher.start()
         await answers.start()
-        tasks = [asyncio.create_task(answers.run(), name="queue-answers"),
-                 asyncio.create_task(audit_log.run(), name="audit-log")]
-        app.state.desk = StaffDesk(publisher, answers, AuditTrail(publisher, settings.audit_timeout_s),
-                                   settings.answer_timeout_s)
+        tasks = [
+            asyncio.create_task(answers.run(), name="queue-answers"),
+            asyncio.create_task(audit_log.run(), name="audit-log"),
+        ]
+        app.state.desk = StaffDesk(
+            publisher, answers, AuditTrail(publisher, settings.audit_timeout_s), settings.answer_timeout_s
+        )
         app.state.audit_log, app.state.queue_views = audit_log, views
 
         async def become_ready() -> None:
@@ -108,20 +111,33 @@ def staff_lifespan(settings: StaffSettings) -> Any:
 
 def create_app(settings: StaffSettings) -> Litestar:
     """The staff ASGI app; connects nothing until its lifespan starts."""
-    bearer = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT", description=(
-        "OIDC access token of the region's identity provider (dev: `triage token`). "
-        "Claims: sub (the actor), roles (nurse, doctor, team-lead, auditor, service), regions."))
+    bearer = SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description=(
+            "OIDC access token of the region's identity provider (dev: `triage token`). "
+            "Claims: sub (the actor), roles (nurse, doctor, team-lead, auditor, service), regions."
+        ),
+    )
     return Litestar(
         route_handlers=[*COMMAND_HANDLERS, *READ_HANDLERS, healthz, readyz, metrics, openapi_json],
         dependencies={"principal": Provide(provide_principal)},
         lifespan=[staff_lifespan(settings)],
-        state=State({"ready": False, "verifier": TokenVerifier(settings.oidc),
-                     "trusted_proxies": settings.trusted_proxies}),
+        state=State(
+            {
+                "ready": False,
+                "verifier": TokenVerifier(settings.oidc),
+                "trusted_proxies": settings.trusted_proxies,
+            }
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=16 * 1024,
         openapi_config=OpenAPIConfig(
-            title="triage staff API", version="1.0.0",
+            title="triage staff API",
+            version="1.0.0",
             description="Authenticated staff actions on the triage queue, with an audit trail.",
-            components=Components(security_schemes={"bearerAuth": bearer})),
+            components=Components(security_schemes={"bearerAuth": bearer}),
+        ),
         debug=False,
     )

@@ -37,7 +37,7 @@ class AuditIndex:
         if entry.event_id in self._ids:
             return
         if len(self._records) >= self.capacity:
-            self._rebuild(self._records[len(self._records) // 2:])
+            self._rebuild(self._records[len(self._records) // 2 :])
         self._append(entry)
 
     def _append(self, entry: AuditRecorded) -> None:
@@ -53,9 +53,16 @@ class AuditIndex:
         for entry in keep:
             self._append(entry)
 
-    def query(self, *, case_id: str = "", actor: str = "", regions: frozenset[str] | None = None,
-              since: dt.datetime | None = None, until: dt.datetime | None = None,
-              limit: int = 100) -> list[AuditRecorded]:
+    def query(
+        self,
+        *,
+        case_id: str = "",
+        actor: str = "",
+        regions: frozenset[str] | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecorded]:
         """Records matching every given filter, oldest first, at most ``limit``.
 
         ``regions`` None means all regions; records without a region match only then.
@@ -86,8 +93,11 @@ class AuditLog:
         self.index = AuditIndex(capacity)
         self.ready = asyncio.Event()
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(), group_id=None, enable_auto_commit=False,
-            auto_offset_reset="earliest", fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+            **kafka.client_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=kafka.fetch_max_wait_ms,
         )
 
     async def run(self) -> None:

@@ -36,6 +36,10 @@ class AuditTrail:
             async with asyncio.timeout(self.timeout_s):
                 await self.publisher.publish(topics.AUDIT_EVENTS, entry.region or "-", entry)
         except (TimeoutError, KafkaError) as exc:
-            log.error("audit write failed (%s): action %s by %s refused", type(exc).__name__,
-                      entry.action, entry.actor)
+            log.error(
+                "audit write failed (%s): action %s by %s refused",
+                type(exc).__name__,
+                entry.action,
+                entry.actor,
+            )
             raise AuditUnavailable(f"the audit trail could not be written ({type(exc).__name__})") from None

@@ -40,20 +40,36 @@ def _token(args: argparse.Namespace, region: str) -> str:
     if token:
         return str(token)
     if not (Path(args.var_dir) / DEV_DIR).exists():
-        raise SystemExit("no token: pass --token or set STAFF_TOKEN (dev: `triage token --sub ... --role ... "
-                         "--region ...`, after `triage up` created the dev issuer)")
+        raise SystemExit(
+            "no token: pass --token or set STAFF_TOKEN (dev: `triage token --sub ... --role ... "
+            "--region ...`, after `triage up` created the dev issuer)"
+        )
     return str(_issuer(args.var_dir).mint(args.actor, [args.role], [region or "*"], ttl_s=300))
 
 
-def _call(args: argparse.Namespace, method: str, path: str, region: str, body: dict[str, Any] | None = None,
-          params: dict[str, Any] | None = None) -> tuple[int, Any]:
+def _call(
+    args: argparse.Namespace,
+    method: str,
+    path: str,
+    region: str,
+    body: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> tuple[int, Any]:
     headers = {"authorization": f"Bearer {_token(args, region)}"}
     try:
-        resp = httpx.request(method, args.url.rstrip("/") + path, json=body, params=params,
-                             headers=headers, timeout=args.timeout)
+        resp = httpx.request(
+            method,
+            args.url.rstrip("/") + path,
+            json=body,
+            params=params,
+            headers=headers,
+            timeout=args.timeout,
+        )
     except httpx.HTTPError as exc:
-        raise SystemExit(f"the staff API at {args.url} is not answering ({type(exc).__name__}); "
-                         "is `triage up` running? (STAFF_URL sets another address)") from None
+        raise SystemExit(
+            f"the staff API at {args.url} is not answering ({type(exc).__name__}); "
+            "is `triage up` running? (STAFF_URL sets another address)"
+        ) from None
     try:
         return resp.status_code, resp.json()
     except ValueError:
@@ -70,8 +86,10 @@ def describe(action: str, region: str, status: int, body: Any) -> str:
         return f"{action} failed ({status}): {body.get('detail') or body.get('title') or body}"
     if body.get("outcome") == "called":
         case = body["case"]
-        return (f"called case {case['case_id']} (Prio {case['urgency']}, waited {_minutes(case['waited_seconds'])}"
-                f"; person {case['person_pseudonym'][:12]}…)")
+        return (
+            f"called case {case['case_id']} (Prio {case['urgency']}, waited {_minutes(case['waited_seconds'])}"
+            f"; person {case['person_pseudonym'][:12]}…)"
+        )
     if body.get("outcome") == "empty":
         return f"{region}: nobody waiting"
     return f"{action}: done for case {body.get('case_id')} (request {body.get('request_id')})"
@@ -82,8 +100,13 @@ def cmd_staff(args: argparse.Namespace) -> int:
     region, action = args.region, args.action
     body: dict[str, Any] = {"request_id": args.request_id} if getattr(args, "request_id", None) else {}
     if action == "waiting":
-        status, page = _call(args, "GET", f"/v1/regions/{region}/waiting", region,
-                             params={"offset": args.offset, "limit": args.limit})
+        status, page = _call(
+            args,
+            "GET",
+            f"/v1/regions/{region}/waiting",
+            region,
+            params={"offset": args.offset, "limit": args.limit},
+        )
         if status != 200:
             print(describe(action, region, status, page))
             return 1
@@ -91,13 +114,23 @@ def cmd_staff(args: argparse.Namespace) -> int:
             print(f"{region}: nobody waiting")
         for c in page["cases"]:
             due = c["due_by"] or "when capacity allows"
-            print(f"{c['position']:>4}  Prio {c['urgency']}  waited {_minutes(c['waited_seconds']):>7}  "
-                  f"due {due}{'  OVERDUE' if c['overdue'] else ''}  case {c['case_id']}"
-                  f"{'  heads-up sent' if c['heads_up_sent'] else ''}")
+            print(
+                f"{c['position']:>4}  Prio {c['urgency']}  waited {_minutes(c['waited_seconds']):>7}  "
+                f"due {due}{'  OVERDUE' if c['overdue'] else ''}  case {c['case_id']}"
+                f"{'  heads-up sent' if c['heads_up_sent'] else ''}"
+            )
         return 0
     if action == "audit":
-        params = {k: v for k, v in (("case_id", args.case), ("actor", args.actor_filter),
-                                    ("since", args.since), ("until", args.until)) if v}
+        params = {
+            k: v
+            for k, v in (
+                ("case_id", args.case),
+                ("actor", args.actor_filter),
+                ("since", args.since),
+                ("until", args.until),
+            )
+            if v
+        }
         status, page = _call(args, "GET", "/v1/audit", "", params=params)
         print(json.dumps(page, indent=2) if status == 200 else describe(action, "", status, page))
         return 0 if status == 200 else 1
@@ -105,7 +138,9 @@ def cmd_staff(args: argparse.Namespace) -> int:
         path = f"/v1/regions/{region}/serve-next"
     else:
         path = f"/v1/regions/{region}/cases/{args.case}/{action}"
-        body.update({k: getattr(args, k) for k in ("urgency", "reason", "to_region") if getattr(args, k, None)})
+        body.update(
+            {k: getattr(args, k) for k in ("urgency", "reason", "to_region") if getattr(args, k, None)}
+        )
     status, answer = _call(args, "POST", path, region, body)
     print(describe(action, region, status, answer))
     return 0 if status == 200 else 1
@@ -124,26 +159,40 @@ def add_parsers(sub: Any) -> None:
     """Add ``token``, ``staff-cli`` and ``serve-next`` to the ``triage`` command."""
     tok = sub.add_parser("token", help="mint a short-lived dev token for the staff API (dev issuer key)")
     tok.add_argument("--sub", required=True, help="the staff member, e.g. nurse-anna")
-    tok.add_argument("--role", action="append", required=True,
-                     help="nurse, doctor, team-lead, auditor or service (repeatable)")
+    tok.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        help="nurse, doctor, team-lead, auditor or service (repeatable)",
+    )
     tok.add_argument("--region", action="append", required=True, help="e.g. SE-C (repeatable; * = all)")
     tok.add_argument("--ttl", type=float, default=3600, help="seconds the token is valid (default 3600)")
     tok.add_argument("--var-dir", default="var", help="where the dev key lives (default: var)")
     tok.set_defaults(func=cmd_token)
 
-    sn = sub.add_parser("serve-next", help="a clinician is free: call the next patient (says who, or 'empty')")
+    sn = sub.add_parser(
+        "serve-next", help="a clinician is free: call the next patient (says who, or 'empty')"
+    )
     sn.add_argument("--region", required=True, help="ISO 3166-2:SE code, e.g. SE-C")
     sn.add_argument("--clinician", dest="actor", default="nurse-dev", help="dev token only: the clinician")
-    sn.add_argument("--request-id", default=None, help="idempotency key (retry after a timeout with the same)")
+    sn.add_argument(
+        "--request-id", default=None, help="idempotency key (retry after a timeout with the same)"
+    )
     _client_options(sn)
     sn.set_defaults(func=cmd_staff, action="serve-next")
 
     staff = sub.add_parser("staff-cli", help="staff actions through the staff API (token required)")
     acts = staff.add_subparsers(dest="action", required=True)
-    for name, help_text in (("serve-next", "call the next patient"), ("no-show", "the called patient did not answer"),
-                            ("complete", "the called patient was helped"), ("reprioritise", "change urgency"),
-                            ("cancel", "withdraw a waiting case"), ("transfer", "move a case to another region"),
-                            ("waiting", "the region's waiting list"), ("audit", "query the audit trail")):
+    for name, help_text in (
+        ("serve-next", "call the next patient"),
+        ("no-show", "the called patient did not answer"),
+        ("complete", "the called patient was helped"),
+        ("reprioritise", "change urgency"),
+        ("cancel", "withdraw a waiting case"),
+        ("transfer", "move a case to another region"),
+        ("waiting", "the region's waiting list"),
+        ("audit", "query the audit trail"),
+    ):
         p = acts.add_parser(name, help=help_text)
         _client_options(p, role={"transfer": "team-lead", "audit": "auditor"}.get(name, "nurse"))
         p.add_argument("--region", required=name != "audit", default="", help="e.g. SE-C")

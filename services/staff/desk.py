@@ -32,13 +32,29 @@ class Caller:
     role: str
     client: str
 
-    def audit(self, action: str, outcome: str, region: str = "", case_id: str = "",
-              request_id: str = "", case_ids: tuple[str, ...] = (), detail: str = "") -> ev.AuditRecorded:
+    def audit(
+        self,
+        action: str,
+        outcome: str,
+        region: str = "",
+        case_id: str = "",
+        request_id: str = "",
+        case_ids: tuple[str, ...] = (),
+        detail: str = "",
+    ) -> ev.AuditRecorded:
         """An audit record of this caller's ``action``."""
-        return ev.AuditRecorded(actor=self.principal.subject, role=self.role, action=action,
-                                outcome=outcome, region=region, case_id=case_id,  # type: ignore[arg-type]
-                                case_ids=list(case_ids), client=self.client, request_id=request_id,
-                                detail=detail[:200])
+        return ev.AuditRecorded(
+            actor=self.principal.subject,
+            role=self.role,
+            action=action,
+            outcome=outcome,
+            region=region,
+            case_id=case_id,  # type: ignore[arg-type]
+            case_ids=list(case_ids),
+            client=self.client,
+            request_id=request_id,
+            detail=detail[:200],
+        )
 
 
 class AnswerTimeout(Exception):
@@ -61,8 +77,9 @@ def outcome_of(answer: ev.Message) -> str:
 class StaffDesk:
     """Runs staff commands against the queue with an audit trail."""
 
-    def __init__(self, publisher: Publisher, answers: QueueAnswers, trail: AuditTrail,
-                 answer_timeout_s: float) -> None:
+    def __init__(
+        self, publisher: Publisher, answers: QueueAnswers, trail: AuditTrail, answer_timeout_s: float
+    ) -> None:
         self.publisher = publisher
         self.answers = answers
         self.trail = trail
@@ -81,8 +98,12 @@ class StaffDesk:
             try:
                 await self.publisher.publish(topics.QUEUE_COMMANDS, region, command)
             except KafkaError as exc:
-                await self._outcome(caller.audit(action, "failed", region, case_id, rid, detail=type(exc).__name__))
-                raise CommandNotSent(f"queue.commands did not accept the command ({type(exc).__name__})") from None
+                await self._outcome(
+                    caller.audit(action, "failed", region, case_id, rid, detail=type(exc).__name__)
+                )
+                raise CommandNotSent(
+                    f"queue.commands did not accept the command ({type(exc).__name__})"
+                ) from None
             try:
                 answer = await asyncio.wait_for(asyncio.shield(future), self.answer_timeout_s)
             except TimeoutError:
@@ -91,8 +112,16 @@ class StaffDesk:
         finally:
             self.answers.forget(rid, future)
         detail = answer.reason if isinstance(answer, ev.CommandRejected) else ""
-        await self._outcome(caller.audit(action, outcome_of(answer), region,
-                                         getattr(answer, "case_id", "") or case_id, rid, detail=detail))
+        await self._outcome(
+            caller.audit(
+                action,
+                outcome_of(answer),
+                region,
+                getattr(answer, "case_id", "") or case_id,
+                rid,
+                detail=detail,
+            )
+        )
         return answer
 
     async def _outcome(self, entry: ev.AuditRecorded) -> None:
@@ -101,7 +130,9 @@ class StaffDesk:
         try:
             await self.trail.record(entry)
         except AuditUnavailable:
-            log.error("audit outcome record lost for request %s (the requested record exists)", entry.request_id)
+            log.error(
+                "audit outcome record lost for request %s (the requested record exists)", entry.request_id
+            )
 
     async def shown(self, caller: Caller, action: str, region: str, case_ids: tuple[str, ...]) -> None:
         """Audit a read of case data BEFORE the data leaves (AuditUnavailable: do not show it)."""

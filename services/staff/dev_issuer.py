@@ -45,8 +45,9 @@ class DevIssuer:
             return key
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
@@ -59,18 +60,36 @@ class DevIssuer:
 
     def env(self) -> dict[str, str]:
         """The STAFF_OIDC_* variables that make the staff API trust this key only."""
-        return {"STAFF_OIDC_ISSUER": DEV_ISSUER, "STAFF_OIDC_AUDIENCE": DEV_AUDIENCE,
-                "STAFF_OIDC_JWKS_URL": self.jwks_url}
+        return {
+            "STAFF_OIDC_ISSUER": DEV_ISSUER,
+            "STAFF_OIDC_AUDIENCE": DEV_AUDIENCE,
+            "STAFF_OIDC_JWKS_URL": self.jwks_url,
+        }
 
-    def mint(self, subject: str, roles: list[str], regions: list[str], ttl_s: float = 3600,
-             not_before_s: float = 0, audience: str = DEV_AUDIENCE, now: float | None = None) -> str:
+    def mint(
+        self,
+        subject: str,
+        roles: list[str],
+        regions: list[str],
+        ttl_s: float = 3600,
+        not_before_s: float = 0,
+        audience: str = DEV_AUDIENCE,
+        now: float | None = None,
+    ) -> str:
         """A signed token for ``subject`` with ``roles`` and ``regions``, valid ``ttl_s`` seconds."""
         if not subject.strip():
             raise ValueError("--sub must name the staff member, e.g. nurse-anna")
         if not 0 < ttl_s <= MAX_TTL_S:
             raise ValueError(f"--ttl must be 1..{MAX_TTL_S} seconds: dev tokens are short-lived")
         issued = time.time() if now is None else now
-        claims = {"iss": DEV_ISSUER, "aud": audience, "sub": subject, "iat": int(issued),
-                  "nbf": int(issued + not_before_s), "exp": int(issued + ttl_s),
-                  "roles": roles, "regions": regions}
+        claims = {
+            "iss": DEV_ISSUER,
+            "aud": audience,
+            "sub": subject,
+            "iat": int(issued),
+            "nbf": int(issued + not_before_s),
+            "exp": int(issued + ttl_s),
+            "roles": roles,
+            "regions": regions,
+        }
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})

@@ -13,9 +13,13 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ServiceUnavailableException,
+)
 from litestar.handlers.base import BaseRouteHandler
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.exceptions import ServiceUnavailableException
 
 from proto.regions import is_region
 from services.staff.audit_trail import AuditUnavailable
@@ -77,8 +81,9 @@ def known_region(region: str) -> None:
         raise NotFoundException(detail=f"unknown region {region!r}: use an ISO 3166-2:SE code such as SE-C")
 
 
-async def authorised_caller(request: Request[Any, Any, Any], principal: Principal, action: str,
-                            region: str, desk: StaffDesk) -> Caller:
+async def authorised_caller(
+    request: Request[Any, Any, Any], principal: Principal, action: str, region: str, desk: StaffDesk
+) -> Caller:
     """The Caller if ``principal`` may do ``action`` in ``region``; 403 (audited) otherwise."""
     why, role = authorise(principal, action, region)
     caller = Caller(principal, role, client_address(request))

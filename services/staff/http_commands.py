@@ -15,7 +15,13 @@ from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
 from services.staff.http_models import (
-    REGION_PATTERN, CalledCase, CancelRequest, CaseActionRequest, CommandResult, ReprioritiseRequest, TransferRequest,
+    REGION_PATTERN,
+    CalledCase,
+    CancelRequest,
+    CaseActionRequest,
+    CommandResult,
+    ReprioritiseRequest,
+    TransferRequest,
 )
 from services.staff.problems import RESPONSES, problem_response
 
@@ -24,8 +30,14 @@ Region = Annotated[str, Parameter(pattern=REGION_PATTERN, description="ISO 3166-
 COMMAND_RESPONSES = RESPONSES
 
 
-async def _run(request: Request[Any, Any, Any], state: State, principal: Principal, action: str,
-               region: str, command: ev.Command) -> Response[Any]:
+async def _run(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    action: str,
+    region: str,
+    command: ev.Command,
+) -> Response[Any]:
     known_region(region)
     desk: StaffDesk = state.desk
     caller = await authorised_caller(request, principal, action, region, desk)
@@ -34,29 +46,51 @@ async def _run(request: Request[Any, Any, Any], state: State, principal: Princip
     except (AuditUnavailable, CommandNotSent) as exc:
         return problem_response(503, f"{exc}; nothing was done. Retry shortly.", headers={"retry-after": "2"})
     except AnswerTimeout:
-        return problem_response(504, f"the queue did not answer in time. The command may still be decided: "
-                                f"retry with the same request_id {command.request_id!r} (a retry is answered "
-                                "the same way, never done twice).", type_="/problems/answer-timeout")
+        return problem_response(
+            504,
+            f"the queue did not answer in time. The command may still be decided: "
+            f"retry with the same request_id {command.request_id!r} (a retry is answered "
+            "the same way, never done twice).",
+            type_="/problems/answer-timeout",
+        )
     match answer:
         case ev.CommandRejected():
-            return problem_response(409, f"the queue refused {action}: {answer.reason}",
-                                    type_="/problems/command-rejected")
+            return problem_response(
+                409, f"the queue refused {action}: {answer.reason}", type_="/problems/command-rejected"
+            )
         case ev.CaseCalled():
             waited = max(0.0, (answer.called_at - answer.queued_at).total_seconds())
-            called = CalledCase(case_id=answer.case_id, urgency=answer.urgency, waited_seconds=waited,
-                              queued_at=answer.queued_at.isoformat(), person_pseudonym=answer.person_pseudonym)
+            called = CalledCase(
+                case_id=answer.case_id,
+                urgency=answer.urgency,
+                waited_seconds=waited,
+                queued_at=answer.queued_at.isoformat(),
+                person_pseudonym=answer.person_pseudonym,
+            )
             return _result(answer, caller.principal, "called", called)
         case ev.ServeNextEmpty():
             return _result(answer, caller.principal, "empty")
     return _result(answer, caller.principal, "done")
 
 
-def _result(answer: ev.Message, principal: Principal, outcome: str, case: CalledCase | None = None,
-            ) -> Response[Any]:
-    return Response(CommandResult(
-        outcome=outcome, request_id=getattr(answer, "request_id", ""),  # type: ignore[arg-type]
-        region=getattr(answer, "region", ""), actor=principal.subject, event_type=type(answer).__name__,
-        case=case, case_id=getattr(answer, "case_id", None)), status_code=200)
+def _result(
+    answer: ev.Message,
+    principal: Principal,
+    outcome: str,
+    case: CalledCase | None = None,
+) -> Response[Any]:
+    return Response(
+        CommandResult(
+            outcome=outcome,
+            request_id=getattr(answer, "request_id", ""),  # type: ignore[arg-type]
+            region=getattr(answer, "region", ""),
+            actor=principal.subject,
+            event_type=type(answer).__name__,
+            case=case,
+            case_id=getattr(answer, "case_id", None),
+        ),
+        status_code=200,
+    )
 
 
 def _rid(body: Any) -> str:
@@ -64,60 +98,181 @@ def _rid(body: Any) -> str:
     return str(body.request_id) if body is not None and body.request_id else ev.new_id()
 
 
-@post("/v1/regions/{region:str}/serve-next", status_code=200, security=SECURITY, guards=GUARDS, responses=COMMAND_RESPONSES,
-      summary="Call the next patient (answers who, or that nobody waits)")
-async def serve_next(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
-                     data: CaseActionRequest | None = None) -> Response[CommandResult]:
+@post(
+    "/v1/regions/{region:str}/serve-next",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="Call the next patient (answers who, or that nobody waits)",
+)
+async def serve_next(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    data: CaseActionRequest | None = None,
+) -> Response[CommandResult]:
     """The most urgent waiting patient of the region is called for the token's subject."""
-    return await _run(request, state, principal, "serve-next", region,
-                      ev.ServeNext(region=region, clinician_id=principal.subject, request_id=_rid(data)))
+    return await _run(
+        request,
+        state,
+        principal,
+        "serve-next",
+        region,
+        ev.ServeNext(region=region, clinician_id=principal.subject, request_id=_rid(data)),
+    )
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/no-show", status_code=200, security=SECURITY, guards=GUARDS,
-      responses=COMMAND_RESPONSES, summary="The called patient did not answer")
-async def no_show(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
-                  case_id: CaseId, data: CaseActionRequest | None = None) -> Response[CommandResult]:
+@post(
+    "/v1/regions/{region:str}/cases/{case_id:str}/no-show",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="The called patient did not answer",
+)
+async def no_show(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    case_id: CaseId,
+    data: CaseActionRequest | None = None,
+) -> Response[CommandResult]:
     """Requeue the called case at the front of its level, or close it after the last attempt."""
-    return await _run(request, state, principal, "no-show", region,
-                      ev.MarkNoShow(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)))
+    return await _run(
+        request,
+        state,
+        principal,
+        "no-show",
+        region,
+        ev.MarkNoShow(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)),
+    )
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/complete", status_code=200, security=SECURITY, guards=GUARDS,
-      responses=COMMAND_RESPONSES, summary="The called patient was helped")
-async def complete(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
-                   case_id: CaseId, data: CaseActionRequest | None = None) -> Response[CommandResult]:
+@post(
+    "/v1/regions/{region:str}/cases/{case_id:str}/complete",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="The called patient was helped",
+)
+async def complete(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    case_id: CaseId,
+    data: CaseActionRequest | None = None,
+) -> Response[CommandResult]:
     """Close a called case as completed."""
-    return await _run(request, state, principal, "complete", region,
-                      ev.CompleteCase(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)))
+    return await _run(
+        request,
+        state,
+        principal,
+        "complete",
+        region,
+        ev.CompleteCase(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)),
+    )
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/reprioritise", status_code=200, security=SECURITY, guards=GUARDS,
-      responses=COMMAND_RESPONSES, summary="Move a waiting case to another urgency")
-async def reprioritise(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
-                       case_id: CaseId, data: ReprioritiseRequest) -> Response[CommandResult]:
+@post(
+    "/v1/regions/{region:str}/cases/{case_id:str}/reprioritise",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="Move a waiting case to another urgency",
+)
+async def reprioritise(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    case_id: CaseId,
+    data: ReprioritiseRequest,
+) -> Response[CommandResult]:
     """Change a waiting case's urgency, with a reason; it keeps its join time."""
-    return await _run(request, state, principal, "reprioritise", region, ev.Reprioritise(
-        region=region, case_id=case_id, urgency=data.urgency, reason=data.reason, by=principal.subject,
-        request_id=_rid(data)))
+    return await _run(
+        request,
+        state,
+        principal,
+        "reprioritise",
+        region,
+        ev.Reprioritise(
+            region=region,
+            case_id=case_id,
+            urgency=data.urgency,
+            reason=data.reason,
+            by=principal.subject,
+            request_id=_rid(data),
+        ),
+    )
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/cancel", status_code=200, security=SECURITY, guards=GUARDS,
-      responses=COMMAND_RESPONSES, summary="Withdraw a waiting case")
-async def cancel(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
-                 case_id: CaseId, data: CancelRequest) -> Response[CommandResult]:
+@post(
+    "/v1/regions/{region:str}/cases/{case_id:str}/cancel",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="Withdraw a waiting case",
+)
+async def cancel(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    case_id: CaseId,
+    data: CancelRequest,
+) -> Response[CommandResult]:
     """Cancel a waiting case, with a reason."""
-    return await _run(request, state, principal, "cancel", region, ev.CancelCase(
-        region=region, case_id=case_id, reason=data.reason, by=principal.subject, request_id=_rid(data)))
+    return await _run(
+        request,
+        state,
+        principal,
+        "cancel",
+        region,
+        ev.CancelCase(
+            region=region, case_id=case_id, reason=data.reason, by=principal.subject, request_id=_rid(data)
+        ),
+    )
 
 
-@post("/v1/regions/{region:str}/cases/{case_id:str}/transfer", status_code=200, security=SECURITY, guards=GUARDS,
-      responses=COMMAND_RESPONSES, summary="Move a waiting case to another region (team-lead)")
-async def transfer(request: Request[Any, Any, Any], state: State, principal: Principal, region: Region,
-                   case_id: CaseId, data: TransferRequest) -> Response[CommandResult]:
+@post(
+    "/v1/regions/{region:str}/cases/{case_id:str}/transfer",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="Move a waiting case to another region (team-lead)",
+)
+async def transfer(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    case_id: CaseId,
+    data: TransferRequest,
+) -> Response[CommandResult]:
     """Transfer a waiting case to another region, keeping its original join time."""
-    return await _run(request, state, principal, "transfer", region, ev.TransferCase(
-        region=region, case_id=case_id, to_region=data.to_region, reason=data.reason, by=principal.subject,
-        request_id=_rid(data)))
+    return await _run(
+        request,
+        state,
+        principal,
+        "transfer",
+        region,
+        ev.TransferCase(
+            region=region,
+            case_id=case_id,
+            to_region=data.to_region,
+            reason=data.reason,
+            by=principal.subject,
+            request_id=_rid(data),
+        ),
+    )
 
 
 COMMAND_HANDLERS = [serve_next, no_show, complete, reprioritise, cancel, transfer]

@@ -9,16 +9,43 @@ from msgspec import Meta
 
 from proto.regions import REGIONS
 
-RequestId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description=(
-    "Idempotency key: retry with the same request_id after a timeout and the queue answers "
-    "the same way (default: a new random id)."))]
-Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S", examples=["worse on the phone"],
-                             description="why, in a few words (no personal data)")]
-Ignored = Annotated[str | None, Meta(description=(
-    "Ignored: the actor is always the token's subject. Accepted so that old clients do not fail."))]
+RequestId = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        description=(
+            "Idempotency key: retry with the same request_id after a timeout and the queue answers "
+            "the same way (default: a new random id)."
+        ),
+    ),
+]
+Reason = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=500,
+        pattern=r"\S",
+        examples=["worse on the phone"],
+        description="why, in a few words (no personal data)",
+    ),
+]
+Ignored = Annotated[
+    str | None,
+    Meta(
+        description=(
+            "Ignored: the actor is always the token's subject. Accepted so that old clients do not fail."
+        )
+    ),
+]
 REGION_PATTERN = "^SE-(" + "|".join(sorted(code[3:] for code in REGIONS)) + ")$"
-RegionCode = Annotated[str, Meta(pattern=REGION_PATTERN, examples=["SE-E"],
-                                 description="ISO 3166-2:SE region code (one of the 21 regions)")]
+RegionCode = Annotated[
+    str,
+    Meta(
+        pattern=REGION_PATTERN,
+        examples=["SE-E"],
+        description="ISO 3166-2:SE region code (one of the 21 regions)",
+    ),
+]
 
 
 class CaseActionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -28,13 +28,21 @@ from services.staff.queue_views import QueueViews
 _NOT_SHOWN = "the audit trail could not be written, so nothing is shown; retry shortly"
 
 
-@get("/v1/regions/{region:str}/waiting", security=SECURITY, guards=GUARDS, responses=READ_RESPONSES,
-     summary="The region's waiting list, most urgent first, one page at a time")
-async def waiting(request: Request[Any, Any, Any], state: State, principal: Principal,
-                  region: Annotated[str, Parameter(pattern=REGION_PATTERN, description="e.g. SE-C")],
-                  offset: Annotated[int, Parameter(ge=0, le=10_000_000, description="0-based first position")] = 0,
-                  limit: Annotated[int, Parameter(ge=1, le=500, description="page size")] = 50,
-                  ) -> Response[WaitingList]:
+@get(
+    "/v1/regions/{region:str}/waiting",
+    security=SECURITY,
+    guards=GUARDS,
+    responses=READ_RESPONSES,
+    summary="The region's waiting list, most urgent first, one page at a time",
+)
+async def waiting(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Annotated[str, Parameter(pattern=REGION_PATTERN, description="e.g. SE-C")],
+    offset: Annotated[int, Parameter(ge=0, le=10_000_000, description="0-based first position")] = 0,
+    limit: Annotated[int, Parameter(ge=1, le=500, description="page size")] = 50,
+) -> Response[WaitingList]:
     """Position, urgency, wait, due-by (the urgency's time frame) and heads-up of each waiting case."""
     known_region(region)
     desk: StaffDesk = state.desk
@@ -46,8 +54,11 @@ async def waiting(request: Request[Any, Any, Any], state: State, principal: Prin
     except msgspec.ValidationError:
         page = None
     if page is None:
-        return problem_response(503, "the queue service is not answering (or is recovering): retry shortly",  # type: ignore[return-value]
-                                headers={"retry-after": "1"})
+        return problem_response(
+            503,
+            "the queue service is not answering (or is recovering): retry shortly",  # type: ignore[return-value]
+            headers={"retry-after": "1"},
+        )
     try:
         await desk.shown(caller, "read-waiting", region, tuple(c.case_id for c in page.cases))
     except AuditUnavailable:
@@ -55,16 +66,26 @@ async def waiting(request: Request[Any, Any, Any], state: State, principal: Prin
     return Response(page)
 
 
-@get("/v1/audit", security=SECURITY, guards=GUARDS, responses=READ_RESPONSES,
-     summary="Audit records by case, actor, region and time range (auditors)")
-async def audit(request: Request[Any, Any, Any], state: State, principal: Principal,
-                case_id: Annotated[str, Parameter(max_length=64, description="records about this case")] = "",
-                actor: Annotated[str, Parameter(max_length=128, description="records of this staff member (sub)")] = "",
-                region: Annotated[str, Parameter(pattern=REGION_PATTERN + "|^$",
-                                                 description="one region of the token's")] = "",
-                since: Annotated[dt.datetime | None, Parameter(description="from (inclusive), RFC 3339")] = None,
-                until: Annotated[dt.datetime | None, Parameter(description="to (exclusive), RFC 3339")] = None,
-                limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> Response[AuditPage]:
+@get(
+    "/v1/audit",
+    security=SECURITY,
+    guards=GUARDS,
+    responses=READ_RESPONSES,
+    summary="Audit records by case, actor, region and time range (auditors)",
+)
+async def audit(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    case_id: Annotated[str, Parameter(max_length=64, description="records about this case")] = "",
+    actor: Annotated[str, Parameter(max_length=128, description="records of this staff member (sub)")] = "",
+    region: Annotated[
+        str, Parameter(pattern=REGION_PATTERN + "|^$", description="one region of the token's")
+    ] = "",
+    since: Annotated[dt.datetime | None, Parameter(description="from (inclusive), RFC 3339")] = None,
+    until: Annotated[dt.datetime | None, Parameter(description="to (exclusive), RFC 3339")] = None,
+    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+) -> Response[AuditPage]:
     """The audit trail, oldest first, limited to the regions of the auditor's token."""
     if region:
         known_region(region)
@@ -74,10 +95,13 @@ async def audit(request: Request[Any, Any, Any], state: State, principal: Princi
         return problem_response(422, "since and until need a UTC offset, e.g. 2026-11-23T08:00:00Z")  # type: ignore[return-value]
     log: AuditLog = state.audit_log
     regions = _visible(principal, region)
-    found = log.index.query(case_id=case_id, actor=actor, regions=regions, since=since, until=until, limit=limit)
+    found = log.index.query(
+        case_id=case_id, actor=actor, regions=regions, since=since, until=until, limit=limit
+    )
     try:
-        await desk.trail.record(caller.audit("read-audit", "ok", region, case_id,
-                                             detail=f"actor={actor}" if actor else ""))
+        await desk.trail.record(
+            caller.audit("read-audit", "ok", region, case_id, detail=f"actor={actor}" if actor else "")
+        )
     except AuditUnavailable:
         return problem_response(503, _NOT_SHOWN, headers={"retry-after": "2"})  # type: ignore[return-value]
     return Response(AuditPage(records=[_entry(e) for e in found]))
@@ -94,9 +118,20 @@ def _visible(principal: Principal, region: str) -> frozenset[str] | None:
 
 
 def _entry(e: Any) -> AuditEntry:
-    return AuditEntry(event_id=e.event_id, occurred_at=e.occurred_at.isoformat(), actor=e.actor, role=e.role,
-                      action=e.action, outcome=e.outcome, region=e.region, case_id=e.case_id,
-                      case_ids=list(e.case_ids), client=e.client, request_id=e.request_id, detail=e.detail)
+    return AuditEntry(
+        event_id=e.event_id,
+        occurred_at=e.occurred_at.isoformat(),
+        actor=e.actor,
+        role=e.role,
+        action=e.action,
+        outcome=e.outcome,
+        region=e.region,
+        case_id=e.case_id,
+        case_ids=list(e.case_ids),
+        client=e.client,
+        request_id=e.request_id,
+        detail=e.detail,
+    )
 
 
 READ_HANDLERS = [waiting, audit]

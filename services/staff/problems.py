@@ -10,7 +10,11 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
 from services.intake.problems import (
-    PROBLEM_JSON, Problem, http_exception_handler, problem_response, validation_exception_handler,
+    PROBLEM_JSON,
+    Problem,
+    http_exception_handler,
+    problem_response,
+    validation_exception_handler,
 )
 
 log = logging.getLogger("triage.staff.http")
@@ -36,8 +40,11 @@ READ_RESPONSES = {k: v for k, v in RESPONSES.items() if k not in (409, 504)}
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """An unexpected fault: logged by type only (the message could carry input), 500 problem+json."""
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return problem_response(500, "the staff API failed unexpectedly. Retry with the same request_id: "
-                            "a retried command is never done twice.")
+    return problem_response(
+        500,
+        "the staff API failed unexpectedly. Retry with the same request_id: "
+        "a retried command is never done twice.",
+    )
 
 
 EXCEPTION_HANDLERS = {

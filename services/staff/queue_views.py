@@ -16,8 +16,9 @@ class QueueViews:
     async def waiting(self, region: str, offset: int, limit: int) -> tuple[int, Any]:
         """A page of the region's waiting list (``GET /v1/regions/{region}/waiting``)."""
         try:
-            resp = await self._client.get(f"/v1/regions/{region}/waiting",
-                                          params={"offset": offset, "limit": limit})
+            resp = await self._client.get(
+                f"/v1/regions/{region}/waiting", params={"offset": offset, "limit": limit}
+            )
             return resp.status_code, resp.json()
         except (httpx.HTTPError, ValueError):
             return 503, None

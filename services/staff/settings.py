@@ -45,9 +45,13 @@ class StaffSettings:
         """Read STAFF_* variables; SettingsError names a missing or bad one."""
         issuer = env.get("STAFF_OIDC_ISSUER", "").strip()
         if not issuer:
-            raise SettingsError("STAFF_OIDC_ISSUER is not set: give the OIDC issuer of staff tokens "
-                                "(and STAFF_OIDC_AUDIENCE), or run `triage up`, which trusts its dev issuer")
-        algorithms = tuple(a.strip() for a in env.get("STAFF_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip())
+            raise SettingsError(
+                "STAFF_OIDC_ISSUER is not set: give the OIDC issuer of staff tokens "
+                "(and STAFF_OIDC_AUDIENCE), or run `triage up`, which trusts its dev issuer"
+            )
+        algorithms = tuple(
+            a.strip() for a in env.get("STAFF_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip()
+        )
         if not algorithms or any(a.lower() == "none" or a.startswith("HS") for a in algorithms):
             raise SettingsError("STAFF_OIDC_ALGORITHMS: list asymmetric algorithms only, e.g. RS256,ES256")
         queue_port = env.get("QUEUE_WEB_PORT", "6066")
@@ -69,8 +73,9 @@ class StaffSettings:
             answer_timeout_s=_number(env, "STAFF_ANSWER_TIMEOUT_S", 5.0),
             audit_timeout_s=_number(env, "STAFF_AUDIT_TIMEOUT_S", 5.0),
             audit_memory=int(_number(env, "STAFF_AUDIT_MEMORY", 1_000_000)),
-            trusted_proxies=frozenset(a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",")
-                                      if a.strip()),
+            trusted_proxies=frozenset(
+                a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",") if a.strip()
+            ),
         )
 
 

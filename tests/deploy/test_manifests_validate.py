@@ -18,13 +18,22 @@ CUSTOM_GROUPS = ("kafka.strimzi.io/", "monitoring.coreos.com/")
 def test_every_overlay_renders_a_complete_system(overlay: str) -> None:
     docs = rendered(overlay)
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
-    for expected in [("Deployment", "triage-intake"), ("Service", "triage-intake"),
-                     ("HorizontalPodAutoscaler", "triage-intake"), ("PodDisruptionBudget", "triage-intake"),
-                     ("StatefulSet", "triage-queue"), ("Service", "triage-queue-headless"),
-                     ("PodDisruptionBudget", "triage-queue"), ("Deployment", "triage-notifier"),
-                     ("Service", "triage-notifier"), ("Kafka", "triage-kafka"),
-                     ("KafkaNodePool", "brokers"), ("KafkaNodePool", "controllers"),
-                     ("ServiceMonitor", "triage"), ("ConfigMap", "triage-regions")]:
+    for expected in [
+        ("Deployment", "triage-intake"),
+        ("Service", "triage-intake"),
+        ("HorizontalPodAutoscaler", "triage-intake"),
+        ("PodDisruptionBudget", "triage-intake"),
+        ("StatefulSet", "triage-queue"),
+        ("Service", "triage-queue-headless"),
+        ("PodDisruptionBudget", "triage-queue"),
+        ("Deployment", "triage-notifier"),
+        ("Service", "triage-notifier"),
+        ("Kafka", "triage-kafka"),
+        ("KafkaNodePool", "brokers"),
+        ("KafkaNodePool", "controllers"),
+        ("ServiceMonitor", "triage"),
+        ("ConfigMap", "triage-regions"),
+    ]:
         assert expected in kinds, f"{overlay}: {expected} missing from the rendered manifests"
     (namespace,) = [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"]
     assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == {namespace}
@@ -40,7 +49,9 @@ def test_core_resources_validate_with_kubernetes_validate_strictly(overlay: str)
             kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as exc:
             path = ".".join(str(p) for p in exc.path)
-            pytest.fail(f"{overlay}: {doc['kind']}/{doc['metadata']['name']} invalid at {path}: {exc.message}")
+            pytest.fail(
+                f"{overlay}: {doc['kind']}/{doc['metadata']['name']} invalid at {path}: {exc.message}"
+            )
         checked += 1
     assert checked >= 20
 
@@ -51,10 +62,13 @@ def test_strimzi_and_monitoring_resources_validate_against_their_crd_schemas(ove
     for doc in rendered(overlay):
         if not doc["apiVersion"].startswith(CUSTOM_GROUPS):
             continue
-        errors = sorted(jsonschema.Draft202012Validator(crd_schema(doc["apiVersion"], doc["kind"]))
-                        .iter_errors(doc), key=str)
-        assert not errors, (f"{overlay}: {doc['kind']}/{doc['metadata']['name']}: "
-                            + "; ".join(f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors))
+        errors = sorted(
+            jsonschema.Draft202012Validator(crd_schema(doc["apiVersion"], doc["kind"])).iter_errors(doc),
+            key=str,
+        )
+        assert not errors, f"{overlay}: {doc['kind']}/{doc['metadata']['name']}: " + "; ".join(
+            f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors
+        )
         checked += 1
     assert checked >= 20
 

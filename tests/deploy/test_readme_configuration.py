@@ -7,7 +7,14 @@ import re
 from tests.deploy.manifests import ROOT
 
 # Quoted UPPER_SNAKE strings in the code that are not environment variables.
-NOT_SETTINGS = {"DEFAULT_BOOTSTRAP", "DEFAULT_ENABLED", "EXCEPTION_HANDLERS", "PROBLEM_JSON", "READ_RESPONSES", "SASL_SSL"}
+NOT_SETTINGS = {
+    "DEFAULT_BOOTSTRAP",
+    "DEFAULT_ENABLED",
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "READ_RESPONSES",
+    "SASL_SSL",
+}
 _QUOTED = re.compile(r"""["']([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["']""")
 
 

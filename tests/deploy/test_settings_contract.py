@@ -60,7 +60,7 @@ def test_no_setting_listed_as_pending_is_read_already() -> None:
 
 def test_every_pending_setting_is_documented_as_a_known_gap() -> None:
     readme = (ROOT / "deploy" / "k8s" / "README.md").read_text(encoding="utf-8")
-    gaps = readme[readme.index("## Known gaps"):]
+    gaps = readme[readme.index("## Known gaps") :]
     for name in PENDING:
         assert f"`{name}`" in gaps, f"{name} is not under Known gaps in deploy/k8s/README.md"
 
@@ -96,7 +96,10 @@ def test_prod_mounts_the_kafka_certificate_files_its_settings_name_in_every_work
                 mounts = [m for m in c.get("volumeMounts", []) if m["mountPath"] == directory]
                 assert mounts, f"{workload['metadata']['name']}: nothing mounted at {directory}"
                 secret = volumes[mounts[0]["name"]]["secret"]
-                assert key in {i["path"] for i in secret.get("items", [])}, (workload["metadata"]["name"], path)
+                assert key in {i["path"] for i in secret.get("items", [])}, (
+                    workload["metadata"]["name"],
+                    path,
+                )
 
 
 def test_the_cluster_alerts_at_the_admission_cap_intake_is_configured_with() -> None:

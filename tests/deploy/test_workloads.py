@@ -51,7 +51,9 @@ def test_every_image_is_the_released_triage_image_with_a_pinned_tag(overlay: str
     for workload in _workloads(overlay):
         for c in pod_spec(workload)["containers"]:
             image = c["image"]
-            assert re.fullmatch(r"registry\.example\.se/triage/triage(:[0-9][\w.-]*|@sha256:[0-9a-f]{64})", image), image
+            assert re.fullmatch(
+                r"registry\.example\.se/triage/triage(:[0-9][\w.-]*|@sha256:[0-9a-f]{64})", image
+            ), image
             assert not image.endswith(":latest")
             assert c["args"] == [workload["metadata"]["name"].removeprefix("triage-")]
 
@@ -61,7 +63,11 @@ def test_pods_spread_over_zones_and_queue_workers_never_share_a_node() -> None:
         keys = {t["topologyKey"]: t for t in pod_spec(workload)["topologySpreadConstraints"]}
         assert {"topology.kubernetes.io/zone", "kubernetes.io/hostname"} <= set(keys)
     queue = named(rendered("prod"), "StatefulSet", "triage-queue")
-    host = [t for t in pod_spec(queue)["topologySpreadConstraints"] if t["topologyKey"] == "kubernetes.io/hostname"]
+    host = [
+        t
+        for t in pod_spec(queue)["topologySpreadConstraints"]
+        if t["topologyKey"] == "kubernetes.io/hostname"
+    ]
     assert host[0]["whenUnsatisfiable"] == "DoNotSchedule"
 
 
@@ -109,23 +115,40 @@ def _strimzi_pod_labels() -> list[dict[str, str]]:
     resource's labels (STRIMZI_LABELS_EXCLUSION_PATTERN drops app.kubernetes.io/* except part-of)."""
     docs = rendered("prod")
     kafka = named(docs, "Kafka", "triage-kafka")
-    propagated = {k: v for k, v in kafka["metadata"]["labels"].items()
-                  if not k.startswith("app.kubernetes.io/") or k == "app.kubernetes.io/part-of"}
-    return [{**propagated, "strimzi.io/cluster": "triage-kafka", "strimzi.io/kind": "Kafka",
-             "strimzi.io/name": f"triage-kafka-{role}", "app.kubernetes.io/name": name}
-            for role, name in (("brokers", "kafka"), ("controllers", "kafka"),
-                               ("entity-operator", "entity-operator"))]
+    propagated = {
+        k: v
+        for k, v in kafka["metadata"]["labels"].items()
+        if not k.startswith("app.kubernetes.io/") or k == "app.kubernetes.io/part-of"
+    }
+    return [
+        {
+            **propagated,
+            "strimzi.io/cluster": "triage-kafka",
+            "strimzi.io/kind": "Kafka",
+            "strimzi.io/name": f"triage-kafka-{role}",
+            "app.kubernetes.io/name": name,
+        }
+        for role, name in (
+            ("brokers", "kafka"),
+            ("controllers", "kafka"),
+            ("entity-operator", "entity-operator"),
+        )
+    ]
 
 
 def test_every_triage_pod_is_default_denied_and_may_reach_only_dns_and_kafka() -> None:
     pol = _policies("prod")
     deny = pol["triage-default-deny"]
-    assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny and "egress" not in deny
+    assert (
+        set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny and "egress" not in deny
+    )
     common = pol["triage-egress-dns-and-kafka"]
     assert _ports(common["egress"]) == {53, 9092, 9093}
     for workload in _workloads("prod"):
         labels = workload["spec"]["template"]["metadata"]["labels"]
-        assert selects(deny["podSelector"], labels), f"{workload['metadata']['name']} escapes the default deny"
+        assert selects(deny["podSelector"], labels), (
+            f"{workload['metadata']['name']} escapes the default deny"
+        )
         assert selects(common["podSelector"], labels)
     kafka_peer = common["egress"][1]["to"][0]["podSelector"]
     assert all(selects(kafka_peer, pod) for pod in _strimzi_pod_labels()[:2])
@@ -136,7 +159,8 @@ def test_no_triage_network_policy_selects_the_kafka_clusters_own_pods(overlay: s
     for policy in of_kind(rendered(overlay), "NetworkPolicy"):
         for pod in _strimzi_pod_labels():
             assert not selects(policy["spec"]["podSelector"], pod), (
-                f"{overlay}: NetworkPolicy {policy['metadata']['name']} would select Strimzi pod {pod}")
+                f"{overlay}: NetworkPolicy {policy['metadata']['name']} would select Strimzi pod {pod}"
+            )
 
 
 def test_each_service_accepts_traffic_only_on_its_own_port_and_reaches_only_what_it_needs() -> None:
@@ -153,4 +177,6 @@ def test_each_service_accepts_traffic_only_on_its_own_port_and_reaches_only_what
     assert "10.0.0.0/8" in sms["except"], "no 443 into the cluster's private ranges"
     intake_from = pol["triage-intake"]["ingress"][0]["from"]
     assert {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in intake_from} == {
-        "ingress-nginx", "monitoring"}
+        "ingress-nginx",
+        "monitoring",
+    }

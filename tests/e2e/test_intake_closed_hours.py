@@ -52,9 +52,16 @@ def closed_intake(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFacto
     hours = Path(workdir / "hours.toml")
     hours.write_text(HOURS)
     with QueueStub() as stub:
-        stack = Stack(kafka=KafkaSettings(bootstrap_servers, new_namespace()), workdir=workdir,
-                      extra_env={"QUEUE_URL": stub.url, "QUEUE_WEB_PORT": stub.url.rsplit(":", 1)[1],
-                                 "OPENING_HOURS_PATH": str(hours), "ETA_CAPACITY_PER_HOUR": "12"})
+        stack = Stack(
+            kafka=KafkaSettings(bootstrap_servers, new_namespace()),
+            workdir=workdir,
+            extra_env={
+                "QUEUE_URL": stub.url,
+                "QUEUE_WEB_PORT": stub.url.rsplit(":", 1)[1],
+                "OPENING_HOURS_PATH": str(hours),
+                "ETA_CAPACITY_PER_HOUR": "12",
+            },
+        )
         stack.start(services=("intake",))
         try:
             yield stack
@@ -64,7 +71,7 @@ def closed_intake(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFacto
 
 def _opens_at_utc() -> str:
     local = dt.datetime(REOPENS.year, REOPENS.month, REOPENS.day, 8, tzinfo=STOCKHOLM)
-    return local.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return local.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def test_a_patient_of_a_closed_region_is_queued_and_told_when_it_opens(closed_intake: Stack) -> None:
@@ -93,14 +100,27 @@ def test_an_emergency_in_a_closed_region_is_still_told_to_ring_112(closed_intake
 def test_the_estimated_wait_in_a_closed_region_counts_only_staffed_time(closed_intake: Stack) -> None:
     resp = post(closed_intake, submission(region="SE-C"))
     case_id = resp.json()["case_id"]
-    as_queue(closed_intake, ev.CaseQueued(case_id=case_id, region="SE-C", urgency=2, queued_at=ev.utcnow(),
-                                          sequence=1, person_pseudonym="p-closed"))
+    as_queue(
+        closed_intake,
+        ev.CaseQueued(
+            case_id=case_id,
+            region="SE-C",
+            urgency=2,
+            queued_at=ev.utcnow(),
+            sequence=1,
+            person_pseudonym="p-closed",
+        ),
+    )
     seen(closed_intake, case_id)
     view = case(closed_intake, case_id).json()
     opens = dt.datetime.fromisoformat(_opens_at_utc().replace("Z", "+00:00"))
-    until_open = (opens - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    until_open = (opens - dt.datetime.now(dt.UTC)).total_seconds()
     assert view["region_open"] is False and view["opens_at"] == _opens_at_utc()
     # position 1 at 12 calls per staffed hour: 5 staffed minutes after opening, shown as a range
     assert until_open < view["estimated_wait_seconds"] <= until_open + 5 * 60 + 5
-    assert view["estimated_wait_low_seconds"] < view["estimated_wait_seconds"] < view["estimated_wait_high_seconds"]
+    assert (
+        view["estimated_wait_low_seconds"]
+        < view["estimated_wait_seconds"]
+        < view["estimated_wait_high_seconds"]
+    )
     assert view["estimated_wait_text"].endswith("tim")

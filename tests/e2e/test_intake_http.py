@@ -18,9 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from proto.pseudonym import person_pseudonym
 from services.intake.domain.case_access import case_token, derive_key
 from services.intake.settings import DEV_PSEUDONYM_KEY
@@ -45,14 +44,21 @@ def queue_stub() -> Iterator[QueueStub]:
 
 
 @pytest.fixture(scope="module")
-def intake(bootstrap_servers: str, queue_stub: QueueStub,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(kafka=KafkaSettings(bootstrap_servers, new_namespace()),
-                  workdir=tmp_path_factory.mktemp("intake-http"),
-                  extra_env={"QUEUE_URL": queue_stub.url, "QUEUE_WEB_PORT": queue_stub.url.rsplit(":", 1)[1],
-                             "INTAKE_MAX_WAITING": "100",
-                             "INTAKE_MAX_ESTIMATED_WAIT_S": "3600", "INTAKE_RATE_BURST": "30",
-                             "INTAKE_RATE_PER_S": "0.2"})
+def intake(
+    bootstrap_servers: str, queue_stub: QueueStub, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    stack = Stack(
+        kafka=KafkaSettings(bootstrap_servers, new_namespace()),
+        workdir=tmp_path_factory.mktemp("intake-http"),
+        extra_env={
+            "QUEUE_URL": queue_stub.url,
+            "QUEUE_WEB_PORT": queue_stub.url.rsplit(":", 1)[1],
+            "INTAKE_MAX_WAITING": "100",
+            "INTAKE_MAX_ESTIMATED_WAIT_S": "3600",
+            "INTAKE_RATE_BURST": "30",
+            "INTAKE_RATE_PER_S": "0.2",
+        },
+    )
     stack.start(services=("intake",))
     try:
         yield stack
@@ -67,8 +73,13 @@ def post(stack: Stack, body: Any, *, raw: bytes | None = None, key: str | None =
 
 
 def submission(**overrides: Any) -> dict[str, Any]:
-    body = {"region": "SE-C", "personnummer": personnummer(), "phone": "070-123 45 67",
-            "symptom": "fever", "answers": {"temperature_over_40": True}}
+    body = {
+        "region": "SE-C",
+        "personnummer": personnummer(),
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {"temperature_over_40": True},
+    }
     body.update(overrides)
     return body
 
@@ -82,30 +93,49 @@ def pointers(resp: httpx.Response) -> set[str]:
 
 
 # ------------------------------------------------------------------ validation
-@pytest.mark.parametrize("overrides, bad", [
-    ({"personnummer": "19900101-0018"}, {"#/personnummer"}),            # wrong check digit
-    ({"personnummer": "19901301-0017"}, {"#/personnummer"}),            # month 13
-    ({"phone": "08-123 456 78"}, {"#/phone"}),                          # landline
-    ({"region": "SE-Q"}, {"#/region"}),
-    ({"symptom": "headache"}, {"#/symptom"}),
-    ({"language": "de"}, {"#/language"}),
-    ({"answers": {"favourite_colour": True}}, {"#/answers/favourite_colour"}),
-    ({"answers": {"temperature_over_40": "yes"}}, {"#/answers/temperature_over_40"}),
-    ({"answers": {"days_with_fever": 400}}, {"#/answers/days_with_fever"}),
-    ({"answers": {f"q{i}": True for i in range(40)}}, {"#/answers"}),
-    ({"phone": "0" * 200}, {"#/phone"}),
-    ({"submission_id": "not ok!"}, {"#/submission_id"}),
-    ({"nickname": "x"}, {"#/nickname"}),
-])
-def test_each_bad_field_gets_its_own_problem_entry(intake: Stack, overrides: dict[str, Any], bad: set[str]) -> None:
+@pytest.mark.parametrize(
+    "overrides, bad",
+    [
+        ({"personnummer": "19900101-0018"}, {"#/personnummer"}),  # wrong check digit
+        ({"personnummer": "19901301-0017"}, {"#/personnummer"}),  # month 13
+        ({"phone": "08-123 456 78"}, {"#/phone"}),  # landline
+        ({"region": "SE-Q"}, {"#/region"}),
+        ({"symptom": "headache"}, {"#/symptom"}),
+        ({"language": "de"}, {"#/language"}),
+        ({"answers": {"favourite_colour": True}}, {"#/answers/favourite_colour"}),
+        ({"answers": {"temperature_over_40": "yes"}}, {"#/answers/temperature_over_40"}),
+        ({"answers": {"days_with_fever": 400}}, {"#/answers/days_with_fever"}),
+        ({"answers": {f"q{i}": True for i in range(40)}}, {"#/answers"}),
+        ({"phone": "0" * 200}, {"#/phone"}),
+        ({"submission_id": "not ok!"}, {"#/submission_id"}),
+        ({"nickname": "x"}, {"#/nickname"}),
+    ],
+)
+def test_each_bad_field_gets_its_own_problem_entry(
+    intake: Stack, overrides: dict[str, Any], bad: set[str]
+) -> None:
     assert pointers(post(intake, submission(**overrides))) == bad
 
 
 def test_every_bad_field_is_reported_at_once(intake: Stack) -> None:
-    resp = post(intake, {"region": "XX", "personnummer": 1234, "phone": "hello", "symptom": "fever",
-                         "answers": {"temperature_over_40": 3}, "extra": 1})
-    assert pointers(resp) == {"#/region", "#/personnummer", "#/phone", "#/answers/temperature_over_40",
-                              "#/extra"}
+    resp = post(
+        intake,
+        {
+            "region": "XX",
+            "personnummer": 1234,
+            "phone": "hello",
+            "symptom": "fever",
+            "answers": {"temperature_over_40": 3},
+            "extra": 1,
+        },
+    )
+    assert pointers(resp) == {
+        "#/region",
+        "#/personnummer",
+        "#/phone",
+        "#/answers/temperature_over_40",
+        "#/extra",
+    }
 
 
 def test_missing_fields_and_broken_json_are_problem_json(intake: Stack) -> None:
@@ -168,15 +198,19 @@ def test_concurrent_retries_of_one_submission_make_one_case(intake: Stack) -> No
     assert sum(1 for e in triaged if getattr(e, "submission_id", "") == body["submission_id"]) == 1
 
 
-@pytest.mark.parametrize("overrides, reason, advice", [
-    ({"answers": {"chest_pain": True}}, "red_flag", "Ring 112"),
-    ({"symptom": "rash", "answers": {"rash_does_not_fade_under_glass": True}}, "red_flag", "Ring 112"),
-    ({"personnummer": "infant"}, "infant", "1177"),
-    ({"protected_identity": True}, "protected_identity", "1177"),
-    ({"region": "SE-AB"}, "region_not_enabled", "Stockholm"),
-])
+@pytest.mark.parametrize(
+    "overrides, reason, advice",
+    [
+        ({"answers": {"chest_pain": True}}, "red_flag", "Ring 112"),
+        ({"symptom": "rash", "answers": {"rash_does_not_fade_under_glass": True}}, "red_flag", "Ring 112"),
+        ({"personnummer": "infant"}, "infant", "1177"),
+        ({"protected_identity": True}, "protected_identity", "1177"),
+        ({"region": "SE-AB"}, "region_not_enabled", "Stockholm"),
+    ],
+)
 def test_refer_away_paths_answer_200_with_advice_and_a_referred_event(
-        intake: Stack, overrides: dict[str, Any], reason: str, advice: str) -> None:
+    intake: Stack, overrides: dict[str, Any], reason: str, advice: str
+) -> None:
     if overrides.get("personnummer") == "infant":
         overrides = {"personnummer": personnummer(dt.date.today() - dt.timedelta(days=200))}
     sid = uuid.uuid4().hex
@@ -189,8 +223,12 @@ def test_refer_away_paths_answer_200_with_advice_and_a_referred_event(
     assert [e.reason for e in referred] == [reason]
 
 
-PUBLIC_REASON = {"red_flag": "emergency", "infant": "under_one_year", "protected_identity": "protected_identity",
-                 "region_not_enabled": "region_not_enabled"}
+PUBLIC_REASON = {
+    "red_flag": "emergency",
+    "infant": "under_one_year",
+    "protected_identity": "protected_identity",
+    "region_not_enabled": "region_not_enabled",
+}
 
 
 def test_a_replayed_submission_gets_exactly_the_first_answer_advice_included(intake: Stack) -> None:
@@ -212,6 +250,7 @@ def test_a_personnummer_dated_in_the_future_is_422_not_an_infant_referral(intake
 # ------------------------------------------------------------------ the read model: duplicate, full, case
 def as_queue(stack: Stack, *events: ev.Message) -> None:
     """Publish events on queue.events as the queue service would (keyed by region)."""
+
     async def run() -> None:
         pub = Publisher(stack.kafka, "/triage/queue")
         await pub.start()
@@ -219,24 +258,37 @@ def as_queue(stack: Stack, *events: ev.Message) -> None:
             await asyncio.gather(*(pub.publish(topics.QUEUE_EVENTS, e.region, e) for e in events))  # type: ignore[attr-defined]
         finally:
             await pub.stop()
+
     asyncio.run(run())
 
 
-def queued(region: str, person: str = "", case_id: str | None = None, seq: int = 1,
-           urgency: int = 3) -> ev.CaseQueued:
-    return ev.CaseQueued(case_id=case_id or uuid.uuid4().hex, region=region, urgency=urgency,  # type: ignore[arg-type]
-                         queued_at=ev.utcnow(), sequence=seq, person_pseudonym=person or uuid.uuid4().hex)
+def queued(
+    region: str, person: str = "", case_id: str | None = None, seq: int = 1, urgency: int = 3
+) -> ev.CaseQueued:
+    return ev.CaseQueued(
+        case_id=case_id or uuid.uuid4().hex,
+        region=region,
+        urgency=urgency,  # type: ignore[arg-type]
+        queued_at=ev.utcnow(),
+        sequence=seq,
+        person_pseudonym=person or uuid.uuid4().hex,
+    )
 
 
 def case(stack: Stack, case_id: str, token: str | None = None) -> httpx.Response:
-    headers = {"x-case-token": token if token is not None else case_token(TOKEN_KEY, case_id),
-               "x-api-key": uuid.uuid4().hex}  # polling must not drain one client's rate bucket
+    headers = {
+        "x-case-token": token if token is not None else case_token(TOKEN_KEY, case_id),
+        "x-api-key": uuid.uuid4().hex,
+    }  # polling must not drain one client's rate bucket
     return httpx.get(stack.url("intake") + f"/v1/cases/{case_id}", headers=headers, timeout=10)
 
 
 def seen(stack: Stack, case_id: str, status: str = "waiting") -> None:
-    wait_until(lambda: case(stack, case_id).status_code == 200 and case(stack, case_id).json()["status"] == status,
-               10, f"intake's view to show {case_id} as {status}")
+    wait_until(
+        lambda: case(stack, case_id).status_code == 200 and case(stack, case_id).json()["status"] == status,
+        10,
+        f"intake's view to show {case_id} as {status}",
+    )
 
 
 def test_a_person_already_waiting_in_any_region_gets_their_existing_case(intake: Stack) -> None:
@@ -269,9 +321,17 @@ def test_a_case_the_queue_refused_as_a_second_case_shows_as_duplicate_never_queu
     assert case(intake, mine["case_id"]).json()["status"] == "pending"
     # Another intake process raced us: the queue took its case first and refused ours.
     theirs = queued("SE-C", pseudonym)
-    as_queue(intake, theirs, ev.CommandRejected(
-        region="SE-C", request_id=sid, command_type="case.triaged.v1",
-        reason=f"person already waiting in SE-C as case {theirs.case_id}", case_id=mine["case_id"]))
+    as_queue(
+        intake,
+        theirs,
+        ev.CommandRejected(
+            region="SE-C",
+            request_id=sid,
+            command_type="case.triaged.v1",
+            reason=f"person already waiting in SE-C as case {theirs.case_id}",
+            case_id=mine["case_id"],
+        ),
+    )
     seen(intake, mine["case_id"], "duplicate")
     assert case(intake, mine["case_id"]).json()["duplicate_of"] == theirs.case_id
     replay = post(intake, submission(personnummer=pnr, submission_id=sid))
@@ -294,8 +354,15 @@ def test_a_long_estimated_wait_also_means_full(intake: Stack) -> None:
     # One call in the last 15 minutes and 4 prio-2 cases waiting: a new prio-2 case would wait
     # 5 x 15 min > 1 h.
     waiting = [queued("SE-I", seq=i, urgency=2) for i in range(5)]
-    call = ev.CaseCalled(case_id=waiting[0].case_id, region="SE-I", urgency=2, clinician_id="n1",
-                         request_id=uuid.uuid4().hex, queued_at=waiting[0].queued_at, called_at=ev.utcnow())
+    call = ev.CaseCalled(
+        case_id=waiting[0].case_id,
+        region="SE-I",
+        urgency=2,
+        clinician_id="n1",
+        request_id=uuid.uuid4().hex,
+        queued_at=waiting[0].queued_at,
+        called_at=ev.utcnow(),
+    )
     as_queue(intake, *waiting, call)
     seen(intake, waiting[0].case_id, "called")
     assert post(intake, submission(region="SE-I")).json()["status"] == "full"
@@ -312,14 +379,21 @@ def test_a_patient_sees_their_case_with_its_token_and_nobody_else_does(intake: S
     assert mine["position"] >= 1 and mine["urgency"] == 2 and mine["region"] == "SE-F"
     other = post(intake, submission(region="SE-F")).json()
     assert case(intake, case_id, other["case_token"]).status_code == 404  # someone else's token
-    no_token = httpx.get(intake.url("intake") + f"/v1/cases/{case_id}", headers={"x-api-key": uuid.uuid4().hex})
-    assert no_token.status_code == 401 and no_token.headers["content-type"].startswith("application/problem+json")
+    no_token = httpx.get(
+        intake.url("intake") + f"/v1/cases/{case_id}", headers={"x-api-key": uuid.uuid4().hex}
+    )
+    assert no_token.status_code == 401 and no_token.headers["content-type"].startswith(
+        "application/problem+json"
+    )
     missing = case(intake, "unknown")
-    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith(
+        "application/problem+json"
+    )
 
 
 def test_no_request_on_the_submit_path_or_case_lookup_reaches_the_queue_service(
-        intake: Stack, queue_stub: QueueStub) -> None:
+    intake: Stack, queue_stub: QueueStub
+) -> None:
     pnr = personnummer()
     first = post(intake, submission(personnummer=pnr, submission_id=uuid.uuid4().hex))
     post(intake, submission(personnummer=pnr))  # duplicate
@@ -385,11 +459,15 @@ def test_record_types_the_queue_adds_later_are_skipped_and_counted_not_fatal(int
         await producer.start()
         try:
             await producer.send_and_wait(
-                intake.kafka.topic("queue.events"), b'{"type": "queue.batch-committed.v1", "region": "SE-K"}',
-                key=b"SE-K", headers=[("ce_type", b"queue.batch-committed.v1")])
+                intake.kafka.topic("queue.events"),
+                b'{"type": "queue.batch-committed.v1", "region": "SE-K"}',
+                key=b"SE-K",
+                headers=[("ce_type", b"queue.batch-committed.v1")],
+            )
             await producer.send_and_wait(intake.kafka.topic("queue.events"), b"{not json", key=b"SE-K")
         finally:
             await producer.stop()
+
     asyncio.run(send_raw())
     after_them = queued("SE-K")
     as_queue(intake, after_them)
@@ -405,4 +483,5 @@ def test_garbage_collector_pauses_are_measured_for_the_latency_tail(intake: Stac
             if line.startswith('triage_intake_gc_pause_seconds_count{generation="2"}'):
                 return float(line.split()[-1])
         return 0.0
+
     wait_until(lambda: full_collections() >= 2, 10, "intake's periodic collections to be measured")

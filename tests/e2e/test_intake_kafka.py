@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 from tests.support.people import personnummer
@@ -25,8 +24,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def intake(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # No queue service runs: intake must proceed when the queue is unreachable.
-    stack = Stack(kafka=KafkaSettings(bootstrap_servers, new_namespace()),
-                  workdir=tmp_path_factory.mktemp("intake-kafka"))
+    stack = Stack(
+        kafka=KafkaSettings(bootstrap_servers, new_namespace()),
+        workdir=tmp_path_factory.mktemp("intake-kafka"),
+    )
     stack.start(services=("intake",))
     try:
         yield stack
@@ -40,30 +41,44 @@ def send(kafka: KafkaSettings, key: str, value: bytes | ev.Message) -> None:
         await publisher.start()
         try:
             if isinstance(value, bytes):
-                await publisher.producer.send_and_wait(kafka.topic(topics.TRIAGE_SUBMISSIONS.name), value,
-                                                       key=key.encode())
+                await publisher.producer.send_and_wait(
+                    kafka.topic(topics.TRIAGE_SUBMISSIONS.name), value, key=key.encode()
+                )
             else:
                 await publisher.publish(topics.TRIAGE_SUBMISSIONS, key, value)
         finally:
             await publisher.stop()
+
     asyncio.run(go())
 
 
 def results_for(kafka: KafkaSettings, submission_id: str) -> list[ev.TriageResult]:
-    return [r for r in (codec.TRIAGE_RESULTS.decode(rec.value)
-                        for rec in read_records(kafka, ["triage.results"]))
-            if r.submission_id == submission_id]
+    return [
+        r
+        for r in (codec.TRIAGE_RESULTS.decode(rec.value) for rec in read_records(kafka, ["triage.results"]))
+        if r.submission_id == submission_id
+    ]
 
 
 def wait_results(kafka: KafkaSettings, submission_id: str, count: int = 1) -> list[ev.TriageResult]:
-    return wait_until(lambda: r if len(r := results_for(kafka, submission_id)) >= count else None, 60,
-                      f"{count} TriageResult(s) for {submission_id}", interval=0.3)
+    return wait_until(
+        lambda: r if len(r := results_for(kafka, submission_id)) >= count else None,
+        60,
+        f"{count} TriageResult(s) for {submission_id}",
+        interval=0.3,
+    )
 
 
 def kafka_submission(**overrides: Any) -> ev.TriageSubmission:
-    fields: dict[str, Any] = dict(submission_id=uuid.uuid4().hex, correlation_id=uuid.uuid4().hex,
-                                  region="SE-C", personnummer=personnummer(), phone="+46701234567",
-                                  symptom="back_pain", answers={"numbness_or_incontinence": True})
+    fields: dict[str, Any] = dict(
+        submission_id=uuid.uuid4().hex,
+        correlation_id=uuid.uuid4().hex,
+        region="SE-C",
+        personnummer=personnummer(),
+        phone="+46701234567",
+        symptom="back_pain",
+        answers={"numbness_or_incontinence": True},
+    )
     fields.update(overrides)
     return ev.TriageSubmission(**fields)
 
@@ -78,12 +93,19 @@ def test_a_kafka_submitter_gets_its_result_with_its_correlation_id(intake: Stack
 
 def test_an_undecodable_submission_is_dead_lettered_and_answered_invalid(intake: Stack) -> None:
     sid = uuid.uuid4().hex
-    send(intake.kafka, sid, b'{"type": "triage.submission.v1", "submission_id": "%s", '
-                            b'"correlation_id": "c-1", "region": 7}' % sid.encode())
+    send(
+        intake.kafka,
+        sid,
+        b'{"type": "triage.submission.v1", "submission_id": "%s", '
+        b'"correlation_id": "c-1", "region": 7}' % sid.encode(),
+    )
     [result] = wait_results(intake.kafka, sid)
     assert result.status == "invalid" and result.correlation_id == "c-1" and result.errors
-    dlq = wait_until(lambda: [r for r in read_records(intake.kafka, ["triage.submissions.dlq"])
-                              if r.key == sid.encode()], 30, "the dead letter")
+    dlq = wait_until(
+        lambda: [r for r in read_records(intake.kafka, ["triage.submissions.dlq"]) if r.key == sid.encode()],
+        30,
+        "the dead letter",
+    )
     assert dict(dlq[0].headers)["error"]
 
 
@@ -95,8 +117,15 @@ def test_a_decodable_but_invalid_submission_is_dead_lettered_with_every_field_er
     assert any(e.startswith("#/personnummer") for e in result.errors)
     assert any(e.startswith("#/symptom") for e in result.errors)
     assert "19900101" not in " ".join(result.errors)
-    dlq = wait_until(lambda: [r for r in read_records(intake.kafka, ["triage.submissions.dlq"])
-                              if r.key == sub.submission_id.encode()], 30, "the dead letter")
+    dlq = wait_until(
+        lambda: [
+            r
+            for r in read_records(intake.kafka, ["triage.submissions.dlq"])
+            if r.key == sub.submission_id.encode()
+        ],
+        30,
+        "the dead letter",
+    )
     assert b"#/personnummer" in dict(dlq[0].headers)["error"]
 
 
@@ -108,9 +137,14 @@ def test_garbage_does_not_stop_the_ingress(intake: Stack) -> None:
 
 
 def test_retries_get_the_same_case_over_http_and_kafka_even_after_an_intake_restart(intake: Stack) -> None:
-    http_body = {"region": "SE-E", "personnummer": personnummer(), "phone": "0701234567",
-                 "symptom": "cough", "answers": {"fever_over_3_days": True},
-                 "submission_id": uuid.uuid4().hex}
+    http_body = {
+        "region": "SE-E",
+        "personnummer": personnummer(),
+        "phone": "0701234567",
+        "symptom": "cough",
+        "answers": {"fever_over_3_days": True},
+        "submission_id": uuid.uuid4().hex,
+    }
     first_http = httpx.post(intake.url("intake") + "/v1/triage", json=http_body, timeout=10).json()
     sub = kafka_submission()
     send(intake.kafka, sub.submission_id, sub)

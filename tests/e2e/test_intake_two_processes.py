@@ -35,13 +35,21 @@ def two_intakes(stack: Stack, tmp_path: Path) -> tuple[Stack, Stack]:
 
 
 def post(stack: Stack, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(stack.url("intake") + "/v1/triage", json=body, timeout=30,
-                      headers={"x-api-key": uuid.uuid4().hex})
+    return httpx.post(
+        stack.url("intake") + "/v1/triage", json=body, timeout=30, headers={"x-api-key": uuid.uuid4().hex}
+    )
 
 
 def body(pnr: str, region: str = "SE-C", **more: Any) -> dict[str, Any]:
-    return {"region": region, "personnummer": pnr, "phone": "070-123 45 67", "symptom": "fever",
-            "answers": {"temperature_over_40": True}, "submission_id": uuid.uuid4().hex, **more}
+    return {
+        "region": region,
+        "personnummer": pnr,
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {"temperature_over_40": True},
+        "submission_id": uuid.uuid4().hex,
+        **more,
+    }
 
 
 def queue_history(kafka: KafkaSettings) -> list[ev.Message]:
@@ -55,13 +63,17 @@ def queue_history(kafka: KafkaSettings) -> list[ev.Message]:
 
 
 def case_status(stack: Stack, answer: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.get(stack.url("intake") + f"/v1/cases/{answer['case_id']}",
-                     headers={"x-case-token": answer["case_token"], "x-api-key": uuid.uuid4().hex}, timeout=10)
+    resp = httpx.get(
+        stack.url("intake") + f"/v1/cases/{answer['case_id']}",
+        headers={"x-case-token": answer["case_token"], "x-api-key": uuid.uuid4().hex},
+        timeout=10,
+    )
     return resp.json() if resp.status_code == 200 else {"status": f"http {resp.status_code}"}
 
 
 def test_64_concurrent_submissions_of_one_person_across_two_intakes_queue_them_once(
-        two_intakes: tuple[Stack, Stack]) -> None:
+    two_intakes: tuple[Stack, Stack],
+) -> None:
     a, b = two_intakes
     pnr = personnummer()
     with ThreadPoolExecutor(64) as pool:
@@ -74,18 +86,23 @@ def test_64_concurrent_submissions_of_one_person_across_two_intakes_queue_them_o
 
     def settled() -> list[ev.CaseQueued] | None:
         history = queue_history(a.kafka)
-        answered = {getattr(m, "case_id", "") for m in history
-                    if isinstance(m, ev.CaseQueued | ev.CommandRejected)}
+        answered = {
+            getattr(m, "case_id", "") for m in history if isinstance(m, ev.CaseQueued | ev.CommandRejected)
+        }
         queued = [m for m in history if isinstance(m, ev.CaseQueued) and m.case_id in announced]
         return queued if announced <= answered else None
+
     queued = wait_until(settled, 60, "the queue to answer every announced case", interval=0.3)
     assert len({q.case_id for q in queued}) == 1  # the person is queued once
     winner = queued[0].case_id
     # Whoever was told "queued" for the losing case now sees it as a duplicate of the winner, on both intakes.
     for stack in (a, b):
         for x in bodies:
-            wait_until(lambda: case_status(stack, x)["status"] in ("waiting", "duplicate"), 15,
-                       "the case to be settled in this intake's view")
+            wait_until(
+                lambda stack=stack, x=x: case_status(stack, x)["status"] in ("waiting", "duplicate"),
+                15,
+                "the case to be settled in this intake's view",
+            )
             view = case_status(stack, x)
             if x["case_id"] == winner:
                 assert view["status"] == "waiting"
@@ -94,14 +111,18 @@ def test_64_concurrent_submissions_of_one_person_across_two_intakes_queue_them_o
 
 
 def test_a_person_waiting_in_one_region_is_a_duplicate_in_another_through_the_other_intake(
-        two_intakes: tuple[Stack, Stack]) -> None:
+    two_intakes: tuple[Stack, Stack],
+) -> None:
     a, b = two_intakes
     pnr = personnummer()
     first = post(a, body(pnr, region="SE-F"))
     assert first.status_code == 202, first.text
     # B learns of the case from triage.events (no call to A or to the queue)
-    wait_until(lambda: case_status(b, first.json())["status"] in ("pending", "waiting"), 15,
-               "intake B to see the case intake A announced")
+    wait_until(
+        lambda: case_status(b, first.json())["status"] in ("pending", "waiting"),
+        15,
+        "intake B to see the case intake A announced",
+    )
     second = post(b, body(pnr, region="SE-G"))
     assert second.status_code == 200 and second.json()["status"] == "duplicate"
     assert second.json()["case_id"] == first.json()["case_id"]
@@ -112,30 +133,43 @@ def test_a_person_waiting_in_one_region_is_a_duplicate_in_another_through_the_ot
 
 
 def test_one_person_raced_into_two_regions_by_two_intakes_ends_up_waiting_in_one(
-        two_intakes: tuple[Stack, Stack]) -> None:
+    two_intakes: tuple[Stack, Stack],
+) -> None:
     a, b = two_intakes
     people = [personnummer() for _ in range(6)]
     with ThreadPoolExecutor(12) as pool:
-        answers = list(pool.map(lambda job: post(job[0], body(job[1], region=job[2])),
-                                [(a, p, "SE-F") for p in people] + [(b, p, "SE-G") for p in people]))
+        answers = list(
+            pool.map(
+                lambda job: post(job[0], body(job[1], region=job[2])),
+                [(a, p, "SE-F") for p in people] + [(b, p, "SE-G") for p in people],
+            )
+        )
     assert {r.status_code for r in answers} <= {200, 202}
     cases = {r.json()["case_id"] for r in answers}
 
     def waiting_per_case() -> dict[str, str] | None:
         history = queue_history(a.kafka)
-        queued = {m.case_id: m.person_pseudonym for m in history if isinstance(m, ev.CaseQueued)
-                  and m.case_id in cases}
+        queued = {
+            m.case_id: m.person_pseudonym
+            for m in history
+            if isinstance(m, ev.CaseQueued) and m.case_id in cases
+        }
         gone = {m.case_id for m in history if isinstance(m, ev.CaseCancelled)}
         live = {c: p for c, p in queued.items() if c not in gone}
         return live if len(live) == len(set(live.values())) == len(people) else None
+
     live = wait_until(waiting_per_case, 60, "each person waiting in exactly one region", interval=0.5)
+
     # every answer's case is either the one left waiting, or shows as a duplicate of it (intake's
     # view folds queue.events a moment after the history above shows them: wait for it to agree)
     def views_agree() -> list[dict[str, object]] | None:
         views = [case_status(a, r.json()) for r in answers]
-        settled = all((r.json()["case_id"] in live) == (v["status"] == "waiting") for r, v in zip(answers, views,
-                                                                                              strict=True))
+        settled = all(
+            (r.json()["case_id"] in live) == (v["status"] == "waiting")
+            for r, v in zip(answers, views, strict=True)
+        )
         return views if settled else None
+
     views = wait_until(views_agree, 30, "intake's case views to agree with the queue's history", interval=0.5)
     for r, view in zip(answers, views, strict=True):
         assert (r.json()["case_id"] in live) == (view["status"] == "waiting"), view
@@ -144,7 +178,8 @@ def test_one_person_raced_into_two_regions_by_two_intakes_ends_up_waiting_in_one
 
 
 def test_intake_with_two_workers_serves_on_one_port_and_replays_retries_from_either(
-        kafka: KafkaSettings, tmp_path: Path) -> None:
+    kafka: KafkaSettings, tmp_path: Path
+) -> None:
     stack = Stack(kafka=kafka, workdir=tmp_path, extra_env={"INTAKE_WORKERS": "2"})
     try:
         stack.start(("intake",))

@@ -16,20 +16,56 @@ pytestmark = pytest.mark.e2e
 
 
 def run_loadgen(stack: Stack, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.kafka.bootstrap_servers,
-           "TRIAGE_NAMESPACE": stack.kafka.namespace}
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka.bootstrap_servers,
+        "TRIAGE_NAMESPACE": stack.kafka.namespace,
+    }
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", "loadgen", "--live", "--intake-url", stack.url("intake"),
-         "--queue-url", stack.url("queue"), "--out-dir", str(out), "--no-progress", "--seed", "6", *args],
-        env=env, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "loadgen",
+            "--live",
+            "--intake-url",
+            stack.url("intake"),
+            "--queue-url",
+            stack.url("queue"),
+            "--out-dir",
+            str(out),
+            "--no-progress",
+            "--seed",
+            "6",
+            *args,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
 
 
 def test_a_short_load_run_accounts_for_every_case_and_texts_each_called_patient_once(
-        stack: Stack, tmp_path: Path) -> None:
+    stack: Stack, tmp_path: Path
+) -> None:
     stack.start()
-    proc = run_loadgen(stack, tmp_path, "--rate", "12", "--duration", "4", "--serve-rate", "8",
-                       "--drain", "45", "--name", "smoke", "--label", "smoke")
+    proc = run_loadgen(
+        stack,
+        tmp_path,
+        "--rate",
+        "12",
+        "--duration",
+        "4",
+        "--serve-rate",
+        "8",
+        "--drain",
+        "45",
+        "--name",
+        "smoke",
+        "--label",
+        "smoke",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads((tmp_path / "smoke.json").read_text())
     a = result["accounting"]
@@ -49,10 +85,25 @@ def test_a_short_load_run_accounts_for_every_case_and_texts_each_called_patient_
 
 
 def test_kafka_ingress_either_balances_or_says_that_intake_does_not_consume_submissions(
-        stack: Stack, tmp_path: Path) -> None:
+    stack: Stack, tmp_path: Path
+) -> None:
     stack.start()
-    proc = run_loadgen(stack, tmp_path, "--ingress", "kafka", "--rate", "5", "--duration", "2",
-                       "--serve-rate", "0", "--drain", "30", "--name", "kafka")
+    proc = run_loadgen(
+        stack,
+        tmp_path,
+        "--ingress",
+        "kafka",
+        "--rate",
+        "5",
+        "--duration",
+        "2",
+        "--serve-rate",
+        "0",
+        "--drain",
+        "30",
+        "--name",
+        "kafka",
+    )
     if proc.returncode == 2:  # this build's intake has no Kafka ingress: a clear refusal, not a hang
         assert "does not consume triage.submissions" in proc.stderr
         assert "--ingress http" in proc.stderr

@@ -17,8 +17,13 @@ from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
-QUICK_RETRIES = {"SMS_RETRY_BASE_S": "0.2", "SMS_RETRY_CAP_S": "2", "SMS_RETRY_MAX_S": "120",
-                 "SMS_RETRY_MAX_ATTEMPTS": "100", "SMS_REQUEST_TIMEOUT_S": "2"}
+QUICK_RETRIES = {
+    "SMS_RETRY_BASE_S": "0.2",
+    "SMS_RETRY_CAP_S": "2",
+    "SMS_RETRY_MAX_S": "120",
+    "SMS_RETRY_MAX_ATTEMPTS": "100",
+    "SMS_REQUEST_TIMEOUT_S": "2",
+}
 
 
 @pytest.fixture
@@ -41,17 +46,28 @@ def sms_after_an_outage(stack: Stack, elks: Fake46elks, down_s: float) -> None:
     cards = patients(6)
     elks.answer("503")
     publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
-    wait_until(lambda: {r.to for r in elks.received() if r.answered == 503} == {p for _, p in cards}, 60,
-               "every SMS refused at least once (all pending)")
+    wait_until(
+        lambda: {r.to for r in elks.received() if r.answered == 503} == {p for _, p in cards},
+        60,
+        "every SMS refused at least once (all pending)",
+    )
     elks.answer("503", for_s=down_s)  # the outage goes on for down_s more
     outage_started = time.monotonic()
-    wait_until(lambda: len({r.to for r in elks.accepted()}) == len(cards), down_s + 60,
-               "every pending SMS accepted once the provider is back")
-    wait_until(lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == len(cards),
-               30, "an SmsSent for every patient")
+    wait_until(
+        lambda: len({r.to for r in elks.accepted()}) == len(cards),
+        down_s + 60,
+        "every pending SMS accepted once the provider is back",
+    )
+    wait_until(
+        lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == len(cards),
+        30,
+        "an SmsSent for every patient",
+    )
     assert Counter(r.to for r in elks.accepted()) == {phone: 1 for _, phone in cards}
     assert min(r.at for r in elks.accepted()) >= outage_started + down_s - 0.5
-    assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="retried") >= len(cards)
+    assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="retried") >= len(
+        cards
+    )
     assert metric(stack.url("notifier"), "triage_sms_total", provider="46elks", outcome="failed") == 0
     url = stack.url("notifier")
     assert metric(url, "triage_serve_to_sms_seconds_count") == len(cards)
@@ -82,12 +98,18 @@ def test_a_rejected_number_gets_sms_failed_and_a_dead_letter_while_the_others_ar
     publish_raw(stack.kafka, topics.QUEUE_YOUR_TURN.name, b"SE-C", b'{"type": "patient.your-turn.v1"')
     publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
 
-    failed = wait_until(lambda: [e for e in sms_events(stack.kafka) if isinstance(e, SmsFailed)], 60,
-                        "an SmsFailed for the rejected number")
+    failed = wait_until(
+        lambda: [e for e in sms_events(stack.kafka) if isinstance(e, SmsFailed)],
+        60,
+        "an SmsFailed for the rejected number",
+    )
     assert [(e.case_id, e.permanent) for e in failed] == [(bad_case, True)]
     assert "400" in failed[0].reason and bad_phone[1:] not in failed[0].reason
-    dlq = wait_until(lambda: r if len(r := read_topic(stack.kafka, topics.QUEUE_YOUR_TURN.dlq().name)) >= 2
-                     else None, 30, "two DLQ records")
+    dlq = wait_until(
+        lambda: r if len(r := read_topic(stack.kafka, topics.QUEUE_YOUR_TURN.dlq().name)) >= 2 else None,
+        30,
+        "two DLQ records",
+    )
     assert len(dlq) == 2
     garbage, rejected = dlq
     assert b"malformed JSON" in dict(garbage.headers)["error"]  # undecodable: dead-lettered, not fatal
@@ -104,7 +126,9 @@ def test_a_rejected_number_gets_sms_failed_and_a_dead_letter_while_the_others_ar
     assert all(phone[3:] not in log for _, phone in cards), "a phone number reached the log"
 
 
-def test_a_patient_whose_sms_keeps_timing_out_does_not_hold_up_the_others(stack: Stack, elks: Fake46elks) -> None:
+def test_a_patient_whose_sms_keeps_timing_out_does_not_hold_up_the_others(
+    stack: Stack, elks: Fake46elks
+) -> None:
     start_notifier(stack, elks, SMS_REQUEST_TIMEOUT_S="1", NOTIFIER_REDRIVE_GRACE_S="2")
     cards = patients(4)
     stuck_case, stuck_phone = cards[0]  # first in the partition: everyone else is behind it
@@ -112,8 +136,11 @@ def test_a_patient_whose_sms_keeps_timing_out_does_not_hold_up_the_others(stack:
     elks.answer_for_number(stuck_phone, "hang")
     publish(stack.kafka, cards, [your_turn(case_id) for case_id, _ in cards])
 
-    wait_until(lambda: {r.to for r in elks.accepted()} == {p for _, p in cards[1:]}, 30,
-               "the three other SMS sent while the first one hangs")
+    wait_until(
+        lambda: {r.to for r in elks.accepted()} == {p for _, p in cards[1:]},
+        30,
+        "the three other SMS sent while the first one hangs",
+    )
     assert not [r for r in elks.accepted() if r.to == stuck_phone]
     assert [r for r in elks.received() if r.to == stuck_phone], "the stuck SMS was tried"
     del elks.per_number[stuck_phone]  # the provider recovers for that number
@@ -148,6 +175,9 @@ def test_sms_being_retried_when_the_notifier_is_killed_are_sent_once_after_the_r
     stack.start_service("notifier")
     stack.wait_healthy(("notifier",))
     wait_until(lambda: len({r.to for r in elks.accepted()}) == len(cards), 60, "every SMS re-driven and sent")
-    wait_until(lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == len(cards),
-               30, "an SmsSent for every patient")
+    wait_until(
+        lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == len(cards),
+        30,
+        "an SmsSent for every patient",
+    )
     assert Counter(r.to for r in elks.accepted()) == {p: 1 for _, p in cards}

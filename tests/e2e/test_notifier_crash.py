@@ -44,13 +44,24 @@ def crash_and_restart(stack: Stack, crash_point: str, n: int, lines: int) -> lis
     stack.start_service("notifier")
     stack.wait_healthy(("notifier",))
     publish(stack.kafka, notices=notices)  # a duplicate delivery of every YourTurn
-    wait_until(lambda: len({r["case_id"] for r in stack.outbox_records()}) == n
-               and len(stack.outbox_records()) >= lines, 90, f"{lines} SMS for the {n} patients")
-    wait_until(lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == n, 30,
-               "an SmsSent for every patient (nothing left unfinished)")
+    wait_until(
+        lambda: (
+            len({r["case_id"] for r in stack.outbox_records()}) == n and len(stack.outbox_records()) >= lines
+        ),
+        90,
+        f"{lines} SMS for the {n} patients",
+    )
+    wait_until(
+        lambda: len({e.case_id for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == n,
+        30,
+        "an SmsSent for every patient (nothing left unfinished)",
+    )
     print(f"restart -> every SMS sent and announced: {time.monotonic() - restarted:.1f} s")
-    wait_until(lambda: metric(stack.url("notifier"), "triage_sms_total", outcome="duplicate_suppressed") >= n,
-               30, "the replayed YourTurns to be recognised as duplicates")
+    wait_until(
+        lambda: metric(stack.url("notifier"), "triage_sms_total", outcome="duplicate_suppressed") >= n,
+        30,
+        "the replayed YourTurns to be recognised as duplicates",
+    )
     return cards
 
 

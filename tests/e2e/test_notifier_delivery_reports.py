@@ -23,8 +23,9 @@ SECRET = "webhook-secret-" + uuid.uuid4().hex
 
 def post(stack: Stack, body: bytes, content_type: str, secret: str | None = SECRET) -> tuple[int, Any]:
     query = "" if secret is None else "?" + urllib.parse.urlencode({"secret": secret})
-    req = urllib.request.Request(stack.url("notifier") + PATH + query, data=body, method="POST",
-                                 headers={"content-type": content_type})
+    req = urllib.request.Request(
+        stack.url("notifier") + PATH + query, data=body, method="POST", headers={"content-type": content_type}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read())
@@ -38,15 +39,29 @@ def form(**fields: str) -> bytes:
 
 def test_delivery_reports_become_sms_events_and_bad_ones_get_a_clear_4xx(stack: Stack) -> None:
     with Fake46elks() as elks:
-        stack.extra_env.update(elks.env(), ELKS_DELIVERY_REPORT_URL="http://127.0.0.1:1" + PATH,
-                               NOTIFIER_WEBHOOK_SECRET=SECRET)
+        stack.extra_env.update(
+            elks.env(), ELKS_DELIVERY_REPORT_URL="http://127.0.0.1:1" + PATH, NOTIFIER_WEBHOOK_SECRET=SECRET
+        )
         stack.start(("notifier",))
         cases = [(uuid.uuid4().hex, "+46703000001"), (uuid.uuid4().hex, "+46703000002")]
         soon = (uuid.uuid4().hex, "+46703000003")
-        publish(stack.kafka, [*cases, soon], [*(your_turn(c, language="en") for c, _ in cases),
-                                             HeadsUp(case_id=soon[0], region="SE-C", position=2)])
-        sent = wait_until(lambda: s if len(s := {e.case_id: e for e in sms_events(stack.kafka)
-                                                  if isinstance(e, SmsSent)}) == 3 else None, 60, "three SMS sent")
+        publish(
+            stack.kafka,
+            [*cases, soon],
+            [
+                *(your_turn(c, language="en") for c, _ in cases),
+                HeadsUp(case_id=soon[0], region="SE-C", position=2),
+            ],
+        )
+        sent = wait_until(
+            lambda: (
+                s
+                if len(s := {e.case_id: e for e in sms_events(stack.kafka) if isinstance(e, SmsSent)}) == 3
+                else None
+            ),
+            60,
+            "three SMS sent",
+        )
         assert {r.whendelivered for r in elks.accepted()} == {f"http://127.0.0.1:1{PATH}?secret={SECRET}"}
         texts = {r.to: r.message for r in elks.accepted()}
         assert all(texts[p].startswith("It is your turn") for _, p in cases)
@@ -63,21 +78,31 @@ def test_delivery_reports_become_sms_events_and_bad_ones_get_a_clear_4xx(stack: 
 
     # valid: 46elks posts a form; JSON is accepted too
     assert post(stack, form(id=delivered_id, status="sent"), "application/x-www-form-urlencoded")[0] == 200
-    status, body = post(stack, form(id=delivered_id, status="delivered", delivered="2026-11-23T09:57:23.741000"),
-                        "application/x-www-form-urlencoded")
+    status, body = post(
+        stack,
+        form(id=delivered_id, status="delivered", delivered="2026-11-23T09:57:23.741000"),
+        "application/x-www-form-urlencoded",
+    )
     assert (status, body["sms_id"]) == (200, sent[delivered_case].sms_id)
-    assert post(stack, json.dumps({"id": failed_id, "status": "failed"}).encode(), "application/json")[0] == 200
+    assert (
+        post(stack, json.dumps({"id": failed_id, "status": "failed"}).encode(), "application/json")[0] == 200
+    )
 
     # an id we never sent: acknowledged (so the provider stops retrying), nothing published
     assert post(stack, form(id="s" + "0" * 32, status="delivered"), "application/x-www-form-urlencoded") == (
-        200, {"status": "ignored", "reason": "unknown id"})
+        200,
+        {"status": "ignored", "reason": "unknown id"},
+    )
 
     # malformed: 400 naming what is wrong
     for body_bytes, ctype, says in [
         (form(status="delivered"), "application/x-www-form-urlencoded", "'id'"),
         (form(id=delivered_id, status="read"), "application/x-www-form-urlencoded", "'status'"),
-        (form(id=delivered_id, status="delivered", delivered="yesterday"), "application/x-www-form-urlencoded",
-         "'delivered'"),
+        (
+            form(id=delivered_id, status="delivered", delivered="yesterday"),
+            "application/x-www-form-urlencoded",
+            "'delivered'",
+        ),
         (b"{not json", "application/json", "not valid JSON"),
         (b"<report/>", "application/xml", "content-type"),
     ]:
@@ -85,13 +110,20 @@ def test_delivery_reports_become_sms_events_and_bad_ones_get_a_clear_4xx(stack: 
         assert status == 400 and says in body["error"], (body_bytes, body)
 
     events = wait_until(
-        lambda: ev if len(ev := [e for e in sms_events(stack.kafka)
-                                 if isinstance(e, SmsDelivered | SmsFailed)]) >= 2 else None,
-        30, "SmsDelivered and SmsFailed on sms.events")
+        lambda: (
+            ev
+            if len(ev := [e for e in sms_events(stack.kafka) if isinstance(e, SmsDelivered | SmsFailed)]) >= 2
+            else None
+        ),
+        30,
+        "SmsDelivered and SmsFailed on sms.events",
+    )
     assert len(events) == 2
     delivered = next(e for e in events if isinstance(e, SmsDelivered))
     assert (delivered.case_id, delivered.provider_id) == (delivered_case, delivered_id)
-    assert delivered.delivered_at is not None and delivered.delivered_at.isoformat().startswith("2026-11-23T09:57:23")
+    assert delivered.delivered_at is not None and delivered.delivered_at.isoformat().startswith(
+        "2026-11-23T09:57:23"
+    )
     failed = next(e for e in events if isinstance(e, SmsFailed))
     assert (failed.case_id, failed.sms_id) == (failed_case, sent[failed_case].sms_id)
     assert metric(stack.url("notifier"), "triage_sms_total", outcome="delivered") == 1

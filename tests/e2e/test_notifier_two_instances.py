@@ -23,8 +23,11 @@ REGIONS = ["SE-AB", "SE-C", "SE-D", "SE-E", "SE-F", "SE-G", "SE-H", "SE-I", "SE-
 
 def second_notifier(stack: Stack) -> Child:
     port = free_port()
-    env = {**stack.env("notifier"), "NOTIFIER_WEB_PORT": str(port),
-           "NOTIFIER_DATA_DIR": str(stack.workdir / "notifier2-data")}
+    env = {
+        **stack.env("notifier"),
+        "NOTIFIER_WEB_PORT": str(port),
+        "NOTIFIER_DATA_DIR": str(stack.workdir / "notifier2-data"),
+    }
     child = Child("notifier2", service_argv("notifier"), f"http://127.0.0.1:{port}/healthz", env)
     log = os.open(stack.workdir / "notifier2.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     child.start(log)
@@ -36,31 +39,57 @@ def second_notifier(stack: Stack) -> Child:
 
 def feed(stack: Stack, n: int, offset: int) -> list[tuple[str, str]]:
     cards = [(uuid.uuid4().hex, f"+46704{offset + i:06d}") for i in range(n)]
-    publish(stack.kafka, cards, [your_turn(c, region=REGIONS[i % len(REGIONS)]) for i, (c, _) in enumerate(cards)])
+    publish(
+        stack.kafka, cards, [your_turn(c, region=REGIONS[i % len(REGIONS)]) for i, (c, _) in enumerate(cards)]
+    )
     return cards
 
 
 def test_two_notifiers_split_the_work_and_one_leaving_loses_and_repeats_nothing(stack: Stack) -> None:
     with Fake46elks() as elks:
-        stack.extra_env.update({**elks.env(), "SMS_REQUEST_TIMEOUT_S": "2", "NOTIFIER_REDRIVE_GRACE_S": "3",
-                                "NOTIFIER_SESSION_TIMEOUT_S": "6", "NOTIFIER_WEBHOOK_SECRET": SECRET})
+        stack.extra_env.update(
+            {
+                **elks.env(),
+                "SMS_REQUEST_TIMEOUT_S": "2",
+                "NOTIFIER_REDRIVE_GRACE_S": "3",
+                "NOTIFIER_SESSION_TIMEOUT_S": "6",
+                "NOTIFIER_WEBHOOK_SECRET": SECRET,
+            }
+        )
         stack.start(("notifier",))
         other = second_notifier(stack)
         stack.wait_healthy(("notifier", "notifier2"))
         first = feed(stack, 24, 0)
         wait_until(lambda: len(elks.accepted()) >= len(first), 90, "the first 24 SMS")
+
         def sent_by() -> dict[str, float]:
-            return {name: metric(stack.url(name), "triage_sms_total", outcome="sent")
-                    for name in ("notifier", "notifier2")}
-        shares = wait_until(lambda: s if sum((s := sent_by()).values()) == len(first) else None, 30,
-                            "both instances to count the SMS they sent")
+            return {
+                name: metric(stack.url(name), "triage_sms_total", outcome="sent")
+                for name in ("notifier", "notifier2")
+            }
+
+        shares = wait_until(
+            lambda: s if sum((s := sent_by()).values()) == len(first) else None,
+            30,
+            "both instances to count the SMS they sent",
+        )
 
         # a delivery report reaches whichever instance the load balancer picks: both know every SMS
-        sent = wait_until(lambda: [e for e in sms_events(stack.kafka) if isinstance(e, SmsSent)]
-                          if len(sms_events(stack.kafka)) >= len(first) else None, 30, "SmsSent events")
+        sent = wait_until(
+            lambda: (
+                [e for e in sms_events(stack.kafka) if isinstance(e, SmsSent)]
+                if len(sms_events(stack.kafka)) >= len(first)
+                else None
+            ),
+            30,
+            "SmsSent events",
+        )
         for name in ("notifier", "notifier2"):
-            status, body = stack.post(name, f"/v1/sms/delivery-reports?secret={SECRET}",
-                                      {"id": sent[0].provider_id, "status": "delivered"})
+            status, body = stack.post(
+                name,
+                f"/v1/sms/delivery-reports?secret={SECRET}",
+                {"id": sent[0].provider_id, "status": "delivered"},
+            )
             assert (status, body["status"]) == (200, "accepted")
 
         other.stop(signal.SIGTERM)  # a clean leave: its partitions move to the first instance

@@ -18,20 +18,24 @@ from collections import Counter
 
 import pytest
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
+from services.loadgen.identities import luhn_digit
 from tests.support.people import mobile
 from tests.support.queue_checks import check_history
 from tests.support.queue_io import history, of_type, publish, read_all, record_times
 from tests.support.stack import Stack, wait_until
-from services.loadgen.identities import luhn_digit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 REGIONS = ("SE-C", "SE-E", "SE-M", "SE-F")
 PATIENTS = 1000
-ANSWERS = [("fever", {"temperature_over_40": True}), ("sore_throat", {}), ("cough", {}), ("back_pain", {}),
-           ("rash", {})]
+ANSWERS = [
+    ("fever", {"temperature_over_40": True}),
+    ("sore_throat", {}),
+    ("cough", {}),
+    ("back_pain", {}),
+    ("rash", {}),
+]
 
 
 def _pnr(i: int) -> str:
@@ -51,9 +55,18 @@ def test_chaos_nobody_lost_called_twice_out_of_order_or_stale_and_one_sms_per_ca
     # No-shows requeue but never close a case here: a close deletes the phone (tombstone), and an
     # SMS still waiting in the notifier for that case then rightly fails; that race is the
     # notifier's, not what this test counts.
-    stack.extra_env.update({"QUEUE_HEADS_UP_POSITION": "0", "QUEUE_NO_SHOW_ATTEMPTS": "1000", "SMS_RATE_PER_S": "2000", "SMS_RATE_BURST": "2000",
-                            "INTAKE_RATE_PER_S": "10000", "INTAKE_RATE_BURST": "10000", "INTAKE_MAX_WAITING": "100000",
-                            "INTAKE_ENABLED_REGIONS": ",".join(REGIONS)})
+    stack.extra_env.update(
+        {
+            "QUEUE_HEADS_UP_POSITION": "0",
+            "QUEUE_NO_SHOW_ATTEMPTS": "1000",
+            "SMS_RATE_PER_S": "2000",
+            "SMS_RATE_BURST": "2000",
+            "INTAKE_RATE_PER_S": "10000",
+            "INTAKE_RATE_BURST": "10000",
+            "INTAKE_MAX_WAITING": "100000",
+            "INTAKE_ENABLED_REGIONS": ",".join(REGIONS),
+        }
+    )
     stack.start()
     rnd = random.Random(11)
     accepted: list[tuple[str, str]] = []  # (case_id, region)
@@ -62,8 +75,14 @@ def test_chaos_nobody_lost_called_twice_out_of_order_or_stale_and_one_sms_per_ca
     def submit() -> None:
         for i in range(PATIENTS):
             symptom, answers = ANSWERS[i % len(ANSWERS)]
-            body = {"region": REGIONS[i % 4], "personnummer": _pnr(i), "phone": mobile(i), "symptom": symptom,
-                    "answers": answers, "submission_id": f"chaos-{i}"}
+            body = {
+                "region": REGIONS[i % 4],
+                "personnummer": _pnr(i),
+                "phone": mobile(i),
+                "symptom": symptom,
+                "answers": answers,
+                "submission_id": f"chaos-{i}",
+            }
             for _ in range(50):  # intake may be briefly unsure while the queue restarts: retry, same id
                 try:
                     status, got = stack.post("intake", "/v1/triage", body)
@@ -79,11 +98,21 @@ def test_chaos_nobody_lost_called_twice_out_of_order_or_stale_and_one_sms_per_ca
     def clinicians() -> None:
         while not stop.is_set():
             region = rnd.choice(REGIONS)
-            cmds: list[ev.Message] = [ev.ServeNext(region=region, clinician_id="n", request_id=uuid.uuid4().hex)]
+            cmds: list[ev.Message] = [
+                ev.ServeNext(region=region, clinician_id="n", request_id=uuid.uuid4().hex)
+            ]
             if accepted and rnd.random() < 0.2:  # a nurse re-prioritises someone (rejected if not waiting)
                 case_id, at = rnd.choice(accepted)
-                cmds.append(ev.Reprioritise(region=at, request_id=uuid.uuid4().hex, case_id=case_id,
-                                            urgency=rnd.randint(1, 5), reason="chaos", by="n"))
+                cmds.append(
+                    ev.Reprioritise(
+                        region=at,
+                        request_id=uuid.uuid4().hex,
+                        case_id=case_id,
+                        urgency=rnd.randint(1, 5),
+                        reason="chaos",
+                        by="n",
+                    )
+                )
             if accepted and rnd.random() < 0.1:  # a called patient does not answer (rejected if not called)
                 case_id, at = rnd.choice(accepted)
                 cmds.append(ev.MarkNoShow(region=at, request_id=uuid.uuid4().hex, case_id=case_id, by="n"))
@@ -110,12 +139,23 @@ def test_chaos_nobody_lost_called_twice_out_of_order_or_stale_and_one_sms_per_ca
         empty = {m.region for m in of_type(h, ev.ServeNextEmpty) if m.clinician_id == "drain"}
         if empty == set(REGIONS):
             return h
-        publish(stack.kafka, [ev.ServeNext(region=r, clinician_id="drain", request_id=uuid.uuid4().hex)
-                              for r in REGIONS if r not in empty for _ in range(50)])
+        publish(
+            stack.kafka,
+            [
+                ev.ServeNext(region=r, clinician_id="drain", request_id=uuid.uuid4().hex)
+                for r in REGIONS
+                if r not in empty
+                for _ in range(50)
+            ],
+        )
         return None
+
     final = wait_until(drained, 300, "every region served empty", interval=2)
-    triaged = [m for m in (codec.TRIAGE_EVENTS.decode(v) for _, _, _, v in read_all(stack.kafka, topics.TRIAGE_EVENTS))
-               if isinstance(m, ev.CaseTriaged)]
+    triaged = [
+        m
+        for m in (codec.TRIAGE_EVENTS.decode(v) for _, _, _, v in read_all(stack.kafka, topics.TRIAGE_EVENTS))
+        if isinstance(m, ev.CaseTriaged)
+    ]
     times = record_times(stack.kafka, topics.TRIAGE_EVENTS)
     counts = check_history(final, triaged, {t.case_id: times[t.event_id] for t in triaged})
     calls = Counter(m.case_id for m in of_type(final, ev.CaseCalled))
@@ -123,13 +163,16 @@ def test_chaos_nobody_lost_called_twice_out_of_order_or_stale_and_one_sms_per_ca
     def sms_done() -> Counter[str] | None:
         sent = Counter(r["case_id"] for r in stack.outbox_records())
         return sent if sum(sent.values()) >= sum(calls.values()) else None
+
     wait_until(sms_done, 180, "an SMS for every call", interval=2)
     time.sleep(3)  # a late duplicate would show up now
     sms = Counter(r["case_id"] for r in stack.outbox_records())
     wrong = {c: (sms[c], calls[c]) for c in set(sms) | set(calls) if sms[c] != calls[c]}
-    print(f"\nchaos summary: patients={len(accepted)} queued={counts['queued']} calls={counts['calls']} "
-          f"lost=0 called_twice=0 order_violations=0 stale_calls={counts['stale_calls']} "
-          f"sms={sum(sms.values())} sms_mismatch={len(wrong)} kills=queue x3, notifier x2")
+    print(
+        f"\nchaos summary: patients={len(accepted)} queued={counts['queued']} calls={counts['calls']} "
+        f"lost=0 called_twice=0 order_violations=0 stale_calls={counts['stale_calls']} "
+        f"sms={sum(sms.values())} sms_mismatch={len(wrong)} kills=queue x3, notifier x2"
+    )
     assert len(accepted) >= PATIENTS * 0.9 and counts["queued"] >= len(accepted)
     assert counts["stale_calls"] == 0
     assert not wrong, f"SMS per case != calls per case: {dict(list(wrong.items())[:5])}"

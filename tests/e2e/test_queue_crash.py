@@ -21,7 +21,7 @@ REGIONS = ("SE-C", "SE-E", "SE-M")
 def _stream(n_cases: int, seed: int) -> tuple[list[ev.Message], list[ev.CaseTriaged]]:
     """Triage events with random urgencies, and a ServeNext after every second case."""
     rnd = random.Random(seed)
-    t0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     out: list[ev.Message] = []
     cases = []
     for i in range(n_cases):
@@ -30,7 +30,9 @@ def _stream(n_cases: int, seed: int) -> tuple[list[ev.Message], list[ev.CaseTria
         cases.append(case)
         out.append(case)
         if i % 2:
-            out.append(ev.ServeNext(region=rnd.choice(REGIONS), clinician_id="n", request_id=uuid.uuid4().hex))
+            out.append(
+                ev.ServeNext(region=rnd.choice(REGIONS), clinician_id="n", request_id=uuid.uuid4().hex)
+            )
     return out, cases
 
 
@@ -45,21 +47,33 @@ def _drain(stack: Stack, cases: list[ev.CaseTriaged]) -> list[ev.Message]:
     """Serve every region until it says it is empty; return the final history."""
     # triage.events and queue.commands have no order between them: first let all cases in
     wanted = {c.case_id for c in cases}
-    wait_until(lambda: wanted <= {m.case_id for m in of_type(history(stack.kafka), ev.CaseQueued)}, 90,
-               "every case queued", interval=0.5)
+    wait_until(
+        lambda: wanted <= {m.case_id for m in of_type(history(stack.kafka), ev.CaseQueued)},
+        90,
+        "every case queued",
+        interval=0.5,
+    )
     for region in REGIONS:
         n = sum(1 for c in cases if c.region == region)
-        publish(stack.kafka, [ev.ServeNext(region=region, clinician_id="drain", request_id=uuid.uuid4().hex)
-                              for _ in range(n + 1)])
+        publish(
+            stack.kafka,
+            [
+                ev.ServeNext(region=region, clinician_id="drain", request_id=uuid.uuid4().hex)
+                for _ in range(n + 1)
+            ],
+        )
 
     def done() -> list[ev.Message] | None:
         h = history(stack.kafka)
         empty = {m.region for m in of_type(h, ev.ServeNextEmpty) if m.clinician_id == "drain"}
         return h if empty == set(REGIONS) else None
+
     return wait_until(done, 90, "every region drained", interval=0.5)
 
 
-def test_a_queue_worker_killed_three_times_in_a_row_loses_no_case_and_calls_nobody_twice(stack: Stack) -> None:
+def test_a_queue_worker_killed_three_times_in_a_row_loses_no_case_and_calls_nobody_twice(
+    stack: Stack,
+) -> None:
     stack.start(("queue",))
     wait_until(lambda: _ready(stack), 60, "the queue to be ready")
     stream, cases = _stream(240, seed=7)
@@ -68,8 +82,12 @@ def test_a_queue_worker_killed_three_times_in_a_row_loses_no_case_and_calls_nobo
     publisher = threading.Thread(target=publish, args=(stack.kafka, stream), daemon=True)
     publisher.start()
     for kill, calls in enumerate((5, 15, 25)):
-        wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseCalled)) >= calls, 60,
-                   f"{calls} calls before kill {kill + 1}", interval=0.1)
+        wait_until(
+            lambda calls=calls: len(of_type(history(stack.kafka), ev.CaseCalled)) >= calls,
+            60,
+            f"{calls} calls before kill {kill + 1}",
+            interval=0.1,
+        )
         stack.kill("queue")  # SIGKILL: no flush, no commit, no goodbye to the group
         stack.start_service("queue")
         if kill < 2:  # the next kill comes while it is still catching up (recovery, replay)

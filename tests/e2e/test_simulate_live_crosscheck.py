@@ -39,7 +39,7 @@ def _free_instants(sc: Scenario) -> list[float]:
     res = simulate_region(sc, REGION, [1] * 168, no_show_s=NO_SHOW_S, record_calls=True)
     seen: dict[str, int] = {}
     out = []
-    for case, t in zip(res.calls, res.call_times):
+    for case, t in zip(res.calls, res.call_times, strict=True):
         idx = int(case[1:])
         tries = seen.get(case, 0)
         seen[case] = tries + 1
@@ -57,8 +57,11 @@ def crosscheck_scenario(seed: int = 16, patients: int = 14) -> Scenario:
         times.append(round(t, 2))
     spec = [(rng.randint(1, 5), round(rng.uniform(1.0, 2.5), 1), 1 if i == 2 else 0) for i in range(patients)]
     for _ in range(200):
-        sc = Scenario(tuple(Arrival(times[i], REGION, u, c, k) for i, (u, c, k) in enumerate(spec)), DEFAULT_START,
-                      times[-1] + 1)
+        sc = Scenario(
+            tuple(Arrival(times[i], REGION, u, c, k) for i, (u, c, k) in enumerate(spec)),
+            DEFAULT_START,
+            times[-1] + 1,
+        )
         free = _free_instants(sc)
         clash = next((i for i, a in enumerate(times) if any(abs(a - f) < MARGIN_S for f in free)), None)
         if clash is None:
@@ -68,35 +71,63 @@ def crosscheck_scenario(seed: int = 16, patients: int = 14) -> Scenario:
 
 
 def test_the_simulator_and_the_live_queue_call_patients_in_the_same_order_with_the_same_waits(
-        stack: Stack) -> None:
+    stack: Stack,
+) -> None:
     sc = crosscheck_scenario()
     sim = simulate_region(sc, REGION, [1] * 168, no_show_s=NO_SHOW_S, record_calls=True)
-    assert len(set(sim.calls)) == len(sc.arrivals) and len(sim.calls) == len(sc.arrivals) + 1  # one missed call
+    assert (
+        len(set(sim.calls)) == len(sc.arrivals) and len(sim.calls) == len(sc.arrivals) + 1
+    )  # one missed call
     assert sorted(sim.calls) != sim.calls, "the scenario must reorder patients, or order says little"
 
     stack.start(("queue",))
     wait_until(lambda: stack.get("queue", "/readyz")[0] == 200, 60, "the queue to be ready")
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     live = run_live(stack.kafka, sc, REGION, NO_SHOW_S)
 
     prefix = f"{stack.kafka.namespace}-"
     assert [c.removeprefix(prefix) for c, _ in live] == sim.calls
-    sim_waits = [t - sc.arrivals[int(c[1:])].t for c, t in zip(sim.calls, sim.call_times)]
-    diffs = [live_wait - sim_wait for (_, live_wait), sim_wait in zip(live, sim_waits) if not math.isnan(live_wait)]
-    print(f"live - simulated first-call wait: min {min(diffs):+.3f}s max {max(diffs):+.3f}s over {len(diffs)}")
-    for (case, live_wait), sim_wait in zip(live, sim_waits):
+    sim_waits = [t - sc.arrivals[int(c[1:])].t for c, t in zip(sim.calls, sim.call_times, strict=True)]
+    diffs = [
+        live_wait - sim_wait
+        for (_, live_wait), sim_wait in zip(live, sim_waits, strict=False)
+        if not math.isnan(live_wait)
+    ]
+    print(
+        f"live - simulated first-call wait: min {min(diffs):+.3f}s max {max(diffs):+.3f}s over {len(diffs)}"
+    )
+    for (case, live_wait), sim_wait in zip(live, sim_waits, strict=False):
         if not math.isnan(live_wait):
             assert abs(live_wait - sim_wait) <= TOLERANCE_S, (case, live_wait, sim_wait)
 
     # The same period exported from the topics and replayed: same order, no personal data.
     publish_raw(stack.kafka, topics.QUEUE_EVENTS, REGION.encode(), b'{"type": "queue.batch-marker.v9"}')
     out = stack.workdir / "history.jsonl"
-    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.kafka.bootstrap_servers,
-           "TRIAGE_NAMESPACE": stack.kafka.namespace}
-    done = subprocess.run([sys.executable, "-m", "services.cli", "history", "export", "--since", since.isoformat(),
-                           "--until", until.isoformat(), "--out", str(out)], env=env, capture_output=True,
-                          text=True, timeout=120)
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka.bootstrap_servers,
+        "TRIAGE_NAMESPACE": stack.kafka.namespace,
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "history",
+            "export",
+            "--since",
+            since.isoformat(),
+            "--until",
+            until.isoformat(),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "1 records of other or unknown types skipped" in done.stdout
     text = out.read_text()

@@ -20,16 +20,40 @@ def test_schemathesis_with_a_valid_token_finds_no_server_error_and_no_schema_vio
     stack.start(("queue", "staff"))
     schema = httpx.get(stack.url("staff") + "/openapi.json").json()
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]}
-    assert {"/v1/regions/{region}/serve-next", "/v1/regions/{region}/waiting", "/v1/audit",
-            "/v1/regions/{region}/cases/{case_id}/transfer"} <= set(schema["paths"])
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    assert {
+        "/v1/regions/{region}/serve-next",
+        "/v1/regions/{region}/waiting",
+        "/v1/audit",
+        "/v1/regions/{region}/cases/{case_id}/transfer",
+    } <= set(schema["paths"])
     bearer = stack.dev_issuer.mint("schemathesis", ["team-lead", "auditor"], ["*"], ttl_s=900)
     run = subprocess.run(
-        [str(Path(sys.executable).parent / "schemathesis"), "run", stack.url("staff") + "/openapi.json",
-         "--header", f"Authorization: Bearer {bearer}",
-         "--checks", CHECKS, "--max-examples", "15", "--seed", "1177", "--request-timeout", "8",
-         "--max-failures", "5", "--no-color"],
-        capture_output=True, text=True, timeout=400, cwd=stack.workdir,
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            stack.url("staff") + "/openapi.json",
+            "--header",
+            f"Authorization: Bearer {bearer}",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            "15",
+            "--seed",
+            "1177",
+            "--request-timeout",
+            "8",
+            "--max-failures",
+            "5",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        cwd=stack.workdir,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

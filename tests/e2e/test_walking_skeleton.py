@@ -27,22 +27,36 @@ def test_three_patients_get_their_sms_most_urgent_first(stack: Stack) -> None:
     stack.start()
     case_urgency = {}
     for i, (urgency, symptom, answers) in enumerate(PATIENTS):
-        status, body = stack.post("intake", "/v1/triage", {
-            "region": "SE-C", "personnummer": personnummer(), "phone": f"070-000 00 0{i}",
-            "symptom": symptom, "answers": answers,
-        })
+        status, body = stack.post(
+            "intake",
+            "/v1/triage",
+            {
+                "region": "SE-C",
+                "personnummer": personnummer(),
+                "phone": f"070-000 00 0{i}",
+                "symptom": symptom,
+                "answers": answers,
+            },
+        )
         assert status == 202, body
         assert body["urgency"] == urgency
         case_urgency[body["case_id"]] = urgency
 
-    wait_until(lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1]["waiting"] == 3, 30,
-               "three cases waiting in SE-C")
+    wait_until(
+        lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1]["waiting"] == 3,
+        30,
+        "three cases waiting in SE-C",
+    )
     for _ in range(3):
-        asyncio.run(send_command(ServeNext(region="SE-C", clinician_id="nurse-1",
-                                           request_id=uuid.uuid4().hex), stack.kafka))
+        asyncio.run(
+            send_command(
+                ServeNext(region="SE-C", clinician_id="nurse-1", request_id=uuid.uuid4().hex), stack.kafka
+            )
+        )
 
-    sms = wait_until(lambda: r if len(r := stack.outbox_records()) >= 3 else None, 60,
-                     "three SMS in the outbox")
+    sms = wait_until(
+        lambda: r if len(r := stack.outbox_records()) >= 3 else None, 60, "three SMS in the outbox"
+    )
     assert [case_urgency[r["case_id"]] for r in sms] == [1, 2, 3]
     assert {r["to"] for r in sms} == {"+46700000000", "+46700000001", "+46700000002"}
     assert all("http" not in r["message"] for r in sms)

@@ -26,14 +26,19 @@ class ObservedRun:
 
 @pytest.fixture(scope="package")
 def observed_run(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObservedRun]:
-    stack = Stack(kafka=KafkaSettings(bootstrap_servers, new_namespace()),
-                  workdir=tmp_path_factory.mktemp("observed-stack"))
+    stack = Stack(
+        kafka=KafkaSettings(bootstrap_servers, new_namespace()),
+        workdir=tmp_path_factory.mktemp("observed-stack"),
+    )
     prometheus: PrometheusServer | None = None
     try:
         stack.start(SERVICES)  # staff too: its logs are checked like every service's
         prometheus = PrometheusServer(
             tmp_path_factory.mktemp("prometheus"),
-            {f"triage-{name}": f"127.0.0.1:{stack.ports[name]}" for name in ("intake", "queue", "notifier", "staff")},
+            {
+                f"triage-{name}": f"127.0.0.1:{stack.ports[name]}"
+                for name in ("intake", "queue", "notifier", "staff")
+            },
         )
         prometheus.start()
         load = drive_load(stack, prometheus)

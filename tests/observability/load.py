@@ -20,14 +20,14 @@ from tests.support.stack import Stack, wait_until
 
 # (region, symptom, answers, expected status); urgency per the skeleton rules.
 SUBMISSIONS: list[tuple[str, str, dict[str, Any], int]] = [
-    ("SE-C", "eye_problems", {"vision_loss": True}, 202),      # Prio 1
-    ("SE-C", "fever", {"temperature_over_40": True}, 202),     # Prio 2
-    ("SE-C", "fever", {}, 202),                                # Prio 3
-    ("SE-E", "fever", {}, 202),                                # Prio 3
-    ("SE-E", "cough", {}, 202),                                # Prio 4
+    ("SE-C", "eye_problems", {"vision_loss": True}, 202),  # Prio 1
+    ("SE-C", "fever", {"temperature_over_40": True}, 202),  # Prio 2
+    ("SE-C", "fever", {}, 202),  # Prio 3
+    ("SE-E", "fever", {}, 202),  # Prio 3
+    ("SE-E", "cough", {}, 202),  # Prio 4
     ("SE-M", "sore_throat", {"difficulty_swallowing": True}, 202),  # Prio 2
-    ("SE-C", "fever", {"chest_pain": True}, 200),              # refer: Ring 112
-    ("SE-AB", "fever", {}, 200),                               # refer: region not enabled
+    ("SE-C", "fever", {"chest_pain": True}, 200),  # refer: Ring 112
+    ("SE-AB", "fever", {}, 200),  # refer: region not enabled
 ]
 CALLS = ("SE-C", "SE-C", "SE-E")  # leaves one case waiting in each of SE-C, SE-E, SE-M
 
@@ -54,29 +54,49 @@ def drive_load(stack: Stack, prometheus: PrometheusServer) -> Load:
     for i, (region, symptom, answers, expected) in enumerate(SUBMISSIONS):
         pnr, phone = personnummer(), f"070-555 12 {i:02d}"
         load.patients.append((pnr, phone))
-        status, body = stack.post("intake", "/v1/triage", {
-            "region": region, "personnummer": pnr, "phone": phone, "symptom": symptom, "answers": answers})
+        status, body = stack.post(
+            "intake",
+            "/v1/triage",
+            {"region": region, "personnummer": pnr, "phone": phone, "symptom": symptom, "answers": answers},
+        )
         assert status == expected, (region, symptom, status, body)
         if status == 202:
             load.case_ids.append(body["case_id"])
     for bad in ({"personnummer": "19900101-0018"}, {"phone": "08-123 45 67"}, {"region": "SE-QQ"}):
-        body = {"region": "SE-C", "personnummer": personnummer(), "phone": "070-555 99 99",
-                "symptom": "fever", "answers": {}, **bad}
+        body = {
+            "region": "SE-C",
+            "personnummer": personnummer(),
+            "phone": "070-555 99 99",
+            "symptom": "fever",
+            "answers": {},
+            **bad,
+        }
         load.patients.append((body["personnummer"], body["phone"]))
         status, _ = stack.post("intake", "/v1/triage", body)
         assert status == 422, bad
     asyncio.run(_send_malformed(stack))
-    wait_until(lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1].get("waiting") == 3, 60,
-               "three cases waiting in SE-C")
+    wait_until(
+        lambda: stack.get("queue", "/v1/regions/SE-C/queue")[1].get("waiting") == 3,
+        60,
+        "three cases waiting in SE-C",
+    )
     for region in CALLS:
-        asyncio.run(send_command(ServeNext(region=region, clinician_id="nurse-1", request_id=uuid.uuid4().hex),
-                                 stack.kafka))
-    load.sms = wait_until(lambda: r if len(r := stack.outbox_records()) >= len(CALLS) else None, 60,
-                          f"{len(CALLS)} SMS in the outbox")
+        asyncio.run(
+            send_command(
+                ServeNext(region=region, clinician_id="nurse-1", request_id=uuid.uuid4().hex), stack.kafka
+            )
+        )
+    load.sms = wait_until(
+        lambda: r if len(r := stack.outbox_records()) >= len(CALLS) else None,
+        60,
+        f"{len(CALLS)} SMS in the outbox",
+    )
     done = time.time()
 
     def scraped_after_load() -> bool:
-        result = prometheus.query('timestamp(up{job=~"triage-.*"} == 1) or timestamp(triage:admission_cap_cases)')
+        result = prometheus.query(
+            'timestamp(up{job=~"triage-.*"} == 1) or timestamp(triage:admission_cap_cases)'
+        )
         samples = result.get("data", {}).get("result", [])
         if not (len(samples) == 4 and all(float(s["value"][1]) > done + 2 for s in samples)):
             return False

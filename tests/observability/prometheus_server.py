@@ -29,9 +29,11 @@ def binary(name: str) -> str:
     """Path of ``prometheus``/``promtool``; FAILS (not skips) with how to install it."""
     found = shutil.which(name) or (f"/usr/bin/{name}" if os.access(f"/usr/bin/{name}", os.X_OK) else None)
     if not found:
-        pytest.fail(f"{name} not found on PATH or in /usr/bin. Install Debian's 'prometheus' package: "
-                    f"run `bash scripts/ensure-prometheus.sh` (as root; `make test` runs it first).",
-                    pytrace=False)
+        pytest.fail(
+            f"{name} not found on PATH or in /usr/bin. Install Debian's 'prometheus' package: "
+            f"run `bash scripts/ensure-prometheus.sh` (as root; `make test` runs it first).",
+            pytrace=False,
+        )
     return found
 
 
@@ -74,9 +76,16 @@ class PrometheusServer:
         config = self.write_config()
         log = open(self.workdir / "prometheus.log", "wb")
         self.proc = subprocess.Popen(
-            [binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={self.workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=1h"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                binary("prometheus"),
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--storage.tsdb.retention.time=1h",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         log.close()
         deadline = time.monotonic() + timeout

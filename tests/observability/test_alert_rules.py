@@ -31,8 +31,11 @@ def test_promtool_unit_tests_pass_for_every_alert() -> None:
 
 
 def test_every_alert_has_a_firing_and_a_not_firing_unit_test() -> None:
-    cases = [case for test in yaml.safe_load(RULE_TESTS.read_text())["tests"]
-             for case in test.get("alert_rule_test", [])]
+    cases = [
+        case
+        for test in yaml.safe_load(RULE_TESTS.read_text())["tests"]
+        for case in test.get("alert_rule_test", [])
+    ]
     firing = {c["alertname"] for c in cases if c.get("exp_alerts")}
     quiet = {c["alertname"] for c in cases if not c.get("exp_alerts")}
     alerts = set(_alerts())
@@ -51,18 +54,27 @@ def test_every_alert_tells_the_on_call_person_severity_and_what_to_check_first()
 
 def test_the_issue_s_alerts_all_exist() -> None:
     assert {
-        "TriagePrio1WaitOver15Minutes", "TriagePrio2WaitOverTarget", "TriagePrio3WaitOverTarget",
-        "TriagePrio4WaitOverTarget", "TriagePrio5WaitOverTarget", "TriageQueueOverAdmissionCap",
-        "TriageCallsWithoutSms", "TriageDeadLettersGrowing", "TriageConsumerLagGrowing", "TriageServiceDown",
+        "TriagePrio1WaitOver15Minutes",
+        "TriagePrio2WaitOverTarget",
+        "TriagePrio3WaitOverTarget",
+        "TriagePrio4WaitOverTarget",
+        "TriagePrio5WaitOverTarget",
+        "TriageQueueOverAdmissionCap",
+        "TriageCallsWithoutSms",
+        "TriageDeadLettersGrowing",
+        "TriageConsumerLagGrowing",
+        "TriageServiceDown",
     } <= set(_alerts())
 
 
 def test_every_runbook_link_points_at_a_heading_in_the_observability_doc() -> None:
     from tests.observability.prometheus_server import ROOT
 
-    headings = {"#" + line[4:].strip().lower().replace(" ", "-")
-                for line in (ROOT / "docs" / "observability.md").read_text().splitlines()
-                if line.startswith("### ")}
+    headings = {
+        "#" + line[4:].strip().lower().replace(" ", "-")
+        for line in (ROOT / "docs" / "observability.md").read_text().splitlines()
+        if line.startswith("### ")
+    }
     for name, rule in _alerts().items():
         anchor = "#" + rule["annotations"]["runbook"].split("#", 1)[1]
         assert anchor in headings, f"{name}: runbook {anchor} has no heading in docs/observability.md"

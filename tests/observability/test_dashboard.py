@@ -10,8 +10,12 @@ from tests.observability.prometheus_server import DASHBOARD, ROOT, RULES
 
 CATALOG = (ROOT / "docs" / "metrics.md").read_text()
 # faust's sensor metrics with name_prefix "faust" (faust/sensors/prometheus.py, FaustMetrics.create)
-FAUST_METRICS = {"faust_total_rebalances", "faust_events_runtime_ms", "faust_messages_received_per_topic",
-                 "faust_producer_send_latency"}
+FAUST_METRICS = {
+    "faust_total_rebalances",
+    "faust_events_runtime_ms",
+    "faust_messages_received_per_topic",
+    "faust_producer_send_latency",
+}
 
 
 def _dashboard() -> dict:
@@ -24,7 +28,8 @@ def _exprs() -> list[str]:
 
 def test_committed_dashboard_json_is_what_the_generator_writes() -> None:
     assert DASHBOARD.read_text() == render(), (
-        "deploy/grafana/triage-dashboard.json is stale: run `.venv/bin/python -m services.observability.dashboard`")
+        "deploy/grafana/triage-dashboard.json is stale: run `.venv/bin/python -m services.observability.dashboard`"
+    )
 
 
 def test_dashboard_has_a_datasource_variable_and_a_region_variable_from_waiting_cases() -> None:
@@ -52,7 +57,7 @@ def test_region_panels_filter_on_the_region_variable() -> None:
     rows = [p for p in _dashboard()["panels"]]
     start = next(i for i, p in enumerate(rows) if p["type"] == "row" and "$region" in p["title"])
     region_panels = []
-    for panel in rows[start + 1:]:
+    for panel in rows[start + 1 :]:
         if panel["type"] == "row":
             break
         region_panels.append(panel)
@@ -62,8 +67,18 @@ def test_region_panels_filter_on_the_region_variable() -> None:
 
 def test_every_metric_a_panel_queries_is_in_the_catalog_or_a_rule_or_faust_s_sensor() -> None:
     recorded = set(re.findall(r"record: (\S+)", RULES.read_text()))
-    functions = {"sum", "max", "rate", "increase", "histogram_quantile", "by", "ignoring", "group_left",
-                 "on", "up"}
+    functions = {
+        "sum",
+        "max",
+        "rate",
+        "increase",
+        "histogram_quantile",
+        "by",
+        "ignoring",
+        "group_left",
+        "on",
+        "up",
+    }
     unknown = set()
     for expr in _exprs():
         # drop label matchers, strings, range windows ([$__rate_interval]) and numbers
@@ -72,8 +87,21 @@ def test_every_metric_a_panel_queries_is_in_the_catalog_or_a_rule_or_faust_s_sen
             base = re.sub(r"_(bucket|count|sum|total)$", "", name)
             if name in functions or name in recorded or base in FAUST_METRICS:
                 continue
-            if name in {"le", "urgency", "region", "outcome", "provider", "kind", "job", "route", "status",
-                        "service", "topic", "reason", "consumergroup"}:
+            if name in {
+                "le",
+                "urgency",
+                "region",
+                "outcome",
+                "provider",
+                "kind",
+                "job",
+                "route",
+                "status",
+                "service",
+                "topic",
+                "reason",
+                "consumergroup",
+            }:
                 continue
             if f"`{name}`" not in CATALOG and f"`{base}`" not in CATALOG and f"`{base}_total`" not in CATALOG:
                 unknown.add(name)
@@ -82,8 +110,20 @@ def test_every_metric_a_panel_queries_is_in_the_catalog_or_a_rule_or_faust_s_sen
 
 def test_the_issue_s_sections_are_on_the_dashboard() -> None:
     text = " ".join(p["title"] for p in _dashboard()["panels"]).lower()
-    for words in ("arrivals", "waiting now by urgency", "against its target", "calls per minute",
-                  "sms success", "$region", "sms pipeline", "consumer lag", "rebalances",
-                  "event processing time", "intake http", "4xx, 429, 5xx", "latency p99",
-                  "consumer-group lag by group and topic, broker side"):
+    for words in (
+        "arrivals",
+        "waiting now by urgency",
+        "against its target",
+        "calls per minute",
+        "sms success",
+        "$region",
+        "sms pipeline",
+        "consumer lag",
+        "rebalances",
+        "event processing time",
+        "intake http",
+        "4xx, 429, 5xx",
+        "latency p99",
+        "consumer-group lag by group and topic, broker side",
+    ):
         assert words in text, words

@@ -43,12 +43,15 @@ def test_every_dashboard_panel_query_returns_series(observed_run: ObservedRun) -
             failures.append(f"ERROR  {title} [{ref}]: {answer.get('error')}\n         {expr}")
         elif not answer["data"]["result"]:
             failures.append(f"EMPTY  {title} [{ref}]: no series\n         {expr}")
-    assert not failures, (f"{len(failures)} of {len(queries)} dashboard queries failed:\n"
-                          + "\n".join(failures))
+    assert not failures, f"{len(failures)} of {len(queries)} dashboard queries failed:\n" + "\n".join(
+        failures
+    )
 
 
 def test_the_region_variable_lists_the_regions_with_waiting_cases(observed_run: ObservedRun) -> None:
-    variable = next(v for v in json.loads(DASHBOARD.read_text())["templating"]["list"] if v["name"] == "region")
+    variable = next(
+        v for v in json.loads(DASHBOARD.read_text())["templating"]["list"] if v["name"] == "region"
+    )
     assert variable["query"]["query"] == "label_values(triage_queue_waiting_cases, region)"
     answer = observed_run.prometheus.api("label/region/values", **{"match[]": "triage_queue_waiting_cases"})
     assert {"SE-C", "SE-E", "SE-M"} <= set(answer["data"])
@@ -60,13 +63,19 @@ def test_prometheus_loads_every_rule_and_evaluates_it_without_error(observed_run
     assert len(rules) >= 17
     broken = [(r["name"], r.get("lastError")) for r in rules if r.get("health") == "err"]
     assert not broken
-    assert {r["name"] for r in rules if r["type"] == "alerting"} >= {"TriageServiceDown", "TriageCallsWithoutSms"}
+    assert {r["name"] for r in rules if r["type"] == "alerting"} >= {
+        "TriageServiceDown",
+        "TriageCallsWithoutSms",
+    }
 
 
 def test_all_three_services_are_scraped_and_up(observed_run: ObservedRun) -> None:
     answer = observed_run.prometheus.query('up{job=~"triage-.*"}')
     assert {s["metric"]["job"]: s["value"][1] for s in answer["data"]["result"]} == {
-        "triage-intake": "1", "triage-queue": "1", "triage-notifier": "1"}
+        "triage-intake": "1",
+        "triage-queue": "1",
+        "triage-notifier": "1",
+    }
 
 
 def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(observed_run: ObservedRun) -> None:
@@ -74,18 +83,31 @@ def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(observed_run:
 
     def lag_by_service_topic() -> dict[tuple[str, str], float]:
         answer = observed_run.prometheus.query("sum by (service, topic) (triage_consumer_lag_records)")
-        return {(s["metric"]["service"], s["metric"]["topic"]): float(s["value"][1])
-                for s in answer["data"]["result"]}
+        return {
+            (s["metric"]["service"], s["metric"]["topic"]): float(s["value"][1])
+            for s in answer["data"]["result"]
+        }
 
-    lags = wait_until(lambda: (r := lag_by_service_topic()) and r.get(("queue", "triage.events")) == 0
-                      and r.get(("notifier", "queue.your-turn")) == 0 and r, 30,
-                      "queue and notifier lag series at zero after the load")
+    lags = wait_until(
+        lambda: (
+            (r := lag_by_service_topic())
+            and r.get(("queue", "triage.events")) == 0
+            and r.get(("notifier", "queue.your-turn")) == 0
+            and r
+        ),
+        30,
+        "queue and notifier lag series at zero after the load",
+    )
     assert ("queue", "queue.commands") in lags
 
 
 def test_intake_http_requests_are_labelled_by_route_template(observed_run: ObservedRun) -> None:
-    answer = observed_run.prometheus.query('sum by (route, status) (triage_http_requests_total{job="triage-intake"})')
-    got = {(s["metric"]["route"], s["metric"]["status"]): float(s["value"][1]) for s in answer["data"]["result"]}
+    answer = observed_run.prometheus.query(
+        'sum by (route, status) (triage_http_requests_total{job="triage-intake"})'
+    )
+    got = {
+        (s["metric"]["route"], s["metric"]["status"]): float(s["value"][1]) for s in answer["data"]["result"]
+    }
     assert got[("/v1/triage", "202")] == 6
     assert got[("/v1/triage", "200")] == 2
     assert got[("/v1/triage", "422")] == 3

@@ -28,8 +28,9 @@ def _app() -> tuple[Litestar, CollectorRegistry]:
 
 
 def _count(registry: CollectorRegistry, status: str) -> float | None:
-    return registry.get_sample_value("triage_http_requests_total",
-                                      {"route": "/v1/cases/{case_id}", "method": "GET", "status": status})
+    return registry.get_sample_value(
+        "triage_http_requests_total", {"route": "/v1/cases/{case_id}", "method": "GET", "status": status}
+    )
 
 
 def test_requests_for_different_cases_share_one_route_template_label() -> None:
@@ -40,8 +41,12 @@ def test_requests_for_different_cases_share_one_route_template_label() -> None:
     assert _count(registry, "200") == 3
     labels = {s.labels.get("route") for m in registry.collect() for s in m.samples}
     assert labels == {"/v1/cases/{case_id}"}
-    assert registry.get_sample_value("triage_http_request_duration_seconds_count",
-                                     {"route": "/v1/cases/{case_id}", "method": "GET"}) == 3
+    assert (
+        registry.get_sample_value(
+            "triage_http_request_duration_seconds_count", {"route": "/v1/cases/{case_id}", "method": "GET"}
+        )
+        == 3
+    )
 
 
 def test_error_responses_are_counted_with_their_status() -> None:

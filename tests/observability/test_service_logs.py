@@ -54,8 +54,12 @@ def test_no_log_line_contains_a_test_patients_personnummer_or_phone(observed_run
 def test_called_cases_are_findable_in_the_logs_by_case_id(observed_run: ObservedRun) -> None:
     # Services attach the id as a field (extra={"case_id": ...}) or name it in the message;
     # either way an operator can grep the JSON logs for a case the load called.
-    entries = [orjson.loads(line) for service in SERVICES for line in _log_lines(observed_run, service)
-               if line.strip()]
+    entries = [
+        orjson.loads(line)
+        for service in SERVICES
+        for line in _log_lines(observed_run, service)
+        if line.strip()
+    ]
     called = {r["case_id"] for r in observed_run.load.sms}
     found = {cid for cid in called for e in entries if e.get("case_id") == cid or cid in e["msg"]}
     assert found == called, f"{len(called - found)} called case(s) never appear in any log line"

@@ -90,8 +90,17 @@ class Fake46elks:
 
         def note(answered: int, provider_id: str = "") -> None:
             with self._lock:
-                self._received.append(Received(to, sender, message, str(form.get("whendelivered", "")),
-                                               answered, provider_id, time.monotonic()))
+                self._received.append(
+                    Received(
+                        to,
+                        sender,
+                        message,
+                        str(form.get("whendelivered", "")),
+                        answered,
+                        provider_id,
+                        time.monotonic(),
+                    )
+                )
 
         if behaviour == "hang":
             note(0)
@@ -105,16 +114,25 @@ class Fake46elks:
         if behaviour == "ok":
             provider_id = "s" + uuid.uuid4().hex
             note(200, provider_id)
-            return web.json_response({
-                "status": "created", "direction": "outgoing", "from": sender, "to": to,
-                "created": dt.datetime.now(dt.timezone.utc).isoformat(), "parts": 1, "cost": 3500,
-                "message": message, "id": provider_id,
-            })
+            return web.json_response(
+                {
+                    "status": "created",
+                    "direction": "outgoing",
+                    "from": sender,
+                    "to": to,
+                    "created": dt.datetime.now(dt.UTC).isoformat(),
+                    "parts": 1,
+                    "cost": 3500,
+                    "message": message,
+                    "id": provider_id,
+                }
+            )
         status = int(behaviour)
         note(status)
         if status == 429:
-            return web.Response(status=429, text="Too many requests",
-                                headers={"Retry-After": str(self.retry_after_s)})
+            return web.Response(
+                status=429, text="Too many requests", headers={"Retry-After": str(self.retry_after_s)}
+            )
         if status == 400:
             return web.Response(status=400, text=f"Invalid to number: {to}")  # 46elks echoes the number
         if status == 401:
@@ -156,5 +174,9 @@ class Fake46elks:
 
     def env(self) -> dict[str, str]:
         """Notifier environment that points its 46elks adapter at this fake."""
-        return {"SMS_PROVIDER": "46elks", "ELKS_BASE_URL": self.base_url,
-                "ELKS_API_USERNAME": self.username, "ELKS_API_PASSWORD": self.password}
+        return {
+            "SMS_PROVIDER": "46elks",
+            "ELKS_BASE_URL": self.base_url,
+            "ELKS_API_USERNAME": self.username,
+            "ELKS_API_PASSWORD": self.password,
+        }

@@ -10,7 +10,6 @@ from services.loadgen.identities import luhn_digit  # one Luhn implementation fo
 _serials = itertools.count(100)
 
 
-
 def personnummer(birth: dt.date = dt.date(1980, 5, 17), serial: int | None = None) -> str:
     """A valid 12-digit personnummer ``YYYYMMDD-NNNC`` (a fresh serial each call by default)."""
     n = (next(_serials) if serial is None else serial) % 1000

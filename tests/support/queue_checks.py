@@ -14,8 +14,11 @@ FRONT, NORMAL = 0, 1
 STALE_MARGIN_S = 0.25
 
 
-def check_history(history: Sequence[ev.Message], triaged: Sequence[ev.CaseTriaged],
-                  triage_times: Mapping[str, float] | None = None) -> dict[str, int]:
+def check_history(
+    history: Sequence[ev.Message],
+    triaged: Sequence[ev.CaseTriaged],
+    triage_times: Mapping[str, float] | None = None,
+) -> dict[str, int]:
     """Assert the queue's invariants over its deduplicated history; return counts for the report.
 
     - every triaged case was queued exactly once (no case lost, none queued twice);
@@ -51,7 +54,8 @@ def check_history(history: Sequence[ev.Message], triaged: Sequence[ev.CaseTriage
                 best = min(region, key=lambda c: region[c])
                 assert region[m.case_id] == region[best], (
                     f"{m.request_id} called {m.case_id} {region[m.case_id]} while {best} {region[best]} "
-                    f"was more urgent")
+                    f"was more urgent"
+                )
                 called_by[m.case_id].add(m.request_id)
                 assert len(called_by[m.case_id]) <= 1 + requeues[m.case_id], f"case {m.case_id} called twice"
                 if triage_times is not None:
@@ -62,15 +66,23 @@ def check_history(history: Sequence[ev.Message], triaged: Sequence[ev.CaseTriage
                 waiting[m.region][m.case_id] = (m.to_urgency, lane, at, seq)
             case ev.CaseNoShow() if m.requeued:
                 requeues[m.case_id] += 1
-                prev = [q for q in history if isinstance(q, ev.CaseQueued) and q.case_id == m.case_id
-                        and q.region == m.region][-1]
+                prev = [
+                    q
+                    for q in history
+                    if isinstance(q, ev.CaseQueued) and q.case_id == m.case_id and q.region == m.region
+                ][-1]
                 urgency = _urgency_now(m.case_id, m.region, history, m)
                 waiting[m.region][m.case_id] = (urgency, FRONT, prev.queued_at.timestamp(), prev.sequence)
             case ev.CaseCancelled() | ev.CaseTransferred() | ev.CaseClosed():
                 waiting[m.region].pop(m.case_id, None)
     calls = sum(len(r) for r in called_by.values())
-    return {"queued": len(ids), "called": len(called_by), "calls": calls, "stale_calls": stale,
-            "still_waiting": sum(len(w) for w in waiting.values())}
+    return {
+        "queued": len(ids),
+        "called": len(called_by),
+        "calls": calls,
+        "stale_calls": stale,
+        "still_waiting": sum(len(w) for w in waiting.values()),
+    }
 
 
 def _urgency_now(case_id: str, region: str, history: Sequence[ev.Message], until: ev.Message) -> int:
@@ -85,8 +97,13 @@ def _urgency_now(case_id: str, region: str, history: Sequence[ev.Message], until
     return urgency
 
 
-def _stale(call: ev.CaseCalled, rank: tuple[int, int, float, int], by_case: Mapping[str, ev.CaseTriaged],
-           triage_times: Mapping[str, float], ever_queued: set[str]) -> int:
+def _stale(
+    call: ev.CaseCalled,
+    rank: tuple[int, int, float, int],
+    by_case: Mapping[str, ev.CaseTriaged],
+    triage_times: Mapping[str, float],
+    ever_queued: set[str],
+) -> int:
     """1 if a more urgent case of the region was triaged on the broker before the ServeNext but not yet queued."""
     asked = call.called_at.timestamp()
     for case_id, at in triage_times.items():

@@ -10,37 +10,54 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from proto import codec
+from proto import codec, topics
 from proto import events as ev
-from proto import topics
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 
 
-def triaged(region: str, urgency: int, at: dt.datetime | None = None, case_id: str | None = None,
-            person: str | None = None) -> ev.CaseTriaged:
+def triaged(
+    region: str,
+    urgency: int,
+    at: dt.datetime | None = None,
+    case_id: str | None = None,
+    person: str | None = None,
+) -> ev.CaseTriaged:
     """A CaseTriaged as intake would send it."""
     case_id = case_id or uuid.uuid4().hex
-    return ev.CaseTriaged(case_id=case_id, region=region, urgency=urgency, symptom="fever",  # type: ignore[arg-type]
-                          person_pseudonym=person or f"p-{case_id}", triaged_at=at or ev.utcnow())
+    return ev.CaseTriaged(
+        case_id=case_id,
+        region=region,
+        urgency=urgency,
+        symptom="fever",  # type: ignore[arg-type]
+        person_pseudonym=person or f"p-{case_id}",
+        triaged_at=at or ev.utcnow(),
+    )
 
 
 def publish(kafka: KafkaSettings, messages: Sequence[ev.Message], **producer: Any) -> None:
     """Publish triage events and queue commands in order, keyed by region, and wait for acks."""
+
     async def run() -> None:
         pub = Publisher(kafka, "/tests", **producer)
         await pub.start()
         try:
             for m in messages:
-                topic = topics.TRIAGE_EVENTS if isinstance(m, ev.CaseTriaged | ev.CaseReferred) else topics.QUEUE_COMMANDS
+                topic = (
+                    topics.TRIAGE_EVENTS
+                    if isinstance(m, ev.CaseTriaged | ev.CaseReferred)
+                    else topics.QUEUE_COMMANDS
+                )
                 await pub.publish(topic, m.region, m)  # type: ignore[attr-defined]
         finally:
             await pub.stop()
+
     asyncio.run(run())
 
 
-def publish_raw(kafka: KafkaSettings, topic: topics.TopicSpec, key: bytes, value: bytes,
-                partition: int | None = None) -> None:
+def publish_raw(
+    kafka: KafkaSettings, topic: topics.TopicSpec, key: bytes, value: bytes, partition: int | None = None
+) -> None:
     """One raw record (for malformed input and foreign-partitioner tests)."""
     from aiokafka import AIOKafkaProducer
 
@@ -51,15 +68,20 @@ def publish_raw(kafka: KafkaSettings, topic: topics.TopicSpec, key: bytes, value
             await producer.send_and_wait(kafka.topic(topic.name), value, key=key, partition=partition)
         finally:
             await producer.stop()
+
     asyncio.run(run())
 
 
-def read_all(kafka: KafkaSettings, topic: topics.TopicSpec) -> list[tuple[int, int, bytes | None, bytes | None]]:
+def read_all(
+    kafka: KafkaSettings, topic: topics.TopicSpec
+) -> list[tuple[int, int, bytes | None, bytes | None]]:
     """Every record on ``topic`` now: (partition, offset, key, value), in partition order."""
+
     async def run() -> list[tuple[int, int, bytes | None, bytes | None]]:
         name = kafka.topic(topic.name)
-        consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False,
-                                    group_id=None, auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            **kafka.client_options(), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+        )
         await consumer.start()
         try:
             parts = [TopicPartition(name, p) for p in range(topic.partitions)]
@@ -79,11 +101,13 @@ def read_all(kafka: KafkaSettings, topic: topics.TopicSpec) -> list[tuple[int, i
             return sorted(out, key=lambda r: (r[0], r[1]))
         finally:
             await consumer.stop()
+
     return asyncio.run(run())
 
 
 def record_times(kafka: KafkaSettings, topic: topics.TopicSpec) -> dict[str, float]:
     """event_id -> broker record timestamp (seconds) of every record on ``topic``."""
+
     async def run() -> dict[str, float]:
         name = kafka.topic(topic.name)
         consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None)
@@ -102,6 +126,7 @@ def record_times(kafka: KafkaSettings, topic: topics.TopicSpec) -> dict[str, flo
             return out
         finally:
             await consumer.stop()
+
     return asyncio.run(run())
 
 

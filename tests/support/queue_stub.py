@@ -51,7 +51,8 @@ class QueueStub:
 def region_view(region: str, waiting: int = 0, estimate_s: float | None = None) -> dict[str, Any]:
     """A ``GET /v1/regions/{region}/queue`` answer with the same estimate for every urgency."""
     return {
-        "region": region, "waiting": waiting,
+        "region": region,
+        "waiting": waiting,
         "depth": {str(u): 0 for u in range(1, 6)},
         "oldest_wait_seconds": {str(u): None for u in range(1, 6)},
         "estimated_wait_seconds": {str(u): estimate_s for u in range(1, 6)},

@@ -34,8 +34,13 @@ class LiveRun:
 
     async def run(self, lead_s: float = 1.0) -> list[tuple[str, float]]:
         pub = Publisher(self.kafka, "/tests/sim-live")
-        consumer = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=20)
+        consumer = AIOKafkaConsumer(
+            **self.kafka.client_options(),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=20,
+        )
         await pub.start()
         await consumer.start()
         name = self.kafka.topic(topics.QUEUE_EVENTS.name)
@@ -92,23 +97,39 @@ class LiveRun:
                 case_id = f"{self.kafka.namespace}-c{data}"
                 self.queued.setdefault(case_id, asyncio.Event())
                 a = arrivals[data]
-                await pub.publish(topics.TRIAGE_EVENTS, self.region, ev.CaseTriaged(
-                    case_id=case_id, region=self.region, urgency=a.urgency, symptom="fever",
-                    person_pseudonym=f"p-{case_id}", triaged_at=ev.utcnow()))
+                await pub.publish(
+                    topics.TRIAGE_EVENTS,
+                    self.region,
+                    ev.CaseTriaged(
+                        case_id=case_id,
+                        region=self.region,
+                        urgency=a.urgency,
+                        symptom="fever",
+                        person_pseudonym=f"p-{case_id}",
+                        triaged_at=ev.utcnow(),
+                    ),
+                )
                 if not idle:
                     continue
                 idle = False
             elif kind == "free":
                 idx, missed = data
                 case_id = f"{self.kafka.namespace}-c{idx}"
-                done: ev.Command = (ev.MarkNoShow(region=self.region, case_id=case_id, by="sim-live") if missed
-                                    else ev.CompleteCase(region=self.region, case_id=case_id, by="sim-live"))
+                done: ev.Command = (
+                    ev.MarkNoShow(region=self.region, case_id=case_id, by="sim-live")
+                    if missed
+                    else ev.CompleteCase(region=self.region, case_id=case_id, by="sim-live")
+                )
                 await self._ask(pub, done)
             for event in list(self.queued.values()):
                 await asyncio.wait_for(event.wait(), 30)
             n += 1
-            answer = await self._ask(pub, ev.ServeNext(region=self.region, clinician_id="sim-live-1",
-                                                       request_id=f"{self.kafka.namespace}-s{n}"))
+            answer = await self._ask(
+                pub,
+                ev.ServeNext(
+                    region=self.region, clinician_id="sim-live-1", request_id=f"{self.kafka.namespace}-s{n}"
+                ),
+            )
             called = next((m for m in answer if isinstance(m, ev.CaseCalled)), None)
             if called is None:
                 idle = True
@@ -125,6 +146,8 @@ class LiveRun:
             heapq.heappush(heap, (t + busy, 2, "free", (idx, missed)))
 
 
-def run_live(kafka: KafkaSettings, scenario: Scenario, region: str, no_show_s: float) -> list[tuple[str, float]]:
+def run_live(
+    kafka: KafkaSettings, scenario: Scenario, region: str, no_show_s: float
+) -> list[tuple[str, float]]:
     """Drive the running queue with ``scenario``; the calls in order with their first-call waits."""
     return asyncio.run(LiveRun(kafka, scenario, region, no_show_s).run())

@@ -25,24 +25,35 @@ DEV_KEY_ID, DEV_KEY = next(iter(parse_keyring(DEV_CONTACT_KEYS).items()))
 def your_turn(case_id: str, region: str = "SE-C", language: str = "sv") -> ev.YourTurn:
     """A YourTurn whose event_id is fixed per case (as a replayed ServeNext would give)."""
     return ev.YourTurn(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"your-turn/{case_id}").hex, case_id=case_id,
-        region=region, urgency=3, clinician_id="nurse-1", called_at=ev.utcnow(), language=language,
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"your-turn/{case_id}").hex,
+        case_id=case_id,
+        region=region,
+        urgency=3,
+        clinician_id="nurse-1",
+        called_at=ev.utcnow(),
+        language=language,
     )
 
 
-async def _publish(kafka: KafkaSettings, cards: Sequence[tuple[str, str]], notices: Sequence[ev.Message]) -> None:
+async def _publish(
+    kafka: KafkaSettings, cards: Sequence[tuple[str, str]], notices: Sequence[ev.Message]
+) -> None:
     publisher = Publisher(kafka, "/tests/sms-feed")
     await publisher.start()
     try:
         for case_id, phone in cards:
-            await publisher.publish(topics.PATIENT_CONTACTS, case_id, seal(case_id, phone, DEV_KEY_ID, DEV_KEY))
+            await publisher.publish(
+                topics.PATIENT_CONTACTS, case_id, seal(case_id, phone, DEV_KEY_ID, DEV_KEY)
+            )
         for notice in notices:
             await publisher.publish(topics.QUEUE_YOUR_TURN, notice.region, notice)  # type: ignore[attr-defined]
     finally:
         await publisher.stop()
 
 
-def publish(kafka: KafkaSettings, cards: Sequence[tuple[str, str]] = (), notices: Sequence[ev.Message] = ()) -> None:
+def publish(
+    kafka: KafkaSettings, cards: Sequence[tuple[str, str]] = (), notices: Sequence[ev.Message] = ()
+) -> None:
     """Sealed contact cards (case_id, phone) first, then the notices, acknowledged by the broker."""
     asyncio.run(_publish(kafka, cards, notices))
 
@@ -62,8 +73,13 @@ def publish_raw(kafka: KafkaSettings, name: str, key: bytes, value: bytes) -> No
 
 
 async def _read(kafka: KafkaSettings, name: str, timeout: float) -> list[ConsumerRecord]:
-    consumer = AIOKafkaConsumer(kafka.topic(name), **kafka.client_options(),
-                                group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        kafka.topic(name),
+        **kafka.client_options(),
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     out: list[ConsumerRecord] = []
     try:

@@ -17,8 +17,8 @@ from typing import Any
 from services.kafka.embedded_broker import free_port
 from services.kafka.settings import KafkaSettings
 from services.kafka.topic_admin import ensure_topics
-from services.staff.dev_issuer import DevIssuer
 from services.process_group import Child, service_argv, stop_all, wait_healthy
+from services.staff.dev_issuer import DevIssuer
 
 SERVICES = ("queue", "notifier", "intake", "staff")
 CORE = ("queue", "notifier", "intake")  # started by default; staff tests add "staff"
@@ -105,8 +105,12 @@ class Stack:
 
     # ------------------------------------------------------------------ HTTP helpers
     def post(self, service: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        req = urllib.request.Request(self.url(service) + path, data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"}, method="POST")
+        req = urllib.request.Request(
+            self.url(service) + path,
+            data=json.dumps(body).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, json.loads(resp.read() or b"null")

@@ -19,14 +19,16 @@ class Record:
 
 
 async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
-    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         prefix = f"{kafka.namespace}." if kafka.namespace else ""
         all_topics = await consumer.topics()
-        wanted = [t for t in all_topics if t.startswith(prefix)
-                  and (names is None or t[len(prefix):] in names)]
+        wanted = [
+            t for t in all_topics if t.startswith(prefix) and (names is None or t[len(prefix) :] in names)
+        ]
         parts = [TopicPartition(t, p) for t in wanted for p in (consumer.partitions_for_topic(t) or ())]
         if not parts:
             return []
@@ -41,7 +43,7 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
             for tp, records in batch.items():
                 for r in records:
                     if r.offset < end[tp]:
-                        out.append(Record(tp.topic[len(prefix):], r.key, r.value, tuple(r.headers or ())))
+                        out.append(Record(tp.topic[len(prefix) :], r.key, r.value, tuple(r.headers or ())))
                 if records and records[-1].offset + 1 >= end[tp]:
                     remaining.discard(tp)
         if remaining:

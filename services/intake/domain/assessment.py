@@ -12,9 +12,12 @@ from services.intake.domain.submission_form import Submission
 
 ReferReason = Literal["red_flag", "infant", "protected_identity", "region_not_enabled"]
 # The machine-readable reason client apps get beside the advice text (never parse prose).
-PUBLIC_REASON: dict[str, str] = {"red_flag": "emergency", "infant": "under_one_year",
-                                 "protected_identity": "protected_identity",
-                                 "region_not_enabled": "region_not_enabled"}
+PUBLIC_REASON: dict[str, str] = {
+    "red_flag": "emergency",
+    "infant": "under_one_year",
+    "protected_identity": "protected_identity",
+    "region_not_enabled": "region_not_enabled",
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class Queue:
     advice: str
 
 
-def assess(submission: Submission, rules: RuleBook, enabled_regions: frozenset[str],
-           today: dt.date) -> Refer | Queue:
+def assess(
+    submission: Submission, rules: RuleBook, enabled_regions: frozenset[str], today: dt.date
+) -> Refer | Queue:
     """Refer-away rules first (life-threatening first of all), then the urgency rules.
 
     Order matters: a red flag is "Ring 112" whoever and wherever the patient is.
@@ -49,8 +53,12 @@ def assess(submission: Submission, rules: RuleBook, enabled_regions: frozenset[s
     if submission.region not in enabled_regions:
         return Refer("region_not_enabled", refer_advice(rules, "region_not_enabled", lang, submission.region))
     decision = rules.decide(submission.symptom, submission.answers)
-    return Queue(decision.urgency, decision.rule_id, decision.rules_version,
-                 queued_advice(rules, decision.rule_id, lang))
+    return Queue(
+        decision.urgency,
+        decision.rule_id,
+        decision.rules_version,
+        queued_advice(rules, decision.rule_id, lang),
+    )
 
 
 def queued_advice(rules: RuleBook, rule_id: str, language: str) -> str:

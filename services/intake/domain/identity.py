@@ -41,5 +41,6 @@ def parse_identity(raw: str) -> Identity:
             "not a valid personnummer or samordningsnummer: expected YYYYMMDD-NNNN or "
             "YYMMDD-NNNN with a real date and a correct check digit"
         ) from exc
-    return Identity(number=pnr.format(True), birth_date=pnr.get_date(),
-                    coordination=pnr.is_coordination_number())
+    return Identity(
+        number=pnr.format(True), birth_date=pnr.get_date(), coordination=pnr.is_coordination_number()
+    )

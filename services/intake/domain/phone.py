@@ -13,8 +13,7 @@ import re
 import phonenumbers
 
 _MOBILE = re.compile(r"^\+467[02369]\d{7}$")
-_HINT = ("not a Swedish mobile number: expected 07X-XXX XX XX or +467XXXXXXXX "
-         "(070, 072, 073, 076 or 079)")
+_HINT = "not a Swedish mobile number: expected 07X-XXX XX XX or +467XXXXXXXX (070, 072, 073, 076 or 079)"
 
 
 class InvalidPhone(ValueError):
@@ -28,8 +27,10 @@ def normalise_mobile(raw: str) -> str:
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhone(_HINT) from exc
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if (not phonenumbers.is_valid_number(number)
-            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
-            or not _MOBILE.match(e164)):
+    if (
+        not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+        or not _MOBILE.match(e164)
+    ):
         raise InvalidPhone(_HINT)
     return e164

@@ -27,6 +27,7 @@ from sortedcontainers import SortedList
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
 
+
 @dataclass
 class _Region:
     waiting: SortedList = field(default_factory=SortedList)  # of OrderKey
@@ -36,8 +37,9 @@ class _Region:
 class QueueView:
     """The projection. ``apply`` each event once or more (duplicates are ignored)."""
 
-    def __init__(self, max_finished: int = 200_000, max_event_ids: int = 500_000,
-                 rate_window_s: float = 900.0) -> None:
+    def __init__(
+        self, max_finished: int = 200_000, max_event_ids: int = 500_000, rate_window_s: float = 900.0
+    ) -> None:
         self.max_finished = max_finished
         self.max_event_ids = max_event_ids
         self.rate_window_s = rate_window_s
@@ -117,11 +119,15 @@ class QueueView:
             case ev.CaseTriaged():
                 if e.case_id in self._cases:
                     return False  # the queue already answered (topics are read in any order)
-                self._put(CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym,
-                                     e.triaged_at))
+                self._put(
+                    CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym, e.triaged_at)
+                )
             case ev.CaseQueued():
-                self._queued(CaseStatus(e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym,
-                                        e.queued_at, e.sequence))
+                self._queued(
+                    CaseStatus(
+                        e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym, e.queued_at, e.sequence
+                    )
+                )
             case ev.CommandRejected() if e.command_type == "case.triaged.v1" and e.case_id:
                 self._reject_duplicate(e.case_id, e.region)
             case ev.CaseCalled():
@@ -168,7 +174,9 @@ class QueueView:
 
     def _leave(self, case_id: str, status: Status, outcome: str = "") -> None:
         self._withdraw.pop(case_id, None)
-        if (c := self._cases.get(case_id)) is not None and not (c.status == "duplicate" and status == "cancelled"):
+        if (c := self._cases.get(case_id)) is not None and not (
+            c.status == "duplicate" and status == "cancelled"
+        ):
             self._put(replace(c, status=status, outcome=outcome))
 
     def _put(self, new: CaseStatus) -> None:

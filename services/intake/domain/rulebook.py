@@ -90,9 +90,7 @@ class Rule:
     def overlaps(self, other: Rule) -> bool:
         """Could one set of answers match both rules? Only shared questions can separate them."""
         mine = {c.question: c for c in self.conditions}
-        return all(
-            c.intersects(mine[c.question]) for c in other.conditions if c.question in mine
-        )
+        return all(c.intersects(mine[c.question]) for c in other.conditions if c.question in mine)
 
 
 @dataclass(frozen=True)
@@ -135,8 +133,9 @@ class RuleBook:
         for rule in self.rules:
             if rule.symptom == symptom and rule.matches(full):
                 return UrgencyDecision(rule.prio, rule.rule_id, self.version, rule.advice)
-        return UrgencyDecision(spec.default_prio, f"{symptom}.default", self.version,
-                               self.advice.get("default", {}))
+        return UrgencyDecision(
+            spec.default_prio, f"{symptom}.default", self.version, self.advice.get("default", {})
+        )
 
     def rule_advice(self, rule_id: str, language: str) -> str:
         """The advice of the rule ``rule_id`` (``<symptom>.default``: the default advice)."""

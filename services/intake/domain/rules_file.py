@@ -15,8 +15,16 @@ from services.intake.domain.rulebook import Condition, Question, Rule, RuleBook,
 from services.intake.domain.rules_lines import SourceLines as _Lines
 
 LANGUAGES = ("sv", "en")
-REQUIRED_ADVICE = ("queued", "red_flag", "infant", "protected_identity", "region_not_enabled",
-                   "full", "duplicate", "default")
+REQUIRED_ADVICE = (
+    "queued",
+    "red_flag",
+    "infant",
+    "protected_identity",
+    "region_not_enabled",
+    "full",
+    "duplicate",
+    "default",
+)
 
 
 class RulesFileError(ValueError):
@@ -65,8 +73,9 @@ def _advice(raw: Any, lines: _Lines, problems: list[str]) -> dict[str, dict[str,
     return out
 
 
-def _symptoms(raw: Any, global_flags: frozenset[str], lines: _Lines,
-              problems: list[str]) -> dict[str, Symptom]:
+def _symptoms(
+    raw: Any, global_flags: frozenset[str], lines: _Lines, problems: list[str]
+) -> dict[str, Symptom]:
     out: dict[str, Symptom] = {}
     if not isinstance(raw, dict) or not raw:
         problems.append("line 0: at least one [symptoms.NAME] table is required")
@@ -89,13 +98,17 @@ def _symptoms(raw: Any, global_flags: frozenset[str], lines: _Lines,
         flags = global_flags | frozenset(own_flags)
         for flag in flags:
             if flag in questions:
-                problems.append(f"line {lines.symptom(name, 'red_flags')}: {flag!r} is both a red flag "
-                                f"and a question of {name!r}")
+                problems.append(
+                    f"line {lines.symptom(name, 'red_flags')}: {flag!r} is both a red flag "
+                    f"and a question of {name!r}"
+                )
             questions[flag] = Question(flag, "bool")
         default = spec.get("default_prio")
         if not _is_prio(default):
-            problems.append(f"line {lines.symptom(name, 'default_prio')}: symptom {name!r}: "
-                            f"default_prio {default!r} is not a prio 1..5")
+            problems.append(
+                f"line {lines.symptom(name, 'default_prio')}: symptom {name!r}: "
+                f"default_prio {default!r} is not a prio 1..5"
+            )
             default = 1
         out[name] = Symptom(name, questions, flags, default if isinstance(default, int) else 1)
     return out
@@ -117,7 +130,7 @@ def _question(name: str, raw: Any, where: str, problems: list[str]) -> Question 
             problems.append(f"{where}: a choice question needs a non-empty list of string options")
             return None
         return Question(name, "choice", options=tuple(options))
-    problems.append(f"{where}: type must be \"bool\", \"int\" or \"choice\", not {kind!r}")
+    problems.append(f'{where}: type must be "bool", "int" or "choice", not {kind!r}')
     return None
 
 
@@ -143,20 +156,26 @@ def _rules(raw: Any, symptoms: Mapping[str, Symptom], lines: _Lines, problems: l
         seen[rule_id] = line
         symptom = r.get("symptom")
         if symptom not in symptoms:
-            problems.append(f"line {lines.key_in_rule(i, 'symptom')}: {where}: unknown symptom "
-                            f"{symptom!r}; known: {sorted(symptoms)}")
+            problems.append(
+                f"line {lines.key_in_rule(i, 'symptom')}: {where}: unknown symptom "
+                f"{symptom!r}; known: {sorted(symptoms)}"
+            )
             continue
         prio = r.get("prio")
         if not _is_prio(prio):
-            problems.append(f"line {lines.key_in_rule(i, 'prio')}: {where}: prio {prio!r} is not 1..5 "
-                            "(1 = most urgent)")
+            problems.append(
+                f"line {lines.key_in_rule(i, 'prio')}: {where}: prio {prio!r} is not 1..5 (1 = most urgent)"
+            )
             continue
         advice = r.get("advice")
         if not isinstance(advice, dict) or any(not isinstance(advice.get(lang), str) for lang in LANGUAGES):
-            problems.append(f"line {lines.key_in_rule(i, 'advice')}: {where}: advice needs `sv` and `en` texts")
+            problems.append(
+                f"line {lines.key_in_rule(i, 'advice')}: {where}: advice needs `sv` and `en` texts"
+            )
             continue
-        conditions = _conditions(r.get("when"), symptoms[symptom],
-                                 f"line {lines.key_in_rule(i, 'when')}: {where}", problems)
+        conditions = _conditions(
+            r.get("when"), symptoms[symptom], f"line {lines.key_in_rule(i, 'when')}: {where}", problems
+        )
         if conditions is None:
             continue
         out.append(Rule(rule_id, symptom, conditions, prio, {k: advice[k] for k in LANGUAGES}, line))
@@ -201,7 +220,7 @@ def _condition(q: Question, want: Any) -> Condition | None:
 
 def _check_overlaps(rules: list[Rule], problems: list[str]) -> None:
     for i, a in enumerate(rules):
-        for b in rules[i + 1:]:
+        for b in rules[i + 1 :]:
             if a.symptom != b.symptom or not a.overlaps(b):
                 continue
             if (a.prio, dict(a.advice)) != (b.prio, dict(b.advice)):
@@ -212,8 +231,9 @@ def _check_overlaps(rules: list[Rule], problems: list[str]) -> None:
                 )
 
 
-def _check_defaults(symptoms: Mapping[str, Symptom], rules: list[Rule], lines: _Lines,
-                    problems: list[str]) -> None:
+def _check_defaults(
+    symptoms: Mapping[str, Symptom], rules: list[Rule], lines: _Lines, problems: list[str]
+) -> None:
     for name, spec in symptoms.items():
         least_urgent = max((r.prio for r in rules if r.symptom == name), default=5)
         limit = min(3, least_urgent)

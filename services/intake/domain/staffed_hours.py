@@ -14,12 +14,40 @@ from dataclasses import dataclass
 from services.opening_hours.eta import EtaPolicy, WaitEstimate, estimate_wait
 from services.opening_hours.schedule import STOCKHOLM, RegionHours
 
-_DAYS = {"sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
-         "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
-_MONTHS = {"sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-                  "oktober", "november", "december"),
-           "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                  "October", "November", "December")}
+_DAYS = {
+    "sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "sv": (
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -43,20 +71,33 @@ def closed_notice(opens_at: dt.datetime | None, language: str = "sv") -> str:
     """ "The service is not staffed right now. It opens Monday 30 November at 08:00. ..." (local time)."""
     sv = language == "sv"
     if opens_at is None:
-        return ("Tjänsten är inte bemannad och har ingen planerad öppettid. Ring 1177 om du behöver råd."
-                if sv else "The service is not staffed and has no planned opening. Call 1177 for advice.")
+        return (
+            "Tjänsten är inte bemannad och har ingen planerad öppettid. Ring 1177 om du behöver råd."
+            if sv
+            else "The service is not staffed and has no planned opening. Call 1177 for advice."
+        )
     local = opens_at.astimezone(STOCKHOLM)
     lang = "sv" if sv else "en"
     when = f"{_DAYS[lang][local.weekday()]} {local.day} {_MONTHS[lang][local.month - 1]}"
     if sv:
-        return (f"Tjänsten är inte bemannad just nu. Den öppnar {when} kl. {local:%H:%M}. "
-                "Din plats i kön finns kvar. Blir du sämre, ring 1177, eller 112 vid livsfara.")
-    return (f"The service is not staffed right now. It opens {when} at {local:%H:%M}. "
-            "You keep your place in the queue. If you get worse, call 1177, or 112 in an emergency.")
+        return (
+            f"Tjänsten är inte bemannad just nu. Den öppnar {when} kl. {local:%H:%M}. "
+            "Din plats i kön finns kvar. Blir du sämre, ring 1177, eller 112 vid livsfara."
+        )
+    return (
+        f"The service is not staffed right now. It opens {when} at {local:%H:%M}. "
+        "You keep your place in the queue. If you get worse, call 1177, or 112 in an emergency."
+    )
 
 
-def case_estimate(position: int, calls_per_minute: float, window_s: float, hours: RegionHours,
-                  now: dt.datetime, policy: EtaPolicy) -> WaitEstimate | None:
+def case_estimate(
+    position: int,
+    calls_per_minute: float,
+    window_s: float,
+    hours: RegionHours,
+    now: dt.datetime,
+    policy: EtaPolicy,
+) -> WaitEstimate | None:
     """The ETA range of a waiting case from the read model's recent serving rate."""
     recent_calls = round(calls_per_minute * window_s / 60.0)
     return estimate_wait(position, recent_calls, window_s, hours, now, policy)

@@ -17,12 +17,20 @@ import msgspec
 
 from services.intake.domain.identity import Identity, InvalidIdentity, parse_identity
 from services.intake.domain.phone import InvalidPhone, normalise_mobile
-from services.observability.redaction import redact
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import Answer, RuleBook
+from services.observability.redaction import redact
 
-FIELDS = ("region", "personnummer", "phone", "symptom", "answers", "language",
-          "protected_identity", "submission_id")
+FIELDS = (
+    "region",
+    "personnummer",
+    "phone",
+    "symptom",
+    "answers",
+    "language",
+    "protected_identity",
+    "submission_id",
+)
 REQUIRED = ("region", "personnummer", "phone", "symptom")
 LANGUAGES = ("sv", "en")
 SUBMISSION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -81,8 +89,9 @@ def _name(raw: str, limit: int = 64) -> str:
     return redact(raw[:limit])
 
 
-def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits(),
-                     today: dt.date | None = None) -> Submission:
+def parse_submission(
+    raw: object, rules: RuleBook, limits: Limits = Limits(), today: dt.date | None = None
+) -> Submission:
     """Validate every field of a decoded JSON object; raise InvalidSubmission listing all faults.
 
     ``raw`` may be the HTTP edge's already-decoded msgspec Struct (its fields are read as they
@@ -91,12 +100,15 @@ def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits(),
     if isinstance(raw, msgspec.Struct):
         raw = msgspec.structs.asdict(raw)
     if not isinstance(raw, Mapping):
-        raise InvalidSubmission([FieldError("#", "the body must be a JSON object with the submission's fields")])
+        raise InvalidSubmission(
+            [FieldError("#", "the body must be a JSON object with the submission's fields")]
+        )
     errors: list[FieldError] = []
     for name in raw:
         if name not in FIELDS:
-            errors.append(FieldError(_pointer(_name(str(name))),
-                                     f"unknown field; allowed fields are {list(FIELDS)}"))
+            errors.append(
+                FieldError(_pointer(_name(str(name))), f"unknown field; allowed fields are {list(FIELDS)}")
+            )
     for name in REQUIRED:
         if raw.get(name) is None:
             errors.append(FieldError(_pointer(name), "required"))
@@ -120,8 +132,13 @@ def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits(),
         except InvalidIdentity as exc:
             errors.append(FieldError(_pointer("personnummer"), str(exc)))
         if identity is not None and today is not None and identity.birth_date > today:
-            errors.append(FieldError(_pointer("personnummer"), "the birth date in this personnummer is in "
-                                     "the future: check the year and the date digits"))
+            errors.append(
+                FieldError(
+                    _pointer("personnummer"),
+                    "the birth date in this personnummer is in "
+                    "the future: check the year and the date digits",
+                )
+            )
             identity = None
     if (raw_phone := text("phone", limits.max_phone)) is not None:
         try:
@@ -130,34 +147,56 @@ def parse_submission(raw: object, rules: RuleBook, limits: Limits = Limits(),
             errors.append(FieldError(_pointer("phone"), str(exc)))
     region = text("region", limits.max_region)
     if region is not None and region not in REGIONS:
-        errors.append(FieldError(_pointer("region"), f"unknown region {_name(region, 8)!r}: use an "
-                                 "ISO 3166-2:SE code such as SE-C (Uppsala)"))
+        errors.append(
+            FieldError(
+                _pointer("region"),
+                f"unknown region {_name(region, 8)!r}: use an ISO 3166-2:SE code such as SE-C (Uppsala)",
+            )
+        )
         region = None
     symptom = text("symptom", limits.max_symptom)
     if symptom is not None and symptom not in rules.symptoms:
-        errors.append(FieldError(_pointer("symptom"), f"unknown symptom {_name(symptom, 40)!r}; "
-                                 f"one of {sorted(rules.symptoms)}"))
+        errors.append(
+            FieldError(
+                _pointer("symptom"),
+                f"unknown symptom {_name(symptom, 40)!r}; one of {sorted(rules.symptoms)}",
+            )
+        )
         symptom = None
     language = raw.get("language", "sv")
     if language not in LANGUAGES:
-        errors.append(FieldError(_pointer("language"), "must be \"sv\" or \"en\""))
+        errors.append(FieldError(_pointer("language"), 'must be "sv" or "en"'))
     protected = raw.get("protected_identity", False)
     if not isinstance(protected, bool):
         errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
     submission_id = raw.get("submission_id")
-    if submission_id is not None and not (isinstance(submission_id, str) and SUBMISSION_ID.match(submission_id)):
-        errors.append(FieldError(_pointer("submission_id"), "must be 1-64 characters of letters, digits "
-                                 "and . _ : - (a UUID is a good choice)"))
+    if submission_id is not None and not (
+        isinstance(submission_id, str) and SUBMISSION_ID.match(submission_id)
+    ):
+        errors.append(
+            FieldError(
+                _pointer("submission_id"),
+                "must be 1-64 characters of letters, digits and . _ : - (a UUID is a good choice)",
+            )
+        )
     answers = _answers(raw.get("answers", {}), symptom, rules, limits, errors)
     if errors or identity is None or phone is None or region is None or symptom is None:
         raise InvalidSubmission(errors)
-    return Submission(region=region, identity=identity, phone_e164=phone, symptom=symptom,
-                      answers=answers, language=str(language), protected_identity=bool(protected),
-                      submission_id=submission_id or "")
+    return Submission(
+        region=region,
+        identity=identity,
+        phone_e164=phone,
+        symptom=symptom,
+        answers=answers,
+        language=str(language),
+        protected_identity=bool(protected),
+        submission_id=submission_id or "",
+    )
 
 
-def _answers(raw: object, symptom: str | None, rules: RuleBook, limits: Limits,
-             errors: list[FieldError]) -> dict[str, Answer]:
+def _answers(
+    raw: object, symptom: str | None, rules: RuleBook, limits: Limits, errors: list[FieldError]
+) -> dict[str, Answer]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -181,8 +220,11 @@ def _answers(raw: object, symptom: str | None, rules: RuleBook, limits: Limits,
             continue
         question = questions.get(name)
         if question is None:
-            errors.append(FieldError(where, f"unknown question for symptom {symptom!r}; "
-                                     f"its questions are {sorted(questions)}"))
+            errors.append(
+                FieldError(
+                    where, f"unknown question for symptom {symptom!r}; its questions are {sorted(questions)}"
+                )
+            )
             continue
         if (problem := question.check(value)) is not None:
             errors.append(FieldError(where, problem))

@@ -53,7 +53,7 @@ def _timestamp(value: object) -> dt.datetime:
         ts = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise ReportError(f"field 'delivered': {value[:40]!r} is not an ISO 8601 timestamp") from exc
-    return ts if ts.tzinfo else ts.replace(tzinfo=dt.timezone.utc)  # 46elks sends UTC without offset
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)  # 46elks sends UTC without offset
 
 
 def parse_report(content_type: str, body: bytes) -> DeliveryReport:

@@ -62,9 +62,12 @@ class SmsLedger:
         partition (crashed or rebalanced away) has finished its last attempt by then.
         """
         return [
-            e for e in self.entries.values()
-            if progress(e) < 2 and e.partition in partitions
-            and e.notice_event_id not in busy and now - e.occurred_at >= grace
+            e
+            for e in self.entries.values()
+            if progress(e) < 2
+            and e.partition in partitions
+            and e.notice_event_id not in busy
+            and now - e.occurred_at >= grace
         ]
 
 

@@ -25,8 +25,13 @@ _LINK = re.compile(
     r"\b[\w-]+(\.[\w-]+)*\.(se|com|nu|org|net|eu|io|info|app|link|ly|me|co|de|uk)\b)",
     re.IGNORECASE,
 )
-_PLACEHOLDERS = {"your_turn": set(), "heads_up": {"position"}, "cancelled": set(),
-                 "transferred": {"region_name"}, "closed_no_show": set()}
+_PLACEHOLDERS = {
+    "your_turn": set(),
+    "heads_up": {"position"},
+    "cancelled": set(),
+    "transferred": {"region_name"},
+    "closed_no_show": set(),
+}
 
 TEMPLATES: Templates = {
     ("your_turn", "sv"): (
@@ -96,7 +101,8 @@ def check_templates(templates: Templates) -> None:
             raise TemplateError(f"{where}: unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
         if "1177" not in text or "112" not in text.replace("1177", ""):
             raise TemplateError(
-                f"{where} must tell the patient to call 1177 if worse and 112 if life-threatening")
+                f"{where} must tell the patient to call 1177 if worse and 112 if life-threatening"
+            )
 
 
 def load_templates(override_json: str | None, base: Templates = TEMPLATES) -> Templates:

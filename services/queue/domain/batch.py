@@ -78,8 +78,9 @@ class BatchCommit:
     outcomes: tuple[Outcome, ...] = field(default=(), compare=False)
 
 
-def order_inputs(inputs: Iterable[Input], positions: dict[str, int],
-                 replay_first: Sequence[InputPosition] = ()) -> list[Input]:
+def order_inputs(
+    inputs: Iterable[Input], positions: dict[str, int], replay_first: Sequence[InputPosition] = ()
+) -> list[Input]:
     """The order in which a partition's fetched inputs are decided.
 
     1. ``replay_first``: the inputs whose decisions an uncommitted batch already showed
@@ -95,8 +96,9 @@ def order_inputs(inputs: Iterable[Input], positions: dict[str, int],
     return first + rest
 
 
-def decide_batch(state: QueueState, partition: int, inputs: Sequence[Input], batch_id: str,
-                 positions: dict[str, int]) -> BatchCommit:
+def decide_batch(
+    state: QueueState, partition: int, inputs: Sequence[Input], batch_id: str, positions: dict[str, int]
+) -> BatchCommit:
     """Decide ``inputs`` (already ordered) on ``state`` in memory and return the batch's records.
 
     ``positions`` is the partition's resume position per topic before the batch; the
@@ -114,7 +116,14 @@ def decide_batch(state: QueueState, partition: int, inputs: Sequence[Input], bat
         outcomes.append(outcome)
         key = answer_key(item.message)
         entries += [LogEntry(e, pos, key, batch_id) for e in outcome.recorded]
-    marker = ev.BatchCommitted(event_id=f"batch-{batch_id}-{partition}", batch_id=batch_id,
-                               partition=partition, events=len(entries), positions=after,
-                               occurred_at=inputs[-1].now if inputs else ev.utcnow())
-    return BatchCommit(partition, tuple(entries), marker, outputs_for(e.event for e in entries), tuple(outcomes))
+    marker = ev.BatchCommitted(
+        event_id=f"batch-{batch_id}-{partition}",
+        batch_id=batch_id,
+        partition=partition,
+        events=len(entries),
+        positions=after,
+        occurred_at=inputs[-1].now if inputs else ev.utcnow(),
+    )
+    return BatchCommit(
+        partition, tuple(entries), marker, outputs_for(e.event for e in entries), tuple(outcomes)
+    )

@@ -48,13 +48,20 @@ def _transfer_target(command: ev.TransferCase, transfer_regions: frozenset[str])
     if not is_region(command.to_region):
         return f"to_region {command.to_region!r} is not a Swedish region: use {_EXAMPLE}"
     if transfer_regions and command.to_region not in transfer_regions:
-        return (f"to_region {command.to_region} does not run this service: transfer to one of "
-                f"{', '.join(sorted(transfer_regions))}")
+        return (
+            f"to_region {command.to_region} does not run this service: transfer to one of "
+            f"{', '.join(sorted(transfer_regions))}"
+        )
     return None
 
 
 def rejection(command: ev.Command, reason: str) -> ev.CommandRejected:
     """The answer to a command that broke a rule (its id derives from the request: replays dedupe)."""
     return ev.CommandRejected(
-        event_id=f"rejected-{command.request_id}", region=command.region, request_id=command.request_id,
-        command_type=type(command).__name__, reason=reason, case_id=getattr(command, "case_id", ""))
+        event_id=f"rejected-{command.request_id}",
+        region=command.region,
+        request_id=command.request_id,
+        command_type=type(command).__name__,
+        reason=reason,
+        case_id=getattr(command, "case_id", ""),
+    )

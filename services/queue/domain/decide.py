@@ -17,7 +17,7 @@ from services.queue.domain.state import CaseRecord, QueueState, RegionState
 
 
 def _ts(epoch: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
 def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.Message]:
@@ -37,13 +37,19 @@ def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.
             return []  # CaseReferred: never queued
 
 
-def _queued(rs: RegionState, case_id: str, urgency: int, queued_at: dt.datetime, pseudonym: str,
-            language: str) -> ev.CaseQueued:
+def _queued(
+    rs: RegionState, case_id: str, urgency: int, queued_at: dt.datetime, pseudonym: str, language: str
+) -> ev.CaseQueued:
     seq = rs.next_sequence
     return ev.CaseQueued(
-        event_id=f"queued-{rs.region}-{case_id}-{seq}", case_id=case_id, region=rs.region,
-        urgency=urgency, queued_at=queued_at, sequence=seq,  # type: ignore[arg-type]
-        person_pseudonym=pseudonym, language=language,
+        event_id=f"queued-{rs.region}-{case_id}-{seq}",
+        case_id=case_id,
+        region=rs.region,
+        urgency=urgency,  # type: ignore[arg-type]
+        queued_at=queued_at,
+        sequence=seq,
+        person_pseudonym=pseudonym,
+        language=language,
     )
 
 
@@ -54,37 +60,70 @@ def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
     if existing is not None:
         # The same person is already waiting here: not queued twice, and said so on
         # queue.events, so the history accounts for every case intake announced.
-        return [ev.CommandRejected(
-            event_id=f"rejected-triaged-{triaged.case_id}", region=rs.region,
-            request_id=triaged.submission_id or triaged.case_id, command_type="case.triaged.v1",
-            reason=f"person already waiting in {rs.region} as case {existing}", case_id=triaged.case_id,
-        )]
-    return [_queued(rs, triaged.case_id, triaged.urgency, triaged.triaged_at, triaged.person_pseudonym,
-                    triaged.language)]
+        return [
+            ev.CommandRejected(
+                event_id=f"rejected-triaged-{triaged.case_id}",
+                region=rs.region,
+                request_id=triaged.submission_id or triaged.case_id,
+                command_type="case.triaged.v1",
+                reason=f"person already waiting in {rs.region} as case {existing}",
+                case_id=triaged.case_id,
+            )
+        ]
+    return [
+        _queued(
+            rs,
+            triaged.case_id,
+            triaged.urgency,
+            triaged.triaged_at,
+            triaged.person_pseudonym,
+            triaged.language,
+        )
+    ]
 
 
 def _serve_next(rs: RegionState, cmd: ev.ServeNext, now: dt.datetime) -> list[ev.Message]:
     top = rs.queue.peek()
     if top is None:
-        return [ev.ServeNextEmpty(event_id=f"empty-{cmd.request_id}", region=cmd.region,
-                                  clinician_id=cmd.clinician_id, request_id=cmd.request_id)]
+        return [
+            ev.ServeNextEmpty(
+                event_id=f"empty-{cmd.request_id}",
+                region=cmd.region,
+                clinician_id=cmd.clinician_id,
+                request_id=cmd.request_id,
+            )
+        ]
     record = rs.cases[top.case_id]
     # The YourTurn notice is derived from this event (``outputs_for``) once it is durable.
-    return [ev.CaseCalled(
-        event_id=f"called-{cmd.request_id}", case_id=top.case_id, region=cmd.region,
-        urgency=record.urgency,  # type: ignore[arg-type]
-        clinician_id=cmd.clinician_id, request_id=cmd.request_id,
-        queued_at=_ts(record.queued_at), called_at=now, language=record.language,
-        person_pseudonym=record.person_pseudonym,
-    )]
+    return [
+        ev.CaseCalled(
+            event_id=f"called-{cmd.request_id}",
+            case_id=top.case_id,
+            region=cmd.region,
+            urgency=record.urgency,  # type: ignore[arg-type]
+            clinician_id=cmd.clinician_id,
+            request_id=cmd.request_id,
+            queued_at=_ts(record.queued_at),
+            called_at=now,
+            language=record.language,
+            person_pseudonym=record.person_pseudonym,
+        )
+    ]
 
 
 def _not_reached(rs: RegionState, cmd: ev.NotifyFailed) -> list[ev.Message]:
     rec = rs.cases.get(cmd.case_id)
     if rec is None or rec.status != "called" or rec.case_id in rs.not_reached:
         return []  # completed, closed or requeued since: nobody needs to phone them
-    return [ev.CaseNotReached(event_id=f"not-reached-{cmd.request_id}", case_id=cmd.case_id, region=rs.region,
-                              sms_id=cmd.sms_id, request_id=cmd.request_id)]
+    return [
+        ev.CaseNotReached(
+            event_id=f"not-reached-{cmd.request_id}",
+            case_id=cmd.case_id,
+            region=rs.region,
+            sms_id=cmd.sms_id,
+            request_id=cmd.request_id,
+        )
+    ]
 
 
 def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
@@ -92,16 +131,27 @@ def _transfer_in(rs: RegionState, cmd: ev.TransferIn) -> list[ev.Message]:
     if known is not None and known.status in ("waiting", "called"):
         return _reject(cmd, cmd.case_id, f"case {cmd.case_id} is already {known.status} in {rs.region}")
     if cmd.person_pseudonym and cmd.person_pseudonym in rs.waiting_person:
-        return _reject(cmd, cmd.case_id, f"the same person already has a case waiting in {rs.region} "
-                       f"({rs.waiting_person[cmd.person_pseudonym]}); not queued twice")
+        return _reject(
+            cmd,
+            cmd.case_id,
+            f"the same person already has a case waiting in {rs.region} "
+            f"({rs.waiting_person[cmd.person_pseudonym]}); not queued twice",
+        )
     queued = _queued(rs, cmd.case_id, cmd.urgency, cmd.queued_at, cmd.person_pseudonym, cmd.language)
     return [msgspec.structs.replace(queued, heads_up_sent=cmd.heads_up_sent)]
 
 
 def _reject(cmd: ev.Command, case_id: str, reason: str) -> list[ev.Message]:
-    return [ev.CommandRejected(event_id=f"rejected-{cmd.request_id}", region=cmd.region,
-                               request_id=cmd.request_id, command_type=type(cmd).__name__,
-                               reason=reason, case_id=case_id)]
+    return [
+        ev.CommandRejected(
+            event_id=f"rejected-{cmd.request_id}",
+            region=cmd.region,
+            request_id=cmd.request_id,
+            command_type=type(cmd).__name__,
+            reason=reason,
+            case_id=case_id,
+        )
+    ]
 
 
 def _not_applicable(rs: RegionState, cmd: ev.Command, case_id: str, want: str) -> str | None:
@@ -127,42 +177,98 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
     rid = cmd.request_id  # type: ignore[attr-defined]
     match cmd:
         case ev.CancelCase():
-            return [ev.CaseCancelled(event_id=f"cancelled-{rid}", case_id=case_id, region=rs.region,
-                                     reason=cmd.reason, by=cmd.by, request_id=rid, language=rec.language)]
+            return [
+                ev.CaseCancelled(
+                    event_id=f"cancelled-{rid}",
+                    case_id=case_id,
+                    region=rs.region,
+                    reason=cmd.reason,
+                    by=cmd.by,
+                    request_id=rid,
+                    language=rec.language,
+                )
+            ]
         case ev.Reprioritise():
             if cmd.urgency not in URGENCIES:
                 return _reject(cmd, case_id, f"urgency must be 1..5, got {cmd.urgency}")
             if cmd.urgency == rec.urgency:
                 return _reject(cmd, case_id, f"case {case_id} already has urgency {cmd.urgency}")
-            return [ev.CaseReprioritised(event_id=f"reprioritised-{rid}", case_id=case_id, region=rs.region,
-                                         from_urgency=rec.urgency, to_urgency=cmd.urgency,  # type: ignore[arg-type]
-                                         reason=cmd.reason, by=cmd.by, request_id=rid)]
+            return [
+                ev.CaseReprioritised(
+                    event_id=f"reprioritised-{rid}",
+                    case_id=case_id,
+                    region=rs.region,
+                    from_urgency=rec.urgency,  # type: ignore[arg-type]
+                    to_urgency=cmd.urgency,  # type: ignore[arg-type]
+                    reason=cmd.reason,
+                    by=cmd.by,
+                    request_id=rid,
+                )
+            ]
         case ev.TransferCase():
             return _transfer_out(rs, rec, cmd)
         case ev.MarkNoShow():
             attempt = rec.no_shows + 1
             last = attempt >= state.policy.no_show_attempts
-            out: list[ev.Message] = [ev.CaseNoShow(event_id=f"no-show-{rid}", case_id=case_id, region=rs.region,
-                                                   attempt=attempt, request_id=rid, requeued=not last,
-                                                   by=cmd.by)]
+            out: list[ev.Message] = [
+                ev.CaseNoShow(
+                    event_id=f"no-show-{rid}",
+                    case_id=case_id,
+                    region=rs.region,
+                    attempt=attempt,
+                    request_id=rid,
+                    requeued=not last,
+                    by=cmd.by,
+                )
+            ]
             if last:
-                out.append(ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
-                                         reason="no_show", by=cmd.by, request_id=rid, language=rec.language))
+                out.append(
+                    ev.CaseClosed(
+                        event_id=f"closed-{rid}",
+                        case_id=case_id,
+                        region=rs.region,
+                        reason="no_show",
+                        by=cmd.by,
+                        request_id=rid,
+                        language=rec.language,
+                    )
+                )
             return out
         case ev.CompleteCase():
-            return [ev.CaseClosed(event_id=f"closed-{rid}", case_id=case_id, region=rs.region,
-                                  reason="completed", by=cmd.by, request_id=rid, language=rec.language)]
+            return [
+                ev.CaseClosed(
+                    event_id=f"closed-{rid}",
+                    case_id=case_id,
+                    region=rs.region,
+                    reason="completed",
+                    by=cmd.by,
+                    request_id=rid,
+                    language=rec.language,
+                )
+            ]
     return []  # pragma: no cover - every case command is matched above
 
 
 def _transfer_out(rs: RegionState, rec: CaseRecord, cmd: ev.TransferCase) -> list[ev.Message]:
     if not cmd.to_region or cmd.to_region == rs.region:
-        return _reject(cmd, rec.case_id, f"to_region must be another region than {rs.region}, "
-                       f"got {cmd.to_region!r}")
+        return _reject(
+            cmd, rec.case_id, f"to_region must be another region than {rs.region}, got {cmd.to_region!r}"
+        )
     rid = cmd.request_id
     # The receiving half (TransferIn to the target region) is derived by ``outputs_for``.
-    return [ev.CaseTransferred(event_id=f"transferred-{rid}", case_id=rec.case_id, region=rs.region,
-                               to_region=cmd.to_region, urgency=rec.urgency,  # type: ignore[arg-type]
-                               queued_at=_ts(rec.queued_at), reason=cmd.reason, by=cmd.by,
-                               person_pseudonym=rec.person_pseudonym, language=rec.language, request_id=rid,
-                               heads_up_sent=rec.heads_up)]
+    return [
+        ev.CaseTransferred(
+            event_id=f"transferred-{rid}",
+            case_id=rec.case_id,
+            region=rs.region,
+            to_region=cmd.to_region,
+            urgency=rec.urgency,  # type: ignore[arg-type]
+            queued_at=_ts(rec.queued_at),
+            reason=cmd.reason,
+            by=cmd.by,
+            person_pseudonym=rec.person_pseudonym,
+            language=rec.language,
+            request_id=rid,
+            heads_up_sent=rec.heads_up,
+        )
+    ]

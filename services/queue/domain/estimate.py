@@ -27,27 +27,39 @@ def serving_rate_per_minute(rs: RegionState | None, now: float, policy: QueuePol
 
 
 def _iso(at: dt.datetime | None) -> str | None:
-    return None if at is None else at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return None if at is None else at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def hours_view(region: str, now: float, policy: QueuePolicy) -> dict[str, Any]:
     """Whether the region is staffed now and when that next changes (``next_change_at``: null = never)."""
     hours = policy.hours.of(region)
-    at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    at = dt.datetime.fromtimestamp(now, dt.UTC)
     return {"open": hours.is_open(at), "next_change_at": _iso(hours.next_change(at))}
 
 
-def wait_view(rs: RegionState | None, region: str, position: int, now: float,
-              policy: QueuePolicy) -> dict[str, Any] | None:
+def wait_view(
+    rs: RegionState | None, region: str, position: int, now: float, policy: QueuePolicy
+) -> dict[str, Any] | None:
     """The ETA of ``position`` as ``{point_seconds, low_seconds, high_seconds, text, basis}``."""
     since = now - policy.rate_window_s
     recent = sum(1 for t in rs.calls if t >= since) if rs else 0
-    eta = estimate_wait(position, recent, policy.rate_window_s, policy.hours.of(region),
-                        dt.datetime.fromtimestamp(now, dt.timezone.utc), policy.eta)
+    eta = estimate_wait(
+        position,
+        recent,
+        policy.rate_window_s,
+        policy.hours.of(region),
+        dt.datetime.fromtimestamp(now, dt.UTC),
+        policy.eta,
+    )
     if eta is None:
         return None
-    return {"point_seconds": eta.point_s, "low_seconds": eta.low_s, "high_seconds": eta.high_s,
-            "text": eta.text(), "basis": eta.basis}
+    return {
+        "point_seconds": eta.point_s,
+        "low_seconds": eta.low_s,
+        "high_seconds": eta.high_s,
+        "text": eta.text(),
+        "basis": eta.basis,
+    }
 
 
 def region_view(region: str, rs: RegionState | None, now: float, policy: QueuePolicy) -> dict[str, Any]:
@@ -61,9 +73,16 @@ def region_view(region: str, rs: RegionState | None, now: float, policy: QueuePo
         oldest[key] = None if at is None else max(0.0, now - at)
         wait = wait_view(rs, region, (rs.queue.waiting_up_to(u) if rs else 0) + 1, now, policy)
         ranges[key], estimate[key] = wait, None if wait is None else wait["point_seconds"]
-    return {"region": region, "waiting": sum(depth.values()), "depth": depth,
-            "oldest_wait_seconds": oldest, "estimated_wait_seconds": estimate, "estimated_wait": ranges,
-            "serving_rate_per_minute": rate, **hours_view(region, now, policy)}
+    return {
+        "region": region,
+        "waiting": sum(depth.values()),
+        "depth": depth,
+        "oldest_wait_seconds": oldest,
+        "estimated_wait_seconds": estimate,
+        "estimated_wait": ranges,
+        "serving_rate_per_minute": rate,
+        **hours_view(region, now, policy),
+    }
 
 
 def case_view(rs: RegionState, case_id: str, now: float, policy: QueuePolicy) -> dict[str, Any] | None:
@@ -74,11 +93,14 @@ def case_view(rs: RegionState, case_id: str, now: float, policy: QueuePolicy) ->
     position = rs.queue.position(case_id) if rec.status == "waiting" else None
     wait = None if position is None else wait_view(rs, rs.region, position, now, policy)
     body: dict[str, Any] = {
-        "case_id": case_id, "region": rs.region, "status": rec.status, "urgency": rec.urgency,
+        "case_id": case_id,
+        "region": rs.region,
+        "status": rec.status,
+        "urgency": rec.urgency,
         "position": position,
         "estimated_wait_seconds": None if wait is None else wait["point_seconds"],
         "estimated_wait": wait,
-        "queued_at": _iso(dt.datetime.fromtimestamp(rec.queued_at, dt.timezone.utc)),
+        "queued_at": _iso(dt.datetime.fromtimestamp(rec.queued_at, dt.UTC)),
         **hours_view(rs.region, now, policy),
     }
     if rec.to_region:

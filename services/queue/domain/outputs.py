@@ -37,25 +37,45 @@ class Outputs:
         return bool(self.notices or self.commands or self.forget_contacts)
 
     def __add__(self, other: Outputs) -> Outputs:
-        return Outputs(self.notices + other.notices, self.commands + other.commands,
-                       self.forget_contacts + other.forget_contacts)
+        return Outputs(
+            self.notices + other.notices,
+            self.commands + other.commands,
+            self.forget_contacts + other.forget_contacts,
+        )
 
 
 def your_turn(called: ev.CaseCalled) -> ev.YourTurn:
     """The patient's notice for a call; its id derives from the call's (same call, same notice)."""
-    return ev.YourTurn(event_id=f"yt-{called.event_id}", case_id=called.case_id, region=called.region,
-                       urgency=called.urgency, clinician_id=called.clinician_id, called_at=called.called_at,
-                       language=called.language, occurred_at=called.occurred_at)
+    return ev.YourTurn(
+        event_id=f"yt-{called.event_id}",
+        case_id=called.case_id,
+        region=called.region,
+        urgency=called.urgency,
+        clinician_id=called.clinician_id,
+        called_at=called.called_at,
+        language=called.language,
+        occurred_at=called.occurred_at,
+    )
 
 
 def transfer_in(moved: ev.CaseTransferred) -> ev.TransferIn:
     """The receiving half of a transfer, for the worker that owns the target region."""
     rid = moved.request_id
-    return ev.TransferIn(event_id=f"transfer-in-{rid}", region=moved.to_region, request_id=f"in-{rid}",
-                         case_id=moved.case_id, from_region=moved.region, urgency=moved.urgency,
-                         queued_at=moved.queued_at, person_pseudonym=moved.person_pseudonym,
-                         language=moved.language, reason=moved.reason, by=moved.by,
-                         heads_up_sent=moved.heads_up_sent, occurred_at=moved.occurred_at)
+    return ev.TransferIn(
+        event_id=f"transfer-in-{rid}",
+        region=moved.to_region,
+        request_id=f"in-{rid}",
+        case_id=moved.case_id,
+        from_region=moved.region,
+        urgency=moved.urgency,
+        queued_at=moved.queued_at,
+        person_pseudonym=moved.person_pseudonym,
+        language=moved.language,
+        reason=moved.reason,
+        by=moved.by,
+        heads_up_sent=moved.heads_up_sent,
+        occurred_at=moved.occurred_at,
+    )
 
 
 # Cancellations the patient is not told of: intake's withdrawal of a person's second case
@@ -75,9 +95,16 @@ def case_notice(event: ev.CaseTransferred | ev.CaseCancelled | ev.CaseClosed) ->
             kind, to_region, final = "closed_no_show", "", True
         case _:
             return None
-    return ev.CaseNotice(event_id=f"notice-{event.event_id}", case_id=event.case_id, region=event.region,
-                         kind=kind, to_region=to_region, language=event.language, final=final,  # type: ignore[arg-type]
-                         occurred_at=event.occurred_at)
+    return ev.CaseNotice(
+        event_id=f"notice-{event.event_id}",
+        case_id=event.case_id,
+        region=event.region,
+        kind=kind,  # type: ignore[arg-type]
+        to_region=to_region,
+        language=event.language,
+        final=final,
+        occurred_at=event.occurred_at,
+    )
 
 
 def outputs_for(events: Iterable[ev.Message]) -> Outputs:

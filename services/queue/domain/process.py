@@ -65,8 +65,9 @@ def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
     if key is not None:
         rs.record_answer(key, recorded, state.policy.answer_memory)
     rejected = any(isinstance(e, ev.CommandRejected) for e in events)
-    return Outcome(recorded + derived_messages(recorded), command, "rejected" if rejected else "accepted",
-                   recorded)
+    return Outcome(
+        recorded + derived_messages(recorded), command, "rejected" if rejected else "accepted", recorded
+    )
 
 
 def answer_key(message: ev.Message) -> str | None:
@@ -93,8 +94,9 @@ def apply_recorded(state: QueueState, key: str | None, recorded: tuple[ev.Messag
 _MOVES_FORWARD = (ev.CaseCalled, ev.CaseCancelled, ev.CaseTransferred, ev.CaseClosed)
 
 
-def heads_up_due(state: QueueState, rs: RegionState, now: dt.datetime,
-                 caused: list[ev.Message] | None = None) -> list[ev.Message]:
+def heads_up_due(
+    state: QueueState, rs: RegionState, now: dt.datetime, caused: list[ev.Message] | None = None
+) -> list[ev.Message]:
     """HeadsUp for the cases that are now truly close to being called (O(K)).
 
     The rule (issue 14): a waiting case gets its one heads-up when ALL of these hold
@@ -124,9 +126,16 @@ def heads_up_due(state: QueueState, rs: RegionState, now: dt.datetime,
         eta = estimate_wait(position, recent, policy.rate_window_s, hours, now, policy.eta)
         if eta is None or eta.point_s > policy.heads_up_within_s:
             break  # later positions are expected later still
-        out.append(ev.HeadsUp(event_id=f"heads-up-{rs.region}-{rec.case_id}-{rec.sequence}",
-                              case_id=rec.case_id, region=rs.region, position=position,
-                              language=rec.language, occurred_at=now))
+        out.append(
+            ev.HeadsUp(
+                event_id=f"heads-up-{rs.region}-{rec.case_id}-{rec.sequence}",
+                case_id=rec.case_id,
+                region=rs.region,
+                position=position,
+                language=rec.language,
+                occurred_at=now,
+            )
+        )
     for event in out:
         evolve(state, event)
     return out

@@ -131,8 +131,11 @@ def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[Log
         if r.offset in valid:
             owner = r.event.writer  # type: ignore[attr-defined]
             out.append(r)
-        elif r.offset in void or isinstance(r.event, ev.PartitionFenced) or (
-                owner is not None and r.writer is not None and r.writer != owner):
+        elif (
+            r.offset in void
+            or isinstance(r.event, ev.PartitionFenced)
+            or (owner is not None and r.writer is not None and r.writer != owner)
+        ):
             rec.late += 1
         else:
             out.append(r)

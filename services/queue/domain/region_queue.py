@@ -146,7 +146,7 @@ class RegionQueue:
 
     def waiting_up_to(self, urgency: int) -> int:
         """How many cases of this urgency or a more urgent one are waiting."""
-        return sum(self._depth[1:urgency + 1])
+        return sum(self._depth[1 : urgency + 1])
 
     def oldest_queued_at(self, urgency: int) -> float | None:
         """The earliest queued_at among waiting cases of this urgency (None if none)."""

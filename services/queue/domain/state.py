@@ -115,15 +115,31 @@ def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus) -> None:
 def evolve(state: QueueState, event: ev.Message) -> None:
     """Apply one queue event to the state (in place: the queue is too big to copy)."""
     region = getattr(event, "region", None)
-    if region is None or isinstance(event, (ev.YourTurn, ev.CommandRejected, ev.ServeNextEmpty, ev.TransferIn,
-                                            ev.BatchCommitted, ev.PartitionFenced)):
+    if region is None or isinstance(
+        event,
+        (
+            ev.YourTurn,
+            ev.CommandRejected,
+            ev.ServeNextEmpty,
+            ev.TransferIn,
+            ev.BatchCommitted,
+            ev.PartitionFenced,
+        ),
+    ):
         return  # answers and notices change no state
     rs = state.region(region)
     match event:
         case ev.CaseQueued():
-            rec = CaseRecord(event.case_id, region, event.urgency, event.queued_at.timestamp(), event.sequence,
-                             person_pseudonym=event.person_pseudonym, language=event.language,
-                             heads_up=event.heads_up_sent)
+            rec = CaseRecord(
+                event.case_id,
+                region,
+                event.urgency,
+                event.queued_at.timestamp(),
+                event.sequence,
+                person_pseudonym=event.person_pseudonym,
+                language=event.language,
+                heads_up=event.heads_up_sent,
+            )
             rs.cases[event.case_id] = rec
             _waiting_again(rs, rec)
             rs.next_sequence = max(rs.next_sequence, event.sequence + 1)

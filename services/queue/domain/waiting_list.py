@@ -21,7 +21,7 @@ MAX_PAGE = 500
 
 
 def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def waiting_page(region: str, rs: RegionState | None, now: float, offset: int, limit: int) -> dict[str, Any]:
@@ -38,16 +38,29 @@ def waiting_page(region: str, rs: RegionState | None, now: float, offset: int, l
             rec = rs.cases[waiting.case_id]
             frame = TIME_FRAME_S[rec.urgency]
             due = None if frame is None else rec.queued_at + frame
-            cases.append({
-                "position": position, "case_id": rec.case_id, "urgency": rec.urgency,
-                "person_pseudonym": rec.person_pseudonym, "queued_at": _iso(rec.queued_at),
-                "waited_seconds": max(0.0, now - rec.queued_at),
-                "due_by": None if due is None else _iso(due), "overdue": due is not None and now > due,
-                "heads_up_sent": rec.heads_up, "no_shows": rec.no_shows,
-            })
+            cases.append(
+                {
+                    "position": position,
+                    "case_id": rec.case_id,
+                    "urgency": rec.urgency,
+                    "person_pseudonym": rec.person_pseudonym,
+                    "queued_at": _iso(rec.queued_at),
+                    "waited_seconds": max(0.0, now - rec.queued_at),
+                    "due_by": None if due is None else _iso(due),
+                    "overdue": due is not None and now > due,
+                    "heads_up_sent": rec.heads_up,
+                    "no_shows": rec.no_shows,
+                }
+            )
     end = offset + len(cases)
-    return {"region": region, "total": total, "offset": offset, "cases": cases,
-            "next_offset": end if end < total else None, "not_reached": not_reached(rs)}
+    return {
+        "region": region,
+        "total": total,
+        "offset": offset,
+        "cases": cases,
+        "next_offset": end if end < total else None,
+        "not_reached": not_reached(rs),
+    }
 
 
 def not_reached(rs: RegionState | None) -> list[dict[str, Any]]:
@@ -58,7 +71,14 @@ def not_reached(rs: RegionState | None) -> list[dict[str, Any]]:
     out = []
     for case_id, since in sorted(rs.not_reached.items(), key=lambda item: item[1]):
         rec = rs.cases[case_id]
-        out.append({"case_id": case_id, "urgency": rec.urgency, "person_pseudonym": rec.person_pseudonym,
-                    "status": "not_reached", "called_at": None if rec.called_at is None else _iso(rec.called_at),
-                    "not_reached_since": _iso(since)})
+        out.append(
+            {
+                "case_id": case_id,
+                "urgency": rec.urgency,
+                "person_pseudonym": rec.person_pseudonym,
+                "status": "not_reached",
+                "called_at": None if rec.called_at is None else _iso(rec.called_at),
+                "not_reached_since": _iso(since),
+            }
+        )
     return out

@@ -64,13 +64,22 @@ def staffing_by_hour(scenario: Scenario, week: Sequence[int]) -> Callable[[int],
         if v is None:
             v = cache[k] = week[hour_of_week(scenario.start, k * 3600.0)]
         return v
+
     return staff
 
 
-def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
-                    frames: Mapping[int, float] = DEFAULT_FRAMES_S, no_show_s: float = 120.0,
-                    drain_s: float = DEFAULT_DRAIN_S, abort_misses: Mapping[int, int] | None = None,
-                    record_calls: bool = False, policy: QueuePolicy = SIM_POLICY) -> RegionResult:
+def simulate_region(
+    scenario: Scenario,
+    region: str,
+    week: Sequence[int],
+    *,
+    frames: Mapping[int, float] = DEFAULT_FRAMES_S,
+    no_show_s: float = 120.0,
+    drain_s: float = DEFAULT_DRAIN_S,
+    abort_misses: Mapping[int, int] | None = None,
+    record_calls: bool = False,
+    policy: QueuePolicy = SIM_POLICY,
+) -> RegionResult:
     """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts).
 
     After the last arrival the same weekly staffing goes on for up to ``drain_s`` so that
@@ -85,7 +94,7 @@ def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
         res.counts[a.urgency] += 1
     state = QueueState(policy=policy)
     queue = state.region(region).queue
-    start = scenario.start.astimezone(dt.timezone.utc)
+    start = scenario.start.astimezone(dt.UTC)
     staff = staffing_by_hour(scenario, week)
     attempts = [0] * len(arrivals)
     heap: list[tuple[float, int, str, int, int]] = []  # (free at, seq, clinician, case index, kind)
@@ -101,8 +110,13 @@ def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
         nonlocal seq
         seq += 1
         now = at(t)
-        out = handle(state, ev.ServeNext(event_id=f"sn-{seq}", occurred_at=now, region=region,
-                                         clinician_id=cid, request_id=f"s{seq}"), now)
+        out = handle(
+            state,
+            ev.ServeNext(
+                event_id=f"sn-{seq}", occurred_at=now, region=region, clinician_id=cid, request_id=f"s{seq}"
+            ),
+            now,
+        )
         called = out.events[0]
         if not isinstance(called, ev.CaseCalled):
             idle.append(cid)  # ServeNextEmpty: wait for the next arrival
@@ -156,9 +170,20 @@ def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
         elif ta <= tf:
             a = arrivals[i]
             now = at(a.t)
-            handle(state, ev.CaseTriaged(event_id=f"tr-{i}", occurred_at=now, case_id=f"c{i}", region=region,
-                                         urgency=a.urgency, symptom="", person_pseudonym="",  # type: ignore[arg-type]
-                                         triaged_at=now), now)
+            handle(
+                state,
+                ev.CaseTriaged(
+                    event_id=f"tr-{i}",
+                    occurred_at=now,
+                    case_id=f"c{i}",
+                    region=region,
+                    urgency=a.urgency,  # type: ignore[arg-type]
+                    symptom="",
+                    person_pseudonym="",
+                    triaged_at=now,
+                ),
+                now,
+            )
             i += 1
             if idle:
                 dispatch(idle.pop(), a.t)
@@ -167,13 +192,33 @@ def simulate_region(scenario: Scenario, region: str, week: Sequence[int], *,
             now = at(t)
             seq += 1
             if kind == _NO_SHOW:
-                out = handle(state, ev.MarkNoShow(event_id=f"ns-{seq}", occurred_at=now, region=region,
-                                                  case_id=f"c{idx}", request_id=f"n{seq}", by=cid), now)
+                out = handle(
+                    state,
+                    ev.MarkNoShow(
+                        event_id=f"ns-{seq}",
+                        occurred_at=now,
+                        region=region,
+                        case_id=f"c{idx}",
+                        request_id=f"n{seq}",
+                        by=cid,
+                    ),
+                    now,
+                )
                 if any(isinstance(e, ev.CaseClosed) for e in out.events):
                     res.closed_no_show += 1
             else:
-                handle(state, ev.CompleteCase(event_id=f"cc-{seq}", occurred_at=now, region=region,
-                                              case_id=f"c{idx}", request_id=f"d{seq}", by=cid), now)
+                handle(
+                    state,
+                    ev.CompleteCase(
+                        event_id=f"cc-{seq}",
+                        occurred_at=now,
+                        region=region,
+                        case_id=f"c{idx}",
+                        request_id=f"d{seq}",
+                        by=cid,
+                    ),
+                    now,
+                )
             if leaving:
                 leaving -= 1  # this clinician's shift has ended
             else:

@@ -24,7 +24,7 @@ def parse_frames(text: str) -> dict[int, float]:
     parts = text.split("/")
     if len(parts) != 5:
         raise ValueError(f"time frames {text!r}: give five durations for Prio 1..5, e.g. 15m/3h/24h/7d/14d")
-    return {u: parse_duration(p) for u, p in zip(URGENCIES, parts)}
+    return {u: parse_duration(p) for u, p in zip(URGENCIES, parts, strict=True)}
 
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}

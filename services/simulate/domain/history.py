@@ -65,8 +65,15 @@ class HistoryBuilder:
                 if not self.since <= message.triaged_at < self.until or message.case_id in self.ordinal:
                     return False
                 n = self.ordinal[message.case_id] = len(self.ordinal)
-                self.lines.append({"kind": "arrival", "case": n, "t": self._t(message.triaged_at),
-                                   "region": message.region, "urgency": message.urgency})
+                self.lines.append(
+                    {
+                        "kind": "arrival",
+                        "case": n,
+                        "t": self._t(message.triaged_at),
+                        "region": message.region,
+                        "urgency": message.urgency,
+                    }
+                )
             case ev.CaseCalled():
                 return self._fact(message.case_id, "called", message.called_at)
             case ev.CaseNoShow():
@@ -86,8 +93,13 @@ class HistoryBuilder:
 
     def text(self) -> str:
         """The file's content: header, then the facts in time order."""
-        header = {"kind": "history", "version": VERSION, "since": self.since.isoformat(),
-                  "until": self.until.isoformat(), "start": self.start.isoformat()}
+        header = {
+            "kind": "history",
+            "version": VERSION,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "start": self.start.isoformat(),
+        }
         body = sorted(self.lines, key=lambda x: (x["t"], x["case"]))
         return "\n".join(json.dumps(x, separators=(",", ":")) for x in [header, *body]) + "\n"
 
@@ -120,12 +132,18 @@ def read_history(path: Path, model: CaseModel, seed: int = 1) -> Scenario:
             if row["kind"] == "arrival":
                 if row["urgency"] not in (1, 2, 3, 4, 5):
                     raise ValueError(f"urgency must be 1..5, got {row['urgency']!r}")
-                arrivals[case] = {"t": float(row["t"]), "region": str(row["region"]),
-                                  "urgency": int(row["urgency"]), "no_shows": 0}
+                arrivals[case] = {
+                    "t": float(row["t"]),
+                    "region": str(row["region"]),
+                    "urgency": int(row["urgency"]),
+                    "no_shows": 0,
+                }
             elif case in arrivals:
                 _fact(arrivals[case], row)
         except (KeyError, TypeError, ValueError) as err:
-            raise HistoryError(f"{path}:{no}: {err!r}; see services/simulate/domain/history.py for the format") from None
+            raise HistoryError(
+                f"{path}:{no}: {err!r}; see services/simulate/domain/history.py for the format"
+            ) from None
     return Scenario(tuple(_arrivals(arrivals.values(), model, seed)), start, span)
 
 

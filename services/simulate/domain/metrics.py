@@ -27,7 +27,9 @@ def urgency_summary(res: RegionResult, urgency: int, frame_s: float) -> dict[str
         "patients": count,
         "called": len(res.waits[urgency]),
         "unserved": len(res.unserved[urgency]),
-        "p50_s": percentile(waits, 50), "p90_s": percentile(waits, 90), "max_s": waits[-1] if waits else 0.0,
+        "p50_s": percentile(waits, 50),
+        "p90_s": percentile(waits, 90),
+        "max_s": waits[-1] if waits else 0.0,
         "frame_s": frame_s,
         "within_frame": within / count if count else 1.0,
     }
@@ -37,8 +39,10 @@ def merge(results: Sequence[RegionResult], name: str = "all") -> RegionResult:
     """All regions as one (for the national row and plot); depth and staffing are summed per hour."""
     total = RegionResult(name)
     hours = max((len(r.depth) for r in results), default=0)
-    total.depth = [tuple(sum(r.depth[k][j] for r in results if k < len(r.depth)) for j in range(len(URGENCIES)))
-                   for k in range(hours)]
+    total.depth = [
+        tuple(sum(r.depth[k][j] for r in results if k < len(r.depth)) for j in range(len(URGENCIES)))
+        for k in range(hours)
+    ]
     total.on_duty = [sum(r.on_duty[k] for r in results if k < len(r.on_duty)) for k in range(hours)]
     for r in results:
         total.arrived += r.arrived

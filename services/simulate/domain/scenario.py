@@ -24,8 +24,32 @@ DEFAULT_START = dt.datetime(2026, 1, 5, tzinfo=STOCKHOLM)  # a Monday 00:00, far
 
 # Relative arrivals per hour of the day and per day (Monday first). Digital demand is
 # 24/7 with a low night, a morning peak and an evening shoulder; Monday is the busiest day.
-HOUR_PROFILE: tuple[float, ...] = (0.30, 0.20, 0.15, 0.15, 0.20, 0.35, 0.60, 1.00, 1.60, 1.70, 1.60, 1.40,
-                                   1.30, 1.30, 1.30, 1.30, 1.30, 1.30, 1.40, 1.50, 1.40, 1.10, 0.80, 0.50)
+HOUR_PROFILE: tuple[float, ...] = (
+    0.30,
+    0.20,
+    0.15,
+    0.15,
+    0.20,
+    0.35,
+    0.60,
+    1.00,
+    1.60,
+    1.70,
+    1.60,
+    1.40,
+    1.30,
+    1.30,
+    1.30,
+    1.30,
+    1.30,
+    1.30,
+    1.40,
+    1.50,
+    1.40,
+    1.10,
+    0.80,
+    0.50,
+)
 DAY_PROFILE: tuple[float, ...] = (1.25, 1.05, 1.00, 1.00, 0.95, 0.85, 0.95)
 
 
@@ -50,7 +74,8 @@ class CaseModel:
     """
 
     consult_mean_s: Mapping[int, float] = field(
-        default_factory=lambda: {1: 15 * 60.0, 2: 12 * 60.0, 3: 10 * 60.0, 4: 8 * 60.0, 5: 6 * 60.0})
+        default_factory=lambda: {1: 15 * 60.0, 2: 12 * 60.0, 3: 10 * 60.0, 4: 8 * 60.0, 5: 6 * 60.0}
+    )
     consult_cv: float = 0.5
     no_show_rate: float = 0.05
     no_show_s: float = 120.0
@@ -60,7 +85,7 @@ class CaseModel:
         mean = self.consult_mean_s[urgency]
         if self.consult_cv <= 0:
             return mean
-        sigma2 = math.log1p(self.consult_cv ** 2)
+        sigma2 = math.log1p(self.consult_cv**2)
         return rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
 
     def misses(self, rng: random.Random) -> int:
@@ -97,9 +122,15 @@ def hour_of_week(start: dt.datetime, t: float) -> int:
     return local.weekday() * 24 + local.hour
 
 
-def traffic_scenario(cases_per_week: float, days: float = 7.0, seed: int = 1,
-                     regions: Sequence[str] | None = None, mix: Mapping[int, float] | None = None,
-                     model: CaseModel | None = None, start: dt.datetime = DEFAULT_START) -> Scenario:
+def traffic_scenario(
+    cases_per_week: float,
+    days: float = 7.0,
+    seed: int = 1,
+    regions: Sequence[str] | None = None,
+    mix: Mapping[int, float] | None = None,
+    model: CaseModel | None = None,
+    start: dt.datetime = DEFAULT_START,
+) -> Scenario:
     """Arrivals from the load generator's traffic model (regions by population, urgency mix)
     with the weekly profile above: a Poisson process whose rate is constant within each hour."""
     if cases_per_week <= 0 or days <= 0:

@@ -80,7 +80,9 @@ def hourly_arrivals(scenario: Scenario, region: str) -> list[int]:
     return counts
 
 
-def closed_time_misses(week: tuple[int, ...], arrivals: list[int], frames: Mapping[int, float]) -> dict[int, float]:
+def closed_time_misses(
+    week: tuple[int, ...], arrivals: list[int], frames: Mapping[int, float]
+) -> dict[int, float]:
     """Expected share of each urgency's patients who arrive while the region is closed and
     would miss their frame waiting for the next staffed hour (arrivals uniform within an hour)."""
     total = sum(arrivals)
@@ -94,14 +96,24 @@ def closed_time_misses(week: tuple[int, ...], arrivals: list[int], frames: Mappi
         h = k % HOURS_PER_WEEK
         run = 0 if week[h] > 0 else run + 1
         closed_for[h] = run
-    return {u: sum(n * min(1.0, max(0.0, (closed_for[h] * 3600.0 - f) / 3600.0))
-                   for h, n in enumerate(arrivals)) / total for u, f in frames.items()}
+    return {
+        u: sum(n * min(1.0, max(0.0, (closed_for[h] * 3600.0 - f) / 3600.0)) for h, n in enumerate(arrivals))
+        / total
+        for u, f in frames.items()
+    }
 
 
-def find_staff(scenario: Scenario, region: str, targets: Mapping[int, float], *,
-               frames: Mapping[int, float] = DEFAULT_FRAMES_S, no_show_s: float = 120.0,
-               budget_s: float = 55.0, progress: Progress | None = None,
-               clock: Callable[[], float] = time.perf_counter) -> SearchResult:
+def find_staff(
+    scenario: Scenario,
+    region: str,
+    targets: Mapping[int, float],
+    *,
+    frames: Mapping[int, float] = DEFAULT_FRAMES_S,
+    no_show_s: float = 120.0,
+    budget_s: float = 55.0,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> SearchResult:
     """The fewest clinician-hours for ``region`` that meet ``targets`` (share per urgency)."""
     began = clock()
     trials = 0
@@ -123,7 +135,9 @@ def find_staff(scenario: Scenario, region: str, targets: Mapping[int, float], *,
         if any(closed[u] > 1 - t + 1e-12 for u, t in targets.items()):
             return None  # closed for so long that the target fails in expectation
         trials += 1
-        res = simulate_region(scenario, region, week, frames=frames, no_show_s=no_show_s, abort_misses=allowed)
+        res = simulate_region(
+            scenario, region, week, frames=frames, no_show_s=no_show_s, abort_misses=allowed
+        )
         if progress is not None:
             progress(trials, sum(best[0][0]) if best else sum(week))
         return res if shares_met(res, targets) else None
@@ -136,8 +150,10 @@ def find_staff(scenario: Scenario, region: str, targets: Mapping[int, float], *,
     while (res := trial(scaled(hi))) is None:
         hi *= 2
         if hi > 64:
-            raise TargetUnreachable(f"{region}: even 64x the arriving work in staff misses the target {dict(targets)}"
-                                    f"; check the time frames against the consultation times")
+            raise TargetUnreachable(
+                f"{region}: even 64x the arriving work in staff misses the target {dict(targets)}"
+                f"; check the time frames against the consultation times"
+            )
     best.append((scaled(hi), res))
     lo = hi / 2 if hi > 1 else 0.0
     while hi - lo > 0.05 * hi and clock() - began < budget_s / 3:
@@ -156,20 +172,24 @@ def _idleness(week: tuple[int, ...], res: RegionResult, scenario: Scenario) -> l
     """Share of staffed time left idle per hour of the week in ``res`` (1.0 = nobody busy)."""
     staffed = [0.0] * HOURS_PER_WEEK
     busy = [0.0] * HOURS_PER_WEEK
-    for k, (on, b) in enumerate(zip(res.on_duty, res.busy_s)):
+    for k, (on, b) in enumerate(zip(res.on_duty, res.busy_s, strict=True)):
         h = hour_of_week(scenario.start, k * 3600.0)
         staffed[h] += on * 3600.0
         busy[h] += b
     return [1.0 - busy[h] / staffed[h] if staffed[h] else 0.0 for h in range(HOURS_PER_WEEK)]
 
 
-def _trim(best: list[tuple[tuple[int, ...], RegionResult]],
-          trial: Callable[[tuple[int, ...]], RegionResult | None],
-          time_left: Callable[[], bool], scenario: Scenario, group: int = 16) -> bool:
+def _trim(
+    best: list[tuple[tuple[int, ...], RegionResult]],
+    trial: Callable[[tuple[int, ...]], RegionResult | None],
+    time_left: Callable[[], bool],
+    scenario: Scenario,
+    group: int = 16,
+) -> bool:
     week, res = best[0]
     idle = _idleness(week, res, scenario)
     order = sorted((h for h in range(HOURS_PER_WEEK) if week[h] > 0), key=lambda h: (-idle[h], h))
-    groups = [order[i:i + group] for i in range(0, len(order), group)]
+    groups = [order[i : i + group] for i in range(0, len(order), group)]
     while groups:
         if not time_left():
             return False
@@ -185,6 +205,5 @@ def _trim(best: list[tuple[tuple[int, ...], RegionResult]],
             if again:
                 groups.append(again)  # they may lose another clinician later
         elif len(hours) > 1:
-            groups[:0] = [hours[:len(hours) // 2], hours[len(hours) // 2:]]
+            groups[:0] = [hours[: len(hours) // 2], hours[len(hours) // 2 :]]
     return True
-

@@ -68,8 +68,10 @@ def _week_of(where: str, table: object, per_capita: bool) -> list[float]:
         raise StaffingError(f"{where}: must be a table with keys every_day, weekdays, weekend or mon..sun")
     unknown = set(table) - {g for g, _ in _GROUPS} - set(DAYS)
     if unknown:
-        raise StaffingError(f"{where}: unknown key(s) {sorted(unknown)}; use every_day, weekdays, weekend, "
-                            f"or {', '.join(DAYS)}")
+        raise StaffingError(
+            f"{where}: unknown key(s) {sorted(unknown)}; use every_day, weekdays, weekend, "
+            f"or {', '.join(DAYS)}"
+        )
     days: dict[str, list[float]] = {d: [0.0] * 24 for d in DAYS}
     for group, members in _GROUPS:
         if group in table:
@@ -82,11 +84,15 @@ def _week_of(where: str, table: object, per_capita: bool) -> list[float]:
     return [v for d in DAYS for v in days[d]]
 
 
-def parse_staffing(doc: Mapping[str, object], population: Mapping[str, int], where: str = "staffing") -> Staffing:
+def parse_staffing(
+    doc: Mapping[str, object], population: Mapping[str, int], where: str = "staffing"
+) -> Staffing:
     """Build a ``Staffing`` from a parsed TOML document (see the module docstring)."""
     unknown = set(doc) - {"regions", "default"}
     if unknown:
-        raise StaffingError(f"{where}: unknown top-level key(s) {sorted(unknown)}; use [regions.<id>] and [default]")
+        raise StaffingError(
+            f"{where}: unknown top-level key(s) {sorted(unknown)}; use [regions.<id>] and [default]"
+        )
     regions_doc = doc.get("regions", {})
     if not isinstance(regions_doc, dict):
         raise StaffingError(f"{where}: 'regions' must be a table of [regions.<region id>] tables")
@@ -123,5 +129,5 @@ def dump_staffing(staffing: Staffing, comment: str = "") -> str:
         week = staffing.regions[region]
         lines += ["", f"[regions.{region}]"]
         for i, day in enumerate(DAYS):
-            lines.append(f"{day} = [{', '.join(str(v) for v in week[i * 24:(i + 1) * 24])}]")
+            lines.append(f"{day} = [{', '.join(str(v) for v in week[i * 24 : (i + 1) * 24])}]")
     return "\n".join(lines) + "\n"

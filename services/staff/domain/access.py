@@ -19,10 +19,21 @@ from typing import Literal
 
 from proto.regions import REGIONS
 
-Action = Literal["serve-next", "no-show", "complete", "reprioritise", "cancel", "transfer",
-                 "read-waiting", "read-audit", "opening-hours"]
+Action = Literal[
+    "serve-next",
+    "no-show",
+    "complete",
+    "reprioritise",
+    "cancel",
+    "transfer",
+    "read-waiting",
+    "read-audit",
+    "opening-hours",
+]
 ROLES: tuple[str, ...] = ("nurse", "doctor", "team-lead", "auditor", "service")
-CLINICAL: frozenset[str] = frozenset({"serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"})
+CLINICAL: frozenset[str] = frozenset(
+    {"serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"}
+)
 OPENING_HOURS = "opening-hours"  # issue #14 will add the endpoint; team-leads hold the grant already
 GRANTS: dict[str, frozenset[str]] = {
     "nurse": CLINICAL,
@@ -51,8 +62,9 @@ class InvalidClaims(ValueError):
     """A token whose role or region claims are missing or malformed (the message says which)."""
 
 
-def principal_from_claims(claims: dict[str, object], roles_claim: str = "roles",
-                          regions_claim: str = "regions") -> Principal:
+def principal_from_claims(
+    claims: dict[str, object], roles_claim: str = "roles", regions_claim: str = "regions"
+) -> Principal:
     """The Principal of already verified ``claims``; InvalidClaims names a bad claim."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip():
@@ -83,8 +95,13 @@ def authorise(principal: Principal, action: str, region: str) -> tuple[str | Non
     role = granting[0] if granting else sorted(principal.roles)[0]
     if not granting:
         needed = sorted(r for r, acts in GRANTS.items() if action in acts)
-        return (f"{action} needs the role {' or '.join(needed)}; the token has "
-                f"{', '.join(sorted(principal.roles))}"), role
+        return (
+            f"{action} needs the role {' or '.join(needed)}; the token has "
+            f"{', '.join(sorted(principal.roles))}"
+        ), role
     if region and not principal.serves(region):
-        return f"the token does not cover region {region} (it covers {', '.join(sorted(principal.regions))})", role
+        return (
+            f"the token does not cover region {region} (it covers {', '.join(sorted(principal.regions))})",
+            role,
+        )
     return None, role

@@ -25,12 +25,18 @@ def extract(bundle: Path) -> list[Path]:
             if not version.get("served"):
                 continue
             out = HERE / f"{spec['group']}_{version['name']}_{spec['names']['kind']}.yaml"
-            out.write_text(yaml.safe_dump({
-                "source": f"{bundle.name} (upstream CRD, extracted by from_crds.py)",
-                "apiVersion": f"{spec['group']}/{version['name']}",
-                "kind": spec["names"]["kind"],
-                "openAPIV3Schema": version["schema"]["openAPIV3Schema"],
-            }, sort_keys=False), encoding="utf-8")
+            out.write_text(
+                yaml.safe_dump(
+                    {
+                        "source": f"{bundle.name} (upstream CRD, extracted by from_crds.py)",
+                        "apiVersion": f"{spec['group']}/{version['name']}",
+                        "kind": spec["names"]["kind"],
+                        "openAPIV3Schema": version["schema"]["openAPIV3Schema"],
+                    },
+                    sort_keys=False,
+                ),
+                encoding="utf-8",
+            )
             written.append(out)
     return written
 

@@ -9,7 +9,7 @@ import msgspec
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 
-T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 
 
 def at(seconds: float) -> dt.datetime:
@@ -17,24 +17,49 @@ def at(seconds: float) -> dt.datetime:
 
 
 def triaged(case_id: str, person: str, region: str = "SE-C", urgency: int = 3) -> ev.CaseTriaged:
-    return ev.CaseTriaged(case_id=case_id, region=region, urgency=urgency, symptom="fever",  # type: ignore[arg-type]
-                          person_pseudonym=person, triaged_at=T0)
+    return ev.CaseTriaged(
+        case_id=case_id,
+        region=region,
+        urgency=urgency,
+        symptom="fever",  # type: ignore[arg-type]
+        person_pseudonym=person,
+        triaged_at=T0,
+    )
 
 
-def queued(case_id: str, person: str, seq: int, region: str = "SE-C", urgency: int = 3,
-           t: float = 0) -> ev.CaseQueued:
-    return ev.CaseQueued(case_id=case_id, region=region, urgency=urgency, queued_at=at(t),  # type: ignore[arg-type]
-                         sequence=seq, person_pseudonym=person)
+def queued(
+    case_id: str, person: str, seq: int, region: str = "SE-C", urgency: int = 3, t: float = 0
+) -> ev.CaseQueued:
+    return ev.CaseQueued(
+        case_id=case_id,
+        region=region,
+        urgency=urgency,
+        queued_at=at(t),  # type: ignore[arg-type]
+        sequence=seq,
+        person_pseudonym=person,
+    )
 
 
 def called(case_id: str, t: float, region: str = "SE-C") -> ev.CaseCalled:
-    return ev.CaseCalled(case_id=case_id, region=region, urgency=3, clinician_id="n1", request_id=f"r-{case_id}",
-                         queued_at=T0, called_at=at(t))
+    return ev.CaseCalled(
+        case_id=case_id,
+        region=region,
+        urgency=3,
+        clinician_id="n1",
+        request_id=f"r-{case_id}",
+        queued_at=T0,
+        called_at=at(t),
+    )
 
 
 def rejected(case_id: str, region: str = "SE-C") -> ev.CommandRejected:
-    return ev.CommandRejected(region=region, request_id=case_id, command_type="case.triaged.v1",
-                              reason="person already waiting", case_id=case_id)
+    return ev.CommandRejected(
+        region=region,
+        request_id=case_id,
+        command_type="case.triaged.v1",
+        reason="person already waiting",
+        case_id=case_id,
+    )
 
 
 def test_a_triaged_case_is_pending_and_blocks_the_same_person_in_every_region() -> None:
@@ -120,10 +145,22 @@ def test_reprioritise_transfer_and_no_show_move_the_case() -> None:
     view = QueueView()
     view.apply(queued("a", "p1", 1, urgency=4))
     view.apply(queued("b", "p2", 2, urgency=3))
-    view.apply(ev.CaseReprioritised(case_id="a", region="SE-C", from_urgency=4, to_urgency=2, reason="r", by="n"))
+    view.apply(
+        ev.CaseReprioritised(case_id="a", region="SE-C", from_urgency=4, to_urgency=2, reason="r", by="n")
+    )
     assert view.position("a") == 1
-    view.apply(ev.CaseTransferred(case_id="a", region="SE-C", to_region="SE-F", urgency=2, queued_at=T0,
-                                  reason="r", by="n", person_pseudonym="p1"))
+    view.apply(
+        ev.CaseTransferred(
+            case_id="a",
+            region="SE-C",
+            to_region="SE-F",
+            urgency=2,
+            queued_at=T0,
+            reason="r",
+            by="n",
+            person_pseudonym="p1",
+        )
+    )
     assert view.depth("SE-C") == 1 and view.case("a").status == "transferred"  # type: ignore[union-attr]
     view.apply(queued("a", "p1", 1, region="SE-F", urgency=2))
     assert view.case("a").region == "SE-F" and view.person_waiting("p1").region == "SE-F"  # type: ignore[union-attr]
@@ -167,8 +204,18 @@ def test_a_pending_second_region_case_is_withdrawn_once_the_queue_takes_it() -> 
 def test_a_finished_case_shows_its_outcome_after_a_transfer_a_no_show_or_a_cancellation() -> None:
     view = QueueView()
     view.apply(queued("a", "p1", 1))
-    view.apply(ev.CaseTransferred(case_id="a", region="SE-C", to_region="SE-F", urgency=3, queued_at=T0,
-                                  reason="r", by="n", person_pseudonym="p1"))
+    view.apply(
+        ev.CaseTransferred(
+            case_id="a",
+            region="SE-C",
+            to_region="SE-F",
+            urgency=3,
+            queued_at=T0,
+            reason="r",
+            by="n",
+            person_pseudonym="p1",
+        )
+    )
     view.apply(queued("a", "p1", 1, region="SE-F"))
     assert (view.case("a").region, view.case("a").status, view.position("a")) == ("SE-F", "waiting", 1)  # type: ignore[union-attr]
     view.apply(called("a", 1, region="SE-F"))

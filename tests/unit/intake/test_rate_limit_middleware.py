@@ -35,8 +35,11 @@ def test_over_the_rate_a_client_gets_429_problem_json_with_retry_after() -> None
     mw = RateLimitMiddleware(ok_app, TokenBuckets(rate=0.5, burst=2), max_in_flight=10)
 
     async def go() -> list[tuple[int, dict[bytes, bytes]]]:
-        return [await call(mw, scope()) for _ in range(3)] + [await call(mw, scope(key=b"k2")),
-                                                              await call(mw, scope("/healthz"))]
+        return [await call(mw, scope()) for _ in range(3)] + [
+            await call(mw, scope(key=b"k2")),
+            await call(mw, scope("/healthz")),
+        ]
+
     results = asyncio.run(go())
     assert [s for s, _ in results] == [200, 200, 429, 200, 200]
     headers = results[2][1]

@@ -8,12 +8,23 @@ from services.intake.domain.rules_file import RulesFileError, load_rulebook
 from services.intake.settings import packaged_rules_path
 
 SHIPPED = packaged_rules_path().read_text(encoding="utf-8")
-ADVICE = "\n".join(f'[advice.{k}]\nsv = "s"\nen = "e"' for k in (
-    "queued", "red_flag", "infant", "protected_identity", "region_not_enabled", "full", "duplicate", "default"))
+ADVICE = "\n".join(
+    f'[advice.{k}]\nsv = "s"\nen = "e"'
+    for k in (
+        "queued",
+        "red_flag",
+        "infant",
+        "protected_identity",
+        "region_not_enabled",
+        "full",
+        "duplicate",
+        "default",
+    )
+)
 
 
 def small_file(rules: str, symptom_extra: str = "") -> str:
-    return f'''version = "t-1"
+    return f"""version = "t-1"
 [red_flags]
 chest_pain = "x"
 {ADVICE}
@@ -23,7 +34,7 @@ questions.high = {{ type = "bool" }}
 questions.days = {{ type = "int", min = 0, max = 30 }}
 {symptom_extra}
 {rules}
-'''
+"""
 
 
 def rule(rule_id: str, when: str, prio: int = 2, symptom: str = "fever") -> str:
@@ -75,7 +86,9 @@ def test_a_bad_prio_is_refused_with_its_line(prio: object) -> None:
 
 
 def test_overlapping_rules_with_different_outcomes_are_refused_naming_both_lines() -> None:
-    text = small_file(rule("fever.high", "{ high = true }", 2) + rule("fever.long", "{ days = { at_least = 5 } }", 3))
+    text = small_file(
+        rule("fever.high", "{ high = true }", 2) + rule("fever.long", "{ days = { at_least = 5 } }", 3)
+    )
     [problem] = problems(text)
     second = line_of(text, "[[rules]]", 2)
     first = line_of(text, "[[rules]]", 1)
@@ -84,16 +97,20 @@ def test_overlapping_rules_with_different_outcomes_are_refused_naming_both_lines
 
 
 def test_rules_told_apart_by_an_answer_or_a_range_do_not_overlap() -> None:
-    text = small_file(rule("fever.high", "{ high = true }", 2)
-                      + rule("fever.long", "{ high = false, days = { at_least = 5 } }", 3)
-                      + rule("fever.short", "{ high = false, days = { at_most = 4 } }", 4))
+    text = small_file(
+        rule("fever.high", "{ high = true }", 2)
+        + rule("fever.long", "{ high = false, days = { at_least = 5 } }", 3)
+        + rule("fever.short", "{ high = false, days = { at_most = 4 } }", 4)
+    )
     book = load_rulebook(text)
     assert book.decide("fever", {"days": 5}).rule_id == "fever.long"
     assert book.decide("fever", {"days": 4}).rule_id == "fever.short"
 
 
 def test_overlapping_rules_with_the_same_outcome_are_allowed() -> None:
-    text = small_file(rule("fever.a", "{ high = true }", 2) + rule("fever.b", "{ days = { at_least = 5 } }", 2))
+    text = small_file(
+        rule("fever.a", "{ high = true }", 2) + rule("fever.b", "{ days = { at_least = 5 } }", 2)
+    )
     assert len(load_rulebook(text).rules) == 2
 
 
@@ -133,6 +150,8 @@ def test_intake_refuses_to_start_on_a_bad_rules_file(tmp_path) -> None:  # type:
     from services.intake.settings import IntakeSettings
 
     bad = tmp_path / "rules.toml"
-    bad.write_text(SHIPPED.replace('id = "fever.recent"\nsymptom = "fever"', 'id = "fever.recent"\nsymptom = "fevr"'))
+    bad.write_text(
+        SHIPPED.replace('id = "fever.recent"\nsymptom = "fever"', 'id = "fever.recent"\nsymptom = "fevr"')
+    )
     with pytest.raises(RulesFileError, match=r"line \d+: rule 'fever.recent': unknown symptom 'fevr'"):
         create_app(IntakeSettings(rules_path=bad))

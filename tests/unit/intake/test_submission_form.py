@@ -16,8 +16,13 @@ RULES = load_rulebook(packaged_rules_path().read_text(encoding="utf-8"))
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    b: dict[str, Any] = {"region": "SE-C", "personnummer": "19900101-0017", "phone": "070-123 45 67",
-                         "symptom": "fever", "answers": {}}
+    b: dict[str, Any] = {
+        "region": "SE-C",
+        "personnummer": "19900101-0017",
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {},
+    }
     b.update(overrides)
     return b
 
@@ -45,8 +50,15 @@ def test_a_bad_personnummer_is_refused_with_how_to_fix_it(pnr: str) -> None:
     assert "YYYYMMDD-NNNN" in detail and pnr not in detail
 
 
-@pytest.mark.parametrize("phone, e164", [("070-123 45 67", "+46701234567"), ("+46 70 123 45 67", "+46701234567"),
-                                         ("0046701234567", "+46701234567"), ("073-1234567", "+46731234567")])
+@pytest.mark.parametrize(
+    "phone, e164",
+    [
+        ("070-123 45 67", "+46701234567"),
+        ("+46 70 123 45 67", "+46701234567"),
+        ("0046701234567", "+46701234567"),
+        ("073-1234567", "+46731234567"),
+    ],
+)
 def test_a_mobile_number_is_normalised_to_e164(phone: str, e164: str) -> None:
     assert parse_submission(body(phone=phone), RULES).phone_e164 == e164
 
@@ -57,17 +69,39 @@ def test_a_number_that_is_not_a_swedish_mobile_is_refused(phone: str) -> None:
 
 
 def test_every_bad_field_is_listed_not_just_the_first() -> None:
-    found = errors({"region": "SE-Q", "personnummer": 19900101, "phone": None, "symptom": "fever",
-                    "language": "fi", "protected_identity": "yes", "submission_id": "", "answers": {"x": 1},
-                    "surprise": True})
-    assert set(found) == {"#/region", "#/personnummer", "#/phone", "#/language", "#/protected_identity",
-                          "#/submission_id", "#/answers/x", "#/surprise"}
+    found = errors(
+        {
+            "region": "SE-Q",
+            "personnummer": 19900101,
+            "phone": None,
+            "symptom": "fever",
+            "language": "fi",
+            "protected_identity": "yes",
+            "submission_id": "",
+            "answers": {"x": 1},
+            "surprise": True,
+        }
+    )
+    assert set(found) == {
+        "#/region",
+        "#/personnummer",
+        "#/phone",
+        "#/language",
+        "#/protected_identity",
+        "#/submission_id",
+        "#/answers/x",
+        "#/surprise",
+    }
     assert found["#/phone"] == "required"
 
 
 def test_answers_are_checked_against_the_symptoms_questions() -> None:
-    found = errors(body(symptom="back_pain", answers={"pain": "unbearable", "fever": 1, "after_fall": True,
-                                                       "temperature_over_40": True}))
+    found = errors(
+        body(
+            symptom="back_pain",
+            answers={"pain": "unbearable", "fever": 1, "after_fall": True, "temperature_over_40": True},
+        )
+    )
     assert set(found) == {"#/answers/pain", "#/answers/fever", "#/answers/temperature_over_40"}
     assert "mild" in found["#/answers/pain"] and "true or false" in found["#/answers/fever"]
     assert "unknown question" in found["#/answers/temperature_over_40"]
@@ -94,14 +128,26 @@ def test_a_field_name_is_never_echoed_with_a_personal_number_in_it() -> None:
     assert all("199001010017" not in pointer for pointer in found)
 
 
-@pytest.mark.parametrize("phone", ["+46 (0)70-123 45 67", "070.123.45.67", "070/123 45 67", "+46 0701234567",
-                                   "070-123 45 67", "0046701234567", "+46701234567", "0701234567"])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+46 (0)70-123 45 67",
+        "070.123.45.67",
+        "070/123 45 67",
+        "+46 0701234567",
+        "070-123 45 67",
+        "0046701234567",
+        "+46701234567",
+        "0701234567",
+    ],
+)
 def test_a_swedish_mobile_is_accepted_as_people_type_it(phone: str) -> None:
     assert parse_submission(body(phone=phone), RULES).phone_e164 == "+46701234567"
 
 
-@pytest.mark.parametrize("phone", ["08-123 456 78", "+46 8 123 456 78", "+47 412 34 567", "+4670123456",
-                                   "0741234567", "hello"])
+@pytest.mark.parametrize(
+    "phone", ["08-123 456 78", "+46 8 123 456 78", "+47 412 34 567", "+4670123456", "0741234567", "hello"]
+)
 def test_a_landline_a_foreign_or_a_short_number_is_not_a_swedish_mobile(phone: str) -> None:
     assert "Swedish mobile" in errors(body(phone=phone))["#/phone"]
 

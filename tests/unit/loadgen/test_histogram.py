@@ -10,6 +10,7 @@ from services.loadgen.histogram import LatencyHistogram
 def exact(values: list[float], p: float) -> float:
     ordered = sorted(values)
     import math
+
     return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 

@@ -11,7 +11,9 @@ def test_loopback_urls_are_accepted(url: str) -> None:
     assert require_loopback(url, "--intake-url").startswith("http://")
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.5:8080", "http://192.0.2.1", "ftp://127.0.0.1/", "127.0.0.1:8080"])
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.5:8080", "http://192.0.2.1", "ftp://127.0.0.1/", "127.0.0.1:8080"]
+)
 def test_other_hosts_are_refused_with_the_reason(url: str) -> None:
     with pytest.raises(UnsafeTarget, match="loopback|http:// URL"):
         require_loopback(url, "--intake-url")

@@ -20,8 +20,10 @@ from services.loadgen.schedule import RateProfile, arrival_offsets
 from services.loadgen.traffic import RECIPES, Recipe, UrgencyMix, parse_mix
 
 ALL_RECIPES = [(u, r) for u, rs in RECIPES.items() for r in rs]
-RECIPE_IDS = [f"prio{u}-{r.symptom}-{'-'.join(f'{k}={v}' for k, v in r.answers.items()) or 'none'}"
-              for u, r in ALL_RECIPES]
+RECIPE_IDS = [
+    f"prio{u}-{r.symptom}-{'-'.join(f'{k}={v}' for k, v in r.answers.items()) or 'none'}"
+    for u, r in ALL_RECIPES
+]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,8 @@ def as_patient(urgency: int, recipe: Recipe) -> Patient:
 
 @pytest.mark.parametrize("urgency,recipe", ALL_RECIPES, ids=RECIPE_IDS)
 def test_every_recipe_passes_intakes_answer_validation_for_its_symptom(
-        rules: RuleBook, urgency: int, recipe: Recipe) -> None:
+    rules: RuleBook, urgency: int, recipe: Recipe
+) -> None:
     assert recipe.symptom in rules.symptoms
     try:
         form = parse_submission(as_patient(urgency, recipe).http_body(), rules)
@@ -48,7 +51,8 @@ def test_every_recipe_passes_intakes_answer_validation_for_its_symptom(
 
 @pytest.mark.parametrize("urgency,recipe", ALL_RECIPES, ids=RECIPE_IDS)
 def test_every_recipe_yields_the_urgency_it_claims_under_intakes_rules(
-        rules: RuleBook, urgency: int, recipe: Recipe) -> None:
+    rules: RuleBook, urgency: int, recipe: Recipe
+) -> None:
     decision = rules.decide(recipe.symptom, recipe.answers)
     assert decision.urgency == recipe.yields, decision.rule_id
     assert not decision.rule_id.endswith(".default"), "a recipe must match a real rule, not the default"
@@ -58,7 +62,10 @@ def test_every_recipe_yields_the_urgency_it_claims_under_intakes_rules(
     outcome = assess(form, rules, frozenset(REGIONS), dt.date.today())
     assert isinstance(outcome, Queue), outcome
     assert (outcome.urgency, outcome.rule_id, outcome.rules_version) == (
-        recipe.yields, decision.rule_id, rules.version)
+        recipe.yields,
+        decision.rule_id,
+        rules.version,
+    )
 
 
 def test_every_prio_1_to_5_has_recipes_that_yield_exactly_that_prio() -> None:
@@ -103,7 +110,7 @@ def test_an_open_loop_schedule_holds_the_rate_after_the_ramp_and_ends_on_time() 
     assert offsets == sorted(offsets)
     assert len(offsets) == pytest.approx(100 * 10 - 100 * 2 / 2, abs=2)  # the ramp sends half
     after_ramp = [t for t in offsets if t > 3]
-    gaps = {round(b - a, 6) for a, b in zip(after_ramp, after_ramp[1:])}
+    gaps = {round(b - a, 6) for a, b in zip(after_ramp, after_ramp[1:], strict=False)}
     assert gaps == {0.01}
 
 

@@ -24,14 +24,21 @@ def fake() -> Iterator[Fake46elks]:
 
 def send(fake: Fake46elks, timeout_s: float = 2.0, password: str | None = None) -> str:
     async def go() -> str:
-        provider = ElksProvider(ElksSettings(
-            base_url=fake.base_url, username=fake.username, password=password or fake.password,
-            sender="Vardguiden", delivery_report_url="http://127.0.0.1:1/v1/sms/delivery-reports",
-        ), timeout_s=timeout_s)
+        provider = ElksProvider(
+            ElksSettings(
+                base_url=fake.base_url,
+                username=fake.username,
+                password=password or fake.password,
+                sender="Vardguiden",
+                delivery_report_url="http://127.0.0.1:1/v1/sms/delivery-reports",
+            ),
+            timeout_s=timeout_s,
+        )
         try:
             return await provider.send("sms-1", "case-1", PHONE, "Det är din tur. Ring 1177 eller 112.")
         finally:
             await provider.close()
+
     return asyncio.run(go())
 
 
@@ -89,7 +96,7 @@ def test_a_dropped_connection_is_a_transient_error(fake: Fake46elks) -> None:
 def test_retry_after_reads_seconds_and_http_dates() -> None:
     import datetime as dt
 
-    now = dt.datetime(2026, 11, 23, 9, 0, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 23, 9, 0, 0, tzinfo=dt.UTC)
     assert retry_after_seconds("3") == 3.0
     assert retry_after_seconds("Mon, 23 Nov 2026 09:00:10 GMT", now) == 10.0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -11,7 +11,9 @@ ADVICE = " Ring 1177 om du blir sämre, 112 vid livsfara."
 
 
 def your_turn(language: str) -> YourTurn:
-    return YourTurn(case_id="c1", region="SE-C", urgency=3, clinician_id="n", called_at=utcnow(), language=language)
+    return YourTurn(
+        case_id="c1", region="SE-C", urgency=3, clinician_id="n", called_at=utcnow(), language=language
+    )
 
 
 def test_a_patient_gets_the_text_in_their_language_and_swedish_when_it_is_unknown() -> None:
@@ -30,26 +32,41 @@ def test_every_built_in_text_tells_what_to_do_and_to_call_1177_or_112() -> None:
         assert "1177" in text and "112" in text
 
 
-@pytest.mark.parametrize("link", ["https://1177.se", "http://x.io/a", "www.1177.se", "1177.se", "bit.ly/abc",
-                                  "sms://+4670", "HTTPS://EXAMPLE.COM"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://1177.se",
+        "http://x.io/a",
+        "www.1177.se",
+        "1177.se",
+        "bit.ly/abc",
+        "sms://+4670",
+        "HTTPS://EXAMPLE.COM",
+    ],
+)
 def test_an_override_with_a_link_is_refused(link: str) -> None:
     with pytest.raises(TemplateError, match="contains a link or URL"):
         load_templates(json.dumps({"your_turn": {"sv": f"Din tur: {link}." + ADVICE}}))
 
 
 def test_an_override_replaces_one_text_and_keeps_the_others() -> None:
-    merged = load_templates(json.dumps({"heads_up": {"en": "Soon, you are number {position}. Call 1177 or 112."}}))
+    merged = load_templates(
+        json.dumps({"heads_up": {"en": "Soon, you are number {position}. Call 1177 or 112."}})
+    )
     assert merged[("heads_up", "en")].startswith("Soon")
     assert merged[("your_turn", "sv")] == TEMPLATES[("your_turn", "sv")]
 
 
-@pytest.mark.parametrize("override, says", [
-    ({"your_turn": {"sv": "Din tur, {name}." + ADVICE}}, "unknown placeholder"),
-    ({"your_turn": {"sv": "Din tur {." + ADVICE}}, "broken placeholder"),
-    ({"your_turn": {"sv": "Din tur. Logga in nu."}}, "1177"),
-    ({"reminder": {"sv": "Hej." + ADVICE}}, "unknown kind"),
-    ({"your_turn": {"sv": 5}}, "must be a string"),
-])
+@pytest.mark.parametrize(
+    "override, says",
+    [
+        ({"your_turn": {"sv": "Din tur, {name}." + ADVICE}}, "unknown placeholder"),
+        ({"your_turn": {"sv": "Din tur {." + ADVICE}}, "broken placeholder"),
+        ({"your_turn": {"sv": "Din tur. Logga in nu."}}, "1177"),
+        ({"reminder": {"sv": "Hej." + ADVICE}}, "unknown kind"),
+        ({"your_turn": {"sv": 5}}, "must be a string"),
+    ],
+)
 def test_an_unsafe_or_broken_override_is_refused_with_the_reason(override: dict, says: str) -> None:
     with pytest.raises(TemplateError, match=says):
         load_templates(json.dumps(override))

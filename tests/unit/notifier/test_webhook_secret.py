@@ -10,7 +10,8 @@ from services.notifier.settings import NotifierSettings, SettingsError
 
 def test_the_callback_url_carries_the_secret_as_a_query_parameter() -> None:
     assert callback_url("https://t.example.se/v1/sms/delivery-reports", "s3cr3t/+x") == (
-        "https://t.example.se/v1/sms/delivery-reports?secret=s3cr3t%2F%2Bx")
+        "https://t.example.se/v1/sms/delivery-reports?secret=s3cr3t%2F%2Bx"
+    )
     assert callback_url("https://t.example.se/r?a=1", "abc").endswith("?a=1&secret=abc")
 
 

@@ -26,7 +26,12 @@ def test_the_checked_in_prometheus_config_is_the_generated_one_for_the_default_p
 
 def test_scrape_targets_follow_the_configured_service_ports() -> None:
     targets = scrape_targets(
-        {"INTAKE_PORT": "18080", "QUEUE_WEB_PORT": "16066", "NOTIFIER_WEB_PORT": "18082", "STAFF_PORT": "18084"}
+        {
+            "INTAKE_PORT": "18080",
+            "QUEUE_WEB_PORT": "16066",
+            "NOTIFIER_WEB_PORT": "18082",
+            "STAFF_PORT": "18084",
+        }
     )
     assert targets == {
         "triage-intake": "127.0.0.1:18080",

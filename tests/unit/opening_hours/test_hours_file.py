@@ -28,13 +28,19 @@ def test_split_days_and_a_whole_day_are_read_as_minute_intervals() -> None:
     assert hours.default.weekly[0] == ((480, 720), (780, 1020)) and hours.default.weekly[6] == ((0, 1440),)
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (('mon = ["08:00-12:00", "13:00-17:00"]', 'mon = ["8-17"]'), 'line 3: [default] mon: \'8-17\' is not "HH:MM-HH:MM"'),
-    (('tue = []', 'tue = ["17:00-08:00"]'), "line 4: [default] tue: '17:00-08:00': times must be"),
-    (('wed = []', 'wed = ["08:00-12:00", "11:00-13:00"]'), "line 5: [default] wed: intervals"),
-    (('sun = ["00:00-24:00"]', 'sunday = []'), "line 9: [default] 'sunday' is not a day"),
-    (('version = "t1"', 'version = ""'), "line 1: `version`"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ('mon = ["08:00-12:00", "13:00-17:00"]', 'mon = ["8-17"]'),
+            "line 3: [default] mon: '8-17' is not \"HH:MM-HH:MM\"",
+        ),
+        (("tue = []", 'tue = ["17:00-08:00"]'), "line 4: [default] tue: '17:00-08:00': times must be"),
+        (("wed = []", 'wed = ["08:00-12:00", "11:00-13:00"]'), "line 5: [default] wed: intervals"),
+        (('sun = ["00:00-24:00"]', "sunday = []"), "line 9: [default] 'sunday' is not a day"),
+        (('version = "t1"', 'version = ""'), "line 1: `version`"),
+    ],
+)
 def test_a_bad_entry_is_refused_naming_its_line_and_the_fix(edit: tuple[str, str], message: str) -> None:
     with pytest.raises(HoursFileError) as err:
         load_opening_hours(GOOD.replace(*edit))

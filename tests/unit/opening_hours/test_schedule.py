@@ -9,7 +9,7 @@ import pytest
 from services.opening_hours.hours_file import load_opening_hours, packaged_hours_path
 from services.opening_hours.schedule import STOCKHOLM, RegionHours
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 WEEKDAYS_8_17 = RegionHours(weekly=(((480, 1020),),) * 5 + ((), ()))
 ALWAYS = RegionHours(weekly=(((0, 1440),),) * 7)
 

@@ -10,7 +10,8 @@ import msgspec
 import pytest
 import yaml
 
-from proto import catalog, events as ev, export, topics
+from proto import catalog, export, topics
+from proto import events as ev
 
 PROTO = Path(export.__file__).resolve().parent
 FIX = "regenerate with `python -m proto.export` (or `make contract`) and commit the result"
@@ -23,8 +24,9 @@ def test_checked_in_contract_files_equal_a_fresh_export(tmp_path: Path) -> None:
     )
     missing = sorted(str(p) for p in fresh.keys() - checked_in)
     stale = sorted(str(p) for p in checked_in - fresh.keys())
-    differing = sorted(str(p) for p in fresh.keys() & checked_in
-                       if (PROTO / p).read_text(encoding="utf-8") != fresh[p])
+    differing = sorted(
+        str(p) for p in fresh.keys() & checked_in if (PROTO / p).read_text(encoding="utf-8") != fresh[p]
+    )
     assert not (missing or stale or differing), (
         f"proto/ contract files are stale (missing {missing}, no longer exported {stale}, "
         f"differing {differing}): {FIX}"
@@ -93,7 +95,7 @@ def _value_for(tp: object) -> object:
     if typing.get_origin(tp) is typing.Literal:
         return args[0]
     if tp is dt.datetime:
-        return dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     if tp is int:
         return 1
     if tp is bool:
@@ -115,7 +117,9 @@ def _asyncapi_validator() -> jsonschema.protocols.Validator:
 
 def test_asyncapi_document_is_valid_asyncapi_3() -> None:
     doc = yaml.safe_load((PROTO / "asyncapi.yaml").read_text(encoding="utf-8"))
-    errors = [f"{'/'.join(map(str, e.path))}: {e.message[:200]}" for e in _asyncapi_validator().iter_errors(doc)]
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message[:200]}" for e in _asyncapi_validator().iter_errors(doc)
+    ]
     assert not errors, errors
 
 

@@ -40,7 +40,7 @@ class FakeQueueLog:
     notices: list[ev.Message] = field(default_factory=list)
     transfers: list[ev.TransferIn] = field(default_factory=list)
     tombstones: list[str] = field(default_factory=list)
-    now: dt.datetime = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc)
+    now: dt.datetime = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
     writes_left: int | None = None  # crash when it reaches 0
     dead: bool = False
     writes: int = 0
@@ -55,7 +55,9 @@ class FakeQueueLog:
         self.writes_left = writes
         self.writer = f"life-{int(self.writer.split('-')[1]) + 1}"
 
-    async def _write(self, writer: str, partition: int | None = None, record: LoggedRecord | None = None) -> None:
+    async def _write(
+        self, writer: str, partition: int | None = None, record: LoggedRecord | None = None
+    ) -> None:
         # ``writer``: the life that issued the write. A dead life's other pending writes
         # (the tasks gather() leaves running) never land, except the one ``late`` keeps.
         if self.dead or writer != self.writer:
@@ -97,8 +99,11 @@ class FakeQueueLog:
         stale = self.late.pop(partition, None)
         if stale is not None:  # lands just after the new owner read the partition
             log = self.events[partition]
-            log.append(LoggedRecord(len(log), stale.event, stale.input, stale.answer_key, stale.batch_id,
-                                    stale.writer))
+            log.append(
+                LoggedRecord(
+                    len(log), stale.event, stale.input, stale.answer_key, stale.batch_id, stale.writer
+                )
+            )
         return seen
 
     async def append(self, commit: BatchCommit) -> None:

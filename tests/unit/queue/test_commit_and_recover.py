@@ -56,16 +56,24 @@ class Scenario:
             rid = f"r{self.n}"
             pick = self.cases[k % len(self.cases)] if self.cases else None
             if kind == "triage":
-                case = ev.CaseTriaged(event_id=f"t{self.n}", case_id=f"c{self.n}", region=region,
-                                      urgency=k, symptom="fever", person_pseudonym=f"p{self.n % 7}",  # type: ignore[arg-type]
-                                      triaged_at=now, occurred_at=now)
+                case = ev.CaseTriaged(
+                    event_id=f"t{self.n}",
+                    case_id=f"c{self.n}",
+                    region=region,
+                    urgency=k,
+                    symptom="fever",
+                    person_pseudonym=f"p{self.n % 7}",  # type: ignore[arg-type]
+                    triaged_at=now,
+                    occurred_at=now,
+                )
                 self.cases.append(case)
                 out.append((case, TRIAGE_TOPIC, region))
             elif kind == "duplicate-triage" and pick is not None:
                 out.append((pick, TRIAGE_TOPIC, pick.region))
             elif kind == "serve":
-                serve = ev.ServeNext(event_id=f"e{self.n}", region=region, request_id=rid, clinician_id="n1",
-                                     occurred_at=now)
+                serve = ev.ServeNext(
+                    event_id=f"e{self.n}", region=region, request_id=rid, clinician_id="n1", occurred_at=now
+                )
                 self.serves.append(serve)
                 out.append((serve, COMMANDS_TOPIC, region))
             elif kind == "retry-serve" and self.serves:
@@ -77,24 +85,56 @@ class Scenario:
                 r = pick.region
                 cmd: ev.Message
                 if kind == "reprioritise":
-                    cmd = ev.Reprioritise(region=r, request_id=rid, case_id=pick.case_id, urgency=1 + k % 5,
-                                          reason="worse", by="nurse", event_id=f"e{self.n}", occurred_at=now)
+                    cmd = ev.Reprioritise(
+                        region=r,
+                        request_id=rid,
+                        case_id=pick.case_id,
+                        urgency=1 + k % 5,
+                        reason="worse",
+                        by="nurse",
+                        event_id=f"e{self.n}",
+                        occurred_at=now,
+                    )
                 elif kind == "cancel":
-                    cmd = ev.CancelCase(region=r, request_id=rid, case_id=pick.case_id, reason="well", by="nurse",
-                                        event_id=f"e{self.n}", occurred_at=now)
+                    cmd = ev.CancelCase(
+                        region=r,
+                        request_id=rid,
+                        case_id=pick.case_id,
+                        reason="well",
+                        by="nurse",
+                        event_id=f"e{self.n}",
+                        occurred_at=now,
+                    )
                 elif kind == "transfer":
-                    cmd = ev.TransferCase(region=r, request_id=rid, case_id=pick.case_id,
-                                          to_region=REGIONS[(REGIONS.index(r) + 1) % 3], reason="closer",
-                                          by="nurse", event_id=f"e{self.n}", occurred_at=now)
+                    cmd = ev.TransferCase(
+                        region=r,
+                        request_id=rid,
+                        case_id=pick.case_id,
+                        to_region=REGIONS[(REGIONS.index(r) + 1) % 3],
+                        reason="closer",
+                        by="nurse",
+                        event_id=f"e{self.n}",
+                        occurred_at=now,
+                    )
                 else:
-                    cmd = ev.MarkNoShow(region=r, request_id=rid, case_id=pick.case_id, by="nurse",
-                                        event_id=f"e{self.n}", occurred_at=now)
+                    cmd = ev.MarkNoShow(
+                        region=r,
+                        request_id=rid,
+                        case_id=pick.case_id,
+                        by="nurse",
+                        event_id=f"e{self.n}",
+                        occurred_at=now,
+                    )
                 out.append((cmd, COMMANDS_TOPIC, r))
         return out
 
 
-def run(schedule: list[list[tuple[str, str, int]]], crash_points: list[int],
-        early: bool = False, late: bool = False) -> tuple[FakeQueueLog, QueueState]:
+def run(
+    schedule: list[list[tuple[str, str, int]]],
+    crash_points: list[int],
+    early: bool = False,
+    late: bool = False,
+) -> tuple[FakeQueueLog, QueueState]:
     """Feed the ticks to a worker that is killed at ``crash_points`` and restarted each time.
 
     ``early``: after a crash, the next tick's inputs reach the broker before the worker is
@@ -123,7 +163,7 @@ def run(schedule: list[list[tuple[str, str, int]]], crash_points: list[int],
             if tick <= produced or tick >= len(schedule):
                 return
             produced = tick
-            log.now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=tick)
+            log.now = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=tick)
             for message, topic, region in scenario.records(schedule[tick], log.now):
                 log.produce(message, topic, region)
 
@@ -159,8 +199,12 @@ def canonical(state: QueueState) -> dict[str, Any]:
         if not rs.cases and not rs.answers:
             continue  # a region a command named but that never changed
         out[region] = (
-            {c: r for c, r in sorted(rs.cases.items())}, [w for w in rs.queue], dict(sorted(rs.waiting_person.items())),
-            list(rs.answers.items()), list(rs.calls), rs.next_sequence,
+            {c: r for c, r in sorted(rs.cases.items())},
+            [w for w in rs.queue],
+            dict(sorted(rs.waiting_person.items())),
+            list(rs.answers.items()),
+            list(rs.calls),
+            rs.next_sequence,
         )
     return out
 
@@ -177,7 +221,8 @@ def calls_by_request(log: FakeQueueLog) -> dict[str, set[str]]:
 @given(ticks, crashes, st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_killed(
-        schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool) -> None:
+    schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool
+) -> None:
     reference_log, reference = run(schedule, [])
     log, state = run(schedule, crash_points, late=late)
 
@@ -235,7 +280,8 @@ ORPHAN_CALL_THEN_MORE_URGENT = [[("triage", "SE-C", 3)], [("serve", "SE-C", 0)],
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True)  # the marker lands after the next owner's read
 @settings(max_examples=300, deadline=None)
 def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_every_notice(
-        schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool) -> None:
+    schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool
+) -> None:
     log, state = run(schedule, crash_points, early=True, late=late)
     history = committed(log)
     # no ServeNext answered with two different cases, counting the orphans others may have read
@@ -266,5 +312,6 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
     async def rebuild() -> None:
         for p in {region_partition(r, PARTITIONS) for r in REGIONS}:
             await fresh.recover(p)
+
     asyncio.run(rebuild())
     assert canonical(fresh.state) == canonical(state)

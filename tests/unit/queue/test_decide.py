@@ -6,7 +6,7 @@ from proto import events as ev
 from services.queue.domain.process import handle
 from services.queue.domain.state import QueueState
 
-T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 def _run(state: QueueState, message: ev.Message) -> list[ev.Message]:
@@ -14,9 +14,14 @@ def _run(state: QueueState, message: ev.Message) -> list[ev.Message]:
 
 
 def _triaged(case_id: str, urgency: int, minute: int, person: str = "") -> ev.CaseTriaged:
-    return ev.CaseTriaged(case_id=case_id, region="SE-C", urgency=urgency, symptom="fever",
-                          person_pseudonym=person or f"p-{case_id}",
-                          triaged_at=T0 + dt.timedelta(minutes=minute))
+    return ev.CaseTriaged(
+        case_id=case_id,
+        region="SE-C",
+        urgency=urgency,
+        symptom="fever",
+        person_pseudonym=person or f"p-{case_id}",
+        triaged_at=T0 + dt.timedelta(minutes=minute),
+    )
 
 
 def test_serve_next_calls_the_most_urgent_case_and_tells_the_patient() -> None:

@@ -17,8 +17,14 @@ MONDAY_20 = dt.datetime(2026, 11, 23, 20, 0, tzinfo=STOCKHOLM)
 
 def _state(capacity_per_hour: float = 20.0, hours: RegionHours | None = None) -> QueueState:
     opening = OpeningHours() if hours is None else OpeningHours(default=hours)
-    return QueueState(policy=QueuePolicy(heads_up_position=3, heads_up_within_s=600, hours=opening,
-                                         eta=EtaPolicy(capacity_per_hour=capacity_per_hour)))
+    return QueueState(
+        policy=QueuePolicy(
+            heads_up_position=3,
+            heads_up_within_s=600,
+            hours=opening,
+            eta=EtaPolicy(capacity_per_hour=capacity_per_hour),
+        )
+    )
 
 
 def _heads_ups(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.HeadsUp]:
@@ -26,8 +32,18 @@ def _heads_ups(state: QueueState, message: ev.Message, now: dt.datetime) -> list
 
 
 def _arrive(state: QueueState, i: int, urgency: int, now: dt.datetime) -> list[ev.HeadsUp]:
-    return _heads_ups(state, ev.CaseTriaged(case_id=f"c{i}", region="SE-C", urgency=urgency,  # type: ignore[arg-type]
-                                            symptom="fever", person_pseudonym=f"p{i}", triaged_at=now), now)
+    return _heads_ups(
+        state,
+        ev.CaseTriaged(
+            case_id=f"c{i}",
+            region="SE-C",
+            urgency=urgency,  # type: ignore[arg-type]
+            symptom="fever",
+            person_pseudonym=f"p{i}",
+            triaged_at=now,
+        ),
+        now,
+    )
 
 
 def _serve(state: QueueState, rid: str, now: dt.datetime) -> list[ev.HeadsUp]:
@@ -37,7 +53,9 @@ def _serve(state: QueueState, rid: str, now: dt.datetime) -> list[ev.HeadsUp]:
 def test_a_burst_of_seven_patients_into_an_idle_queue_gets_no_heads_up_on_arrival() -> None:
     state = _state()
     burst = [3, 4, 5, 2, 4, 3, 1]  # the 7-patient burst: the Prio 5 patient is soon 7th
-    sent = [h for i, u in enumerate(burst) for h in _arrive(state, i, u, MONDAY_10 + dt.timedelta(seconds=i / 10))]
+    sent = [
+        h for i, u in enumerate(burst) for h in _arrive(state, i, u, MONDAY_10 + dt.timedelta(seconds=i / 10))
+    ]
     assert sent == []
 
 
@@ -90,13 +108,28 @@ def test_a_patient_who_had_a_heads_up_gets_none_again_after_a_transfer() -> None
     for i in range(3):
         _arrive(state, i, 3, MONDAY_10)
     assert [h.case_id for h in _serve(state, "s1", MONDAY_10)] == ["c1", "c2"]
-    moved = handle(state, ev.TransferCase(region="SE-C", request_id="t1", case_id="c1", to_region="SE-E",
-                                          reason="closer", by="n"), MONDAY_10).recorded
+    moved = handle(
+        state,
+        ev.TransferCase(
+            region="SE-C", request_id="t1", case_id="c1", to_region="SE-E", reason="closer", by="n"
+        ),
+        MONDAY_10,
+    ).recorded
     [transfer_in] = outputs_for(moved).commands
     assert transfer_in.heads_up_sent
     for i in range(2):  # two more urgent cases wait in SE-E
-        handle(state, ev.CaseTriaged(case_id=f"e{i}", region="SE-E", urgency=2, symptom="fever",
-                                     person_pseudonym=f"pe{i}", triaged_at=MONDAY_10), MONDAY_10)
+        handle(
+            state,
+            ev.CaseTriaged(
+                case_id=f"e{i}",
+                region="SE-E",
+                urgency=2,
+                symptom="fever",
+                person_pseudonym=f"pe{i}",
+                triaged_at=MONDAY_10,
+            ),
+            MONDAY_10,
+        )
     handle(state, transfer_in, MONDAY_10)  # c1 is third in SE-E
     sent = _heads_ups(state, ev.ServeNext(region="SE-E", clinician_id="n", request_id="e1"), MONDAY_10)
     assert [h.case_id for h in sent] == ["e1"]  # c1, now second, is not told again

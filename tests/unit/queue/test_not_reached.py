@@ -9,20 +9,28 @@ from services.queue.domain.process import handle
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.domain.waiting_list import waiting_page
 
-NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
 def _called(case_id: str = "c1") -> QueueState:
     state = QueueState(policy=QueuePolicy())
-    handle(state, ev.CaseTriaged(case_id=case_id, region="SE-C", urgency=2, symptom="fever",
-                                 person_pseudonym="p1", triaged_at=NOW), NOW)
+    handle(
+        state,
+        ev.CaseTriaged(
+            case_id=case_id, region="SE-C", urgency=2, symptom="fever", person_pseudonym="p1", triaged_at=NOW
+        ),
+        NOW,
+    )
     handle(state, ev.ServeNext(region="SE-C", clinician_id="n", request_id="s1"), NOW)
     return state
 
 
 def _failed(state: QueueState, rid: str = "nf1", case_id: str = "c1") -> tuple[ev.Message, ...]:
-    return handle(state, ev.NotifyFailed(region="SE-C", request_id=rid, case_id=case_id, sms_id="sms-1"),
-                  NOW + dt.timedelta(minutes=1)).recorded
+    return handle(
+        state,
+        ev.NotifyFailed(region="SE-C", request_id=rid, case_id=case_id, sms_id="sms-1"),
+        NOW + dt.timedelta(minutes=1),
+    ).recorded
 
 
 def test_a_called_patient_whose_sms_failed_is_listed_as_not_reached_for_staff() -> None:
@@ -35,8 +43,12 @@ def test_a_called_patient_whose_sms_failed_is_listed_as_not_reached_for_staff() 
 
 def test_a_repeated_notify_failed_is_answered_once() -> None:
     state = _called()
-    first, again = _failed(state), handle(state, ev.NotifyFailed(region="SE-C", request_id="nf1", case_id="c1",
-                                                                 sms_id="sms-1"), NOW).events
+    first, again = (
+        _failed(state),
+        handle(
+            state, ev.NotifyFailed(region="SE-C", request_id="nf1", case_id="c1", sms_id="sms-1"), NOW
+        ).events,
+    )
     assert first == again and len(waiting_page("SE-C", state.region("SE-C"), 0.0, 0, 50)["not_reached"]) == 1
 
 

@@ -7,13 +7,16 @@ from hypothesis import strategies as st
 
 from services.queue.domain.region_queue import RegionQueue
 
-ops = st.lists(st.one_of(
-    st.tuples(st.just("push"), st.integers(1, 5), st.integers(0, 50)),
-    st.tuples(st.just("pop"), st.just(0), st.just(0)),
-    st.tuples(st.just("remove"), st.integers(0, 200), st.just(0)),
-    st.tuples(st.just("reprio"), st.integers(0, 200), st.integers(1, 5)),
-    st.tuples(st.just("front"), st.integers(0, 200), st.just(0)),
-), max_size=120)
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("push"), st.integers(1, 5), st.integers(0, 50)),
+        st.tuples(st.just("pop"), st.just(0), st.just(0)),
+        st.tuples(st.just("remove"), st.integers(0, 200), st.just(0)),
+        st.tuples(st.just("reprio"), st.integers(0, 200), st.integers(1, 5)),
+        st.tuples(st.just("front"), st.integers(0, 200), st.just(0)),
+    ),
+    max_size=120,
+)
 
 
 @given(ops)

@@ -11,14 +11,24 @@ from services.queue.domain.process import handle
 from services.queue.domain.state import QueueState
 from services.queue.domain.waiting_list import waiting_page
 
-T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 def _state() -> QueueState:
     state = QueueState()
     for i, urgency in enumerate((3, 1, 5, 2)):
-        handle(state, ev.CaseTriaged(case_id=f"c{i}", region="SE-C", urgency=urgency, symptom="fever",  # type: ignore[arg-type]
-                                     person_pseudonym=f"p{i}", triaged_at=T0 + dt.timedelta(minutes=i)), T0)
+        handle(
+            state,
+            ev.CaseTriaged(
+                case_id=f"c{i}",
+                region="SE-C",
+                urgency=urgency,
+                symptom="fever",  # type: ignore[arg-type]
+                person_pseudonym=f"p{i}",
+                triaged_at=T0 + dt.timedelta(minutes=i),
+            ),
+            T0,
+        )
     return state
 
 
@@ -42,8 +52,14 @@ def test_paging_through_the_waiting_list_keeps_positions_and_says_where_to_go_ne
 
 
 def test_a_region_nobody_waits_in_has_an_empty_list() -> None:
-    assert waiting_page("SE-E", None, 0.0, 0, 50) == {"region": "SE-E", "total": 0, "offset": 0,
-                                                       "cases": [], "next_offset": None, "not_reached": []}
+    assert waiting_page("SE-E", None, 0.0, 0, 50) == {
+        "region": "SE-E",
+        "total": 0,
+        "offset": 0,
+        "cases": [],
+        "next_offset": None,
+        "not_reached": [],
+    }
 
 
 def test_a_page_size_out_of_bounds_is_refused() -> None:

@@ -12,9 +12,27 @@ from services.cli import main
 STAFF = Path(__file__).parents[3] / "services" / "simulate" / "staffing.toml"
 
 
-def test_simulate_writes_the_table_the_json_and_the_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["simulate", "--staff", str(STAFF), "--region", "SE-I", "--region", "SE-Z", "--days", "2",
-                 "--json", str(tmp_path / "s.json"), "--plot", str(tmp_path / "s.png"), "--no-progress"])
+def test_simulate_writes_the_table_the_json_and_the_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "simulate",
+            "--staff",
+            str(STAFF),
+            "--region",
+            "SE-I",
+            "--region",
+            "SE-Z",
+            "--days",
+            "2",
+            "--json",
+            str(tmp_path / "s.json"),
+            "--plot",
+            str(tmp_path / "s.png"),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "SE-I" in out and "SE-Z" in out and "within" in out
@@ -26,31 +44,66 @@ def test_simulate_writes_the_table_the_json_and_the_plot(tmp_path: Path, capsys:
     assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_find_staff_prints_a_staffing_file_that_simulate_reads_back(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_find_staff_prints_a_staffing_file_that_simulate_reads_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     found = tmp_path / "found.toml"
-    assert main(["simulate", "--find-staff", "--region", "SE-I", "--staff", str(STAFF), "--staff-out", str(found),
-                 "--cases-per-week", "10000", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--find-staff",
+                "--region",
+                "SE-I",
+                "--staff",
+                str(STAFF),
+                "--staff-out",
+                str(found),
+                "--cases-per-week",
+                "10000",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "[regions.SE-I]" in out and "clinician-hours/week (input" in out and "unseen arrivals" in out
     assert main(["simulate", "--staff", str(found), "--region", "SE-I", "--no-progress"]) == 0
 
 
-@pytest.mark.parametrize(("argv", "says"), [
-    (["simulate"], "give --staff FILE"),
-    (["simulate", "--staff", "nope.toml"], "staffing file nope.toml not found"),
-    (["simulate", "--staff", str(STAFF), "--region", "SE-XX"], "--region 'SE-XX': unknown"),
-    (["simulate", "--staff", str(STAFF), "--target", "1.5"], "shares are between 0 and 1"),
-    (["simulate", "--staff", str(STAFF), "--frames", "15m/3h"], "give five durations"),
-    (["simulate", "--staff", str(STAFF), "--history", "missing.jsonl"], "triage history export"),
-    (["simulate", "--staff", str(STAFF), "--consult", "15/12/x/8/6"], "five mean minutes"),
-])
-def test_bad_input_is_refused_with_what_to_fix(argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["simulate"], "give --staff FILE"),
+        (["simulate", "--staff", "nope.toml"], "staffing file nope.toml not found"),
+        (["simulate", "--staff", str(STAFF), "--region", "SE-XX"], "--region 'SE-XX': unknown"),
+        (["simulate", "--staff", str(STAFF), "--target", "1.5"], "shares are between 0 and 1"),
+        (["simulate", "--staff", str(STAFF), "--frames", "15m/3h"], "give five durations"),
+        (["simulate", "--staff", str(STAFF), "--history", "missing.jsonl"], "triage history export"),
+        (["simulate", "--staff", str(STAFF), "--consult", "15/12/x/8/6"], "five mean minutes"),
+    ],
+)
+def test_bad_input_is_refused_with_what_to_fix(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     assert says in capsys.readouterr().err
 
 
 def test_history_export_needs_times_with_a_utc_offset(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["history", "export", "--since", "2026-01-05T00:00", "--until", "2026-01-06T00:00+01:00",
-                 "--out", "x.jsonl"]) == 2
+    assert (
+        main(
+            [
+                "history",
+                "export",
+                "--since",
+                "2026-01-05T00:00",
+                "--until",
+                "2026-01-06T00:00+01:00",
+                "--out",
+                "x.jsonl",
+            ]
+        )
+        == 2
+    )
     assert "give a UTC offset" in capsys.readouterr().err

@@ -17,9 +17,11 @@ def always(n: int) -> list[int]:
 
 
 def test_a_prio1_patient_arriving_later_is_called_before_an_earlier_prio3_patient() -> None:
-    sc = scenario(Arrival(0.0, R, 3, 600.0),       # c0 takes the only clinician
-                  Arrival(10.0, R, 3, 600.0),      # c1 waits
-                  Arrival(20.0, R, 1, 600.0))      # c2 arrives later but is more urgent
+    sc = scenario(
+        Arrival(0.0, R, 3, 600.0),  # c0 takes the only clinician
+        Arrival(10.0, R, 3, 600.0),  # c1 waits
+        Arrival(20.0, R, 1, 600.0),
+    )  # c2 arrives later but is more urgent
     res = simulate_region(sc, R, always(1), record_calls=True)
     assert res.calls == ["c0", "c2", "c1"]
     assert res.waits[1] == [580.0]
@@ -48,16 +50,20 @@ def test_a_patient_in_a_closed_hour_waits_for_the_first_staffed_hour() -> None:
 
 def test_a_clinician_whose_shift_ends_finishes_the_consultation_and_then_leaves() -> None:
     week = [1, 0, 1] + [1] * 165
-    sc = scenario(Arrival(3000.0, R, 2, 1200.0),  # consultation runs past 01:00
-                  Arrival(3300.0, R, 2, 300.0))   # nobody on duty 01-02
+    sc = scenario(
+        Arrival(3000.0, R, 2, 1200.0),  # consultation runs past 01:00
+        Arrival(3300.0, R, 2, 300.0),
+    )  # nobody on duty 01-02
     res = simulate_region(sc, R, week)
     assert res.waits[2] == [0.0, 7200.0 - 3300.0]
     assert res.busy_s[0] == 1200.0
 
 
 def test_a_patient_who_misses_a_call_is_requeued_at_the_front_of_their_urgency() -> None:
-    sc = scenario(Arrival(0.0, R, 3, 600.0, no_shows=1),  # misses the first call
-                  Arrival(10.0, R, 3, 600.0))
+    sc = scenario(
+        Arrival(0.0, R, 3, 600.0, no_shows=1),  # misses the first call
+        Arrival(10.0, R, 3, 600.0),
+    )
     res = simulate_region(sc, R, always(1), no_show_s=120.0, record_calls=True)
     # the missed call keeps the clinician 120 s; the queue core puts c0 back in front of c1
     assert res.calls == ["c0", "c0", "c1"]
@@ -99,6 +105,7 @@ def test_the_same_seed_gives_the_same_waits_and_another_seed_does_not() -> None:
     def waits(seed: int) -> dict[int, list[float]]:
         sc = traffic_scenario(2000, days=2, seed=seed)
         return simulate_region(sc, "SE-AB", always(2)).waits
+
     assert waits(7) == waits(7)
     assert waits(7) != waits(8)
 
@@ -112,7 +119,8 @@ _arrival = st.tuples(st.floats(0, 4 * 3600), st.integers(1, 5), st.floats(30, 18
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_arrival, max_size=40), st.lists(st.integers(0, 3), min_size=168, max_size=168))
 def test_every_patient_is_first_called_once_or_reported_unserved_and_the_most_urgent_waiting_goes_first(
-        raw: list[tuple[float, int, float, int]], week: list[int]) -> None:
+    raw: list[tuple[float, int, float, int]], week: list[int]
+) -> None:
     sc = scenario(*(Arrival(t, R, u, c, k) for t, u, c, k in sorted(raw)), span_s=4 * 3600.0)
     res = simulate_region(sc, R, week, no_show_s=60.0, drain_s=2 * 86400.0, record_calls=True)
     first_calls = list(dict.fromkeys(res.calls))
@@ -121,11 +129,15 @@ def test_every_patient_is_first_called_once_or_reported_unserved_and_the_most_ur
     assert called == len(first_calls) and called + unserved == len(sc.arrivals)
     assert all(w >= 0 for ws in res.waits.values() for w in ws)
     # No clinician works more than the staffed time (shifts end only after the patient is done).
-    assert sum(res.busy_s) <= sum(on * 3600.0 for on in res.on_duty) + max((a.consult_s for a in sc.arrivals),
-                                                                             default=0) * max(week)
+    assert sum(res.busy_s) <= sum(on * 3600.0 for on in res.on_duty) + max(
+        (a.consult_s for a in sc.arrivals), default=0
+    ) * max(week)
     # At each call, nobody more urgent who had arrived (and was never called) was passed over.
-    for k, (case, t) in enumerate(zip(res.calls, res.call_times)):
+    for k, (case, t) in enumerate(zip(res.calls, res.call_times, strict=True)):
         me = sc.arrivals[int(case[1:])]
-        passed_over = [a for i, a in enumerate(sc.arrivals) if a.t <= t and a.urgency < me.urgency
-                       and f"c{i}" not in res.calls[:k]]
+        passed_over = [
+            a
+            for i, a in enumerate(sc.arrivals)
+            if a.t <= t and a.urgency < me.urgency and f"c{i}" not in res.calls[:k]
+        ]
         assert not passed_over, (case, passed_over[:1])

@@ -12,7 +12,7 @@ from proto import events as ev
 from services.simulate.domain.history import HistoryBuilder, HistoryError, read_history, week_start
 from services.simulate.domain.scenario import CaseModel
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SINCE = dt.datetime(2026, 1, 7, 9, 0, tzinfo=UTC)  # a Wednesday
 UNTIL = SINCE + dt.timedelta(days=1)
 
@@ -22,13 +22,26 @@ def at(minutes: float) -> dt.datetime:
 
 
 def triaged(case: str, minutes: float, urgency: int = 3) -> ev.CaseTriaged:
-    return ev.CaseTriaged(case_id=case, region="SE-C", urgency=urgency, symptom="fever",  # type: ignore[arg-type]
-                          person_pseudonym=f"pseudo-{case}", triaged_at=at(minutes))
+    return ev.CaseTriaged(
+        case_id=case,
+        region="SE-C",
+        urgency=urgency,
+        symptom="fever",  # type: ignore[arg-type]
+        person_pseudonym=f"pseudo-{case}",
+        triaged_at=at(minutes),
+    )
 
 
 def called(case: str, minutes: float) -> ev.CaseCalled:
-    return ev.CaseCalled(case_id=case, region="SE-C", urgency=3, clinician_id="nurse-anna", request_id="r",
-                         queued_at=at(0), called_at=at(minutes))
+    return ev.CaseCalled(
+        case_id=case,
+        region="SE-C",
+        urgency=3,
+        clinician_id="nurse-anna",
+        request_id="r",
+        queued_at=at(0),
+        called_at=at(minutes),
+    )
 
 
 def test_the_history_keeps_arrivals_calls_and_no_shows_but_no_ids_pseudonyms_or_clinicians() -> None:
@@ -43,8 +56,13 @@ def test_the_history_keeps_arrivals_calls_and_no_shows_but_no_ids_pseudonyms_or_
         assert secret not in text
     rows = [json.loads(line) for line in text.splitlines()]
     assert [r["kind"] for r in rows] == ["history", "arrival", "called", "no_show", "closed"]
-    assert rows[1] == {"kind": "arrival", "case": 0, "t": (at(1) - week_start(SINCE)).total_seconds(),
-                       "region": "SE-C", "urgency": 2}
+    assert rows[1] == {
+        "kind": "arrival",
+        "case": 0,
+        "t": (at(1) - week_start(SINCE)).total_seconds(),
+        "region": "SE-C",
+        "urgency": 2,
+    }
 
 
 def test_cases_outside_the_period_and_their_calls_are_left_out() -> None:
@@ -62,9 +80,14 @@ def test_the_history_starts_on_the_local_monday_so_hours_of_the_week_line_up() -
 
 def test_a_replayed_history_uses_the_recorded_consultation_time_and_no_shows(tmp_path: Path) -> None:
     b = HistoryBuilder(SINCE, UNTIL)
-    for m in (triaged("a", 1), triaged("b", 2, urgency=1), called("a", 3),
-              ev.CaseNoShow(case_id="a", region="SE-C", attempt=1, occurred_at=at(4)), called("a", 6),
-              ev.CaseClosed(case_id="a", region="SE-C", reason="completed", occurred_at=at(16))):
+    for m in (
+        triaged("a", 1),
+        triaged("b", 2, urgency=1),
+        called("a", 3),
+        ev.CaseNoShow(case_id="a", region="SE-C", attempt=1, occurred_at=at(4)),
+        called("a", 6),
+        ev.CaseClosed(case_id="a", region="SE-C", reason="completed", occurred_at=at(16)),
+    ):
         b.add(m)
     path = tmp_path / "h.jsonl"
     path.write_text(b.text())
@@ -76,15 +99,31 @@ def test_a_replayed_history_uses_the_recorded_consultation_time_and_no_shows(tmp
     assert read_history(path, CaseModel(), seed=1) == sc  # deterministic
 
 
-@pytest.mark.parametrize(("lines", "says"), [
-    (['{"kind": "arrival"}'], ":1: expected a header"),
-    (['{"kind": "history", "version": 1, "since": "2026-01-07T09:00+00:00", "until": "2026-01-08T09:00+00:00", '
-      '"start": "2026-01-05T00:00+01:00"}', 'not json'], ":2: not JSON"),
-    (['{"kind": "history", "version": 1, "since": "2026-01-07T09:00+00:00", "until": "2026-01-08T09:00+00:00", '
-      '"start": "2026-01-05T00:00+01:00"}', '{"kind": "arrival", "case": 0, "t": 1, "region": "SE-C", "urgency": 9}'],
-     ":2: ValueError('urgency must be 1..5"),
-])
-def test_a_broken_history_file_is_refused_with_the_line_number(tmp_path: Path, lines: list[str], says: str) -> None:
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (['{"kind": "arrival"}'], ":1: expected a header"),
+        (
+            [
+                '{"kind": "history", "version": 1, "since": "2026-01-07T09:00+00:00", "until": "2026-01-08T09:00+00:00", '
+                '"start": "2026-01-05T00:00+01:00"}',
+                "not json",
+            ],
+            ":2: not JSON",
+        ),
+        (
+            [
+                '{"kind": "history", "version": 1, "since": "2026-01-07T09:00+00:00", "until": "2026-01-08T09:00+00:00", '
+                '"start": "2026-01-05T00:00+01:00"}',
+                '{"kind": "arrival", "case": 0, "t": 1, "region": "SE-C", "urgency": 9}',
+            ],
+            ":2: ValueError('urgency must be 1..5",
+        ),
+    ],
+)
+def test_a_broken_history_file_is_refused_with_the_line_number(
+    tmp_path: Path, lines: list[str], says: str
+) -> None:
     path = tmp_path / "h.jsonl"
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(HistoryError) as err:

@@ -5,17 +5,24 @@ from __future__ import annotations
 import itertools
 
 from services.simulate.domain.engine import simulate_region
+from services.simulate.domain.frames import DEFAULT_FRAMES_S
 from services.simulate.domain.metrics import shares_met
 from services.simulate.domain.scenario import DEFAULT_START, Arrival, Scenario, traffic_scenario
-from services.simulate.domain.frames import DEFAULT_FRAMES_S
 from services.simulate.domain.search import closed_time_misses, find_staff, fluid_work, hourly_arrivals
 
 TARGET = {u: 0.95 for u in range(1, 6)}
 
 
 def test_fluid_work_counts_consultation_and_missed_call_time_in_the_hour_of_arrival() -> None:
-    sc = Scenario((Arrival(10.0, "SE-C", 3, 1800.0), Arrival(3700.0, "SE-C", 3, 900.0, no_shows=2),
-                   Arrival(20.0, "SE-I", 3, 1800.0)), DEFAULT_START, 7 * 86400.0)
+    sc = Scenario(
+        (
+            Arrival(10.0, "SE-C", 3, 1800.0),
+            Arrival(3700.0, "SE-C", 3, 900.0, no_shows=2),
+            Arrival(20.0, "SE-I", 3, 1800.0),
+        ),
+        DEFAULT_START,
+        7 * 86400.0,
+    )
     work = fluid_work(sc, "SE-C", no_show_s=450.0)
     assert work[:3] == [0.5, 0.5, 0.0]
     assert sum(work) == 1.0
@@ -34,8 +41,11 @@ def test_the_found_staffing_meets_the_target_and_losing_any_clinician_hour_break
         cut = tuple(v - 1 if i == h else v for i, v in enumerate(found.week))
         closed = closed_time_misses(cut, per_hour, DEFAULT_FRAMES_S)
         res = simulate_region(sc, "SE-I", cut)
-        assert (sum(cut) < found.work_hours or any(share > 0.05 for share in closed.values())
-                or not shares_met(res, TARGET)), f"hour {h} could lose a clinician"
+        assert (
+            sum(cut) < found.work_hours
+            or any(share > 0.05 for share in closed.values())
+            or not shares_met(res, TARGET)
+        ), f"hour {h} could lose a clinician"
 
 
 def test_closed_time_counts_the_arrivals_that_would_wait_past_the_frame_for_the_next_staffed_hour() -> None:

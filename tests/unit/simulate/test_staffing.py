@@ -15,9 +15,9 @@ DAY = list(range(24))
 def test_named_days_override_weekend_which_overrides_every_day() -> None:
     doc = {"regions": {"SE-C": {"every_day": [1] * 24, "weekend": [2] * 24, "sun": [3] * 24}}}
     week = parse_staffing(doc, REGION_POPULATION).week("SE-C")
-    assert week[:24] == (1,) * 24            # Monday
-    assert week[5 * 24:6 * 24] == (2,) * 24  # Saturday
-    assert week[6 * 24:] == (3,) * 24        # Sunday
+    assert week[:24] == (1,) * 24  # Monday
+    assert week[5 * 24 : 6 * 24] == (2,) * 24  # Saturday
+    assert week[6 * 24 :] == (3,) * 24  # Sunday
 
 
 def test_a_region_missing_from_the_file_is_closed_all_week() -> None:
@@ -29,18 +29,21 @@ def test_a_region_missing_from_the_file_is_closed_all_week() -> None:
 def test_the_default_table_is_per_100k_inhabitants_rounded_up_per_region() -> None:
     staffing = parse_staffing({"default": {"every_day": [0.5] * 24}}, {"SE-AB": 2_454_000, "SE-I": 61_000})
     assert staffing.week("SE-AB")[0] == 13  # 12.27 rounded up
-    assert staffing.week("SE-I")[0] == 1    # 0.305 rounded up: a staffed hour keeps at least one clinician
+    assert staffing.week("SE-I")[0] == 1  # 0.305 rounded up: a staffed hour keeps at least one clinician
 
 
-@pytest.mark.parametrize(("doc", "says"), [
-    ({"regions": {"SE-C": {"mon": [1] * 23}}}, "list of 24 numbers"),
-    ({"regions": {"SE-C": {"mon": [1] * 23 + [-1]}}}, "mon[23] = -1"),
-    ({"regions": {"SE-C": {"mon": [1.5] * 24}}}, "whole number"),
-    ({"regions": {"SE-XX": {"mon": [1] * 24}}}, "unknown region 'SE-XX'"),
-    ({"regions": {"SE-C": {"monday": [1] * 24}}}, "unknown key(s) ['monday']"),
-    ({"staff": {}}, "unknown top-level key(s)"),
-    ({}, "no regions"),
-])
+@pytest.mark.parametrize(
+    ("doc", "says"),
+    [
+        ({"regions": {"SE-C": {"mon": [1] * 23}}}, "list of 24 numbers"),
+        ({"regions": {"SE-C": {"mon": [1] * 23 + [-1]}}}, "mon[23] = -1"),
+        ({"regions": {"SE-C": {"mon": [1.5] * 24}}}, "whole number"),
+        ({"regions": {"SE-XX": {"mon": [1] * 24}}}, "unknown region 'SE-XX'"),
+        ({"regions": {"SE-C": {"monday": [1] * 24}}}, "unknown key(s) ['monday']"),
+        ({"staff": {}}, "unknown top-level key(s)"),
+        ({}, "no regions"),
+    ],
+)
 def test_a_bad_staffing_file_is_refused_with_what_to_fix(doc: dict[str, object], says: str) -> None:
     with pytest.raises(StaffingError, match=None) as err:
         parse_staffing(doc, REGION_POPULATION)
@@ -49,9 +52,17 @@ def test_a_bad_staffing_file_is_refused_with_what_to_fix(doc: dict[str, object],
 
 def test_a_dumped_staffing_file_reads_back_the_same(tmp_path: Path) -> None:
     week = tuple((h * 7) % 5 for h in range(168))
-    staffing = parse_staffing({"regions": {"SE-C": {d: list(week[i * 24:(i + 1) * 24]) for i, d in
-                                                  enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}}},
-                              REGION_POPULATION)
+    staffing = parse_staffing(
+        {
+            "regions": {
+                "SE-C": {
+                    d: list(week[i * 24 : (i + 1) * 24])
+                    for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+                }
+            }
+        },
+        REGION_POPULATION,
+    )
     path = tmp_path / "staff.toml"
     path.write_text(dump_staffing(staffing, "round trip"))
     assert load_staffing(path, REGION_POPULATION).week("SE-C") == week

@@ -10,7 +10,9 @@ ANNA = Principal("nurse-anna", frozenset({"nurse"}), frozenset({"SE-C"}))
 LISA = Principal("lead-lisa", frozenset({"team-lead"}), frozenset({"SE-C"}))
 
 
-@pytest.mark.parametrize("action", ["serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"])
+@pytest.mark.parametrize(
+    "action", ["serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"]
+)
 def test_a_nurse_may_do_the_clinical_actions_in_her_own_region(action: str) -> None:
     assert authorise(ANNA, action, "SE-C") == (None, "nurse")
 
@@ -43,12 +45,17 @@ def test_claims_give_subject_roles_and_regions_and_unknown_roles_are_dropped() -
     assert p == Principal("nurse-anna", frozenset({"nurse"}), frozenset({"SE-C", "SE-E"}))
 
 
-@pytest.mark.parametrize("claims, says", [
-    ({"roles": ["nurse"], "regions": ["SE-C"]}, "no subject"),
-    ({"sub": "a", "roles": ["admin"], "regions": ["SE-C"]}, "none of the roles"),
-    ({"sub": "a", "roles": ["nurse"], "regions": 7}, "'regions' claim must be a list"),
-])
-def test_a_token_without_subject_known_role_or_region_list_is_refused(claims: dict[str, object], says: str) -> None:
+@pytest.mark.parametrize(
+    "claims, says",
+    [
+        ({"roles": ["nurse"], "regions": ["SE-C"]}, "no subject"),
+        ({"sub": "a", "roles": ["admin"], "regions": ["SE-C"]}, "none of the roles"),
+        ({"sub": "a", "roles": ["nurse"], "regions": 7}, "'regions' claim must be a list"),
+    ],
+)
+def test_a_token_without_subject_known_role_or_region_list_is_refused(
+    claims: dict[str, object], says: str
+) -> None:
     with pytest.raises(InvalidClaims, match=says):
         principal_from_claims(claims)
 

@@ -7,33 +7,55 @@ import datetime as dt
 from proto.events import AuditRecorded
 from services.staff.audit_log import AuditIndex
 
-T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
-def _rec(minute: int, actor: str, action: str, case_id: str = "", region: str = "SE-C",
-         case_ids: tuple[str, ...] = ()) -> AuditRecorded:
-    return AuditRecorded(event_id=f"{minute}-{actor}-{action}", occurred_at=T0 + dt.timedelta(minutes=minute),
-                         actor=actor, role="nurse", action=action, outcome="ok", region=region,
-                         case_id=case_id, case_ids=list(case_ids))
+def _rec(
+    minute: int,
+    actor: str,
+    action: str,
+    case_id: str = "",
+    region: str = "SE-C",
+    case_ids: tuple[str, ...] = (),
+) -> AuditRecorded:
+    return AuditRecorded(
+        event_id=f"{minute}-{actor}-{action}",
+        occurred_at=T0 + dt.timedelta(minutes=minute),
+        actor=actor,
+        role="nurse",
+        action=action,
+        outcome="ok",
+        region=region,
+        case_id=case_id,
+        case_ids=list(case_ids),
+    )
 
 
 def _index() -> AuditIndex:
     index = AuditIndex(capacity=100)
-    for r in (_rec(3, "nurse-anna", "no-show", "c1"), _rec(1, "nurse-anna", "serve-next", "c1"),
-              _rec(2, "nurse-bo", "read-waiting", case_ids=("c1", "c2")),
-              _rec(4, "nurse-eva", "serve-next", "c9", region="SE-E")):
+    for r in (
+        _rec(3, "nurse-anna", "no-show", "c1"),
+        _rec(1, "nurse-anna", "serve-next", "c1"),
+        _rec(2, "nurse-bo", "read-waiting", case_ids=("c1", "c2")),
+        _rec(4, "nurse-eva", "serve-next", "c9", region="SE-E"),
+    ):
         index.add(r)
     return index
 
 
 def test_who_touched_a_case_includes_the_staff_who_saw_it_in_a_list() -> None:
     found = _index().query(case_id="c1")
-    assert [(r.actor, r.action) for r in found] == [("nurse-anna", "serve-next"), ("nurse-bo", "read-waiting"),
-                                                     ("nurse-anna", "no-show")]
+    assert [(r.actor, r.action) for r in found] == [
+        ("nurse-anna", "serve-next"),
+        ("nurse-bo", "read-waiting"),
+        ("nurse-anna", "no-show"),
+    ]
 
 
 def test_what_one_staff_member_did_in_a_time_range() -> None:
-    found = _index().query(actor="nurse-anna", since=T0 + dt.timedelta(minutes=2), until=T0 + dt.timedelta(minutes=4))
+    found = _index().query(
+        actor="nurse-anna", since=T0 + dt.timedelta(minutes=2), until=T0 + dt.timedelta(minutes=4)
+    )
     assert [r.action for r in found] == ["no-show"]
 
 

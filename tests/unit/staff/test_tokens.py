@@ -19,8 +19,9 @@ def issuer(tmp_path: Path) -> DevIssuer:
 
 
 def _verifier(issuer: DevIssuer, **oidc: object) -> TokenVerifier:
-    return TokenVerifier(OidcSettings(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks_url=issuer.jwks_url,
-                                      **oidc))  # type: ignore[arg-type]
+    return TokenVerifier(
+        OidcSettings(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks_url=issuer.jwks_url, **oidc)
+    )  # type: ignore[arg-type]
 
 
 def test_a_dev_token_gives_the_staff_member_their_roles_and_regions(issuer: DevIssuer) -> None:
@@ -35,13 +36,17 @@ def test_the_dev_key_is_kept_between_runs_so_old_tokens_stay_valid(issuer: DevIs
     assert (issuer.directory / "signing-key.pem").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("mint, says", [
-    ({"ttl_s": 60, "now": time.time() - 3600}, "expired"),
-    ({"not_before_s": 600}, "not valid yet"),
-    ({"audience": "another-api"}, "audience must be triage-staff"),
-])
-def test_expired_premature_or_foreign_audience_tokens_are_rejected(issuer: DevIssuer, mint: dict[str, float],
-                                                                   says: str) -> None:
+@pytest.mark.parametrize(
+    "mint, says",
+    [
+        ({"ttl_s": 60, "now": time.time() - 3600}, "expired"),
+        ({"not_before_s": 600}, "not valid yet"),
+        ({"audience": "another-api"}, "audience must be triage-staff"),
+    ],
+)
+def test_expired_premature_or_foreign_audience_tokens_are_rejected(
+    issuer: DevIssuer, mint: dict[str, float], says: str
+) -> None:
     with pytest.raises(TokenRejected, match=says):
         _verifier(issuer).verify_sync(issuer.mint("nurse-anna", ["nurse"], ["SE-C"], **mint))  # type: ignore[arg-type]
 
@@ -53,15 +58,19 @@ def test_a_token_signed_by_another_key_is_rejected(issuer: DevIssuer, tmp_path: 
 
 
 def test_a_token_from_another_issuer_is_rejected(issuer: DevIssuer) -> None:
-    verifier = TokenVerifier(OidcSettings(issuer="https://idp.example.se", audience=DEV_AUDIENCE,
-                                          jwks_url=issuer.jwks_url))
+    verifier = TokenVerifier(
+        OidcSettings(issuer="https://idp.example.se", audience=DEV_AUDIENCE, jwks_url=issuer.jwks_url)
+    )
     with pytest.raises(TokenRejected, match="issuer"):
         verifier.verify_sync(issuer.mint("nurse-anna", ["nurse"], ["SE-C"]))
 
 
-@pytest.mark.parametrize("header, says", [(None, "no token"), ("Basic abc", "Bearer <token>"), ("Bearer ", "Bearer")])
-def test_a_missing_or_malformed_authorization_header_is_rejected(issuer: DevIssuer, header: str | None,
-                                                                 says: str) -> None:
+@pytest.mark.parametrize(
+    "header, says", [(None, "no token"), ("Basic abc", "Bearer <token>"), ("Bearer ", "Bearer")]
+)
+def test_a_missing_or_malformed_authorization_header_is_rejected(
+    issuer: DevIssuer, header: str | None, says: str
+) -> None:
     with pytest.raises(TokenRejected, match=says):
         asyncio.run(_verifier(issuer).verify(header))
 
