@@ -98,14 +98,15 @@ def drive_load(stack: Stack, prometheus: PrometheusServer) -> Load:
             'timestamp(up{job=~"triage-.*"} == 1) or timestamp(triage:admission_cap_cases)'
         )
         samples = result.get("data", {}).get("result", [])
-        if not (len(samples) == 4 and all(float(s["value"][1]) > done + 2 for s in samples)):
+        jobs = len(prometheus.targets)  # every service of the stack, plus the admission-cap rule
+        if not (len(samples) == jobs + 1 and all(float(s["value"][1]) > done + 2 for s in samples)):
             return False
         # rate() needs two samples of a series; series born during the load may have been
         # scraped for the first time only after it, so wait for 3 scrapes of each service since.
         window = max(1, int(time.time() - done))
         counts = prometheus.query(f'count_over_time(up{{job=~"triage-.*"}}[{window}s])')
         per_job = counts.get("data", {}).get("result", [])
-        return len(per_job) == 3 and all(float(s["value"][1]) >= 3 for s in per_job)
+        return len(per_job) == jobs and all(float(s["value"][1]) >= 3 for s in per_job)
 
-    wait_until(scraped_after_load, 60, "Prometheus scraping all three services after the load", interval=0.5)
+    wait_until(scraped_after_load, 60, "Prometheus scraping every service after the load", interval=0.5)
     return load

@@ -69,12 +69,13 @@ def test_prometheus_loads_every_rule_and_evaluates_it_without_error(observed_run
     }
 
 
-def test_all_three_services_are_scraped_and_up(observed_run: ObservedRun) -> None:
+def test_every_service_is_scraped_and_up(observed_run: ObservedRun) -> None:
     answer = observed_run.prometheus.query('up{job=~"triage-.*"}')
     assert {s["metric"]["job"]: s["value"][1] for s in answer["data"]["result"]} == {
         "triage-intake": "1",
         "triage-queue": "1",
         "triage-notifier": "1",
+        "triage-staff": "1",
     }
 
 
