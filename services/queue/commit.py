@@ -18,6 +18,7 @@ work and the worker must exit (recovery rebuilds from the log).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -33,6 +34,7 @@ from services.queue.domain.state import QueueState
 
 
 T = TypeVar("T")
+log = logging.getLogger("triage.queue")
 
 
 class QueueLog(Protocol):
@@ -171,7 +173,8 @@ class BatchCommitter:
             start = decode_snapshot(chunks, self.state.policy)
         except ValueError:
             return None  # a corrupt snapshot costs time, not correctness
-        start.owner = manifest.writer  # the owner at ``covers``: others' records after it are late writes
+        start.owner = manifest.writer
+        start.snapshot_covers = manifest.covers  # the owner at ``covers``: others' records after it are late writes
         return start
 
     async def _maybe_snapshot(self, partition: int, events: int) -> None:
@@ -184,12 +187,19 @@ class BatchCommitter:
         if self.snapshots is None or not due or covers is None:
             self._since[partition] = (count, since)
             return
+        started = time.perf_counter()
         regions = [r for r in self.state.regions if self.partition_of(r) == partition]
+        # Encoded on the loop, between two batches: the pause is measured (docs/performance.md).
         chunks = encode_snapshot(self.state, regions, partition, covers, self.positions[partition],
                                  self.chunk_bytes)
+        encoded = time.perf_counter()
         manifest = SnapshotManifest(uuid.uuid4().hex[:16], partition, covers, len(chunks), self.log.writer)
         await self._guard(self.snapshots.write(manifest, chunks))
         self._since[partition] = (0, time.monotonic())
+        log.info("snapshot of partition %d covering queue.events offset %d: %d regions, %d cases, %d bytes in "
+                 "%d chunks; encode %.1f ms (the loop's pause), write %.1f ms", partition, covers, len(regions),
+                 sum(len(self.state.regions[r].cases) for r in regions), sum(map(len, chunks)), len(chunks),
+                 (encoded - started) * 1000, (time.perf_counter() - encoded) * 1000)
 
     async def _guarded(self, aw: Awaitable[T]) -> T:
         try:

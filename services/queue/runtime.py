@@ -34,6 +34,7 @@ from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
 from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, REROUTED
 from services.queue.partitioning import region_partition
+from services.queue.snapshot_store import KafkaSnapshotStore
 
 log = logging.getLogger("triage.queue")
 _INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn)
@@ -43,7 +44,9 @@ class QueueRuntime:
     """Binds the pure state to the broker: assignment, recovery, the batch loop."""
 
     def __init__(self, app: faust.App, state: QueueState, qlog: KafkaQueueLog, reader: InputReader,
-                 partitions: int, table_changelog: str, fetch_wait_ms: int) -> None:
+                 partitions: int, table_changelog: str, fetch_wait_ms: int,
+                 snapshots: KafkaSnapshotStore | None = None, snapshot_every_events: int = 20_000,
+                 snapshot_every_s: float | None = None) -> None:
         self.app = app
         self.state = state
         self.qlog = qlog
@@ -51,7 +54,9 @@ class QueueRuntime:
         self.partitions = partitions
         self.changelog = table_changelog
         self.fetch_wait_ms = fetch_wait_ms
-        self.committer = BatchCommitter(qlog, state, lambda r: region_partition(r, partitions))
+        self.snapshots = snapshots
+        self.committer = BatchCommitter(qlog, state, lambda r: region_partition(r, partitions), snapshots=snapshots,
+                                        snapshot_every=snapshot_every_events, snapshot_every_s=snapshot_every_s)
         self.lock = asyncio.Lock()
         self.owned: set[int] = set()
         self.ready = False
@@ -71,6 +76,8 @@ class QueueRuntime:
         if self._task is not None:
             self._task.cancel()
         await self.reader.stop()
+        if self.snapshots is not None:
+            await self.snapshots.stop()
         await self.qlog.stop()
 
     # ---------------------------------------------------------------- assignment
@@ -95,10 +102,11 @@ class QueueRuntime:
                             sorted(stale))
             for p in sorted((owned - self.owned) | stale):
                 rec = await self.committer.recover(p)
-                log.info("recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
-                         "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s", p,
-                         rec.batches, rec.orphans, len(rec.replay_first), rec.torn, rec.duplicates, rec.late,
-                         len(rec.state.regions), rec.positions)
+                log.info("recovered partition %d: snapshot up to offset %s + %d batches, %d orphan records "
+                         "(%d inputs to replay first), %d torn and %d duplicate markers, %d late records voided, "
+                         "%d regions, positions %s", p, rec.snapshot_covers, rec.batches, rec.orphans,
+                         len(rec.replay_first), rec.torn, rec.duplicates, rec.late, len(rec.state.regions),
+                         rec.positions)
             self.owned = owned
             await self.reader.assign({p: self.committer.positions[p] for p in owned})
             self.last_recovery_s = time.perf_counter() - started

@@ -26,6 +26,10 @@ class QueueSettings:
     batch_max_records: int = 5000
     # Longest wait of one input fetch when nothing is buffered (the light-load latency floor).
     fetch_wait_ms: int = 5
+    # Snapshots of a partition (queue.snapshots) every this many committed events or seconds,
+    # whichever first: recovery folds only the log after the latest one. 0 events = no snapshots.
+    snapshot_every_events: int = 20_000
+    snapshot_every_s: float = 300.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
@@ -43,6 +47,9 @@ class QueueSettings:
             rate_window_s=num("QUEUE_RATE_WINDOW_S", "900"),
             transfer_regions=_regions(env),
         )
+        if num("QUEUE_SNAPSHOT_EVERY_EVENTS", "20000") < 0 or num("QUEUE_SNAPSHOT_EVERY_S", "300") <= 0:
+            raise ValueError("QUEUE_SNAPSHOT_EVERY_EVENTS must be >= 0 (0 = no snapshots) "
+                             "and QUEUE_SNAPSHOT_EVERY_S > 0")
         if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
             raise ValueError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(
@@ -55,6 +62,8 @@ class QueueSettings:
             policy=policy,
             batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),
             fetch_wait_ms=int(num("QUEUE_FETCH_WAIT_MS", "5")),
+            snapshot_every_events=int(num("QUEUE_SNAPSHOT_EVERY_EVENTS", "20000")),
+            snapshot_every_s=num("QUEUE_SNAPSHOT_EVERY_S", "300"),
         )
 
 

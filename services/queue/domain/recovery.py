@@ -53,6 +53,7 @@ class Recovery:
     duplicates: int = 0  # markers of a batch seen before (a retried produce request)
     late: int = 0  # records a previous owner's requests left after the next owner took over
     owner: str | None = None  # the writer that owned the partition at ``next_offset`` (a snapshot's writer)
+    snapshot_covers: int | None = None  # recovery started from a snapshot covering the log up to here
 
 
 def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recovery | None = None) -> Recovery:
