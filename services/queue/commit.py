@@ -76,7 +76,7 @@ class BatchCommitter:
     """Owns the resume positions of the partitions this worker serves."""
 
     def __init__(self, log: QueueLog, state: QueueState, partition_of: Callable[[str], int],
-                 snapshots: SnapshotStore | None = None, snapshot_every: int = 50_000,
+                 snapshots: SnapshotStore | None = None, snapshot_every: int = 5_000,
                  snapshot_every_s: float | None = None, chunk_bytes: int = CHUNK_BYTES) -> None:
         self.log = log
         self.state = state
@@ -85,13 +85,14 @@ class BatchCommitter:
         self.replay_first: dict[int, list[InputPosition]] = {}
         self.broken: BaseException | None = None
         self.snapshots = snapshots
-        self.snapshot_every = snapshot_every  # committed event records between two snapshots
+        self.snapshot_every = snapshot_every  # committed event records between two snapshots, at least
         self.snapshot_every_s = snapshot_every_s  # ... or this long, whichever comes first
         self.chunk_bytes = chunk_bytes
         # The offset after our own last record per partition, or None once another writer's
         # record showed up in between (we may have been fenced: take no snapshot in this life).
         self.tip: dict[int, int | None] = {}
         self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
+        self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
 
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
@@ -121,6 +122,9 @@ class BatchCommitter:
 
     def forget(self, partition: int) -> None:
         """Drop the regions of a partition this worker no longer owns."""
+        writing = self._writing.pop(partition, None)
+        if writing is not None:
+            writing.cancel()  # not ours any more: the next owner snapshots it
         for region in [r for r in self.state.regions if self.partition_of(r) == partition]:
             del self.state.regions[region]
         self.positions.pop(partition, None)
@@ -178,28 +182,47 @@ class BatchCommitter:
         return start
 
     async def _maybe_snapshot(self, partition: int, events: int) -> None:
-        """Write a snapshot of ``partition`` when enough events or time passed since the last one."""
+        """Start a snapshot of ``partition`` when enough events or time passed since the last one.
+
+        The state is encoded here, on the loop, between two batches (that pause is measured,
+        docs/performance.md); the chunks are written in the background, so the next batches
+        do not wait for the broker. One snapshot per partition in flight at a time.
+        """
         count, since = self._since.get(partition, (0, time.monotonic()))
         count += events
-        due = count >= self.snapshot_every or (
+        regions = [r for r in self.state.regions if self.partition_of(r) == partition]
+        cases = sum(len(self.state.regions[r].cases) for r in regions)
+        # Encoding costs O(cases): waiting for at least cases/2 new events keeps that cost per
+        # event bounded, and the tail recovery folds after a snapshot at most that long.
+        due = count >= max(self.snapshot_every, cases // 2) or (
             self.snapshot_every_s is not None and time.monotonic() - since >= self.snapshot_every_s)
         covers = self.tip.get(partition)
-        if self.snapshots is None or not due or covers is None:
+        busy = partition in self._writing and not self._writing[partition].done()
+        if self.snapshots is None or not due or covers is None or busy:
             self._since[partition] = (count, since)
             return
         started = time.perf_counter()
-        regions = [r for r in self.state.regions if self.partition_of(r) == partition]
-        # Encoded on the loop, between two batches: the pause is measured (docs/performance.md).
         chunks = encode_snapshot(self.state, regions, partition, covers, self.positions[partition],
                                  self.chunk_bytes)
-        encoded = time.perf_counter()
+        encode_ms = (time.perf_counter() - started) * 1000
         manifest = SnapshotManifest(uuid.uuid4().hex[:16], partition, covers, len(chunks), self.log.writer)
-        await self._guard(self.snapshots.write(manifest, chunks))
         self._since[partition] = (0, time.monotonic())
-        log.info("snapshot of partition %d covering queue.events offset %d: %d regions, %d cases, %d bytes in "
-                 "%d chunks; encode %.1f ms (the loop's pause), write %.1f ms", partition, covers, len(regions),
-                 sum(len(self.state.regions[r].cases) for r in regions), sum(map(len, chunks)), len(chunks),
-                 (encoded - started) * 1000, (time.perf_counter() - encoded) * 1000)
+        self._writing[partition] = asyncio.create_task(self._write_snapshot(manifest, chunks, cases, encode_ms))
+
+    async def _write_snapshot(self, manifest: SnapshotManifest, chunks: list[bytes], cases: int,
+                              encode_ms: float) -> None:
+        assert self.snapshots is not None
+        started = time.perf_counter()
+        try:
+            await self.snapshots.write(manifest, chunks)
+        except Exception as exc:  # a snapshot is an optimisation: the log still holds everything
+            log.warning("snapshot of partition %d not written (%r); the next one is due after the same interval",
+                        manifest.partition, exc)
+            return
+        log.info("snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; "
+                 "encode %.1f ms (the loop's pause), write %.1f ms (in the background)", manifest.partition,
+                 manifest.covers, cases, sum(map(len, chunks)), len(chunks), encode_ms,
+                 (time.perf_counter() - started) * 1000)
 
     async def _guarded(self, aw: Awaitable[T]) -> T:
         try:

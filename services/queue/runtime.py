@@ -45,7 +45,7 @@ class QueueRuntime:
 
     def __init__(self, app: faust.App, state: QueueState, qlog: KafkaQueueLog, reader: InputReader,
                  partitions: int, table_changelog: str, fetch_wait_ms: int,
-                 snapshots: KafkaSnapshotStore | None = None, snapshot_every_events: int = 20_000,
+                 snapshots: KafkaSnapshotStore | None = None, snapshot_every_events: int = 5_000,
                  snapshot_every_s: float | None = None) -> None:
         self.app = app
         self.state = state

@@ -3,7 +3,7 @@
 A snapshot is taken at a batch boundary, after the batch's outputs were acknowledged, so
 nothing before the offset it covers has unsent outputs and recovery only re-sends what the
 tail after it calls for. It holds, per region of the partition: the case records (the
-waiting order, the duplicate-person guard and the depth counters are derived from them),
+waiting order and the depth counters are derived from them), the duplicate-person guard,
 the recorded answers in their eviction order, the recent call times and next_sequence;
 and for the partition: the resume positions and the queue.events offset it covers.
 
@@ -33,6 +33,9 @@ class _Region(msgspec.Struct, array_like=True):
     answers: list[tuple[str, list[ev.QUEUE_EVENT]]]  # the union decodes each answer to its own type
     calls: list[float]
     next_sequence: int
+    # kept as is, not derived: when a no-show requeues a case while the same person has
+    # another waiting case, the guard names whichever was queued last (evolve's order)
+    waiting_person: dict[str, str]
 
 
 class _Body(msgspec.Struct, array_like=True):
@@ -63,7 +66,7 @@ def encode_snapshot(state: QueueState, regions: list[str], partition: int, cover
     body = _Body(partition, covers, dict(positions), [
         _Region(rs.region, list(rs.cases.values()),
                 [(k, list(v)) for k, v in rs.answers.items()],  # type: ignore[arg-type]  # answers are queue events
-                list(rs.calls), rs.next_sequence)
+                list(rs.calls), rs.next_sequence, dict(rs.waiting_person))
         for rs in (state.regions[r] for r in sorted(regions))])
     blob = _encoder.encode(body)
     return [blob[i:i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
@@ -86,8 +89,7 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
             rs.cases[rec.case_id] = rec
             if rec.status == "waiting":
                 waiting.append((rec.case_id, rec.urgency, rec.queued_at, rec.sequence, rec.front))
-                if rec.person_pseudonym:
-                    rs.waiting_person[rec.person_pseudonym] = rec.case_id
+        rs.waiting_person = dict(r.waiting_person)
         rs.queue.bulk_load(waiting)  # one sort, not n inserts
         rs.answers = OrderedDict((k, tuple(v)) for k, v in r.answers)
         rs.calls = deque(r.calls)
