@@ -70,12 +70,24 @@ class KafkaSnapshotStore:
             return None
         chunks: dict[int, bytes] = {}
         prefix = f"chunk/{m.snapshot_id}/".encode()
-        for r in await self._read(reader, tp, m.first_chunk_offset, manifests[-1].offset):
+        window_has_them = m.first_chunk_offset >= begin  # the usual case: do not read the chunks twice
+        chunk_records = records if window_has_them else await self._read(
+            reader, tp, m.first_chunk_offset, manifests[-1].offset)
+        for r in chunk_records:
+            if not m.first_chunk_offset <= r.offset < manifests[-1].offset:
+                continue
             if r.key is not None and r.key.startswith(prefix) and r.value is not None:
                 chunks[int(r.key[len(prefix):])] = r.value
         if sorted(chunks) != list(range(m.chunks)):
             return None  # chunks gone (should not happen: a manifest is written after its chunks)
-        self._known[partition] = {m.snapshot_id: m.chunks}
+        # chunks after the manifest are those of a snapshot whose writer died before its
+        # manifest: tombstone them too after our next manifest
+        known = {m.snapshot_id: m.chunks}
+        for r in records:
+            if r.offset > manifests[-1].offset and r.key is not None and r.key.startswith(b"chunk/"):
+                _, sid, i = r.key.decode().split("/")
+                known[sid] = max(known.get(sid, 0), int(i) + 1)
+        self._known[partition] = known
         return (SnapshotManifest(m.snapshot_id, m.partition, m.covers, m.chunks, m.writer),
                 [chunks[i] for i in range(m.chunks)])
 
