@@ -111,8 +111,11 @@ class KafkaSnapshotStore:
 
     async def _start_reader(self) -> AIOKafkaConsumer:
         if self._reader is None:
+            # A short fetch wait: Tansu holds a fetch for its full wait, and the ListOffsets of the
+            # next partition queues behind it on the same connection (0.4 s per partition at 500 ms).
             self._reader = AIOKafkaConsumer(**self.kafka.client_options(), group_id=None, enable_auto_commit=False,
-                                            auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
+                                            auto_offset_reset="earliest", fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+                                            max_partition_fetch_bytes=8 * 1024 * 1024)
             await self._reader.start()
         return self._reader
 
