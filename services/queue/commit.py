@@ -25,13 +25,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 from proto import events as ev
-
 from services.queue.domain.batch import BatchCommit, Input, InputPosition, decide_batch, order_inputs
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord, Recovery, recover
 from services.queue.domain.snapshot import CHUNK_BYTES, SnapshotManifest, decode_snapshot, encode_snapshot
 from services.queue.domain.state import QueueState
-
 
 T = TypeVar("T")
 log = logging.getLogger("triage.queue")
@@ -153,7 +151,7 @@ class BatchCommitter:
                 commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
         spans = await self._guarded(asyncio.gather(*(self.log.append(c) for c in commits)))
         outputs = Outputs()
-        for c, (first, after) in zip(commits, spans):
+        for c, (first, after) in zip(commits, spans, strict=True):
             tip = self.tip.get(c.partition)
             self.tip[c.partition] = after if tip is not None and first == tip else None
             self.positions[c.partition] = dict(c.marker.positions)

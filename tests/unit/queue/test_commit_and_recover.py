@@ -276,8 +276,8 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
         fresh = BatchCommitter(log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS),
                                snapshots=store)
 
-        async def rebuild() -> None:
+        async def rebuild(worker: BatchCommitter) -> None:
             for p in {region_partition(r, PARTITIONS) for r in REGIONS}:
-                await fresh.recover(p)
-        asyncio.run(rebuild())
+                await worker.recover(p)
+        asyncio.run(rebuild(fresh))
         assert canonical(fresh.state) == canonical(state)
