@@ -1,6 +1,6 @@
 """kill -9 of the queue worker -> serving again, with N cases waiting, on a real broker.
 
-    .venv/bin/python -m benchmarks.queue_recovery [--waiting 100000] [--takeover]
+    .venv/bin/python -m benchmarks.queue_recovery [--waiting 100000] [--takeover] [--snapshot-every N]
 
 1. Starts the embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set), a fresh namespace, and
    pre-produces N CaseTriaged over the 21 regions.
@@ -10,6 +10,8 @@
    worker logged about its recovery (records folded, seconds).
 With --takeover: two workers; the one that owns the ServeNext's region is killed and NOT
 restarted; prints kill -> the other worker's answer (group session timeout + recovery).
+--snapshot-every N sets the workers' QUEUE_SNAPSHOT_EVERY_EVENTS (0 = no snapshots, the full
+fold); the snapshots' encode pauses (the loop is blocked while encoding) are printed.
 Writes benchmarks/results/queue-recovery-<time>.json.
 """
 
@@ -99,8 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--waiting", type=int, default=100_000)
     p.add_argument("--takeover", action="store_true", help="two workers; the killed one is not restarted")
     p.add_argument("--timeout", type=float, default=600)
+    p.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=None,
+        help="QUEUE_SNAPSHOT_EVERY_EVENTS for the workers (0 = no snapshots: fold all of queue.events)",
+    )
     p.add_argument("--out-dir", default="benchmarks/results")
     a = p.parse_args(argv)
+    if a.snapshot_every is not None:
+        os.environ["QUEUE_SNAPSHOT_EVERY_EVENTS"] = str(a.snapshot_every)  # the workers inherit it
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     out = Path(a.out_dir)
     log_dir = out / f"queue-recovery-{stamp}-logs"
@@ -147,11 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{what}: {serving_s:.2f}s with {a.waiting} waiting (machine {machine()})")
     for line in _recovery_lines(log_dir):
         print("  worker log:", line)
+    pauses = _snapshot_pauses(log_dir)
+    if pauses:
+        print(
+            f"  snapshots written: {len(pauses)}; encode pause (the loop is blocked) max {max(pauses):.1f} ms, "
+            f"mean {sum(pauses) / len(pauses):.1f} ms"
+        )
     result = {
         "benchmark": "queue-recovery",
         "started_at": stamp,
         "machine": machine(),
         "waiting": a.waiting,
+        "snapshot_every": os.environ.get("QUEUE_SNAPSHOT_EVERY_EVENTS", "default"),
+        "snapshot_encode_pause_ms_max": round(max(pauses), 1) if pauses else None,
         "takeover": a.takeover,
         "kill_to_first_output_s": round(serving_s, 3),
         "fill_s": round(fill_s, 2),
@@ -174,11 +192,24 @@ def _owner(children: list[Child], region: str) -> Child:
     return children[0]
 
 
+def _snapshot_pauses(log_dir: Path) -> list[float]:
+    """The encode pause (ms) of every snapshot the workers logged."""
+    out = []
+    for path in sorted(log_dir.rglob("queue.log")):
+        for ln in path.read_text().splitlines():
+            if "snapshot of partition" in ln:
+                msg = orjson.loads(ln).get("msg", ln)
+                out.append(float(msg.split("encode ")[1].split(" ms")[0]))
+    return out
+
+
 def _recovery_lines(log_dir: Path) -> list[str]:
     lines = []
     for path in sorted(log_dir.rglob("queue.log")):
         for ln in path.read_text().splitlines():
-            if "serving partitions" in ln or ("recovered partition" in ln and "0 batches" not in ln):
+            if "serving partitions" in ln or (
+                "recovered partition" in ln and not (" 0 batches" in ln and "offset None" in ln)
+            ):
                 lines.append(f"{path.parent.name}: {orjson.loads(ln).get('msg', ln)[:160]}")
     return lines[-12:]
 

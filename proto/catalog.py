@@ -42,6 +42,8 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
         ev.BatchCommitted,
         ev.PartitionFenced,
     ),
+    # and chunk records whose values are raw bytes of one snapshot (services/queue/domain/snapshot.py)
+    t.QUEUE_SNAPSHOTS.name: (ev.QueueSnapshotManifest,),
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
     t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
@@ -86,7 +88,8 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "queue",
         # queue.events: its own log, read back on every assignment (event-sourced recovery, issue 11)
-        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name, t.QUEUE_EVENTS.name),
+        # queue.snapshots: its own snapshots (chunks + manifest), written and read back on assignment
+        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name, t.QUEUE_EVENTS.name, t.QUEUE_SNAPSHOTS.name),
         # triage.events: re-routing a transferred case to its new region's partition;
         # patient.contacts: the tombstone that deletes a closed case's contact card (issue #3).
         # queue.commands: TransferIn, the receiving half of a transfer, keyed by the target region.
@@ -96,6 +99,7 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
             t.TRIAGE_EVENTS.name,
             t.PATIENT_CONTACTS.name,
             t.QUEUE_COMMANDS.name,
+            t.QUEUE_SNAPSHOTS.name,
             _dlq(t.TRIAGE_EVENTS),
             _dlq(t.QUEUE_COMMANDS),
         ),

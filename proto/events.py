@@ -311,6 +311,23 @@ class PartitionFenced(Message, frozen=True, kw_only=True, tag="queue.partition-f
     recovered_to: int
 
 
+class QueueSnapshotManifest(Message, frozen=True, kw_only=True, tag="queue.snapshot-manifest.v1"):
+    """On ``queue.snapshots`` (key ``manifest``): a complete snapshot of queue.events ``partition``.
+
+    Written after its ``chunks`` chunk records (keys ``chunk/<snapshot_id>/<i>``, values
+    the raw bytes of the encoded state, starting at offset ``first_chunk_offset`` of the same
+    partition) were acknowledged. It covers queue.events up to (not including) ``covers``;
+    ``writer`` owned the partition there. No personal data: pseudonyms and case ids only.
+    """
+
+    snapshot_id: str
+    partition: int
+    covers: int
+    chunks: int
+    writer: str
+    first_chunk_offset: int
+
+
 # --------------------------------------------------------------------------- queue.your-turn
 class YourTurn(Message, frozen=True, kw_only=True, tag="patient.your-turn.v1"):
     """It is this patient's turn: the notifier sends the SMS."""

@@ -75,6 +75,15 @@ QUEUE_EVENTS = TopicSpec(
     description="The queue's full history and its state (event-sourced): CaseQueued, CaseCalled, "
     "CaseClosed, ..., HeadsUp, and one BatchCommitted marker per group-committed batch and partition.",
 )
+QUEUE_SNAPSHOTS = TopicSpec(
+    "queue.snapshots",
+    "chunk/<snapshot id>/<i> | manifest",
+    QUEUE_PARTITIONS,
+    compacted=True,
+    retention_ms=-1,
+    description="Snapshots of the queue's state per queue.events partition (same number): chunks, then a "
+    "manifest naming the queue.events offset they cover; recovery = snapshot + the tail after it.",
+)
 QUEUE_YOUR_TURN = TopicSpec(
     "queue.your-turn",
     "region",
@@ -116,6 +125,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     PATIENT_CONTACTS,
     QUEUE_COMMANDS,
     QUEUE_EVENTS,
+    QUEUE_SNAPSHOTS,
     QUEUE_YOUR_TURN,
     SMS_EVENTS,
     SMS_LEDGER,

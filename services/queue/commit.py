@@ -18,14 +18,21 @@ work and the worker must exit (recovery rebuilds from the log).
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
+from proto import events as ev
 from services.queue.domain.batch import BatchCommit, Input, InputPosition, decide_batch, order_inputs
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord, Recovery, recover
+from services.queue.domain.snapshot import CHUNK_BYTES, SnapshotManifest, decode_snapshot, encode_snapshot
 from services.queue.domain.state import QueueState
+
+T = TypeVar("T")
+log = logging.getLogger("triage.queue")
 
 
 class QueueLog(Protocol):
@@ -33,17 +40,30 @@ class QueueLog(Protocol):
 
     writer: str  # this worker process's id, stamped on every record it writes (triage-writer)
 
-    async def read(self, partition: int) -> list[LoggedRecord]:
-        """Every record of queue.events ``partition``, in offset order."""
+    async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
+        """Every record of queue.events ``partition`` from offset ``start``, in offset order."""
 
-    async def append(self, commit: BatchCommit) -> None:
-        """Write the commit's event records, then its marker, to queue.events; return once acked."""
+    async def append(self, commit: BatchCommit) -> tuple[int, int]:
+        """Write the commit's event records, then its marker, to queue.events; return once acked.
+
+        Returns (offset of its first record, offset after its marker).
+        """
 
     async def send_outputs(self, outputs: Outputs) -> None:
         """Send notices, TransferIn commands and contact tombstones; return once acked."""
 
-    async def fence(self, partition: int, recovered_to: int) -> None:
-        """Write a PartitionFenced(writer, recovered_to) to queue.events ``partition``; return once acked."""
+    async def fence(self, partition: int, recovered_to: int) -> int:
+        """Write a PartitionFenced(writer, recovered_to) to queue.events ``partition``; return its offset once acked."""
+
+
+class SnapshotStore(Protocol):
+    """Where snapshots of a partition's state live (a compacted topic on the broker)."""
+
+    async def latest(self, partition: int) -> tuple[SnapshotManifest, list[bytes]] | None:
+        """The newest manifest of ``partition`` whose chunks are all there, with its chunks; None if none."""
+
+    async def write(self, manifest: SnapshotManifest, chunks: list[bytes]) -> None:
+        """Write the chunks, then (all acked) the manifest, then tombstones for older snapshots' chunks."""
 
 
 class CommitterBroken(RuntimeError):
@@ -53,22 +73,52 @@ class CommitterBroken(RuntimeError):
 class BatchCommitter:
     """Owns the resume positions of the partitions this worker serves."""
 
-    def __init__(self, log: QueueLog, state: QueueState, partition_of: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        log: QueueLog,
+        state: QueueState,
+        partition_of: Callable[[str], int],
+        snapshots: SnapshotStore | None = None,
+        snapshot_every: int = 5_000,
+        snapshot_every_s: float | None = None,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
         self.log = log
         self.state = state
         self.partition_of = partition_of
         self.positions: dict[int, dict[str, int]] = {}
         self.replay_first: dict[int, list[InputPosition]] = {}
         self.broken: BaseException | None = None
+        self.snapshots = snapshots
+        self.snapshot_every = snapshot_every  # committed event records between two snapshots, at least
+        self.snapshot_every_s = snapshot_every_s  # ... or this long, whichever comes first
+        self.chunk_bytes = chunk_bytes
+        # The offset after our own last record per partition, or None once another writer's
+        # record showed up in between (we may have been fenced: take no snapshot in this life).
+        self.tip: dict[int, int | None] = {}
+        self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
+        self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
 
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
         self._check()
-        records = await self.log.read(partition)
-        rec = recover(records, self.state.policy)
+        start = await self._latest_snapshot(partition)
+        records = await self.log.read(partition, start.next_offset if start else 0)
+        if start is not None and any(
+            isinstance(r.event, ev.PartitionFenced) and r.event.recovered_to < start.next_offset
+            for r in records
+        ):
+            # An owner that read less than the snapshot covers fenced after it: the snapshot
+            # holds records that owner's fence voids (its writer was a zombie). Fold it all.
+            start = None
+            records = await self.log.read(partition, 0)
+        rec = recover(records, self.state.policy, start)
         # Before deciding anything here: declare what we read, so that writes of a dead
         # previous owner that land from now on are void for every later recovery too.
-        await self._guard(self.log.fence(partition, records[-1].offset + 1 if records else 0))
+        end = records[-1].offset + 1 if records else (start.next_offset if start else 0)
+        fenced_at = await self._guarded(self.log.fence(partition, end))
+        self.tip[partition] = fenced_at + 1
+        self._since[partition] = (len(records), time.monotonic())
         self.forget(partition)
         self.state.regions.update(rec.state.regions)
         self.positions[partition] = dict(rec.positions)
@@ -77,8 +127,17 @@ class BatchCommitter:
             await self._guard(self.log.send_outputs(rec.resend))
         return rec
 
+    async def settle(self) -> None:
+        """Wait for the snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
+        pending = [t for t in self._writing.values() if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     def forget(self, partition: int) -> None:
         """Drop the regions of a partition this worker no longer owns."""
+        writing = self._writing.pop(partition, None)
+        if writing is not None:
+            writing.cancel()  # not ours any more: the next owner snapshots it
         for region in [r for r in self.state.regions if self.partition_of(r) == partition]:
             del self.state.regions[region]
         self.positions.pop(partition, None)
@@ -107,15 +166,102 @@ class BatchCommitter:
                 )
             if ordered:
                 commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
-        await self._guard(asyncio.gather(*(self.log.append(c) for c in commits)))
+        spans = await self._guarded(asyncio.gather(*(self.log.append(c) for c in commits)))
         outputs = Outputs()
-        for c in commits:
+        for c, (first, after) in zip(commits, spans, strict=True):
+            tip = self.tip.get(c.partition)
+            self.tip[c.partition] = after if tip is not None and first == tip else None
             self.positions[c.partition] = dict(c.marker.positions)
             self.replay_first[c.partition] = []
             outputs = outputs + c.outputs
         if outputs:
             await self._guard(self.log.send_outputs(outputs))
+        for c in commits:  # after the outputs: nothing a snapshot covers has unsent outputs
+            await self._maybe_snapshot(c.partition, len(c.entries))
         return commits
+
+    async def _latest_snapshot(self, partition: int) -> Recovery | None:
+        """The newest complete snapshot of ``partition`` as a starting point, or None (fold the whole log)."""
+        if self.snapshots is None:
+            return None
+        found = await self._guarded(self.snapshots.latest(partition))
+        if found is None:
+            return None
+        manifest, chunks = found
+        try:
+            start = decode_snapshot(chunks, self.state.policy)
+        except ValueError:
+            return None  # a corrupt snapshot costs time, not correctness
+        start.owner = manifest.writer
+        start.snapshot_covers = (
+            manifest.covers
+        )  # the owner at ``covers``: others' records after it are late writes
+        return start
+
+    async def _maybe_snapshot(self, partition: int, events: int) -> None:
+        """Start a snapshot of ``partition`` when enough events or time passed since the last one.
+
+        The state is encoded here, on the loop, between two batches (that pause is measured,
+        docs/performance.md); the chunks are written in the background, so the next batches
+        do not wait for the broker. One snapshot per partition in flight at a time.
+        """
+        count, since = self._since.get(partition, (0, time.monotonic()))
+        count += events
+        regions = [r for r in self.state.regions if self.partition_of(r) == partition]
+        cases = sum(len(self.state.regions[r].cases) for r in regions)
+        # Encoding costs O(cases): waiting for at least cases/2 new events keeps that cost per
+        # event bounded, and the tail recovery folds after a snapshot at most that long.
+        due = count >= max(self.snapshot_every, cases // 2) or (
+            self.snapshot_every_s is not None and time.monotonic() - since >= self.snapshot_every_s
+        )
+        covers = self.tip.get(partition)
+        busy = partition in self._writing and not self._writing[partition].done()
+        if self.snapshots is None or not due or covers is None or busy:
+            self._since[partition] = (count, since)
+            return
+        started = time.perf_counter()
+        chunks = encode_snapshot(
+            self.state, regions, partition, covers, self.positions[partition], self.chunk_bytes
+        )
+        encode_ms = (time.perf_counter() - started) * 1000
+        manifest = SnapshotManifest(uuid.uuid4().hex[:16], partition, covers, len(chunks), self.log.writer)
+        self._since[partition] = (0, time.monotonic())
+        self._writing[partition] = asyncio.create_task(
+            self._write_snapshot(manifest, chunks, cases, encode_ms)
+        )
+
+    async def _write_snapshot(
+        self, manifest: SnapshotManifest, chunks: list[bytes], cases: int, encode_ms: float
+    ) -> None:
+        assert self.snapshots is not None
+        started = time.perf_counter()
+        try:
+            await self.snapshots.write(manifest, chunks)
+        except Exception as exc:  # a snapshot is an optimisation: the log still holds everything
+            log.warning(
+                "snapshot of partition %d not written (%r); the next one is due after the same interval",
+                manifest.partition,
+                exc,
+            )
+            return
+        log.info(
+            "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; "
+            "encode %.1f ms (the loop's pause), write %.1f ms (in the background)",
+            manifest.partition,
+            manifest.covers,
+            cases,
+            sum(map(len, chunks)),
+            len(chunks),
+            encode_ms,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def _guarded(self, aw: Awaitable[T]) -> T:
+        try:
+            return await aw
+        except BaseException as exc:
+            self.broken = exc
+            raise
 
     async def _guard(self, aw: object) -> None:
         try:

@@ -68,8 +68,8 @@ class KafkaQueueLog:
             await self._reader.stop()
 
     # ---------------------------------------------------------------- recovery
-    async def read(self, partition: int) -> list[LoggedRecord]:
-        """Every record of queue.events ``partition`` up to its end now, decoded, in offset order."""
+    async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
+        """Every record of queue.events ``partition`` from ``start`` up to its end now, decoded, in offset order."""
         if self._reader is None:
             self._reader = AIOKafkaConsumer(
                 **self.kafka.client_options(),
@@ -83,7 +83,10 @@ class KafkaQueueLog:
         reader = self._reader
         tp = TopicPartition(self.events_topic, partition)
         reader.assign([tp])
-        await reader.seek_to_beginning(tp)
+        if start:
+            reader.seek(tp, start)
+        else:
+            await reader.seek_to_beginning(tp)
         # Tansu 0.6 answers ListOffsets(latest) with the LAST RECORD BATCH's base offset + 1,
         # not the offset after its last record. Reading until the position passes it still
         # returns that whole batch, so keep every record read (never cut at ``end``).
@@ -95,7 +98,7 @@ class KafkaQueueLog:
         return out
 
     # ---------------------------------------------------------------- write path
-    async def append(self, commit: BatchCommit) -> None:
+    async def append(self, commit: BatchCommit) -> tuple[int, int]:
         futures = []
         send = self.producer.send
         for entry in commit.entries:
@@ -129,8 +132,9 @@ class KafkaQueueLog:
         )
         acked = await asyncio.gather(*futures)
         self.last_written[commit.partition] = acked[-1].offset
+        return acked[0].offset, acked[-1].offset + 1
 
-    async def fence(self, partition: int, recovered_to: int) -> None:
+    async def fence(self, partition: int, recovered_to: int) -> int:
         fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
         acked = await (
             await self.producer.send(
@@ -142,6 +146,7 @@ class KafkaQueueLog:
             )
         )
         self.last_written[partition] = acked.offset
+        return int(acked.offset)
 
     async def written_by_others(self, partitions: set[int]) -> set[int]:
         """The partitions whose queue.events grew past our last record (another worker wrote there)."""

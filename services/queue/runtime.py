@@ -34,6 +34,7 @@ from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
 from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, REROUTED
 from services.queue.partitioning import region_partition
+from services.queue.snapshot_store import KafkaSnapshotStore
 
 log = logging.getLogger("triage.queue")
 _INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn | ev.NotifyFailed)
@@ -51,6 +52,9 @@ class QueueRuntime:
         partitions: int,
         table_changelog: str,
         fetch_wait_ms: int,
+        snapshots: KafkaSnapshotStore | None = None,
+        snapshot_every_events: int = 5_000,
+        snapshot_every_s: float | None = None,
     ) -> None:
         self.app = app
         self.state = state
@@ -59,7 +63,15 @@ class QueueRuntime:
         self.partitions = partitions
         self.changelog = table_changelog
         self.fetch_wait_ms = fetch_wait_ms
-        self.committer = BatchCommitter(qlog, state, lambda r: region_partition(r, partitions))
+        self.snapshots = snapshots
+        self.committer = BatchCommitter(
+            qlog,
+            state,
+            lambda r: region_partition(r, partitions),
+            snapshots=snapshots,
+            snapshot_every=snapshot_every_events,
+            snapshot_every_s=snapshot_every_s,
+        )
         self.lock = asyncio.Lock()
         self.owned: set[int] = set()
         self.ready = False
@@ -79,6 +91,9 @@ class QueueRuntime:
         if self._task is not None:
             self._task.cancel()
         await self.reader.stop()
+        await self.committer.settle()  # a snapshot being written finishes before its store stops
+        if self.snapshots is not None:
+            await self.snapshots.stop()
         await self.qlog.stop()
 
     # ---------------------------------------------------------------- assignment
@@ -106,9 +121,11 @@ class QueueRuntime:
             for p in sorted((owned - self.owned) | stale):
                 rec = await self.committer.recover(p)
                 log.info(
-                    "recovered partition %d: %d batches, %d orphan records (%d inputs to replay first), "
-                    "%d torn and %d duplicate markers, %d late records voided, %d regions, positions %s",
+                    "recovered partition %d: snapshot up to offset %s + %d batches, %d orphan records "
+                    "(%d inputs to replay first), %d torn and %d duplicate markers, %d late records voided, "
+                    "%d regions, positions %s",
                     p,
+                    rec.snapshot_covers,
                     rec.batches,
                     rec.orphans,
                     len(rec.replay_first),

@@ -17,6 +17,7 @@ from services.queue.kafka_log import KafkaQueueLog
 from services.queue.metrics_collector import QueueStateCollector
 from services.queue.runtime import QueueRuntime
 from services.queue.settings import QueueSettings
+from services.queue.snapshot_store import KafkaSnapshotStore
 from services.queue.views import register_views
 
 log = logging.getLogger("triage.queue")
@@ -39,14 +40,19 @@ def create_app(settings: QueueSettings) -> faust.App:
     # to the group's members and routes the views by it. The queue's state is queue.events.
     table = app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=topics.QUEUE_PARTITIONS)
     state = QueueState(policy=settings.policy)
+    qlog = KafkaQueueLog(kafka)
+    snapshots = KafkaSnapshotStore(kafka, qlog) if settings.snapshot_every_events > 0 else None
     runtime = QueueRuntime(
         app,
         state,
-        KafkaQueueLog(kafka),
+        qlog,
         InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms),
         topics.QUEUE_PARTITIONS,
         table.changelog_topic.get_topic_name(),
         settings.fetch_wait_ms,
+        snapshots,
+        settings.snapshot_every_events,
+        settings.snapshot_every_s,
     )
     table.on_recover(runtime.on_recovered)
 

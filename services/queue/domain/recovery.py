@@ -52,6 +52,8 @@ class Recovery:
     torn: int = 0  # markers whose events are not all on the log (not committed)
     duplicates: int = 0  # markers of a batch seen before (a retried produce request)
     late: int = 0  # records a previous owner's requests left after the next owner took over
+    owner: str | None = None  # the writer that owned the partition at ``next_offset`` (a snapshot's writer)
+    snapshot_covers: int | None = None  # recovery started from a snapshot covering the log up to here
 
 
 def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recovery | None = None) -> Recovery:
@@ -115,7 +117,7 @@ def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[Log
     last one back) and, after F, every record another writer wrote.
     """
     fences = [r for r in records if isinstance(r.event, ev.PartitionFenced)]
-    if not fences:
+    if not fences and rec.owner is None:
         return records
     void: set[int] = set()
     valid: set[int] = set()
@@ -125,7 +127,7 @@ def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[Log
         assert isinstance(f.event, ev.PartitionFenced)
         valid.add(f.offset)
         void.update(range(f.event.recovered_to, f.offset))
-    owner: str | None = None
+    owner = rec.owner  # a snapshot's writer owned the partition where it ends
     out = []
     for r in records:
         if r.offset in valid:

@@ -18,6 +18,7 @@ from proto import events as ev
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC, BatchCommit, Input, InputPosition
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord
+from services.queue.domain.snapshot import SnapshotManifest
 from services.queue.partitioning import region_partition
 
 PARTITIONS = 8
@@ -47,6 +48,7 @@ class FakeQueueLog:
     writer: str = "life-0"
     late_landing: bool = False  # the write a crash interrupts lands after the next owner read the log
     late: dict[int, LoggedRecord] = field(default_factory=dict)
+    snapshot_store: FakeSnapshotStore | None = None  # set by the store that shares this process
 
     # ---------------------------------------------------------------- crash control
     def arm(self, writes: int | None) -> None:
@@ -92,10 +94,10 @@ class FakeQueueLog:
         return out
 
     # ---------------------------------------------------------------- QueueLog
-    async def read(self, partition: int) -> list[LoggedRecord]:
+    async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
         if self.dead:
             raise Crash("dead")
-        seen = list(self.events[partition])
+        seen = list(self.events[partition][start:])
         stale = self.late.pop(partition, None)
         if stale is not None:  # lands just after the new owner read the partition
             log = self.events[partition]
@@ -106,22 +108,27 @@ class FakeQueueLog:
             )
         return seen
 
-    async def append(self, commit: BatchCommit) -> None:
+    async def append(self, commit: BatchCommit) -> tuple[int, int]:
         p, writer = commit.partition, self.writer
         log = self.events[p]
+        first: int | None = None
         for e in commit.entries:
             record = LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer)
             await self._write(writer, p, record)
+            first = len(log) if first is None else first
             log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer))
         record = LoggedRecord(len(log), commit.marker, writer=writer)
         await self._write(writer, p, record)
+        first = len(log) if first is None else first
         log.append(LoggedRecord(len(log), commit.marker, writer=writer))
+        return first, len(log)
 
     async def fence(self, partition: int, recovered_to: int) -> None:
         log, writer = self.events[partition], self.writer
         fenced = ev.PartitionFenced(writer=writer, partition=partition, recovered_to=recovered_to)
         await self._write(writer, partition, LoggedRecord(len(log), fenced, writer=writer))
         log.append(LoggedRecord(len(log), fenced, writer=writer))
+        return len(log) - 1
 
     async def send_outputs(self, outputs: Outputs) -> None:
         writer = self.writer
@@ -135,3 +142,39 @@ class FakeQueueLog:
         for case_id in outputs.forget_contacts:
             await self._write(writer)
             self.tombstones.append(case_id)
+
+
+@dataclass
+class FakeSnapshotStore:
+    """The compacted snapshot topic: chunk and manifest writes are crash points of the same process."""
+
+    log: FakeQueueLog
+    chunks: dict[tuple[int, str, int], bytes] = field(default_factory=dict)  # (partition, snapshot id, i)
+    manifests: dict[int, SnapshotManifest] = field(default_factory=dict)  # compacted: the last per partition
+    written: int = 0  # complete snapshots written (manifest acked)
+
+    def __post_init__(self) -> None:
+        self.log.snapshot_store = self
+
+    async def latest(self, partition: int) -> tuple[SnapshotManifest, list[bytes]] | None:
+        if self.log.dead:
+            raise Crash("dead")
+        m = self.manifests.get(partition)
+        if m is None:
+            return None
+        parts = [self.chunks.get((partition, m.snapshot_id, i)) for i in range(m.chunks)]
+        if any(c is None for c in parts):
+            return None
+        return m, [c for c in parts if c is not None]
+
+    async def write(self, manifest: SnapshotManifest, chunks: list[bytes]) -> None:
+        writer, p = self.log.writer, manifest.partition
+        for i, chunk in enumerate(chunks):
+            await self.log._write(writer)
+            self.chunks[(p, manifest.snapshot_id, i)] = chunk
+        await self.log._write(writer)
+        self.manifests[p] = manifest
+        self.written += 1
+        for key in [k for k in self.chunks if k[0] == p and k[1] != manifest.snapshot_id]:
+            await self.log._write(writer)  # tombstone of an older snapshot's chunk
+            del self.chunks[key]

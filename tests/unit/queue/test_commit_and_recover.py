@@ -21,7 +21,7 @@ from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC
 from services.queue.domain.outputs import outputs_for
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.partitioning import region_partition
-from tests.unit.queue.fake_queue_log import PARTITIONS, Crash, FakeQueueLog
+from tests.unit.queue.fake_queue_log import PARTITIONS, Crash, FakeQueueLog, FakeSnapshotStore
 
 REGIONS = ("SE-C", "SE-E", "SE-M")  # partitions 2, 1, 7
 POLICY = QueuePolicy(no_show_attempts=2, heads_up_position=2, answer_memory=50)
@@ -134,14 +134,18 @@ def run(
     crash_points: list[int],
     early: bool = False,
     late: bool = False,
+    snapshot_every: int | None = None,
 ) -> tuple[FakeQueueLog, QueueState]:
     """Feed the ticks to a worker that is killed at ``crash_points`` and restarted each time.
 
     ``early``: after a crash, the next tick's inputs reach the broker before the worker is
     back, so the retried batch is bigger and ordered differently than the one that died.
     ``late``: the write a kill interrupts still lands, after the next owner read the log.
+    ``snapshot_every``: snapshots every that many committed events, in chunks of 300 bytes
+    (their chunk, manifest and tombstone writes are crash points too); recovery starts from them.
     """
     log = FakeQueueLog(late_landing=late)
+    store = FakeSnapshotStore(log) if snapshot_every is not None else None
     points = list(crash_points)
     log.arm(points.pop(0) if points else None)
     scenario = Scenario()
@@ -149,7 +153,14 @@ def run(
     partitions = sorted({region_partition(r, PARTITIONS) for r in REGIONS})
 
     async def life() -> BatchCommitter:
-        w = BatchCommitter(log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS))
+        w = BatchCommitter(
+            log,
+            QueueState(policy=POLICY),
+            lambda r: region_partition(r, PARTITIONS),
+            snapshots=store,
+            snapshot_every=snapshot_every or 0,
+            chunk_bytes=300,
+        )
         for p in partitions:
             await w.recover(p)
         return w
@@ -188,6 +199,7 @@ def run(
                         arrive(tick + 1)
                         cut = log.ends()
         assert worker is not None
+        await worker.settle()  # a snapshot still being written finishes, as at a clean stop
         return worker.state
 
     return log, asyncio.run(main())
@@ -218,13 +230,17 @@ def calls_by_request(log: FakeQueueLog) -> dict[str, set[str]]:
     return calls
 
 
-@given(ticks, crashes, st.booleans())
-@settings(max_examples=300, deadline=None)
+snapshot_every = st.one_of(st.none(), st.integers(1, 6))
+
+
+@given(ticks, crashes, st.booleans(), snapshot_every)
+@settings(max_examples=400, deadline=None)
 def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_killed(
-    schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool
+    schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool, every: int | None
 ) -> None:
+    # the reference neither crashes nor takes snapshots: recovering from snapshots changes nothing
     reference_log, reference = run(schedule, [])
-    log, state = run(schedule, crash_points, late=late)
+    log, state = run(schedule, crash_points, late=late, snapshot_every=every)
 
     assert canonical(state) == canonical(reference)
     # no ServeNext answered with two different cases, and no patient called by two requests
@@ -273,16 +289,19 @@ def committed(log: FakeQueueLog) -> list[ev.Message]:
 ORPHAN_CALL_THEN_MORE_URGENT = [[("triage", "SE-C", 3)], [("serve", "SE-C", 0)], [("triage", "SE-C", 1)]]
 
 
-@given(ticks, crashes, st.booleans())
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False)
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False)  # killed again during recovery and replay
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False)
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True)  # the marker lands after the next owner's read
-@settings(max_examples=300, deadline=None)
+@given(ticks, crashes, st.booleans(), snapshot_every)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False, None)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False, None)  # killed again during recovery and replay
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False, None)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None)  # the marker lands after the next owner's read
+@example(
+    ORPHAN_CALL_THEN_MORE_URGENT, [8, 9, 10, 11, 12], False, 1
+)  # killed at snapshot chunk/manifest writes
+@settings(max_examples=400, deadline=None)
 def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_every_notice(
-    schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool
+    schedule: list[list[tuple[str, str, int]]], crash_points: list[int], late: bool, every: int | None
 ) -> None:
-    log, state = run(schedule, crash_points, early=True, late=late)
+    log, state = run(schedule, crash_points, early=True, late=late, snapshot_every=every)
     history = committed(log)
     # no ServeNext answered with two different cases, counting the orphans others may have read
     calls = calls_by_request(log)
@@ -305,13 +324,17 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
     due = {n.event_id: n for n in outputs_for(history).notices}
     assert all(due.get(n.event_id) == n for n in log.notices), "a notice of an uncommitted decision"
     assert {n.event_id for n in log.notices} == set(due)
-    # the live state is exactly the fold of the committed log
-    fresh = BatchCommitter(log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS))
+    # the live state is exactly the fold of the committed log, and the snapshot + its tail
+    # recovers exactly what the full log does
     log.arm(None)
+    for store in [None, log.snapshot_store]:
+        fresh = BatchCommitter(
+            log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS), snapshots=store
+        )
 
-    async def rebuild() -> None:
-        for p in {region_partition(r, PARTITIONS) for r in REGIONS}:
-            await fresh.recover(p)
+        async def rebuild(worker: BatchCommitter) -> None:
+            for p in {region_partition(r, PARTITIONS) for r in REGIONS}:
+                await worker.recover(p)
 
-    asyncio.run(rebuild())
-    assert canonical(fresh.state) == canonical(state)
+        asyncio.run(rebuild(fresh))
+        assert canonical(fresh.state) == canonical(state)

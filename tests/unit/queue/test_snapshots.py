@@ -1,0 +1,128 @@
+"""Snapshots of a partition: format, and recovery from a snapshot that a takeover made untrustworthy.
+
+The crash-at-any-write properties with snapshots are in ``test_commit_and_recover.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from proto import events as ev
+from services.queue.commit import BatchCommitter
+from services.queue.domain.recovery import LoggedRecord
+from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
+from services.queue.domain.state import QueueState
+from services.queue.partitioning import region_partition
+from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
+from tests.unit.queue.test_commit_and_recover import POLICY, REGIONS, canonical, run
+
+SCHEDULE = [
+    [("triage", "SE-C", 3), ("triage", "SE-C", 2), ("triage", "SE-E", 1)],
+    [("serve", "SE-C", 0), ("triage", "SE-C", 1), ("reprioritise", "SE-C", 1)],
+    [("no-show", "SE-C", 0), ("serve", "SE-E", 0), ("transfer", "SE-C", 1)],
+    [("serve", "SE-C", 0), ("triage", "SE-M", 4), ("cancel", "SE-C", 4)],
+]
+SE_C = region_partition("SE-C", PARTITIONS)
+
+
+def recovered(log: FakeQueueLog, store: FakeSnapshotStore | None) -> QueueState:
+    log.arm(None)
+    worker = BatchCommitter(
+        log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS), snapshots=store
+    )
+
+    async def go() -> None:
+        for p in sorted({region_partition(r, PARTITIONS) for r in REGIONS}):
+            await worker.recover(p)
+
+    asyncio.run(go())
+    return worker.state
+
+
+def test_a_region_state_survives_encoding_into_small_chunks_unchanged() -> None:
+    _, state = run(SCHEDULE, [])
+    regions = [r for r in state.regions if region_partition(r, PARTITIONS) == SE_C]
+    chunks = encode_snapshot(state, regions, SE_C, 42, {"triage.events": 7}, chunk_bytes=100)
+
+    assert len(chunks) > 1 and all(len(c) <= 100 for c in chunks)
+    start = decode_snapshot(chunks, POLICY)
+    assert start.next_offset == 42 and start.positions == {"triage.events": 7}
+    expected = {r: v for r, v in canonical(state).items() if r in regions}
+    assert canonical(start.state) == expected
+    assert [w for w in start.state.regions["SE-C"].queue] == [w for w in state.regions["SE-C"].queue]
+
+
+def test_a_snapshot_missing_a_chunk_is_refused_with_a_clear_error() -> None:
+    _, state = run(SCHEDULE, [])
+    chunks = encode_snapshot(state, ["SE-C"], SE_C, 1, {}, chunk_bytes=100)
+    with pytest.raises(ValueError, match="full log"):
+        decode_snapshot(chunks[:-1], POLICY)
+
+
+def test_recovery_starts_from_the_latest_snapshot_and_folds_only_the_tail() -> None:
+    log, live = run(SCHEDULE, [], snapshot_every=2)
+    store = log.snapshot_store
+    assert store is not None and store.written > 0
+    assert all(m.covers > 0 for m in store.manifests.values())
+    # older snapshots' chunks were deleted once a newer manifest was acknowledged
+    assert {k[1] for k in store.chunks} == {m.snapshot_id for m in store.manifests.values()}
+    reads: list[int] = []
+    original = log.read
+
+    async def spy(partition: int, start: int = 0) -> list[LoggedRecord]:
+        reads.append(start)
+        return await original(partition, start)
+
+    log.read = spy  # type: ignore[method-assign]
+
+    assert canonical(recovered(log, store)) == canonical(live)
+    assert max(reads) > 0, "no recovery started from a snapshot"
+
+
+def test_a_snapshot_covering_records_a_later_takeover_voided_is_not_used() -> None:
+    # The snapshot's writer went on writing after another worker read the log (a zombie);
+    # that worker's fence voids those records, so recovery must fold the full log instead.
+    log, _ = run(SCHEDULE, [], snapshot_every=1)
+    store = log.snapshot_store
+    assert store is not None
+    covers = store.manifests[SE_C].covers
+    records = log.events[SE_C]
+    fenced = ev.PartitionFenced(writer="other-worker", partition=SE_C, recovered_to=covers - 3)
+    records.append(LoggedRecord(len(records), fenced, writer="other-worker"))
+
+    from_full_log = recovered(log, None)
+    assert canonical(recovered(log, store)) == canonical(from_full_log)
+    assert canonical(from_full_log) != canonical(run(SCHEDULE, [])[1]), "the fence voided nothing"
+
+
+def test_a_worker_that_sees_another_writer_on_its_partition_takes_no_more_snapshots_there() -> None:
+    log, _ = run(SCHEDULE[:2], [], snapshot_every=1)
+    store = log.snapshot_store
+    assert store is not None
+    worker = BatchCommitter(
+        log,
+        QueueState(policy=POLICY),
+        lambda r: region_partition(r, PARTITIONS),
+        snapshots=store,
+        snapshot_every=1,
+    )
+    log.arm(None)
+
+    async def go() -> None:
+        for p in sorted({region_partition(r, PARTITIONS) for r in REGIONS}):
+            await worker.recover(p)
+        # another worker took the partition over and fenced it (we did not notice the rebalance)
+        records = log.events[SE_C]
+        fenced = ev.PartitionFenced(writer="other-worker", partition=SE_C, recovered_to=len(records))
+        records.append(LoggedRecord(len(records), fenced, writer="other-worker"))
+        manifest_before = store.manifests[SE_C]
+        log.produce(
+            ev.ServeNext(region="SE-C", request_id="late", clinician_id="n1"), "queue.commands", "SE-C"
+        )
+        await worker.commit({SE_C: log.fetch(SE_C, worker.positions[SE_C], log.ends())})
+        assert store.manifests[SE_C] == manifest_before
+        assert worker.tip[SE_C] is None
+
+    asyncio.run(go())
