@@ -141,7 +141,9 @@ def simulate_region(
     while True:
         ta = arrivals[i].t if i < n else INF
         tf = heap[0][0] if heap else INF
-        if next_shift <= ta and next_shift <= tf:
+        # A patient who arrives at the very moment a shift starts is in the queue before the new
+        # clinicians take their first call (ties: arrivals, then shift changes).
+        if next_shift < ta and next_shift <= tf:
             if next_shift > horizon or (i >= n and not heap and not len(queue)):
                 break
             res.depth.append(tuple(queue.depth(u) for u in URGENCIES))
