@@ -32,7 +32,7 @@ Try it:
   curl -s -X POST http://{host}:{intake_port}/v1/triage -H 'content-type: application/json' \\
     -d '{{"region":"SE-C","personnummer":"19900101-0017","phone":"070-123 45 67","symptom":"fever","answers":{{"temperature_over_40":true}}}}'
   triage serve-next --region SE-C --clinician nurse-1   # prints who was called, or "nobody waiting"
-  tail -n2 {outbox}   # heads-up, then your-turn SMS
+  tail -n2 {outbox}   # the your-turn SMS
   export STAFF_TOKEN=$(triage token --sub nurse-anna --role nurse --region SE-C)
   triage staff-cli waiting --region SE-C
 
