@@ -19,23 +19,13 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from proto import codec, topics
 from proto import events as ev
-from services.intake.domain.submission_form import InvalidSubmission
+from services.intake.domain.submission_form import FIELDS, InvalidSubmission
 from services.intake.submissions import TriageService
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
 from services.observability.redaction import redact
 
 log = logging.getLogger("triage.intake.kafka")
-FIELDS = (
-    "region",
-    "personnummer",
-    "phone",
-    "symptom",
-    "answers",
-    "language",
-    "protected_identity",
-    "submission_id",
-)
 
 
 class _Ids(msgspec.Struct):
