@@ -63,6 +63,7 @@ class TriageLog:
         self.after_batch = after_batch  # once ready: act on what the view found (second-region cases)
         self.ready = asyncio.Event()
         self.records_read = 0
+        self._act_again = False  # the last after_batch failed: try again even if nothing new arrives
 
     async def run(self) -> None:
         """Catch up, set ``ready``, then tail forever (cancel to stop)."""
@@ -102,7 +103,7 @@ class TriageLog:
                     for tp in list(pending):
                         if await consumer.position(tp) >= end[tp]:
                             pending.discard(tp)
-                if batch and self.ready.is_set():
+                if (batch or self._act_again) and self.ready.is_set():
                     await self._after_batch()
                 if not pending and not self.ready.is_set():
                     log.info(
@@ -122,9 +123,11 @@ class TriageLog:
             return
         try:
             await self.after_batch()
-        except Exception as exc:  # the tail must go on; the next batch tries again
+            self._act_again = False
+        except Exception as exc:  # the tail must go on; the next poll (200 ms) tries again
+            self._act_again = True
             log.warning(
-                "acting on the queue view failed (%s: %s); retrying after the next batch",
+                "acting on the queue view failed (%s: %s); retrying at the next poll",
                 type(exc).__name__,
                 exc,
             )

@@ -46,9 +46,12 @@ async def export_history(
         remaining = set()
         for tp in parts:
             found = firsts.get(tp)
-            if found is None or found.offset >= ends[tp]:
+            if found is None or ends[tp] == 0:  # nothing at or after ``since``
                 continue
-            consumer.seek(tp, found.offset)
+            # min(): Tansu's end is the last batch's base + 1 (below), and answers a time past the
+            # last record with an offset at or past that end: start at the last batch's base then
+            # (the builder drops what is before ``since``).
+            consumer.seek(tp, min(found.offset, ends[tp] - 1))
             remaining.add(tp)
         messages = []
         loop = asyncio.get_running_loop()
@@ -61,15 +64,14 @@ async def export_history(
                 )
             batch = await consumer.getmany(*remaining, timeout_ms=200)
             for tp, records in batch.items():
-                for r in records:
-                    if r.offset >= ends[tp]:
-                        continue
+                for r in records:  # never cut at ``ends``: see below
                     try:
                         messages.append(_DECODERS[names[tp.topic]].decode(r.value))
                     except codec.DecodeError:
                         skipped += 1
-                if records and records[-1].offset + 1 >= ends[tp]:
-                    remaining.discard(tp)
+            # Tansu 0.6 answers ListOffsets(latest) with the last record batch's base offset + 1
+            # (services/queue/kafka_log.py): read until the position passed it, keeping the whole batch.
+            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
         # Arrivals first, so a call read from another partition before its arrival is not lost.
         messages.sort(key=lambda m: 0 if m.__class__.__name__ == "CaseTriaged" else 1)
         for m in messages:

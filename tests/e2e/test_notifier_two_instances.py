@@ -90,7 +90,7 @@ def test_two_notifiers_split_the_work_and_one_leaving_loses_and_repeats_nothing(
                 f"/v1/sms/delivery-reports?secret={SECRET}",
                 {"id": sent[0].provider_id, "status": "delivered"},
             )
-            assert (status, body["status"]) == (200, "accepted")
+            assert (status, body.get("status")) == (200, "accepted"), (name, status, body)
 
         other.stop(signal.SIGTERM)  # a clean leave: its partitions move to the first instance
         assert other.proc is not None

@@ -16,6 +16,8 @@ class Record:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
+    partition: int = -1
+    offset: int = -1
 
 
 async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
@@ -36,16 +38,26 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
         await consumer.seek_to_beginning(*parts)
         end = await consumer.end_offsets(parts)
         out: list[Record] = []
+        # Tansu 0.6 answers ListOffsets(latest) with the last record BATCH's base offset + 1, not
+        # the offset after its last record (services/queue/kafka_log.py): cutting at ``end`` would
+        # drop the rest of the last batch. Keep every record read until each position passed it.
         remaining = {tp for tp, off in end.items() if off > 0}
         deadline = asyncio.get_running_loop().time() + 30
         while remaining and asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=200)
+            batch = await consumer.getmany(*remaining, timeout_ms=200)
             for tp, records in batch.items():
-                for r in records:
-                    if r.offset < end[tp]:
-                        out.append(Record(tp.topic[len(prefix) :], r.key, r.value, tuple(r.headers or ())))
-                if records and records[-1].offset + 1 >= end[tp]:
-                    remaining.discard(tp)
+                out += [
+                    Record(
+                        tp.topic[len(prefix) :],
+                        r.key,
+                        r.value,
+                        tuple(r.headers or ()),
+                        tp.partition,
+                        r.offset,
+                    )
+                    for r in records
+                ]
+            remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
         if remaining:
             raise AssertionError(f"could not read to the end of {sorted(str(t) for t in remaining)}")
         return out
