@@ -7,10 +7,10 @@ import pytest
 from services.queue.settings import QueueSettings
 
 
-def test_snapshots_are_off_by_default_and_on_with_an_event_interval() -> None:
+def test_snapshots_are_on_by_default_every_5000_events_or_5_minutes() -> None:
     s = QueueSettings.from_env({})
-    assert (s.snapshot_every_events, s.snapshot_every_s) == (0, 300.0)
-    assert QueueSettings.from_env({"QUEUE_SNAPSHOT_EVERY_EVENTS": "5000"}).snapshot_every_events == 5000
+    assert (s.snapshot_every_events, s.snapshot_every_s) == (5000, 300.0)
+    assert QueueSettings.from_env({"QUEUE_SNAPSHOT_EVERY_EVENTS": "200"}).snapshot_every_events == 200
 
 
 def test_an_operator_can_turn_snapshots_off_with_zero_events() -> None:
