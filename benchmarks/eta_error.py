@@ -18,9 +18,10 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from services.loadgen.eta_report import headline, plot, table  # noqa: E402
+from services.loadgen.eta_report import headline, phase_table, plot, table  # noqa: E402
 from services.loadgen.eta_settings import EtaRunSettings, hours_file, opening_time  # noqa: E402
 from services.loadgen.traffic import parse_mix  # noqa: E402
 
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out_dir) / (a.name or f"eta-error-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
     result = run(settings, out)
     print(table(result))
+    print()
+    print(phase_table(result))
     print(headline(result))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=1))
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result["eta"]["errors"] else 1
 
 
-def run(settings: EtaRunSettings, out: Path) -> dict[str, object]:
+def run(settings: EtaRunSettings, out: Path) -> dict[str, Any]:
     """Start the private system configured for ``settings``, run, stop it; return the result."""
     import uvloop  # the same loop as the services: the load client must not be the bottleneck
 

@@ -24,6 +24,7 @@ from typing import Any
 
 KINDS = ("entry", "later")  # the first estimate a patient saw / every later re-sample
 BASES = ("capacity", "recent_rate", "all")
+PHASES = ("closed", "first_window", "steady")  # before the opening / the first rate window / after
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,19 @@ def summarise(
     called_at: Mapping[str, float],
     time_scale: float = 1.0,
     band: tuple[float, float] = (0.75, 1.5),
+    opened_at: float | None = None,
+    window_s: float = 0.0,
 ) -> dict[str, Any]:
-    """Per sample kind, basis and urgency ("all" too): n, p50/p90 |error|, bias, range shares.
+    """Per sample kind, basis and urgency ("all" too): n, p50/p90 |error|, bias, range shares;
+    and, given the epoch the region ``opened_at`` and the rate window (real seconds), every
+    sample by phase: while closed, in the first window after the opening (the recent rate is
+    still filling up), and after it.
 
     Samples of cases never called are not scored (their actual wait is unknown); they are
     counted under ``not_called``.
     """
     groups: defaultdict[tuple[str, str, str], list[tuple[EtaSample, float]]] = defaultdict(list)
+    phases: defaultdict[tuple[str, str], list[tuple[EtaSample, float]]] = defaultdict(list)
     not_called: defaultdict[str, set[str]] = defaultdict(set)
     implied: list[float] = []
     for s in samples:
@@ -72,22 +79,36 @@ def summarise(
         for basis in (s.basis, "all"):
             for urgency in (str(s.urgency), "all"):
                 groups[(s.kind, basis, urgency)].append((s, actual))
+        if opened_at is not None:
+            for urgency in (str(s.urgency), "all"):
+                phases[(phase(s.sampled_at, opened_at, window_s), urgency)].append((s, actual))
         staffed = s.point_s - s.closed_s
         if s.basis == "capacity" and staffed > 0:
             implied.append(s.position * 3600.0 / staffed)
     out: dict[str, Any] = {}
     for (kind, basis, urgency), scored in sorted(groups.items()):
         out.setdefault(kind, {}).setdefault(basis, {})[urgency] = _stats(scored, time_scale, band)
+    by_phase: dict[str, Any] = {}
+    for (name, urgency), scored in sorted(phases.items()):
+        by_phase.setdefault(name, {})[urgency] = _stats(scored, time_scale, band)
     return {
         "time_scale": time_scale,
         "unit": "minutes of model time (real seconds x time_scale / 60)",
         "band": list(band),
         "errors": out,
+        "by_phase": by_phase,
         "not_called": {u: len(c) for u, c in sorted(not_called.items())},
         # capacity-basis estimates imply the calls/hour the model used (real time): it should be the
         # configured capacity, else the run did not configure the model it measures
         "capacity_implied_per_hour_p50": percentile(implied, 0.5),
     }
+
+
+def phase(sampled_at: float, opened_at: float, window_s: float) -> str:
+    """Which of ``PHASES`` a sample taken at ``sampled_at`` belongs to."""
+    if sampled_at < opened_at:
+        return "closed"
+    return "first_window" if sampled_at < opened_at + window_s else "steady"
 
 
 def _stats(scored: list[tuple[EtaSample, float]], scale: float, band: tuple[float, float]) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """The ETA-error run's outputs: a Markdown table on stdout (pasteable into docs/performance.md)
-and a PNG: estimated vs actual wait per urgency, and the CDF of |error| per urgency and basis."""
+and a PNG: estimated vs actual wait per urgency, the CDF of |error| per urgency and basis, and
+every sample's error over the time since the region opened (with the table by phase)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from services.loadgen.eta_error import BASES
+from services.loadgen.eta_error import BASES, PHASES
 
 _URGENCY_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#999999", 4: "#67a9cf", 5: "#2166ac"}
 
@@ -27,6 +28,23 @@ def table(result: dict[str, Any], kinds: tuple[str, ...] = ("entry", "later")) -
                     f"| {_f(st['abs_error_p90_min'])} | {_f(st['error_p50_min'])} | {_f(st['actual_p50_min'])} "
                     f"| {_f(st['rel_error_p50'], 2)} | {st['in_range']:.0%} | {st['in_band']:.0%} |"
                 )
+    return "\n".join(rows)
+
+
+def phase_table(result: dict[str, Any]) -> str:
+    """Every sample (entry and later) by phase: closed, the first rate window after opening, after."""
+    rows = [
+        "| phase | prio | n (cases) | p50 \\|err\\| min | p90 \\|err\\| min | median err min | p50 actual min "
+        "| in unrounded range |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in PHASES:
+        for urgency, st in sorted(result["eta"]["by_phase"].get(name, {}).items()):
+            rows.append(
+                f"| {name} | {urgency} | {st['n']} ({st['cases']}) | {_f(st['abs_error_p50_min'])} "
+                f"| {_f(st['abs_error_p90_min'])} | {_f(st['error_p50_min'])} | {_f(st['actual_p50_min'])} "
+                f"| {st['in_band']:.0%} |"
+            )
     return "\n".join(rows)
 
 
@@ -67,7 +85,8 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (scatter, cdf) = plt.subplots(1, 2, figsize=(13, 6))
+    fig, ((scatter, cdf), (drift, spare)) = plt.subplots(2, 2, figsize=(13, 11))
+    spare.axis("off")
     points = result["points"]
     top = max([max(p[3], p[4]) for p in points] or [1.0])
     for urgency, colour in _URGENCY_COLOURS.items():
@@ -110,6 +129,18 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     cdf.grid(True, alpha=0.3)
     cdf.legend(fontsize=7)
     s = result["settings"]
+    for urgency, colour in _URGENCY_COLOURS.items():
+        pts = [p for p in points if p[0] == urgency]
+        if pts:
+            drift.scatter([p[5] for p in pts], [p[3] - p[4] for p in pts], s=4, alpha=0.4, color=colour)
+    drift.axvline(0, color="k", lw=1)
+    drift.axvline(s["window_s"] / 60, color="k", lw=1, ls=":")
+    drift.axhline(0, color="k", lw=0.5)
+    drift.set_xlabel("sampled at, min since the region opened (dotted: one rate window later; model time)")
+    drift.set_ylabel("estimated - actual (min; > 0: told too long)")
+    drift.set_title("every sample over time, coloured by urgency")
+    drift.grid(True, alpha=0.3)
+    spare.text(0, 1, phase_table(result).replace("\\|", "|"), family="monospace", fontsize=6, va="top")
     fig.suptitle(
         f"ETA error, {s['region']}, time x{s['time_scale']:g}, capacity {s['capacity_per_hour']:g}/h, "
         f"load {s['load']:g} ({result['machine']['nproc']} cores, load avg {result['machine']['loadavg'][0]:.1f})"

@@ -70,6 +70,7 @@ async def run_eta(
             open_in = s.closed_s
         ledger.t0 = time.monotonic()
         phases["closed_s"] = max(0.0, open_in)
+        phases["opened_epoch"] = time.time() + phases["closed_s"]
         if opens_at is not None and open_in <= 0:
             print("eta: the system took longer to start than planned: no closed phase", file=sys.stderr)
         arrivals_done = asyncio.Event()
@@ -153,6 +154,7 @@ def _result(
 ) -> dict[str, Any]:
     ours = {c: t for c, t in estimates.called_at.items() if c in estimates.watched}
     scale = s.time_scale
+    opened = phases.get("opened_epoch", 0.0)
     return {
         "settings": {
             "region": s.region,
@@ -180,8 +182,10 @@ def _result(
             "outcomes": {k[8:]: v for k, v in ledger.counters.items() if k.startswith("outcome_")},
             **dict(estimates.counters),
         },
-        "eta": summarise(estimates.samples, ours, scale, s.band),
-        # (urgency, kind, basis, estimated, actual) in minutes of model time, for the plot
+        # how late the generator itself sent (ms): large values mean the machine, not the model, was slow
+        "generator_lag_ms": {k: ledger.hist[k].summary((50, 99)) for k in ("generator_lag", "serve_lag")},
+        "eta": summarise(estimates.samples, ours, scale, s.band, opened, s.window_s / scale),
+        # (urgency, kind, basis, estimated, actual, sampled since the opening) in model minutes, for the plot
         "points": [
             [
                 p.urgency,
@@ -189,6 +193,7 @@ def _result(
                 p.basis,
                 round(p.point_s * scale / 60, 3),
                 round((ours[p.case_id] - p.sampled_at) * scale / 60, 3),
+                round((p.sampled_at - opened) * scale / 60, 3),
             ]
             for p in estimates.samples
             if p.case_id in ours

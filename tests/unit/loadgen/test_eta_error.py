@@ -2,7 +2,7 @@
 
 import math
 
-from services.loadgen.eta_error import EtaSample, percentile, summarise
+from services.loadgen.eta_error import EtaSample, percentile, phase, summarise
 
 
 def sample(
@@ -82,3 +82,20 @@ def test_percentile_is_nearest_rank_and_none_for_no_values() -> None:
     assert percentile([], 0.5) is None
     assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert percentile([float(i) for i in range(1, 11)], 0.9) == 9.0
+
+
+def test_samples_are_split_into_closed_first_rate_window_and_steady_phases() -> None:
+    assert [phase(t, opened_at=100.0, window_s=15.0) for t in (99.9, 100.0, 114.9, 115.0)] == [
+        "closed",
+        "first_window",
+        "first_window",
+        "steady",
+    ]
+    samples = [sample("a", at=90.0), sample("b", at=105.0), sample("b", at=130.0, kind="later")]
+    out = summarise(samples, {"a": 200.0, "b": 200.0}, opened_at=100.0, window_s=15.0)
+    assert {name: st["all"]["n"] for name, st in out["by_phase"].items()} == {
+        "closed": 1,
+        "first_window": 1,
+        "steady": 1,
+    }
+    assert summarise(samples, {"a": 200.0})["by_phase"] == {}  # no opening given: no phases
