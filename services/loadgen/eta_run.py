@@ -44,12 +44,13 @@ async def run_eta(
     """Drive the system and return the result: settings, counts and ``summarise``'s figures."""
     s = settings.validate()
     rng = random.Random(s.seed)
+    serve_rng = random.Random(None if s.seed is None else s.seed + 1)  # apart: same seed, same run
     region = RegionPicker((s.region,))
     ledger = Ledger(t0=time.monotonic(), enabled_regions=frozenset({s.region}))
     patients = PatientFactory(region, UrgencyMix(s.mix), rng)
     tracker = EventTracker(kafka, ledger)
     ingress = HttpIngress(intake_url, ledger, timeout_s=5.0, max_in_flight=256)
-    clinicians = Clinicians(kafka, ledger, region, 1, rng)
+    clinicians = Clinicians(kafka, ledger, region, 1, serve_rng)
     estimates = CaseEstimates(intake_url, s.resample_s)
     ingress.on_queued = lambda _p, body: estimates.watch(str(body["case_id"]), str(body.get("case_token")))
     tracker.on_event = lambda m, _now: (
@@ -93,7 +94,7 @@ async def run_eta(
             arrive(),
             _on_schedule(
                 ledger,
-                _serve_offsets(phases["closed_s"], s, rng, finished),
+                _serve_offsets(phases["closed_s"], s, serve_rng, finished),
                 clinicians.serve_next,
                 "serve_lag",
             ),
