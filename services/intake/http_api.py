@@ -155,6 +155,7 @@ async def get_case(
             estimated_wait_low_seconds=None if wait is None else wait.low_s,
             estimated_wait_high_seconds=None if wait is None else wait.high_s,
             estimated_wait_text=None if wait is None else wait.text(),
+            estimate_basis=None if wait is None else wait.basis,  # type: ignore[arg-type]
             region_open=status.open,
             opens_at=_iso(status.opens_at),
             queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,

@@ -89,6 +89,7 @@ class CaseView(msgspec.Struct, kw_only=True):
     estimated_wait_low_seconds: float | None = None  # the range shown to the patient ...
     estimated_wait_high_seconds: float | None = None
     estimated_wait_text: str | None = None  # ... as text: "30–60 min" (staffed time only)
+    estimate_basis: Literal["recent_rate", "capacity"] | None = None  # the serving rate it used
     region_open: bool | None = None
     opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601)
     queued_at: str | None = None

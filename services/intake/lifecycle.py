@@ -47,7 +47,7 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         publisher = Publisher(settings.kafka, source="/triage/intake")
         await publisher.start()
         index = SubmissionIndex(settings.index_max_entries)
-        view = QueueView()
+        view = QueueView(rate_window_s=settings.rate_window_s)
         service = TriageService(settings, app.state.rules, publisher, index, view)
         app.state.triage = service
         withdrawn: set[str] = set()

@@ -51,6 +51,7 @@ class IntakeSettings:
     kafka_ingress: bool = True
     hours: OpeningHours = field(default_factory=OpeningHours)  # OPENING_HOURS_PATH, checked at start
     eta: EtaPolicy = field(default_factory=EtaPolicy)
+    rate_window_s: float = 900.0  # the serving-rate window of estimates: the queue's, so both agree
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -91,6 +92,7 @@ class IntakeSettings:
             kafka_ingress=env.get("INTAKE_KAFKA_INGRESS", "1") not in ("0", "false", "no"),
             hours=load_hours_from_env(env),
             eta=EtaPolicy(capacity_per_hour=float(env.get("ETA_CAPACITY_PER_HOUR", "20"))),
+            rate_window_s=float(env.get("QUEUE_RATE_WINDOW_S", "900")),
         )
 
     def token_key(self) -> bytes:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import orjson
@@ -37,6 +39,8 @@ class HttpIngress:
         self.max_in_flight = max_in_flight
         self.session: aiohttp.ClientSession | None = None
         self.first_errors: list[str] = []  # the first few error bodies, to say what went wrong
+        # optional (patient, answer body) hook for queued cases, e.g. the ETA run keeps the case token
+        self.on_queued: Callable[[Patient, dict[str, Any]], None] | None = None
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession(
@@ -82,6 +86,8 @@ class HttpIngress:
         self.ledger.answered(
             patient.submission_id, outcome, now, case_id=case_id, urgency=urgency, sent_t=sent_t
         )
+        if outcome == "queued" and isinstance(body, dict) and self.on_queued is not None:
+            self.on_queued(patient, body)
 
     def _note(self, text: str) -> None:
         if len(self.first_errors) < 5:

@@ -35,6 +35,7 @@ class EventTracker:
         self.kafka = kafka
         self.ledger = ledger
         self.on_result: Any = None  # set by the Kafka ingress driver: TriageResult handler
+        self.on_event: Any = None  # optional (message, seen_monotonic) hook, e.g. the ETA run's calls
         self.records = 0
         self.waiters: dict[str, asyncio.Future[Any]] = {}  # request_id -> its first answer
         self.undecodable = 0
@@ -77,6 +78,8 @@ class EventTracker:
 
     def _feed(self, m: Any, now: float) -> None:
         ledger = self.ledger
+        if self.on_event is not None:
+            self.on_event(m, now)
         waiter = self.waiters.pop(getattr(m, "request_id", ""), None)
         if waiter is not None and not waiter.done():
             waiter.set_result(m)
