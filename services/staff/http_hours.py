@@ -42,15 +42,19 @@ Hourly = Annotated[
 
 
 class WeekHours(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A region's whole week, in the hours file's words (every day required)."""
+    """A region's whole week, in the hours file's words.
 
-    mon: Day
-    tue: Day
-    wed: Day
-    thu: Day
-    fri: Day
-    sat: Day
-    sun: Day
+    Every day is required; they are optional here only so that a missing day is reported
+    together with every other problem of the week (by the hours file's reader), not alone.
+    """
+
+    mon: Day | None = None
+    tue: Day | None = None
+    wed: Day | None = None
+    thu: Day | None = None
+    fri: Day | None = None
+    sat: Day | None = None
+    sun: Day | None = None
     exceptions: Exceptions = {}
     capacity: Annotated[float, Meta(gt=0, description="calls per staffed hour")] | None = None
     hourly_capacity: Hourly = {}
@@ -127,13 +131,10 @@ async def change_opening_hours(
     known_region(region)
     desk: StaffDesk = state.desk
     await authorised_caller(request, principal, OPENING_HOURS, region, desk)  # 403 before 422
-    days = {day: getattr(data, day) for day in DAYS}
+    days = {day: getattr(data, day) for day in DAYS if getattr(data, day) is not None}
     _, problems = read_whole_week(days, data.exceptions, data.capacity, data.hourly_capacity)
     if problems:
-        errors = [
-            FieldError("/" + "/".join(p for p in (*p.table.split("."), p.key) if p), p.message)
-            for p in problems
-        ]
+        errors = [FieldError(_pointer(p.table, p.key), p.message) for p in problems]
         return problem_response(  # type: ignore[return-value]
             422,
             f"{len(errors)} invalid field(s) in the opening hours: fix each one listed in `errors`",
@@ -152,6 +153,12 @@ async def change_opening_hours(
         request_id=data.request_id or ev.new_id(),
     )
     return await run_command(request, state, principal, OPENING_HOURS, region, command)
+
+
+def _pointer(table: str, key: str) -> str:
+    """The problem's place in the body as a JSON pointer fragment, like intake's ("#" = the whole body)."""
+    parts = [p for p in (*table.split("."), key) if p]
+    return "#" + "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 HOURS_HANDLERS = [read_opening_hours, change_opening_hours]

@@ -9,7 +9,10 @@ change them; every attempt is on audit.events; a restarted queue still has the n
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -56,7 +59,7 @@ def test_a_team_lead_closes_a_region_and_intake_tells_new_patients_when_it_opens
     invalid = call(stack, "PUT", PATH, lead, {**CLOSED_UNTIL_REOPENS, "mon": ["8-17"], "capacity": 12})
     assert is_problem(invalid, 422), invalid.text
     assert [(e["pointer"], '"HH:MM-HH:MM"' in e["detail"]) for e in invalid.json()["errors"]] == [
-        ("/mon", True)
+        ("#/mon", True)
     ]
 
     changed = call(stack, "PUT", PATH, lead, {**CLOSED_UNTIL_REOPENS, "expected_version": 0})
@@ -108,3 +111,25 @@ def test_a_team_lead_closes_a_region_and_intake_tells_new_patients_when_it_opens
     assert [(e.region, e.version, e.by, e.reason) for e in recorded] == [
         ("SE-C", 1, "lead-lisa", "staff shortage")
     ]
+
+    # the CLI: a team lead reopens the region from a TOML week; a bad file is refused by field
+    week = stack.workdir / "week.toml"
+    week.write_text(
+        "\n".join(f'{d} = ["00:00-24:00"]' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+    )
+    env = {**os.environ, "STAFF_URL": stack.url("staff"), "STAFF_TOKEN": lead}
+    cli = [sys.executable, "-m", "services.cli", "opening-hours", "--region", "SE-C"]
+    done = subprocess.run(
+        [*cli, "--set", str(week), "--expected-version", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "now version 2" in done.stdout, done.stdout + done.stderr
+    wait_until(lambda: case(stack, case_id).json()["region_open"] is True, 20, "intake to fold the reopening")
+    week.write_text('mon = ["8-17"]\n')
+    bad = subprocess.run([*cli, "--set", str(week)], env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "#/mon:" in bad.stdout and "lacks tue" in bad.stdout, (
+        bad.stdout + bad.stderr
+    )
