@@ -2,8 +2,9 @@
 
 Answers, without asking the queue service: is this person already waiting (anywhere in
 Sweden), how deep is a region and how fast is it served (admission), where is a case
-(``GET /v1/cases/{id}``), and a region's hours when a team lead changed them. The queue stays the authority: a CaseTriaged is only ``pending``
-until the queue answers with CaseQueued, or CommandRejected (then the case is a
+(``GET /v1/cases/{id}``), and a region's hours once a team lead changed them (the latest
+OpeningHoursChanged wins over the hours file). The queue stays the authority: a CaseTriaged
+is only ``pending`` until the queue answers with CaseQueued, or CommandRejected (then the case is a
 ``duplicate`` of the person's first case and is never shown as queued).
 
 One region per person, nationally: the queue arbitrates per region only, so when two intake
