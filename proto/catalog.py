@@ -26,6 +26,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
         ev.TransferCase,
         ev.MarkNoShow,
         ev.CompleteCase,
+        ev.SetOpeningHours,  # a team lead's new hours, from the staff API (issue 14)
         ev.TransferIn,  # internal: the queue to itself, keyed by the target region
     ),
     t.QUEUE_EVENTS.name: (
@@ -38,6 +39,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
         ev.CaseNoShow,
         ev.CaseClosed,
         ev.CommandRejected,
+        ev.OpeningHoursChanged,
         ev.HeadsUp,
         ev.BatchCommitted,
         ev.PartitionFenced,

@@ -74,7 +74,13 @@ class Decoder(Generic[T]):
 
 TRIAGE_EVENTS = Decoder[ev.CaseTriaged | ev.CaseReferred](ev.TRIAGE_EVENT)
 QUEUE_COMMANDS = Decoder[
-    ev.ServeNext | ev.CancelCase | ev.Reprioritise | ev.TransferCase | ev.MarkNoShow | ev.CompleteCase
+    ev.ServeNext
+    | ev.CancelCase
+    | ev.Reprioritise
+    | ev.TransferCase
+    | ev.MarkNoShow
+    | ev.CompleteCase
+    | ev.SetOpeningHours
 ](ev.QUEUE_COMMAND)
 QUEUE_EVENTS = Decoder[Any](ev.QUEUE_EVENT)
 PATIENT_NOTICES = Decoder[ev.YourTurn | ev.HeadsUp | ev.CaseNotice](ev.PATIENT_NOTICE)

@@ -167,6 +167,23 @@ class NotifyFailed(Command, frozen=True, kw_only=True, tag="queue.notify-failed.
     sms_id: str
 
 
+class SetOpeningHours(Command, frozen=True, kw_only=True, tag="queue.set-opening-hours.v1"):
+    """A team lead replaces the region's opening hours (issue 14; the staff API's PUT).
+
+    The whole week: every day, the dated exceptions, the capacity and the hourly capacity, in
+    the hours file's words (``services/opening_hours/region_table.py``). ``expected_version``:
+    refused unless the region's hours are at that version (a lost update is refused, not made).
+    """
+
+    by: str
+    days: dict[str, list[str]]  # mon..sun -> ["08:00-17:00"], [] = closed
+    exceptions: dict[str, list[str]] = {}  # "2026-12-24" -> [] (replace that date's weekly hours)
+    capacity: float | None = None  # calls per staffed hour; None = the service's default
+    hourly_capacity: dict[str, dict[str, float]] = {}  # mon -> {"08:00-10:00": 30}
+    expected_version: int | None = None
+    reason: str = ""
+
+
 class TransferIn(Command, frozen=True, kw_only=True, tag="queue.transfer-in.v1"):
     """Internal: the receiving half of a TransferCase, sent by the queue to itself on
     queue.commands keyed by the TARGET region, so the worker that owns the target
@@ -271,6 +288,25 @@ class CaseNotReached(Message, frozen=True, kw_only=True, tag="case.not-reached.v
     region: str
     sms_id: str
     request_id: str = ""
+
+
+class OpeningHoursChanged(Message, frozen=True, kw_only=True, tag="queue.opening-hours-changed.v1"):
+    """The region's opening hours from now on (a team lead's SetOpeningHours, as decided).
+
+    Carries the whole week, so the latest one is all a reader needs: the queue folds it into
+    its state (replayed by recovery, kept by snapshots), intake's read model prefers it to the
+    hours file. ``version`` counts the region's changes (1 = the first after the file).
+    """
+
+    region: str
+    days: dict[str, list[str]]
+    exceptions: dict[str, list[str]] = {}
+    capacity: float | None = None
+    hourly_capacity: dict[str, dict[str, float]] = {}
+    version: int
+    by: str
+    request_id: str = ""
+    reason: str = ""
 
 
 class CommandRejected(Message, frozen=True, kw_only=True, tag="queue.command-rejected.v1"):
@@ -396,7 +432,9 @@ class SmsDelivered(Message, frozen=True, kw_only=True, tag="sms.delivered.v1"):
 
 
 TRIAGE_EVENT = CaseTriaged | CaseReferred
-QUEUE_COMMAND = ServeNext | CancelCase | Reprioritise | TransferCase | MarkNoShow | CompleteCase
+QUEUE_COMMAND = (
+    ServeNext | CancelCase | Reprioritise | TransferCase | MarkNoShow | CompleteCase | SetOpeningHours
+)
 QUEUE_EVENT = (
     CaseQueued
     | CaseCalled
@@ -408,6 +446,7 @@ QUEUE_EVENT = (
     | CaseClosed
     | CommandRejected
     | CaseNotReached
+    | OpeningHoursChanged
     | HeadsUp  # also a notice on queue.your-turn; recorded here because it changes the case
     | BatchCommitted
     | PartitionFenced

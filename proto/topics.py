@@ -66,7 +66,7 @@ QUEUE_COMMANDS = TopicSpec(
     "queue.commands",
     "region",
     QUEUE_PARTITIONS,
-    description="ServeNext, CancelCase, Reprioritise, TransferCase, MarkNoShow, CompleteCase.",
+    description="ServeNext, CancelCase, Reprioritise, TransferCase, MarkNoShow, CompleteCase, SetOpeningHours.",
 )
 QUEUE_EVENTS = TopicSpec(
     "queue.events",

@@ -68,7 +68,9 @@ async def submit_triage(data: TriageRequest, state: State) -> Response[TriageRes
     advice, hours = outcome.advice, None
     if outcome.status in ("queued", "duplicate"):  # a closed region still queues; say when it opens
         hours = region_status(
-            service.settings.hours.of(outcome.region), dt.datetime.now(dt.UTC), data.language
+            service.view.hours_of(outcome.region, service.settings.hours),
+            dt.datetime.now(dt.UTC),
+            data.language,
         )
         advice = f"{advice} {hours.notice}".strip()
     return Response(
@@ -130,7 +132,7 @@ async def get_case(
         )
     position = service.view.position(case_id)
     now = dt.datetime.now(dt.UTC)
-    hours = service.settings.hours.of(case.region)
+    hours = service.view.hours_of(case.region, service.settings.hours)
     status = region_status(hours, now)
     wait = (
         None

@@ -5,14 +5,21 @@ queue's views need it, and a service must not import another service.
 
 The model, from the first minute:
 - the serving rate is the recent one (calls in the last window) once at least
-  ``min_recent_calls`` happened, else the configured capacity of the region (calls per
-  staffed hour) -- a quiet first quarter-hour no longer means "no estimate";
+  ``min_recent_calls`` happened, else the region's capacity for each hour of the week
+  (``capacity.py``: the hours file's ``capacity`` and ``hourly_capacity``, else
+  ``capacity_per_hour``) -- a quiet first quarter-hour no longer means "no estimate";
 - a case at position p (p-1 cases ahead: every waiting case of a more urgent level and the
-  earlier ones of its own level) needs p calls: p / rate minutes of STAFFED time;
-- those staffed minutes become clock minutes through the region's hours, so a patient who
+  earlier ones of its own level) needs p calls: at the recent rate p / rate minutes of
+  STAFFED time; by capacity, the staffed time is walked hour range by hour range until the
+  region had room for p calls (a shift change to a smaller evening shift lengthens it);
+- staffed minutes become clock minutes through the region's hours, so a patient who
   arrives at 22:00 is told the wait runs into the morning, not "5 min";
 - it is shown as a range (``low_factor``..``high_factor`` of the point, rounded outward to
-  5 minutes, or 15 above an hour), because more urgent arrivals can still go ahead.
+  5 minutes, or 15 above an hour), because more urgent arrivals can still go ahead. The
+  range is the same for every urgency: the position already counts the more urgent cases
+  waiting now; how many more urgent ones will still arrive is not modelled (no data yet --
+  the per-urgency error measurement in docs/performance.md is what would justify widening
+  the upper bound for Prio 4-5).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from services.opening_hours.capacity import after_calls
 from services.opening_hours.schedule import RegionHours
 
 
@@ -28,7 +36,7 @@ from services.opening_hours.schedule import RegionHours
 class EtaPolicy:
     """How waits are estimated (from the service settings)."""
 
-    capacity_per_hour: float = 20.0  # calls per staffed hour in a region with no recent rate
+    capacity_per_hour: float = 20.0  # calls per staffed hour where the hours file names no capacity
     min_recent_calls: int = 3  # fewer calls in the window: the capacity is the better guess
     low_factor: float = 0.75
     high_factor: float = 1.5
@@ -72,13 +80,19 @@ def estimate_wait(
     rate, basis = rate_per_minute(recent_calls, window_s, policy)
     if rate <= 0 or position < 1:
         return None
-    staffed = position / rate * 60.0
 
-    def clock(staffed_s: float) -> float | None:
-        at = hours.after_staffed(now, staffed_s)
+    def clock(calls: float) -> float | None:
+        if basis == "recent_rate":
+            at = hours.after_staffed(now, calls / rate * 60.0)
+        else:
+            at = after_calls(hours, now, calls, policy.capacity_per_hour)
         return None if at is None else (at - now).total_seconds()
 
-    point, low, high = clock(staffed), clock(staffed * policy.low_factor), clock(staffed * policy.high_factor)
+    point, low, high = (
+        clock(position),
+        clock(position * policy.low_factor),
+        clock(position * policy.high_factor),
+    )
     if point is None or low is None or high is None:
         return None
     return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)

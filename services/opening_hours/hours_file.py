@@ -1,32 +1,35 @@
 """Loading the versioned opening-hours file (TOML) into ``OpeningHours``, or refusing it.
 
 Every problem is reported at once with the line it is on, like the urgency rules file.
+A region's table is read by ``region_table.read_region`` -- the same reader (and words) as
+the staff API's PUT of a region's hours.
 The format (``opening-hours.toml`` beside this module is the shipped default)::
 
     version = "2026.1"
     [default]                      # every region without its own table
     mon = ["08:00-21:00"]          # mon..sun: lists of "HH:MM-HH:MM"; [] = closed all day
+    capacity = 20                  # calls per staffed hour (optional; else ETA_CAPACITY_PER_HOUR)
+    [default.hourly_capacity]      # optional: hour ranges of a weekday with another capacity
+    mon = { "08:00-10:00" = 30, "17:00-21:00" = 12 }
     [holidays]                     # national exceptions, every region
     "2026-12-25" = []
     [regions."SE-I"]               # a region's own days; days it omits are the default's
-    sat = ["09:00-15:00"]
+    sat = ["09:00-15:00"]          # (so are its capacity and hourly_capacity days)
     [regions."SE-I".exceptions]    # the region's own dated exceptions (override holidays)
     "2026-06-05" = []
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from services.opening_hours.schedule import DAY_MINUTES, Interval, OpeningHours, RegionHours
+from services.opening_hours.region_table import DAYS, Problem, parse_intervals, read_dates, read_region
+from services.opening_hours.schedule import OpeningHours, RegionHours
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+__all__ = ["DAYS", "HoursFileError", "load_hours_from_env", "load_opening_hours", "parse_intervals"]
 _REGION = re.compile(r"^SE-[A-Z]{1,2}$")
 
 
@@ -77,26 +80,9 @@ class _Lines:
                 break
         return start
 
-
-def parse_intervals(raw: Any) -> tuple[Interval, ...]:
-    """``["08:00-12:00", "13:00-17:00"]`` -> minute intervals; raise ValueError saying what is wrong."""
-    if not isinstance(raw, list):
-        raise ValueError(f'expected a list like ["08:00-17:00"] ([] = closed), got {raw!r}')
-    out: list[Interval] = []
-    for item in raw:
-        m = _RANGE.match(item) if isinstance(item, str) else None
-        if m is None:
-            raise ValueError(f'{item!r} is not "HH:MM-HH:MM" (e.g. "08:00-17:00")')
-        h1, m1, h2, m2 = (int(g) for g in m.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if h1 > 23 or m1 > 59 or m2 > 59 or end > DAY_MINUTES or start >= end:
-            raise ValueError(f"{item!r}: times must be 00:00-24:00 and the start before the end")
-        out.append((start, end))
-    out.sort()
-    for (_, end), (start, _) in zip(out, out[1:], strict=False):
-        if start < end:
-            raise ValueError(f"intervals {raw!r} overlap")
-    return tuple(out)
+    def describe(self, p: Problem) -> str:
+        """``line 12: [regions.SE-I] sat: ...``."""
+        return f"line {self.of(p.table, p.key)}: [{p.table}] {p.message}"
 
 
 def load_opening_hours(text: str, source: str = "opening-hours.toml") -> OpeningHours:
@@ -105,7 +91,7 @@ def load_opening_hours(text: str, source: str = "opening-hours.toml") -> Opening
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message carries "(at line N, column M)"
         raise HoursFileError(source, [f"not valid TOML: {exc}"]) from exc
-    lines, problems = _Lines(text), []
+    lines, problems, found = _Lines(text), [], list[Problem]()
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         problems.append("line 1: `version` (a non-empty string) is required at the top")
@@ -113,13 +99,13 @@ def load_opening_hours(text: str, source: str = "opening-hours.toml") -> Opening
     if not isinstance(default, dict):
         problems.append("line 0: a [default] table with mon..sun is required")
         default = {}
-    missing = [d for d in DAYS if d not in default]
-    if missing and isinstance(data.get("default"), dict):
-        problems.append(
-            f"line {lines.of('default')}: [default] lacks {', '.join(missing)} (use [] for closed)"
-        )
-    weekly = _days(default, "default", lines, problems, base=((),) * 7)
-    holidays = _dates(data.get("holidays", {}), "holidays", lines, problems)
+    holidays = read_dates(data.get("holidays", {}), "holidays", found)
+    base = read_region(
+        default, "default", RegionHours(), found, require_days=isinstance(data.get("default"), dict)
+    )
+    base = RegionHours(
+        base.weekly, {**holidays, **base.exceptions}, capacity=base.capacity, hourly=base.hourly
+    )
     regions: dict[str, RegionHours] = {}
     raw_regions = data.get("regions", {})
     for region, table in raw_regions.items() if isinstance(raw_regions, dict) else ():
@@ -129,55 +115,13 @@ def load_opening_hours(text: str, source: str = "opening-hours.toml") -> Opening
                 f"line {lines.of(where)}: [{where}] must be a table named by a region code like SE-C"
             )
             continue
-        own = _dates(table.get("exceptions", {}), f"{where}.exceptions", lines, problems)
-        days = {k: v for k, v in table.items() if k != "exceptions"}
-        regions[region] = RegionHours(_days(days, where, lines, problems, base=weekly), {**holidays, **own})
+        regions[region] = read_region(table, where, base, found)
     for key in set(data) - {"version", "default", "holidays", "regions"}:
         problems.append(
             f"line {lines.of(key) or lines.of('', key)}: unknown key or table {key!r}; "
             'use version, [default], [holidays], [regions."SE-X"]'
         )
+    problems += [lines.describe(p) for p in found]
     if problems:
         raise HoursFileError(source, problems)
-    return OpeningHours(str(version), RegionHours(weekly, holidays), regions)
-
-
-def _days(
-    table: dict[str, Any],
-    where: str,
-    lines: _Lines,
-    problems: list[str],
-    base: tuple[tuple[Interval, ...], ...],
-) -> tuple[tuple[Interval, ...], ...]:
-    week = list(base)
-    for key, raw in table.items():
-        if key not in DAYS:
-            problems.append(
-                f"line {lines.of(where, key)}: [{where}] {key!r} is not a day; use {', '.join(DAYS)}"
-            )
-            continue
-        try:
-            week[DAYS.index(key)] = parse_intervals(raw)
-        except ValueError as exc:
-            problems.append(f"line {lines.of(where, key)}: [{where}] {key}: {exc}")
-    return tuple(week)
-
-
-def _dates(table: Any, where: str, lines: _Lines, problems: list[str]) -> dict[dt.date, tuple[Interval, ...]]:
-    out: dict[dt.date, tuple[Interval, ...]] = {}
-    if not isinstance(table, dict):
-        problems.append(f'line {lines.of(where)}: [{where}] must be a table of "YYYY-MM-DD" = [...]')
-        return out
-    for key, raw in table.items():
-        try:
-            day = dt.date.fromisoformat(str(key))
-        except ValueError:
-            problems.append(
-                f'line {lines.of(where, str(key))}: [{where}] {key!r} is not a date; write "2026-12-25"'
-            )
-            continue
-        try:
-            out[day] = parse_intervals(raw)
-        except ValueError as exc:
-            problems.append(f"line {lines.of(where, str(key))}: [{where}] {key}: {exc}")
-    return out
+    return OpeningHours(str(version), base, regions)

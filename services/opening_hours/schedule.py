@@ -23,6 +23,7 @@ HORIZON_DAYS = 400  # a region closed for longer than this is treated as never o
 DAY_MINUTES = 24 * 60
 
 Interval = tuple[int, int]  # [start, end) in minutes of the local day; end may be 1440 (24:00)
+Rated = tuple[int, int, float]  # [start, end) of the local day at this many calls per staffed hour
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,24 @@ class RegionHours:
 
     ``weekly[d]`` are the open intervals of weekday ``d`` (0 = Monday); ``exceptions[date]``
     replace that day's weekly intervals (empty tuple: closed all day, e.g. a public holiday).
+    ``capacity`` is calls per staffed hour (None: the service's ETA_CAPACITY_PER_HOUR);
+    ``hourly[d]`` overrides it for hour ranges of weekday ``d`` (not on exception dates:
+    a holiday has its own hours, so it gets the flat capacity). Walked by ``capacity.py``.
     """
 
     weekly: tuple[tuple[Interval, ...], ...] = ((),) * 7
     exceptions: Mapping[dt.date, tuple[Interval, ...]] = field(default_factory=dict)
     tz: dt.tzinfo = STOCKHOLM
+    capacity: float | None = None
+    hourly: tuple[tuple[Rated, ...], ...] = ((),) * 7
 
     def intervals_on(self, day: dt.date) -> tuple[Interval, ...]:
         """The open intervals of the local day ``day`` (exceptions first)."""
         found = self.exceptions.get(day)
         return found if found is not None else self.weekly[day.weekday()]
 
-    def _instant(self, day: dt.date, minute: int) -> dt.datetime:
+    def instant(self, day: dt.date, minute: int) -> dt.datetime:
+        """The UTC instant of ``minute`` (0..1440) of the local day ``day``."""
         # 24:00 is the next day's midnight; wall time -> UTC through the zone (DST-aware)
         day = day + dt.timedelta(days=minute // DAY_MINUTES)
         minute %= DAY_MINUTES
@@ -59,7 +66,7 @@ class RegionHours:
         for n in range(days):
             day = start_day + dt.timedelta(days=n)
             for a, b in self.intervals_on(day):
-                begin, end = self._instant(day, a), self._instant(day, b)
+                begin, end = self.instant(day, a), self.instant(day, b)
                 if pending is not None and pending[1] >= begin:  # 24:00 of one day meets 00:00 of the next
                     pending = (pending[0], max(pending[1], end))
                 else:
@@ -74,22 +81,23 @@ class RegionHours:
         """Staffed around the clock every day, with no exception (the arithmetic is then trivial)."""
         return not self.exceptions and all(day == ((0, DAY_MINUTES),) for day in self.weekly)
 
-    def _local_day(self, at: dt.datetime) -> dt.date:
+    def local_day(self, at: dt.datetime) -> dt.date:
+        """The region's local date at the instant ``at``."""
         return at.astimezone(self.tz).date()
 
     def is_open(self, at: dt.datetime) -> bool:
         """True when the region is staffed at the instant ``at`` (timezone-aware)."""
-        at = _utc(at)
-        day = self._local_day(at)
+        at = utc(at)
+        day = self.local_day(at)
         return any(a <= at < b for a, b in self._spans(day - dt.timedelta(days=1), 3))
 
     def next_change(self, at: dt.datetime) -> dt.datetime | None:
         """The first instant after ``at`` at which open/closed flips (None: never within the horizon)."""
-        at = _utc(at)
+        at = utc(at)
         if self.always_open:
             return None
-        first = self._local_day(at) - dt.timedelta(days=1)
-        horizon_end = self._instant(first, HORIZON_DAYS * DAY_MINUTES)
+        first = self.local_day(at) - dt.timedelta(days=1)
+        horizon_end = self.instant(first, HORIZON_DAYS * DAY_MINUTES)
         for a, b in self._spans(first, HORIZON_DAYS):
             if a > at:
                 return a
@@ -99,12 +107,12 @@ class RegionHours:
 
     def staffed_seconds(self, start: dt.datetime, end: dt.datetime) -> float:
         """Seconds of staffed time in [start, end)."""
-        start, end = _utc(start), _utc(end)
+        start, end = utc(start), utc(end)
         if end <= start:
             return 0.0
-        days = (self._local_day(end) - self._local_day(start)).days + 3
+        days = (self.local_day(end) - self.local_day(start)).days + 3
         total = 0.0
-        for a, b in self._spans(self._local_day(start) - dt.timedelta(days=1), days):
+        for a, b in self._spans(self.local_day(start) - dt.timedelta(days=1), days):
             lo, hi = max(a, start), min(b, end)
             if hi > lo:
                 total += (hi - lo).total_seconds()
@@ -116,10 +124,10 @@ class RegionHours:
         None when the region is not staffed that long within the horizon. This is how an
         estimated wait in "working minutes" becomes a clock time that skips closed hours.
         """
-        start, left = _utc(start), max(0.0, seconds)
+        start, left = utc(start), max(0.0, seconds)
         if self.always_open:
             return start + dt.timedelta(seconds=left)
-        for a, b in self._spans(self._local_day(start) - dt.timedelta(days=1), HORIZON_DAYS):
+        for a, b in self._spans(self.local_day(start) - dt.timedelta(days=1), HORIZON_DAYS):
             lo = max(a, start)
             if b <= lo:
                 continue
@@ -150,7 +158,8 @@ class OpeningHours:
         return OpeningHours(self.version, self.default, {**self.regions, region: hours})
 
 
-def _utc(at: dt.datetime) -> dt.datetime:
+def utc(at: dt.datetime) -> dt.datetime:
+    """``at`` in UTC; ValueError for a naive datetime."""
     # in UTC, because arithmetic between datetimes of one zone object is wall-clock arithmetic
     # (a DST day would count 24 hours)
     if at.tzinfo is None or at.utcoffset() is None:

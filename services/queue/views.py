@@ -16,6 +16,7 @@ from faust.web import Request, Response, View
 
 from proto.regions import is_region
 from services.queue.domain.estimate import case_view, region_view
+from services.queue.domain.opening_hours_view import opening_hours_view
 from services.queue.domain.waiting_list import waiting_page
 from services.queue.runtime import QueueRuntime
 
@@ -60,6 +61,22 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
                 region,
                 lambda: self.json(
                     waiting_page(region, state.regions.get(region), time.time(), offset, limit)
+                ),
+            )
+
+    @app.page("/v1/regions/{region}/opening-hours")
+    class OpeningHoursView(View):
+        """The region's hours as the queue decides with them (a team lead's change, else the file)."""
+
+        async def get(self, request: Request, region: str) -> Response:
+            if not is_region(region):
+                return self.json({"error": f"{region!r} is not a region code; use e.g. SE-C"}, status=400)
+            return await routed(
+                self,
+                request,
+                region,
+                lambda: self.json(
+                    opening_hours_view(state.regions.get(region), region, time.time(), state.policy)
                 ),
             )
 

@@ -27,6 +27,7 @@ from services.staff.audit_trail import AuditTrail
 from services.staff.desk import StaffDesk
 from services.staff.http_auth import provide_principal
 from services.staff.http_commands import COMMAND_HANDLERS
+from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
 from services.staff.problems import EXCEPTION_HANDLERS
 from services.staff.queue_views import QueueViews
@@ -121,7 +122,15 @@ def create_app(settings: StaffSettings) -> Litestar:
         ),
     )
     return Litestar(
-        route_handlers=[*COMMAND_HANDLERS, *READ_HANDLERS, healthz, readyz, metrics, openapi_json],
+        route_handlers=[
+            *COMMAND_HANDLERS,
+            *HOURS_HANDLERS,
+            *READ_HANDLERS,
+            healthz,
+            readyz,
+            metrics,
+            openapi_json,
+        ],
         dependencies={"principal": Provide(provide_principal)},
         lifespan=[staff_lifespan(settings)],
         state=State(

@@ -156,7 +156,10 @@ def _client_options(p: argparse.ArgumentParser, role: str = "nurse") -> None:
 
 
 def add_parsers(sub: Any) -> None:
-    """Add ``token``, ``staff-cli`` and ``serve-next`` to the ``triage`` command."""
+    """Add ``token``, ``staff-cli``, ``serve-next`` and ``opening-hours`` to the ``triage`` command."""
+    from services.staff.hours_cli import add_hours_parser  # it uses this module's HTTP helpers
+
+    add_hours_parser(sub)
     tok = sub.add_parser("token", help="mint a short-lived dev token for the staff API (dev issuer key)")
     tok.add_argument("--sub", required=True, help="the staff member, e.g. nurse-anna")
     tok.add_argument(

@@ -88,6 +88,7 @@ def _result(
             event_type=type(answer).__name__,
             case=case,
             case_id=getattr(answer, "case_id", None),
+            version=getattr(answer, "version", None),
         ),
         status_code=200,
     )
@@ -274,5 +275,7 @@ async def transfer(
         ),
     )
 
+
+run_command = _run  # for the other command modules (opening hours: http_hours.py)
 
 COMMAND_HANDLERS = [serve_next, no_show, complete, reprioritise, cancel, transfer]

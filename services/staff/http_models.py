@@ -96,6 +96,7 @@ class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     event_type: str
     case: CalledCase | None = None
     case_id: str | None = None
+    version: int | None = None  # opening hours: the region's hours version after the change
 
 
 class WaitingCase(msgspec.Struct, kw_only=True):

@@ -23,5 +23,13 @@ class QueueViews:
         except (httpx.HTTPError, ValueError):
             return 503, None
 
+    async def opening_hours(self, region: str) -> tuple[int, Any]:
+        """The region's hours as the queue decides with them (``GET /v1/regions/{region}/opening-hours``)."""
+        try:
+            resp = await self._client.get(f"/v1/regions/{region}/opening-hours")
+            return resp.status_code, resp.json()
+        except (httpx.HTTPError, ValueError):
+            return 503, None
+
     async def close(self) -> None:
         await self._client.aclose()

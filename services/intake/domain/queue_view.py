@@ -1,9 +1,10 @@
 """Intake's read model of the queue: a pure fold of ``queue.events`` (+ intake's own ``triage.events``).
 
 Answers, without asking the queue service: is this person already waiting (anywhere in
-Sweden), how deep is a region and how fast is it served (admission), and where is a case
-(``GET /v1/cases/{id}``). The queue stays the authority: a CaseTriaged is only ``pending``
-until the queue answers with CaseQueued, or CommandRejected (then the case is a
+Sweden), how deep is a region and how fast is it served (admission), where is a case
+(``GET /v1/cases/{id}``), and a region's hours once a team lead changed them (the latest
+OpeningHoursChanged wins over the hours file). The queue stays the authority: a CaseTriaged
+is only ``pending`` until the queue answers with CaseQueued, or CommandRejected (then the case is a
 ``duplicate`` of the person's first case and is never shown as queued).
 
 One region per person, nationally: the queue arbitrates per region only, so when two intake
@@ -26,6 +27,8 @@ from sortedcontainers import SortedList
 
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
+from services.opening_hours.region_table import read_whole_week
+from services.opening_hours.schedule import OpeningHours, RegionHours
 
 
 @dataclass
@@ -50,6 +53,7 @@ class QueueView:
         self._regions: dict[str, _Region] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
+        self._hours: dict[str, tuple[int, RegionHours]] = {}  # a team lead's latest hours per region
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
@@ -95,6 +99,11 @@ class QueueView:
         """Cases ahead of a new case of ``urgency`` (same or more urgent)."""
         r = self._regions.get(region)
         return int(r.waiting.bisect_left((urgency + 1,))) if r else 0
+
+    def hours_of(self, region: str, file_hours: OpeningHours) -> RegionHours:
+        """The region's hours: a team lead's latest change (OpeningHoursChanged), else the file's."""
+        changed = self._hours.get(region)
+        return changed[1] if changed is not None else file_hours.of(region)
 
     def regions_to_withdraw(self) -> dict[str, str]:
         """Cases the queue holds for a person already waiting in another region -> the first case."""
@@ -145,6 +154,11 @@ class QueueView:
             case ev.CaseNoShow() if e.requeued:
                 if (c := self._cases.get(e.case_id)) is not None:
                     self._put(replace(c, status="waiting", front=True))
+            case ev.OpeningHoursChanged():
+                hours, problems = read_whole_week(e.days, e.exceptions, e.capacity, e.hourly_capacity)
+                if problems or e.version < self._hours.get(e.region, (0, None))[0]:
+                    return False  # the queue decided it valid; an older version never wins
+                self._hours[e.region] = (e.version, hours)
             case ev.CaseNoShow() | ev.CaseReferred() | ev.ServeNextEmpty() | ev.CommandRejected():
                 return False  # known, and nothing to change here
             case _:

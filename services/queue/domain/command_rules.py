@@ -2,7 +2,8 @@
 
 Other services still send raw Kafka commands, so the queue itself refuses what a staff
 edge would refuse: a region that is not one of the 21, a transfer to a region where the
-service is not enabled, a command without an actor, a change without a reason. A
+service is not enabled, a command without an actor, a change without a reason, opening
+hours the hours file would refuse (issue 14: the same reader, the same words). A
 refused command is answered with ``CommandRejected`` naming the field and how to fix
 it; it never creates state for the region it names (no phantom regions in the metrics).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from proto import events as ev
 from proto.regions import is_region
+from services.opening_hours.region_table import describe, read_whole_week
 
 _EXAMPLE = "an ISO 3166-2:SE code such as SE-C"
 
@@ -41,7 +43,17 @@ def why_invalid(command: ev.Command, transfer_regions: frozenset[str]) -> str | 
         case ev.MarkNoShow() | ev.CompleteCase():
             if _blank(command.by):
                 return f"by is required: who marks the case ({type(command).__name__})"
+        case ev.SetOpeningHours():
+            if _blank(command.by):
+                return "by is required: the team lead who changes the opening hours"
+            return hours_problems(command)
     return None
+
+
+def hours_problems(command: ev.SetOpeningHours) -> str | None:
+    """What is wrong with the new hours (the hours file's rules and words), or None."""
+    _, problems = read_whole_week(command.days, command.exceptions, command.capacity, command.hourly_capacity)
+    return f"invalid opening hours: {describe(problems)}" if problems else None
 
 
 def _transfer_target(command: ev.TransferCase, transfer_regions: frozenset[str]) -> str | None:

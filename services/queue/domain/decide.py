@@ -12,6 +12,7 @@ import datetime as dt
 import msgspec
 
 from proto import events as ev
+from services.queue.domain.opening_hours_rules import set_opening_hours
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import CaseRecord, QueueState, RegionState
 
@@ -31,6 +32,8 @@ def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.
             return _transfer_in(state.region(message.region), message)
         case ev.NotifyFailed():
             return _not_reached(state.region(message.region), message)
+        case ev.SetOpeningHours():
+            return set_opening_hours(state.region(message.region), message)
         case ev.CancelCase() | ev.Reprioritise() | ev.TransferCase() | ev.MarkNoShow() | ev.CompleteCase():
             return _case_command(state, message)
         case _:

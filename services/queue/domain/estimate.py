@@ -14,7 +14,7 @@ from typing import Any
 
 from services.opening_hours.eta import estimate_wait
 from services.queue.domain.region_queue import URGENCIES
-from services.queue.domain.state import QueuePolicy, RegionState
+from services.queue.domain.state import QueuePolicy, RegionState, region_hours
 
 
 def serving_rate_per_minute(rs: RegionState | None, now: float, policy: QueuePolicy) -> float:
@@ -30,9 +30,9 @@ def _iso(at: dt.datetime | None) -> str | None:
     return None if at is None else at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def hours_view(region: str, now: float, policy: QueuePolicy) -> dict[str, Any]:
+def hours_view(rs: RegionState | None, region: str, now: float, policy: QueuePolicy) -> dict[str, Any]:
     """Whether the region is staffed now and when that next changes (``next_change_at``: null = never)."""
-    hours = policy.hours.of(region)
+    hours = region_hours(rs, region, policy)
     at = dt.datetime.fromtimestamp(now, dt.UTC)
     return {"open": hours.is_open(at), "next_change_at": _iso(hours.next_change(at))}
 
@@ -47,7 +47,7 @@ def wait_view(
         position,
         recent,
         policy.rate_window_s,
-        policy.hours.of(region),
+        region_hours(rs, region, policy),
         dt.datetime.fromtimestamp(now, dt.UTC),
         policy.eta,
     )
@@ -81,7 +81,7 @@ def region_view(region: str, rs: RegionState | None, now: float, policy: QueuePo
         "estimated_wait_seconds": estimate,
         "estimated_wait": ranges,
         "serving_rate_per_minute": rate,
-        **hours_view(region, now, policy),
+        **hours_view(rs, region, now, policy),
     }
 
 
@@ -101,7 +101,7 @@ def case_view(rs: RegionState, case_id: str, now: float, policy: QueuePolicy) ->
         "estimated_wait_seconds": None if wait is None else wait["point_seconds"],
         "estimated_wait": wait,
         "queued_at": _iso(dt.datetime.fromtimestamp(rec.queued_at, dt.UTC)),
-        **hours_view(rs.region, now, policy),
+        **hours_view(rs, rs.region, now, policy),
     }
     if rec.to_region:
         body["to_region"] = rec.to_region

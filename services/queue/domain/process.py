@@ -113,7 +113,7 @@ def heads_up_due(
     policy = state.policy
     if caused is not None and not any(isinstance(e, _MOVES_FORWARD) for e in caused):
         return []
-    hours = policy.hours.of(rs.region)
+    hours = state.hours_of(rs.region)
     if policy.heads_up_position <= 0 or not hours.is_open(now):
         return []
     since = now.timestamp() - policy.rate_window_s

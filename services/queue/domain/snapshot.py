@@ -4,7 +4,9 @@ A snapshot is taken at a batch boundary, after the batch's outputs were acknowle
 nothing before the offset it covers has unsent outputs and recovery only re-sends what the
 tail after it calls for. It holds, per region of the partition: the case records (the
 waiting order and the depth counters are derived from them), the duplicate-person guard,
-the recorded answers in their eviction order, the recent call times and next_sequence;
+the recorded answers in their eviction order, the recent call times, next_sequence and a
+team lead's opening hours (the latest OpeningHoursChanged: the log before the snapshot may
+be gone by retention);
 and for the partition: the resume positions and the queue.events offset it covers.
 
 The encoded bytes are cut into chunks of at most ``CHUNK_BYTES`` (a broker's default
@@ -36,6 +38,7 @@ class _Region(msgspec.Struct, array_like=True):
     # kept as is, not derived: when a no-show requeues a case while the same person has
     # another waiting case, the guard names whichever was queued last (evolve's order)
     waiting_person: dict[str, str]
+    hours: ev.OpeningHoursChanged | None = None  # a team lead's hours (issue 14); last: old snapshots decode
 
 
 class _Body(msgspec.Struct, array_like=True):
@@ -81,6 +84,7 @@ def encode_snapshot(
                 list(rs.calls),
                 rs.next_sequence,
                 dict(rs.waiting_person),
+                rs.hours_changed,
             )
             for rs in (state.regions[r] for r in sorted(regions))
         ],
@@ -110,5 +114,7 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
         rs.queue.bulk_load(waiting)  # one sort, not n inserts
         rs.answers = OrderedDict((k, tuple(v)) for k, v in r.answers)
         rs.calls = deque(r.calls)
+        if r.hours is not None:
+            rs.change_hours(r.hours)
         state.regions[r.region] = rs
     return Recovery(state, positions=dict(body.positions), next_offset=body.covers)

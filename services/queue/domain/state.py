@@ -17,7 +17,8 @@ import msgspec
 
 from proto import events as ev
 from services.opening_hours.eta import EtaPolicy
-from services.opening_hours.schedule import OpeningHours
+from services.opening_hours.region_table import read_whole_week
+from services.opening_hours.schedule import OpeningHours, RegionHours
 from services.queue.domain.region_queue import RegionQueue
 
 CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
@@ -67,6 +68,14 @@ class RegionState:
     calls: deque[float] = field(default_factory=deque)  # called_at of recent calls
     not_reached: dict[str, float] = field(default_factory=dict)  # called, your-turn SMS failed -> when
     next_sequence: int = 0
+    hours_changed: ev.OpeningHoursChanged | None = None  # a team lead's hours: they replace the file's
+    hours: RegionHours | None = None  # ``hours_changed`` parsed once
+
+    def change_hours(self, event: ev.OpeningHoursChanged) -> None:
+        """Take a team lead's hours (decided valid; on a parse problem the previous hours stay)."""
+        hours, problems = read_whole_week(event.days, event.exceptions, event.capacity, event.hourly_capacity)
+        if not problems:
+            self.hours_changed, self.hours = event, hours
 
     def record_answer(self, request_id: str, events: tuple[ev.Message, ...], memory: int) -> None:
         """Remember what a command answered, so a replay returns the same thing."""
@@ -93,6 +102,17 @@ class QueueState:
         if rs is None:
             rs = self.regions[region] = RegionState(region, RegionQueue(region))
         return rs
+
+    def hours_of(self, region: str) -> RegionHours:
+        """The region's hours: a team lead's latest change, else the hours file's."""
+        return region_hours(self.regions.get(region), region, self.policy)
+
+
+def region_hours(rs: RegionState | None, region: str, policy: QueuePolicy) -> RegionHours:
+    """A team lead's latest hours of ``region`` (in ``rs``), else the hours file's."""
+    if rs is not None and rs.hours is not None:
+        return rs.hours
+    return policy.hours.of(region)
 
 
 def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
@@ -170,5 +190,7 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             rs.cases[event.case_id].heads_up = True
         case ev.CaseNotReached():
             rs.not_reached[event.case_id] = event.occurred_at.timestamp()
+        case ev.OpeningHoursChanged():
+            rs.change_hours(event)
         case _:
             return

@@ -4,8 +4,8 @@ Roles (issue #13):
 
 - ``nurse`` / ``doctor``: serve next, no-show, complete, reprioritise, cancel, read their
   regions' waiting lists;
-- ``team-lead``: all of that, plus transfer (and the region's opening hours: ``OPENING_HOURS``
-  is the hook for issue #14, no endpoint yet);
+- ``team-lead``: all of that, plus transfer and changing the region's opening hours
+  (``OPENING_HOURS``, issue #14); every role but the auditor may read them;
 - ``auditor``: read the audit trail of their regions;
 - ``service``: another system acting over HTTP: serve next and read the waiting list.
 
@@ -29,18 +29,20 @@ Action = Literal[
     "read-waiting",
     "read-audit",
     "opening-hours",
+    "read-opening-hours",
 ]
 ROLES: tuple[str, ...] = ("nurse", "doctor", "team-lead", "auditor", "service")
 CLINICAL: frozenset[str] = frozenset(
     {"serve-next", "no-show", "complete", "reprioritise", "cancel", "read-waiting"}
 )
-OPENING_HOURS = "opening-hours"  # issue #14 will add the endpoint; team-leads hold the grant already
+OPENING_HOURS = "opening-hours"  # PUT /v1/regions/{r}/opening-hours (issue #14)
+READ_HOURS = "read-opening-hours"  # GET: when the region is staffed, no case data
 GRANTS: dict[str, frozenset[str]] = {
-    "nurse": CLINICAL,
-    "doctor": CLINICAL,
-    "team-lead": CLINICAL | {"transfer", OPENING_HOURS},
+    "nurse": CLINICAL | {READ_HOURS},
+    "doctor": CLINICAL | {READ_HOURS},
+    "team-lead": CLINICAL | {"transfer", OPENING_HOURS, READ_HOURS},
     "auditor": frozenset({"read-audit"}),
-    "service": frozenset({"serve-next", "read-waiting"}),
+    "service": frozenset({"serve-next", "read-waiting", READ_HOURS}),
 }
 ALL_REGIONS = "*"
 

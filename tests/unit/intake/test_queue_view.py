@@ -8,6 +8,7 @@ import msgspec
 
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
+from services.opening_hours.hours_file import load_hours_from_env
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 
@@ -224,3 +225,26 @@ def test_a_finished_case_shows_its_outcome_after_a_transfer_a_no_show_or_a_cance
     view.apply(ev.CaseCancelled(case_id="b", region="SE-C", reason="r", by="nurse"))
     assert (view.case("a").status, view.case("a").outcome) == ("closed", "no_show")  # type: ignore[union-attr]
     assert (view.case("b").status, view.case("b").outcome) == ("cancelled", "cancelled")  # type: ignore[union-attr]
+
+
+def hours_changed(version: int, days: dict[str, list[str]], event_id: str = "") -> ev.OpeningHoursChanged:
+    return ev.OpeningHoursChanged(
+        event_id=event_id or f"hours-{version}", region="SE-I", days=days, version=version, by="lead-1"
+    )
+
+
+def test_a_team_leads_hours_replace_the_files_for_that_region_only() -> None:
+    file_hours = load_hours_from_env({})
+    view = QueueView()
+    closed = {d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    monday_noon = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
+    assert view.hours_of("SE-I", file_hours).is_open(monday_noon)  # the file: weekdays 08-17
+
+    assert view.apply(hours_changed(1, closed))
+    assert not view.hours_of("SE-I", file_hours).is_open(monday_noon)
+    assert view.hours_of("SE-C", file_hours) == file_hours.of("SE-C")
+
+    assert view.apply(hours_changed(2, {**closed, "mon": ["00:00-24:00"]}))
+    assert view.hours_of("SE-I", file_hours).is_open(monday_noon)
+    assert not view.apply(hours_changed(1, closed, event_id="late-copy"))  # an older version never wins
+    assert view.hours_of("SE-I", file_hours).is_open(monday_noon)

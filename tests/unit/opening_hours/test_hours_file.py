@@ -59,3 +59,49 @@ def test_bad_holidays_and_regions_are_all_reported_at_once() -> None:
 def test_an_unreadable_path_names_the_setting() -> None:
     with pytest.raises(ValueError, match="OPENING_HOURS_PATH: cannot read"):
         load_hours_from_env({"OPENING_HOURS_PATH": "/nonexistent/hours.toml"})
+
+
+CAPACITY = (
+    GOOD.replace('sun = ["00:00-24:00"]\n', 'sun = ["00:00-24:00"]\ncapacity = 18\n')
+    + '[default.hourly_capacity]\nmon = { "08:00-10:00" = 30 }\n'
+    + '[regions."SE-I"]\ncapacity = 6\n'
+)
+
+
+def test_capacity_and_hourly_capacity_are_read_and_a_region_inherits_the_hourly_ranges() -> None:
+    hours = load_opening_hours(CAPACITY)
+    assert hours.default.capacity == 18.0 and hours.default.hourly[0] == ((480, 600, 30.0),)
+    gotland = hours.of("SE-I")
+    assert gotland.capacity == 6.0 and gotland.hourly[0] == ((480, 600, 30.0),)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("capacity = 18", "capacity = 0"),
+            "line 10: [default] capacity must be a number of calls per staffed hour",
+        ),
+        (("capacity = 6", 'capacity = "lots"'), "line 14: [regions.SE-I] capacity must be a number"),
+        (
+            ('"08:00-10:00" = 30', '"8-10" = 30'),
+            "line 12: [default.hourly_capacity] mon: '8-10' is not \"HH:MM-HH:MM\"",
+        ),
+        (
+            ('"08:00-10:00" = 30', '"08:00-10:00" = 30, "09:00-11:00" = 10'),
+            "line 12: [default.hourly_capacity] mon: intervals",
+        ),
+        (
+            ('mon = { "08:00-10:00"', 'monday = { "08:00-10:00"'),
+            "line 12: [default.hourly_capacity] 'monday' is not a day",
+        ),
+        (
+            ('"08:00-10:00" = 30', '"08:00-10:00" = -3'),
+            "line 12: [default.hourly_capacity] mon: '08:00-10:00' must be",
+        ),
+    ],
+)
+def test_a_bad_capacity_is_refused_naming_its_line(edit: tuple[str, str], message: str) -> None:
+    with pytest.raises(HoursFileError) as err:
+        load_opening_hours(CAPACITY.replace(*edit))
+    assert message in str(err.value)

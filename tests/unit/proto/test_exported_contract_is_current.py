@@ -94,6 +94,8 @@ def _value_for(tp: object) -> object:
     args = typing.get_args(tp)
     if typing.get_origin(tp) is typing.Literal:
         return args[0]
+    if typing.get_origin(tp) is dict:
+        return {}
     if tp is dt.datetime:
         return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     if tp is int:

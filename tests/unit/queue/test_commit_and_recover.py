@@ -36,6 +36,7 @@ op = st.one_of(
     st.tuples(st.just("no-show"), st.sampled_from(REGIONS), st.integers(0, 99)),
     st.tuples(st.just("duplicate-triage"), st.sampled_from(REGIONS), st.integers(0, 99)),
     st.tuples(st.just("garbage"), st.sampled_from(REGIONS), st.just(0)),
+    st.tuples(st.just("set-hours"), st.sampled_from(REGIONS), st.integers(0, 99)),  # issue 14
 )
 ticks = st.lists(st.lists(op, max_size=6), min_size=1, max_size=8)
 crashes = st.lists(st.one_of(st.integers(0, 8), st.integers(0, 40)), max_size=5)
@@ -81,6 +82,20 @@ class Scenario:
                 out.append((again, COMMANDS_TOPIC, again.region))
             elif kind == "garbage":
                 out.append((None, COMMANDS_TOPIC, region))
+            elif (
+                kind == "set-hours"
+            ):  # a team lead closes the region (no heads-ups) or opens it round the clock
+                day = [] if k % 2 else ["00:00-24:00"]
+                days = {d: day for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+                hours = ev.SetOpeningHours(
+                    region=region,
+                    request_id=rid,
+                    by="lead",
+                    days=days,
+                    event_id=f"e{self.n}",
+                    occurred_at=now,
+                )
+                out.append((hours, COMMANDS_TOPIC, region))
             elif pick is not None:
                 r = pick.region
                 cmd: ev.Message
@@ -217,6 +232,7 @@ def canonical(state: QueueState) -> dict[str, Any]:
             list(rs.answers.items()),
             list(rs.calls),
             rs.next_sequence,
+            rs.hours_changed,
         )
     return out
 

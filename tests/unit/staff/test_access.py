@@ -63,3 +63,12 @@ def test_a_token_without_subject_known_role_or_region_list_is_refused(
 def test_a_wildcard_region_covers_the_21_regions_only() -> None:
     p = Principal("svc", frozenset({"service"}), frozenset({"*"}))
     assert p.serves("SE-BD") and not p.serves("SE-ZZ")
+
+
+def test_only_a_team_lead_may_change_opening_hours_but_every_clinician_may_read_them() -> None:
+    why, _ = authorise(ANNA, "opening-hours", "SE-C")
+    assert why is not None and "needs the role team-lead" in why
+    assert authorise(LISA, "opening-hours", "SE-C") == (None, "team-lead")
+    assert authorise(ANNA, "read-opening-hours", "SE-C") == (None, "nurse")
+    why, _ = authorise(LISA, "opening-hours", "SE-E")
+    assert why is not None and "does not cover region SE-E" in why

@@ -1,0 +1,164 @@
+"""A region's opening hours over the staff API (issue 14): read them, and (team lead) replace them.
+
+``PUT`` is checked here with the hours file's own reader (``region_table``: the same rules and
+words, a JSON pointer instead of a line number), then goes to the queue as ``SetOpeningHours``
+like any staff command: audited "requested", decided by the queue, answered synchronously
+with the ``OpeningHoursChanged`` it recorded (or 409 when the queue refused, e.g. a version
+conflict). From then on the region's hours live in queue.events; the file is only the
+start-up default of regions never changed. ``GET`` shows what the queue decides with; it is
+not case data, so it is not written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, put
+from litestar.datastructures import State
+from msgspec import Meta
+
+from proto import events as ev
+from services.intake.domain.submission_form import FieldError
+from services.opening_hours.region_table import DAYS, read_whole_week
+from services.staff.desk import StaffDesk
+from services.staff.domain.access import OPENING_HOURS, READ_HOURS, Principal
+from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
+from services.staff.http_commands import COMMAND_RESPONSES, Region, run_command
+from services.staff.http_models import CommandResult, RequestId
+from services.staff.problems import READ_RESPONSES, problem_response
+from services.staff.queue_views import QueueViews
+
+Day = Annotated[
+    list[str], Meta(examples=[["08:00-12:00", "13:00-17:00"]], description='"HH:MM-HH:MM" local; [] = closed')
+]
+Exceptions = Annotated[
+    dict[str, list[str]], Meta(description='dated days that replace the weekly ones: {"2026-12-24": []}')
+]
+Hourly = Annotated[
+    dict[str, dict[str, float]],
+    Meta(description='per weekday, hour ranges with their own calls per hour: {"mon": {"08:00-10:00": 30}}'),
+]
+
+
+class WeekHours(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A region's whole week, in the hours file's words.
+
+    Every day is required; they are optional here only so that a missing day is reported
+    together with every other problem of the week (by the hours file's reader), not alone.
+    """
+
+    mon: Day | None = None
+    tue: Day | None = None
+    wed: Day | None = None
+    thu: Day | None = None
+    fri: Day | None = None
+    sat: Day | None = None
+    sun: Day | None = None
+    exceptions: Exceptions = {}
+    capacity: Annotated[float, Meta(gt=0, description="calls per staffed hour")] | None = None
+    hourly_capacity: Hourly = {}
+
+
+class OpeningHoursRequest(WeekHours, kw_only=True, forbid_unknown_fields=True):
+    """PUT body: the week (GET's ``hours``, edited), and optionally the version it was read at."""
+
+    expected_version: (
+        Annotated[int, Meta(ge=0, description="refused (409) if the hours changed since")] | None
+    ) = None
+    reason: Annotated[str, Meta(max_length=500, description="why (no personal data)")] = ""
+    request_id: RequestId | None = None
+
+
+class RegionOpeningHours(msgspec.Struct, kw_only=True):
+    """GET: the hours the queue decides with, where they come from, and open/closed now."""
+
+    region: str
+    version: int  # 0 = the hours file's; n = after the n-th change through this API
+    source: str  # file | staff-api
+    file_version: str
+    changed_by: str | None
+    changed_at: str | None
+    hours: WeekHours
+    open: bool
+    next_change_at: str | None
+
+
+@get(
+    "/v1/regions/{region:str}/opening-hours",
+    security=SECURITY,
+    guards=GUARDS,
+    responses=READ_RESPONSES,
+    summary="The region's opening hours, capacity, version, and whether it is open now",
+)
+async def read_opening_hours(
+    request: Request[Any, Any, Any], state: State, principal: Principal, region: Region
+) -> Response[RegionOpeningHours]:
+    """Any staff role of the region may read its hours (not case data: not audited)."""
+    known_region(region)
+    await authorised_caller(request, principal, READ_HOURS, region, state.desk)
+    views: QueueViews = state.queue_views
+    status, body = await views.opening_hours(region)
+    try:
+        found = msgspec.convert(body, RegionOpeningHours) if status == 200 else None
+    except msgspec.ValidationError:
+        found = None
+    if found is None:
+        return problem_response(  # type: ignore[return-value]
+            503,
+            "the queue service is not answering (or is recovering): retry shortly",
+            headers={"retry-after": "1"},
+        )
+    return Response(found)
+
+
+@put(
+    "/v1/regions/{region:str}/opening-hours",
+    status_code=200,
+    security=SECURITY,
+    guards=GUARDS,
+    responses=COMMAND_RESPONSES,
+    summary="Replace the region's opening hours (team-lead; audited)",
+)
+async def change_opening_hours(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: Region,
+    data: OpeningHoursRequest,
+) -> Response[CommandResult]:
+    """The new week takes effect when the queue has recorded it (answered with its version)."""
+    known_region(region)
+    desk: StaffDesk = state.desk
+    await authorised_caller(request, principal, OPENING_HOURS, region, desk)  # 403 before 422
+    days = {day: getattr(data, day) for day in DAYS if getattr(data, day) is not None}
+    _, problems = read_whole_week(days, data.exceptions, data.capacity, data.hourly_capacity)
+    if problems:
+        errors = [FieldError(_pointer(p.table, p.key), p.message) for p in problems]
+        return problem_response(  # type: ignore[return-value]
+            422,
+            f"{len(errors)} invalid field(s) in the opening hours: fix each one listed in `errors`",
+            errors,
+            type_="/problems/invalid-opening-hours",
+        )
+    command = ev.SetOpeningHours(
+        region=region,
+        by=principal.subject,
+        days=days,
+        exceptions=data.exceptions,
+        capacity=data.capacity,
+        hourly_capacity=data.hourly_capacity,
+        expected_version=data.expected_version,
+        reason=data.reason,
+        request_id=data.request_id or ev.new_id(),
+    )
+    return await run_command(request, state, principal, OPENING_HOURS, region, command)
+
+
+def _pointer(table: str, key: str) -> str:
+    """The problem's place in the body as a JSON pointer fragment, like intake's ("#" = the whole body)."""
+    parts = [p for p in (*table.split("."), key) if p]
+    return "#" + "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+HOURS_HANDLERS = [read_opening_hours, change_opening_hours]
