@@ -144,6 +144,7 @@ async def get_case(
             hours,
             now,
             service.settings.eta,
+            service.view.overtaking_per_minute(case.region, case.urgency, now.timestamp()),
         )
     )
     return Response(

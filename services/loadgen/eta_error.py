@@ -83,8 +83,10 @@ def summarise(
             for urgency in (str(s.urgency), "all"):
                 phases[(phase(s.sampled_at, opened_at, window_s), urgency)].append((s, actual))
         staffed = s.point_s - s.closed_s
-        if s.basis == "capacity" and staffed > 0:
-            implied.append(s.position * 3600.0 / staffed)
+        # Prio 1-2 only: the model stretches other levels' waits by the more urgent arrivals, and
+        # counts position - 1/2 calls (the next call is half an interval away on average).
+        if s.basis == "capacity" and staffed > 0 and s.urgency <= 2:
+            implied.append((s.position - 0.5) * 3600.0 / staffed)
     out: dict[str, Any] = {}
     for (kind, basis, urgency), scored in sorted(groups.items()):
         out.setdefault(kind, {}).setdefault(basis, {})[urgency] = _stats(scored, time_scale, band)

@@ -9,17 +9,23 @@ The model, from the first minute:
   (``capacity.py``: the hours file's ``capacity`` and ``hourly_capacity``, else
   ``capacity_per_hour``) -- a quiet first quarter-hour no longer means "no estimate";
 - a case at position p (p-1 cases ahead: every waiting case of a more urgent level and the
-  earlier ones of its own level) needs p calls: at the recent rate p / rate minutes of
-  STAFFED time; by capacity, the staffed time is walked hour range by hour range until the
-  region had room for p calls (a shift change to a smaller evening shift lengthens it);
+  earlier ones of its own level) is called at the p-th call from now. The next call is on
+  average half a call interval away (we are somewhere between two calls), so the point
+  estimate counts p - 1/2 call intervals, not p;
+- more urgent patients who arrive while it waits go ahead of it. With those arriving at
+  ``overtaking`` per minute and calls at ``rate``, its queue drains at rate - overtaking:
+  the wait stretches by 1 / (1 - overtaking/rate) (capped at ``max_stretch``). Measured
+  (docs/performance.md, "ETA error"): without this, Prio 4 waited ~1.9x and Prio 5 3.6-5x
+  their estimate; the callers pass the recent arrival rate of the more urgent levels (0 for
+  Prio 1, and 0 where no arrival history is kept, e.g. the queue's heads-up rule);
+- at the recent rate the calls are divided by the STAFFED part of the window: just after
+  opening, 3 calls in 5 staffed minutes are 0.6/min, not 3 per quarter-hour. At the
+  capacity, the staffed time is walked hour range by hour range until the region had room
+  for that many calls (a shift change to a smaller evening shift lengthens it);
 - staffed minutes become clock minutes through the region's hours, so a patient who
   arrives at 22:00 is told the wait runs into the morning, not "5 min";
 - it is shown as a range (``low_factor``..``high_factor`` of the point, rounded outward to
-  5 minutes, or 15 above an hour), because more urgent arrivals can still go ahead. The
-  range is the same for every urgency: the position already counts the more urgent cases
-  waiting now; how many more urgent ones will still arrive is not modelled (no data yet --
-  the per-urgency error measurement in docs/performance.md is what would justify widening
-  the upper bound for Prio 4-5).
+  5 minutes, or 15 above an hour): arrivals are random, and so is the time a call takes.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from services.opening_hours.capacity import after_calls
+from services.opening_hours.capacity import after_calls, capacity_of
 from services.opening_hours.schedule import RegionHours
 
 
@@ -40,6 +46,8 @@ class EtaPolicy:
     min_recent_calls: int = 3  # fewer calls in the window: the capacity is the better guess
     low_factor: float = 0.75
     high_factor: float = 1.5
+    max_stretch: float = 5.0  # more urgent arrivals at or above the serving rate: at most 5x longer
+    min_staffed_window_s: float = 60.0  # less staffed time in the window: the capacity is the better guess
 
 
 @dataclass(frozen=True)
@@ -66,36 +74,68 @@ def _num(value: float, swedish: bool) -> str:
     return text.replace(".", ",") if swedish else text
 
 
-def rate_per_minute(recent_calls: int, window_s: float, policy: EtaPolicy) -> tuple[float, str]:
-    """The serving rate to estimate with, and which basis it came from."""
-    if recent_calls >= policy.min_recent_calls and window_s > 0:
-        return recent_calls / (window_s / 60.0), "recent_rate"
+def rate_per_minute(
+    recent_calls: int, window_s: float, policy: EtaPolicy, staffed_window_s: float | None = None
+) -> tuple[float, str]:
+    """The serving rate to estimate with (per staffed minute), and which basis it came from.
+
+    ``staffed_window_s``: the staffed part of the window (default: all of it).
+    """
+    staffed = window_s if staffed_window_s is None else min(window_s, staffed_window_s)
+    if recent_calls >= policy.min_recent_calls and staffed >= policy.min_staffed_window_s:
+        return recent_calls / (staffed / 60.0), "recent_rate"
     return policy.capacity_per_hour / 60.0, "capacity"
 
 
+def stretch(overtaking_per_minute: float, rate_per_minute_: float, policy: EtaPolicy) -> float:
+    """How much longer a wait gets when more urgent patients keep arriving (1 = not at all)."""
+    if overtaking_per_minute <= 0 or rate_per_minute_ <= 0:
+        return 1.0
+    share = overtaking_per_minute / rate_per_minute_
+    return min(policy.max_stretch, 1.0 / (1.0 - share)) if share < 1.0 else policy.max_stretch
+
+
 def estimate_wait(
-    position: int, recent_calls: int, window_s: float, hours: RegionHours, now: dt.datetime, policy: EtaPolicy
+    position: int,
+    recent_calls: int,
+    window_s: float,
+    hours: RegionHours,
+    now: dt.datetime,
+    policy: EtaPolicy,
+    overtaking_per_minute: float = 0.0,
 ) -> WaitEstimate | None:
-    """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
-    rate, basis = rate_per_minute(recent_calls, window_s, policy)
+    """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon).
+
+    ``overtaking_per_minute``: recent arrivals per minute of levels more urgent than the case's.
+    """
+    staffed_window = (
+        window_s if hours.always_open else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
+    )
+    rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
     if rate <= 0 or position < 1:
         return None
+    calls = (position - 0.5) * stretch(
+        overtaking_per_minute, _serving_rate(rate, basis, hours, policy), policy
+    )
 
-    def clock(calls: float) -> float | None:
+    def clock(n: float) -> float | None:
         if basis == "recent_rate":
-            at = hours.after_staffed(now, calls / rate * 60.0)
+            at = hours.after_staffed(now, n / rate * 60.0)
         else:
-            at = after_calls(hours, now, calls, policy.capacity_per_hour)
+            at = after_calls(hours, now, n, policy.capacity_per_hour)
         return None if at is None else (at - now).total_seconds()
 
-    point, low, high = (
-        clock(position),
-        clock(position * policy.low_factor),
-        clock(position * policy.high_factor),
-    )
+    point, low, high = clock(calls), clock(calls * policy.low_factor), clock(calls * policy.high_factor)
     if point is None or low is None or high is None:
         return None
     return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)
+
+
+def _serving_rate(rate: float, basis: str, hours: RegionHours, policy: EtaPolicy) -> float:
+    """Calls per minute to compare arrivals with: the recent rate, or the region's flat capacity."""
+    if basis == "recent_rate":
+        return rate
+    return capacity_of(hours, policy.capacity_per_hour) / 60.0
 
 
 def _round(seconds: float, up: bool) -> float:

@@ -35,6 +35,8 @@ from services.opening_hours.schedule import OpeningHours, RegionHours
 class _Region:
     waiting: SortedList = field(default_factory=SortedList)  # of OrderKey
     calls: deque[float] = field(default_factory=lambda: deque(maxlen=4096))  # called_at epochs
+    # (queued_at, urgency) of every CaseQueued: more urgent arrivals stretch a case's ETA
+    arrivals: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=4096))
 
 
 class QueueView:
@@ -90,6 +92,17 @@ class QueueView:
         since = now - self.rate_window_s
         return sum(1 for t in r.calls if t >= since) / (self.rate_window_s / 60.0)
 
+    def overtaking_per_minute(self, region: str, urgency: int, now: float) -> float:
+        """Arrivals per minute, over the last ``rate_window_s``, of levels more urgent than ``urgency``.
+
+        They will go ahead of a waiting case of ``urgency``: the ETA model stretches its wait by them.
+        """
+        r = self._regions.get(region)
+        if r is None or urgency <= 1:
+            return 0.0
+        since = now - self.rate_window_s
+        return sum(1 for t, u in r.arrivals if t >= since and u < urgency) / (self.rate_window_s / 60.0)
+
     def estimated_wait_s(self, region: str, position: int, now: float) -> float | None:
         """Seconds until ``position`` is called at the recent rate; None when nobody was called lately."""
         rate = self.serving_rate_per_minute(region, now)
@@ -132,6 +145,8 @@ class QueueView:
                     CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym, e.triaged_at)
                 )
             case ev.CaseQueued():
+                arrived = (e.queued_at.timestamp(), e.urgency)
+                self._regions.setdefault(e.region, _Region()).arrivals.append(arrived)
                 self._queued(
                     CaseStatus(
                         e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym, e.queued_at, e.sequence

@@ -73,9 +73,13 @@ def test_the_unrounded_range_of_a_closed_region_widens_only_the_staffed_part() -
 
 
 def test_capacity_estimates_reveal_the_capacity_the_model_assumed() -> None:
-    # position 2, 36 s of staffed wait after 60 s closed: 2 calls per 36 s = 200 calls/hour
-    out = summarise([sample("c1", point=96.0, closed=60.0, position=2, basis="capacity")], {"c1": 1100.0})
+    # Prio 2 at position 2, 27 s of staffed wait after 60 s closed: 1.5 calls per 27 s = 200 calls/hour
+    prio2 = sample("c1", urgency=2, point=87.0, closed=60.0, position=2, basis="capacity")
+    out = summarise([prio2], {"c1": 1100.0})
     assert math.isclose(out["capacity_implied_per_hour_p50"], 200.0)
+    # a Prio 3 estimate is stretched by more urgent arrivals: it says nothing about the capacity
+    prio3 = sample("c2", urgency=3, point=87.0, closed=60.0, position=2, basis="capacity")
+    assert summarise([prio3], {"c2": 1100.0})["capacity_implied_per_hour_p50"] is None
 
 
 def test_percentile_is_nearest_rank_and_none_for_no_values() -> None:

@@ -38,8 +38,9 @@ def test_a_wait_that_runs_past_closing_continues_at_the_next_mornings_capacity()
 
 
 def test_the_estimate_uses_the_hourly_capacity_when_there_is_no_recent_rate() -> None:
+    # position 40 = 39.5 calls from now: 30 in 11-12 (30/h), the other 9.5 at the flat 10/h (57 min)
     eta = estimate_wait(40, 0, 900, SHIFTS, local(2026, 11, 23, 11), EtaPolicy(capacity_per_hour=99))
-    assert eta is not None and eta.basis == "capacity" and eta.point_s == 2 * 3600
+    assert eta is not None and eta.basis == "capacity" and eta.point_s == 3600 + 57 * 60
 
 
 def test_across_the_march_change_an_hour_of_calls_is_an_hour_of_real_time_not_of_wall_clock() -> None:

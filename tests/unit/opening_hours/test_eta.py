@@ -14,19 +14,20 @@ MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
 
 def test_with_no_call_yet_the_configured_capacity_gives_an_estimate() -> None:
     eta = estimate_wait(10, 0, 900, ALWAYS, MONDAY_10, EtaPolicy(capacity_per_hour=20))
-    assert eta is not None and eta.basis == "capacity" and eta.point_s == 30 * 60
+    # the 10th call from now is 9.5 call intervals away (the next one is half an interval off)
+    assert eta is not None and eta.basis == "capacity" and eta.point_s == 9.5 * 3 * 60
     assert eta.text() == "20–45 min"
 
 
 def test_once_enough_calls_happened_the_recent_rate_is_used() -> None:
     eta = estimate_wait(10, 15, 900, ALWAYS, MONDAY_10, EtaPolicy(capacity_per_hour=20))  # 1 call/min
-    assert eta is not None and eta.basis == "recent_rate" and eta.point_s == 10 * 60
+    assert eta is not None and eta.basis == "recent_rate" and eta.point_s == 9.5 * 60
 
 
 def test_a_patient_arriving_in_the_evening_is_told_the_wait_runs_into_the_morning() -> None:
     evening = dt.datetime(2026, 11, 23, 20, 0, tzinfo=STOCKHOLM)
     eta = estimate_wait(1, 0, 900, WEEKDAYS_8_17, evening, EtaPolicy(capacity_per_hour=20))
-    assert eta is not None and eta.point_s == 12 * 3600 + 180  # opens 08:00, then 3 minutes
+    assert eta is not None and eta.point_s == 12 * 3600 + 90  # opens 08:00, then half of 3 minutes
     assert eta.text() == "12–12,5 tim" and eta.text("en") == "12–12.5 h"
 
 
@@ -38,3 +39,25 @@ def test_the_range_always_contains_the_point_and_is_never_a_single_number() -> N
 
 def test_a_region_that_never_opens_has_no_estimate() -> None:
     assert estimate_wait(1, 0, 900, RegionHours(), MONDAY_10, EtaPolicy()) is None
+
+
+def test_more_urgent_arrivals_stretch_the_wait_of_a_less_urgent_case() -> None:
+    policy = EtaPolicy(capacity_per_hour=20)
+    alone = estimate_wait(10, 15, 900, ALWAYS, MONDAY_10, policy)  # 1 call/min, nobody overtakes
+    overtaken = estimate_wait(10, 15, 900, ALWAYS, MONDAY_10, policy, overtaking_per_minute=0.5)
+    assert alone is not None and overtaken is not None
+    assert overtaken.point_s == 2 * alone.point_s  # half the calls go to newcomers ahead of it
+
+
+def test_arrivals_faster_than_the_calls_stretch_the_wait_at_most_max_stretch() -> None:
+    policy = EtaPolicy(capacity_per_hour=20, max_stretch=5.0)
+    alone = estimate_wait(4, 15, 900, ALWAYS, MONDAY_10, policy)
+    flooded = estimate_wait(4, 15, 900, ALWAYS, MONDAY_10, policy, overtaking_per_minute=3.0)
+    assert alone is not None and flooded is not None and flooded.point_s == 5 * alone.point_s
+
+
+def test_just_after_opening_the_recent_rate_counts_only_the_staffed_minutes_of_the_window() -> None:
+    five_past_eight = dt.datetime(2026, 11, 23, 8, 5, tzinfo=STOCKHOLM)
+    # 5 calls in the 5 staffed minutes of a 15-minute window: 1 call/min, not 1 per 3 min
+    eta = estimate_wait(10, 5, 900, WEEKDAYS_8_17, five_past_eight, EtaPolicy(capacity_per_hour=20))
+    assert eta is not None and eta.basis == "recent_rate" and eta.point_s == 9.5 * 60

@@ -69,7 +69,7 @@ def test_after_a_call_only_the_next_k_expected_within_ten_minutes_get_one() -> N
 
 
 def test_a_slow_region_sends_no_heads_up_even_to_the_next_in_line() -> None:
-    state = _state(capacity_per_hour=4.0)  # 15 minutes a call: position 1 is not within 10 minutes
+    state = _state(capacity_per_hour=2.0)  # 30 minutes a call: position 1 expected in 15, not within 10
     for i in range(3):
         _arrive(state, i, 3, MONDAY_10)
     assert _serve(state, "s1", MONDAY_10) == []
