@@ -12,6 +12,7 @@ from pathlib import Path
 from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
+from services.intake.patient_login import PatientLogin
 from services.kafka.settings import KafkaSettings
 from services.notifier.settings import DEV_CONTACT_KEYS
 from services.opening_hours.eta import EtaPolicy
@@ -51,6 +52,7 @@ class IntakeSettings:
     kafka_ingress: bool = True
     hours: OpeningHours = field(default_factory=OpeningHours)  # OPENING_HOURS_PATH, checked at start
     eta: EtaPolicy = field(default_factory=EtaPolicy)
+    patient_login: PatientLogin | None = None  # INTAKE_PATIENT_*: None = no patient tokens accepted
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -91,6 +93,7 @@ class IntakeSettings:
             kafka_ingress=env.get("INTAKE_KAFKA_INGRESS", "1") not in ("0", "false", "no"),
             hours=load_hours_from_env(env),
             eta=EtaPolicy(capacity_per_hour=float(env.get("ETA_CAPACITY_PER_HOUR", "20"))),
+            patient_login=PatientLogin.from_env(env),
         )
 
     def token_key(self) -> bytes:

@@ -26,6 +26,7 @@ from sortedcontainers import SortedList
 
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
+from services.intake.domain.patient_cases import PatientCases
 
 
 @dataclass
@@ -50,6 +51,8 @@ class QueueView:
         self._regions: dict[str, _Region] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
+        # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
+        self.patients = PatientCases(max_cases=max_finished + 100_000)
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
@@ -112,6 +115,7 @@ class QueueView:
         self._seen[event_id] = None
         if len(self._seen) > self.max_event_ids:
             self._seen.popitem(last=False)
+        self.patients.apply(event)
         return self._evolve(event)
 
     def _evolve(self, e: ev.Message) -> bool:
@@ -196,6 +200,8 @@ class QueueView:
             self._finished[new.case_id] = None
             self._finished.move_to_end(new.case_id)
             if len(self._finished) > self.max_finished:
-                self._cases.pop(self._finished.popitem(last=False)[0], None)
+                forgotten = self._finished.popitem(last=False)[0]
+                self._cases.pop(forgotten, None)
+                self.patients.forget(forgotten)
         else:
             self._finished.pop(new.case_id, None)
