@@ -51,6 +51,7 @@ class QueueView:
         self._regions: dict[str, _Region] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
+        self._as_of: dict[str, float] = {}  # case -> time of its newest queue event folded (transfers)
         # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
         self.patients = PatientCases(max_cases=max_finished + 100_000)
 
@@ -119,6 +120,9 @@ class QueueView:
         return self._evolve(event)
 
     def _evolve(self, e: ev.Message) -> bool:
+        if self._from_a_region_left(e):
+            return False
+        at = e.occurred_at.timestamp()
         match e:
             case ev.CaseTriaged():
                 if e.case_id in self._cases:
@@ -135,12 +139,12 @@ class QueueView:
             case ev.CommandRejected() if e.command_type == "case.triaged.v1" and e.case_id:
                 self._reject_duplicate(e.case_id, e.region)
             case ev.CaseCalled():
-                self._leave(e.case_id, "called")
+                self._leave(e.case_id, "called", at=at)
                 self._regions.setdefault(e.region, _Region()).calls.append(e.called_at.timestamp())
             case ev.CaseCancelled():
-                self._leave(e.case_id, "cancelled", "cancelled")
+                self._leave(e.case_id, "cancelled", "cancelled", at)
             case ev.CaseClosed():
-                self._leave(e.case_id, "closed", e.reason)
+                self._leave(e.case_id, "closed", e.reason, at)
             case ev.CaseTransferred():
                 self._leave(e.case_id, "transferred")  # its CaseQueued in the target region follows
             case ev.CaseReprioritised():
@@ -156,10 +160,36 @@ class QueueView:
                 return False
         return True
 
+    def _from_a_region_left(self, e: ev.Message) -> bool:
+        """True for a queue event older than what is known of its case, from another region.
+
+        A transferred case's events are in two regions' partitions, which a rebuild reads side
+        by side: the new region's may come first. The queue's event times order them (a
+        transfer arrival is decided only after the CaseTransferred is durable), so an older
+        event of the region the case left must not turn a closed case back into a waiting one.
+        """
+        case_id = getattr(e, "case_id", "")
+        if not case_id or isinstance(e, (ev.CaseTriaged, ev.CommandRejected)):
+            return False
+        known, newest, at = self._cases.get(case_id), self._as_of.get(case_id), e.occurred_at.timestamp()
+        if known is not None and newest is not None and known.region != getattr(e, "region", known.region):
+            if at < newest:
+                return True
+        self._as_of[case_id] = max(newest or at, at)
+        return False
+
     def _queued(self, queued: CaseStatus) -> None:
         known = self._cases.get(queued.case_id)
         if known is not None and known.status == "duplicate" and known.duplicate_of:
             self._withdraw[queued.case_id] = known.duplicate_of  # already named the second case: it must go
+            return
+        if known is not None and known.status == "transferred":
+            # The same case arriving in its new region, not a second case of the person: keep the
+            # person's other live case (a later one, seen first by a rebuild) as their live one.
+            other = self._person.get(queued.pseudonym, "")
+            self._put(queued)
+            if other and (o := self._cases.get(other)) is not None and o.status in LIVE:
+                self._person[queued.pseudonym] = other
             return
         previous = self.person_waiting(queued.pseudonym) if queued.pseudonym else None
         self._put(queued)
@@ -176,12 +206,26 @@ class QueueView:
         first = self._person.get(c.pseudonym, "") if c.pseudonym else ""
         self._put(replace(c, status="duplicate", duplicate_of=first if first != case_id else ""))
 
-    def _leave(self, case_id: str, status: Status, outcome: str = "") -> None:
+    def _leave(self, case_id: str, status: Status, outcome: str = "", at: float | None = None) -> None:
         self._withdraw.pop(case_id, None)
         if (c := self._cases.get(case_id)) is not None and not (
             c.status == "duplicate" and status == "cancelled"
         ):
             self._put(replace(c, status=status, outcome=outcome))
+        if at is None:
+            return
+        for later, first in list(self._withdraw.items()):
+            d = self._cases.get(later)
+            if (
+                first == case_id
+                and d is not None
+                and d.queued_at is not None
+                and d.queued_at.timestamp() >= at
+            ):
+                # The first case had left before this one was queued (a rebuild folded the regions
+                # out of order): no second case after all, so it is not withdrawn.
+                del self._withdraw[later]
+                self._put(replace(d, status="waiting", duplicate_of=""))
 
     def _put(self, new: CaseStatus) -> None:
         old = self._cases.get(new.case_id)
@@ -202,6 +246,7 @@ class QueueView:
             if len(self._finished) > self.max_finished:
                 forgotten = self._finished.popitem(last=False)[0]
                 self._cases.pop(forgotten, None)
+                self._as_of.pop(forgotten, None)
                 self.patients.forget(forgotten)
         else:
             self._finished.pop(new.case_id, None)

@@ -220,3 +220,59 @@ def test_a_case_requeued_after_a_no_show_gets_a_fresh_withdrawal_request() -> No
     view.apply(ev.CaseNoShow(case_id="c1", region="SE-C", attempt=1, requeued=True))
     w = withdrawal(view.case("c1"), view.patients.facts("c1"))  # type: ignore[arg-type]
     assert (w.action, w.request_id) == ("send", "withdraw-c1-SE-C-1")
+
+
+def _interleavings(*streams: list[ev.Message]) -> list[list[ev.Message]]:
+    """Every order in which a rebuild can read these partitions side by side (each in its own order)."""
+    if not any(streams):
+        return [[]]
+    out = []
+    for i, s in enumerate(streams):
+        if s:
+            rest = [*streams[:i], s[1:], *streams[i + 1 :]]
+            out += [[s[0], *tail] for tail in _interleavings(*rest)]
+    return out
+
+
+def _timed(event: ev.Message, minute: float) -> ev.Message:
+    """The event as the queue wrote it at ``minute`` (its occurred_at)."""
+    import msgspec
+
+    return msgspec.structs.replace(event, occurred_at=at(minute))
+
+
+def test_a_rebuild_in_any_partition_order_shows_a_transferred_closed_case_closed_and_the_next_one_waiting() -> (
+    None
+):
+    # Anna's first case moved SE-C -> SE-E and was completed there; later she submitted again in SE-C.
+    old_region = [_timed(queued("c1", ANNA, 0), 0), _timed(transferred("c1", ANNA, "SE-E"), 1)]
+    old_region.append(_timed(queued("c2", ANNA, 30, seq=2), 30))
+    new_region = [
+        _timed(queued("c1", ANNA, 0, region="SE-E", seq=1), 1.1),
+        _timed(called("c1", 10, region="SE-E"), 10),
+        _timed(closed("c1", region="SE-E"), 20),
+    ]
+    triage = [triaged("c1", ANNA, 0), triaged("c2", ANNA, 30)]
+    orders = _interleavings(old_region, new_region, triage)
+    assert len(orders) == 560
+    for order in orders:
+        view = view_of(*order)
+        c1, c2 = view.case("c1"), view.case("c2")
+        assert c1 is not None and (c1.region, c1.status, c1.outcome) == ("SE-E", "closed", "completed"), order
+        assert c2 is not None and c2.status == "waiting" and view.position("c2") == 1, order
+        assert view.regions_to_withdraw() == {} and view.person_waiting(ANNA) == c2, order
+
+
+def test_a_rebuild_does_not_withdraw_a_new_case_in_a_third_region_after_an_old_transferred_one() -> None:
+    old_region = [_timed(queued("c1", ANNA, 0), 0), _timed(transferred("c1", ANNA, "SE-E"), 1)]
+    new_region = [
+        _timed(queued("c1", ANNA, 0, region="SE-E", seq=1), 1.1),
+        _timed(called("c1", 10, region="SE-E"), 10),
+        _timed(closed("c1", region="SE-E"), 20),
+    ]
+    third = [_timed(queued("c2", ANNA, 30, region="SE-M", seq=1), 30)]
+    for order in _interleavings(old_region, new_region, third):
+        view = view_of(*order)
+        c2 = view.case("c2")
+        assert c2 is not None and (c2.region, c2.status) == ("SE-M", "waiting"), order
+        assert view.regions_to_withdraw() == {}, order
