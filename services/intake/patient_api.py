@@ -130,7 +130,10 @@ def iso(at: dt.datetime | None) -> str | None:
 @get(
     "/v1/cases",
     security=SECURITY,
-    responses=AUTH_RESPONSES,  # type: ignore[arg-type]
+    responses={
+        **AUTH_RESPONSES,  # type: ignore[dict-item]
+        422: _problem("offset or limit out of range (offset 0..1000, limit 1..50)"),
+    },
 )
 async def list_cases(
     request: Request[Any, Any, Any],

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.auth.dev_issuer import JWKS_FILE, KEY_FILE, MAX_TTL_S, DevSigningKey
-
-__all__ = ["DEV_AUDIENCE", "DEV_ISSUER", "JWKS_FILE", "KEY_FILE", "MAX_TTL_S", "DevIssuer"]
+from services.auth.dev_issuer import JWKS_FILE as JWKS_FILE  # re-exported for existing importers
+from services.auth.dev_issuer import KEY_FILE as KEY_FILE
+from services.auth.dev_issuer import MAX_TTL_S as MAX_TTL_S
+from services.auth.dev_issuer import DevSigningKey
 
 DEV_ISSUER = "https://dev-issuer.triage.invalid"
 DEV_AUDIENCE = "triage-staff"

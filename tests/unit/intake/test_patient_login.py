@@ -143,3 +143,19 @@ def test_a_bad_patient_login_setting_stops_intake_with_a_clear_message(
 def test_the_dev_gateway_refuses_to_mint_for_an_invalid_personnummer(gateway: PatientDevIssuer) -> None:
     with pytest.raises(ValueError, match="--patient: not a valid personnummer"):
         gateway.mint("19121212-1213")
+
+
+def test_triage_token_patient_prints_a_token_intake_accepts_and_never_the_personnummer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services.cli import main
+
+    assert main(["token", "--patient", TOLVAN, "--var-dir", str(tmp_path)]) == 0
+    token = capsys.readouterr().out.strip()
+    gateway = PatientDevIssuer(tmp_path / "dev-patient-issuer")
+    assert verifier(gateway).patient_sync(token).pseudonym == person_pseudonym("191212121212", KEY)
+    assert "1212" not in token.split(".")[0]
+    assert main(["token", "--patient", "19121212-1213", "--var-dir", str(tmp_path)]) == 2
+    assert "not a valid personnummer" in capsys.readouterr().err
+    assert main(["token", "--sub", "nurse-anna", "--var-dir", str(tmp_path)]) == 2  # staff: role, region too
+    assert "--role and --region" in capsys.readouterr().err
