@@ -169,9 +169,8 @@ async def get_case(
             "header, or log in and send your identity token (Authorization: Bearer)",
         )
     case = service.view.case(case_id)
-    if token:
-        allowed = case is not None and token_matches(state.token_key, case_id, token)
-    else:
+    allowed = bool(token) and case is not None and token_matches(state.token_key, case_id, token or "")
+    if not allowed and authorization:  # either proof will do: the case token, or being its person
         patient = await logged_in(state, authorization)
         allowed = case is not None and owns(patient.pseudonym, case)
     if case is None or not allowed:

@@ -193,3 +193,23 @@ def test_a_patient_withdraws_their_waiting_case_without_an_sms_but_cannot_withdr
     )
     status, conflict = _call(stack, "DELETE", f"/v1/cases/{bos['case_id']}", other)
     assert status == 409 and "calling you" in conflict["detail"]
+
+    # the case token still works for the anonymous/SMS path, and a wrong one does not stop the owner
+    assert _call_with_case_token(stack, case_id, mine["case_token"])[0] == 200
+    assert _call_with_case_token(stack, case_id, "wrong", token)[0] == 200
+    assert _call_with_case_token(stack, case_id, "wrong")[0] == 404
+
+    # neither the identity token (its payload holds the personnummer) nor the number reach a log
+    logs = "".join(p.read_text() for p in stack.workdir.glob("*.log"))
+    assert all(secret not in logs for secret in (token, other, token.split(".")[1], anna, bo))
+    assert anna.replace("-", "") not in logs and bo.replace("-", "") not in logs
+
+
+def _call_with_case_token(stack: Stack, case_id: str, case_token: str, token: str = "") -> tuple[int, Any]:
+    headers = {"x-case-token": case_token, **({"authorization": f"Bearer {token}"} if token else {})}
+    req = urllib.request.Request(stack.url("intake") + f"/v1/cases/{case_id}", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=15) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
