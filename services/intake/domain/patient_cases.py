@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from proto import events as ev
 
@@ -81,16 +83,20 @@ class PatientCases:
 
     def apply(self, e: ev.Message) -> None:
         """Fold one event in (events that change nothing a patient sees are ignored)."""
-        match e:
-            case ev.CaseTriaged():
-                f = self._known(e.case_id, e.person_pseudonym, e.triaged_at, triage_time=True)
-                f.symptom, f.rule_id, f.language = e.symptom, e.rule_id, e.language
-                f.advice = sys.intern(e.advice)  # a few hundred distinct texts, shared by every case
-                return
-            case ev.CaseQueued():
-                self._known(e.case_id, e.person_pseudonym, e.queued_at)
-                return
-        known = self._facts.get(getattr(e, "case_id", ""))
+        fold = _FOLDS.get(type(e))  # one dict lookup: this runs for every record intake reads
+        if fold is not None:
+            fold(self, e)
+
+    def _triaged(self, e: ev.CaseTriaged) -> None:
+        f = self._known(e.case_id, e.person_pseudonym, e.triaged_at, triage_time=True)
+        f.symptom, f.rule_id, f.language = e.symptom, e.rule_id, e.language
+        f.advice = sys.intern(e.advice)  # a few hundred distinct texts, shared by every case
+
+    def _queued(self, e: ev.CaseQueued) -> None:
+        self._known(e.case_id, e.person_pseudonym, e.queued_at)
+
+    def _later(self, e: ev.Message) -> None:
+        known = self._facts.get(e.case_id)  # type: ignore[attr-defined]
         if known is None:
             return  # never seen, or forgotten: not brought back by a late event
         match e:
@@ -134,3 +140,13 @@ class PatientCases:
             if len(ids) > self.max_per_person:
                 ids.remove(min(ids, key=self._order))  # the person's oldest case leaves their list
         return f
+
+
+_FOLDS: dict[type, Callable[[PatientCases, Any], None]] = {
+    ev.CaseTriaged: PatientCases._triaged,
+    ev.CaseQueued: PatientCases._queued,
+    **{
+        t: PatientCases._later
+        for t in (ev.CaseCalled, ev.CaseNoShow, ev.CaseTransferred, ev.CaseCancelled, ev.CaseClosed)
+    },
+}

@@ -19,6 +19,7 @@ Costs: apply O(log n) (a SortedList per region), position O(log n), depth O(1).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
@@ -33,6 +34,10 @@ from services.intake.domain.patient_cases import PatientCases
 class _Region:
     waiting: SortedList = field(default_factory=SortedList)  # of OrderKey
     calls: deque[float] = field(default_factory=lambda: deque(maxlen=4096))  # called_at epochs
+
+
+# intake's own and the queue's answers to intake: not a step of a case's life in one region
+_NOT_QUEUE_CASE_EVENTS = (ev.CaseTriaged, ev.CommandRejected)
 
 
 class QueueView:
@@ -51,7 +56,7 @@ class QueueView:
         self._regions: dict[str, _Region] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
-        self._as_of: dict[str, float] = {}  # case -> time of its newest queue event folded (transfers)
+        self._as_of: dict[str, dt.datetime] = {}  # case -> time of its newest queue event (transfers)
         # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
         self.patients = PatientCases(max_cases=max_finished + 100_000)
 
@@ -168,14 +173,14 @@ class QueueView:
         transfer arrival is decided only after the CaseTransferred is durable), so an older
         event of the region the case left must not turn a closed case back into a waiting one.
         """
-        case_id = getattr(e, "case_id", "")
-        if not case_id or isinstance(e, (ev.CaseTriaged, ev.CommandRejected)):
+        case_id = getattr(e, "case_id", None)
+        if not case_id or type(e) in _NOT_QUEUE_CASE_EVENTS:
             return False
-        known, newest, at = self._cases.get(case_id), self._as_of.get(case_id), e.occurred_at.timestamp()
-        if known is not None and newest is not None and known.region != getattr(e, "region", known.region):
-            if at < newest:
-                return True
-        self._as_of[case_id] = max(newest or at, at)
+        at, newest = e.occurred_at, self._as_of.get(case_id)
+        if newest is not None and at < newest:
+            known = self._cases.get(case_id)
+            return known is not None and known.region != getattr(e, "region", known.region)
+        self._as_of[case_id] = at
         return False
 
     def _queued(self, queued: CaseStatus) -> None:
