@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -121,6 +122,10 @@ def test_a_patient_lists_their_cases_after_a_transfer_and_a_closure_and_again_af
     assert _call(stack, "GET", "/v1/cases", other)[1]["cases"] == []  # Bo sees none of Anna's cases
     assert _call(stack, "GET", f"/v1/cases/{case1}", other)[0] == 404
     assert _call(stack, "GET", "/v1/cases")[0] == 401
+    expired = gateway.mint(anna, ttl_s=60, now=time.time() - 3600)
+    status, refused = _call(stack, "GET", "/v1/cases", expired)
+    assert status == 401 and "expired" in refused["detail"]
+    assert _call(stack, "GET", "/v1/cases", PatientDevIssuer(stack.workdir / "mallory").mint(anna))[0] == 401
 
     stack.kill("intake", signal.SIGTERM)
     stack.start_service("intake")
