@@ -86,6 +86,9 @@ class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     rule_id: str = ""
     rules_version: str = ""
     submission_id: str = ""
+    # The rule's advice as the patient read it at triage, in their language (text of the rules
+    # file, no personal data): shown again on their closed case even after the rules change.
+    advice: str = ""
 
 
 class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
@@ -133,6 +136,11 @@ class CancelCase(Command, frozen=True, kw_only=True, tag="queue.cancel-case.v1")
     case_id: str
     reason: str
     by: str
+
+
+# CancelCase.reason when the patient withdrew the case themselves (intake's DELETE /v1/cases/{id}):
+# the queue sends them no "cancelled" SMS, and their case list says they withdrew it.
+WITHDRAWN_BY_PATIENT = "withdrawn_by_patient"
 
 
 class Reprioritise(Command, frozen=True, kw_only=True, tag="queue.reprioritise.v1"):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from services.intake.patient_dev_issuer import DEV_PATIENT_DIR, PatientDevIssuer
 from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
 from services.kafka.settings import KafkaSettings, broker_port_from_env
 from services.kafka.topic_admin import ensure_topics
@@ -28,11 +29,14 @@ triage is up.
   staff     http://{host}:{staff_port}   (bearer tokens from the dev issuer in {var_dir}/dev-issuer)
   logs      {log_dir}/
 
-Try it:
+Try it (a patient logs in: the dev login gateway's token; see README "how to use intake"):
+  export PATIENT_TOKEN=$(triage token --patient 19900101-0017)
   curl -s -X POST http://{host}:{intake_port}/v1/triage -H 'content-type: application/json' \\
+    -H "authorization: Bearer $PATIENT_TOKEN" \\
     -d '{{"region":"SE-C","personnummer":"19900101-0017","phone":"070-123 45 67","symptom":"fever","answers":{{"temperature_over_40":true}}}}'
   triage serve-next --region SE-C --clinician nurse-1   # prints who was called, or "nobody waiting"
   tail -n2 {outbox}   # the your-turn SMS
+  curl -s -H "authorization: Bearer $PATIENT_TOKEN" http://{host}:{intake_port}/v1/cases   # your cases
   export STAFF_TOKEN=$(triage token --sub nurse-anna --role nurse --region SE-C)
   triage staff-cli waiting --region SE-C
 
@@ -90,7 +94,11 @@ def run_stack(var_dir: Path = Path("var")) -> int:
     Path(env["SMS_OUTBOX_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     outbox = env["SMS_OUTBOX_PATH"]
     # staff trusts only the dev issuer's key (issue #13); `triage token` mints with it
-    extra = {"staff": DevIssuer(var_dir / "dev-issuer").env()}
+    # intake trusts only the patient login dev issuer; `triage token --patient` mints with it
+    extra = {
+        "staff": DevIssuer(var_dir / "dev-issuer").env(),
+        "intake": PatientDevIssuer(var_dir / DEV_PATIENT_DIR).env(),
+    }
     children = [
         Child(
             s.name,

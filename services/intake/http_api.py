@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hmac
 from typing import Annotated, Any
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import Components
 from litestar.params import Parameter
 from prometheus_client import REGISTRY, generate_latest
 
 from services.intake.domain.case_access import case_token, token_matches
-from services.intake.domain.staffed_hours import case_estimate, region_status
+from services.intake.domain.identity import InvalidIdentity, parse_identity
+from services.intake.domain.patient_access import owns
+from services.intake.domain.staffed_hours import region_status
 from services.intake.domain.submission_form import InvalidSubmission
 from services.intake.domain.token_bucket import TokenBuckets
 from services.intake.http_bodies import CaseView, TriageRequest, TriageResponse
 from services.intake.lifecycle import intake_lifespan, load_rules
 from services.intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from services.intake.patient_api import PATIENT_HANDLERS, PATIENT_TOKEN, case_view, iso, logged_in
+from services.intake.patient_login import PatientVerifier
 from services.intake.problems import (
     EXCEPTION_HANDLERS,
     PROBLEM_JSON,
@@ -46,15 +52,26 @@ def _problem(description: str) -> ResponseSpec:
             generate_examples=False,
         ),
         400: _problem("malformed request"),
+        401: _problem("no patient token, or an invalid one (when intake requires the patient's identity)"),
+        403: _problem("the personnummer is not the logged-in patient's: submit only for yourself"),
         413: _problem("body too large"),
         422: _problem("invalid fields, one entry per field"),
         429: _problem("rate limited; see Retry-After"),
         503: _problem("at capacity or timed out; retry with the same submission_id"),
     },
 )
-async def submit_triage(data: TriageRequest, state: State) -> Response[TriageResponse]:
-    """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full, 422 invalid."""
+async def submit_triage(
+    data: TriageRequest, state: State, request: Request[Any, Any, Any]
+) -> Response[TriageResponse]:
+    """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full, 422 invalid.
+
+    With patient login configured (INTAKE_PATIENT_ISSUER), the patient's identity token must name
+    the body's personnummer (INTAKE_SUBMIT_IDENTITY=required, the default; ``optional``: only
+    when a token is sent): 401 without a valid token, 403 for someone else's number.
+    """
     service: TriageService = state.triage
+    if (refused := await _not_the_caller(state, request, data.personnummer)) is not None:
+        return refused  # type: ignore[return-value]
     try:
         async with asyncio.timeout(service.settings.request_timeout_s):
             outcome = await service.submit(data, dt.datetime.now(dt.UTC))  # decoded once, here
@@ -83,17 +100,43 @@ async def submit_triage(data: TriageRequest, state: State) -> Response[TriageRes
             reason=outcome.reason or None,
             case_token=token,  # type: ignore[arg-type]
             region_open=None if hours is None else hours.open,
-            opens_at=None if hours is None else _iso(hours.opens_at),
+            opens_at=None if hours is None else iso(hours.opens_at),
         ),
         status_code=202 if outcome.status == "queued" else 200,
     )
 
 
+async def _not_the_caller(
+    state: State, request: Request[Any, Any, Any], personnummer: str
+) -> Response[Any] | None:
+    """403 when the patient token names another person than the body; None when it may go on.
+
+    A body whose personnummer does not parse goes on, to be answered 422 with every bad field.
+    """
+    verifier: PatientVerifier = state.patients
+    authorization = request.headers.get("authorization")
+    if verifier.login is None or (not authorization and verifier.login.submit == "optional"):
+        return None
+    patient = await logged_in(state, authorization)
+    try:
+        number = parse_identity(personnummer).number
+    except InvalidIdentity:
+        return None
+    if hmac.compare_digest(number.encode(), patient.number.encode()):
+        return None
+    return problem_response(
+        403,
+        "the personnummer in the submission is not the logged-in patient's: "
+        "a patient can submit only for themselves",
+    )
+
+
 @get(
     "/v1/cases/{case_id:str}",
+    security=[{}, {"patientToken": []}],
     responses={
-        401: _problem("no case token: send the case_token from the submission's answer"),
-        404: _problem("unknown case, or a token that is not this case's"),
+        401: _problem("neither a case token nor a valid patient token"),
+        404: _problem("unknown case, a case token that is not this case's, or another person's case"),
         422: _problem("invalid case id"),
         429: _problem("rate limited; see Retry-After"),
         503: _problem("at capacity; see Retry-After"),
@@ -102,6 +145,7 @@ async def submit_triage(data: TriageRequest, state: State) -> Response[TriageRes
 async def get_case(
     case_id: Annotated[str, Parameter(max_length=64)],
     state: State,
+    request: Request[Any, Any, Any],
     token: Annotated[
         str | None,
         Parameter(
@@ -111,65 +155,33 @@ async def get_case(
         ),
     ] = None,
 ) -> Response[CaseView]:
-    """The case's status, urgency, position and estimated wait, from intake's read model of the queue.
+    """The case as the patient sees it (status, region, position and estimate, outcome, advice).
 
-    Only for the patient it belongs to: the ``x-case-token`` header must carry the case's token.
-    A wrong token and an unknown case get the same 404, so case ids cannot be probed.
+    Only for the patient it belongs to: the ``x-case-token`` header carries the case's token (the
+    SMS/anonymous path), or ``Authorization: Bearer`` the identity token of the person whose
+    case it is. A wrong token, another person's case and an unknown case get the same 404, so
+    case ids cannot be probed.
     """
-    if not token:
+    service: TriageService = state.triage
+    authorization = request.headers.get("authorization")
+    if not token and not authorization:
         return problem_response(
             401,
-            "send the case_token you got with the case in the "  # type: ignore[return-value]
-            "x-case-token header",
+            "send the case_token you got with the case in the x-case-token "  # type: ignore[return-value]
+            "header, or log in and send your identity token (Authorization: Bearer)",
         )
-    service: TriageService = state.triage
     case = service.view.case(case_id)
-    if case is None or not token_matches(state.token_key, case_id, token):
+    allowed = bool(token) and case is not None and token_matches(state.token_key, case_id, token or "")
+    if not allowed and authorization:  # either proof will do: the case token, or being its person
+        patient = await logged_in(state, authorization)
+        allowed = case is not None and owns(patient.pseudonym, case)
+    if case is None or not allowed:
         return problem_response(
             404,
             "no such case for this token: check the case id and "  # type: ignore[return-value]
             "the case_token from the submission's answer",
         )
-    position = service.view.position(case_id)
-    now = dt.datetime.now(dt.UTC)
-    hours = service.view.hours_of(case.region, service.settings.hours)
-    status = region_status(hours, now)
-    wait = (
-        None
-        if position is None
-        else case_estimate(
-            position,
-            service.view.serving_rate_per_minute(case.region, now.timestamp()),
-            service.view.rate_window_s,
-            hours,
-            now,
-            service.settings.eta,
-            service.view.overtaking_per_minute(case.region, case.urgency, now.timestamp()),
-        )
-    )
-    return Response(
-        CaseView(
-            case_id=case.case_id,
-            region=case.region,
-            status=case.status,
-            urgency=case.urgency,
-            position=position,
-            estimated_wait_seconds=None if wait is None else wait.point_s,
-            estimated_wait_low_seconds=None if wait is None else wait.low_s,
-            estimated_wait_high_seconds=None if wait is None else wait.high_s,
-            estimated_wait_text=None if wait is None else wait.text(),
-            estimate_basis=None if wait is None else wait.basis,  # type: ignore[arg-type]
-            region_open=status.open,
-            opens_at=_iso(status.opens_at),
-            queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,
-            duplicate_of=case.duplicate_of or None,
-            outcome=case.outcome or None,
-        )
-    )  # type: ignore[arg-type]
-
-
-def _iso(at: dt.datetime | None) -> str | None:
-    return None if at is None else at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return Response(case_view(state, case, dt.datetime.now(dt.UTC)))
 
 
 @get("/healthz")
@@ -229,15 +241,25 @@ def create_app(settings: IntakeSettings) -> Litestar:
         return RateLimitMiddleware(app, buckets, settings.max_in_flight)
 
     return Litestar(
-        route_handlers=[submit_triage, get_case, healthz, readyz, metrics, openapi_json],
+        route_handlers=[submit_triage, get_case, *PATIENT_HANDLERS, healthz, readyz, metrics, openapi_json],
         lifespan=[intake_lifespan(settings)],
-        state=State({"rules": rules, "ready": False, "token_key": settings.token_key()}),
+        state=State(
+            {
+                "rules": rules,
+                "ready": False,
+                "token_key": settings.token_key(),
+                "patients": PatientVerifier(settings.patient_login, settings.pseudonym_key),
+            }
+        ),
         exception_handlers={**EXCEPTION_HANDLERS, InvalidSubmission: _invalid},  # type: ignore[dict-item]
         # metrics first, so requests refused by the rate limiter (429/503) are counted too
         middleware=[http_metrics(HTTP_REQUESTS, HTTP_LATENCY), rate_limited],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
-            title="triage intake", version="1.0.0", description="Intake of a 1177-direkt-style triage queue."
+            title="triage intake",
+            version="1.0.0",
+            description="Intake of a 1177-direkt-style triage queue.",
+            components=Components(security_schemes={"patientToken": PATIENT_TOKEN}),
         ),
         debug=False,
     )

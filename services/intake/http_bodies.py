@@ -95,3 +95,20 @@ class CaseView(msgspec.Struct, kw_only=True):
     queued_at: str | None = None
     duplicate_of: str | None = None
     outcome: Literal["completed", "no_show", "cancelled"] | None = None  # once closed or cancelled
+    # cancelled: why, in terms for the patient (staff's own words are never shown)
+    outcome_reason: Literal["withdrawn_by_patient", "cancelled_by_staff", "duplicate"] | None = None
+    symptom: str | None = None
+    triaged_at: str | None = None  # when the patient submitted it (UTC, ISO 8601)
+    advice: str | None = None  # the advice given at triage, in the patient's language
+    called_at: str | None = None
+    finished_at: str | None = None  # closed or cancelled
+    transferred_from: list[str] = []  # regions the case was moved away from, oldest first
+
+
+class CaseList(msgspec.Struct, kw_only=True):
+    """The logged-in patient's cases, most recent first (``GET /v1/cases``)."""
+
+    cases: list[CaseView]
+    total: int  # the patient's cases intake knows (as far back as the topics and memory reach)
+    offset: int
+    limit: int

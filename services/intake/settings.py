@@ -12,6 +12,7 @@ from pathlib import Path
 from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
+from services.intake.patient_login import PatientLogin
 from services.kafka.settings import KafkaSettings
 from services.notifier.settings import DEV_CONTACT_KEYS
 from services.opening_hours.eta import EtaPolicy
@@ -52,6 +53,7 @@ class IntakeSettings:
     hours: OpeningHours = field(default_factory=OpeningHours)  # OPENING_HOURS_PATH, checked at start
     eta: EtaPolicy = field(default_factory=EtaPolicy)
     rate_window_s: float = 900.0  # the serving-rate window of estimates: the queue's, so both agree
+    patient_login: PatientLogin | None = None  # INTAKE_PATIENT_*: None = no patient tokens accepted
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -93,6 +95,7 @@ class IntakeSettings:
             hours=load_hours_from_env(env),
             eta=EtaPolicy(capacity_per_hour=float(env.get("ETA_CAPACITY_PER_HOUR", "20"))),
             rate_window_s=float(env.get("QUEUE_RATE_WINDOW_S", "900")),
+            patient_login=PatientLogin.from_env(env),
         )
 
     def token_key(self) -> bytes:

@@ -210,6 +210,7 @@ class TriageService:
             rule_id=decision.rule_id,
             rules_version=decision.rules_version,
             submission_id=form.submission_id,
+            advice=self.rules.rule_advice(decision.rule_id, form.language),
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.

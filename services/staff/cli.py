@@ -27,6 +27,15 @@ def _issuer(var_dir: str) -> Any:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """Print a short-lived dev token (stdout: the token only, so `$(triage token ...)` works)."""
+    if args.patient:  # the patient login dev issuer (intake), not the staff one
+        from services.intake.patient_cli import mint_patient_token
+
+        return mint_patient_token(args.patient, args.var_dir, args.ttl)
+    if not (args.sub and args.role and args.region):
+        print(
+            "triage token: give --sub, --role and --region (staff), or --patient (a patient)", file=sys.stderr
+        )
+        return 2
     try:
         print(_issuer(args.var_dir).mint(args.sub, args.role, args.region, ttl_s=args.ttl))
     except ValueError as exc:
@@ -160,15 +169,17 @@ def add_parsers(sub: Any) -> None:
     from services.staff.hours_cli import add_hours_parser  # it uses this module's HTTP helpers
 
     add_hours_parser(sub)
-    tok = sub.add_parser("token", help="mint a short-lived dev token for the staff API (dev issuer key)")
-    tok.add_argument("--sub", required=True, help="the staff member, e.g. nurse-anna")
-    tok.add_argument(
-        "--role",
-        action="append",
-        required=True,
-        help="nurse, doctor, team-lead, auditor or service (repeatable)",
+    tok = sub.add_parser(
+        "token", help="mint a short-lived dev token: staff (--sub/--role/--region) or patient (--patient)"
     )
-    tok.add_argument("--region", action="append", required=True, help="e.g. SE-C (repeatable; * = all)")
+    tok.add_argument("--sub", help="the staff member, e.g. nurse-anna")
+    tok.add_argument(
+        "--role", action="append", help="nurse, doctor, team-lead, auditor or service (repeatable)"
+    )
+    tok.add_argument("--region", action="append", help="e.g. SE-C (repeatable; * = all)")
+    tok.add_argument(
+        "--patient", metavar="PERSONNUMMER", help="a patient identity token for intake, e.g. 19121212-1212"
+    )
     tok.add_argument("--ttl", type=float, default=3600, help="seconds the token is valid (default 3600)")
     tok.add_argument("--var-dir", default="var", help="where the dev key lives (default: var)")
     tok.set_defaults(func=cmd_token)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from services.auth.jwt_tokens import TrustedIssuer, asymmetric_algorithms
 from services.kafka.settings import KafkaSettings
 
 
@@ -14,14 +15,10 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class OidcSettings:
+class OidcSettings(TrustedIssuer):
     """Who issues staff tokens: in production the region's identity provider (SITHS eID via OIDC)."""
 
-    issuer: str
     audience: str = "triage-staff"
-    jwks_url: str = ""  # empty: read jwks_uri from <issuer>/.well-known/openid-configuration
-    algorithms: tuple[str, ...] = ("RS256", "ES256")
-    leeway_s: float = 5.0  # clock skew allowed on exp/nbf
     roles_claim: str = "roles"
     regions_claim: str = "regions"
 
@@ -49,11 +46,12 @@ class StaffSettings:
                 "STAFF_OIDC_ISSUER is not set: give the OIDC issuer of staff tokens "
                 "(and STAFF_OIDC_AUDIENCE), or run `triage up`, which trusts its dev issuer"
             )
-        algorithms = tuple(
-            a.strip() for a in env.get("STAFF_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip()
-        )
-        if not algorithms or any(a.lower() == "none" or a.startswith("HS") for a in algorithms):
-            raise SettingsError("STAFF_OIDC_ALGORITHMS: list asymmetric algorithms only, e.g. RS256,ES256")
+        try:
+            algorithms = asymmetric_algorithms(
+                env.get("STAFF_OIDC_ALGORITHMS", "RS256,ES256"), "STAFF_OIDC_ALGORITHMS"
+            )
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         queue_port = env.get("QUEUE_WEB_PORT", "6066")
         return cls(
             oidc=OidcSettings(

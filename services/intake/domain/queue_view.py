@@ -20,6 +20,7 @@ Costs: apply O(log n) (a SortedList per region), position O(log n), depth O(1).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,7 @@ from sortedcontainers import SortedList
 
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
+from services.intake.domain.patient_cases import PatientCases
 from services.opening_hours.region_table import read_whole_week
 from services.opening_hours.schedule import OpeningHours, RegionHours
 
@@ -37,6 +39,10 @@ class _Region:
     calls: deque[float] = field(default_factory=lambda: deque(maxlen=4096))  # called_at epochs
     # (queued_at, urgency) of every CaseQueued: more urgent arrivals stretch a case's ETA
     arrivals: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=4096))
+
+
+# intake's own and the queue's answers to intake: not a step of a case's life in one region
+_NOT_QUEUE_CASE_EVENTS = (ev.CaseTriaged, ev.CommandRejected)
 
 
 class QueueView:
@@ -56,6 +62,9 @@ class QueueView:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
         self._hours: dict[str, tuple[int, RegionHours]] = {}  # a team lead's latest hours per region
+        self._as_of: dict[str, dt.datetime] = {}  # case -> time of its newest queue event (transfers)
+        # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
+        self.patients = PatientCases(max_cases=max_finished + 100_000)
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
@@ -134,9 +143,13 @@ class QueueView:
         self._seen[event_id] = None
         if len(self._seen) > self.max_event_ids:
             self._seen.popitem(last=False)
+        self.patients.apply(event)
         return self._evolve(event)
 
     def _evolve(self, e: ev.Message) -> bool:
+        if self._from_a_region_left(e):
+            return False
+        at = e.occurred_at.timestamp()
         match e:
             case ev.CaseTriaged():
                 if e.case_id in self._cases:
@@ -155,12 +168,12 @@ class QueueView:
             case ev.CommandRejected() if e.command_type == "case.triaged.v1" and e.case_id:
                 self._reject_duplicate(e.case_id, e.region)
             case ev.CaseCalled():
-                self._leave(e.case_id, "called")
+                self._leave(e.case_id, "called", at=at)
                 self._regions.setdefault(e.region, _Region()).calls.append(e.called_at.timestamp())
             case ev.CaseCancelled():
-                self._leave(e.case_id, "cancelled", "cancelled")
+                self._leave(e.case_id, "cancelled", "cancelled", at)
             case ev.CaseClosed():
-                self._leave(e.case_id, "closed", e.reason)
+                self._leave(e.case_id, "closed", e.reason, at)
             case ev.CaseTransferred():
                 self._leave(e.case_id, "transferred")  # its CaseQueued in the target region follows
             case ev.CaseReprioritised():
@@ -181,10 +194,36 @@ class QueueView:
                 return False
         return True
 
+    def _from_a_region_left(self, e: ev.Message) -> bool:
+        """True for a queue event older than what is known of its case, from another region.
+
+        A transferred case's events are in two regions' partitions, which a rebuild reads side
+        by side: the new region's may come first. The queue's event times order them (a
+        transfer arrival is decided only after the CaseTransferred is durable), so an older
+        event of the region the case left must not turn a closed case back into a waiting one.
+        """
+        case_id = getattr(e, "case_id", None)
+        if not case_id or type(e) in _NOT_QUEUE_CASE_EVENTS:
+            return False
+        at, newest = e.occurred_at, self._as_of.get(case_id)
+        if newest is not None and at < newest:
+            known = self._cases.get(case_id)
+            return known is not None and known.region != getattr(e, "region", known.region)
+        self._as_of[case_id] = at
+        return False
+
     def _queued(self, queued: CaseStatus) -> None:
         known = self._cases.get(queued.case_id)
         if known is not None and known.status == "duplicate" and known.duplicate_of:
             self._withdraw[queued.case_id] = known.duplicate_of  # already named the second case: it must go
+            return
+        if known is not None and known.status == "transferred":
+            # The same case arriving in its new region, not a second case of the person: keep the
+            # person's other live case (a later one, seen first by a rebuild) as their live one.
+            other = self._person.get(queued.pseudonym, "")
+            self._put(queued)
+            if other and (o := self._cases.get(other)) is not None and o.status in LIVE:
+                self._person[queued.pseudonym] = other
             return
         previous = self.person_waiting(queued.pseudonym) if queued.pseudonym else None
         self._put(queued)
@@ -201,12 +240,26 @@ class QueueView:
         first = self._person.get(c.pseudonym, "") if c.pseudonym else ""
         self._put(replace(c, status="duplicate", duplicate_of=first if first != case_id else ""))
 
-    def _leave(self, case_id: str, status: Status, outcome: str = "") -> None:
+    def _leave(self, case_id: str, status: Status, outcome: str = "", at: float | None = None) -> None:
         self._withdraw.pop(case_id, None)
         if (c := self._cases.get(case_id)) is not None and not (
             c.status == "duplicate" and status == "cancelled"
         ):
             self._put(replace(c, status=status, outcome=outcome))
+        if at is None:
+            return
+        for later, first in list(self._withdraw.items()):
+            d = self._cases.get(later)
+            if (
+                first == case_id
+                and d is not None
+                and d.queued_at is not None
+                and d.queued_at.timestamp() >= at
+            ):
+                # The first case had left before this one was queued (a rebuild folded the regions
+                # out of order): no second case after all, so it is not withdrawn.
+                del self._withdraw[later]
+                self._put(replace(d, status="waiting", duplicate_of=""))
 
     def _put(self, new: CaseStatus) -> None:
         old = self._cases.get(new.case_id)
@@ -225,6 +278,9 @@ class QueueView:
             self._finished[new.case_id] = None
             self._finished.move_to_end(new.case_id)
             if len(self._finished) > self.max_finished:
-                self._cases.pop(self._finished.popitem(last=False)[0], None)
+                forgotten = self._finished.popitem(last=False)[0]
+                self._cases.pop(forgotten, None)
+                self._as_of.pop(forgotten, None)
+                self.patients.forget(forgotten)
         else:
             self._finished.pop(new.case_id, None)

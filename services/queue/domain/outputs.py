@@ -81,7 +81,7 @@ def transfer_in(moved: ev.CaseTransferred) -> ev.TransferIn:
 # Cancellations the patient is not told of: intake's withdrawal of a person's second case
 # (their first case goes on), and the patient's own withdrawal (they did it themselves).
 SILENT_CANCELS_BY = frozenset({"intake"})
-PATIENT_WITHDRAWAL = "withdrawn_by_patient"
+PATIENT_WITHDRAWAL = ev.WITHDRAWN_BY_PATIENT
 
 
 def case_notice(event: ev.CaseTransferred | ev.CaseCancelled | ev.CaseClosed) -> ev.CaseNotice | None:

@@ -65,6 +65,24 @@ def test_intakes_withdrawal_of_a_second_case_tells_nobody_and_deletes_the_phone_
     assert out.notices == () and out.forget_contacts == ("c1",)
 
 
+def test_a_patients_own_withdrawal_is_accepted_sends_them_no_sms_and_deletes_the_phone_at_once() -> None:
+    state = _state_with("c1")
+    recorded = _recorded(
+        state,
+        ev.CancelCase(
+            region="SE-C",
+            request_id="withdraw-c1-SE-C-0",
+            case_id="c1",
+            reason=ev.WITHDRAWN_BY_PATIENT,
+            by="patient:0123456789abcdef",
+        ),
+    )
+    [cancelled] = recorded
+    assert isinstance(cancelled, ev.CaseCancelled) and cancelled.reason == "withdrawn_by_patient"
+    out = outputs_for(recorded)
+    assert out.notices == () and out.forget_contacts == ("c1",)
+
+
 def test_a_transfer_tells_the_patient_the_new_region_and_keeps_the_phone() -> None:
     state = _state_with("c1")
     out = outputs_for(
