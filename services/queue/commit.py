@@ -117,6 +117,8 @@ class BatchCommitter:
         # previous owner that land from now on are void for every later recovery too.
         end = records[-1].offset + 1 if records else (start.next_offset if start else 0)
         fenced_at = await self._guarded(self.log.fence(partition, end))
+        if fenced_at > end:
+            await self._adopt_late_orphans(partition, rec, end, fenced_at)
         self.tip[partition] = fenced_at + 1
         self._since[partition] = (len(records), time.monotonic())
         self.forget(partition)
@@ -126,6 +128,28 @@ class BatchCommitter:
         if rec.resend:
             await self._guard(self.log.send_outputs(rec.resend))
         return rec
+
+    async def _adopt_late_orphans(self, partition: int, rec: Recovery, end: int, fenced_at: int) -> None:
+        """Decide first, the same way, what a dead owner's in-flight writes decided.
+
+        Records that landed between our read (``end``) and our fence are void for every later
+        recovery, but other readers of queue.events (staff's serve-next answer, intake's view)
+        may already have read them, e.g. a CaseCalled of a ServeNext. Their inputs go to the
+        front of the first batch, in their order, like a visible orphan batch's, so that our
+        committed answer equals what those readers saw (found by the late-landing property test:
+        a more urgent arrival otherwise took the call). Markers among them commit nothing.
+        """
+        late = [r for r in await self._guarded(self.log.read(partition, end)) if r.offset < fenced_at]
+        seen = set(rec.replay_first)
+        for r in late:
+            if isinstance(r.event, (ev.BatchCommitted, ev.PartitionFenced)) or r.input is None:
+                continue
+            if r.input in seen or r.input.offset < rec.positions.get(r.input.topic, 0):
+                continue  # already to be replayed, or a late copy of a committed batch's record
+            seen.add(r.input)
+            rec.replay_first.append(r.input)
+            rec.orphans += 1
+            rec.late += 1
 
     async def settle(self) -> None:
         """Wait for the snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""

@@ -63,8 +63,9 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
     records below its ``next_offset`` are skipped.
     """
     rec = start or Recovery(QueueState(policy=policy))
-    records = _without_late_writes(list(records), rec)
+    records, voided = _without_late_writes(list(records), rec)
     pending: list[LoggedRecord] = []
+    last_marker = -1
     last: list[ev.Message] = []
     committed_any = False
     committed: set[str] = set()
@@ -95,22 +96,40 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
         last = [p.event for p in mine]
         committed.add(marker.batch_id)
         committed_any = True
+        last_marker = record.offset
         rec.batches += 1
         pending = []
     if committed_any:
         rec.resend = outputs_for(last)
-    rec.orphans = len(pending)
+    # Orphans: the records after the last committed batch, voided late writes included. A late
+    # write is void for the fold, but readers of queue.events (staff's serve-next answer,
+    # intake) may have read it, e.g. a CaseCalled: its input is decided first, the same way.
+    orphans = sorted(
+        pending
+        + [
+            v
+            for v in voided
+            if v.offset > last_marker and not isinstance(v.event, (ev.BatchCommitted, ev.PartitionFenced))
+        ],
+        key=lambda r: r.offset,
+    )
+    rec.orphans = len(orphans)
     seen: set[InputPosition] = set()
     rec.replay_first = []
-    for p in pending:
-        if p.input is not None and p.input not in seen:
-            seen.add(p.input)
-            rec.replay_first.append(p.input)
+    for p in orphans:
+        if p.input is None or p.input in seen or p.input.offset < rec.positions.get(p.input.topic, 0):
+            continue  # no input, already listed, or a late copy of a committed batch's record
+        seen.add(p.input)
+        rec.replay_first.append(p.input)
     return rec
 
 
-def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[LoggedRecord]:
-    """Drop what a dead owner's in-flight requests wrote after the next owner read the log.
+def _without_late_writes(
+    records: list[LoggedRecord], rec: Recovery
+) -> tuple[list[LoggedRecord], list[LoggedRecord]]:
+    """Set aside what a dead owner's in-flight requests wrote after the next owner read the log.
+
+    Returns (the records to fold, the voided ones).
 
     A ``PartitionFenced`` at offset F with ``recovered_to`` X voids the records in [X, F) (the
     new owner did not see them; a fence among them is void too, so fences are weighed from the
@@ -118,7 +137,7 @@ def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[Log
     """
     fences = [r for r in records if isinstance(r.event, ev.PartitionFenced)]
     if not fences and rec.owner is None:
-        return records
+        return records, []
     void: set[int] = set()
     valid: set[int] = set()
     for f in reversed(fences):
@@ -128,7 +147,7 @@ def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[Log
         valid.add(f.offset)
         void.update(range(f.event.recovered_to, f.offset))
     owner = rec.owner  # a snapshot's writer owned the partition where it ends
-    out = []
+    out, dropped = [], []
     for r in records:
         if r.offset in valid:
             owner = r.event.writer  # type: ignore[attr-defined]
@@ -139,9 +158,10 @@ def _without_late_writes(records: list[LoggedRecord], rec: Recovery) -> list[Log
             or (owner is not None and r.writer is not None and r.writer != owner)
         ):
             rec.late += 1
+            dropped.append(r)
         else:
             out.append(r)
-    return out
+    return out, dropped
 
 
 def _distinct(records: list[LoggedRecord]) -> list[LoggedRecord]:

@@ -305,7 +305,42 @@ def committed(log: FakeQueueLog) -> list[ev.Message]:
 ORPHAN_CALL_THEN_MORE_URGENT = [[("triage", "SE-C", 3)], [("serve", "SE-C", 0)], [("triage", "SE-C", 1)]]
 
 
+# Found by hypothesis: life 3's CaseCalled (r10 -> c3) is cut off by a kill and lands after
+# life 4 read the log but before its fence; a more urgent c11 arrives meanwhile. Life 4 must
+# still answer r10 with c3 (readers may have seen it), not call c11 (commit.py, late orphans).
+LATE_ORPHAN_CALL = [
+    [
+        ("triage", "SE-C", 1),
+        ("triage", "SE-C", 1),
+        ("triage", "SE-M", 2),
+        ("retry-serve", "SE-C", 0),
+        ("transfer", "SE-C", 0),
+        ("triage", "SE-E", 1),
+    ],
+    [("serve", "SE-E", 0)],
+    [("triage", "SE-C", 1), ("triage", "SE-E", 1), ("serve", "SE-M", 0)],
+    [("triage", "SE-M", 1)],
+]
+
+
+# ... and when that life dies too before committing, the next one still answers r8 with the
+# voided c1 (recovery replays the inputs of voided late writes after the last commit first).
+LATE_ORPHAN_CALL_THEN_DEATH = [
+    [("triage", "SE-M", 1), ("retry-serve", "SE-C", 0), ("reprioritise", "SE-C", 1)],
+    [
+        ("triage", "SE-C", 1),
+        ("triage", "SE-C", 1),
+        ("triage", "SE-E", 1),
+        ("retry-serve", "SE-C", 0),
+        ("serve", "SE-M", 0),
+    ],
+    [("triage", "SE-M", 1)],
+]
+
+
 @given(ticks, crashes, st.booleans(), snapshot_every)
+@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None)
+@example(LATE_ORPHAN_CALL_THEN_DEATH, [12, 3], True, None)
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False, None)
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False, None)  # killed again during recovery and replay
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False, None)
