@@ -21,6 +21,7 @@ from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
 from services.intake.domain.queue_view import QueueView
+from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
@@ -104,7 +105,7 @@ class TriageService:
                 "duplicate",
                 dup,
                 first.urgency if first else seen.urgency,
-                self.rules.text("duplicate", lang),
+                self._duplicate_text(first.region if first else seen.region, form.region, lang),
                 first.region if first else seen.region,
                 replayed=True,
             )
@@ -128,6 +129,14 @@ class TriageService:
             replayed=True,
             reason=PUBLIC_REASON.get(seen.reason, ""),
         )
+
+    def _duplicate_text(self, queued_in: str, asked_for: str, language: str) -> str:
+        """The duplicate advice; naming the region when the person waits in another one."""
+        if queued_in and queued_in != asked_for and "duplicate_elsewhere" in self.rules.advice:
+            return self.rules.text(
+                "duplicate_elsewhere", language, region_name=REGIONS.get(queued_in, queued_in)
+            )
+        return self.rules.text("duplicate", language)
 
     def _rejected_as_duplicate(self, case_id: str | None) -> str:
         """The first case's id when the queue refused ``case_id`` as the person's second case."""
@@ -154,7 +163,7 @@ class TriageService:
                         existing.case_id,
                         existing.region,
                         existing.urgency,
-                        advice=self.rules.text("duplicate", form.language),
+                        advice=self._duplicate_text(existing.region, form.region, form.language),
                         language=form.language,
                     ),
                     provisional=True,
@@ -164,7 +173,7 @@ class TriageService:
                     "duplicate",
                     existing.case_id,
                     existing.urgency,
-                    self.rules.text("duplicate", form.language),
+                    self._duplicate_text(existing.region, form.region, form.language),
                     existing.region,
                 )
             if self._full(form.region, decision.urgency, now):

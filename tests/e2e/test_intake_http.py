@@ -303,6 +303,9 @@ def test_a_person_already_waiting_in_any_region_gets_their_existing_case(intake:
         assert resp.status_code == 200, resp.text
         assert resp.json()["status"] == "duplicate" and resp.json()["case_id"] == first.case_id
         assert resp.json()["case_token"] == case_token(TOKEN_KEY, first.case_id)
+    # the advice says where the person waits when they asked for another region
+    assert same_region.json()["advice"].startswith("Du står redan i kö i den här regionen")
+    assert other_region.json()["advice"].startswith("Du står redan i kö hos 1177 direkt i Region Uppsala")
 
 
 def test_a_double_submission_finds_the_case_before_the_queue_shows_it(intake: Stack) -> None:

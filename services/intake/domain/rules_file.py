@@ -25,6 +25,8 @@ REQUIRED_ADVICE = (
     "duplicate",
     "default",
 )
+# Optional texts: when a file lacks one, the caller falls back to a required one.
+OPTIONAL_ADVICE = ("duplicate_elsewhere",)  # already queued in ANOTHER region (else "duplicate")
 
 
 class RulesFileError(ValueError):
@@ -68,6 +70,16 @@ def _advice(raw: Any, lines: _Lines, problems: list[str]) -> dict[str, dict[str,
         line = lines.tables.get(f"advice.{key}", 0)
         if not isinstance(texts, dict) or any(not isinstance(texts.get(lang), str) for lang in LANGUAGES):
             problems.append(f"line {line}: [advice.{key}] needs `sv` and `en` texts")
+            continue
+        out[key] = {lang: texts[lang] for lang in LANGUAGES}
+    for key in OPTIONAL_ADVICE:
+        texts = raw.get(key) if isinstance(raw, dict) else None
+        if texts is None:
+            continue
+        if not isinstance(texts, dict) or any(not isinstance(texts.get(lang), str) for lang in LANGUAGES):
+            problems.append(
+                f"line {lines.tables.get(f'advice.{key}', 0)}: [advice.{key}] needs `sv` and `en` texts"
+            )
             continue
         out[key] = {lang: texts[lang] for lang in LANGUAGES}
     return out

@@ -155,3 +155,15 @@ def test_intake_refuses_to_start_on_a_bad_rules_file(tmp_path) -> None:  # type:
     )
     with pytest.raises(RulesFileError, match=r"line \d+: rule 'fever.recent': unknown symptom 'fevr'"):
         create_app(IntakeSettings(rules_path=bad))
+
+
+def test_an_optional_advice_text_may_be_left_out_but_not_half_written() -> None:
+    shipped = packaged_rules_path().read_text(encoding="utf-8")
+    assert "duplicate_elsewhere" in load_rulebook(shipped).advice
+    without = shipped.replace("[advice.duplicate_elsewhere]", "[advice.unused_elsewhere]")
+    assert "duplicate_elsewhere" not in load_rulebook(without).advice  # callers fall back to "duplicate"
+    half = shipped.replace(
+        'en = "You are already in the 1177 direkt queue', 'fr = "You are already in the 1177 direkt queue'
+    )
+    with pytest.raises(RulesFileError, match=r"line \d+: \[advice.duplicate_elsewhere\] needs `sv` and `en`"):
+        load_rulebook(half)
