@@ -5,9 +5,11 @@
 1. decide the whole batch in memory (``decide_batch`` per partition);
 2. append, per partition, the batch's event records and then ONE ``BatchCommitted``
    marker, and await all acknowledgements once (group commit);
-3. only then send the side effects ``outputs_for`` derives from the committed events,
-   and await them before the next batch (so only the LAST committed batch of a
-   partition can have unsent outputs, which recovery re-sends).
+3. only then send the side effects ``outputs_for`` derives from the committed events.
+   Their acknowledgements are awaited in the background while the runtime fetches the
+   next batch's inputs (a read, no write), and at the latest before the next batch is
+   decided (``flush``). So the order of writes is unchanged and only the LAST committed
+   batch of a partition can have unsent outputs, which recovery re-sends.
 
 It talks to the broker only through ``QueueLog`` (``services/queue/kafka_log.py`` is the
 aiokafka adapter; the unit tests use an in-memory fake that can crash after any write).
@@ -82,8 +84,10 @@ class BatchCommitter:
         snapshot_every: int = 5_000,
         snapshot_every_s: float | None = None,
         chunk_bytes: int = CHUNK_BYTES,
+        observe: Callable[[str, float], None] | None = None,
     ) -> None:
         self.log = log
+        self.observe = observe or (lambda stage, seconds: None)  # stage timings (metrics)
         self.state = state
         self.partition_of = partition_of
         self.positions: dict[int, dict[str, int]] = {}
@@ -98,9 +102,14 @@ class BatchCommitter:
         self.tip: dict[int, int | None] = {}
         self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
         self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
+        # The last batch's outputs, being acknowledged while the next batch is fetched, and the
+        # (partition, events) that may take a snapshot once they are acknowledged.
+        self._outputs: asyncio.Task[None] | None = None
+        self._after_outputs: list[tuple[int, int]] = []
 
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
+        await self.flush()
         self._check()
         start = await self._latest_snapshot(partition)
         records = await self.log.read(partition, start.next_offset if start else 0)
@@ -127,8 +136,25 @@ class BatchCommitter:
             await self._guard(self.log.send_outputs(rec.resend))
         return rec
 
+    async def flush(self) -> None:
+        """Wait until the last batch's outputs are acknowledged; then take the snapshots that are due.
+
+        Raises (and breaks the committer) if they failed: the worker must restart, and recovery
+        re-sends them (they belong to the last committed batch).
+        """
+        task, self._outputs = self._outputs, None
+        if task is not None:
+            await self._guard(task)
+        due, self._after_outputs = self._after_outputs, []
+        for partition, events in due:  # after the outputs: nothing a snapshot covers has unsent outputs
+            await self._maybe_snapshot(partition, events)
+
     async def settle(self) -> None:
-        """Wait for the snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
+        """Wait for the outputs and snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
+        try:
+            await self.flush()
+        except Exception as exc:  # the next owner's recovery re-sends the last batch's outputs
+            log.warning("the last batch's outputs were not all acknowledged at stop: %r", exc)
         pending = [t for t in self._writing.values() if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
@@ -138,6 +164,7 @@ class BatchCommitter:
         writing = self._writing.pop(partition, None)
         if writing is not None:
             writing.cancel()  # not ours any more: the next owner snapshots it
+        self._after_outputs = [(p, n) for p, n in self._after_outputs if p != partition]
         for region in [r for r in self.state.regions if self.partition_of(r) == partition]:
             del self.state.regions[region]
         self.positions.pop(partition, None)
@@ -151,8 +178,15 @@ class BatchCommitter:
         return need
 
     async def commit(self, inputs: Mapping[int, Sequence[Input]]) -> list[BatchCommit]:
-        """Decide, append and acknowledge one batch over several partitions; then send its outputs."""
+        """Decide, append and acknowledge one batch over several partitions; then send its outputs.
+
+        Returns once the batch is committed (its markers acknowledged) and its outputs are
+        sent; their acknowledgements are awaited by ``flush``, which the next ``commit`` (and
+        ``recover``) calls before deciding anything.
+        """
+        await self.flush()
         self._check()
+        started = time.perf_counter()
         batch_id = uuid.uuid4().hex[:16]
         commits = []
         for partition, items in inputs.items():
@@ -166,7 +200,11 @@ class BatchCommitter:
                 )
             if ordered:
                 commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
+        decided = time.perf_counter()
+        self.observe("decide", decided - started)
         spans = await self._guarded(asyncio.gather(*(self.log.append(c) for c in commits)))
+        appended = time.perf_counter()
+        self.observe("append", appended - decided)
         outputs = Outputs()
         for c, (first, after) in zip(commits, spans, strict=True):
             tip = self.tip.get(c.partition)
@@ -174,11 +212,26 @@ class BatchCommitter:
             self.positions[c.partition] = dict(c.marker.positions)
             self.replay_first[c.partition] = []
             outputs = outputs + c.outputs
+        self._after_outputs = [(c.partition, len(c.entries)) for c in commits]
         if outputs:
-            await self._guard(self.log.send_outputs(outputs))
-        for c in commits:  # after the outputs: nothing a snapshot covers has unsent outputs
-            await self._maybe_snapshot(c.partition, len(c.entries))
+            # A call goes out only now, after its batch's marker is durable. Its acknowledgement
+            # overlaps the fetch of the next batch (a read); flush() awaits it before any write.
+            self._outputs = asyncio.ensure_future(self._send_outputs(outputs, appended))
+            self._outputs.add_done_callback(self._note_failure)
         return commits
+
+    async def _send_outputs(self, outputs: Outputs, since: float) -> None:
+        await self.log.send_outputs(outputs)
+        self.observe("outputs", time.perf_counter() - since)
+
+    def _note_failure(self, task: asyncio.Future[None]) -> None:
+        """A failed output send breaks the committer at once (also while no batch follows)."""
+        if not task.cancelled() and task.exception() is not None and self.broken is None:
+            self.broken = task.exception()
+
+    def check(self) -> None:
+        """Raise CommitterBroken if a write failed (the runtime polls this between batches)."""
+        self._check()
 
     async def _latest_snapshot(self, partition: int) -> Recovery | None:
         """The newest complete snapshot of ``partition`` as a starting point, or None (fold the whole log)."""

@@ -14,6 +14,7 @@ from services.observability.consumer_lag import watch_lag_source
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
+from services.queue.metrics import BATCH_STAGE
 from services.queue.metrics_collector import QueueStateCollector
 from services.queue.runtime import QueueRuntime
 from services.queue.settings import QueueSettings
@@ -22,6 +23,11 @@ from services.queue.views import register_views
 
 log = logging.getLogger("triage.queue")
 TABLE = "queue-state"
+
+
+def observe(stage: str, seconds: float) -> None:
+    """Record how long a batch spent in one stage of the write path (metrics)."""
+    BATCH_STAGE.labels(stage).observe(seconds)
 
 
 def create_app(settings: QueueSettings) -> faust.App:
@@ -46,13 +52,14 @@ def create_app(settings: QueueSettings) -> faust.App:
         app,
         state,
         qlog,
-        InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms),
+        InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms, observe),
         topics.QUEUE_PARTITIONS,
         table.changelog_topic.get_topic_name(),
         settings.fetch_wait_ms,
         snapshots,
         settings.snapshot_every_events,
         settings.snapshot_every_s,
+        observe,
     )
     table.on_recover(runtime.on_recovered)
 
