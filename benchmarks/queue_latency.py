@@ -3,9 +3,11 @@
     .venv/bin/python -m benchmarks.queue_latency [--prefill 10000] [--rate 200] [--duration 15]
         [--baseline REF | --baseline none] [--repeat 1]
 
-One embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set). For each variant, in a fresh
-topic namespace: one `triage queue` worker process, N CaseTriaged pre-produced and queued,
-then ServeNext produced open loop at R/s for D seconds (each has an intended send time;
+One embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set). Every variant runs AT THE SAME
+TIME (on a shared, busy machine, one after another would compare two different machines),
+each in its own topic namespace: one `triage queue` worker process, N CaseTriaged
+pre-produced and queued, then ServeNext produced open loop at R/s for D seconds on one
+schedule shared by all variants (each has an intended send time;
 latency counts from it, so a stalled worker cannot hide behind a slowed sender). A consumer
 (fetch wait 2 ms) stamps when it sees each CaseCalled on queue.events and each YourTurn on
 queue.your-turn. The worker's stage histograms (`triage_queue_batch_stage_seconds`,
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -55,6 +58,7 @@ STAGES = ("fetch", "drain", "decide", "append", "outputs")
 class Variant:
     name: str
     source: Path | None  # None: this working tree (the installed package)
+    env: dict[str, str] = field(default_factory=dict)  # extra settings for the worker
 
 
 @dataclass
@@ -98,6 +102,7 @@ def start_worker(kafka: KafkaSettings, variant: Variant, log_dir: Path) -> tuple
     # -P: the current directory (this tree) is not put ahead of PYTHONPATH, so a baseline's
     # source wins over this tree and its editable install.
     env["PYTHONPATH"] = str(variant.source or ROOT)
+    env.update(variant.env)
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-P", *service_argv("queue")[1:]]
     child = Child("queue", argv, f"{base}/readyz", env)
@@ -113,7 +118,10 @@ def start_worker(kafka: KafkaSettings, variant: Variant, log_dir: Path) -> tuple
 
 
 # ---------------------------------------------------------------- one measured run
-async def measure(kafka: KafkaSettings, a: argparse.Namespace, run: Run) -> None:
+async def measure(
+    kafka: KafkaSettings, a: argparse.Namespace, run: Run, prefilled: asyncio.Barrier, go: asyncio.Event
+) -> None:
+    """Prefill, wait for every variant to be prefilled (``prefilled``), then ServeNext on the shared schedule."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
     producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=0, enable_idempotence=False)
@@ -140,14 +148,16 @@ async def measure(kafka: KafkaSettings, a: argparse.Namespace, run: Run) -> None
             got = await watcher.getmany(timeout_ms=200, max_records=10_000)
             queued += sum(_type(r) == "case.queued.v1" for rs in got.values() for r in rs)
         print(f"  {run.variant}: {queued}/{a.prefill} cases queued", flush=True)
-        # 2. ServeNext open loop; the watcher runs beside the sender
+        await prefilled.wait()
+        await go.wait()  # a.start_at is set
+        # 2. ServeNext open loop on a schedule every variant shares; the watcher runs beside it
         intended: dict[str, float] = {}
         done = asyncio.Event()
         watch = asyncio.create_task(_watch(watcher, events, intended, run, done))
         rng = random.Random(11)
         picker = RegionPicker(REGION_POPULATION)
         total = int(a.rate * a.duration)
-        start = time.time() + 0.2
+        start = a.start_at
         acks = []
         for i in range(total):
             at = start + i / a.rate
@@ -178,12 +188,26 @@ async def measure(kafka: KafkaSettings, a: argparse.Namespace, run: Run) -> None
         except TimeoutError:
             print(f"  {run.variant}: drain timed out", flush=True)
         watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
     finally:
         await watcher.stop()
         await producer.stop()
 
 
-async def _watch(watcher: Any, events: str, intended: dict[str, float], run: Run, done: asyncio.Event) -> None:
+async def measure_all(kafkas: list[KafkaSettings], a: argparse.Namespace, runs: list[Run]) -> None:
+    """Every variant at the same time, each on its own namespace: a busy machine slows them alike."""
+    prefilled, go = asyncio.Barrier(len(runs) + 1), asyncio.Event()
+    tasks = [asyncio.create_task(measure(k, a, r, prefilled, go)) for k, r in zip(kafkas, runs, strict=True)]
+    await prefilled.wait()
+    a.start_at = time.time() + 0.5
+    go.set()
+    await asyncio.gather(*tasks)
+
+
+async def _watch(
+    watcher: Any, events: str, intended: dict[str, float], run: Run, done: asyncio.Event
+) -> None:
     answered: set[str] = set()
     while True:
         got = await watcher.getmany(timeout_ms=50, max_records=10_000)
@@ -257,7 +281,9 @@ def scrape(base: str, run: Run) -> None:
 # ---------------------------------------------------------------- report
 def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> None:
     print(f"\nmachine: {machine()}")
-    print(f"{a.prefill} prefilled, {a.rate:.0f} ServeNext/s for {a.duration:.0f} s, latency in ms from the intended send")
+    print(
+        f"{a.prefill} prefilled, {a.rate:.0f} ServeNext/s for {a.duration:.0f} s, latency in ms from the intended send"
+    )
     head = f"{'variant':26}{'sent':>6}{'called p50':>11}{'p99':>7}{'your-turn p50':>14}{'p90':>7}{'p99':>7}{'max':>7}"
     print(head + f"{'stamped p99':>12}{'empty':>6}{'lag':>6}")
     for r in runs:
@@ -327,7 +353,11 @@ def plot(runs: list[Run], path: Path, a: argparse.Namespace) -> None:
     for r in runs:
         s = sorted(r.your_turn_ms)
         if s:
-            ax.plot(s, [100 * (i + 1) / len(s) for i in range(len(s))], label=f"{r.variant} (p99 {pct(s, 99):.0f} ms)")
+            ax.plot(
+                s,
+                [100 * (i + 1) / len(s) for i in range(len(s))],
+                label=f"{r.variant} (p99 {pct(s, 99):.0f} ms)",
+            )
     ax.axvline(20, color="grey", linestyle=":", label="target p99 20 ms")
     ax.set_xscale("log")
     ax.set_xlabel("ServeNext -> YourTurn seen on queue.your-turn (ms, log)")
@@ -353,6 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         default="fork-point",
         help="git commit to compare with (default: where this branch forked from main); 'none': this tree only",
     )
+    p.add_argument(
+        "--tree-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[,NAME=VALUE]",
+        help="also run this tree with these worker settings (repeatable), e.g. QUEUE_FETCH_WAIT_MS=5",
+    )
     p.add_argument("--repeat", type=int, default=1, help="alternate the variants this many times")
     p.add_argument("--out-dir", default="benchmarks/results")
     a = p.parse_args(argv)
@@ -361,15 +398,26 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = out / f"queue-latency-{stamp}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     variants = [Variant("this tree", None)]
+    for spec in a.tree_env:
+        env = dict(kv.split("=", 1) for kv in spec.split(",") if "=" in kv)
+        if not env:
+            p.error(f"--tree-env {spec!r}: expected NAME=VALUE[,NAME=VALUE]")
+        variants.append(Variant(f"this tree {spec}", None, env))
     with tempfile.TemporaryDirectory(prefix="queue-latency-") as tmp:
         if a.baseline != "none":
             ref = a.baseline
             if ref == "fork-point":
                 ref = subprocess.run(
-                    ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True, capture_output=True, text=True
+                    ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 ).stdout.strip()
             sha = subprocess.run(
-                ["git", "-C", str(ROOT), "rev-parse", "--short", ref], check=True, capture_output=True, text=True
+                ["git", "-C", str(ROOT), "rev-parse", "--short", ref],
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout.strip()
             variants.insert(0, Variant(f"baseline {sha}", extract(ref, Path(tmp) / sha)))
         external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
@@ -378,19 +426,24 @@ def main(argv: list[str] | None = None) -> int:
         try:
             bootstrap = external or broker.start()  # type: ignore[union-attr]
             for round_ in range(a.repeat):
-                for variant in variants:
-                    kafka = KafkaSettings(bootstrap, f"lat{uuid.uuid4().hex[:8]}")
-                    asyncio.run(ensure_topics(kafka))
-                    label = variant.name if a.repeat == 1 else f"{variant.name} #{round_ + 1}"
-                    print(f"{label}: starting a queue worker (namespace {kafka.namespace})", flush=True)
-                    child, base = start_worker(kafka, variant, log_dir)
-                    run = Run(label)
-                    try:
-                        asyncio.run(measure(kafka, a, run))
+                round_runs, children, kafkas, bases = [], [], [], []
+                try:
+                    for variant in variants:
+                        kafka = KafkaSettings(bootstrap, f"lat{uuid.uuid4().hex[:8]}")
+                        asyncio.run(ensure_topics(kafka))
+                        label = variant.name if a.repeat == 1 else f"{variant.name} #{round_ + 1}"
+                        print(f"{label}: starting a queue worker (namespace {kafka.namespace})", flush=True)
+                        child, base = start_worker(kafka, variant, log_dir)
+                        children.append(child)
+                        kafkas.append(kafka)
+                        bases.append(base)
+                        round_runs.append(Run(label))
+                    asyncio.run(measure_all(kafkas, a, round_runs))
+                    for base, run in zip(bases, round_runs, strict=True):
                         scrape(base, run)
-                    finally:
-                        stop_all([child])
-                    runs.append(run)
+                finally:
+                    stop_all(children)
+                runs += round_runs
         finally:
             if broker is not None:
                 broker.stop()

@@ -107,7 +107,9 @@ class QueueRuntime:
             try:  # the last batch's outputs go out before another worker may take its partitions
                 await self.committer.flush()
             except Exception:
-                log.critical("the last batch's outputs failed; exiting so that recovery re-sends them", exc_info=True)
+                log.critical(
+                    "the last batch's outputs failed; exiting so that recovery re-sends them", exc_info=True
+                )
                 os._exit(70)
 
     async def on_recovered(self) -> None:
