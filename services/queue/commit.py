@@ -5,11 +5,14 @@
 1. decide the whole batch in memory (``decide_batch`` per partition);
 2. append, per partition, the batch's event records and then ONE ``BatchCommitted``
    marker, and await all acknowledgements once (group commit);
-3. only then send the side effects ``outputs_for`` derives from the committed events.
-   Their acknowledgements are awaited in the background while the runtime fetches the
-   next batch's inputs (a read, no write), and at the latest before the next batch is
-   decided (``flush``). So the order of writes is unchanged and only the LAST committed
-   batch of a partition can have unsent outputs, which recovery re-sends.
+3. only then send the side effects ``outputs_for`` derives from the committed events,
+   and await their acknowledgements before the next batch is decided (so only the LAST
+   committed batch of a partition can have unsent outputs, which recovery re-sends).
+
+Steps 2 and 3 run in the background while the runtime fetches the next batch's inputs
+(reads only: the next poll and the ListOffsets of the ordering rule); ``flush`` awaits
+them before anything else is decided or written, so the order of writes is the same as
+one batch at a time (issue 11 follow-up: this took those round trips off the loop).
 
 It talks to the broker only through ``QueueLog`` (``services/queue/kafka_log.py`` is the
 aiokafka adapter; the unit tests use an in-memory fake that can crash after any write).
@@ -102,9 +105,9 @@ class BatchCommitter:
         self.tip: dict[int, int | None] = {}
         self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
         self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
-        # The last batch's outputs, being acknowledged while the next batch is fetched, and the
-        # (partition, events) that may take a snapshot once they are acknowledged.
-        self._outputs: asyncio.Task[None] | None = None
+        # The last batch's writes (append, then outputs), acknowledged while the next batch is
+        # fetched, and the (partition, events) that may take a snapshot once they are done.
+        self._in_flight: asyncio.Future[None] | None = None
         self._after_outputs: list[tuple[int, int]] = []
 
     async def recover(self, partition: int) -> Recovery:
@@ -137,12 +140,13 @@ class BatchCommitter:
         return rec
 
     async def flush(self) -> None:
-        """Wait until the last batch's outputs are acknowledged; then take the snapshots that are due.
+        """Wait until the last batch is appended and its outputs acknowledged; then take due snapshots.
 
-        Raises (and breaks the committer) if they failed: the worker must restart, and recovery
-        re-sends them (they belong to the last committed batch).
+        Raises (and breaks the committer) if a write failed: the worker must restart, and
+        recovery rebuilds from the log (replaying an uncommitted batch's inputs, re-sending the
+        last committed batch's outputs).
         """
-        task, self._outputs = self._outputs, None
+        task, self._in_flight = self._in_flight, None
         if task is not None:
             await self._guard(task)
         due, self._after_outputs = self._after_outputs, []
@@ -153,8 +157,8 @@ class BatchCommitter:
         """Wait for the outputs and snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
         try:
             await self.flush()
-        except Exception as exc:  # the next owner's recovery re-sends the last batch's outputs
-            log.warning("the last batch's outputs were not all acknowledged at stop: %r", exc)
+        except Exception as exc:  # the next owner's recovery replays or re-sends what is missing
+            log.warning("the last batch's writes were not all acknowledged at stop: %r", exc)
         pending = [t for t in self._writing.values() if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
@@ -178,11 +182,13 @@ class BatchCommitter:
         return need
 
     async def commit(self, inputs: Mapping[int, Sequence[Input]]) -> list[BatchCommit]:
-        """Decide, append and acknowledge one batch over several partitions; then send its outputs.
+        """Decide one batch over several partitions in memory, then start its writes.
 
-        Returns once the batch is committed (its markers acknowledged) and its outputs are
-        sent; their acknowledgements are awaited by ``flush``, which the next ``commit`` (and
-        ``recover``) calls before deciding anything.
+        The batch's write path (append events + markers, await their acks, only then send
+        its outputs and await those acks) runs in the background while the runtime fetches
+        the next batch's inputs: reads only. ``flush`` waits for it, and the next ``commit``
+        (like ``recover``, a revocation or an idle poll) flushes before it decides anything,
+        so the writes and acks happen in exactly the order of one batch at a time.
         """
         await self.flush()
         self._check()
@@ -202,9 +208,16 @@ class BatchCommitter:
                 commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
         decided = time.perf_counter()
         self.observe("decide", decided - started)
-        spans = await self._guarded(asyncio.gather(*(self.log.append(c) for c in commits)))
+        if commits:
+            self._in_flight = asyncio.ensure_future(self._write(commits, decided))
+            self._in_flight.add_done_callback(self._note_failure)
+        return commits
+
+    async def _write(self, commits: list[BatchCommit], since: float) -> None:
+        """Append the batch and, once every marker is acknowledged, send its outputs."""
+        spans = await asyncio.gather(*(self.log.append(c) for c in commits))
         appended = time.perf_counter()
-        self.observe("append", appended - decided)
+        self.observe("append", appended - since)
         outputs = Outputs()
         for c, (first, after) in zip(commits, spans, strict=True):
             tip = self.tip.get(c.partition)
@@ -213,19 +226,12 @@ class BatchCommitter:
             self.replay_first[c.partition] = []
             outputs = outputs + c.outputs
         self._after_outputs = [(c.partition, len(c.entries)) for c in commits]
-        if outputs:
-            # A call goes out only now, after its batch's marker is durable. Its acknowledgement
-            # overlaps the fetch of the next batch (a read); flush() awaits it before any write.
-            self._outputs = asyncio.ensure_future(self._send_outputs(outputs, appended))
-            self._outputs.add_done_callback(self._note_failure)
-        return commits
-
-    async def _send_outputs(self, outputs: Outputs, since: float) -> None:
-        await self.log.send_outputs(outputs)
-        self.observe("outputs", time.perf_counter() - since)
+        if outputs:  # a call goes out only now, after its batch's marker is durable
+            await self.log.send_outputs(outputs)
+            self.observe("outputs", time.perf_counter() - appended)
 
     def _note_failure(self, task: asyncio.Future[None]) -> None:
-        """A failed output send breaks the committer at once (also while no batch follows)."""
+        """A failed write breaks the committer at once (also while no batch follows)."""
         if not task.cancelled() and task.exception() is not None and self.broken is None:
             self.broken = task.exception()
 

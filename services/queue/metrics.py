@@ -49,8 +49,3 @@ INPUT_AGE = Histogram(
     ["topic"],
     buckets=STAGE_BUCKETS,
 )
-TRIAGE_END_CHECKS = Counter(
-    "triage_queue_triage_end_checks_total",
-    "How the end of triage.events was known before a batch's commands were decided.",
-    ["how"],  # list_offsets: one ListOffsets round trip | fetch: a fetch response sent after the commands
-)

@@ -104,13 +104,18 @@ class QueueRuntime:
         """A rebalance starts: finish the batch in flight and stop taking new ones."""
         async with self.lock:
             self.ready = False
-            try:  # the last batch's outputs go out before another worker may take its partitions
-                await self.committer.flush()
-            except Exception:
-                log.critical(
-                    "the last batch's outputs failed; exiting so that recovery re-sends them", exc_info=True
-                )
-                os._exit(70)
+            await self._flush_or_exit()  # the last batch is written before another worker may take over
+
+    async def _flush_or_exit(self) -> None:
+        """Wait for the last batch's writes; if they failed, only a restart (recovery) is safe."""
+        try:
+            await self.committer.flush()
+        except Exception:
+            log.critical(
+                "the last batch's writes failed; exiting so that recovery rebuilds from the log",
+                exc_info=True,
+            )
+            os._exit(70)
 
     async def on_recovered(self) -> None:
         """faust finished an assignment: rebuild what we now own from queue.events."""
@@ -118,6 +123,7 @@ class QueueRuntime:
         owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.changelog}
         await self.start()
         async with self.lock:
+            await self._flush_or_exit()  # no write of ours is in flight while partitions move
             for p in self.owned - owned:
                 self.committer.forget(p)
             # A partition we kept may have been someone else's in between (two quick rebalances):
@@ -183,7 +189,7 @@ class QueueRuntime:
         need = {p: self.committer.must_read_up_to(p) for p in self.owned}
         fetched = await self.reader.fetch(self.fetch_wait_ms, {p: n for p, n in need.items() if n})
         if not fetched:
-            await self.committer.flush()  # idle: nothing to overlap the last outputs' acks with
+            await self.committer.flush()  # idle: nothing to overlap the last batch's writes with
             return
         inputs: dict[int, list[Input]] = {}
         forwards = []
