@@ -72,7 +72,6 @@ class Run:
     sender_lag_ms: float = 0.0  # how late the sender itself was at worst
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
     input_age: dict[str, dict[str, float]] = field(default_factory=dict)
-    end_checks: dict[str, float] = field(default_factory=dict)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -264,9 +263,6 @@ def scrape(base: str, run: Run) -> None:
                 h["sum"] = float(value)
             elif name.startswith(metric + "_count"):
                 h["count"] = float(value)
-        if line.startswith("triage_queue_triage_end_checks_total{"):
-            name, value = line.rsplit(" ", 1)
-            run.end_checks[name.split('how="')[1].split('"')[0]] = float(value)
     for (metric, label), h in hist.items():
         count = h.get("count", 0.0)
         if not count:
@@ -310,8 +306,6 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
             print(
                 f"  ServeNext age when read: mean {commands['mean_ms']:.2f} ms, p99 <= {commands['p99_le_ms']:.1f} ms"
             )
-        if r.end_checks:
-            print(f"  end of triage.events known by: {r.end_checks}")
     result = {
         "benchmark": "queue_latency",
         "started_at": stamp,
@@ -331,7 +325,6 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
                 "your_turn_stamped_ms": {f"p{q}": round(pct(r.your_turn_stamped_ms, q), 2) for q in (50, 99)},
                 "stages": r.stages,
                 "input_age": r.input_age,
-                "end_checks": r.end_checks,
             }
             for r in runs
         ],
@@ -391,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also run this tree with these worker settings (repeatable), e.g. QUEUE_FETCH_WAIT_MS=5",
     )
     p.add_argument("--repeat", type=int, default=1, help="alternate the variants this many times")
+    p.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="run the variants one after another (alternating with --repeat) instead of at the same time",
+    )
     p.add_argument("--out-dir", default="benchmarks/results")
     a = p.parse_args(argv)
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
@@ -425,10 +423,11 @@ def main(argv: list[str] | None = None) -> int:
         runs: list[Run] = []
         try:
             bootstrap = external or broker.start()  # type: ignore[union-attr]
-            for round_ in range(a.repeat):
+            groups = [[v] for v in variants] if a.one_at_a_time else [variants]
+            for round_, group in [(r, g) for r in range(a.repeat) for g in groups]:
                 round_runs, children, kafkas, bases = [], [], [], []
                 try:
-                    for variant in variants:
+                    for variant in group:
                         kafka = KafkaSettings(bootstrap, f"lat{uuid.uuid4().hex[:8]}")
                         asyncio.run(ensure_topics(kafka))
                         label = variant.name if a.repeat == 1 else f"{variant.name} #{round_ + 1}"
