@@ -70,6 +70,8 @@ class Run:
     your_turn_stamped_ms: list[float] = field(default_factory=list)  # ... -> YourTurn record timestamp
     empty: int = 0
     sender_lag_ms: float = 0.0  # how late the sender itself was at worst
+    pid: int | None = None  # the worker's process
+    cpu_s: float = 0.0  # the worker's CPU time (user + system) during the ServeNext phase
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
     input_age: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -200,8 +202,22 @@ async def measure_all(kafkas: list[KafkaSettings], a: argparse.Namespace, runs: 
     tasks = [asyncio.create_task(measure(k, a, r, prefilled, go)) for k, r in zip(kafkas, runs, strict=True)]
     await prefilled.wait()
     a.start_at = time.time() + 0.5
+    cpu = [_cpu_s(r.pid) for r in runs]
     go.set()
     await asyncio.gather(*tasks)
+    for r, before in zip(runs, cpu, strict=True):
+        r.cpu_s = _cpu_s(r.pid) - before
+
+
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (/proc; 0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _watch(
@@ -281,13 +297,13 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
         f"{a.prefill} prefilled, {a.rate:.0f} ServeNext/s for {a.duration:.0f} s, latency in ms from the intended send"
     )
     head = f"{'variant':26}{'sent':>6}{'called p50':>11}{'p99':>7}{'your-turn p50':>14}{'p90':>7}{'p99':>7}{'max':>7}"
-    print(head + f"{'stamped p99':>12}{'empty':>6}{'lag':>6}")
+    print(head + f"{'stamped p99':>12}{'empty':>6}{'lag':>6}{'cpu ms/serve':>13}")
     for r in runs:
         print(
             f"{r.variant:26}{r.sent:>6}{pct(r.called_ms, 50):>11.1f}{pct(r.called_ms, 99):>7.1f}"
             f"{pct(r.your_turn_ms, 50):>14.1f}{pct(r.your_turn_ms, 90):>7.1f}{pct(r.your_turn_ms, 99):>7.1f}"
             f"{max(r.your_turn_ms, default=float('nan')):>7.1f}{pct(r.your_turn_stamped_ms, 99):>12.1f}"
-            f"{r.empty:>6}{r.sender_lag_ms:>6.0f}"
+            f"{r.empty:>6}{r.sender_lag_ms:>6.0f}{1000 * r.cpu_s / max(1, r.sent):>13.2f}"
         )
     for r in runs:
         if not r.stages:
@@ -320,6 +336,7 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
                 "your_turn_seen": len(r.your_turn_ms),
                 "empty": r.empty,
                 "sender_lag_ms": round(r.sender_lag_ms, 1),
+                "worker_cpu_ms_per_serve": round(1000 * r.cpu_s / max(1, r.sent), 3),
                 "called_ms": {f"p{q}": round(pct(r.called_ms, q), 2) for q in (50, 90, 99, 99.9)},
                 "your_turn_ms": {f"p{q}": round(pct(r.your_turn_ms, q), 2) for q in (50, 90, 99, 99.9)},
                 "your_turn_stamped_ms": {f"p{q}": round(pct(r.your_turn_stamped_ms, q), 2) for q in (50, 99)},
@@ -436,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                         children.append(child)
                         kafkas.append(kafka)
                         bases.append(base)
-                        round_runs.append(Run(label))
+                        round_runs.append(Run(label, pid=child.proc.pid if child.proc else None))
                     asyncio.run(measure_all(kafkas, a, round_runs))
                     for base, run in zip(bases, round_runs, strict=True):
                         scrape(base, run)
