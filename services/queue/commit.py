@@ -88,8 +88,10 @@ class BatchCommitter:
         snapshot_every_s: float | None = None,
         chunk_bytes: int = CHUNK_BYTES,
         observe: Callable[[str, float], None] | None = None,
+        overlap_writes: bool = True,
     ) -> None:
         self.log = log
+        self.overlap_writes = overlap_writes  # False: commit() returns only once the batch is written
         self.observe = observe or (lambda stage, seconds: None)  # stage timings (metrics)
         self.state = state
         self.partition_of = partition_of
@@ -211,6 +213,8 @@ class BatchCommitter:
         if commits:
             self._in_flight = asyncio.ensure_future(self._write(commits, decided))
             self._in_flight.add_done_callback(self._note_failure)
+            if not self.overlap_writes:
+                await self.flush()
         return commits
 
     async def _write(self, commits: list[BatchCommit], since: float) -> None:

@@ -57,6 +57,7 @@ class QueueRuntime:
         snapshot_every_events: int = 5_000,
         snapshot_every_s: float | None = None,
         observe: Callable[[str, float], None] | None = None,
+        overlap_writes: bool = True,
     ) -> None:
         self.app = app
         self.state = state
@@ -74,6 +75,7 @@ class QueueRuntime:
             snapshot_every=snapshot_every_events,
             snapshot_every_s=snapshot_every_s,
             observe=observe,
+            overlap_writes=overlap_writes,
         )
         self.lock = asyncio.Lock()
         self.owned: set[int] = set()

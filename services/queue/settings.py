@@ -28,6 +28,9 @@ class QueueSettings:
     batch_max_records: int = 5000
     # Longest wait of one input fetch when nothing is buffered (the light-load latency floor).
     fetch_wait_ms: int = 5
+    # A batch's writes (append, then outputs) are acknowledged while the next batch is fetched
+    # (docs/queue.md, write path step 6). False: each batch is written before the next fetch.
+    overlap_writes: bool = True
     # Snapshots of a partition (queue.snapshots) every this many committed events or seconds,
     # whichever first: recovery folds only the log after the latest one. 0 events = no snapshots.
     # OFF by default for now: with snapshots on, tests/e2e/test_intake_two_processes.py's raced
@@ -72,9 +75,21 @@ class QueueSettings:
             policy=policy,
             batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),
             fetch_wait_ms=int(num("QUEUE_FETCH_WAIT_MS", "5")),
+            overlap_writes=_flag(env, "QUEUE_OVERLAP_WRITES", True),
             snapshot_every_events=int(num("QUEUE_SNAPSHOT_EVERY_EVENTS", "0")),
             snapshot_every_s=num("QUEUE_SNAPSHOT_EVERY_S", "300"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {raw!r}")
 
 
 def _regions(env: Mapping[str, str]) -> frozenset[str]:

@@ -60,6 +60,7 @@ def create_app(settings: QueueSettings) -> faust.App:
         settings.snapshot_every_events,
         settings.snapshot_every_s,
         observe,
+        settings.overlap_writes,
     )
     table.on_recover(runtime.on_recovered)
 

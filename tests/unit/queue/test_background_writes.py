@@ -115,3 +115,16 @@ def test_an_output_send_that_fails_in_the_background_stops_the_worker_before_any
             await worker.commit({})
 
     asyncio.run(go())
+
+
+def test_without_overlap_a_batch_is_written_before_commit_returns() -> None:
+    async def go() -> None:
+        log = GatedLog()
+        worker = await a_worker(log)
+        worker.overlap_writes = False
+        log.gate.set()
+        a_patient_and_a_serve_next(log)
+        await worker.commit({SE_C: log.fetch(SE_C, worker.positions[SE_C], log.ends())})
+        assert [n.event_id for n in log.notices] == ["yt-called-r1"]  # no flush() needed
+
+    asyncio.run(go())
