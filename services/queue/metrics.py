@@ -49,3 +49,9 @@ INPUT_AGE = Histogram(
     ["topic"],
     buckets=STAGE_BUCKETS,
 )
+GC_PAUSES = Histogram(
+    "triage_queue_gc_pause_seconds",
+    "Garbage-collector pauses in the queue worker, by generation (2 = full).",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)

@@ -11,10 +11,11 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
+from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
-from services.queue.metrics import BATCH_STAGE
+from services.queue.metrics import BATCH_STAGE, GC_PAUSES
 from services.queue.metrics_collector import QueueStateCollector
 from services.queue.runtime import QueueRuntime
 from services.queue.settings import QueueSettings
@@ -71,6 +72,13 @@ def create_app(settings: QueueSettings) -> faust.App:
     @app.task
     async def run() -> None:
         await runtime.start()
+
+    if settings.gc_freeze_every_s > 0:
+        measure_gc_pauses(GC_PAUSES)
+
+        @app.task
+        async def short_gc_pauses() -> None:
+            await keep_gc_pauses_short(settings.gc_freeze_every_s)
 
     # The inputs are read by our own reader, not faust's consumer: export its lag too.
     watch_lag_source(runtime.lag_samples, "queue")
