@@ -74,6 +74,7 @@ class Run:
     cpu_s: float = 0.0  # the worker's CPU time (user + system) during the ServeNext phase
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
     input_age: dict[str, dict[str, float]] = field(default_factory=dict)
+    gc: dict[str, dict[str, float]] = field(default_factory=dict)  # GC pauses by generation
 
 
 def pct(values: list[float], q: float) -> float:
@@ -264,6 +265,7 @@ def scrape(base: str, run: Run) -> None:
         for metric, label in (
             ("triage_queue_batch_stage_seconds", "stage"),
             ("triage_queue_input_age_seconds", "topic"),
+            ("triage_queue_gc_pause_seconds", "generation"),
         ):
             if not line.startswith(metric):
                 continue
@@ -287,7 +289,12 @@ def scrape(base: str, run: Run) -> None:
         for q in (50, 99):
             bound = next((le for le, c in h["buckets"] if c >= count * q / 100), float("inf"))
             summary[f"p{q}_le_ms"] = 1000 * bound
-        (run.stages if metric.endswith("stage_seconds") else run.input_age)[label] = summary
+        if metric.endswith("stage_seconds"):
+            run.stages[label] = summary
+        elif metric.endswith("gc_pause_seconds"):
+            run.gc[label] = summary
+        else:
+            run.input_age[label] = summary
 
 
 # ---------------------------------------------------------------- report
@@ -317,6 +324,11 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
                     f"  {stage:8} batches {s['batches']:>7.0f}  mean {s['mean_ms']:6.2f} ms"
                     f"  p50 <= {s['p50_le_ms']:6.1f}  p99 <= {s['p99_le_ms']:6.1f}"
                 )
+        for generation, g in sorted(r.gc.items()):
+            print(
+                f"  GC gen {generation}: {g['batches']:.0f} pauses, mean {g['mean_ms']:.2f} ms,"
+                f" p99 <= {g['p99_le_ms']:.1f} ms"
+            )
         commands = r.input_age.get(topics.QUEUE_COMMANDS.name)
         if commands:
             print(
@@ -342,6 +354,7 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
                 "your_turn_stamped_ms": {f"p{q}": round(pct(r.your_turn_stamped_ms, q), 2) for q in (50, 99)},
                 "stages": r.stages,
                 "input_age": r.input_age,
+                "gc_pauses": r.gc,
             }
             for r in runs
         ],
