@@ -39,8 +39,8 @@ def test_writes_overlap_the_next_fetch_by_default_and_an_operator_can_turn_that_
         QueueSettings.from_env({"QUEUE_OVERLAP_WRITES": "sometimes"})
 
 
-def test_the_heap_is_frozen_every_second_by_default_and_a_negative_interval_is_refused() -> None:
-    assert QueueSettings.from_env({}).gc_freeze_every_s == 1.0
-    assert QueueSettings.from_env({"QUEUE_GC_FREEZE_EVERY_S": "0"}).gc_freeze_every_s == 0.0
+def test_the_heap_is_not_frozen_by_default_and_a_negative_freeze_interval_is_refused() -> None:
+    assert QueueSettings.from_env({}).gc_freeze_every_s == 0.0
+    assert QueueSettings.from_env({"QUEUE_GC_FREEZE_EVERY_S": "1"}).gc_freeze_every_s == 1.0
     with pytest.raises(ValueError, match="QUEUE_GC_FREEZE_EVERY_S"):
         QueueSettings.from_env({"QUEUE_GC_FREEZE_EVERY_S": "-1"})
