@@ -88,7 +88,7 @@ class BatchCommitter:
         snapshot_every_s: float | None = None,
         chunk_bytes: int = CHUNK_BYTES,
         observe: Callable[[str, float], None] | None = None,
-        overlap_writes: bool = True,
+        overlap_writes: bool = False,
     ) -> None:
         self.log = log
         self.overlap_writes = overlap_writes  # False: commit() returns only once the batch is written

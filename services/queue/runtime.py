@@ -57,7 +57,7 @@ class QueueRuntime:
         snapshot_every_events: int = 5_000,
         snapshot_every_s: float | None = None,
         observe: Callable[[str, float], None] | None = None,
-        overlap_writes: bool = True,
+        overlap_writes: bool = False,
     ) -> None:
         self.app = app
         self.state = state

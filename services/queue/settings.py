@@ -29,8 +29,9 @@ class QueueSettings:
     # Longest wait of one input fetch when nothing is buffered (the light-load latency floor).
     fetch_wait_ms: int = 5
     # A batch's writes (append, then outputs) are acknowledged while the next batch is fetched
-    # (docs/queue.md, write path step 6). False: each batch is written before the next fetch.
-    overlap_writes: bool = True
+    # (docs/queue.md, write path step 6). OFF by default: no measurable gain on the busy 2-core
+    # test machine (docs/performance.md, issue 11 follow-up); to be re-measured on a quiet one.
+    overlap_writes: bool = False
     # Collect, then freeze the surviving heap this often (s), so that a full collection does
     # not walk every case in the middle of a batch (services/observability/gc_pauses.py). 0 = off:
     # OFF by default, because on the busy 2-core machine the explicit collection every second was
@@ -82,7 +83,7 @@ class QueueSettings:
             policy=policy,
             batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),
             fetch_wait_ms=int(num("QUEUE_FETCH_WAIT_MS", "5")),
-            overlap_writes=_flag(env, "QUEUE_OVERLAP_WRITES", True),
+            overlap_writes=_flag(env, "QUEUE_OVERLAP_WRITES", False),
             gc_freeze_every_s=num("QUEUE_GC_FREEZE_EVERY_S", "0"),
             snapshot_every_events=int(num("QUEUE_SNAPSHOT_EVERY_EVENTS", "0")),
             snapshot_every_s=num("QUEUE_SNAPSHOT_EVERY_S", "300"),

@@ -50,7 +50,9 @@ def a_patient_and_a_serve_next(log: FakeQueueLog) -> None:
 
 
 async def a_worker(log: FakeQueueLog) -> BatchCommitter:
-    worker = BatchCommitter(log, QueueState(policy=QueuePolicy()), lambda r: region_partition(r, PARTITIONS))
+    worker = BatchCommitter(
+        log, QueueState(policy=QueuePolicy()), lambda r: region_partition(r, PARTITIONS), overlap_writes=True
+    )
     log.gate.set()  # type: ignore[attr-defined]
     await worker.recover(SE_C)
     log.gate.clear()  # type: ignore[attr-defined]

@@ -161,6 +161,7 @@ def run(
             snapshots=store,
             snapshot_every=snapshot_every or 0,
             chunk_bytes=300,
+            overlap_writes=True,  # the harder path: a batch is written while the next is read
         )
         for p in partitions:
             await w.recover(p)

@@ -32,9 +32,9 @@ def test_a_negative_or_non_numeric_snapshot_interval_is_refused_naming_the_varia
         QueueSettings.from_env(env)
 
 
-def test_writes_overlap_the_next_fetch_by_default_and_an_operator_can_turn_that_off() -> None:
-    assert QueueSettings.from_env({}).overlap_writes is True
-    assert QueueSettings.from_env({"QUEUE_OVERLAP_WRITES": "0"}).overlap_writes is False
+def test_writes_overlap_the_next_fetch_only_when_an_operator_turns_it_on() -> None:
+    assert QueueSettings.from_env({}).overlap_writes is False
+    assert QueueSettings.from_env({"QUEUE_OVERLAP_WRITES": "1"}).overlap_writes is True
     with pytest.raises(ValueError, match="QUEUE_OVERLAP_WRITES"):
         QueueSettings.from_env({"QUEUE_OVERLAP_WRITES": "sometimes"})
 
