@@ -9,10 +9,11 @@
    and await their acknowledgements before the next batch is decided (so only the LAST
    committed batch of a partition can have unsent outputs, which recovery re-sends).
 
-Steps 2 and 3 run in the background while the runtime fetches the next batch's inputs
-(reads only: the next poll and the ListOffsets of the ordering rule); ``flush`` awaits
-them before anything else is decided or written, so the order of writes is the same as
-one batch at a time (issue 11 follow-up: this took those round trips off the loop).
+With ``overlap_writes`` (QUEUE_OVERLAP_WRITES, off by default), steps 2 and 3 run in the
+background while the runtime fetches the next batch's inputs (reads only: the next poll
+and the ListOffsets of the ordering rule); ``flush`` awaits them before anything else is
+decided or written, so the order of writes is the same as one batch at a time (issue 11
+follow-up; no gain measured on the busy test machine, docs/performance.md).
 
 It talks to the broker only through ``QueueLog`` (``services/queue/kafka_log.py`` is the
 aiokafka adapter; the unit tests use an in-memory fake that can crash after any write).
@@ -184,13 +185,14 @@ class BatchCommitter:
         return need
 
     async def commit(self, inputs: Mapping[int, Sequence[Input]]) -> list[BatchCommit]:
-        """Decide one batch over several partitions in memory, then start its writes.
+        """Decide one batch over several partitions in memory, then write it.
 
-        The batch's write path (append events + markers, await their acks, only then send
-        its outputs and await those acks) runs in the background while the runtime fetches
-        the next batch's inputs: reads only. ``flush`` waits for it, and the next ``commit``
-        (like ``recover``, a revocation or an idle poll) flushes before it decides anything,
-        so the writes and acks happen in exactly the order of one batch at a time.
+        The batch's write path: append events + markers, await their acks, only then send its
+        outputs and await those acks. Without ``overlap_writes`` it is done when this returns.
+        With it, it runs in the background while the runtime fetches the next batch's inputs
+        (reads only); ``flush`` waits for it, and the next ``commit`` (like ``recover``, a
+        revocation or an idle poll) flushes before it decides anything, so the writes and acks
+        happen in exactly the order of one batch at a time.
         """
         await self.flush()
         self._check()
