@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +45,12 @@ from proto import events as ev
 from services.kafka.embedded_broker import EmbeddedBroker, free_port
 from services.kafka.settings import KafkaSettings
 from services.kafka.topic_admin import ensure_topics
+from services.loadgen import queue_stages
 from services.loadgen.population import REGION_POPULATION, RegionPicker
 from services.loadgen.report import machine
 from services.process_group import Child, service_argv, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("fetch", "drain", "decide", "append", "outputs")
 
 
 @dataclass
@@ -72,9 +71,7 @@ class Run:
     sender_lag_ms: float = 0.0  # how late the sender itself was at worst
     pid: int | None = None  # the worker's process
     cpu_s: float = 0.0  # the worker's CPU time (user + system) during the ServeNext phase
-    stages: dict[str, dict[str, float]] = field(default_factory=dict)
-    input_age: dict[str, dict[str, float]] = field(default_factory=dict)
-    gc: dict[str, dict[str, float]] = field(default_factory=dict)  # GC pauses by generation
+    breakdown: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # the worker's /metrics
 
 
 def pct(values: list[float], q: float) -> float:
@@ -257,44 +254,8 @@ def _type(record: Any) -> str:
 
 # ---------------------------------------------------------------- the worker's own view
 def scrape(base: str, run: Run) -> None:
-    """Stage histograms from the worker's /metrics: mean, p50 and p99 (bucket upper bounds)."""
-    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as resp:
-        text = resp.read().decode()
-    hist: dict[tuple[str, str], dict[str, Any]] = {}
-    for line in text.splitlines():
-        for metric, label in (
-            ("triage_queue_batch_stage_seconds", "stage"),
-            ("triage_queue_input_age_seconds", "topic"),
-            ("triage_queue_gc_pause_seconds", "generation"),
-        ):
-            if not line.startswith(metric):
-                continue
-            name, value = line.rsplit(" ", 1)
-            labels = dict(
-                kv.split("=", 1) for kv in name[name.find("{") + 1 : name.rfind("}")].split(",") if "=" in kv
-            )
-            key = (metric, labels.get(label, "").strip('"'))
-            h = hist.setdefault(key, {"buckets": []})
-            if name.startswith(metric + "_bucket"):
-                h["buckets"].append((float(labels["le"].strip('"')), float(value)))
-            elif name.startswith(metric + "_sum"):
-                h["sum"] = float(value)
-            elif name.startswith(metric + "_count"):
-                h["count"] = float(value)
-    for (metric, label), h in hist.items():
-        count = h.get("count", 0.0)
-        if not count:
-            continue
-        summary = {"batches": count, "mean_ms": 1000 * h.get("sum", 0.0) / count}
-        for q in (50, 99):
-            bound = next((le for le, c in h["buckets"] if c >= count * q / 100), float("inf"))
-            summary[f"p{q}_le_ms"] = 1000 * bound
-        if metric.endswith("stage_seconds"):
-            run.stages[label] = summary
-        elif metric.endswith("gc_pause_seconds"):
-            run.gc[label] = summary
-        else:
-            run.input_age[label] = summary
+    """The worker's stage histograms, input ages and GC pauses (services/loadgen/queue_stages.py)."""
+    run.breakdown = queue_stages.scrape(base)
 
 
 # ---------------------------------------------------------------- report
@@ -313,27 +274,12 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
             f"{r.empty:>6}{r.sender_lag_ms:>6.0f}{1000 * r.cpu_s / max(1, r.sent):>13.2f}"
         )
     for r in runs:
-        if not r.stages:
+        lines = queue_stages.describe(r.breakdown)
+        if not r.breakdown.get("triage_queue_batch_stage_seconds"):
             print(f"\n{r.variant}: no stage metrics (a version without them)")
             continue
         print(f"\n{r.variant}: where a batch's time goes (worker's histograms; p50/p99 are bucket bounds)")
-        for stage in STAGES:
-            s = r.stages.get(stage)
-            if s:
-                print(
-                    f"  {stage:8} batches {s['batches']:>7.0f}  mean {s['mean_ms']:6.2f} ms"
-                    f"  p50 <= {s['p50_le_ms']:6.1f}  p99 <= {s['p99_le_ms']:6.1f}"
-                )
-        for generation, g in sorted(r.gc.items()):
-            print(
-                f"  GC gen {generation}: {g['batches']:.0f} pauses, mean {g['mean_ms']:.2f} ms,"
-                f" p99 <= {g['p99_le_ms']:.1f} ms"
-            )
-        commands = r.input_age.get(topics.QUEUE_COMMANDS.name)
-        if commands:
-            print(
-                f"  ServeNext age when read: mean {commands['mean_ms']:.2f} ms, p99 <= {commands['p99_le_ms']:.1f} ms"
-            )
+        print("\n".join(lines))
     result = {
         "benchmark": "queue_latency",
         "started_at": stamp,
@@ -352,9 +298,7 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
                 "called_ms": {f"p{q}": round(pct(r.called_ms, q), 2) for q in (50, 90, 99, 99.9)},
                 "your_turn_ms": {f"p{q}": round(pct(r.your_turn_ms, q), 2) for q in (50, 90, 99, 99.9)},
                 "your_turn_stamped_ms": {f"p{q}": round(pct(r.your_turn_stamped_ms, q), 2) for q in (50, 99)},
-                "stages": r.stages,
-                "input_age": r.input_age,
-                "gc_pauses": r.gc,
+                "worker_breakdown": r.breakdown,
             }
             for r in runs
         ],
