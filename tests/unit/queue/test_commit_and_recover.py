@@ -390,7 +390,7 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
     reason="known gap (pre-existing, also on main 45861ee): a dead owner's CaseCalled that lands after "
     "the next owner read the log is void for recovery, but a reader that ignores fences (staff's "
     "answer reader) sees it, and the replay, with a more urgent case read meanwhile, calls another "
-    "case for the same ServeNext. Fix: answer a request only from records its batch marker commits.",
+    "case for the same ServeNext (docs/queue.md, 'Known gap').",
 )
 def test_a_dead_owners_call_that_lands_after_the_takeover_names_the_same_case() -> None:
     # killed at the CaseCalled write of tick 0 (3 fences, CaseQueued, then the call), which lands
