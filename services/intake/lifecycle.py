@@ -13,12 +13,13 @@ from services.intake.domain.queue_view import QueueView
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
 from services.intake.domain.submission_index import SubmissionIndex
-from services.intake.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.intake.kafka_ingress import KafkaIngress, run_when_ready
+from services.intake.metrics import GC_PAUSES
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
 from services.intake.triage_log import TriageLog
 from services.kafka.publisher import Publisher
+from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.observability.json_logs import install_redaction
 
 log = logging.getLogger("triage.intake")
@@ -73,7 +74,7 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
             )
 
         tasks.append(asyncio.create_task(become_ready()))
-        measure_gc_pauses()
+        measure_gc_pauses(GC_PAUSES)
         tasks.append(asyncio.create_task(keep_gc_pauses_short(), name="gc-freeze"))
         try:
             yield

@@ -203,6 +203,8 @@ def command(a: argparse.Namespace) -> int:
                 result = uvloop.run(_execute(a, settings))
             if profile_note:
                 result["profile"] = profile_note
+            if queue_url:
+                _queue_breakdown(queue_url, result)
     except (UnsafeTarget, ValueError) as exc:
         print(f"triage loadgen: {exc}", file=sys.stderr)
         return 2
@@ -221,6 +223,22 @@ def command(a: argparse.Namespace) -> int:
     plot_result(detail, out.with_suffix(".png"))
     print(f"results: {out.with_suffix('.json')}  plot: {out.with_suffix('.png')}")
     return 0 if detail["accounting"]["ok"] else 1
+
+
+def _queue_breakdown(queue_url: str, result: dict[str, Any]) -> None:
+    """Print and keep where the queue worker's batches spent their time (its own /metrics)."""
+    from services.loadgen import queue_stages
+
+    try:
+        breakdown = queue_stages.scrape(queue_url)
+    except OSError as exc:
+        print(f"queue stage breakdown not read from {queue_url}: {exc}", file=sys.stderr)
+        return
+    result["queue_stages"] = breakdown
+    lines = queue_stages.describe(breakdown)
+    if lines:
+        print("queue worker, where a batch's time goes (since it started; p50/p99 are bucket bounds):")
+        print("\n".join(lines))
 
 
 async def _execute(a: argparse.Namespace, settings: LoadSettings) -> dict[str, Any]:

@@ -6,8 +6,14 @@
 2. append, per partition, the batch's event records and then ONE ``BatchCommitted``
    marker, and await all acknowledgements once (group commit);
 3. only then send the side effects ``outputs_for`` derives from the committed events,
-   and await them before the next batch (so only the LAST committed batch of a
-   partition can have unsent outputs, which recovery re-sends).
+   and await their acknowledgements before the next batch is decided (so only the LAST
+   committed batch of a partition can have unsent outputs, which recovery re-sends).
+
+With ``overlap_writes`` (QUEUE_OVERLAP_WRITES, off by default), steps 2 and 3 run in the
+background while the runtime fetches the next batch's inputs (reads only: the next poll
+and the ListOffsets of the ordering rule); ``flush`` awaits them before anything else is
+decided or written, so the order of writes is the same as one batch at a time (issue 11
+follow-up; no gain measured on the busy test machine, docs/performance.md).
 
 It talks to the broker only through ``QueueLog`` (``services/queue/kafka_log.py`` is the
 aiokafka adapter; the unit tests use an in-memory fake that can crash after any write).
@@ -82,8 +88,12 @@ class BatchCommitter:
         snapshot_every: int = 5_000,
         snapshot_every_s: float | None = None,
         chunk_bytes: int = CHUNK_BYTES,
+        observe: Callable[[str, float], None] | None = None,
+        overlap_writes: bool = False,
     ) -> None:
         self.log = log
+        self.overlap_writes = overlap_writes  # False: commit() returns only once the batch is written
+        self.observe = observe or (lambda stage, seconds: None)  # stage timings (metrics)
         self.state = state
         self.partition_of = partition_of
         self.positions: dict[int, dict[str, int]] = {}
@@ -98,9 +108,14 @@ class BatchCommitter:
         self.tip: dict[int, int | None] = {}
         self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
         self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
+        # The last batch's writes (append, then outputs), acknowledged while the next batch is
+        # fetched, and the (partition, events) that may take a snapshot once they are done.
+        self._in_flight: asyncio.Future[None] | None = None
+        self._after_outputs: list[tuple[int, int]] = []
 
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
+        await self.flush()
         self._check()
         start = await self._latest_snapshot(partition)
         records = await self.log.read(partition, start.next_offset if start else 0)
@@ -151,8 +166,26 @@ class BatchCommitter:
             rec.orphans += 1
             rec.late += 1
 
+    async def flush(self) -> None:
+        """Wait until the last batch is appended and its outputs acknowledged; then take due snapshots.
+
+        Raises (and breaks the committer) if a write failed: the worker must restart, and
+        recovery rebuilds from the log (replaying an uncommitted batch's inputs, re-sending the
+        last committed batch's outputs).
+        """
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await self._guard(task)
+        due, self._after_outputs = self._after_outputs, []
+        for partition, events in due:  # after the outputs: nothing a snapshot covers has unsent outputs
+            await self._maybe_snapshot(partition, events)
+
     async def settle(self) -> None:
-        """Wait for the snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
+        """Wait for the outputs and snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
+        try:
+            await self.flush()
+        except Exception as exc:  # the next owner's recovery replays or re-sends what is missing
+            log.warning("the last batch's writes were not all acknowledged at stop: %r", exc)
         pending = [t for t in self._writing.values() if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
@@ -162,6 +195,7 @@ class BatchCommitter:
         writing = self._writing.pop(partition, None)
         if writing is not None:
             writing.cancel()  # not ours any more: the next owner snapshots it
+        self._after_outputs = [(p, n) for p, n in self._after_outputs if p != partition]
         for region in [r for r in self.state.regions if self.partition_of(r) == partition]:
             del self.state.regions[region]
         self.positions.pop(partition, None)
@@ -175,8 +209,18 @@ class BatchCommitter:
         return need
 
     async def commit(self, inputs: Mapping[int, Sequence[Input]]) -> list[BatchCommit]:
-        """Decide, append and acknowledge one batch over several partitions; then send its outputs."""
+        """Decide one batch over several partitions in memory, then write it.
+
+        The batch's write path: append events + markers, await their acks, only then send its
+        outputs and await those acks. Without ``overlap_writes`` it is done when this returns.
+        With it, it runs in the background while the runtime fetches the next batch's inputs
+        (reads only); ``flush`` waits for it, and the next ``commit`` (like ``recover``, a
+        revocation or an idle poll) flushes before it decides anything, so the writes and acks
+        happen in exactly the order of one batch at a time.
+        """
+        await self.flush()
         self._check()
+        started = time.perf_counter()
         batch_id = uuid.uuid4().hex[:16]
         commits = []
         for partition, items in inputs.items():
@@ -190,7 +234,20 @@ class BatchCommitter:
                 )
             if ordered:
                 commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
-        spans = await self._guarded(asyncio.gather(*(self.log.append(c) for c in commits)))
+        decided = time.perf_counter()
+        self.observe("decide", decided - started)
+        if commits:
+            self._in_flight = asyncio.ensure_future(self._write(commits, decided))
+            self._in_flight.add_done_callback(self._note_failure)
+            if not self.overlap_writes:
+                await self.flush()
+        return commits
+
+    async def _write(self, commits: list[BatchCommit], since: float) -> None:
+        """Append the batch and, once every marker is acknowledged, send its outputs."""
+        spans = await asyncio.gather(*(self.log.append(c) for c in commits))
+        appended = time.perf_counter()
+        self.observe("append", appended - since)
         outputs = Outputs()
         for c, (first, after) in zip(commits, spans, strict=True):
             tip = self.tip.get(c.partition)
@@ -198,11 +255,19 @@ class BatchCommitter:
             self.positions[c.partition] = dict(c.marker.positions)
             self.replay_first[c.partition] = []
             outputs = outputs + c.outputs
-        if outputs:
-            await self._guard(self.log.send_outputs(outputs))
-        for c in commits:  # after the outputs: nothing a snapshot covers has unsent outputs
-            await self._maybe_snapshot(c.partition, len(c.entries))
-        return commits
+        self._after_outputs = [(c.partition, len(c.entries)) for c in commits]
+        if outputs:  # a call goes out only now, after its batch's marker is durable
+            await self.log.send_outputs(outputs)
+            self.observe("outputs", time.perf_counter() - appended)
+
+    def _note_failure(self, task: asyncio.Future[None]) -> None:
+        """A failed write breaks the committer at once (also while no batch follows)."""
+        if not task.cancelled() and task.exception() is not None and self.broken is None:
+            self.broken = task.exception()
+
+    def check(self) -> None:
+        """Raise CommitterBroken if a write failed (the runtime polls this between batches)."""
+        self._check()
 
     async def _latest_snapshot(self, partition: int) -> Recovery | None:
         """The newest complete snapshot of ``partition`` as a starting point, or None (fold the whole log)."""

@@ -13,7 +13,8 @@ up to its end offset as seen AFTER the commands were read (issue 11, item 3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -28,8 +29,15 @@ Fetched = dict[int, list[tuple[str, ConsumerRecord[Any, Any]]]]  # partition -> 
 class InputReader:
     """The input consumer of one worker."""
 
-    def __init__(self, kafka: KafkaSettings, max_records: int, fetch_wait_ms: int) -> None:
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        max_records: int,
+        fetch_wait_ms: int,
+        observe: Callable[[str, float], None] | None = None,
+    ) -> None:
         self.kafka = kafka
+        self.observe = observe or (lambda stage, seconds: None)  # stage timings (metrics)
         self.triage = kafka.topic(TRIAGE_TOPIC)
         self.commands = kafka.topic(COMMANDS_TOPIC)
         self.contract = {self.triage: TRIAGE_TOPIC, self.commands: COMMANDS_TOPIC}
@@ -86,8 +94,13 @@ class InputReader:
         out: Fetched = {}
         if not self.partitions:
             return out
+        started = time.perf_counter()
         got = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_records)
         self._add(out, got)
+        if not out and not must_reach:
+            return out  # an idle poll: not a stage of any batch
+        fetched = time.perf_counter()
+        self.observe("fetch", fetched - started)
         ends: dict[TopicPartition, int] = {}
         with_commands = [p for p, recs in out.items() if any(t == COMMANDS_TOPIC for t, _ in recs)]
         if with_commands:
@@ -102,6 +115,7 @@ class InputReader:
                 self._add(
                     out, await self.consumer.getmany(tp, timeout_ms=timeout_ms, max_records=self.max_records)
                 )
+        self.observe("drain", time.perf_counter() - fetched)
         return out
 
     def _add(self, out: Fetched, got: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:

@@ -32,3 +32,26 @@ REROUTED = Counter(
 # (Prometheus cannot see the increase of a series whose first sample is already 1).
 for _urgency in "12345":
     CASES_CALLED_WAIT.labels(_urgency)
+
+# Where the time of one batch goes (issue 11 follow-up: ServeNext -> YourTurn latency).
+# stage: fetch (waiting for input), drain (reading triage.events to its end before commands),
+# decide (the pure core), append (events + marker acknowledged), outputs (notices acknowledged).
+STAGE_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1.0)
+BATCH_STAGE = Histogram(
+    "triage_queue_batch_stage_seconds",
+    "Time one batch spends in each stage of the write path.",
+    ["stage"],
+    buckets=STAGE_BUCKETS,
+)
+INPUT_AGE = Histogram(
+    "triage_queue_input_age_seconds",
+    "From an input record's timestamp to the moment the queue's reader hands it to a batch.",
+    ["topic"],
+    buckets=STAGE_BUCKETS,
+)
+GC_PAUSES = Histogram(
+    "triage_queue_gc_pause_seconds",
+    "Garbage-collector pauses in the queue worker, by generation (2 = full).",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)

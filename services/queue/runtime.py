@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -32,7 +33,7 @@ from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
-from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, REROUTED
+from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, INPUT_AGE, REROUTED
 from services.queue.partitioning import region_partition
 from services.queue.snapshot_store import KafkaSnapshotStore
 
@@ -55,6 +56,8 @@ class QueueRuntime:
         snapshots: KafkaSnapshotStore | None = None,
         snapshot_every_events: int = 5_000,
         snapshot_every_s: float | None = None,
+        observe: Callable[[str, float], None] | None = None,
+        overlap_writes: bool = False,
     ) -> None:
         self.app = app
         self.state = state
@@ -71,6 +74,8 @@ class QueueRuntime:
             snapshots=snapshots,
             snapshot_every=snapshot_every_events,
             snapshot_every_s=snapshot_every_s,
+            observe=observe,
+            overlap_writes=overlap_writes,
         )
         self.lock = asyncio.Lock()
         self.owned: set[int] = set()
@@ -101,6 +106,18 @@ class QueueRuntime:
         """A rebalance starts: finish the batch in flight and stop taking new ones."""
         async with self.lock:
             self.ready = False
+            await self._flush_or_exit()  # the last batch is written before another worker may take over
+
+    async def _flush_or_exit(self) -> None:
+        """Wait for the last batch's writes; if they failed, only a restart (recovery) is safe."""
+        try:
+            await self.committer.flush()
+        except Exception:
+            log.critical(
+                "the last batch's writes failed; exiting so that recovery rebuilds from the log",
+                exc_info=True,
+            )
+            os._exit(70)
 
     async def on_recovered(self) -> None:
         """faust finished an assignment: rebuild what we now own from queue.events."""
@@ -108,6 +125,7 @@ class QueueRuntime:
         owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.changelog}
         await self.start()
         async with self.lock:
+            await self._flush_or_exit()  # no write of ours is in flight while partitions move
             for p in self.owned - owned:
                 self.committer.forget(p)
             # A partition we kept may have been someone else's in between (two quick rebalances):
@@ -157,6 +175,7 @@ class QueueRuntime:
                 if not self.ready:
                     await asyncio.sleep(0.01)
                     continue
+                self.committer.check()  # an output send that failed in the background stops the loop
                 async with self.lock:
                     if self.ready:
                         await self._one_batch()
@@ -172,9 +191,11 @@ class QueueRuntime:
         need = {p: self.committer.must_read_up_to(p) for p in self.owned}
         fetched = await self.reader.fetch(self.fetch_wait_ms, {p: n for p, n in need.items() if n})
         if not fetched:
+            await self.committer.flush()  # idle: nothing to overlap the last batch's writes with
             return
         inputs: dict[int, list[Input]] = {}
         forwards = []
+        wall_ms = time.time() * 1000
         for partition, records in fetched.items():
             items = inputs.setdefault(partition, [])
             for topic, r in records:
@@ -185,6 +206,8 @@ class QueueRuntime:
                     dt.datetime.fromtimestamp(r.timestamp / 1000, dt.UTC) if r.timestamp > 0 else ev.utcnow()
                 )
                 items.append(Input(InputPosition(topic, partition, r.offset), message, now))
+                if r.timestamp > 0:
+                    INPUT_AGE.labels(topic).observe(max(0.0, wall_ms - r.timestamp) / 1000)
         if forwards:  # re-routes and dead letters are durable before the marker covers them
             await asyncio.gather(*[await f for f in forwards])
         commits = await self.committer.commit(inputs)

@@ -11,9 +11,11 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
+from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
+from services.queue.metrics import BATCH_STAGE, GC_PAUSES
 from services.queue.metrics_collector import QueueStateCollector
 from services.queue.runtime import QueueRuntime
 from services.queue.settings import QueueSettings
@@ -22,6 +24,11 @@ from services.queue.views import register_views
 
 log = logging.getLogger("triage.queue")
 TABLE = "queue-state"
+
+
+def observe(stage: str, seconds: float) -> None:
+    """Record how long a batch spent in one stage of the write path (metrics)."""
+    BATCH_STAGE.labels(stage).observe(seconds)
 
 
 def create_app(settings: QueueSettings) -> faust.App:
@@ -46,13 +53,15 @@ def create_app(settings: QueueSettings) -> faust.App:
         app,
         state,
         qlog,
-        InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms),
+        InputReader(kafka, settings.batch_max_records, settings.fetch_wait_ms, observe),
         topics.QUEUE_PARTITIONS,
         table.changelog_topic.get_topic_name(),
         settings.fetch_wait_ms,
         snapshots,
         settings.snapshot_every_events,
         settings.snapshot_every_s,
+        observe,
+        settings.overlap_writes,
     )
     table.on_recover(runtime.on_recovered)
 
@@ -63,6 +72,13 @@ def create_app(settings: QueueSettings) -> faust.App:
     @app.task
     async def run() -> None:
         await runtime.start()
+
+    measure_gc_pauses(GC_PAUSES)  # a latency tail can be blamed on the collector, or cleared
+    if settings.gc_freeze_every_s > 0:
+
+        @app.task
+        async def short_gc_pauses() -> None:
+            await keep_gc_pauses_short(settings.gc_freeze_every_s)
 
     # The inputs are read by our own reader, not faust's consumer: export its lag too.
     watch_lag_source(runtime.lag_samples, "queue")

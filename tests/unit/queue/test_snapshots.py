@@ -122,6 +122,7 @@ def test_a_worker_that_sees_another_writer_on_its_partition_takes_no_more_snapsh
             ev.ServeNext(region="SE-C", request_id="late", clinician_id="n1"), "queue.commands", "SE-C"
         )
         await worker.commit({SE_C: log.fetch(SE_C, worker.positions[SE_C], log.ends())})
+        await worker.flush()  # the batch is written in the background; a due snapshot would start here
         assert store.manifests[SE_C] == manifest_before
         assert worker.tip[SE_C] is None
 
