@@ -28,7 +28,9 @@ def second_notifier(stack: Stack) -> Child:
         "NOTIFIER_WEB_PORT": str(port),
         "NOTIFIER_DATA_DIR": str(stack.workdir / "notifier2-data"),
     }
-    child = Child("notifier2", service_argv("notifier"), f"http://127.0.0.1:{port}/healthz", env)
+    # /readyz, like every Stack child: a load balancer sends delivery reports only to an instance
+    # that has read the SMS ledger (before that it answers 503 and 46elks retries)
+    child = Child("notifier2", service_argv("notifier"), f"http://127.0.0.1:{port}/readyz", env)
     log = os.open(stack.workdir / "notifier2.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     child.start(log)
     os.close(log)
