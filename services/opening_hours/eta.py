@@ -12,9 +12,10 @@ The model, from the first minute:
   earlier ones of its own level) is called at the p-th call from now. The next call is on
   average half a call interval away (we are somewhere between two calls), so the point
   estimate counts p - 1/2 call intervals, not p;
-- more urgent patients who arrive while it waits go ahead of it. With those arriving at
-  ``overtaking`` per minute and calls at ``rate``, its queue drains at rate - overtaking:
-  the wait stretches by 1 / (1 - overtaking/rate) (capped at ``max_stretch``). Measured
+- more urgent patients who arrive while it waits (closed hours included) go ahead of it: with
+  them arriving at ``overtaking`` per minute, the wait W solves W = clock(p - 1/2 + overtaking
+  x W), i.e. (p - 1/2) / (rate - overtaking) in an always-open region (at most ``max_stretch``
+  times the calls). Measured
   (docs/performance.md, "ETA error"): without this, Prio 4 waited ~1.9x and Prio 5 3.6-5x
   their estimate; the callers pass the recent arrival rate of the more urgent levels (0 for
   Prio 1, and 0 where no arrival history is kept, e.g. the queue's heads-up rule);
@@ -34,7 +35,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from services.opening_hours.capacity import after_calls, capacity_of
+from services.opening_hours.capacity import after_calls
 from services.opening_hours.schedule import RegionHours
 
 
@@ -47,7 +48,7 @@ class EtaPolicy:
     low_factor: float = 0.75
     high_factor: float = 1.5
     max_stretch: float = 5.0  # more urgent arrivals at or above the serving rate: at most 5x longer
-    min_staffed_window_s: float = 60.0  # less staffed time in the window: the capacity is the better guess
+    min_staffed_share: float = 1 / 15  # less staffed time in the rate window (1 min of 15): use the capacity
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,13 @@ def rate_per_minute(
     ``staffed_window_s``: the staffed part of the window (default: all of it).
     """
     staffed = window_s if staffed_window_s is None else min(window_s, staffed_window_s)
-    if recent_calls >= policy.min_recent_calls and staffed >= policy.min_staffed_window_s:
+    if (
+        recent_calls >= policy.min_recent_calls
+        and staffed > 0
+        and staffed >= window_s * policy.min_staffed_share
+    ):
         return recent_calls / (staffed / 60.0), "recent_rate"
     return policy.capacity_per_hour / 60.0, "capacity"
-
-
-def stretch(overtaking_per_minute: float, rate_per_minute_: float, policy: EtaPolicy) -> float:
-    """How much longer a wait gets when more urgent patients keep arriving (1 = not at all)."""
-    if overtaking_per_minute <= 0 or rate_per_minute_ <= 0:
-        return 1.0
-    share = overtaking_per_minute / rate_per_minute_
-    return min(policy.max_stretch, 1.0 / (1.0 - share)) if share < 1.0 else policy.max_stretch
 
 
 def estimate_wait(
@@ -114,9 +111,7 @@ def estimate_wait(
     rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
     if rate <= 0 or position < 1:
         return None
-    calls = (position - 0.5) * stretch(
-        overtaking_per_minute, _serving_rate(rate, basis, hours, policy), policy
-    )
+    base = position - 0.5
 
     def clock(n: float) -> float | None:
         if basis == "recent_rate":
@@ -125,17 +120,22 @@ def estimate_wait(
             at = after_calls(hours, now, n, policy.capacity_per_hour)
         return None if at is None else (at - now).total_seconds()
 
+    # More urgent patients arrive while the case waits (closed hours included) and go ahead:
+    # the wait W solves W = clock(p - 1/2 + overtaking * W). A few fixed-point steps reach it
+    # (for an always-open region it is (p - 1/2) / (rate - overtaking)); at most max_stretch x.
+    calls, limit = base, base * policy.max_stretch
+    for _ in range(40 if overtaking_per_minute > 0 else 0):
+        waited = clock(calls)
+        if waited is None:
+            return None
+        more = min(limit, base + overtaking_per_minute * waited / 60.0)
+        if abs(more - calls) < 0.01:
+            break
+        calls = more
     point, low, high = clock(calls), clock(calls * policy.low_factor), clock(calls * policy.high_factor)
     if point is None or low is None or high is None:
         return None
     return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)
-
-
-def _serving_rate(rate: float, basis: str, hours: RegionHours, policy: EtaPolicy) -> float:
-    """Calls per minute to compare arrivals with: the recent rate, or the region's flat capacity."""
-    if basis == "recent_rate":
-        return rate
-    return capacity_of(hours, policy.capacity_per_hour) / 60.0
 
 
 def _round(seconds: float, up: bool) -> float:

@@ -102,15 +102,18 @@ class QueueView:
         return sum(1 for t in r.calls if t >= since) / (self.rate_window_s / 60.0)
 
     def overtaking_per_minute(self, region: str, urgency: int, now: float) -> float:
-        """Arrivals per minute, over the last ``rate_window_s``, of levels more urgent than ``urgency``.
+        """Arrivals per minute of levels more urgent than ``urgency``, over 4 x ``rate_window_s``.
 
-        They will go ahead of a waiting case of ``urgency``: the ETA model stretches its wait by them.
+        They will go ahead of a waiting case of ``urgency``: the ETA model counts them in. Four
+        windows (an hour by default), because a quarter-hour holds too few more urgent arrivals
+        for a steady rate (the ETA-error run: a handful, so the estimate swung by 2-3x).
         """
         r = self._regions.get(region)
         if r is None or urgency <= 1:
             return 0.0
-        since = now - self.rate_window_s
-        return sum(1 for t, u in r.arrivals if t >= since and u < urgency) / (self.rate_window_s / 60.0)
+        window = 4 * self.rate_window_s
+        since = now - window
+        return sum(1 for t, u in r.arrivals if t >= since and u < urgency) / (window / 60.0)
 
     def estimated_wait_s(self, region: str, position: int, now: float) -> float | None:
         """Seconds until ``position`` is called at the recent rate; None when nobody was called lately."""

@@ -251,7 +251,7 @@ def test_a_team_leads_hours_replace_the_files_for_that_region_only() -> None:
 
 
 def test_the_view_counts_recent_arrivals_of_more_urgent_levels_as_overtaking() -> None:
-    view = QueueView(rate_window_s=600.0)  # 10 minutes
+    view = QueueView(rate_window_s=150.0)  # arrivals are counted over 4 windows: 10 minutes
     now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
     for i, urgency in enumerate([1, 2, 2, 3, 4, 5]):
         view.apply(
