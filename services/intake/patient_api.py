@@ -90,7 +90,6 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
             hours,
             now,
             service.settings.eta,
-            view.overtaking_per_minute(case.region, case.urgency, now.timestamp()),
         )
     )
     advice = ""

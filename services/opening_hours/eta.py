@@ -12,13 +12,11 @@ The model, from the first minute:
   earlier ones of its own level) is called at the p-th call from now. The next call is on
   average half a call interval away (we are somewhere between two calls), so the point
   estimate counts p - 1/2 call intervals, not p;
-- more urgent patients who arrive while it waits (closed hours included) go ahead of it: with
-  them arriving at ``overtaking`` per minute, the wait W solves W = clock(p - 1/2 + overtaking
-  x W), i.e. (p - 1/2) / (rate - overtaking) in an always-open region (at most ``max_stretch``
-  times the calls). Measured
-  (docs/performance.md, "ETA error"): without this, Prio 4 waited ~1.9x and Prio 5 3.6-5x
-  their estimate; the callers pass the recent arrival rate of the more urgent levels (0 for
-  Prio 1, and 0 where no arrival history is kept, e.g. the queue's heads-up rule);
+- more urgent patients who arrive while it waits go ahead of it; that is NOT modelled. Tried
+  (docs/performance.md, "ETA error"): W = clock(p - 1/2 + overtaking x W) with the recent
+  arrival rate of the more urgent levels centred the median error of Prio 4-5 but doubled
+  their p90 (1 / (1 - overtaking/rate) amplifies the noise of both measured rates near
+  saturation), so Prio 4-5 are still told too short a wait more often than not;
 - at the recent rate the calls are divided by the STAFFED part of the window: just after
   opening, 3 calls in 5 staffed minutes are 0.6/min, not 3 per quarter-hour. At the
   capacity, the staffed time is walked hour range by hour range until the region had room
@@ -47,7 +45,6 @@ class EtaPolicy:
     min_recent_calls: int = 3  # fewer calls in the window: the capacity is the better guess
     low_factor: float = 0.75
     high_factor: float = 1.5
-    max_stretch: float = 5.0  # more urgent arrivals at or above the serving rate: at most 5x longer
     min_staffed_share: float = 1 / 15  # less staffed time in the rate window (1 min of 15): use the capacity
 
 
@@ -99,19 +96,15 @@ def estimate_wait(
     hours: RegionHours,
     now: dt.datetime,
     policy: EtaPolicy,
-    overtaking_per_minute: float = 0.0,
 ) -> WaitEstimate | None:
-    """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon).
-
-    ``overtaking_per_minute``: recent arrivals per minute of levels more urgent than the case's.
-    """
+    """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
     staffed_window = (
         window_s if hours.always_open else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
     )
     rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
     if rate <= 0 or position < 1:
         return None
-    base = position - 0.5
+    calls = position - 0.5  # the p-th call from now: the next one is half an interval away
 
     def clock(n: float) -> float | None:
         if basis == "recent_rate":
@@ -120,18 +113,6 @@ def estimate_wait(
             at = after_calls(hours, now, n, policy.capacity_per_hour)
         return None if at is None else (at - now).total_seconds()
 
-    # More urgent patients arrive while the case waits (closed hours included) and go ahead:
-    # the wait W solves W = clock(p - 1/2 + overtaking * W). A few fixed-point steps reach it
-    # (for an always-open region it is (p - 1/2) / (rate - overtaking)); at most max_stretch x.
-    calls, limit = base, base * policy.max_stretch
-    for _ in range(40 if overtaking_per_minute > 0 else 0):
-        waited = clock(calls)
-        if waited is None:
-            return None
-        more = min(limit, base + overtaking_per_minute * waited / 60.0)
-        if abs(more - calls) < 0.01:
-            break
-        calls = more
     point, low, high = clock(calls), clock(calls * policy.low_factor), clock(calls * policy.high_factor)
     if point is None or low is None or high is None:
         return None

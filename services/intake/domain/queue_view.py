@@ -37,8 +37,6 @@ from services.opening_hours.schedule import OpeningHours, RegionHours
 class _Region:
     waiting: SortedList = field(default_factory=SortedList)  # of OrderKey
     calls: deque[float] = field(default_factory=lambda: deque(maxlen=4096))  # called_at epochs
-    # (queued_at, urgency) of every CaseQueued: more urgent arrivals stretch a case's ETA
-    arrivals: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=4096))
 
 
 # intake's own and the queue's answers to intake: not a step of a case's life in one region
@@ -101,20 +99,6 @@ class QueueView:
         since = now - self.rate_window_s
         return sum(1 for t in r.calls if t >= since) / (self.rate_window_s / 60.0)
 
-    def overtaking_per_minute(self, region: str, urgency: int, now: float) -> float:
-        """Arrivals per minute of levels more urgent than ``urgency``, over 4 x ``rate_window_s``.
-
-        They will go ahead of a waiting case of ``urgency``: the ETA model counts them in. Four
-        windows (an hour by default), because a quarter-hour holds too few more urgent arrivals
-        for a steady rate (the ETA-error run: a handful, so the estimate swung by 2-3x).
-        """
-        r = self._regions.get(region)
-        if r is None or urgency <= 1:
-            return 0.0
-        window = 4 * self.rate_window_s
-        since = now - window
-        return sum(1 for t, u in r.arrivals if t >= since and u < urgency) / (window / 60.0)
-
     def estimated_wait_s(self, region: str, position: int, now: float) -> float | None:
         """Seconds until ``position`` is called at the recent rate; None when nobody was called lately."""
         rate = self.serving_rate_per_minute(region, now)
@@ -161,8 +145,6 @@ class QueueView:
                     CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym, e.triaged_at)
                 )
             case ev.CaseQueued():
-                arrived = (e.queued_at.timestamp(), e.urgency)
-                self._regions.setdefault(e.region, _Region()).arrivals.append(arrived)
                 self._queued(
                     CaseStatus(
                         e.case_id, e.region, "waiting", e.urgency, e.person_pseudonym, e.queued_at, e.sequence

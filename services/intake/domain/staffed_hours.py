@@ -97,9 +97,7 @@ def case_estimate(
     hours: RegionHours,
     now: dt.datetime,
     policy: EtaPolicy,
-    overtaking_per_minute: float = 0.0,
 ) -> WaitEstimate | None:
-    """The ETA range of a waiting case from the read model's recent serving rate (and the recent
-    arrival rate of more urgent levels, which will go ahead of it)."""
+    """The ETA range of a waiting case from the read model's recent serving rate."""
     recent_calls = round(calls_per_minute * window_s / 60.0)
-    return estimate_wait(position, recent_calls, window_s, hours, now, policy, overtaking_per_minute)
+    return estimate_wait(position, recent_calls, window_s, hours, now, policy)

@@ -248,28 +248,3 @@ def test_a_team_leads_hours_replace_the_files_for_that_region_only() -> None:
     assert view.hours_of("SE-I", file_hours).is_open(monday_noon)
     assert not view.apply(hours_changed(1, closed, event_id="late-copy"))  # an older version never wins
     assert view.hours_of("SE-I", file_hours).is_open(monday_noon)
-
-
-def test_the_view_counts_recent_arrivals_of_more_urgent_levels_as_overtaking() -> None:
-    view = QueueView(rate_window_s=150.0)  # arrivals are counted over 4 windows: 10 minutes
-    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
-    for i, urgency in enumerate([1, 2, 2, 3, 4, 5]):
-        view.apply(
-            ev.CaseQueued(
-                case_id=f"c{i}",
-                region="SE-C",
-                urgency=urgency,
-                queued_at=now - dt.timedelta(minutes=i),
-                sequence=i,
-                person_pseudonym=f"p{i}",
-            )
-        )
-    old = ev.CaseQueued(
-        case_id="old", region="SE-C", urgency=1, queued_at=now - dt.timedelta(minutes=30), sequence=9
-    )
-    view.apply(old)  # outside the window: not counted
-    t = now.timestamp()
-    assert view.overtaking_per_minute("SE-C", 1, t) == 0.0
-    assert view.overtaking_per_minute("SE-C", 3, t) == 3 / 10  # one Prio 1 and two Prio 2 in 10 minutes
-    assert view.overtaking_per_minute("SE-C", 5, t) == 5 / 10
-    assert view.overtaking_per_minute("SE-X", 5, t) == 0.0

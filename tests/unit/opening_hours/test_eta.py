@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from services.opening_hours.eta import EtaPolicy, estimate_wait
 from services.opening_hours.schedule import STOCKHOLM, RegionHours
 
@@ -43,33 +41,8 @@ def test_a_region_that_never_opens_has_no_estimate() -> None:
     assert estimate_wait(1, 0, 900, RegionHours(), MONDAY_10, EtaPolicy()) is None
 
 
-def test_more_urgent_arrivals_stretch_the_wait_of_a_less_urgent_case() -> None:
-    policy = EtaPolicy(capacity_per_hour=20)
-    alone = estimate_wait(10, 15, 900, ALWAYS, MONDAY_10, policy)  # 1 call/min, nobody overtakes
-    overtaken = estimate_wait(10, 15, 900, ALWAYS, MONDAY_10, policy, overtaking_per_minute=0.5)
-    assert alone is not None and overtaken is not None
-    assert overtaken.point_s == pytest.approx(2 * alone.point_s, rel=1e-3)  # half the calls go to newcomers
-
-
-def test_arrivals_faster_than_the_calls_stretch_the_wait_at_most_max_stretch() -> None:
-    policy = EtaPolicy(capacity_per_hour=20, max_stretch=5.0)
-    alone = estimate_wait(4, 15, 900, ALWAYS, MONDAY_10, policy)
-    flooded = estimate_wait(4, 15, 900, ALWAYS, MONDAY_10, policy, overtaking_per_minute=3.0)
-    assert alone is not None and flooded is not None and flooded.point_s == 5 * alone.point_s
-
-
 def test_just_after_opening_the_recent_rate_counts_only_the_staffed_minutes_of_the_window() -> None:
     five_past_eight = dt.datetime(2026, 11, 23, 8, 5, tzinfo=STOCKHOLM)
     # 5 calls in the 5 staffed minutes of a 15-minute window: 1 call/min, not 1 per 3 min
     eta = estimate_wait(10, 5, 900, WEEKDAYS_8_17, five_past_eight, EtaPolicy(capacity_per_hour=20))
     assert eta is not None and eta.basis == "recent_rate" and eta.point_s == 9.5 * 60
-
-
-def test_more_urgent_patients_arriving_while_the_region_is_closed_lengthen_the_wait_too() -> None:
-    evening = dt.datetime(2026, 11, 23, 20, 0, tzinfo=STOCKHOLM)  # closed until 08:00
-    policy = EtaPolicy(capacity_per_hour=20)
-    alone = estimate_wait(4, 0, 900, WEEKDAYS_8_17, evening, policy)
-    overtaken = estimate_wait(4, 0, 900, WEEKDAYS_8_17, evening, policy, overtaking_per_minute=0.01)
-    assert alone is not None and overtaken is not None
-    # 0.6 more urgent arrivals an hour over the 12-hour night: ~7 more calls ahead of it by 08:00
-    assert overtaken.point_s - alone.point_s > 6 * 3 * 60
