@@ -98,8 +98,10 @@ def estimate_wait(
     policy: EtaPolicy,
 ) -> WaitEstimate | None:
     """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
-    staffed_window = (
-        window_s if hours.always_open else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
+    staffed_window = (  # only worth walking the hours when the recent rate can be the basis
+        None
+        if hours.always_open or recent_calls < policy.min_recent_calls
+        else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
     )
     rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
     if rate <= 0 or position < 1:
