@@ -33,7 +33,7 @@ from typing import Protocol, TypeVar
 from proto import events as ev
 from services.queue.domain.batch import BatchCommit, Input, InputPosition, decide_batch, order_inputs
 from services.queue.domain.outputs import Outputs
-from services.queue.domain.recovery import LoggedRecord, Recovery, recover
+from services.queue.domain.recovery import LoggedRecord, Recovery, recover, replay_inputs
 from services.queue.domain.snapshot import CHUNK_BYTES, SnapshotManifest, decode_snapshot, encode_snapshot
 from services.queue.domain.state import QueueState
 
@@ -155,16 +155,10 @@ class BatchCommitter:
         a more urgent arrival otherwise took the call). Markers among them commit nothing.
         """
         late = [r for r in await self._guarded(self.log.read(partition, end)) if r.offset < fenced_at]
-        seen = set(rec.replay_first)
-        for r in late:
-            if isinstance(r.event, (ev.BatchCommitted, ev.PartitionFenced)) or r.input is None:
-                continue
-            if r.input in seen or r.input.offset < rec.positions.get(r.input.topic, 0):
-                continue  # already to be replayed, or a late copy of a committed batch's record
-            seen.add(r.input)
-            rec.replay_first.append(r.input)
-            rec.orphans += 1
-            rec.late += 1
+        adopted = replay_inputs(late, rec.positions, rec.replay_first)
+        rec.replay_first += adopted
+        rec.orphans += len(adopted)
+        rec.late += len(adopted)
 
     async def flush(self) -> None:
         """Wait until the last batch is appended and its outputs acknowledged; then take due snapshots.

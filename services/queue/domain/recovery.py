@@ -16,7 +16,7 @@ sends a batch's outputs before it starts the next batch), so ``resend`` is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from proto import events as ev
@@ -24,6 +24,8 @@ from services.queue.domain.batch import InputPosition
 from services.queue.domain.outputs import Outputs, outputs_for
 from services.queue.domain.process import apply_recorded
 from services.queue.domain.state import QueuePolicy, QueueState
+
+_NOT_DECISIONS = (ev.BatchCommitted, ev.PartitionFenced)  # markers and fences decide nothing
 
 
 @dataclass(frozen=True)
@@ -104,24 +106,31 @@ def recover(records: Iterable[LoggedRecord], policy: QueuePolicy, start: Recover
     # Orphans: the records after the last committed batch, voided late writes included. A late
     # write is void for the fold, but readers of queue.events (staff's serve-next answer,
     # intake) may have read it, e.g. a CaseCalled: its input is decided first, the same way.
-    orphans = sorted(
-        pending
-        + [
-            v
-            for v in voided
-            if v.offset > last_marker and not isinstance(v.event, (ev.BatchCommitted, ev.PartitionFenced))
-        ],
-        key=lambda r: r.offset,
-    )
+    late = [v for v in voided if v.offset > last_marker and not isinstance(v.event, _NOT_DECISIONS)]
+    orphans = sorted(pending + late, key=lambda r: r.offset)
     rec.orphans = len(orphans)
-    seen: set[InputPosition] = set()
-    rec.replay_first = []
-    for p in orphans:
-        if p.input is None or p.input in seen or p.input.offset < rec.positions.get(p.input.topic, 0):
-            continue  # no input, already listed, or a late copy of a committed batch's record
-        seen.add(p.input)
-        rec.replay_first.append(p.input)
+    rec.replay_first = replay_inputs(orphans, rec.positions)
     return rec
+
+
+def replay_inputs(
+    orphans: Iterable[LoggedRecord], positions: Mapping[str, int], already: Sequence[InputPosition] = ()
+) -> list[InputPosition]:
+    """The inputs of ``orphans`` (in their order) to decide first, each once, after ``already``.
+
+    Markers and fences decide nothing; an input below ``positions`` was committed (the record is
+    a late copy of a committed batch's), so it is not decided again.
+    """
+    seen = set(already)
+    out: list[InputPosition] = []
+    for r in orphans:
+        if isinstance(r.event, _NOT_DECISIONS) or r.input is None:
+            continue
+        if r.input in seen or r.input.offset < positions.get(r.input.topic, 0):
+            continue
+        seen.add(r.input)
+        out.append(r.input)
+    return out
 
 
 def _without_late_writes(
