@@ -14,6 +14,7 @@ from proto import codec, topics
 from proto import events as ev
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
+from tests.support.topic_reader import read_records
 
 
 def triaged(
@@ -76,33 +77,8 @@ def read_all(
     kafka: KafkaSettings, topic: topics.TopicSpec
 ) -> list[tuple[int, int, bytes | None, bytes | None]]:
     """Every record on ``topic`` now: (partition, offset, key, value), in partition order."""
-
-    async def run() -> list[tuple[int, int, bytes | None, bytes | None]]:
-        name = kafka.topic(topic.name)
-        consumer = AIOKafkaConsumer(
-            **kafka.client_options(), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
-        )
-        await consumer.start()
-        try:
-            parts = [TopicPartition(name, p) for p in range(topic.partitions)]
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            ends = await consumer.end_offsets(parts)
-            out = []
-            pending = {tp for tp in parts if ends[tp] > 0}
-            while pending:
-                batch = await consumer.getmany(timeout_ms=500)
-                for tp, records in batch.items():
-                    out += [(tp.partition, r.offset, r.key, r.value) for r in records]
-                    if records and records[-1].offset + 1 >= ends[tp]:
-                        pending.discard(tp)
-                if not batch:
-                    pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
-            return sorted(out, key=lambda r: (r[0], r[1]))
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(run())
+    records = read_records(kafka, [topic.name])  # whole batches: Tansu's end offset is short
+    return sorted(((r.partition, r.offset, r.key, r.value) for r in records), key=lambda r: (r[0], r[1]))
 
 
 def record_times(kafka: KafkaSettings, topic: topics.TopicSpec) -> dict[str, float]:
