@@ -28,6 +28,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
         ev.CompleteCase,
         ev.SetOpeningHours,  # a team lead's new hours, from the staff API (issue 14)
         ev.TransferIn,  # internal: the queue to itself, keyed by the target region
+        ev.NotifyFailed,  # the notifier: a called patient's your-turn SMS finally failed
     ),
     t.QUEUE_EVENTS.name: (
         ev.CaseQueued,
@@ -39,6 +40,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
         ev.CaseNoShow,
         ev.CaseClosed,
         ev.CommandRejected,
+        ev.CaseNotReached,
         ev.OpeningHoursChanged,
         ev.HeadsUp,
         ev.BatchCommitted,
@@ -46,11 +48,32 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     ),
     # and chunk records whose values are raw bytes of one snapshot (services/queue/domain/snapshot.py)
     t.QUEUE_SNAPSHOTS.name: (ev.QueueSnapshotManifest,),
-    t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
+    t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp, ev.CaseNotice),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
     t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
     t.AUDIT_EVENTS.name: (ev.AuditRecorded,),
 }
+
+
+class UndeclaredMessage(TypeError):
+    """Code tried to write a message on a topic whose TOPIC_MESSAGES does not declare it."""
+
+
+_DECLARED: dict[str, frozenset[type[ev.Message]]] = {n: frozenset(c) for n, c in TOPIC_MESSAGES.items()}
+
+
+def require_declared(topic: str, message: ev.Message) -> None:
+    """Raise UndeclaredMessage unless ``message``'s type is declared on contract topic ``topic``.
+
+    Every writer of contract messages calls this before it sends (services/kafka/publisher.py,
+    the queue's and the notifier's own producers), so a message the AsyncAPI document does not
+    list on its channel fails in the tests that exercise it instead of going out undocumented.
+    """
+    if type(message) not in _DECLARED.get(topic, frozenset()):
+        raise UndeclaredMessage(
+            f"{type(message).__name__} is not declared on {topic}: add it to "
+            "proto.catalog.TOPIC_MESSAGES and run `make contract`"
+        )
 
 
 @dataclass(frozen=True)
@@ -122,8 +145,10 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "staff",
         # queue.events: read from its end without a group, for the answers to its own commands;
-        # audit.events: read whole without a group, for the auditor's queries (issue #13).
-        reads=(t.QUEUE_EVENTS.name, t.AUDIT_EVENTS.name),
+        # audit.events: read whole without a group, for the auditor's queries (issue #13);
+        # triage.events, queue.events and patient.contacts read whole without a group: the
+        # clinician's case view and the audited identity read (sealed cards, issue 25).
+        reads=(t.TRIAGE_EVENTS.name, t.QUEUE_EVENTS.name, t.PATIENT_CONTACTS.name, t.AUDIT_EVENTS.name),
         writes=(t.QUEUE_COMMANDS.name, t.AUDIT_EVENTS.name),
         description="Staff HTTP API: authenticated commands with synchronous answers, audit trail.",
     ),

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
+from proto import catalog
 from proto import events as ev
 
 CONTENT_TYPE = b"application/json"
@@ -33,6 +34,17 @@ def _rfc3339(ts: dt.datetime) -> bytes:
 
 def encode(message: ev.Message) -> bytes:
     """The record value: the message as JSON (tag included in the ``type`` field)."""
+    return _encoder.encode(message)
+
+
+def encode_for(topic: str, message: ev.Message) -> bytes:
+    """The record value of ``message`` on contract topic ``topic`` (its name without namespace).
+
+    Every writer in services/ encodes through this (a unit test holds it so): a message that
+    ``proto.catalog.TOPIC_MESSAGES`` does not declare on that topic, and so the AsyncAPI document
+    does not list on its channel, raises ``catalog.UndeclaredMessage`` instead of going out.
+    """
+    catalog.require_declared(topic, message)
     return _encoder.encode(message)
 
 

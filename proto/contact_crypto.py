@@ -1,4 +1,4 @@
-"""Sealing a patient's phone number for the ``patient.contacts`` topic (AES-256-GCM).
+"""Sealing a patient's phone number (and personnummer) for the ``patient.contacts`` topic (AES-256-GCM).
 
 Keys have ids so they can rotate: a sealer encrypts with its current key and an
 opener holds every key still in use. The case id is the associated data, so a
@@ -37,28 +37,54 @@ def parse_keyring(spec: str) -> dict[str, bytes]:
     return ring
 
 
-def seal(case_id: str, phone_e164: str, key_id: str, key: bytes, language: str = "sv") -> ContactCard:
-    """Encrypt a phone number into a ContactCard for one case."""
+def _identity_data(case_id: str) -> bytes:
+    # Its own associated data: the personnummer's ciphertext cannot pass for the phone's.
+    return f"{case_id}/personnummer".encode()
+
+
+def _sealed(key: bytes, plain: str, associated: bytes) -> tuple[str, str]:
     nonce = os.urandom(12)
-    ct = AESGCM(key).encrypt(nonce, phone_e164.encode(), case_id.encode())
+    ct = AESGCM(key).encrypt(nonce, plain.encode(), associated)
+    return base64.b64encode(nonce).decode(), base64.b64encode(ct).decode()
+
+
+def seal(
+    case_id: str, phone_e164: str, key_id: str, key: bytes, language: str = "sv", personnummer: str = ""
+) -> ContactCard:
+    """Encrypt a phone number (and the personnummer, when given) into a ContactCard for one case."""
+    nonce, ciphertext = _sealed(key, phone_e164, case_id.encode())
+    id_nonce, id_ciphertext = (
+        _sealed(key, personnummer, _identity_data(case_id)) if personnummer else ("", "")
+    )
     return ContactCard(
         case_id=case_id,
         key_id=key_id,
-        nonce=base64.b64encode(nonce).decode(),
-        ciphertext=base64.b64encode(ct).decode(),
+        nonce=nonce,
+        ciphertext=ciphertext,
         language=language,
+        identity_nonce=id_nonce,
+        identity_ciphertext=id_ciphertext,
     )
 
 
-def open_card(card: ContactCard, keyring: Mapping[str, bytes]) -> str:
-    """Decrypt the phone number of a ContactCard; ContactKeyError if it cannot be opened."""
+def _open(card: ContactCard, keyring: Mapping[str, bytes], nonce: str, ciphertext: str, data: bytes) -> str:
     key = keyring.get(card.key_id)
     if key is None:
         raise ContactKeyError(f"unknown contact key id {card.key_id!r}")
     try:
-        plain = AESGCM(key).decrypt(
-            base64.b64decode(card.nonce), base64.b64decode(card.ciphertext), card.case_id.encode()
-        )
+        plain = AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(ciphertext), data)
     except (InvalidTag, ValueError) as exc:
         raise ContactKeyError("contact card failed authentication") from exc
     return plain.decode()
+
+
+def open_card(card: ContactCard, keyring: Mapping[str, bytes]) -> str:
+    """Decrypt the phone number of a ContactCard; ContactKeyError if it cannot be opened."""
+    return _open(card, keyring, card.nonce, card.ciphertext, card.case_id.encode())
+
+
+def open_identity(card: ContactCard, keyring: Mapping[str, bytes]) -> str | None:
+    """Decrypt the personnummer of a ContactCard; None on a card sealed before it was added."""
+    if not card.identity_ciphertext:
+        return None
+    return _open(card, keyring, card.identity_nonce, card.identity_ciphertext, _identity_data(card.case_id))

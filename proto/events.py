@@ -70,6 +70,12 @@ class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
     urgency: int | None = None
     advice: str = ""
     errors: list[str] = []
+    # What the HTTP answer of POST /v1/triage also carries (issue 25): the machine-readable refer
+    # reason, the token the patient app presents to GET /v1/cases/{id}, and the region's hours.
+    reason: str | None = None  # refer: emergency, under_one_year, protected_identity, region_not_enabled, ...
+    case_token: str | None = None  # queued, duplicate
+    region_open: bool | None = None  # queued, duplicate: is the region staffed now
+    opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601)
 
 
 # --------------------------------------------------------------------------- triage.events
@@ -89,6 +95,9 @@ class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     # The rule's advice as the patient read it at triage, in their language (text of the rules
     # file, no personal data): shown again on their closed case even after the rules change.
     advice: str = ""
+    # The answers to the symptom's questions as validated at triage (yes/no, numbers, choices of
+    # the rules file: never free text), for the clinician who calls the case (issue 25).
+    answers: dict[str, str | int | bool] = {}
 
 
 class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
@@ -118,6 +127,11 @@ class ContactCard(Message, frozen=True, kw_only=True, tag="contact.card.v1"):
     nonce: str  # base64
     ciphertext: str  # base64; AES-GCM(phone), associated data = case_id
     language: str = "sv"
+    # The personnummer, sealed the same way under the same key (associated data =
+    # "<case_id>/personnummer"), for the clinician's audited identity read (issue 25).
+    # Empty on cards written before it existed.
+    identity_nonce: str = ""  # base64
+    identity_ciphertext: str = ""  # base64; AES-GCM(personnummer, 12 digits)
 
 
 # --------------------------------------------------------------------------- queue.commands

@@ -14,16 +14,16 @@ from litestar.openapi.spec import Components
 from litestar.params import Parameter
 from prometheus_client import REGISTRY, generate_latest
 
-from services.intake.domain.case_access import case_token, token_matches
+from services.intake.domain.case_access import token_matches
 from services.intake.domain.identity import InvalidIdentity, parse_identity
 from services.intake.domain.patient_access import owns
-from services.intake.domain.staffed_hours import region_status
 from services.intake.domain.submission_form import InvalidSubmission
 from services.intake.domain.token_bucket import TokenBuckets
 from services.intake.http_bodies import CaseView, TriageRequest, TriageResponse
 from services.intake.lifecycle import intake_lifespan, load_rules
 from services.intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from services.intake.patient_api import PATIENT_HANDLERS, PATIENT_TOKEN, case_view, iso, logged_in
+from services.intake.patient_api import PATIENT_HANDLERS, PATIENT_TOKEN, case_view, logged_in
+from services.intake.patient_api import SECURITY as PATIENT_SECURITY
 from services.intake.patient_login import PatientVerifier
 from services.intake.problems import (
     EXCEPTION_HANDLERS,
@@ -35,6 +35,7 @@ from services.intake.problems import (
 from services.intake.rate_limit import RateLimitMiddleware
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
+from services.intake.triage_answer import triage_answer
 from services.observability.http_metrics import http_metrics
 
 
@@ -45,6 +46,9 @@ def _problem(description: str) -> ResponseSpec:
 @post(
     "/v1/triage",
     status_code=202,
+    # The patient's identity token (INTAKE_SUBMIT_IDENTITY=required, the default once a login
+    # gateway is configured): without it the answer is 401, so the operation declares it.
+    security=PATIENT_SECURITY,
     responses={
         200: ResponseSpec(
             TriageResponse,
@@ -81,26 +85,18 @@ async def submit_triage(
             "intake timed out: retry with the same submission_id",  # type: ignore[return-value]
             headers={"retry-after": "1"},
         )
-    token = case_token(state.token_key, outcome.case_id) if outcome.case_id else None
-    advice, hours = outcome.advice, None
-    if outcome.status in ("queued", "duplicate"):  # a closed region still queues; say when it opens
-        hours = region_status(
-            service.view.hours_of(outcome.region, service.settings.hours),
-            dt.datetime.now(dt.UTC),
-            data.language,
-        )
-        advice = f"{advice} {hours.notice}".strip()
+    answer = triage_answer(service, outcome, data.language, dt.datetime.now(dt.UTC))
     return Response(
         TriageResponse(
             status=outcome.status,
             case_id=outcome.case_id,  # type: ignore[arg-type]
             urgency=outcome.urgency,
-            advice=advice,
+            advice=answer.advice,
             rule_id=outcome.rule_id,
-            reason=outcome.reason or None,
-            case_token=token,  # type: ignore[arg-type]
-            region_open=None if hours is None else hours.open,
-            opens_at=None if hours is None else iso(hours.opens_at),
+            reason=outcome.reason or None,  # type: ignore[arg-type]
+            case_token=answer.case_token,
+            region_open=answer.region_open,
+            opens_at=answer.opens_at,
         ),
         status_code=202 if outcome.status == "queued" else 200,
     )

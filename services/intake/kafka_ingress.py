@@ -21,6 +21,7 @@ from proto import codec, topics
 from proto import events as ev
 from services.intake.domain.submission_form import FIELDS, InvalidSubmission
 from services.intake.submissions import TriageService
+from services.intake.triage_answer import triage_answer
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
 from services.observability.redaction import redact
@@ -82,16 +83,21 @@ class KafkaIngress:
             await self._dead_letter(record, "invalid", "; ".join(errors))
             await self._invalid_result(_Ids(submission.submission_id, submission.correlation_id), errors)
             return
+        answer = triage_answer(self.service, outcome, submission.language, dt.datetime.now(dt.UTC))
         await self.service.publisher.publish(
             topics.TRIAGE_RESULTS,
             submission.submission_id,
             ev.TriageResult(
                 submission_id=submission.submission_id,
                 correlation_id=submission.correlation_id,
-                status=outcome.status,
+                status=outcome.status,  # type: ignore[arg-type]
                 case_id=outcome.case_id,
-                urgency=outcome.urgency,  # type: ignore[arg-type]
-                advice=outcome.advice,
+                urgency=outcome.urgency,
+                advice=answer.advice,
+                reason=outcome.reason or None,
+                case_token=answer.case_token,
+                region_open=answer.region_open,
+                opens_at=answer.opens_at,
             ),
         )
 

@@ -115,7 +115,7 @@ class TriageService:
                 await self.publisher.publish(
                     topics.PATIENT_CONTACTS,
                     seen.case_id,
-                    seal(seen.case_id, form.phone_e164, self._key_id, self._key, lang),
+                    seal(seen.case_id, form.phone_e164, self._key_id, self._key, lang, form.identity.number),
                 )
         else:
             advice = seen.advice or self.rules.text(seen.status, lang)
@@ -220,8 +220,9 @@ class TriageService:
             rules_version=decision.rules_version,
             submission_id=form.submission_id,
             advice=self.rules.rule_advice(decision.rule_id, form.language),
+            answers=dict(form.answers),
         )
-        card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language)
+        card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language, form.identity.number)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
         # If the card's send fails after the event's succeeded, the client's retry with the same
         # submission_id replays the case and publishes the card again (see _replay).

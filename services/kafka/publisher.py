@@ -34,7 +34,7 @@ class Publisher:
         """Send and wait for the broker's acknowledgement."""
         await self.producer.send_and_wait(
             self.kafka.topic(topic.name),
-            codec.encode(message),
+            codec.encode_for(topic.name, message),
             key=key.encode(),
             headers=codec.cloudevent_headers(message, self.source),
         )

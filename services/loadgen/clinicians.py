@@ -55,7 +55,7 @@ class Clinicians:
             # send() only enqueues; the broker ack comes later and is awaited in the background.
             fut = await self.producer.send(
                 self.kafka.topic(topics.QUEUE_COMMANDS.name),
-                codec.encode(cmd),
+                codec.encode_for(topics.QUEUE_COMMANDS.name, cmd),
                 key=region.encode(),
                 headers=codec.cloudevent_headers(cmd, SOURCE),
             )
@@ -71,7 +71,7 @@ class Clinicians:
         tracker.waiters[cmd.request_id] = answer
         await self.producer.send_and_wait(
             self.kafka.topic(topics.QUEUE_COMMANDS.name),
-            codec.encode(cmd),
+            codec.encode_for(topics.QUEUE_COMMANDS.name, cmd),
             key=region.encode(),
             headers=codec.cloudevent_headers(cmd, SOURCE),
         )

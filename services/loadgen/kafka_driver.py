@@ -101,7 +101,7 @@ class KafkaIngress:
         message = patient.submission()
         await self.producer.send_and_wait(
             self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name),
-            codec.encode(message),
+            codec.encode_for(topics.TRIAGE_SUBMISSIONS.name, message),
             key=patient.submission_id.encode(),
             headers=codec.cloudevent_headers(message, SOURCE),
         )

@@ -62,7 +62,7 @@ async def prefill(
             futures.append(
                 await producer.send(
                     kafka.topic(topics.PATIENT_CONTACTS.name),
-                    codec.encode(card),
+                    codec.encode_for(topics.PATIENT_CONTACTS.name, card),
                     key=case_id.encode(),
                     headers=codec.cloudevent_headers(card, SOURCE),
                 )
@@ -70,7 +70,7 @@ async def prefill(
             futures.append(
                 await producer.send(
                     kafka.topic(topics.TRIAGE_EVENTS.name),
-                    codec.encode(triaged),
+                    codec.encode_for(topics.TRIAGE_EVENTS.name, triaged),
                     key=p.region.encode(),
                     headers=codec.cloudevent_headers(triaged, SOURCE),
                 )

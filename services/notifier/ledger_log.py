@@ -57,7 +57,7 @@ class LedgerLog:
             try:
                 await self._producer.send_and_wait(
                     self._topic,
-                    codec.encode(entry),
+                    codec.encode_for(topics.SMS_LEDGER.name, entry),
                     key=entry.notice_event_id.encode(),
                     partition=entry.partition,
                     headers=codec.cloudevent_headers(entry, SOURCE),
@@ -74,7 +74,7 @@ class LedgerLog:
         assert self._producer is not None, "LedgerLog.start() first"
         await self._producer.send_and_wait(
             self.kafka.topic(topics.SMS_EVENTS.name),
-            codec.encode(message),
+            codec.encode_for(topics.SMS_EVENTS.name, message),
             key=message.case_id.encode(),
             headers=codec.cloudevent_headers(message, SOURCE),
         )
@@ -84,7 +84,7 @@ class LedgerLog:
         assert self._producer is not None, "LedgerLog.start() first"
         await self._producer.send_and_wait(
             self.kafka.topic(topics.QUEUE_COMMANDS.name),
-            codec.encode(command),
+            codec.encode_for(topics.QUEUE_COMMANDS.name, command),
             key=command.region.encode(),
             headers=codec.cloudevent_headers(command, SOURCE),
         )

@@ -114,7 +114,7 @@ class KafkaQueueLog:
             futures.append(
                 await send(
                     self.events_topic,
-                    codec.encode(event),
+                    codec.encode_for(topics.QUEUE_EVENTS.name, event),
                     key=event.region.encode(),  # type: ignore[attr-defined]
                     partition=commit.partition,
                     headers=headers,
@@ -124,7 +124,7 @@ class KafkaQueueLog:
         futures.append(
             await send(
                 self.events_topic,
-                codec.encode(marker),
+                codec.encode_for(topics.QUEUE_EVENTS.name, marker),
                 key=f"partition-{commit.partition}".encode(),
                 partition=commit.partition,
                 headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header],
@@ -139,7 +139,7 @@ class KafkaQueueLog:
         acked = await (
             await self.producer.send(
                 self.events_topic,
-                codec.encode(fenced),
+                codec.encode_for(topics.QUEUE_EVENTS.name, fenced),
                 key=f"partition-{partition}".encode(),
                 partition=partition,
                 headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header],
@@ -166,7 +166,7 @@ class KafkaQueueLog:
             futures.append(
                 await send(
                     self.your_turn_topic,
-                    codec.encode(notice),
+                    codec.encode_for(topics.QUEUE_YOUR_TURN.name, notice),
                     key=notice.region.encode(),
                     headers=codec.cloudevent_headers(notice, SOURCE),
                 )
@@ -175,7 +175,7 @@ class KafkaQueueLog:
             futures.append(
                 await send(
                     self.commands_topic,
-                    codec.encode(command),
+                    codec.encode_for(topics.QUEUE_COMMANDS.name, command),
                     key=command.region.encode(),
                     headers=codec.cloudevent_headers(command, SOURCE),
                 )

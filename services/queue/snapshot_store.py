@@ -121,7 +121,7 @@ class KafkaSnapshotStore:
         await (
             await self.qlog.producer.send(
                 self.topic,
-                codec.encode(body),
+                codec.encode_for(topics.QUEUE_SNAPSHOTS.name, body),
                 key=MANIFEST_KEY,
                 partition=p,
                 headers=codec.cloudevent_headers(body, SOURCE),

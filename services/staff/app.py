@@ -20,12 +20,15 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from proto.contact_crypto import parse_keyring
 from services.kafka.publisher import Publisher
 from services.staff.answers import QueueAnswers
 from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditTrail
+from services.staff.case_log import CaseLog
 from services.staff.desk import StaffDesk
 from services.staff.http_auth import provide_principal
+from services.staff.http_cases import CASE_HANDLERS
 from services.staff.http_commands import COMMAND_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
@@ -45,7 +48,8 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", responses={503: ResponseSpec(dict[str, str], description="starting")})
 async def readyz(state: State) -> Response[dict[str, str]]:
-    """Readiness: the producer is up, the queue.events tail is at its end, the audit trail is read."""
+    """Readiness: the producer is up, the queue.events tail is at its end, the audit trail and the
+    case files (triage.events, queue.events, patient.contacts) are read."""
     ready = state.get("ready", False)
     return Response({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
 
@@ -77,21 +81,28 @@ def staff_lifespan(settings: StaffSettings) -> Any:
         answers = QueueAnswers(settings.kafka)
         audit_log = AuditLog(settings.kafka, settings.audit_memory)
         views = QueueViews(settings.queue_url, settings.queue_timeout_s)
+        case_log = CaseLog(settings.kafka)
         await publisher.start()
         await answers.start()
         tasks = [
             asyncio.create_task(answers.run(), name="queue-answers"),
             asyncio.create_task(audit_log.run(), name="audit-log"),
+            asyncio.create_task(case_log.run(), name="case-log"),
         ]
         app.state.desk = StaffDesk(
             publisher, answers, AuditTrail(publisher, settings.audit_timeout_s), settings.answer_timeout_s
         )
-        app.state.audit_log, app.state.queue_views = audit_log, views
+        app.state.audit_log, app.state.queue_views, app.state.case_log = audit_log, views, case_log
 
         async def become_ready() -> None:
             await audit_log.ready.wait()
+            await case_log.ready.wait()
             app.state.ready = True
-            log.info("staff API ready: %d audit records loaded", len(audit_log.index))
+            log.info(
+                "staff API ready: %d audit records, %d case files loaded",
+                len(audit_log.index),
+                len(case_log.files),
+            )
 
         tasks.append(asyncio.create_task(become_ready()))
         for task in tasks:
@@ -126,6 +137,7 @@ def create_app(settings: StaffSettings) -> Litestar:
             *COMMAND_HANDLERS,
             *HOURS_HANDLERS,
             *READ_HANDLERS,
+            *CASE_HANDLERS,
             healthz,
             readyz,
             metrics,
@@ -138,6 +150,7 @@ def create_app(settings: StaffSettings) -> Litestar:
                 "ready": False,
                 "verifier": TokenVerifier(settings.oidc),
                 "trusted_proxies": settings.trusted_proxies,
+                "contact_keys": parse_keyring(settings.contact_keys),
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -89,15 +89,25 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
+def problem_text(body: Any) -> str:
+    """A problem+json body in one line, naming every bad field (``#/urgency: ...``)."""
+    if not isinstance(body, dict):
+        return str(body)
+    text = str(body.get("detail") or body.get("title") or body)
+    fields = [f"{e.get('pointer')}: {e.get('detail')}" for e in body.get("errors", []) if isinstance(e, dict)]
+    return "; ".join([text, *fields])
+
+
 def describe(action: str, region: str, status: int, body: Any) -> str:
     """One line saying what happened, e.g. 'called case 3f2a… (Prio 2, waited 14 min)'."""
     if status != 200:
-        return f"{action} failed ({status}): {body.get('detail') or body.get('title') or body}"
+        return f"{action} failed ({status}): {problem_text(body)}"
     if body.get("outcome") == "called":
         case = body["case"]
+        clinical = f"; {case['symptom']}, rule {case['rule_id']}" if case.get("symptom") else ""
         return (
             f"called case {case['case_id']} (Prio {case['urgency']}, waited {_minutes(case['waited_seconds'])}"
-            f"; person {case['person_pseudonym'][:12]}…)"
+            f"{clinical}; person {case['person_pseudonym'][:12]}…)"
         )
     if body.get("outcome") == "empty":
         return f"{region}: nobody waiting"
@@ -142,6 +152,15 @@ def cmd_staff(args: argparse.Namespace) -> int:
         }
         status, page = _call(args, "GET", "/v1/audit", "", params=params)
         print(json.dumps(page, indent=2) if status == 200 else describe(action, "", status, page))
+        return 0 if status == 200 else 1
+    if action in ("case", "identity"):
+        path = f"/v1/cases/{args.case}" + ("/identity" if action == "identity" else "")
+        status, found = _call(args, "GET", path, region)
+        print(
+            json.dumps(found, indent=2, ensure_ascii=False)
+            if status == 200
+            else describe(action, region, status, found)
+        )
         return 0 if status == 200 else 1
     if action == "serve-next":
         path = f"/v1/regions/{region}/serve-next"
@@ -206,10 +225,14 @@ def add_parsers(sub: Any) -> None:
         ("transfer", "move a case to another region"),
         ("waiting", "the region's waiting list"),
         ("audit", "query the audit trail"),
+        ("case", "one case: symptom, answers, rule, advice, region, wait, no-shows (audited)"),
+        ("identity", "the patient's personnummer and phone: the calling clinician or a team lead (audited)"),
     ):
         p = acts.add_parser(name, help=help_text)
         _client_options(p, role={"transfer": "team-lead", "audit": "auditor"}.get(name, "nurse"))
-        p.add_argument("--region", required=name != "audit", default="", help="e.g. SE-C")
+        p.add_argument(
+            "--region", required=name not in ("audit", "case", "identity"), default="", help="e.g. SE-C"
+        )
         if name not in ("serve-next", "waiting"):
             p.add_argument("--case", required=name != "audit", default="", help="case id")
         if name in ("reprioritise", "cancel", "transfer"):
@@ -225,6 +248,6 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--actor", dest="actor_filter", default="", help="records of this staff member")
             p.add_argument("--since", default="", help="RFC 3339, e.g. 2026-11-23T08:00:00Z")
             p.add_argument("--until", default="", help="RFC 3339")
-        if name not in ("waiting", "audit"):
+        if name not in ("waiting", "audit", "case", "identity"):
             p.add_argument("--request-id", default=None, help="idempotency key")
         p.set_defaults(func=cmd_staff)

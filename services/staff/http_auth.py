@@ -82,14 +82,20 @@ def known_region(region: str) -> None:
 
 
 async def authorised_caller(
-    request: Request[Any, Any, Any], principal: Principal, action: str, region: str, desk: StaffDesk
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    action: str,
+    region: str,
+    desk: StaffDesk,
+    case_id: str = "",
 ) -> Caller:
-    """The Caller if ``principal`` may do ``action`` in ``region``; 403 (audited) otherwise."""
+    """The Caller if ``principal`` may do ``action`` in ``region``; 403 (audited, with the case
+    acted on) otherwise."""
     why, role = authorise(principal, action, region)
     caller = Caller(principal, role, client_address(request))
     if why is not None:
         try:
-            await desk.trail.record(caller.audit(action, "denied", region, detail=why))
+            await desk.trail.record(caller.audit(action, "denied", region, case_id, detail=why))
         except AuditUnavailable:
             pass  # refused either way; the refusal is logged by the trail
         raise PermissionDeniedException(detail=why)

@@ -11,9 +11,11 @@ from litestar.params import Parameter
 
 from proto import events as ev
 from services.staff.audit_trail import AuditUnavailable
+from services.staff.case_log import CaseLog
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
+from services.staff.http_cases import with_case_file
 from services.staff.http_models import (
     REGION_PATTERN,
     CalledCase,
@@ -28,6 +30,8 @@ from services.staff.problems import RESPONSES, problem_response
 CaseId = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="the case id")]
 Region = Annotated[str, Parameter(pattern=REGION_PATTERN, description="ISO 3166-2:SE region code, e.g. SE-C")]
 COMMAND_RESPONSES = RESPONSES
+# The queue called the case, so intake's CaseTriaged is on the broker; staff's reader may lag.
+TRIAGED_WAIT_S = 1.0
 
 
 async def _run(
@@ -40,7 +44,9 @@ async def _run(
 ) -> Response[Any]:
     known_region(region)
     desk: StaffDesk = state.desk
-    caller = await authorised_caller(request, principal, action, region, desk)
+    caller = await authorised_caller(
+        request, principal, action, region, desk, getattr(command, "case_id", "")
+    )
     try:
         answer = await desk.command(caller, action, command)
     except (AuditUnavailable, CommandNotSent) as exc:
@@ -66,7 +72,11 @@ async def _run(
                 waited_seconds=waited,
                 queued_at=answer.queued_at.isoformat(),
                 person_pseudonym=answer.person_pseudonym,
+                region=answer.region,
+                language=answer.language,
             )
+            case_log: CaseLog = state.case_log  # the clinical part: intake's CaseTriaged (issue 25)
+            called = with_case_file(called, await case_log.triaged_file(answer.case_id, TRIAGED_WAIT_S))
             return _result(answer, caller.principal, "called", called)
         case ev.ServeNextEmpty():
             return _result(answer, caller.principal, "empty")

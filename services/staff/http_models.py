@@ -76,14 +76,67 @@ class TransferRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     by: Ignored = None
 
 
+Answers = dict[str, str | int | bool]
+
+
 class CalledCase(msgspec.Struct, kw_only=True):
-    """The patient who was called (pseudonymised: no personnummer, no phone)."""
+    """The patient who was called (pseudonymised: no personnummer, no phone), with what the
+    clinician needs to start: the symptom, the answers, the patient's language, the rule that
+    decided and the advice the patient was given (in their language), the region and no-shows.
+    The identity is a separate, audited read: ``GET /v1/cases/{case_id}/identity``."""
 
     case_id: str
     urgency: int
     waited_seconds: float
     queued_at: str
     person_pseudonym: str
+    region: str = ""
+    language: str = ""
+    symptom: str = ""
+    answers: Answers = {}
+    rule_id: str = ""
+    advice: str = ""
+    no_shows: int = 0
+
+
+class CaseDetails(msgspec.Struct, kw_only=True):
+    """``GET /v1/cases/{case_id}``: the clinician's view of one case (no personal data in clear).
+
+    ``region`` is the case's region now (after transfers); ``status``: triaged (not yet queued),
+    waiting, called, transferred, closed, cancelled; ``triaged: false`` when this staff process has
+    not (yet) read the case's triage event, so its clinical fields are empty.
+    """
+
+    case_id: str
+    region: str
+    status: str
+    urgency: int
+    person_pseudonym: str
+    language: str
+    symptom: str
+    answers: Answers
+    rule_id: str
+    rules_version: str
+    advice: str
+    triaged: bool
+    queued_at: str | None
+    waited_seconds: float | None
+    called_at: str | None
+    called_by: str
+    no_shows: int
+    not_reached: bool
+    closed_reason: str
+
+
+class PatientIdentity(msgspec.Struct, kw_only=True):
+    """``GET /v1/cases/{case_id}/identity``: who to call back. Audited; never cached (no-store).
+
+    ``personnummer`` is null for a case sealed before the contact card carried it.
+    """
+
+    case_id: str
+    personnummer: str | None
+    phone: str
 
 
 class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
-from services.intake.problems import (
-    PROBLEM_JSON,
-    Problem,
-    http_exception_handler,
-    problem_response,
-    validation_exception_handler,
-)
+from services.intake.domain.submission_form import FieldError
+from services.intake.problems import PROBLEM_JSON, Problem, http_exception_handler, problem_response
 
 log = logging.getLogger("triage.staff.http")
 
@@ -35,6 +31,45 @@ RESPONSES: dict[int, ResponseSpec] = {
     504: _spec("the queue did not answer in time: retry with the same request_id"),
 }
 READ_RESPONSES = {k: v for k, v in RESPONSES.items() if k not in (409, 504)}
+
+
+INVALID_REQUEST = "/problems/invalid-request"
+# msgspec names the field of a body error in backticks: "Object missing required field `urgency`",
+# "Object contains unknown field `foo`", or a path: "... - at `$.hourly_capacity.mon`".
+_AT_PATH = re.compile(r"at `\$((?:\.[^`.\[]+|\[\d+\])+)`")
+_FIELD = re.compile(r"field `([^`]+)`")
+
+
+def field_pointer(key: str, message: str) -> str:
+    """The JSON pointer of one Litestar validation error: the body field, or the parameter's name."""
+    if key and key != "data":
+        return f"#/{key}"
+    if match := _AT_PATH.search(message):
+        return "#" + re.sub(r"\.|\[", "/", match.group(1)).replace("]", "")
+    if match := _FIELD.search(message):
+        return f"#/{match.group(1)}"
+    return "#"
+
+
+def validation_exception_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Problem]:
+    """A body or parameter Litestar could not validate: 422 naming each bad field by pointer."""
+    errors = [
+        FieldError(
+            field_pointer(str(e.get("key") or ""), str(e.get("message", exc.detail))),
+            str(e.get("message", exc.detail)),
+        )
+        for e in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(e, dict)
+    ] or [FieldError("#", str(exc.detail))]
+    fields = ", ".join(e.pointer for e in errors)
+    return problem_response(
+        422,
+        f"invalid request: fix {fields} (each one is listed in `errors`) and send again",
+        errors,
+        INVALID_REQUEST,
+    )
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

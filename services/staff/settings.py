@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from services.auth.jwt_tokens import TrustedIssuer, asymmetric_algorithms
 from services.kafka.settings import KafkaSettings
+from services.notifier.settings import DEV_CONTACT_KEYS
 
 
 class SettingsError(ValueError):
@@ -36,6 +37,8 @@ class StaffSettings:
     audit_memory: int = 1_000_000  # audit records kept in memory for queries (see docs/staff.md)
     # Peers (the ingress controller) whose X-Forwarded-For names the real client in the audit trail.
     trusted_proxies: frozenset[str] = frozenset()
+    # Opens the sealed contact cards for the audited identity read (the same CONTACT_KEYS as intake).
+    contact_keys: str = DEV_CONTACT_KEYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> StaffSettings:
@@ -74,6 +77,7 @@ class StaffSettings:
             trusted_proxies=frozenset(
                 a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",") if a.strip()
             ),
+            contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
         )
 
 

@@ -167,3 +167,28 @@ def test_retries_get_the_same_case_over_http_and_kafka_even_after_an_intake_rest
     triaged = [codec.TRIAGE_EVENTS.decode(r.value) for r in read_records(intake.kafka, ["triage.events"])]
     ids = [e.submission_id for e in triaged if isinstance(e, ev.CaseTriaged)]
     assert ids.count(http_body["submission_id"]) == 1 and ids.count(sub.submission_id) == 1
+
+
+def test_a_kafka_submitter_gets_what_an_http_client_gets_case_token_hours_and_refer_reason(
+    intake: Stack,
+) -> None:
+    queued, referred = kafka_submission(), kafka_submission(answers={"chest_pain": True}, symptom="cough")
+    send(intake.kafka, queued.submission_id, queued)
+    send(intake.kafka, referred.submission_id, referred)
+    [result] = wait_results(intake.kafka, queued.submission_id)
+    assert result.status == "queued" and result.case_token and result.reason is None
+    assert isinstance(result.region_open, bool) and (result.opens_at is None) == result.region_open
+    # the token is the one the patient app presents to GET /v1/cases/{id}, as over HTTP
+    shown = httpx.get(
+        intake.url("intake") + f"/v1/cases/{result.case_id}",
+        headers={"x-case-token": result.case_token},
+        timeout=10,
+    )
+    assert shown.status_code == 200 and shown.json()["case_id"] == result.case_id, shown.text
+    [refer] = wait_results(intake.kafka, referred.submission_id)
+    assert (refer.status, refer.reason, refer.case_token, refer.region_open) == (
+        "refer",
+        "emergency",
+        None,
+        None,
+    )

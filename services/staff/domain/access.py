@@ -8,6 +8,9 @@ Roles (issue #13):
   (``OPENING_HOURS``, issue #14); every role but the auditor may read them;
 - ``auditor``: read the audit trail of their regions;
 - ``service``: another system acting over HTTP: serve next and read the waiting list.
+- ``read-case`` (nurse, doctor, team-lead): the clinician's view of one case (issue 25);
+  ``read-identity``: the patient's personnummer and phone, for the clinician who called the
+  case and the team leads of its region only (``identity_access``).
 
 Every grant is limited to the token's regions; ``*`` in the regions claim means all 21.
 """
@@ -30,6 +33,8 @@ Action = Literal[
     "read-audit",
     "opening-hours",
     "read-opening-hours",
+    "read-case",
+    "read-identity",
 ]
 ROLES: tuple[str, ...] = ("nurse", "doctor", "team-lead", "auditor", "service")
 CLINICAL: frozenset[str] = frozenset(
@@ -37,10 +42,13 @@ CLINICAL: frozenset[str] = frozenset(
 )
 OPENING_HOURS = "opening-hours"  # PUT /v1/regions/{r}/opening-hours (issue #14)
 READ_HOURS = "read-opening-hours"  # GET: when the region is staffed, no case data
+READ_CASE = "read-case"  # GET /v1/cases/{id}: the case's clinical data, audited (issue 25)
+READ_IDENTITY = "read-identity"  # GET /v1/cases/{id}/identity: personnummer and phone, audited
+CASE_READS = frozenset({READ_CASE, READ_IDENTITY})
 GRANTS: dict[str, frozenset[str]] = {
-    "nurse": CLINICAL | {READ_HOURS},
-    "doctor": CLINICAL | {READ_HOURS},
-    "team-lead": CLINICAL | {"transfer", OPENING_HOURS, READ_HOURS},
+    "nurse": CLINICAL | CASE_READS | {READ_HOURS},
+    "doctor": CLINICAL | CASE_READS | {READ_HOURS},
+    "team-lead": CLINICAL | CASE_READS | {"transfer", OPENING_HOURS, READ_HOURS},
     "auditor": frozenset({"read-audit"}),
     "service": frozenset({"serve-next", "read-waiting", READ_HOURS}),
 }
@@ -107,3 +115,23 @@ def authorise(principal: Principal, action: str, region: str) -> tuple[str | Non
             role,
         )
     return None, role
+
+
+def identity_access(principal: Principal, region: str, called_by: str) -> tuple[str | None, str]:
+    """(why not, role) for reading the identity of a case in ``region`` last called by ``called_by``.
+
+    Allowed to the clinician who called the case (with a clinical role in the region) and to a
+    team lead of the region; refused to everyone else, the other nurses of the region included.
+    """
+    why, role = authorise(principal, READ_IDENTITY, region)
+    if why is not None:
+        return why, role
+    if called_by and principal.subject == called_by:
+        return None, role
+    if "team-lead" in principal.roles:
+        return None, "team-lead"
+    return (
+        f"only the clinician who called the case, or a team lead of {region}, may read the patient's "
+        "identity" + ("" if called_by else " (nobody has called this case yet)"),
+        role,
+    )

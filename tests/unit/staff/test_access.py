@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.staff.domain.access import InvalidClaims, Principal, authorise, principal_from_claims
+from services.staff.domain.access import (
+    InvalidClaims,
+    Principal,
+    authorise,
+    identity_access,
+    principal_from_claims,
+)
 
 ANNA = Principal("nurse-anna", frozenset({"nurse"}), frozenset({"SE-C"}))
 LISA = Principal("lead-lisa", frozenset({"team-lead"}), frozenset({"SE-C"}))
@@ -72,3 +78,31 @@ def test_only_a_team_lead_may_change_opening_hours_but_every_clinician_may_read_
     assert authorise(ANNA, "read-opening-hours", "SE-C") == (None, "nurse")
     why, _ = authorise(LISA, "opening-hours", "SE-E")
     assert why is not None and "does not cover region SE-E" in why
+
+
+def test_the_clinician_who_called_the_case_may_read_the_patients_identity() -> None:
+    assert identity_access(ANNA, "SE-C", called_by="nurse-anna") == (None, "nurse")
+
+
+def test_another_nurse_of_the_same_region_may_not_read_the_identity() -> None:
+    other = Principal("nurse-olle", frozenset({"nurse"}), frozenset({"SE-C"}))
+    why, _ = identity_access(other, "SE-C", called_by="nurse-anna")
+    assert why is not None and "only the clinician who called the case" in why
+
+
+def test_a_team_lead_of_the_region_may_read_the_identity_and_one_of_another_region_may_not() -> None:
+    assert identity_access(LISA, "SE-C", called_by="nurse-anna") == (None, "team-lead")
+    why, _ = identity_access(LISA, "SE-E", called_by="nurse-anna")
+    assert why is not None and "does not cover region SE-E" in why
+
+
+def test_nobody_but_a_team_lead_reads_the_identity_of_a_case_nobody_called() -> None:
+    why, _ = identity_access(ANNA, "SE-C", called_by="")
+    assert why is not None and "nobody has called this case yet" in why
+
+
+@pytest.mark.parametrize("role", ["auditor", "service"])
+def test_auditors_and_services_never_read_an_identity(role: str) -> None:
+    caller = Principal("nurse-anna", frozenset({role}), frozenset({"*"}))
+    why, _ = identity_access(caller, "SE-C", called_by="nurse-anna")
+    assert why is not None and "read-identity needs the role" in why
