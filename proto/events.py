@@ -98,6 +98,10 @@ class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     # The answers to the symptom's questions as validated at triage (yes/no, numbers, choices of
     # the rules file: never free text), for the clinician who calls the case (issue 25).
     answers: dict[str, str | int | bool] = {}
+    # The symptom and the answers in the words the patient read, in their language
+    # (rules/question-texts.toml): "Fever", ["Temperature over 40 °C: yes", "Days with fever: 2"].
+    symptom_text: str = ""
+    answer_texts: list[str] = []
 
 
 class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):

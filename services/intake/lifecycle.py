@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from services.intake.domain.question_texts import QuestionTexts, load_question_texts
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
@@ -23,11 +24,23 @@ from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pa
 from services.observability.json_logs import install_redaction
 
 log = logging.getLogger("triage.intake")
+TEXTS_FILE = "question-texts.toml"  # the catalogue's words, beside the rules file
 
 
 def load_rules(path: Path) -> RuleBook:
     """Read and check the urgency rules file; RulesFileError (naming the lines) if it is bad."""
     return load_rulebook(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_texts(rules_path: Path, rules: RuleBook) -> QuestionTexts | None:
+    """The ``question-texts.toml`` beside the rules file, checked against it (QuestionTextsError
+    naming the lines if bad); None when a custom rules file comes without one (answers are then
+    shown by their keys)."""
+    path = rules_path.with_name(TEXTS_FILE)
+    if not path.exists():
+        log.warning("no %s beside %s: the clinician sees the answers by their keys", TEXTS_FILE, rules_path)
+        return None
+    return load_question_texts(path.read_text(encoding="utf-8"), rules, str(path))
 
 
 def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
@@ -49,7 +62,8 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         await publisher.start()
         index = SubmissionIndex(settings.index_max_entries)
         view = QueueView(rate_window_s=settings.rate_window_s)
-        service = TriageService(settings, app.state.rules, publisher, index, view)
+        texts = load_texts(settings.rules_path, app.state.rules)
+        service = TriageService(settings, app.state.rules, publisher, index, view, texts=texts)
         app.state.triage = service
         withdrawn: set[str] = set()
         triage_log = TriageLog(settings.kafka, index, view, lambda: service.withdraw_second_cases(withdrawn))

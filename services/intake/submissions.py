@@ -20,6 +20,7 @@ from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
+from services.intake.domain.question_texts import QuestionTexts
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
@@ -56,6 +57,7 @@ class TriageService:
     publisher: Publisher
     index: SubmissionIndex
     view: QueueView = field(default_factory=QueueView)
+    texts: QuestionTexts | None = None  # the catalogue's words for the clinician (None: keys)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -221,6 +223,8 @@ class TriageService:
             submission_id=form.submission_id,
             advice=self.rules.rule_advice(decision.rule_id, form.language),
             answers=dict(form.answers),
+            symptom_text=self.texts.symptom(form.symptom, form.language) if self.texts else "",
+            answer_texts=self.texts.answer_lines(form.answers, form.language) if self.texts else [],
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language, form.identity.number)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.

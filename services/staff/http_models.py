@@ -94,6 +94,8 @@ class CalledCase(msgspec.Struct, kw_only=True):
     language: str = ""
     symptom: str = ""
     answers: Answers = {}
+    symptom_text: str = ""  # the symptom as the patient read it, in their language
+    answer_texts: list[str] = []  # each answer as the patient read it: "Feber över 40 °C: ja"
     rule_id: str = ""
     advice: str = ""
     no_shows: int = 0
@@ -115,6 +117,8 @@ class CaseDetails(msgspec.Struct, kw_only=True):
     language: str
     symptom: str
     answers: Answers
+    symptom_text: str
+    answer_texts: list[str]
     rule_id: str
     rules_version: str
     advice: str

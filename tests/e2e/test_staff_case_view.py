@@ -54,6 +54,9 @@ def test_the_called_case_shows_the_clinician_what_the_patient_answered_and_only_
         "SE-C",
     )
     assert case["answers"] == {"temperature_over_40": True, "days_with_fever": 2}
+    # as the patient read them, in their language (English here)
+    assert case["symptom_text"] == "Fever"
+    assert case["answer_texts"] == ["Temperature over 40 °C: yes", "Days with fever: 2"]
     assert case["advice"] == "High fever: drink plenty and rest." and case["no_shows"] == 0
     assert pnr not in called.text and phone not in called.text  # the identity is a separate read
 
@@ -67,6 +70,7 @@ def test_the_called_case_shows_the_clinician_what_the_patient_answered_and_only_
         2,
     )
     assert shown["symptom"] == "fever" and shown["advice"] and shown["waited_seconds"] >= 0
+    assert shown["answer_texts"] == case["answer_texts"] and shown["rules_version"]
     assert shown["triaged"] and shown["no_shows"] == 0 and view.headers["cache-control"] == "no-store"
 
     # no-show, called again: the attempts show, and the second caller is the case's clinician

@@ -31,6 +31,8 @@ class CaseFile:
     language: str = "sv"
     symptom: str = ""
     answers: dict[str, str | int | bool] = field(default_factory=dict)
+    symptom_text: str = ""  # the symptom in the patient's language
+    answer_texts: list[str] = field(default_factory=list)  # "Temperature over 40 °C: yes", in it too
     rule_id: str = ""
     rules_version: str = ""
     advice: str = ""
@@ -109,6 +111,7 @@ class CaseFiles:
     def _triaged(self, message: ev.CaseTriaged) -> None:
         f = self._file(message.case_id)
         f.symptom, f.answers, f.language = message.symptom, dict(message.answers), message.language
+        f.symptom_text, f.answer_texts = message.symptom_text, list(message.answer_texts)
         f.rule_id, f.rules_version, f.advice = message.rule_id, message.rules_version, message.advice
         f.person_pseudonym = f.person_pseudonym or message.person_pseudonym
         if not f.triaged and f.status == "triaged":  # the queue's events, when read first, win

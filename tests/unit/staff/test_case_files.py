@@ -23,6 +23,8 @@ def _triaged(case_id: str = "c1", region: str = "SE-C") -> ev.CaseTriaged:
         rules_version="v1",
         advice="High fever: drink plenty and rest.",
         answers={"temperature_over_40": True, "days_with_fever": 2},
+        symptom_text="Fever",
+        answer_texts=["Temperature over 40 °C: yes", "Days with fever: 2"],
     )
 
 
@@ -46,6 +48,7 @@ def test_a_called_case_shows_symptom_answers_language_rule_advice_and_who_called
     assert f is not None and f.triaged
     assert (f.symptom, f.language, f.rule_id) == ("fever", "en", "fever.very_high")
     assert f.answers == {"temperature_over_40": True, "days_with_fever": 2}
+    assert (f.symptom_text, f.answer_texts[0]) == ("Fever", "Temperature over 40 °C: yes")
     assert f.advice.startswith("High fever")
     assert (f.status, f.called_by, f.region) == ("called", "nurse-anna", "SE-C")
     assert f.waited_s(0.0) == 14 * 60
