@@ -12,11 +12,12 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord
 
 from proto import codec, topics
 from proto.events import AuditRecorded
 from services.kafka.settings import KafkaSettings
+from services.kafka.whole_topics import read_whole_topics
 
 
 class AuditIndex:
@@ -92,39 +93,13 @@ class AuditLog:
         self.kafka = kafka
         self.index = AuditIndex(capacity)
         self.ready = asyncio.Event()
-        self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(),
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=kafka.fetch_max_wait_ms,
-        )
 
     async def run(self) -> None:
         """Read the whole topic, set ``ready`` once caught up, then keep reading."""
-        await self._consumer.start()
-        try:
-            topic = self.kafka.topic(topics.AUDIT_EVENTS.name)
-            await self._consumer.topics()
-            tps = [TopicPartition(topic, p) for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
-            self._consumer.assign(tps)
-            await self._consumer.seek_to_beginning(*tps)
-            ends = await self._consumer.end_offsets(tps) if tps else {}
-            while True:
-                if not self.ready.is_set() and await self._caught_up(ends):
-                    self.ready.set()
-                batches = await self._consumer.getmany(timeout_ms=200)
-                for records in batches.values():
-                    for record in records:
-                        try:
-                            self.index.add(codec.AUDIT_EVENTS.decode(record.value))
-                        except codec.DecodeError:
-                            continue  # not ours to judge here; writers are our own code
-        finally:
-            await self._consumer.stop()
+        await read_whole_topics(self.kafka, (topics.AUDIT_EVENTS.name,), self._apply, self.ready)
 
-    async def _caught_up(self, ends: dict[TopicPartition, int]) -> bool:
-        for tp, end in ends.items():
-            if await self._consumer.position(tp) < end:
-                return False
-        return True
+    def _apply(self, _topic: str, record: ConsumerRecord) -> None:
+        try:
+            self.index.add(codec.AUDIT_EVENTS.decode(record.value))
+        except codec.DecodeError:
+            pass  # not ours to judge here; writers are our own code

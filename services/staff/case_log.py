@@ -8,16 +8,14 @@ Cards stay sealed in memory (bytes as on the topic); only the audited identity r
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord
 
 from proto import codec, topics
 from services.kafka.settings import KafkaSettings
+from services.kafka.whole_topics import read_whole_topics
 from services.staff.domain.case_files import CaseFile, CaseFiles
-
-log = logging.getLogger("triage.staff.cases")
 
 
 class CaseLog:
@@ -30,10 +28,9 @@ class CaseLog:
         self.ready = asyncio.Event()
         self.skipped = 0  # records of types this build does not know (new event kinds)
         self._decoders: dict[str, codec.Decoder[Any]] = {
-            kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
-            kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
+            topics.TRIAGE_EVENTS.name: codec.TRIAGE_EVENTS,
+            topics.QUEUE_EVENTS.name: codec.QUEUE_EVENTS,
         }
-        self._contacts = kafka.topic(topics.PATIENT_CONTACTS.name)
 
     async def triaged_file(self, case_id: str, timeout_s: float) -> CaseFile | None:
         """The case's file once its CaseTriaged is read, waiting up to ``timeout_s``: the queue
@@ -48,37 +45,12 @@ class CaseLog:
 
     async def run(self) -> None:
         """Read the three topics from the beginning, set ``ready`` at their ends, tail forever."""
-        consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-        )
-        await consumer.start()
-        try:
-            await consumer.topics()
-            tps = [
-                TopicPartition(name, p)
-                for name in (*self._decoders, self._contacts)
-                for p in sorted(consumer.partitions_for_topic(name) or ())
-            ]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            ends = await consumer.end_offsets(tps) if tps else {}
-            while True:
-                if not self.ready.is_set() and await _caught_up(consumer, ends):
-                    log.info("case files read: %d cases, %d sealed cards", len(self.files), len(self.cards))
-                    self.ready.set()
-                batches = await consumer.getmany(timeout_ms=200, max_records=5000)
-                for tp, records in batches.items():
-                    for record in records:
-                        self._apply(tp.topic, record.key, record.value)
-        finally:
-            await consumer.stop()
+        names = (topics.TRIAGE_EVENTS.name, topics.QUEUE_EVENTS.name, topics.PATIENT_CONTACTS.name)
+        await read_whole_topics(self.kafka, names, self._apply, self.ready)
 
-    def _apply(self, topic: str, key: bytes | None, value: bytes | None) -> None:
-        if topic == self._contacts:
+    def _apply(self, topic: str, record: ConsumerRecord) -> None:
+        key, value = record.key, record.value
+        if topic == topics.PATIENT_CONTACTS.name:
             if key is None:
                 return
             if value is None:
@@ -90,10 +62,3 @@ class CaseLog:
             self.files.apply(self._decoders[topic].decode(value))
         except codec.DecodeError:
             self.skipped += 1  # not ours to dead-letter: the topics' consumers do that
-
-
-async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for tp, end in ends.items():
-        if await consumer.position(tp) < end:
-            return False
-    return True

@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -39,28 +40,35 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
 
 
+def _clinical(f: CaseFile) -> dict[str, Any]:
+    """What the serve-next answer and the case view both show of a case file."""
+    return {
+        "region": f.region,
+        "language": f.language,
+        "symptom": f.symptom,
+        "answers": dict(f.answers),
+        "symptom_text": f.symptom_text,
+        "answer_texts": list(f.answer_texts),
+        "rule_id": f.rule_id,
+        "advice": f.advice,
+        "no_shows": f.no_shows,
+    }
+
+
 def case_details(f: CaseFile, now: float) -> CaseDetails:
     """The clinician's view of a case file at ``now`` (epoch seconds)."""
     return CaseDetails(
+        **_clinical(f),
         case_id=f.case_id,
-        region=f.region,
         status=f.status,
         urgency=f.urgency,
         person_pseudonym=f.person_pseudonym,
-        language=f.language,
-        symptom=f.symptom,
-        answers=dict(f.answers),
-        symptom_text=f.symptom_text,
-        answer_texts=list(f.answer_texts),
-        rule_id=f.rule_id,
         rules_version=f.rules_version,
-        advice=f.advice,
         triaged=f.triaged,
         queued_at=_iso(f.queued_at),
         waited_seconds=f.waited_s(now),
         called_at=_iso(f.called_at),
         called_by=f.called_by,
-        no_shows=f.no_shows,
         not_reached=f.not_reached,
         closed_reason=f.closed_reason,
     )
@@ -68,24 +76,7 @@ def case_details(f: CaseFile, now: float) -> CaseDetails:
 
 def with_case_file(called: CalledCase, f: CaseFile | None) -> CalledCase:
     """The serve-next answer completed with the case's clinical data (unchanged when unknown)."""
-    if f is None:
-        return called
-    return CalledCase(
-        case_id=called.case_id,
-        urgency=called.urgency,
-        waited_seconds=called.waited_seconds,
-        queued_at=called.queued_at,
-        person_pseudonym=called.person_pseudonym,
-        region=f.region,
-        language=f.language,
-        symptom=f.symptom,
-        answers=dict(f.answers),
-        symptom_text=f.symptom_text,
-        answer_texts=list(f.answer_texts),
-        rule_id=f.rule_id,
-        advice=f.advice,
-        no_shows=f.no_shows,
-    )
+    return called if f is None else msgspec.structs.replace(called, **_clinical(f))
 
 
 async def _known_case(
