@@ -36,7 +36,7 @@ class Outcome:
     """What the submitter is told. ``replayed`` when a retried submission_id got its first answer.
 
     ``reason`` is machine-readable for refer (emergency, under_one_year, protected_identity,
-    region_not_enabled); client apps should not parse ``advice``.
+    needs_spoken_contact, region_not_enabled); client apps should not parse ``advice``.
     """
 
     status: str  # queued | refer | duplicate | full
@@ -61,6 +61,7 @@ class TriageService:
     def __post_init__(self) -> None:
         ring = parse_keyring(self.settings.contact_keys)
         self._key_id, self._key = next(iter(ring.items()))
+        self.advice_keys = parse_keyring(self.settings.advice_keys)  # opens closing notes (case view)
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:

@@ -24,6 +24,7 @@ from services.kafka.publisher import Publisher
 from services.staff.answers import QueueAnswers
 from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditTrail
+from services.staff.closing import advice_key
 from services.staff.desk import StaffDesk
 from services.staff.http_auth import provide_principal
 from services.staff.http_commands import COMMAND_HANDLERS
@@ -138,6 +139,7 @@ def create_app(settings: StaffSettings) -> Litestar:
                 "ready": False,
                 "verifier": TokenVerifier(settings.oidc),
                 "trusted_proxies": settings.trusted_proxies,
+                "advice_key": advice_key(settings.advice_keys),  # a bad ADVICE_KEYS stops the start
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

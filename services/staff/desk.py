@@ -85,14 +85,15 @@ class StaffDesk:
         self.trail = trail
         self.answer_timeout_s = answer_timeout_s
 
-    async def command(self, caller: Caller, action: str, command: ev.Command) -> ev.Message:
+    async def command(self, caller: Caller, action: str, command: ev.Command, note: str = "") -> ev.Message:
         """Send ``command`` and return the queue's answer (CaseCalled, CommandRejected, ...).
 
-        Raises AuditUnavailable (nothing sent), CommandNotSent or AnswerTimeout.
+        ``note``: a machine-made detail for the audit records (e.g. ``outcome=advice``; never
+        free text). Raises AuditUnavailable (nothing sent), CommandNotSent or AnswerTimeout.
         """
         case_id = getattr(command, "case_id", "")
         rid, region = command.request_id, command.region
-        await self.trail.record(caller.audit(action, "requested", region, case_id, rid))
+        await self.trail.record(caller.audit(action, "requested", region, case_id, rid, detail=note))
         future = self.answers.expect(rid)
         try:
             try:
@@ -111,7 +112,7 @@ class StaffDesk:
                 raise AnswerTimeout(rid) from None
         finally:
             self.answers.forget(rid, future)
-        detail = answer.reason if isinstance(answer, ev.CommandRejected) else ""
+        detail = answer.reason if isinstance(answer, ev.CommandRejected) else note
         await self._outcome(
             caller.audit(
                 action,

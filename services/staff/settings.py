@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proto.note_crypto import DEV_ADVICE_KEYS
 from services.auth.jwt_tokens import TrustedIssuer, asymmetric_algorithms
 from services.kafka.settings import KafkaSettings
 
@@ -36,6 +37,7 @@ class StaffSettings:
     audit_memory: int = 1_000_000  # audit records kept in memory for queries (see docs/staff.md)
     # Peers (the ingress controller) whose X-Forwarded-For names the real client in the audit trail.
     trusted_proxies: frozenset[str] = frozenset()
+    advice_keys: str = DEV_ADVICE_KEYS  # seals the clinician's closing note; the first key id seals
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> StaffSettings:
@@ -74,6 +76,7 @@ class StaffSettings:
             trusted_proxies=frozenset(
                 a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",") if a.strip()
             ),
+            advice_keys=env.get("ADVICE_KEYS", DEV_ADVICE_KEYS),
         )
 
 

@@ -30,6 +30,7 @@ FIELDS = (
     "language",
     "protected_identity",
     "submission_id",
+    "needs_spoken_contact",
 )
 REQUIRED = ("region", "personnummer", "phone", "symptom")
 LANGUAGES = ("sv", "en")
@@ -77,6 +78,7 @@ class Submission:
     language: str = "sv"
     protected_identity: bool = False
     submission_id: str = ""
+    needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone
     errors: list[FieldError] = field(default_factory=list, compare=False)
 
 
@@ -169,6 +171,9 @@ def parse_submission(
     protected = raw.get("protected_identity", False)
     if not isinstance(protected, bool):
         errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
+    spoken = raw.get("needs_spoken_contact", False)
+    if not isinstance(spoken, bool):
+        errors.append(FieldError(_pointer("needs_spoken_contact"), "must be true or false"))
     submission_id = raw.get("submission_id")
     if submission_id is not None and not (
         isinstance(submission_id, str) and SUBMISSION_ID.match(submission_id)
@@ -191,6 +196,7 @@ def parse_submission(
         language=str(language),
         protected_identity=bool(protected),
         submission_id=submission_id or "",
+        needs_spoken_contact=bool(spoken),
     )
 
 

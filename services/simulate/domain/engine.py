@@ -25,6 +25,7 @@ from proto import events as ev
 from services.queue.domain.process import handle
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES
+from services.simulate.domain.hours import HoursTimeline, open_hours
 from services.simulate.domain.scenario import Scenario, hour_of_week
 
 INF = float("inf")
@@ -55,14 +56,18 @@ class RegionResult:
     aborted: bool = False  # stopped early: more misses than allowed
 
 
-def staffing_by_hour(scenario: Scenario, week: Sequence[int]) -> Callable[[int], int]:
-    """Simulated hour index -> clinicians on duty, via the local hour of the week (cached)."""
+def staffing_by_hour(
+    scenario: Scenario, week: Sequence[int], hours: HoursTimeline | None = None
+) -> Callable[[int], int]:
+    """Simulated hour index -> clinicians on duty, via the local hour of the week (cached);
+    0 in an hour the region is closed by ``hours`` (None: the staffing file alone decides)."""
     cache: dict[int, int] = {}
+    is_open = open_hours(hours, scenario.start)
 
     def staff(k: int) -> int:
         v = cache.get(k)
         if v is None:
-            v = cache[k] = week[hour_of_week(scenario.start, k * 3600.0)]
+            v = cache[k] = week[hour_of_week(scenario.start, k * 3600.0)] if is_open(k) else 0
         return v
 
     return staff
@@ -79,6 +84,7 @@ def simulate_region(
     abort_misses: Mapping[int, int] | None = None,
     record_calls: bool = False,
     policy: QueuePolicy = SIM_POLICY,
+    hours: HoursTimeline | None = None,
 ) -> RegionResult:
     """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts).
 
@@ -86,7 +92,8 @@ def simulate_region(
     every patient gets a wait; who is still waiting then is counted in ``unserved`` (and as
     a miss). ``abort_misses`` (misses allowed per urgency) stops the run once one is
     exceeded (checked at each hour boundary): the staffing search only needs to know that a
-    trial failed.
+    trial failed. ``hours``: the region's opening hours over the period; clinicians of the
+    staffing count only while it is open (None: the staffing file alone, as ``--find-staff`` uses).
     """
     arrivals = [a for a in scenario.arrivals if a.region == region]
     res = RegionResult(region, arrived=len(arrivals))
@@ -95,7 +102,7 @@ def simulate_region(
     state = QueueState(policy=policy)
     queue = state.region(region).queue
     start = scenario.start.astimezone(dt.UTC)
-    staff = staffing_by_hour(scenario, week)
+    staff = staffing_by_hour(scenario, week, hours)
     attempts = [0] * len(arrivals)
     heap: list[tuple[float, int, str, int, int]] = []  # (free at, seq, clinician, case index, kind)
     idle: list[str] = []
@@ -105,6 +112,26 @@ def simulate_region(
     hour = 0
     next_shift = 0.0
     at = datetime_at(start)
+    # A team lead's hours change (from a history) takes effect at its own time, not at the next hour.
+    changes = [t for t, _ in hours.changes] if hours is not None else []
+    ci = 0
+
+    def restaff(target: int, t: float) -> None:
+        """Clinicians on duty become ``target``: idle ones leave first, busy ones when done."""
+        nonlocal staffed, leaving, n_clinicians
+        while staffed > target and idle:
+            idle.pop()
+            staffed -= 1
+        if staffed > target:
+            leaving += staffed - target
+            staffed = target
+        while staffed < target:
+            staffed += 1
+            if leaving:
+                leaving -= 1  # a busy clinician who was to leave stays on
+                continue
+            n_clinicians += 1
+            dispatch(f"{region}-sim-{n_clinicians}", t)
 
     def dispatch(cid: str, t: float) -> None:
         nonlocal seq
@@ -141,6 +168,12 @@ def simulate_region(
     while True:
         ta = arrivals[i].t if i < n else INF
         tf = heap[0][0] if heap else INF
+        tc = changes[ci] if ci < len(changes) else INF
+        if tc < next_shift and tc < ta and tc <= tf and hours is not None:
+            ci += 1
+            open_now = hours.hours_at(tc).is_open(at(tc))
+            restaff(week[hour_of_week(scenario.start, tc)] if open_now else 0, tc)
+            continue
         # A patient who arrives at the very moment a shift starts is in the queue before the new
         # clinicians take their first call (ties: arrivals, then shift changes).
         if next_shift < ta and next_shift <= tf:
@@ -153,19 +186,7 @@ def simulate_region(
             hour += 1
             t = next_shift
             next_shift = hour * 3600.0
-            while staffed > target and idle:
-                idle.pop()
-                staffed -= 1
-            if staffed > target:
-                leaving += staffed - target
-                staffed = target
-            while staffed < target:
-                staffed += 1
-                if leaving:
-                    leaving -= 1  # a busy clinician who was to leave stays on
-                    continue
-                n_clinicians += 1
-                dispatch(f"{region}-sim-{n_clinicians}", t)
+            restaff(target, t)
             if abort_misses is not None and _over(res, abort_misses):
                 res.aborted = True
                 break
@@ -218,6 +239,7 @@ def simulate_region(
                         case_id=f"c{idx}",
                         request_id=f"d{seq}",
                         by=cid,
+                        outcome=arrivals[idx].outcome or None,  # type: ignore[arg-type]
                     ),
                     now,
                 )
