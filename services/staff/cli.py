@@ -255,7 +255,7 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--advice-file", default="", help="read the advice from this file (- = stdin)")
             p.add_argument("--clinic", default="", help="booked_visit: the clinic's name")
             p.add_argument(
-                "--visit-at", default="", help="booked_visit: RFC 3339, e.g. 2026-12-08T14:30+01:00"
+                "--visit-at", default="", help="booked_visit: RFC 3339, e.g. 2026-12-08T14:30:00+01:00"
             )
         if name == "waiting":
             p.add_argument("--offset", type=int, default=0)
