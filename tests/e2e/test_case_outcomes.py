@@ -15,8 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ import pytest
 from proto import events as ev
 from proto import topics
 from services.intake.patient_dev_issuer import PatientDevIssuer
+from tests.e2e.test_patient_cases import _call as patient_call
 from tests.support.people import personnummer
 from tests.support.queue_io import history, of_type, read_all
 from tests.support.stack import Stack, wait_until
@@ -56,14 +55,7 @@ VISIT_TEXT = "Tuesday 8 December 2026 at 14:30"
 
 
 def _patient(stack: Stack, method: str, path: str, bearer: str, body: Any = None) -> tuple[int, Any]:
-    headers = {"content-type": "application/json", "authorization": f"Bearer {bearer}"}
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(stack.url("intake") + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=15) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
+    return patient_call(stack, method, path, bearer, body)
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ booked visit's time, in Swedish (default) or English. Pure; times are Stockholm 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from services.intake.domain.staffed_hours import date_words
+from services.opening_hours.schedule import STOCKHOLM
+
 TITLES: dict[str, dict[str, str]] = {
     "advice": {"sv": "Du har fått råd av vårdpersonal", "en": "A clinician gave you advice"},
     "booked_visit": {
@@ -23,40 +24,6 @@ TITLES: dict[str, dict[str, str]] = {
     },
     "other": {"sv": "Ärendet är avslutat av vårdpersonal", "en": "A clinician closed your case"},
 }
-_DAYS = {
-    "sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "sv": (
-        "januari",
-        "februari",
-        "mars",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "augusti",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 
 
 def _lang(language: str) -> str:
@@ -72,8 +39,4 @@ def visit_text(at: dt.datetime, language: str) -> str:
     """'tisdag 8 december 2026 kl. 14:30' / 'Tuesday 8 December 2026 at 14:30' (Stockholm time)."""
     lang = _lang(language)
     local = at.astimezone(STOCKHOLM)
-    day, month = _DAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
-    clock = f"{local.hour:02d}:{local.minute:02d}"
-    if lang == "sv":
-        return f"{day} {local.day} {month} {local.year} kl. {clock}"
-    return f"{day} {local.day} {month} {local.year} at {clock}"
+    return f"{date_words(local, lang)} {local.year} {'kl.' if lang == 'sv' else 'at'} {local:%H:%M}"
