@@ -181,7 +181,8 @@ async def list_cases(
 
     Each with status, current region (across transfers), urgency, position and estimated wait
     while waiting, the outcome once finished (and, if cancelled, why: withdrawn_by_patient,
-    cancelled_by_staff or duplicate) and the advice given at triage.
+    cancelled_by_staff or duplicate), the advice given at triage and, once completed, how the
+    clinician closed it (``clinician``: the outcome, their advice, a booked visit's clinic and time).
     """
     patient = await logged_in(state, request.headers.get("authorization"))
     service: TriageService = state.triage
