@@ -177,9 +177,10 @@ OUTCOME_KINDS: tuple[str, ...] = get_args(OutcomeKind)
 class SealedNote(msgspec.Struct, frozen=True, kw_only=True):
     """The clinician's closing note, AES-256-GCM sealed (``proto.note_crypto``): health data.
 
-    The plaintext is a ``ClosingNote`` as JSON; the associated data binds it to its case. The
-    staff API seals it with the first of ``ADVICE_KEYS``; only intake (the patient's own case
-    view) opens it. The queue carries it unopened from CompleteCase to CaseClosed.
+    The plaintext is a ``ClosingNote`` as JSON (``advice``: text, ``clinic``: text, ``visit_at``:
+    RFC 3339 or null); the associated data is ``closing-note:<case_id>``. The staff API seals it
+    with the first of ``ADVICE_KEYS``; only intake (the patient's own case view) opens it. The
+    queue carries it unopened from CompleteCase to CaseClosed.
     """
 
     key_id: str
@@ -197,6 +198,13 @@ class ClosingNote(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CompleteCase(Command, frozen=True, kw_only=True, tag="queue.complete-case.v1"):
+    """The called patient was helped: close the case with the clinician's outcome and advice.
+
+    ``outcome``: how it ended (advice, booked_visit, referred_health_centre, referred_emergency,
+    other; null from older senders); ``note``: the clinician's advice for the patient (and a
+    booked visit's clinic and time), sealed.
+    """
+
     case_id: str
     by: str
     outcome: OutcomeKind | None = None  # added in issue 26: None from older senders
@@ -317,6 +325,12 @@ class CaseNoShow(Message, frozen=True, kw_only=True, tag="case.no-show.v1"):
 
 
 class CaseClosed(Message, frozen=True, kw_only=True, tag="case.closed.v1"):
+    """The case left the queue: completed, closed after the last no-show, or cancelled.
+
+    A completed case carries the clinician's ``outcome`` kind (counted; null when none was
+    given), their sealed ``note`` for the patient and the case's ``urgency`` (0 on old records).
+    """
+
     case_id: str
     region: str
     reason: Literal["completed", "no_show", "cancelled"]
