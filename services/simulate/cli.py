@@ -31,6 +31,7 @@ EPILOG = """examples:
   triage simulate --staff staffing.toml --find-staff --region SE-C --target 0.95 --staff-out found.toml
   triage history export --since 2026-01-05T00:00+01:00 --until 2026-01-12T00:00+01:00 --out week.jsonl
   triage simulate --history week.jsonl --staff staffing.toml
+  triage simulate --staff staffing.toml --hours winter-hours.toml --region SE-C
 """
 
 
