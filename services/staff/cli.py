@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from proto.events import OUTCOME_KINDS
+
 DEV_DIR = "dev-issuer"
 
 
@@ -246,7 +248,7 @@ def add_parsers(sub: Any) -> None:
             p.add_argument(
                 "--outcome",
                 required=True,
-                choices=("advice", "booked_visit", "referred_health_centre", "referred_emergency", "other"),
+                choices=OUTCOME_KINDS,
                 help="how the case ended",
             )
             p.add_argument(
