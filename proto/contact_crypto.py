@@ -37,35 +37,28 @@ def parse_keyring(spec: str) -> dict[str, bytes]:
     return ring
 
 
-def seal_bytes(plain: bytes, associated: bytes, key: bytes) -> tuple[str, str]:
-    """AES-256-GCM with a fresh nonce: (nonce, ciphertext), both base64."""
-    nonce = os.urandom(12)
-    ct = AESGCM(key).encrypt(nonce, plain, associated)
-    return base64.b64encode(nonce).decode(), base64.b64encode(ct).decode()
-
-
-def open_bytes(
-    key_id: str, nonce: str, ciphertext: str, associated: bytes, keyring: Mapping[str, bytes], what: str
-) -> bytes:
-    """The plaintext of ``seal_bytes``; ContactKeyError (naming ``what``) if it cannot be opened."""
-    key = keyring.get(key_id)
-    if key is None:
-        raise ContactKeyError(f"unknown {what} key id {key_id!r}")
-    try:
-        return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(ciphertext), associated)
-    except (InvalidTag, ValueError) as exc:
-        raise ContactKeyError(f"{what} failed authentication") from exc
-
-
 def seal(case_id: str, phone_e164: str, key_id: str, key: bytes, language: str = "sv") -> ContactCard:
     """Encrypt a phone number into a ContactCard for one case."""
-    nonce, ct = seal_bytes(phone_e164.encode(), case_id.encode(), key)
-    return ContactCard(case_id=case_id, key_id=key_id, nonce=nonce, ciphertext=ct, language=language)
+    nonce = os.urandom(12)
+    ct = AESGCM(key).encrypt(nonce, phone_e164.encode(), case_id.encode())
+    return ContactCard(
+        case_id=case_id,
+        key_id=key_id,
+        nonce=base64.b64encode(nonce).decode(),
+        ciphertext=base64.b64encode(ct).decode(),
+        language=language,
+    )
 
 
 def open_card(card: ContactCard, keyring: Mapping[str, bytes]) -> str:
     """Decrypt the phone number of a ContactCard; ContactKeyError if it cannot be opened."""
-    plain = open_bytes(
-        card.key_id, card.nonce, card.ciphertext, card.case_id.encode(), keyring, "contact card"
-    )
+    key = keyring.get(card.key_id)
+    if key is None:
+        raise ContactKeyError(f"unknown contact key id {card.key_id!r}")
+    try:
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(card.nonce), base64.b64decode(card.ciphertext), card.case_id.encode()
+        )
+    except (InvalidTag, ValueError) as exc:
+        raise ContactKeyError("contact card failed authentication") from exc
     return plain.decode()

@@ -57,8 +57,8 @@ class TriageSubmission(Message, frozen=True, kw_only=True, tag="triage.submissio
     answers: dict[str, str | int | bool] = {}
     language: str = "sv"
     protected_identity: bool = False
-    correlation_id: str | None = None
     needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone (issue 26)
+    correlation_id: str | None = None
 
 
 class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):

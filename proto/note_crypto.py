@@ -1,19 +1,24 @@
 """Sealing the clinician's closing note (issue 26): health data never travels in clear.
 
 The staff API seals a ``ClosingNote`` (advice, clinic, visit time) with the first key of
-``ADVICE_KEYS``; intake opens it for the patient's own case view. The associated data names
-the purpose and the case, so a note moved onto another case, or a contact card's ciphertext
-passed off as a note, fails to open. Keys rotate like the contact keys (``kid:base64key``);
-removing a key id from every ring makes the notes sealed with it unreadable (crypto-shredding).
+``ADVICE_KEYS``; intake opens it for the patient's own case view. AES-256-GCM, like the contact
+cards (``proto.contact_crypto``, whose key-ring format and error type it shares), but with its
+own keys and associated data naming the purpose and the case: a note moved onto another case,
+or a contact card's ciphertext passed off as a note, fails to open. Removing a key id from every
+ring makes the notes sealed with it unreadable (crypto-shredding).
 """
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Mapping
 
 import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from proto.contact_crypto import ContactKeyError, open_bytes, parse_keyring, seal_bytes
+from proto.contact_crypto import ContactKeyError, parse_keyring
 from proto.events import ClosingNote, SealedNote
 
 __all__ = ["ContactKeyError", "open_note", "parse_keyring", "seal_note"]
@@ -30,17 +35,23 @@ def _associated(case_id: str) -> bytes:
 
 
 def seal_note(case_id: str, note: ClosingNote, key_id: str, key: bytes) -> SealedNote:
-    """Encrypt ``note`` for one case."""
-    nonce, ct = seal_bytes(_ENCODE.encode(note), _associated(case_id), key)
-    return SealedNote(key_id=key_id, nonce=nonce, ciphertext=ct)
+    """Encrypt ``note`` for one case (a fresh nonce every time)."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, _ENCODE.encode(note), _associated(case_id))
+    return SealedNote(
+        key_id=key_id, nonce=base64.b64encode(nonce).decode(), ciphertext=base64.b64encode(sealed).decode()
+    )
 
 
 def open_note(case_id: str, sealed: SealedNote, keyring: Mapping[str, bytes]) -> ClosingNote:
     """The note of ``case_id``; ContactKeyError if it cannot be opened (unknown key, tampered, other case)."""
-    plain = open_bytes(
-        sealed.key_id, sealed.nonce, sealed.ciphertext, _associated(case_id), keyring, "closing note"
-    )
+    key = keyring.get(sealed.key_id)
+    if key is None:
+        raise ContactKeyError(f"unknown closing note key id {sealed.key_id!r}")
     try:
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext), _associated(case_id)
+        )
         return _DECODE.decode(plain)
-    except msgspec.DecodeError as exc:
-        raise ContactKeyError(f"closing note is not a ClosingNote: {exc}") from None
+    except (InvalidTag, ValueError) as exc:  # msgspec.DecodeError is a ValueError
+        raise ContactKeyError("closing note failed authentication") from exc

@@ -1,7 +1,8 @@
 """What counts as plain text for a patient: no link a phone or browser would follow.
 
-SMS texts (the notifier's templates) and the clinician's closing advice (issue 26) must not
-carry links: a link in a message from "1177" is how fraud looks. One rule for both.
+The clinician's closing advice (issue 26) must not carry links: a link in a message from "1177"
+is how fraud looks. The same rule as the notifier's SMS templates (their ``_LINK``, which can
+import this one once both are on main).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from proto.events import OutcomeKind
+
 SubmissionId = Annotated[
     str,
     Meta(
@@ -51,7 +53,6 @@ class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = {}
     language: Literal["sv", "en"] = "sv"
     protected_identity: bool = False
-    submission_id: SubmissionId | None = None
     needs_spoken_contact: Annotated[
         bool,
         Meta(
@@ -59,6 +60,7 @@ class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "by phone (reason needs_spoken_contact), never queued for a written chat"
         ),
     ] = False
+    submission_id: SubmissionId | None = None
 
 
 class TriageResponse(msgspec.Struct, kw_only=True):
@@ -95,7 +97,7 @@ class ClinicianOutcome(msgspec.Struct, kw_only=True):
     (its key was retired); ``clinic`` and ``visit_at`` (with ``visit_text``) for a booked visit.
     """
 
-    kind: Literal["advice", "booked_visit", "referred_health_centre", "referred_emergency", "other"]
+    kind: OutcomeKind
     title: str  # the kind in words: "Du har en bokad tid på en mottagning"
     advice: str | None = None
     clinic: str | None = None
@@ -133,8 +135,8 @@ class CaseView(msgspec.Struct, kw_only=True):
     advice: str | None = None  # the advice given at triage, in the patient's language
     called_at: str | None = None
     finished_at: str | None = None  # closed or cancelled
-    transferred_from: list[str] = []  # regions the case was moved away from, oldest first
     clinician: ClinicianOutcome | None = None  # completed: the clinician's outcome and advice (issue 26)
+    transferred_from: list[str] = []  # regions the case was moved away from, oldest first
 
 
 class CaseList(msgspec.Struct, kw_only=True):

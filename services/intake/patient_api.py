@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import time
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get
@@ -26,15 +24,13 @@ from litestar.params import Parameter
 
 from proto import events as ev
 from proto import topics
-from proto.note_crypto import ContactKeyError, open_note
 from services.auth.jwt_tokens import IssuerUnavailable, TokenRejected
 from services.intake.domain.case_status import CaseStatus
-from services.intake.domain.completion_texts import outcome_title, visit_text
 from services.intake.domain.patient_access import owns, patient_actor, withdrawal
-from services.intake.domain.patient_cases import CaseFacts
 from services.intake.domain.staffed_hours import case_estimate, region_status
-from services.intake.http_bodies import CaseList, CaseView, ClinicianOutcome
+from services.intake.http_bodies import CaseList, CaseView
 from services.intake.patient_login import Patient, PatientVerifier
+from services.intake.patient_outcome import clinician_outcome
 from services.intake.problems import PROBLEM_JSON, Problem, problem_response
 from services.intake.submissions import TriageService
 
@@ -50,7 +46,6 @@ PATIENT_TOKEN = SecurityScheme(
     ),
 )
 NOT_YOURS = "no such case among yours: check the case id (cases of other people are not shown)"
-log = logging.getLogger("triage.intake.patients")
 WITHDRAW_WAIT_S = 5.0  # how long DELETE waits for the queue's answer before saying 202 "on its way"
 
 
@@ -125,36 +120,8 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
         advice=advice or None,
         called_at=iso(facts.called_at) if facts else None,
         finished_at=iso(facts.finished_at) if facts else None,
+        clinician=clinician_outcome(facts, service.advice_keys) if case.status == "closed" else None,
         transferred_from=list(facts.transferred_from) if facts else [],
-        clinician=clinician_outcome(facts, service.advice_keys)
-        if facts and case.status == "closed"
-        else None,
-    )
-
-
-def clinician_outcome(facts: CaseFacts, keyring: Mapping[str, bytes]) -> ClinicianOutcome | None:
-    """The clinician's outcome and advice of a completed case, opened for its patient (issue 26).
-
-    The note is opened here, per read, and never logged: a note that cannot be opened (its key
-    was retired) shows the outcome without the advice, and only the case id is logged.
-    """
-    if not facts.completion:
-        return None
-    language = facts.language
-    note: ev.ClosingNote | None = None
-    if facts.note is not None:
-        try:
-            note = open_note(facts.case_id, facts.note, keyring)
-        except ContactKeyError as exc:
-            log.warning("closing note of case %s cannot be opened: %s", facts.case_id, type(exc).__name__)
-    visit = note.visit_at if note is not None else None
-    return ClinicianOutcome(
-        kind=facts.completion,  # type: ignore[arg-type]
-        title=outcome_title(facts.completion, language),
-        advice=note.advice if note is not None else None,
-        clinic=(note.clinic or None) if note is not None else None,
-        visit_at=iso(visit),
-        visit_text=visit_text(visit, language) if visit is not None else None,
     )
 
 

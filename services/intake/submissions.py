@@ -36,7 +36,7 @@ class Outcome:
     """What the submitter is told. ``replayed`` when a retried submission_id got its first answer.
 
     ``reason`` is machine-readable for refer (emergency, under_one_year, protected_identity,
-    needs_spoken_contact, region_not_enabled); client apps should not parse ``advice``.
+    region_not_enabled); client apps should not parse ``advice``.
     """
 
     status: str  # queued | refer | duplicate | full

@@ -21,10 +21,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from services.kafka.publisher import Publisher
+from services.staff import closing
 from services.staff.answers import QueueAnswers
 from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditTrail
-from services.staff.closing import advice_key
 from services.staff.desk import StaffDesk
 from services.staff.http_auth import provide_principal
 from services.staff.http_commands import COMMAND_HANDLERS
@@ -136,10 +136,10 @@ def create_app(settings: StaffSettings) -> Litestar:
         lifespan=[staff_lifespan(settings)],
         state=State(
             {
+                "advice_key": closing.advice_key(settings.advice_keys),  # a bad ADVICE_KEYS stops the start
                 "ready": False,
                 "verifier": TokenVerifier(settings.oidc),
                 "trusted_proxies": settings.trusted_proxies,
-                "advice_key": advice_key(settings.advice_keys),  # a bad ADVICE_KEYS stops the start
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

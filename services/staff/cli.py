@@ -94,12 +94,7 @@ def _minutes(seconds: float) -> str:
 def describe(action: str, region: str, status: int, body: Any) -> str:
     """One line saying what happened, e.g. 'called case 3f2a… (Prio 2, waited 14 min)'."""
     if status != 200:
-        fields = "; ".join(
-            f"{e['pointer'].removeprefix('#/')}: {e['detail']}" for e in body.get("errors") or []
-        )
-        return f"{action} failed ({status}): {body.get('detail') or body.get('title') or body}" + (
-            f" [{fields}]" if fields else ""
-        )
+        return f"{action} failed ({status}): {body.get('detail') or body.get('title') or body}"
     if body.get("outcome") == "called":
         case = body["case"]
         return (

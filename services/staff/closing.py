@@ -8,12 +8,19 @@ outcome kind only.
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Response
+
 from proto import events as ev
 from proto.note_crypto import parse_keyring, seal_note
 from services.intake.domain.submission_form import FieldError
 from services.staff.domain.closing_note import note_problems
 from services.staff.http_models import CompleteRequest
+from services.staff.problems import problem_response
 from services.staff.settings import SettingsError
+
+__all__ = ["CompleteRequest", "advice_key", "complete_command", "invalid"]
 
 AdviceKey = tuple[str, bytes]
 
@@ -43,4 +50,14 @@ def complete_command(
         request_id=request_id,
         outcome=body.outcome,
         note=seal_note(case_id, note, *key),
+    )
+
+
+def invalid(errors: list[FieldError]) -> Response[Any]:
+    """422 problem+json naming every field of the completion to fix."""
+    return problem_response(
+        422,
+        f"{len(errors)} invalid field(s): fix each one listed in `errors` and send again",
+        errors,
+        type_="/problems/invalid-completion",
     )

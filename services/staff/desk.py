@@ -85,15 +85,14 @@ class StaffDesk:
         self.trail = trail
         self.answer_timeout_s = answer_timeout_s
 
-    async def command(self, caller: Caller, action: str, command: ev.Command, note: str = "") -> ev.Message:
+    async def command(self, caller: Caller, action: str, command: ev.Command) -> ev.Message:
         """Send ``command`` and return the queue's answer (CaseCalled, CommandRejected, ...).
 
-        ``note``: a machine-made detail for the audit records (e.g. ``outcome=advice``; never
-        free text). Raises AuditUnavailable (nothing sent), CommandNotSent or AnswerTimeout.
+        Raises AuditUnavailable (nothing sent), CommandNotSent or AnswerTimeout.
         """
         case_id = getattr(command, "case_id", "")
         rid, region = command.request_id, command.region
-        await self.trail.record(caller.audit(action, "requested", region, case_id, rid, detail=note))
+        await self.trail.record(caller.audit(action, "requested", region, case_id, rid))
         future = self.answers.expect(rid)
         try:
             try:
@@ -112,7 +111,7 @@ class StaffDesk:
                 raise AnswerTimeout(rid) from None
         finally:
             self.answers.forget(rid, future)
-        detail = answer.reason if isinstance(answer, ev.CommandRejected) else note
+        detail = answer.reason if isinstance(answer, ev.CommandRejected) else outcome_note(command)
         await self._outcome(
             caller.audit(
                 action,
@@ -138,3 +137,9 @@ class StaffDesk:
     async def shown(self, caller: Caller, action: str, region: str, case_ids: tuple[str, ...]) -> None:
         """Audit a read of case data BEFORE the data leaves (AuditUnavailable: do not show it)."""
         await self.trail.record(caller.audit(action, "ok", region, case_ids=case_ids))
+
+
+def outcome_note(command: ev.Command) -> str:
+    """The audit detail of a completion: its outcome kind (issue 26), never the advice (health data)."""
+    outcome = command.outcome if isinstance(command, ev.CompleteCase) else None
+    return f"outcome={outcome}" if outcome else ""

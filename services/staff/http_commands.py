@@ -10,8 +10,8 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from proto import events as ev
+from services.staff import closing
 from services.staff.audit_trail import AuditUnavailable
-from services.staff.closing import complete_command
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
@@ -21,7 +21,6 @@ from services.staff.http_models import (
     CancelRequest,
     CaseActionRequest,
     CommandResult,
-    CompleteRequest,
     ReprioritiseRequest,
     TransferRequest,
 )
@@ -39,13 +38,12 @@ async def _run(
     action: str,
     region: str,
     command: ev.Command,
-    detail: str = "",
 ) -> Response[Any]:
     known_region(region)
     desk: StaffDesk = state.desk
     caller = await authorised_caller(request, principal, action, region, desk)
     try:
-        answer = await desk.command(caller, action, command, detail)
+        answer = await desk.command(caller, action, command)
     except (AuditUnavailable, CommandNotSent) as exc:
         return problem_response(503, f"{exc}; nothing was done. Retry shortly.", headers={"retry-after": "2"})
     except AnswerTimeout:
@@ -169,24 +167,17 @@ async def complete(
     principal: Principal,
     region: Region,
     case_id: CaseId,
-    data: CompleteRequest,
+    data: closing.CompleteRequest,
 ) -> Response[CommandResult]:
     """Close a called case as completed, with its outcome and the advice for the patient.
 
     The advice (and a booked visit's clinic and time) is sealed before it leaves this API; the
     patient reads it in their own case view. A link in it is refused (422 naming the field).
     """
-    command = complete_command(region, case_id, principal.subject, _rid(data), data, state.advice_key)
+    command = closing.complete_command(region, case_id, principal.subject, _rid(data), data, state.advice_key)
     if isinstance(command, list):
-        return problem_response(
-            422,
-            f"{len(command)} invalid field(s): fix each one listed in `errors` and send again",
-            command,
-            type_="/problems/invalid-completion",
-        )
-    return await _run(
-        request, state, principal, "complete", region, command, detail=f"outcome={data.outcome}"
-    )
+        return closing.invalid(command)
+    return await _run(request, state, principal, "complete", region, command)
 
 
 @post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.intake.domain.staffed_hours import date_words
+from services.intake.domain.staffed_hours import _DAYS, _MONTHS  # the closed-region notice's words
 from services.opening_hours.schedule import STOCKHOLM
 
 TITLES: dict[str, dict[str, str]] = {
@@ -39,4 +39,5 @@ def visit_text(at: dt.datetime, language: str) -> str:
     """'tisdag 8 december 2026 kl. 14:30' / 'Tuesday 8 December 2026 at 14:30' (Stockholm time)."""
     lang = _lang(language)
     local = at.astimezone(STOCKHOLM)
-    return f"{date_words(local, lang)} {local.year} {'kl.' if lang == 'sv' else 'at'} {local:%H:%M}"
+    day = f"{_DAYS[lang][local.weekday()]} {local.day} {_MONTHS[lang][local.month - 1]} {local.year}"
+    return f"{day} kl. {local:%H:%M}" if lang == "sv" else f"{day} at {local:%H:%M}"

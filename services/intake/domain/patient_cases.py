@@ -40,15 +40,15 @@ class CaseFacts:
     rule_id: str = ""
     advice: str = ""  # the rule's advice as given at triage ("" on records older than the field)
     language: str = "sv"
+    # Completed (issue 26): the clinician's outcome kind and their note, kept sealed (opened only
+    # to answer the patient's own read). Memory: up to ~3 kB per completed case with a note.
+    completion: str = ""
+    note: ev.SealedNote | None = None
     called_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     cancel_reason: str = ""  # withdrawn_by_patient | cancelled_by_staff | duplicate (never staff's words)
     transferred_from: tuple[str, ...] = ()
     no_shows: int = 0
-    # Completed (issue 26): the clinician's outcome kind and their note, kept sealed (opened only
-    # to answer the patient's own read). Memory: up to ~3 kB per completed case with a note.
-    completion: str = ""
-    note: ev.SealedNote | None = None
 
 
 def patient_reason(cancelled: ev.CaseCancelled) -> str:

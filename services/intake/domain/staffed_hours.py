@@ -50,11 +50,6 @@ _MONTHS = {
 }
 
 
-def date_words(local: dt.datetime, language: str) -> str:
-    """'måndag 30 november' / 'Monday 30 November' of a local (Stockholm) time; ``language`` sv|en."""
-    return f"{_DAYS[language][local.weekday()]} {local.day} {_MONTHS[language][local.month - 1]}"
-
-
 @dataclass(frozen=True)
 class RegionStatus:
     """Whether the region is staffed now; if not, when it opens (None: no opening within a year)."""
@@ -83,7 +78,7 @@ def closed_notice(opens_at: dt.datetime | None, language: str = "sv") -> str:
         )
     local = opens_at.astimezone(STOCKHOLM)
     lang = "sv" if sv else "en"
-    when = date_words(local, lang)
+    when = f"{_DAYS[lang][local.weekday()]} {local.day} {_MONTHS[lang][local.month - 1]}"
     if sv:
         return (
             f"Tjänsten är inte bemannad just nu. Den öppnar {when} kl. {local:%H:%M}. "

@@ -29,8 +29,8 @@ FIELDS = (
     "answers",
     "language",
     "protected_identity",
-    "submission_id",
     "needs_spoken_contact",
+    "submission_id",
 )
 REQUIRED = ("region", "personnummer", "phone", "symptom")
 LANGUAGES = ("sv", "en")
@@ -77,8 +77,8 @@ class Submission:
     answers: Mapping[str, Answer]
     language: str = "sv"
     protected_identity: bool = False
-    submission_id: str = ""
     needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone
+    submission_id: str = ""
     errors: list[FieldError] = field(default_factory=list, compare=False)
 
 
@@ -168,12 +168,12 @@ def parse_submission(
     language = raw.get("language", "sv")
     if language not in LANGUAGES:
         errors.append(FieldError(_pointer("language"), 'must be "sv" or "en"'))
-    protected = raw.get("protected_identity", False)
-    if not isinstance(protected, bool):
-        errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
     spoken = raw.get("needs_spoken_contact", False)
     if not isinstance(spoken, bool):
         errors.append(FieldError(_pointer("needs_spoken_contact"), "must be true or false"))
+    protected = raw.get("protected_identity", False)
+    if not isinstance(protected, bool):
+        errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
     submission_id = raw.get("submission_id")
     if submission_id is not None and not (
         isinstance(submission_id, str) and SUBMISSION_ID.match(submission_id)
@@ -195,8 +195,8 @@ def parse_submission(
         answers=answers,
         language=str(language),
         protected_identity=bool(protected),
-        submission_id=submission_id or "",
         needs_spoken_contact=bool(spoken),
+        submission_id=submission_id or "",
     )
 
 
