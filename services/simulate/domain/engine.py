@@ -56,18 +56,14 @@ class RegionResult:
     aborted: bool = False  # stopped early: more misses than allowed
 
 
-def staffing_by_hour(
-    scenario: Scenario, week: Sequence[int], hours: HoursTimeline | None = None
-) -> Callable[[int], int]:
-    """Simulated hour index -> clinicians on duty, via the local hour of the week (cached);
-    0 in an hour the region is closed by ``hours`` (None: the staffing file alone decides)."""
+def staffing_by_hour(scenario: Scenario, week: Sequence[int]) -> Callable[[int], int]:
+    """Simulated hour index -> clinicians on duty, via the local hour of the week (cached)."""
     cache: dict[int, int] = {}
-    is_open = open_hours(hours, scenario.start)
 
     def staff(k: int) -> int:
         v = cache.get(k)
         if v is None:
-            v = cache[k] = week[hour_of_week(scenario.start, k * 3600.0)] if is_open(k) else 0
+            v = cache[k] = week[hour_of_week(scenario.start, k * 3600.0)]
         return v
 
     return staff
@@ -83,8 +79,8 @@ def simulate_region(
     drain_s: float = DEFAULT_DRAIN_S,
     abort_misses: Mapping[int, int] | None = None,
     record_calls: bool = False,
-    policy: QueuePolicy = SIM_POLICY,
     hours: HoursTimeline | None = None,
+    policy: QueuePolicy = SIM_POLICY,
 ) -> RegionResult:
     """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts).
 
@@ -102,8 +98,9 @@ def simulate_region(
     state = QueueState(policy=policy)
     queue = state.region(region).queue
     start = scenario.start.astimezone(dt.UTC)
-    staff = staffing_by_hour(scenario, week, hours)
+    staff = staffing_by_hour(scenario, week)
     attempts = [0] * len(arrivals)
+    is_open = open_hours(hours, scenario.start)  # a closed region serves nobody while closed
     heap: list[tuple[float, int, str, int, int]] = []  # (free at, seq, clinician, case index, kind)
     idle: list[str] = []
     staffed = leaving = n_clinicians = seq = 0
@@ -180,7 +177,7 @@ def simulate_region(
             if next_shift > horizon or (i >= n and not heap and not len(queue)):
                 break
             res.depth.append(tuple(queue.depth(u) for u in URGENCIES))
-            target = staff(hour)
+            target = staff(hour) if is_open(hour) else 0
             res.on_duty.append(target)
             res.busy_s.append(0.0)
             hour += 1
