@@ -82,14 +82,15 @@ def simulate_region(
     hours: HoursTimeline | None = None,
     policy: QueuePolicy = SIM_POLICY,
 ) -> RegionResult:
-    """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts).
+    """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts),
+    who count only while ``hours`` (the region's opening hours over the period) has it open;
+    ``hours`` None: the staffing alone decides (as ``--find-staff`` searches).
 
     After the last arrival the same weekly staffing goes on for up to ``drain_s`` so that
     every patient gets a wait; who is still waiting then is counted in ``unserved`` (and as
     a miss). ``abort_misses`` (misses allowed per urgency) stops the run once one is
     exceeded (checked at each hour boundary): the staffing search only needs to know that a
-    trial failed. ``hours``: the region's opening hours over the period; clinicians of the
-    staffing count only while it is open (None: the staffing file alone, as ``--find-staff`` uses).
+    trial failed.
     """
     arrivals = [a for a in scenario.arrivals if a.region == region]
     res = RegionResult(region, arrived=len(arrivals))
