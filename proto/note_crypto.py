@@ -6,12 +6,19 @@ cards (``proto.contact_crypto``, whose key-ring format and error type it shares)
 own keys and associated data naming the purpose and the case: a note moved onto another case,
 or a contact card's ciphertext passed off as a note, fails to open. Removing a key id from every
 ring makes the notes sealed with it unreadable (crypto-shredding).
+
+The nonce is synthetic (HMAC-SHA256 of the case and the note under a key derived from the sealing
+key, the SIV construction): the same note for the same case seals to the same bytes, so a
+retried completion is the same request, byte for byte (idempotency keys bound to their request
+see no difference), while two different notes never share a nonce. It reveals only that two
+notes of one case are equal.
 """
 
 from __future__ import annotations
 
 import base64
-import os
+import hashlib
+import hmac
 from collections.abc import Mapping
 
 import msgspec
@@ -35,9 +42,11 @@ def _associated(case_id: str) -> bytes:
 
 
 def seal_note(case_id: str, note: ClosingNote, key_id: str, key: bytes) -> SealedNote:
-    """Encrypt ``note`` for one case (a fresh nonce every time)."""
-    nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, _ENCODE.encode(note), _associated(case_id))
+    """Encrypt ``note`` for one case (deterministic: the same note seals to the same bytes)."""
+    plain = _ENCODE.encode(note)
+    nonce_key = hmac.new(key, b"closing-note nonce key", hashlib.sha256).digest()
+    nonce = hmac.new(nonce_key, _associated(case_id) + b"\x00" + plain, hashlib.sha256).digest()[:12]
+    sealed = AESGCM(key).encrypt(nonce, plain, _associated(case_id))
     return SealedNote(
         key_id=key_id, nonce=base64.b64encode(nonce).decode(), ciphertext=base64.b64encode(sealed).decode()
     )

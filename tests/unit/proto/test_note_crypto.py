@@ -42,3 +42,13 @@ def test_a_contact_cards_ciphertext_is_not_accepted_as_a_note() -> None:
     forged = SealedNote(key_id=card.key_id, nonce=card.nonce, ciphertext=card.ciphertext)
     with pytest.raises(ContactKeyError):
         open_note("case-1", forged, RING)
+
+
+def test_the_same_note_seals_to_the_same_bytes_so_a_retried_completion_is_the_same_request() -> None:
+    assert seal_note("case-1", NOTE, KID, KEY) == seal_note("case-1", NOTE, KID, KEY)
+
+
+def test_two_different_notes_never_share_a_nonce() -> None:
+    other = ClosingNote(advice="Vila.")
+    assert seal_note("case-1", NOTE, KID, KEY).nonce != seal_note("case-1", other, KID, KEY).nonce
+    assert seal_note("case-1", NOTE, KID, KEY).nonce != seal_note("case-2", NOTE, KID, KEY).nonce
