@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -57,6 +57,7 @@ class TriageSubmission(Message, frozen=True, kw_only=True, tag="triage.submissio
     answers: dict[str, str | int | bool] = {}
     language: str = "sv"
     protected_identity: bool = False
+    needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone (issue 26)
     correlation_id: str | None = None
 
 
@@ -112,7 +113,13 @@ class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
 
     case_id: str
     region: str
-    reason: Literal["red_flag", "infant", "protected_identity", "region_not_enabled"]
+    reason: Literal[
+        "red_flag",
+        "infant",
+        "protected_identity",
+        "region_not_enabled",
+        "needs_spoken_contact",  # finds written text hard: 1177 by phone (issue 26)
+    ]
     symptom: str = ""
     advice_code: str = ""
     submission_id: str = ""  # lets intake answer a retried submission the same way after a restart
@@ -180,9 +187,46 @@ class MarkNoShow(Command, frozen=True, kw_only=True, tag="queue.mark-no-show.v1"
     by: str = ""
 
 
+# How a completed case ended (issue 26): a closed set, so it can be counted with bounded labels.
+OutcomeKind = Literal["advice", "booked_visit", "referred_health_centre", "referred_emergency", "other"]
+OUTCOME_KINDS: tuple[str, ...] = get_args(OutcomeKind)
+
+
+class SealedNote(msgspec.Struct, frozen=True, kw_only=True):
+    """The clinician's closing note, AES-256-GCM sealed (``proto.note_crypto``): health data.
+
+    The plaintext is a ``ClosingNote`` as JSON (``advice``: text, ``clinic``: text, ``visit_at``:
+    RFC 3339 or null); the associated data is ``closing-note:<case_id>``. The staff API seals it
+    with the first of ``ADVICE_KEYS``; only intake (the patient's own case view) opens it. The
+    queue carries it unopened from CompleteCase to CaseClosed.
+    """
+
+    key_id: str
+    nonce: str  # base64
+    ciphertext: str  # base64
+
+
+class ClosingNote(msgspec.Struct, frozen=True, kw_only=True):
+    """What a SealedNote holds: the clinician's advice to the patient, in their language, plain
+    text without links; for a booked visit the clinic's name and the visit's time."""
+
+    advice: str
+    clinic: str = ""
+    visit_at: dt.datetime | None = None
+
+
 class CompleteCase(Command, frozen=True, kw_only=True, tag="queue.complete-case.v1"):
+    """The called patient was helped: close the case with the clinician's outcome and advice.
+
+    ``outcome``: how it ended (advice, booked_visit, referred_health_centre, referred_emergency,
+    other; null from older senders); ``note``: the clinician's advice for the patient (and a
+    booked visit's clinic and time), sealed.
+    """
+
     case_id: str
     by: str
+    outcome: OutcomeKind | None = None  # added in issue 26: None from older senders
+    note: SealedNote | None = None  # the clinician's advice (and visit), sealed
 
 
 class NotifyFailed(Command, frozen=True, kw_only=True, tag="queue.notify-failed.v1"):
@@ -299,12 +343,23 @@ class CaseNoShow(Message, frozen=True, kw_only=True, tag="case.no-show.v1"):
 
 
 class CaseClosed(Message, frozen=True, kw_only=True, tag="case.closed.v1"):
+    """The case left the queue: completed, closed after the last no-show, or cancelled.
+
+    A completed case carries the clinician's ``outcome`` kind (counted; null when none was
+    given), their sealed ``note`` for the patient and the case's ``urgency`` (0 on old records).
+    """
+
     case_id: str
     region: str
     reason: Literal["completed", "no_show", "cancelled"]
     by: str = ""
     request_id: str = ""
     language: str = "sv"
+    # Issue 26, completed cases only: the clinician's outcome kind (clear: it is counted) and
+    # their sealed note for the patient; the urgency the case had (0 = not recorded).
+    outcome: OutcomeKind | None = None
+    note: SealedNote | None = None
+    urgency: int = 0
 
 
 class CaseNotReached(Message, frozen=True, kw_only=True, tag="case.not-reached.v1"):

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from proto.events import OutcomeKind
+
 SubmissionId = Annotated[
     str,
     Meta(
@@ -51,6 +53,13 @@ class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = {}
     language: Literal["sv", "en"] = "sv"
     protected_identity: bool = False
+    needs_spoken_contact: Annotated[
+        bool,
+        Meta(
+            description="the patient finds it hard to read and understand written text: referred to 1177 "
+            "by phone (reason needs_spoken_contact), never queued for a written chat"
+        ),
+    ] = False
     submission_id: SubmissionId | None = None
 
 
@@ -66,10 +75,34 @@ class TriageResponse(msgspec.Struct, kw_only=True):
     urgency: int | None = None
     advice: str = ""
     rule_id: str = ""
-    reason: Literal["emergency", "under_one_year", "protected_identity", "region_not_enabled"] | None = None
+    reason: (
+        Literal[
+            "emergency",
+            "under_one_year",
+            "protected_identity",
+            "region_not_enabled",
+            "needs_spoken_contact",
+        ]
+        | None
+    ) = None
     case_token: str | None = None
     region_open: bool | None = None  # queued/duplicate: is the region staffed now
     opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601); also said in ``advice``
+
+
+class ClinicianOutcome(msgspec.Struct, kw_only=True):
+    """How a completed case ended, as the clinician recorded it (issue 26), in the patient's language.
+
+    ``advice`` is the clinician's own text (plain, no links), null if it can no longer be opened
+    (its key was retired); ``clinic`` and ``visit_at`` (with ``visit_text``) for a booked visit.
+    """
+
+    kind: OutcomeKind
+    title: str  # the kind in words: "Du har en bokad tid på en mottagning"
+    advice: str | None = None
+    clinic: str | None = None
+    visit_at: str | None = None  # UTC, ISO 8601
+    visit_text: str | None = None  # Stockholm time in words: "tisdag 8 december 2026 kl. 14:30"
 
 
 class CaseView(msgspec.Struct, kw_only=True):
@@ -102,6 +135,7 @@ class CaseView(msgspec.Struct, kw_only=True):
     advice: str | None = None  # the advice given at triage, in the patient's language
     called_at: str | None = None
     finished_at: str | None = None  # closed or cancelled
+    clinician: ClinicianOutcome | None = None  # completed: the clinician's outcome and advice (issue 26)
     transferred_from: list[str] = []  # regions the case was moved away from, oldest first
 
 

@@ -30,6 +30,7 @@ from services.intake.domain.patient_access import owns, patient_actor, withdrawa
 from services.intake.domain.staffed_hours import case_estimate, region_status
 from services.intake.http_bodies import CaseList, CaseView
 from services.intake.patient_login import Patient, PatientVerifier
+from services.intake.patient_outcome import clinician_outcome
 from services.intake.problems import PROBLEM_JSON, Problem, problem_response
 from services.intake.submissions import TriageService
 
@@ -119,6 +120,7 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
         advice=advice or None,
         called_at=iso(facts.called_at) if facts else None,
         finished_at=iso(facts.finished_at) if facts else None,
+        clinician=clinician_outcome(facts, service.advice_keys) if case.status == "closed" else None,
         transferred_from=list(facts.transferred_from) if facts else [],
     )
 
@@ -146,7 +148,8 @@ async def list_cases(
 
     Each with status, current region (across transfers), urgency, position and estimated wait
     while waiting, the outcome once finished (and, if cancelled, why: withdrawn_by_patient,
-    cancelled_by_staff or duplicate) and the advice given at triage.
+    cancelled_by_staff or duplicate), the advice given at triage and, once completed, how the
+    clinician closed it (``clinician``: the outcome, their advice, a booked visit's clinic and time).
     """
     patient = await logged_in(state, request.headers.get("authorization"))
     service: TriageService = state.triage

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from proto.note_crypto import DEV_ADVICE_KEYS
 from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
@@ -38,6 +39,7 @@ class IntakeSettings:
     enabled_regions: frozenset[str] = DEFAULT_ENABLED
     pseudonym_key: bytes = base64.b64decode(DEV_PSEUDONYM_KEY)
     contact_keys: str = DEV_CONTACT_KEYS  # the first key id seals new cards
+    advice_keys: str = DEV_ADVICE_KEYS  # opens the clinicians' sealed closing notes (issue 26)
     rules_path: Path = field(default_factory=packaged_rules_path)
     case_token_key: bytes = b""  # empty: derived from pseudonym_key (see domain/case_access.py)
     workers: int = 1
@@ -75,6 +77,7 @@ class IntakeSettings:
             enabled_regions=regions,
             pseudonym_key=base64.b64decode(env.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)),
             contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
+            advice_keys=env.get("ADVICE_KEYS", DEV_ADVICE_KEYS),
             rules_path=Path(env["INTAKE_RULES_PATH"])
             if env.get("INTAKE_RULES_PATH")
             else packaged_rules_path(),

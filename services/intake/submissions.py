@@ -63,6 +63,7 @@ class TriageService:
     def __post_init__(self) -> None:
         ring = parse_keyring(self.settings.contact_keys)
         self._key_id, self._key = next(iter(ring.items()))
+        self.advice_keys = parse_keyring(self.settings.advice_keys)  # opens closing notes (case view)
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:

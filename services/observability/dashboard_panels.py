@@ -135,6 +135,17 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
                     "{{outcome}}",
                 ),
             ),
+            Panel(
+                "How completed cases in $region ended, by urgency",
+                _q(
+                    'sum by (outcome, urgency) (increase(triage_queue_case_outcomes_total{region=~"$region"}'
+                    "[$__range]))",
+                    "{{outcome}} (Prio {{urgency}})",
+                ),
+                kind="bargauge",
+                description="The clinicians' outcome kinds over the dashboard's time range: advice, "
+                "booked_visit, referred_health_centre, referred_emergency, other (unrecorded: no kind given).",
+            ),
         ),
     ),
     (

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
+from proto import events as ev
+from services.observability.region_label import region_label
+
 # Waiting time from queued to called, per urgency. Buckets span the 1177 time frames:
 # minutes (Prio 1) to a week (Prio 4).
 WAIT_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400)
@@ -20,6 +23,23 @@ COMMANDS = Counter(
     ["command", "outcome"],  # outcome: accepted | rejected | replayed
 )
 EVENTS = Counter("triage_queue_events_total", "Events the queue emitted, by type.", ["type"])
+# How completed cases ended (issue 26): the clinician's outcome kind (a closed set, or
+# "unrecorded" for a CompleteCase without one) per region (21 + other) and urgency.
+CASE_OUTCOMES = Counter(
+    "triage_queue_case_outcomes_total",
+    "Completed cases by region, urgency and the clinician's outcome kind.",
+    ["region", "urgency", "outcome"],
+)
+
+
+def count_outcome(closed: ev.CaseClosed) -> None:
+    """Count one completed case (other closings are not outcomes of a consultation)."""
+    if closed.reason != "completed":
+        return
+    urgency = str(closed.urgency) if closed.urgency in (1, 2, 3, 4, 5) else "unknown"
+    CASE_OUTCOMES.labels(region_label(closed.region), urgency, closed.outcome or "unrecorded").inc()
+
+
 # Gauges triage_queue_waiting_cases{region,urgency} and triage_queue_oldest_wait_seconds
 # {region,urgency} are computed at scrape time from the live heaps (see QueueStateCollector).
 REROUTED = Counter(

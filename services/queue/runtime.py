@@ -33,7 +33,7 @@ from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
-from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, INPUT_AGE, REROUTED
+from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, INPUT_AGE, REROUTED, count_outcome
 from services.queue.partitioning import region_partition
 from services.queue.snapshot_store import KafkaSnapshotStore
 
@@ -217,7 +217,9 @@ class QueueRuntime:
                     COMMANDS.labels(outcome.command, outcome.outcome).inc()
                 for m in outcome.recorded:
                     EVENTS.labels(type(m).__name__).inc()
-                    if isinstance(m, ev.CaseCalled):
+                    if isinstance(m, ev.CaseClosed):
+                        count_outcome(m)
+                    elif isinstance(m, ev.CaseCalled):
                         CASES_CALLED_WAIT.labels(str(m.urgency)).observe(
                             max(0.0, (m.called_at - m.queued_at).total_seconds())
                         )

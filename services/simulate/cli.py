@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,9 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from services.loadgen.population import REGION_POPULATION
 from services.loadgen.traffic import parse_mix
+from services.opening_hours.hours_file import load_hours_from_env
+from services.opening_hours.schedule import OpeningHours
 from services.simulate.domain.engine import RegionResult, simulate_region
 from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES, parse_duration, parse_frames
 from services.simulate.domain.history import HistoryError, read_history
+from services.simulate.domain.hours import timeline
 from services.simulate.domain.metrics import merge, summarise
 from services.simulate.domain.scenario import CaseModel, Scenario, traffic_scenario
 from services.simulate.domain.search import TargetUnreachable, find_staff
@@ -26,6 +31,7 @@ EPILOG = """examples:
   triage simulate --staff staffing.toml --find-staff --region SE-C --target 0.95 --staff-out found.toml
   triage history export --since 2026-01-05T00:00+01:00 --until 2026-01-12T00:00+01:00 --out week.jsonl
   triage simulate --history week.jsonl --staff staffing.toml
+  triage simulate --staff staffing.toml --hours winter-hours.toml --region SE-C
 """
 
 
@@ -47,6 +53,15 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     model.add_argument("--no-show-time", default="2m", help="clinician time per missed call (default 2m)")
     model.add_argument("--frames", default="15m/3h/24h/7d/14d", help="time frame per Prio 1..5")
     p.add_argument("--staff", type=Path, help="staffing TOML (clinicians per region and hour of the week)")
+    p.add_argument(
+        "--hours",
+        type=Path,
+        help="opening-hours TOML: clinicians count only while a region is open "
+        "(default: OPENING_HOURS_PATH, else the packaged services/opening_hours/opening-hours.toml)",
+    )
+    p.add_argument(
+        "--no-hours", action="store_true", help="ignore opening hours: the staffing file alone decides"
+    )
     p.add_argument(
         "--find-staff", action="store_true", help="search the fewest clinician-hours meeting --target"
     )
@@ -133,8 +148,30 @@ def simulate_command(args: argparse.Namespace) -> int:
         return 2
 
 
+def _opening_hours(args: argparse.Namespace) -> OpeningHours | None:
+    """The hours the live system uses (None with --no-hours); a bad file stops here, with its line."""
+    if args.no_hours:
+        return None
+    env = dict(os.environ)
+    if args.hours is not None:
+        env["OPENING_HOURS_PATH"] = str(args.hours)
+    return load_hours_from_env(env)
+
+
+def _require_plotting() -> None:
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ValueError(
+            "--plot needs matplotlib, which is in the loadgen extra: install it with "
+            "`.venv/bin/pip install -e '.[loadgen]'` (or `make test`, which installs every extra), "
+            "or run without --plot"
+        )
+
+
 def _simulate(args: argparse.Namespace) -> int:
+    if args.plot:
+        _require_plotting()  # before a long run, not after it
     model = _model(args)
+    hours = _opening_hours(args)
     frames = parse_frames(args.frames) if args.frames else dict(DEFAULT_FRAMES_S)
     targets = _targets(args.target)
     staffing = load_staffing(args.staff, REGION_POPULATION) if args.staff else None
@@ -152,7 +189,7 @@ def _simulate(args: argparse.Namespace) -> int:
         staffing, results, note = _search(args, scenario, regions, staffing, targets, frames, model)
     else:
         assert staffing is not None
-        results = _run_all(args, scenario, regions, staffing, frames, model)
+        results = _run_all(args, scenario, regions, staffing, frames, model, hours)
         note = ""
     elapsed = time.perf_counter() - began
     summary = summarise(results, frames)
@@ -189,6 +226,7 @@ def _run_all(
     staffing: Staffing,
     frames: dict[int, float],
     model: CaseModel,
+    hours: OpeningHours | None,
 ) -> list[RegionResult]:
     out = []
     with _progress(args.no_progress) as bar:
@@ -197,7 +235,12 @@ def _run_all(
             bar.update(task, note=region)
             out.append(
                 simulate_region(
-                    scenario, region, staffing.week(region), frames=frames, no_show_s=model.no_show_s
+                    scenario,
+                    region,
+                    staffing.week(region),
+                    frames=frames,
+                    no_show_s=model.no_show_s,
+                    hours=None if hours is None else timeline(hours, region, scenario.hours_changes),
                 )
             )
             bar.advance(task)

@@ -12,7 +12,9 @@ def add_history_arguments(p: argparse.ArgumentParser) -> None:
     """The ``triage history export`` options."""
     sub = p.add_subparsers(dest="history_command", required=True)
     ex = sub.add_parser(
-        "export", help="write arrivals, calls and no-shows of a period to a file (no personal data)"
+        "export",
+        help="write arrivals, calls, no-shows, outcome kinds and opening-hours changes of a period "
+        "to a file (no personal data, no advice text)",
     )
     ex.add_argument("--since", required=True, help="ISO time, e.g. 2026-01-05T00:00+01:00")
     ex.add_argument("--until", required=True, help="ISO time (exclusive)")

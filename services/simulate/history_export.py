@@ -1,7 +1,9 @@
 """``triage history export``: read triage.events and queue.events for a period into a history file.
 
-Each partition is read from ``offsets_for_times(since)`` to its end offset as of the start
-(records produced later are left out), so the export ends by itself. Record types the
+Each triage.events partition is read from ``offsets_for_times(since)``, each queue.events
+partition from its beginning (a team lead's opening-hours change made before ``since`` is
+still in force in the period; of earlier records only OpeningHoursChanged is kept), to its end
+offset as of the start (records produced later are left out), so the export ends by itself. Record types the
 history does not know (new queue records such as batch markers) and undecodable records
 are skipped and counted; the output carries no personal data (see domain/history.py).
 """
@@ -42,9 +44,15 @@ async def export_history(
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
         # Queue facts about a case come after its arrival, so both topics start at ``since``.
-        firsts = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in parts})
+        since_ms = int(since.timestamp() * 1000)
+        firsts = await consumer.offsets_for_times({tp: since_ms for tp in parts})
+        beginnings = await consumer.beginning_offsets(parts)
         remaining = set()
         for tp in parts:
+            if names[tp.topic] == topics.QUEUE_EVENTS.name and ends[tp] > beginnings[tp]:
+                consumer.seek(tp, beginnings[tp])  # for the hours changes made before ``since``
+                remaining.add(tp)
+                continue
             found = firsts.get(tp)
             if found is None or ends[tp] == 0:  # nothing at or after ``since``
                 continue
@@ -65,10 +73,14 @@ async def export_history(
             batch = await consumer.getmany(*remaining, timeout_ms=200)
             for tp, records in batch.items():
                 for r in records:  # never cut at ``ends``: see below
+                    early = 0 < r.timestamp < since_ms  # before the period: only the hours in force matter
                     try:
-                        messages.append(_DECODERS[names[tp.topic]].decode(r.value))
+                        m = _DECODERS[names[tp.topic]].decode(r.value)
                     except codec.DecodeError:
-                        skipped += 1
+                        skipped += 0 if early else 1
+                        continue
+                    if not early or type(m).__name__ == "OpeningHoursChanged":
+                        messages.append(m)
             # Tansu 0.6 answers ListOffsets(latest) with the last record batch's base offset + 1
             # (services/queue/kafka_log.py): read until the position passed it, keeping the whole batch.
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}

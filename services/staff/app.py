@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from proto.contact_crypto import parse_keyring
 from services.kafka.publisher import Publisher
+from services.staff import closing
 from services.staff.answers import QueueAnswers
 from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditTrail
@@ -147,6 +148,7 @@ def create_app(settings: StaffSettings) -> Litestar:
         lifespan=[staff_lifespan(settings)],
         state=State(
             {
+                "advice_key": closing.advice_key(settings.advice_keys),  # a bad ADVICE_KEYS stops the start
                 "ready": False,
                 "verifier": TokenVerifier(settings.oidc),
                 "trusted_proxies": settings.trusted_proxies,

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from proto.events import OUTCOME_KINDS
+
 DEV_DIR = "dev-issuer"
 
 
@@ -167,11 +169,30 @@ def cmd_staff(args: argparse.Namespace) -> int:
     else:
         path = f"/v1/regions/{region}/cases/{args.case}/{action}"
         body.update(
-            {k: getattr(args, k) for k in ("urgency", "reason", "to_region") if getattr(args, k, None)}
+            {
+                k: getattr(args, k)
+                for k in ("urgency", "reason", "to_region", "outcome", "clinic", "visit_at")
+                if getattr(args, k, None)
+            }
         )
+        if action == "complete":
+            body["advice"] = _advice(args)
     status, answer = _call(args, "POST", path, region, body)
     print(describe(action, region, status, answer))
     return 0 if status == 200 else 1
+
+
+def _advice(args: argparse.Namespace) -> str:
+    """The advice for the patient: --advice, or --advice-file (``-``: stdin; keeps it out of shell history)."""
+    if args.advice_file:
+        if args.advice_file == "-":
+            return sys.stdin.read().strip()
+        return Path(args.advice_file).read_text(encoding="utf-8").strip()
+    if not args.advice:
+        raise SystemExit(
+            "complete: give --advice TEXT or --advice-file FILE (- = stdin): what the patient was told"
+        )
+    return str(args.advice)
 
 
 def _client_options(p: argparse.ArgumentParser, role: str = "nurse") -> None:
@@ -241,6 +262,21 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--urgency", type=int, required=True, help="1 (most urgent) .. 5")
         if name == "transfer":
             p.add_argument("--to-region", required=True, help="target region, e.g. SE-E")
+        if name == "complete":
+            p.add_argument(
+                "--outcome",
+                required=True,
+                choices=OUTCOME_KINDS,
+                help="how the case ended",
+            )
+            p.add_argument(
+                "--advice", default="", help="the advice for the patient, in their language, no links"
+            )
+            p.add_argument("--advice-file", default="", help="read the advice from this file (- = stdin)")
+            p.add_argument("--clinic", default="", help="booked_visit: the clinic's name")
+            p.add_argument(
+                "--visit-at", default="", help="booked_visit: RFC 3339, e.g. 2026-12-08T14:30:00+01:00"
+            )
         if name == "waiting":
             p.add_argument("--offset", type=int, default=0)
             p.add_argument("--limit", type=int, default=50)

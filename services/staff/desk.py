@@ -111,7 +111,7 @@ class StaffDesk:
                 raise AnswerTimeout(rid) from None
         finally:
             self.answers.forget(rid, future)
-        detail = answer.reason if isinstance(answer, ev.CommandRejected) else ""
+        detail = answer.reason if isinstance(answer, ev.CommandRejected) else outcome_note(command)
         await self._outcome(
             caller.audit(
                 action,
@@ -137,3 +137,9 @@ class StaffDesk:
     async def shown(self, caller: Caller, action: str, region: str, case_ids: tuple[str, ...]) -> None:
         """Audit a read of case data BEFORE the data leaves (AuditUnavailable: do not show it)."""
         await self.trail.record(caller.audit(action, "ok", region, case_ids=case_ids))
+
+
+def outcome_note(command: ev.Command) -> str:
+    """The audit detail of a completion: its outcome kind (issue 26), never the advice (health data)."""
+    outcome = command.outcome if isinstance(command, ev.CompleteCase) else None
+    return f"outcome={outcome}" if outcome else ""

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from proto import events as ev
+from services.staff import closing
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.case_log import CaseLog
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
@@ -176,17 +177,17 @@ async def complete(
     principal: Principal,
     region: Region,
     case_id: CaseId,
-    data: CaseActionRequest | None = None,
+    data: closing.CompleteRequest,
 ) -> Response[CommandResult]:
-    """Close a called case as completed."""
-    return await _run(
-        request,
-        state,
-        principal,
-        "complete",
-        region,
-        ev.CompleteCase(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)),
-    )
+    """Close a called case as completed, with its outcome and the advice for the patient.
+
+    The advice (and a booked visit's clinic and time) is sealed before it leaves this API; the
+    patient reads it in their own case view. A link in it is refused (422 naming the field).
+    """
+    command = closing.complete_command(region, case_id, principal.subject, _rid(data), data, state.advice_key)
+    if isinstance(command, list):
+        return closing.invalid(command)
+    return await _run(request, state, principal, "complete", region, command)
 
 
 @post(

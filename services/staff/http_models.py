@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
+from proto.events import OutcomeKind
 from proto.regions import REGIONS
+from services.staff.domain.closing_note import ADVICE_MAX, CLINIC_MAX
 
 RequestId = Annotated[
     str,
@@ -54,6 +57,49 @@ class CaseActionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     request_id: RequestId | None = None
     by: Ignored = None
     clinician_id: Ignored = None
+
+
+class CompleteRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of complete (issue 26): how the case ended and what the patient was told.
+
+    ``advice`` (and ``clinic``) are health data: sealed before they leave the staff API,
+    readable later only by the patient in their own case view; never logged or audited.
+    """
+
+    outcome: Annotated[
+        OutcomeKind,
+        Meta(
+            description="advice (advice only), booked_visit (a time at a clinic: give clinic and visit_at), "
+            "referred_health_centre, referred_emergency, or other"
+        ),
+    ]
+    advice: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=ADVICE_MAX,
+            examples=["Vila och drick mycket. Ring 1177 om febern stiger över 40 grader."],
+            description="the advice for the patient, in the patient's language; plain text, no links",
+        ),
+    ]
+    clinic: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=CLINIC_MAX,
+                examples=["Vårdcentralen Gottsunda"],
+                description="booked_visit: the clinic's name (optional for a referral); no links",
+            ),
+        ]
+        | None
+    ) = None
+    visit_at: Annotated[
+        dt.datetime | None,
+        Meta(description="booked_visit: when, RFC 3339 with offset (e.g. 2026-12-08T14:30:00+01:00)"),
+    ] = None
+    request_id: RequestId | None = None
+    by: Ignored = None
 
 
 class ReprioritiseRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proto.note_crypto import DEV_ADVICE_KEYS
 from services.auth.jwt_tokens import TrustedIssuer, asymmetric_algorithms
 from services.kafka.settings import KafkaSettings
 from services.notifier.settings import DEV_CONTACT_KEYS
@@ -33,6 +34,7 @@ class StaffSettings:
     queue_url: str = "http://127.0.0.1:6066"
     queue_timeout_s: float = 2.0
     answer_timeout_s: float = 5.0  # how long serve-next & co. wait for the queue's answer
+    advice_keys: str = DEV_ADVICE_KEYS  # seals the clinician's closing note; the first key id seals
     audit_timeout_s: float = 5.0  # an audit write slower than this fails the action (503)
     audit_memory: int = 1_000_000  # audit records kept in memory for queries (see docs/staff.md)
     # Peers (the ingress controller) whose X-Forwarded-For names the real client in the audit trail.
@@ -74,6 +76,7 @@ class StaffSettings:
             answer_timeout_s=_number(env, "STAFF_ANSWER_TIMEOUT_S", 5.0),
             audit_timeout_s=_number(env, "STAFF_AUDIT_TIMEOUT_S", 5.0),
             audit_memory=int(_number(env, "STAFF_AUDIT_MEMORY", 1_000_000)),
+            advice_keys=env.get("ADVICE_KEYS", DEV_ADVICE_KEYS),
             trusted_proxies=frozenset(
                 a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",") if a.strip()
             ),

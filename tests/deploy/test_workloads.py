@@ -99,6 +99,8 @@ def test_no_secret_value_is_committed_and_keys_come_from_secret_references(overl
     assert secret_env[("triage-intake", "PSEUDONYM_KEY")] == "triage-keys"
     assert secret_env[("triage-intake", "CONTACT_KEYS")] == "triage-keys"
     assert secret_env[("triage-notifier", "CONTACT_KEYS")] == "triage-keys"
+    assert secret_env[("triage-intake", "ADVICE_KEYS")] == "triage-keys"
+    assert secret_env[("triage-staff", "ADVICE_KEYS")] == "triage-keys"
     assert secret_env[("triage-notifier", "ELKS_API_PASSWORD")] == "triage-sms-provider"
 
 

@@ -206,6 +206,8 @@ def test_concurrent_retries_of_one_submission_make_one_case(intake: Stack) -> No
         ({"personnummer": "infant"}, "infant", "1177"),
         ({"protected_identity": True}, "protected_identity", "1177"),
         ({"region": "SE-AB"}, "region_not_enabled", "Stockholm"),
+        ({"needs_spoken_contact": True}, "needs_spoken_contact", "Ring 1177"),  # finds written text hard
+        ({"needs_spoken_contact": True, "language": "en"}, "needs_spoken_contact", "Call 1177"),
     ],
 )
 def test_refer_away_paths_answer_200_with_advice_and_a_referred_event(
@@ -228,6 +230,7 @@ PUBLIC_REASON = {
     "infant": "under_one_year",
     "protected_identity": "protected_identity",
     "region_not_enabled": "region_not_enabled",
+    "needs_spoken_contact": "needs_spoken_contact",
 }
 
 

@@ -91,6 +91,20 @@ def test_a_kafka_submitter_gets_its_result_with_its_correlation_id(intake: Stack
     assert result.status == "queued" and result.urgency == 1 and result.case_id
 
 
+def test_a_kafka_submitter_for_someone_who_finds_written_text_hard_is_referred_to_1177_by_phone(
+    intake: Stack,
+) -> None:
+    sub = kafka_submission(needs_spoken_contact=True, language="en")
+    send(intake.kafka, sub.submission_id, sub)
+    [result] = wait_results(intake.kafka, sub.submission_id)
+    assert result.status == "refer" and result.case_id is None and "Call 1177" in result.advice
+    events = [codec.TRIAGE_EVENTS.decode(r.value) for r in read_records(intake.kafka, ["triage.events"])]
+    referred = [e for e in events if isinstance(e, ev.CaseReferred) and e.submission_id == sub.submission_id]
+    assert [e.reason for e in referred] == [
+        "needs_spoken_contact"
+    ]  # machine-readable, like the other refer-aways
+
+
 def test_an_undecodable_submission_is_dead_lettered_and_answered_invalid(intake: Stack) -> None:
     sid = uuid.uuid4().hex
     send(

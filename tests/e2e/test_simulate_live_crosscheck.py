@@ -135,6 +135,9 @@ def test_the_simulator_and_the_live_queue_call_patients_in_the_same_order_with_t
     kinds = [json.loads(line)["kind"] for line in text.splitlines()]
     assert kinds.count("arrival") == len(sc.arrivals)
     assert kinds.count("called") == len(sim.calls) and kinds.count("no_show") == 1
+    closings = [row for line in text.splitlines() if (row := json.loads(line))["kind"] == "closed"]
+    assert closings and {row.get("outcome") for row in closings} == {"advice"}  # the kind, never advice text
     replay = read_history(out, CaseModel(no_show_s=NO_SHOW_S))
     again = simulate_region(replay, REGION, [1] * 168, no_show_s=NO_SHOW_S, record_calls=True)
     assert again.calls == sim.calls  # ordinals follow arrival order, as the simulator's c<i> ids do
+    assert {a.outcome for a in replay.arrivals} == {"advice"}

@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from proto import topics
-from proto.events import ServeNext
+from proto.events import CompleteCase, ServeNext
 from services.commands import send_command
 from tests.observability.prometheus_server import PrometheusServer
 from tests.support.people import personnummer
@@ -90,6 +90,24 @@ def drive_load(stack: Stack, prometheus: PrometheusServer) -> Load:
         lambda: r if len(r := stack.outbox_records()) >= len(CALLS) else None,
         60,
         f"{len(CALLS)} SMS in the outbox",
+    )
+    # The first SE-C call took its Prio 1 case: the clinician completes it with an outcome kind.
+    asyncio.run(
+        send_command(
+            CompleteCase(
+                region="SE-C",
+                case_id=load.case_ids[0],
+                by="nurse-1",
+                outcome="advice",
+                request_id=uuid.uuid4().hex,
+            ),
+            stack.kafka,
+        )
+    )
+    wait_until(
+        lambda: stack.get("queue", f"/v1/regions/SE-C/cases/{load.case_ids[0]}")[1].get("status") == "closed",
+        60,
+        "the completed case closed",
     )
     done = time.time()
 

@@ -24,6 +24,8 @@ from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 from services.simulate.domain.scenario import Scenario
 
+OUTCOME_OF_SIM_LIVE = "advice"  # every consultation ends with advice (the history export carries the kind)
+
 
 class LiveRun:
     def __init__(self, kafka: KafkaSettings, scenario: Scenario, region: str, no_show_s: float) -> None:
@@ -118,7 +120,9 @@ class LiveRun:
                 done: ev.Command = (
                     ev.MarkNoShow(region=self.region, case_id=case_id, by="sim-live")
                     if missed
-                    else ev.CompleteCase(region=self.region, case_id=case_id, by="sim-live")
+                    else ev.CompleteCase(
+                        region=self.region, case_id=case_id, by="sim-live", outcome=OUTCOME_OF_SIM_LIVE
+                    )
                 )
                 await self._ask(pub, done)
             for event in list(self.queued.values()):

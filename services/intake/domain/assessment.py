@@ -10,13 +10,20 @@ from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import Submission
 
-ReferReason = Literal["red_flag", "infant", "protected_identity", "region_not_enabled"]
+ReferReason = Literal[
+    "red_flag",
+    "infant",
+    "protected_identity",
+    "region_not_enabled",
+    "needs_spoken_contact",  # finds written text hard: 1177 by phone (issue 26)
+]
 # The machine-readable reason client apps get beside the advice text (never parse prose).
 PUBLIC_REASON: dict[str, str] = {
     "red_flag": "emergency",
     "infant": "under_one_year",
     "protected_identity": "protected_identity",
     "region_not_enabled": "region_not_enabled",
+    "needs_spoken_contact": "needs_spoken_contact",
 }
 
 
@@ -50,6 +57,8 @@ def assess(
         return Refer("infant", rules.text("infant", lang))
     if submission.protected_identity:
         return Refer("protected_identity", rules.text("protected_identity", lang))
+    if submission.needs_spoken_contact:  # the seed page's third group: a chat in writing does not suit them
+        return Refer("needs_spoken_contact", rules.text("needs_spoken_contact", lang))
     if submission.region not in enabled_regions:
         return Refer("region_not_enabled", refer_advice(rules, "region_not_enabled", lang, submission.region))
     decision = rules.decide(submission.symptom, submission.answers)

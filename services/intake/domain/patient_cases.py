@@ -40,6 +40,10 @@ class CaseFacts:
     rule_id: str = ""
     advice: str = ""  # the rule's advice as given at triage ("" on records older than the field)
     language: str = "sv"
+    # Completed (issue 26): the clinician's outcome kind and their note, kept sealed (opened only
+    # to answer the patient's own read). Memory: up to ~3 kB per completed case with a note.
+    completion: str = ""
+    note: ev.SealedNote | None = None
     called_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     cancel_reason: str = ""  # withdrawn_by_patient | cancelled_by_staff | duplicate (never staff's words)
@@ -110,6 +114,8 @@ class PatientCases:
                 known.finished_at, known.cancel_reason = e.occurred_at, patient_reason(e)
             case ev.CaseClosed():
                 known.finished_at = e.occurred_at
+                if e.reason == "completed":
+                    known.completion, known.note = e.outcome or "", e.note
 
     def forget(self, case_id: str) -> None:
         """Drop a case (its read model forgot it: bounded memory)."""

@@ -21,6 +21,7 @@ REQUIRED_ADVICE = (
     "infant",
     "protected_identity",
     "region_not_enabled",
+    "needs_spoken_contact",
     "full",
     "duplicate",
     "default",

@@ -29,6 +29,7 @@ FIELDS = (
     "answers",
     "language",
     "protected_identity",
+    "needs_spoken_contact",
     "submission_id",
 )
 REQUIRED = ("region", "personnummer", "phone", "symptom")
@@ -76,6 +77,7 @@ class Submission:
     answers: Mapping[str, Answer]
     language: str = "sv"
     protected_identity: bool = False
+    needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone
     submission_id: str = ""
     errors: list[FieldError] = field(default_factory=list, compare=False)
 
@@ -166,6 +168,9 @@ def parse_submission(
     language = raw.get("language", "sv")
     if language not in LANGUAGES:
         errors.append(FieldError(_pointer("language"), 'must be "sv" or "en"'))
+    spoken = raw.get("needs_spoken_contact", False)
+    if not isinstance(spoken, bool):
+        errors.append(FieldError(_pointer("needs_spoken_contact"), "must be true or false"))
     protected = raw.get("protected_identity", False)
     if not isinstance(protected, bool):
         errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
@@ -190,6 +195,7 @@ def parse_submission(
         answers=answers,
         language=str(language),
         protected_identity=bool(protected),
+        needs_spoken_contact=bool(spoken),
         submission_id=submission_id or "",
     )
 

@@ -234,6 +234,7 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
                         by=cmd.by,
                         request_id=rid,
                         language=rec.language,
+                        urgency=rec.urgency,
                     )
                 )
             return out
@@ -247,6 +248,9 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
                     by=cmd.by,
                     request_id=rid,
                     language=rec.language,
+                    outcome=cmd.outcome,  # carried as sent: the note is sealed, the queue cannot read it
+                    note=cmd.note,
+                    urgency=rec.urgency,
                 )
             ]
     return []  # pragma: no cover - every case command is matched above

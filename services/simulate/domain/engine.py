@@ -25,6 +25,7 @@ from proto import events as ev
 from services.queue.domain.process import handle
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES
+from services.simulate.domain.hours import HoursTimeline, open_hours
 from services.simulate.domain.scenario import Scenario, hour_of_week
 
 INF = float("inf")
@@ -78,9 +79,12 @@ def simulate_region(
     drain_s: float = DEFAULT_DRAIN_S,
     abort_misses: Mapping[int, int] | None = None,
     record_calls: bool = False,
+    hours: HoursTimeline | None = None,
     policy: QueuePolicy = SIM_POLICY,
 ) -> RegionResult:
-    """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts).
+    """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts),
+    who count only while ``hours`` (the region's opening hours over the period) has it open;
+    ``hours`` None: the staffing alone decides (as ``--find-staff`` searches).
 
     After the last arrival the same weekly staffing goes on for up to ``drain_s`` so that
     every patient gets a wait; who is still waiting then is counted in ``unserved`` (and as
@@ -97,6 +101,7 @@ def simulate_region(
     start = scenario.start.astimezone(dt.UTC)
     staff = staffing_by_hour(scenario, week)
     attempts = [0] * len(arrivals)
+    is_open = open_hours(hours, scenario.start)  # a closed region serves nobody while closed
     heap: list[tuple[float, int, str, int, int]] = []  # (free at, seq, clinician, case index, kind)
     idle: list[str] = []
     staffed = leaving = n_clinicians = seq = 0
@@ -105,6 +110,26 @@ def simulate_region(
     hour = 0
     next_shift = 0.0
     at = datetime_at(start)
+    # A team lead's hours change (from a history) takes effect at its own time, not at the next hour.
+    changes = [t for t, _ in hours.changes] if hours is not None else []
+    ci = 0
+
+    def restaff(target: int, t: float) -> None:
+        """Clinicians on duty become ``target``: idle ones leave first, busy ones when done."""
+        nonlocal staffed, leaving, n_clinicians
+        while staffed > target and idle:
+            idle.pop()
+            staffed -= 1
+        if staffed > target:
+            leaving += staffed - target
+            staffed = target
+        while staffed < target:
+            staffed += 1
+            if leaving:
+                leaving -= 1  # a busy clinician who was to leave stays on
+                continue
+            n_clinicians += 1
+            dispatch(f"{region}-sim-{n_clinicians}", t)
 
     def dispatch(cid: str, t: float) -> None:
         nonlocal seq
@@ -141,31 +166,25 @@ def simulate_region(
     while True:
         ta = arrivals[i].t if i < n else INF
         tf = heap[0][0] if heap else INF
+        tc = changes[ci] if ci < len(changes) else INF
+        if tc < next_shift and tc < ta and tc <= tf and hours is not None:
+            ci += 1
+            open_now = hours.hours_at(tc).is_open(at(tc))
+            restaff(week[hour_of_week(scenario.start, tc)] if open_now else 0, tc)
+            continue
         # A patient who arrives at the very moment a shift starts is in the queue before the new
         # clinicians take their first call (ties: arrivals, then shift changes).
         if next_shift < ta and next_shift <= tf:
             if next_shift > horizon or (i >= n and not heap and not len(queue)):
                 break
             res.depth.append(tuple(queue.depth(u) for u in URGENCIES))
-            target = staff(hour)
+            target = staff(hour) if is_open(hour) else 0
             res.on_duty.append(target)
             res.busy_s.append(0.0)
             hour += 1
             t = next_shift
             next_shift = hour * 3600.0
-            while staffed > target and idle:
-                idle.pop()
-                staffed -= 1
-            if staffed > target:
-                leaving += staffed - target
-                staffed = target
-            while staffed < target:
-                staffed += 1
-                if leaving:
-                    leaving -= 1  # a busy clinician who was to leave stays on
-                    continue
-                n_clinicians += 1
-                dispatch(f"{region}-sim-{n_clinicians}", t)
+            restaff(target, t)
             if abort_misses is not None and _over(res, abort_misses):
                 res.aborted = True
                 break
@@ -218,6 +237,7 @@ def simulate_region(
                         case_id=f"c{idx}",
                         request_id=f"d{seq}",
                         by=cid,
+                        outcome=arrivals[idx].outcome or None,  # type: ignore[arg-type]
                     ),
                     now,
                 )

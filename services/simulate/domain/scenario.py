@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from services.loadgen.population import REGION_POPULATION, RegionPicker
 from services.loadgen.traffic import DEFAULT_MIX, UrgencyMix
+from services.simulate.domain.hours import HoursChange
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEFAULT_START = dt.datetime(2026, 1, 5, tzinfo=STOCKHOLM)  # a Monday 00:00, far from DST changes
@@ -62,6 +63,7 @@ class Arrival:
     urgency: int
     consult_s: float  # how long the clinician is busy once the patient answers
     no_shows: int = 0  # calls the patient misses before answering
+    outcome: str = ""  # the clinician's outcome kind from a history ("": none recorded or modelled)
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,13 @@ class Scenario:
     arrivals: tuple[Arrival, ...]
     start: dt.datetime
     span_s: float
+    hours_changes: tuple[HoursChange, ...] = ()  # a team lead's hours changes (from a history)
 
     def for_region(self, region: str) -> Scenario:
         """Only ``region``'s arrivals (regions do not interact in the simulation)."""
-        return Scenario(tuple(a for a in self.arrivals if a.region == region), self.start, self.span_s)
+        return Scenario(
+            tuple(a for a in self.arrivals if a.region == region), self.start, self.span_s, self.hours_changes
+        )
 
     def regions(self) -> list[str]:
         """The regions with arrivals, biggest first."""

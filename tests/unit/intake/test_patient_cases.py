@@ -276,3 +276,33 @@ def test_a_rebuild_does_not_withdraw_a_new_case_in_a_third_region_after_an_old_t
         c2 = view.case("c2")
         assert c2 is not None and (c2.region, c2.status) == ("SE-M", "waiting"), order
         assert view.regions_to_withdraw() == {}, order
+
+
+def test_a_completed_case_keeps_the_clinicians_outcome_kind_and_sealed_note_a_no_show_keeps_none() -> None:
+    view = QueueView()
+    note = ev.SealedNote(key_id="adv1", nonce="bm9uY2U=", ciphertext="c2VhbGVk")
+    for e in (
+        triaged("c1", ANNA, 0),
+        queued("c1", ANNA, 0),
+        triaged("c2", BO, 1),
+        queued("c2", BO, 1, seq=2),
+    ):
+        view.apply(e)
+    view.apply(
+        ev.CaseClosed(case_id="c1", region="SE-C", reason="completed", outcome="booked_visit", note=note)
+    )
+    view.apply(ev.CaseClosed(case_id="c2", region="SE-C", reason="no_show"))
+    done, missed = view.patients.facts("c1"), view.patients.facts("c2")
+    assert done is not None and (done.completion, done.note) == ("booked_visit", note)
+    assert missed is not None and (missed.completion, missed.note) == ("", None)
+
+
+def test_the_outcome_and_a_visit_are_told_in_the_patients_language_in_stockholm_time() -> None:
+    from services.intake.domain.completion_texts import outcome_title, visit_text
+
+    visit = dt.datetime(2026, 12, 8, 13, 30, tzinfo=dt.UTC)  # 14:30 in Stockholm (CET)
+    assert visit_text(visit, "sv") == "tisdag 8 december 2026 kl. 14:30"
+    assert visit_text(visit, "en") == "Tuesday 8 December 2026 at 14:30"
+    assert "akutmottagning" in outcome_title("referred_emergency", "sv")
+    assert "emergency department" in outcome_title("referred_emergency", "en")
+    assert outcome_title("advice", "fi") == outcome_title("advice", "sv")  # unknown language: Swedish

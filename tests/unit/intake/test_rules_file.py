@@ -16,6 +16,7 @@ ADVICE = "\n".join(
         "infant",
         "protected_identity",
         "region_not_enabled",
+        "needs_spoken_contact",
         "full",
         "duplicate",
         "default",

@@ -232,6 +232,16 @@ VIGNETTES: list[tuple[str, dict[str, Any], tuple[str, Any, str]]] = [
         ("refer", "protected_identity", "1177"),
     ),
     (
+        "finds written text hard: 1177 by phone, around the clock",
+        {"needs_spoken_contact": True, "symptom": "back_pain"},
+        ("refer", "needs_spoken_contact", "Ring 1177"),
+    ),
+    (
+        "finds written text hard, in English",
+        {"needs_spoken_contact": True, "language": "en", "symptom": "cough"},
+        ("refer", "needs_spoken_contact", "Call 1177"),
+    ),
+    (
         "lives in Stockholm, not enabled",
         {"region": "SE-AB", "symptom": "cough"},
         ("refer", "region_not_enabled", "Stockholm"),
@@ -280,7 +290,13 @@ def test_the_vignettes_cover_every_symptom_and_every_refer_away_path() -> None:
     symptoms = {submission(o)["symptom"] for _, o, _ in VIGNETTES}
     reasons = {e[1] for _, _, e in VIGNETTES if e[0] == "refer"}
     assert symptoms == set(RULES.symptoms)
-    assert reasons == {"red_flag", "infant", "protected_identity", "region_not_enabled"}
+    assert reasons == {
+        "red_flag",
+        "infant",
+        "protected_identity",
+        "region_not_enabled",
+        "needs_spoken_contact",
+    }
     assert len(VIGNETTES) >= 30
 
 

@@ -102,6 +102,27 @@ def test_only_a_called_case_can_be_completed_and_completing_closes_it() -> None:
     assert outputs_for([closed]).forget_contacts == (a,)
 
 
+def test_completing_with_an_outcome_records_the_kind_the_sealed_note_and_the_urgency_on_case_closed() -> None:
+    state = _state()
+    [a] = _queue(state, "SE-C", 2)
+    _serve(state, "SE-C", "s")
+    note = ev.SealedNote(key_id="k1", nonce="bm9uY2U=", ciphertext="c2VhbGVk")
+    [closed] = _do(
+        state,
+        ev.CompleteCase(region="SE-C", request_id="d", case_id=a, by="n1", outcome="booked_visit", note=note),
+    )
+    assert isinstance(closed, ev.CaseClosed) and closed.reason == "completed"
+    assert (closed.outcome, closed.note, closed.urgency) == ("booked_visit", note, 2)
+
+
+def test_a_complete_case_from_an_older_sender_closes_the_case_with_no_outcome_recorded() -> None:
+    state = _state()
+    [a] = _queue(state, "SE-C", 4)
+    _serve(state, "SE-C", "s")
+    [closed] = _do(state, ev.CompleteCase(region="SE-C", request_id="d", case_id=a, by="n1"))
+    assert isinstance(closed, ev.CaseClosed) and closed.outcome is None and closed.note is None
+
+
 def test_a_called_patient_who_does_not_answer_goes_first_in_their_level_then_is_closed() -> None:
     state = _state(no_show_attempts=2)
     first, second = _queue(state, "SE-H", 2, 2)

@@ -107,3 +107,36 @@ def test_history_export_needs_times_with_a_utc_offset(capsys: pytest.CaptureFixt
         == 2
     )
     assert "give a UTC offset" in capsys.readouterr().err
+
+
+def test_plot_without_matplotlib_says_which_extra_to_install_before_simulating(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a)
+    )
+    code = main(["simulate", "--staff", str(STAFF), "--region", "SE-I", "--plot", str(tmp_path / "s.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "matplotlib" in err and ".[loadgen]" in err and "Traceback" not in err
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_a_region_closed_by_the_hours_file_serves_nobody_although_the_staffing_file_staffs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hours = tmp_path / "hours.toml"
+    days = "\n".join(f"{d} = []" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+    hours.write_text(f'version = "t"\n[default]\n{days}\n')
+    staff = tmp_path / "staff.toml"
+    staff.write_text("[regions.SE-I]\nevery_day = [" + ", ".join(["2"] * 24) + "]\n")
+    out_json = tmp_path / "s.json"
+    args = ["simulate", "--staff", str(staff), "--region", "SE-I", "--days", "1", "--no-progress"]
+    assert main([*args, "--hours", str(hours), "--json", str(out_json)]) == 0
+    closed = json.loads(out_json.read_text())["regions"]["SE-I"]["urgency"]
+    assert all(r["within_frame"] == 0 for r in closed.values() if r["patients"])
+    assert main([*args, "--no-hours", "--json", str(out_json)]) == 0
+    staffed = json.loads(out_json.read_text())["regions"]["SE-I"]["urgency"]
+    assert sum(r["within_frame"] for r in staffed.values()) > 0

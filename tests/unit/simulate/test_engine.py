@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.opening_hours.schedule import RegionHours
 from services.simulate.domain.engine import simulate_region
 from services.simulate.domain.scenario import DEFAULT_START, Arrival, Scenario, traffic_scenario
 
@@ -141,3 +142,44 @@ def test_every_patient_is_first_called_once_or_reported_unserved_and_the_most_ur
             if a.t <= t and a.urgency < me.urgency and f"c{i}" not in res.calls[:k]
         ]
         assert not passed_over, (case, passed_over[:1])
+
+
+def _hours(days: str, **exceptions: list[str]) -> RegionHours:
+    from services.opening_hours.region_table import read_whole_week
+
+    hours, problems = read_whole_week(
+        {d: [days] if days else [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        {d: v for d, v in exceptions.items()},
+        None,
+        {},
+    )
+    assert not problems
+    return hours
+
+
+def test_a_closed_region_serves_nobody_while_closed_whatever_the_staffing_says() -> None:
+    from services.simulate.domain.hours import HoursTimeline
+
+    # DEFAULT_START is a Monday 00:00 local; staffed all week, but open 08:00-21:00 only
+    res = simulate_region(
+        scenario(Arrival(3600.0, R, 2, 300.0)), R, always(3), hours=HoursTimeline(_hours("08:00-21:00"))
+    )
+    assert res.waits[2] == [8 * 3600.0 - 3600.0]  # called at 08:00, when staff come in
+    assert res.on_duty[:9] == [0] * 8 + [3]
+
+
+def test_a_team_leads_hours_change_in_the_history_applies_from_its_time_on() -> None:
+    from services.simulate.domain.hours import HoursTimeline
+
+    closed_all_day = _hours("")
+    timeline = HoursTimeline(
+        _hours("08:00-21:00"), ((6 * 3600.0, closed_all_day),)
+    )  # closed from 06:00 Monday
+    res = simulate_region(
+        scenario(Arrival(9 * 3600.0, R, 4, 300.0), span_s=86400.0),
+        R,
+        always(1),
+        hours=timeline,
+        drain_s=86400.0,
+    )
+    assert res.waits[4] == [] and len(res.unserved[4]) == 1  # nobody was ever on duty to call them

@@ -129,3 +129,68 @@ def test_a_broken_history_file_is_refused_with_the_line_number(
     with pytest.raises(HistoryError) as err:
         read_history(path, CaseModel())
     assert says in str(err.value)
+
+
+def test_a_completed_case_carries_the_clinicians_outcome_kind_but_never_the_sealed_note(
+    tmp_path: Path,
+) -> None:
+    b = HistoryBuilder(SINCE, UNTIL)
+    b.add(triaged("case-1", 1))
+    b.add(called("case-1", 5))
+    note = ev.SealedNote(key_id="adv1", nonce="bm9uY2U=", ciphertext="U0VBTEVEQURWSUNF")
+    b.add(
+        ev.CaseClosed(
+            case_id="case-1",
+            region="SE-C",
+            reason="completed",
+            outcome="booked_visit",
+            note=note,
+            occurred_at=at(20),
+        )
+    )
+    text = b.text()
+    assert "U0VBTEVEQURWSUNF" not in text and "adv1" not in text
+    closed = json.loads(text.splitlines()[-1])
+    assert (closed["kind"], closed["outcome"]) == ("closed", "booked_visit")
+    path = tmp_path / "h.jsonl"
+    path.write_text(text)
+    [arrival] = read_history(path, CaseModel()).arrivals
+    assert arrival.outcome == "booked_visit"
+
+
+def _hours_changed(region: str, version: int, when: dt.datetime, days: list[str]) -> ev.OpeningHoursChanged:
+    return ev.OpeningHoursChanged(
+        region=region,
+        days={d: days for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        version=version,
+        by="teamlead-eva",
+        occurred_at=when,
+    )
+
+
+def test_hours_changes_are_exported_the_latest_before_the_period_first_without_the_team_lead(
+    tmp_path: Path,
+) -> None:
+    b = HistoryBuilder(SINCE, UNTIL)
+    assert b.add(_hours_changed("SE-C", 1, SINCE - dt.timedelta(days=45), ["08:00-17:00"]))
+    assert b.add(_hours_changed("SE-C", 2, SINCE - dt.timedelta(days=30), []))  # closed: in force at since
+    assert b.add(_hours_changed("SE-C", 3, at(60), ["07:00-22:00"]))
+    assert not b.add(_hours_changed("SE-C", 4, UNTIL + dt.timedelta(hours=1), ["00:00-24:00"]))
+    text = b.text()
+    assert "teamlead-eva" not in text
+    path = tmp_path / "h.jsonl"
+    path.write_text(text)
+    changes = read_history(path, CaseModel()).hours_changes
+    assert [c.t for c in changes] == [0.0, (at(60) - week_start(SINCE)).total_seconds()]
+    monday_noon = dt.datetime(2026, 1, 12, 11, 0, tzinfo=UTC)
+    assert [c.hours.is_open(monday_noon) for c in changes] == [False, True]
+
+
+def test_a_history_with_broken_opening_hours_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    head = {"kind": "history", "version": 2, "since": SINCE.isoformat(), "until": UNTIL.isoformat()}
+    head["start"] = week_start(SINCE).isoformat()
+    bad = {"kind": "hours", "t": 0, "region": "SE-C", "version": 1, "days": {"mon": ["8-17"]}}
+    path.write_text(json.dumps(head) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(HistoryError, match=r"h.jsonl:2: .*invalid opening hours"):
+        read_history(path, CaseModel())

@@ -80,3 +80,22 @@ def test_the_shipped_example_staffing_file_loads() -> None:
     staffing = load_staffing(path, REGION_POPULATION)
     assert set(staffing.regions) == set(REGION_POPULATION)
     assert staffing.week("SE-C")[0] == 0  # Uppsala is closed at night in the example
+
+
+def test_the_shipped_staffing_file_staffs_exactly_the_hours_the_shipped_hours_file_opens() -> None:
+    import datetime as dt
+
+    from services.opening_hours.hours_file import load_opening_hours, packaged_hours_path
+    from services.simulate.domain.hours import closed_staffed_hours
+
+    shipped = Path(__file__).resolve().parents[3] / "services" / "simulate" / "staffing.toml"
+    staffing = load_staffing(shipped, REGION_POPULATION)
+    hours = load_opening_hours(packaged_hours_path().read_text(encoding="utf-8"))
+    monday = dt.date(2026, 11, 23)  # an ordinary week: no holiday, no DST change
+    wrong = {
+        region: [f"{h // 24}:{h % 24:02d}" for h in bad]
+        for region in sorted(REGION_POPULATION)
+        if (bad := closed_staffed_hours(staffing.week(region), hours.of(region), monday))
+    }
+    assert wrong == {}, f"staffed while closed, or open without staff (day:hour of the week): {wrong}"
+    assert staffing.week("SE-C")[8] > 0 and staffing.week("SE-C")[21] == 0  # 08-21 on weekdays
