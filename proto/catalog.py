@@ -46,7 +46,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     ),
     # and chunk records whose values are raw bytes of one snapshot (services/queue/domain/snapshot.py)
     t.QUEUE_SNAPSHOTS.name: (ev.QueueSnapshotManifest,),
-    t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp),
+    t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp, ev.CaseNotice),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
     t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
     t.AUDIT_EVENTS.name: (ev.AuditRecorded,),
@@ -83,6 +83,8 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
             t.PATIENT_CONTACTS.name,
             t.TRIAGE_RESULTS.name,
             _dlq(t.TRIAGE_SUBMISSIONS),
+            t.QUEUE_COMMANDS.name,  # CancelCase: a person's second case, a patient's withdrawal
+            t.QUEUE_YOUR_TURN.name,  # CaseNotice past_frame_*: a waiting case will miss its frame
         ),
         groups=("triage-intake",),
         description="HTTP and Kafka ingress; publishes triage events and sealed contact cards.",

@@ -19,7 +19,14 @@ import msgspec
 
 Urgency = Literal[1, 2, 3, 4, 5]
 SmsKind = Literal[
-    "your_turn", "heads_up", "cancelled", "transferred", "closed_no_show"
+    "your_turn",
+    "heads_up",
+    "cancelled",
+    "transferred",
+    "closed_no_show",
+    "past_frame_emergency",
+    "past_frame_call_1177",
+    "past_frame_may_wait",
 ]  # SMS per notice kind
 
 
@@ -58,6 +65,7 @@ class TriageSubmission(Message, frozen=True, kw_only=True, tag="triage.submissio
     language: str = "sv"
     protected_identity: bool = False
     correlation_id: str | None = None
+    accept_long_wait: bool = False  # Prio 4-5: queue past the time frame (docs/intake.md, issue 25)
 
 
 class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
@@ -65,7 +73,7 @@ class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
 
     submission_id: str
     correlation_id: str | None = None
-    status: Literal["queued", "refer", "full", "duplicate", "invalid"]
+    status: Literal["queued", "refer", "full", "duplicate", "invalid", "long_wait"]
     case_id: str | None = None
     urgency: int | None = None
     advice: str = ""
@@ -393,11 +401,23 @@ class HeadsUp(Message, frozen=True, kw_only=True, tag="patient.heads-up.v1"):
     language: str = "sv"
 
 
-NoticeKind = Literal["cancelled", "transferred", "closed_no_show"]
+NoticeKind = Literal[
+    "cancelled",
+    "transferred",
+    "closed_no_show",
+    # issue 25, sent by intake: the waiting case will now miss its urgency's time frame; where to
+    # go now by its [time_frames.alternative] (112/emergency department, 1177, or it may wait)
+    "past_frame_emergency",
+    "past_frame_call_1177",
+    "past_frame_may_wait",
+]
 
 
 class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1"):
     """The patient's case was cancelled by staff, transferred, or closed after no-shows: one SMS.
+
+    Also sent by intake (issue 25, ``past_frame_*``, ``event_id`` ``past-frame-<case>-<region>``)
+    when a waiting case will now miss its urgency's time frame; the case stays queued.
 
     ``final``: the case has left the system; the notifier deletes the contact card once this
     SMS is sent or has finally failed (the queue does not, so the card is there for it).

@@ -20,6 +20,7 @@ from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
+from services.intake.domain.frame_check import PastFrame, past_frame, past_frame_advice, why_not_in_time
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
@@ -36,10 +37,11 @@ class Outcome:
     """What the submitter is told. ``replayed`` when a retried submission_id got its first answer.
 
     ``reason`` is machine-readable for refer (emergency, under_one_year, protected_identity,
-    region_not_enabled); client apps should not parse ``advice``.
+    region_not_enabled, opens_too_late, wait_too_long) and long_wait (opens_too_late,
+    wait_too_long); client apps should not parse ``advice``.
     """
 
-    status: str  # queued | refer | duplicate | full
+    status: str  # queued | refer | duplicate | full | long_wait
     case_id: str | None
     urgency: int | None
     advice: str
@@ -176,15 +178,55 @@ class TriageService:
                     self._duplicate_text(existing.region, form.region, form.language),
                     existing.region,
                 )
-            if self._full(form.region, decision.urgency, now):
+            if is_full(self.view.depth(form.region), decision.urgency, self.settings.admission):
                 SUBMISSIONS.labels(form.region, "full").inc()
                 return Outcome("full", None, None, self.rules.text("full", form.language), form.region)
-            return await self._enqueue(form, decision, pseudonym, now)
+            past = self.past_frame(form.region, decision.urgency, now)
+            if past is not None and not (
+                form.accept_long_wait and self.rules.time_frames.may_wait(decision.urgency)
+            ):
+                return self._not_in_time(form, decision, past)
+            return await self._enqueue(form, decision, pseudonym, now, past)
 
-    def _full(self, region: str, urgency: int, now: dt.datetime) -> bool:
-        ahead = self.view.waiting_up_to(region, urgency)
-        wait = self.view.estimated_wait_s(region, ahead + 1, now.timestamp())
-        return is_full(self.view.depth(region), wait, urgency, self.settings.admission)
+    def past_frame(
+        self, region: str, urgency: int, now: dt.datetime, position: int | None = None, waited_s: float = 0.0
+    ) -> PastFrame | None:
+        """Why the region cannot call a case of ``urgency`` within its time frame (None: it can).
+
+        ``position``: a waiting case's; by default where a new case would go. The estimate is
+        the one the patient is shown (recent rate, else the region's capacity).
+        """
+        view = self.view
+        ahead = view.waiting_up_to(region, urgency) + 1 if position is None else position
+        rate = view.serving_rate_per_minute(region, now.timestamp())
+        return past_frame(
+            frame_s=self.rules.time_frames.seconds[urgency],
+            position=ahead,
+            recent_calls=round(rate * view.rate_window_s / 60.0),
+            window_s=view.rate_window_s,
+            hours=view.hours_of(region, self.settings.hours),
+            now=now,
+            policy=self.settings.eta,
+            waited_s=waited_s,
+        )
+
+    def _not_in_time(self, form: Submission, decision: Queue, past: PastFrame) -> Outcome:
+        """Not queued: where to go now (Prio 1-3 ``refer``), or the choice to wait (Prio 4-5 ``long_wait``).
+
+        Not remembered under the submission_id, like ``full``: the region may open or catch up,
+        and a Prio 4-5 patient sends the submission again with ``accept_long_wait``.
+        """
+        may_wait = self.rules.time_frames.may_wait(decision.urgency)
+        SUBMISSIONS.labels(form.region, "long_wait" if may_wait else "past_frame").inc()
+        return Outcome(
+            "long_wait" if may_wait else "refer",
+            None,
+            decision.urgency,
+            past_frame_advice(self.rules, past, decision.urgency, form.language),
+            form.region,
+            decision.rule_id,
+            reason=past.reason,
+        )
 
     async def _refer(self, form: Submission, decision: Refer) -> None:
         await self.publisher.publish(
@@ -206,7 +248,14 @@ class TriageService:
         )
         SUBMISSIONS.labels(form.region, "referred").inc()
 
-    async def _enqueue(self, form: Submission, decision: Queue, pseudonym: str, now: dt.datetime) -> Outcome:
+    async def _enqueue(
+        self,
+        form: Submission,
+        decision: Queue,
+        pseudonym: str,
+        now: dt.datetime,
+        past: PastFrame | None = None,
+    ) -> Outcome:
         case_id = ev.new_id()
         triaged = ev.CaseTriaged(
             case_id=case_id,
@@ -243,7 +292,10 @@ class TriageService:
             provisional=True,
         )
         SUBMISSIONS.labels(form.region, "queued").inc()
-        return Outcome("queued", case_id, decision.urgency, decision.advice, form.region, decision.rule_id)
+        advice = decision.advice
+        if past is not None:  # a Prio 4-5 patient who chose to wait: the why is said once more
+            advice = f"{advice} {why_not_in_time(self.rules, past, form.language)}"
+        return Outcome("queued", case_id, decision.urgency, advice, form.region, decision.rule_id)
 
     async def withdraw_second_cases(self, already: set[str]) -> None:
         """Cancel, on queue.commands, each case of a person already waiting in another region.

@@ -118,10 +118,10 @@ def estimate_wait(
     point, low, high = clock(calls), clock(calls * policy.low_factor), clock(calls * policy.high_factor)
     if point is None or low is None or high is None:
         return None
-    return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)
+    return WaitEstimate(point, round_bound(low, up=False), round_bound(high, up=True), basis)
 
 
-def _round(seconds: float, up: bool) -> float:
+def round_bound(seconds: float, up: bool) -> float:
     step = 300.0 if seconds <= 3600 else 900.0  # 5 minutes, or 15 above an hour
     if up:
         return max(step, math.ceil(seconds / step) * step)

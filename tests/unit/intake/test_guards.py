@@ -27,12 +27,11 @@ def test_the_bucket_table_stays_bounded_under_a_flood_of_clients() -> None:
     assert len(buckets) == 100
 
 
-def test_a_region_over_its_limits_is_full_except_for_prio_1() -> None:
-    limits = AdmissionLimits(max_waiting=10, max_estimated_wait_s=3600)
-    assert is_full(10, 60.0, 3, limits) and not is_full(10, 60.0, 1, limits)  # crowded
-    assert is_full(2, 9000.0, 3, limits) and not is_full(2, 9000.0, 1, limits)  # slow
-    assert not is_full(2, None, 4, limits)  # no estimate yet (nobody called lately): admit
-    assert not is_full(0, None, 3, limits)
+def test_a_region_over_its_depth_limit_is_full_except_for_prio_1() -> None:
+    limits = AdmissionLimits(max_waiting=10)
+    assert is_full(10, 3, limits) and not is_full(10, 1, limits)  # crowded
+    assert not is_full(9, 4, limits) and not is_full(0, 3, limits)
+    # a slow region is the time-frame rule's (tests/unit/intake/test_time_frames.py)
 
 
 def test_the_index_keeps_the_first_decision_and_forgets_transient_ones() -> None:
