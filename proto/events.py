@@ -78,6 +78,7 @@ class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
     urgency: int | None = None
     advice: str = ""
     errors: list[str] = []
+    request_digest: str = ""  # keyed digest of the request the submission_id is bound to (issue 25)
 
 
 # --------------------------------------------------------------------------- triage.events
@@ -97,6 +98,7 @@ class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     # The rule's advice as the patient read it at triage, in their language (text of the rules
     # file, no personal data): shown again on their closed case even after the rules change.
     advice: str = ""
+    request_digest: str = ""  # keyed digest of the request its submission_id is bound to (issue 25)
 
 
 class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
@@ -111,6 +113,7 @@ class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
     symptom: str = ""
     advice_code: str = ""
     submission_id: str = ""  # lets intake answer a retried submission the same way after a restart
+    request_digest: str = ""  # keyed digest of the request the submission_id is bound to (issue 25)
 
 
 # --------------------------------------------------------------------------- patient.contacts
@@ -504,6 +507,7 @@ class AuditRecorded(Message, frozen=True, kw_only=True, tag="audit.recorded.v1")
     client: str = ""
     request_id: str = ""
     detail: str = ""
+    request_digest: str = ""  # on "requested": what the request_id is bound to (no personal data)
 
 
 # --------------------------------------------------------------------------- notifier.sms-ledger

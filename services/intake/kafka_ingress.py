@@ -92,6 +92,7 @@ class KafkaIngress:
                 case_id=outcome.case_id,
                 urgency=outcome.urgency,  # type: ignore[arg-type]
                 advice=outcome.advice,
+                request_digest=outcome.request_digest,
             ),
         )
 

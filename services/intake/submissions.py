@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from proto import events as ev
 from proto import topics
@@ -23,6 +23,7 @@ from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, asses
 from services.intake.domain.frame_check import PastFrame, past_frame, past_frame_advice, why_not_in_time
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
+from services.intake.domain.request_digest import check_same_request, request_digest
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
@@ -49,6 +50,7 @@ class Outcome:
     rule_id: str = ""
     replayed: bool = False
     reason: str = ""
+    request_digest: str = ""  # what the submission_id is bound to (Kafka results carry it)
 
 
 @dataclass
@@ -87,14 +89,20 @@ class TriageService:
             region = getattr(raw, "region", None) or (raw.get("region") if isinstance(raw, dict) else None)
             SUBMISSIONS.labels(region_label(region), "invalid").inc()
             raise
+        digest = request_digest(form, self.settings.pseudonym_key)
         if not form.submission_id:
-            return await self._decide(form, now)
+            return replace(await self._decide(form, now, digest), request_digest=digest)
         # One decision per submission id in this process; retries wait for it and replay it.
         async with self._one_at_a_time("s:" + form.submission_id):
             if (seen := self.index.outcome(form.submission_id)) is not None:
+                try:  # a retry must be the same request: never another request's answer
+                    check_same_request(form.submission_id, seen.digest, digest)
+                except InvalidSubmission:
+                    SUBMISSIONS.labels(form.region, "invalid").inc()
+                    raise
                 SUBMISSIONS.labels(form.region, "duplicate").inc()
-                return await self._replay(seen, form)
-            return await self._decide(form, now)
+                return replace(await self._replay(seen, form), request_digest=digest)
+            return replace(await self._decide(form, now, digest), request_digest=digest)
 
     async def _replay(self, seen: Remembered, form: Submission) -> Outcome:
         """Exactly the first answer (its language, its rule's advice), rebuilt from what the log kept."""
@@ -145,10 +153,10 @@ class TriageService:
         case = self.view.case(case_id) if case_id else None
         return case.duplicate_of if case is not None and case.status == "duplicate" else ""
 
-    async def _decide(self, form: Submission, now: dt.datetime) -> Outcome:
+    async def _decide(self, form: Submission, now: dt.datetime, digest: str = "") -> Outcome:
         decision = assess(form, self.rules, self.settings.enabled_regions, now.date())
         if isinstance(decision, Refer):
-            await self._refer(form, decision)
+            await self._refer(form, decision, digest)
             return Outcome(
                 "refer", None, None, decision.advice, form.region, reason=PUBLIC_REASON[decision.reason]
             )
@@ -167,6 +175,7 @@ class TriageService:
                         existing.urgency,
                         advice=self._duplicate_text(existing.region, form.region, form.language),
                         language=form.language,
+                        digest=digest,
                     ),
                     provisional=True,
                 )
@@ -186,7 +195,7 @@ class TriageService:
                 form.accept_long_wait and self.rules.time_frames.may_wait(decision.urgency)
             ):
                 return self._not_in_time(form, decision, past)
-            return await self._enqueue(form, decision, pseudonym, now, past)
+            return await self._enqueue(form, decision, pseudonym, now, digest, past)
 
     def past_frame(
         self, region: str, urgency: int, now: dt.datetime, position: int | None = None, waited_s: float = 0.0
@@ -228,7 +237,7 @@ class TriageService:
             reason=past.reason,
         )
 
-    async def _refer(self, form: Submission, decision: Refer) -> None:
+    async def _refer(self, form: Submission, decision: Refer, digest: str) -> None:
         await self.publisher.publish(
             topics.TRIAGE_EVENTS,
             form.region,
@@ -239,11 +248,14 @@ class TriageService:
                 symptom=form.symptom,
                 advice_code=decision.reason,
                 submission_id=form.submission_id,
+                request_digest=digest,
             ),
         )
         self.index.remember(
             form.submission_id,
-            Remembered("refer", None, form.region, reason=decision.reason, language=form.language),
+            Remembered(
+                "refer", None, form.region, reason=decision.reason, language=form.language, digest=digest
+            ),
             provisional=True,
         )
         SUBMISSIONS.labels(form.region, "referred").inc()
@@ -254,6 +266,7 @@ class TriageService:
         decision: Queue,
         pseudonym: str,
         now: dt.datetime,
+        digest: str,
         past: PastFrame | None = None,
     ) -> Outcome:
         case_id = ev.new_id()
@@ -269,6 +282,7 @@ class TriageService:
             rules_version=decision.rules_version,
             submission_id=form.submission_id,
             advice=self.rules.rule_advice(decision.rule_id, form.language),
+            request_digest=digest,
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
@@ -288,6 +302,7 @@ class TriageService:
                 decision.urgency,
                 rule_id=decision.rule_id,
                 language=form.language,
+                digest=digest,
             ),
             provisional=True,
         )

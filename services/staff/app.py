@@ -25,6 +25,7 @@ from services.staff.answers import QueueAnswers
 from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditTrail
 from services.staff.desk import StaffDesk
+from services.staff.domain.request_binding import RequestBindings
 from services.staff.http_auth import provide_principal
 from services.staff.http_commands import COMMAND_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
@@ -75,7 +76,8 @@ def staff_lifespan(settings: StaffSettings) -> Any:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         publisher = Publisher(settings.kafka, source="/triage/staff")
         answers = QueueAnswers(settings.kafka)
-        audit_log = AuditLog(settings.kafka, settings.audit_memory)
+        bindings = RequestBindings()  # request ids -> requests, also those of other staff processes
+        audit_log = AuditLog(settings.kafka, settings.audit_memory, bindings.note)
         views = QueueViews(settings.queue_url, settings.queue_timeout_s)
         await publisher.start()
         await answers.start()
@@ -84,7 +86,11 @@ def staff_lifespan(settings: StaffSettings) -> Any:
             asyncio.create_task(audit_log.run(), name="audit-log"),
         ]
         app.state.desk = StaffDesk(
-            publisher, answers, AuditTrail(publisher, settings.audit_timeout_s), settings.answer_timeout_s
+            publisher,
+            answers,
+            AuditTrail(publisher, settings.audit_timeout_s),
+            settings.answer_timeout_s,
+            bindings,
         )
         app.state.audit_log, app.state.queue_views = audit_log, views
 

@@ -13,6 +13,7 @@ from proto import events as ev
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
+from services.staff.domain.request_binding import RequestIdReused
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
 from services.staff.http_models import (
     REGION_PATTERN,
@@ -37,12 +38,15 @@ async def _run(
     action: str,
     region: str,
     command: ev.Command,
+    bound_to: object | None = None,
 ) -> Response[Any]:
     known_region(region)
     desk: StaffDesk = state.desk
     caller = await authorised_caller(request, principal, action, region, desk)
     try:
-        answer = await desk.command(caller, action, command)
+        answer = await desk.command(caller, action, command, bound_to)
+    except RequestIdReused as exc:
+        return problem_response(409, str(exc), type_="/problems/request-id-reused")
     except (AuditUnavailable, CommandNotSent) as exc:
         return problem_response(503, f"{exc}; nothing was done. Retry shortly.", headers={"retry-after": "2"})
     except AnswerTimeout:

@@ -62,3 +62,40 @@ def test_a_case_token_opens_only_its_own_case_and_only_under_its_key() -> None:
     assert not token_matches(derive_key(b"other-key" * 4), "case-a", token)
     assert not token_matches(key, "case-a", "")
     assert derive_key(b"k" * 32) != b"k" * 32  # never the pseudonym key itself
+
+
+def test_a_submission_id_is_bound_to_its_request_not_to_its_wording() -> None:
+    import datetime as dt
+
+    from services.intake.domain.request_digest import check_same_request, request_digest
+    from services.intake.domain.rules_file import load_rulebook
+    from services.intake.domain.submission_form import InvalidSubmission, parse_submission
+    from services.intake.settings import packaged_rules_path
+
+    rules = load_rulebook(packaged_rules_path().read_text(encoding="utf-8"))
+    body = {
+        "region": "SE-C",
+        "personnummer": "19900101-0017",
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {"days_with_fever": 2},
+        "submission_id": "s1",
+    }
+
+    def digest(**changes: object) -> str:
+        return request_digest(parse_submission({**body, **changes}, rules, today=dt.date(2026, 12, 5)), b"k")
+
+    first = digest()
+    assert digest(phone="+46701234567", personnummer="199001010017") == first  # the same, written otherwise
+    assert digest(language="en") == first  # the words only; the replay keeps the first language
+    changed = digest(answers={"days_with_fever": 2, "temperature_over_40": True})
+    assert changed != first and digest(accept_long_wait=True) != first and digest(region="SE-M") != first
+    assert request_digest(parse_submission(body, rules, today=dt.date(2026, 12, 5)), b"other key") != first
+    check_same_request("s1", first, first)
+    check_same_request("s1", "", changed)  # records from before digests: not checked
+    with pytest.raises(InvalidSubmission) as refused:
+        check_same_request("s1", first, changed)
+    [error] = refused.value.errors
+    assert (
+        error.pointer == "#/submission_id" and "'s1' was already used for a different request" in error.detail
+    )
