@@ -28,6 +28,7 @@ from services.staff.desk import StaffDesk
 from services.staff.domain.request_binding import RequestBindings
 from services.staff.http_auth import provide_principal
 from services.staff.http_commands import COMMAND_HANDLERS
+from services.staff.http_hour_exceptions import EXCEPTION_HANDLERS as HOUR_EXCEPTION_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
 from services.staff.problems import EXCEPTION_HANDLERS
@@ -131,6 +132,7 @@ def create_app(settings: StaffSettings) -> Litestar:
         route_handlers=[
             *COMMAND_HANDLERS,
             *HOURS_HANDLERS,
+            *HOUR_EXCEPTION_HANDLERS,
             *READ_HANDLERS,
             healthz,
             readyz,

@@ -106,7 +106,10 @@ class StaffDesk:
         """
         case_id = getattr(command, "case_id", "")
         rid, region = command.request_id, command.region
-        digest = request_digest(command if request is None else (type(command).__name__, region, request))
+        actor = caller.principal.subject
+        digest = request_digest(
+            command if request is None else (type(command).__name__, region, actor, request)
+        )
         self.bindings.check(rid, digest)  # an id reused for another request never gets its answer
         await self.trail.record(
             caller.audit(action, "requested", region, case_id, rid, request_digest=digest)

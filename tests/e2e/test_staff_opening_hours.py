@@ -74,10 +74,14 @@ def test_a_team_lead_closes_a_region_and_intake_tells_new_patients_when_it_opens
     wait_until(
         lambda: case(stack, case_id).json()["region_open"] is False, 20, "intake to fold the new hours"
     )
-    later = post(stack, submission(region="SE-C"))
-    assert later.status_code == 202, later.text
+    # issue 25: a Prio 4 case can wait two days (7-day frame): queued, told when staff are back
+    later = post(stack, submission(region="SE-C", answers={"days_with_fever": 2}))
+    assert later.status_code == 202 and later.json()["urgency"] == 4, later.text
     assert later.json()["region_open"] is False and later.json()["opens_at"] == _opens_at_utc()
     assert "inte bemannad" in later.json()["advice"]
+    urgent = post(stack, submission(region="SE-C"))  # Prio 2: 3 hours, but closed for two days
+    assert urgent.status_code == 200 and urgent.json()["status"] == "refer", urgent.text
+    assert urgent.json()["reason"] == "opens_too_late" and urgent.json()["opens_at"] == _opens_at_utc()
     other = post(stack, submission(region="SE-E"))
     assert other.json()["region_open"] is True  # only SE-C changed
 
