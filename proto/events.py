@@ -99,6 +99,9 @@ class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     # file, no personal data): shown again on their closed case even after the rules change.
     advice: str = ""
     request_digest: str = ""  # keyed digest of the request its submission_id is bound to (issue 25)
+    # Prio 4-5 queued although past its time frame (the patient chose to wait, knowing): intake
+    # sends no "will miss its time frame" SMS for it
+    accept_long_wait: bool = False
 
 
 class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):

@@ -283,6 +283,7 @@ class TriageService:
             submission_id=form.submission_id,
             advice=self.rules.rule_advice(decision.rule_id, form.language),
             request_digest=digest,
+            accept_long_wait=past is not None,  # told at admission: no SMS about it later
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.

@@ -58,12 +58,15 @@ class WaitEstimate:
     basis: str  # recent_rate | capacity
 
     def text(self, language: str = "sv") -> str:
-        """ "30–60 min" or, above an hour, half hours: "2–3,5 tim" ("2–3.5 h" in English)."""
+        """ "30–60 min"; above an hour, half hours: "2–3,5 tim" ("2–3.5 h" in English); from two
+        days on, whole days: "4–8 dygn" ("4–8 days"), not "764,5–1461 tim"."""
         lo, hi = self.low_s / 60, self.high_s / 60
+        sv = language == "sv"
         if hi <= 60:
             return f"{int(lo)}–{int(hi)} min"
+        if lo >= 2 * 1440:
+            return f"{math.floor(lo / 1440)}–{math.ceil(hi / 1440)} {'dygn' if sv else 'days'}"
         halves_lo, halves_hi = math.floor(lo / 30) / 2, math.ceil(hi / 30) / 2
-        sv = language == "sv"
         return f"{_num(halves_lo, sv)}–{_num(halves_hi, sv)} {'tim' if sv else 'h'}"
 
 

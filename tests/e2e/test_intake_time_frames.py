@@ -3,19 +3,23 @@ frame is not queued silently, at every urgency, for a closed region and for an o
 and a waiting case that will now miss its frame is told once, by SMS and in its case view.
 
 Real intake, queue and notifier processes on the real broker. SE-C is closed until a staffed day
-the day after tomorrow; SE-M is open around the clock but takes one call per 20 hours (capacity
-0.05), so a short queue is already far too long.
+the day after tomorrow; SE-M and SE-H are open around the clock but take one call per 20 hours
+(capacity 0.05), so a short queue is already far too long.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from proto import events as ev
+from services.commands import send_command
 from services.kafka.settings import KafkaSettings
 from services.opening_hours.schedule import STOCKHOLM
 from tests.e2e.test_intake_http import case, post
@@ -39,14 +43,18 @@ HOURS = f"""version = "test-time-frames"
 [regions."SE-M"]   # Skåne: open, but one call per 20 hours
 {ALL_DAY}
 capacity = 0.05
+
+[regions."SE-H"]   # Kalmar: the same
+{ALL_DAY}
+capacity = 0.05
 """
-# eye_problems answers for each urgency (the shipped rules: eye.vision_loss .. eye.mild)
+# a symptom and answers for each urgency (the shipped rules: eye.vision_loss .. eye.red, sore_throat.mild)
 EYE = {
-    1: {"vision_loss": True},
-    2: {"eye_pain": True},
-    3: {"red_eye": True, "contact_lenses": True},
-    4: {"red_eye": True},
-    5: {},
+    1: ("eye_problems", {"vision_loss": True}),
+    2: ("eye_problems", {"eye_pain": True}),
+    3: ("eye_problems", {"red_eye": True, "contact_lenses": True}),
+    4: ("eye_problems", {"red_eye": True}),
+    5: ("sore_throat", {"days_with_symptoms": 2}),
 }
 
 
@@ -75,8 +83,8 @@ def eye(region: str, urgency: int, **extra: Any) -> dict[str, Any]:
         "region": region,
         "personnummer": personnummer(),
         "phone": "070-123 45 67",
-        "symptom": "eye_problems",
-        "answers": EYE[urgency],
+        "symptom": EYE[urgency][0],
+        "answers": EYE[urgency][1],
         **extra,
     }
 
@@ -115,7 +123,8 @@ def test_a_closed_region_within_the_frame_queues_prio_4_and_5_and_says_when_it_o
     resp = post(frames, eye("SE-C", urgency))
     assert resp.status_code == 202, resp.text
     body = resp.json()
-    assert body["status"] == "queued" and body["region_open"] is False and body["opens_at"] == _opens_at_utc()
+    assert body["status"] == "queued" and body["urgency"] == urgency
+    assert body["region_open"] is False and body["opens_at"] == _opens_at_utc()
     assert "inte bemannad just nu" in body["advice"]
     assert body["advice"].count("112") == 1  # the 1177/112 sentence is said once, not twice
 
@@ -136,44 +145,70 @@ def test_an_overloaded_open_region_at_every_urgency(frames: Stack) -> None:
     wait_until(lambda: case(frames, seeded[-1]["case_id"]).json()["status"] == "waiting", 20, "intake's view")
 
     answers = {u: post(frames, eye("SE-M", u)) for u in (1, 2, 3, 4, 5)}
+    waiting_by_choice: list[str] = []
     for urgency in (1, 2, 3):
         body = answers[urgency].json()
         assert answers[urgency].status_code == 200 and body["status"] == "refer", body
+        assert body["urgency"] == urgency
         assert body["reason"] == "wait_too_long" and body["region_open"] is True
         assert WHERE[urgency][1] in body["advice"] and "Väntetiden i 1177 direkt är just nu" in body["advice"]
     for urgency in (4, 5):  # past 7 and 14 days: the patient may still choose to wait
         body = answers[urgency].json()
         assert answers[urgency].status_code == 200 and body["status"] == "long_wait", body
-        assert body["reason"] == "wait_too_long" and body["case_id"] is None
+        assert body["reason"] == "wait_too_long" and body["case_id"] is None and body["urgency"] == urgency
+        assert ("7 dagar" if urgency == 4 else "14 dagar") in body["advice"]
         assert "Du kan ändå välja att vänta i kön" in body["advice"]
         chosen = post(frames, eye("SE-M", urgency, accept_long_wait=True))
         assert chosen.status_code == 202 and chosen.json()["status"] == "queued", chosen.text
         assert "Väntetiden i 1177 direkt är just nu" in chosen.json()["advice"]
+        waiting_by_choice.append(chosen.json()["case_id"])
     ignored = post(frames, eye("SE-M", 2, accept_long_wait=True))  # Prio 1-3 cannot choose to wait
     assert ignored.json()["status"] == "refer"
+    # told at admission, they chose to wait: no SMS saying it again (the sweep runs every second)
+    wait_until(lambda: case(frames, waiting_by_choice[-1]).json()["status"] == "waiting", 20, "intake's view")
+    time.sleep(3)
+    assert [r for r in frames.outbox_records() if r["case_id"] in waiting_by_choice] == []
 
 
 def test_waiting_patients_who_will_now_miss_their_frame_are_told_once_by_sms_and_in_their_case(
     frames: Stack,
 ) -> None:
-    # one call per 20 h: a Prio 4 case at position p is called after 0.75 x (p - 1/2) x 20 h at the
-    # least, past its 7 days from position 12 on; the two Prio 3 cases ahead are within their day
-    wait_until(lambda: frames.get("queue", "/v1/regions/SE-M/queue")[1]["waiting"] >= 24, 30, "SE-M seeded")
-    waiting = frames.get("queue", "/v1/regions/SE-M/waiting?offset=0&limit=100")[1]["cases"]
-    in_time = {c["case_id"] for c in waiting[:11]}
-    late = {c["case_id"] for c in waiting[11:]}
+    # SE-H also takes one call per 20 h: two Prio 3 cases (7.5 h and 22.5 h away at the least,
+    # within their day) and a Prio 4 case wait
+    a, b, c = (post(frames, eye("SE-H", u)).json()["case_id"] for u in (3, 3, 4))
+    wait_until(lambda: frames.get("queue", "/v1/regions/SE-H/queue")[1]["waiting"] == 3, 30, "three in SE-H")
+    time.sleep(3)  # three sweeps (INTAKE_FRAME_CHECK_S=1)
+    assert [r for r in frames.outbox_records() if r["case_id"] in (a, b, c)] == []
 
-    def told() -> list[dict[str, Any]]:
-        return [r for r in frames.outbox_records() if r["case_id"] in in_time | late]
+    # a nurse moves the Prio 4 case up to Prio 1: it cannot be called within 15 minutes, and the
+    # second Prio 3 case is now a third call away, past its day; the first is still in time
+    asyncio.run(
+        send_command(
+            ev.Reprioritise(
+                region="SE-H",
+                case_id=c,
+                urgency=1,
+                reason="worse on the phone",
+                by="nurse-1",
+                request_id=uuid.uuid4().hex,
+            ),
+            frames.kafka,
+        )
+    )
 
-    wait_until(lambda: {r["case_id"] for r in told()} >= late, 30, "an SMS to every late case")
-    assert not {r["case_id"] for r in told()} & in_time, "a case the region can still call in time was told"
-    assert all("längre än vanligt" in r["message"] and "Du står kvar i kön" in r["message"] for r in told())
-    one = sorted(late)[0]
-    view = case(frames, one).json()
+    def told() -> dict[str, str]:
+        return {r["case_id"]: r["message"] for r in frames.outbox_records() if r["case_id"] in (a, b, c)}
+
+    wait_until(lambda: len(told()) >= 2, 30, "an SMS to both late cases")
+    assert set(told()) == {b, c}
+    assert (
+        told()[c].startswith("1177 direkt kan inte ringa upp dig så snart") and "akutmottagning" in told()[c]
+    )
+    assert "Ring 1177 nu, öppet dygnet runt" in told()[b]
+    view = case(frames, b).json()
     assert view["status"] == "waiting" and view["time_frame_reason"] == "wait_too_long"
-    assert "7 dagar" in view["time_frame_advice"] and "välja att vänta" in view["time_frame_advice"]
-    assert case(frames, sorted(in_time)[0]).json()["time_frame_reason"] is None
-    time.sleep(3)  # three more sweeps (INTAKE_FRAME_CHECK_S=1): nobody is told twice
-    ids = [r["case_id"] for r in told()]
-    assert len(ids) == len(set(ids)) == len(late)
+    assert "ett dygn" in view["time_frame_advice"] and "Ring 1177 nu" in view["time_frame_advice"]
+    assert case(frames, a).json()["time_frame_reason"] is None
+    time.sleep(3)  # three more sweeps: nobody is told twice
+    ids = [r["case_id"] for r in frames.outbox_records() if r["case_id"] in (a, b, c)]
+    assert sorted(ids) == sorted([b, c])

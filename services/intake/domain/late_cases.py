@@ -55,6 +55,9 @@ def late_cases(
         for case, low in zip(waiting, lows, strict=True):
             if case.case_id in told or case.queued_at is None:
                 continue
+            facts = view.patients.facts(case.case_id)
+            if facts is not None and facts.accepted_long_wait:
+                continue  # the patient chose to wait past the frame, told so at admission
             waited = max(0.0, (now - case.queued_at).total_seconds())
             past = judge(frames.seconds[case.urgency], waited, status, now, low)
             if past is not None:

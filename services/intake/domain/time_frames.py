@@ -107,4 +107,7 @@ def frame_words(seconds: float, language: str) -> str:
     else:
         n = round(seconds / 86400)
         unit = ("dygn" if n == 1 else "dagar") if sv else ("day" if n == 1 else "days")
+    if n == 1:  # "inom ett dygn", "within one hour"
+        one = {"timme": "en", "dygn": "ett"}.get(unit, "one") if sv else "one"
+        return f"{one} {unit}"
     return f"{n} {unit}"

@@ -121,7 +121,8 @@ def test_durations_and_their_words() -> None:
         None,
     ]
     assert frame_words(900, "sv") == "15 minuter" and frame_words(10800, "en") == "3 hours"
-    assert frame_words(86400, "sv") == "1 dygn" and frame_words(14 * 86400, "en") == "14 days"
+    assert frame_words(86400, "sv") == "ett dygn" and frame_words(14 * 86400, "en") == "14 days"
+    assert frame_words(3600, "sv") == "en timme" and frame_words(86400, "en") == "one day"
 
 
 def test_a_bad_time_frames_table_is_refused_with_its_line() -> None:
@@ -192,3 +193,25 @@ def test_the_sweeps_one_walk_gives_the_lower_bounds_the_patients_are_shown(
     for p in (1, 2, 3, 17, 90, 255, 400):
         shown = estimate_wait(p, recent, 900.0, hours, now, CAPACITY_12)
         assert shown is not None and walked[p - 1] == pytest.approx(shown.low_s, abs=1e-6), p
+
+
+def test_a_patient_who_chose_to_wait_past_the_frame_is_not_told_again() -> None:
+    view = QueueView()
+    friday_16 = dt.datetime(2026, 11, 27, 16, 0, tzinfo=STOCKHOLM)
+    for i, chose in enumerate((False, True)):
+        view.apply(
+            ev.CaseTriaged(
+                case_id=f"c{i}",
+                region="SE-C",
+                urgency=5,
+                symptom="sore_throat",
+                person_pseudonym=f"p{i}",
+                triaged_at=friday_16,
+                accept_long_wait=chose,
+                occurred_at=friday_16,
+            )
+        )
+        view.apply(_queued(f"c{i}", 5, i, friday_16))
+    weeks_later = friday_16 + dt.timedelta(days=15)  # both are past their 14 days
+    found = list(late_cases(view, lambda _: WEEKDAYS_8_17, RULES.time_frames, CAPACITY_12, weeks_later))
+    assert [f.case.case_id for f in found] == ["c0"]
