@@ -18,16 +18,19 @@ from typing import Literal
 import msgspec
 
 Urgency = Literal[1, 2, 3, 4, 5]
-SmsKind = Literal[
-    "your_turn",
-    "heads_up",
+NoticeKind = Literal[
     "cancelled",
     "transferred",
     "closed_no_show",
+    # issue 25, sent by intake: the waiting case will now miss its urgency's time frame; where to
+    # go now by its [time_frames.alternative] (112/emergency department, 1177, or it may wait)
     "past_frame_emergency",
     "past_frame_call_1177",
     "past_frame_may_wait",
-]  # SMS per notice kind
+]
+
+
+SmsKind = Literal["your_turn", "heads_up", NoticeKind]  # SMS per notice kind
 
 
 def new_id() -> str:
@@ -405,18 +408,6 @@ class HeadsUp(Message, frozen=True, kw_only=True, tag="patient.heads-up.v1"):
     region: str
     position: int
     language: str = "sv"
-
-
-NoticeKind = Literal[
-    "cancelled",
-    "transferred",
-    "closed_no_show",
-    # issue 25, sent by intake: the waiting case will now miss its urgency's time frame; where to
-    # go now by its [time_frames.alternative] (112/emergency department, 1177, or it may wait)
-    "past_frame_emergency",
-    "past_frame_call_1177",
-    "past_frame_may_wait",
-]
 
 
 class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1"):

@@ -92,6 +92,18 @@ def rate_per_minute(
     return policy.capacity_per_hour / 60.0, "capacity"
 
 
+def region_rate(
+    recent_calls: int, window_s: float, hours: RegionHours, now: dt.datetime, policy: EtaPolicy
+) -> tuple[float, str]:
+    """``rate_per_minute`` of a region at ``now``, the staffed part of its window found from its hours."""
+    staffed_window = (  # only worth walking the hours when the recent rate can be the basis
+        None
+        if hours.always_open or recent_calls < policy.min_recent_calls
+        else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
+    )
+    return rate_per_minute(recent_calls, window_s, policy, staffed_window)
+
+
 def estimate_wait(
     position: int,
     recent_calls: int,
@@ -101,12 +113,7 @@ def estimate_wait(
     policy: EtaPolicy,
 ) -> WaitEstimate | None:
     """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
-    staffed_window = (  # only worth walking the hours when the recent rate can be the basis
-        None
-        if hours.always_open or recent_calls < policy.min_recent_calls
-        else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
-    )
-    rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
+    rate, basis = region_rate(recent_calls, window_s, hours, now, policy)
     if rate <= 0 or position < 1:
         return None
     calls = position - 0.5  # the p-th call from now: the next one is half an interval away

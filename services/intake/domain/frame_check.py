@@ -23,7 +23,7 @@ from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.staffed_hours import local_when
 from services.intake.domain.time_frames import frame_words
 from services.opening_hours.capacity import capacity_of, rated_intervals
-from services.opening_hours.eta import EtaPolicy, WaitEstimate, estimate_wait, rate_per_minute, round_bound
+from services.opening_hours.eta import EtaPolicy, WaitEstimate, estimate_wait, region_rate, round_bound
 from services.opening_hours.schedule import HORIZON_DAYS, RegionHours
 
 Reason = Literal["opens_too_late", "wait_too_long"]
@@ -93,12 +93,7 @@ def low_bounds(
     rate over the staffed spans, or the capacity of each hour range. Positions are then read
     off that walk in order: O(count + spans walked), not O(count x days).
     """
-    staffed_window = (
-        None
-        if hours.always_open or recent_calls < policy.min_recent_calls
-        else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
-    )
-    rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
+    rate, basis = region_rate(recent_calls, window_s, hours, now, policy)
     if rate <= 0:
         return [None] * count
     spans = _rated_spans(hours, now, rate / 60.0 if basis == "recent_rate" else None, policy)

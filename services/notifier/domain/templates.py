@@ -12,22 +12,14 @@ from __future__ import annotations
 import json
 import re
 import string
+import typing
 
-from proto.events import CaseNotice, HeadsUp, YourTurn
+from proto.events import CaseNotice, HeadsUp, SmsKind, YourTurn
 from proto.regions import REGIONS
 
 Templates = dict[tuple[str, str], str]
 
-KINDS = (
-    "your_turn",
-    "heads_up",
-    "cancelled",
-    "transferred",
-    "closed_no_show",
-    "past_frame_emergency",
-    "past_frame_call_1177",
-    "past_frame_may_wait",
-)
+KINDS: tuple[str, ...] = typing.get_args(SmsKind)  # your_turn, heads_up and the case notices
 DEFAULT_LANGUAGE = "sv"
 # Anything a phone would turn into a link: a scheme, www., or a host name with a TLD.
 _LINK = re.compile(
