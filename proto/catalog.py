@@ -106,6 +106,8 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
             t.PATIENT_CONTACTS.name,
             t.TRIAGE_RESULTS.name,
             _dlq(t.TRIAGE_SUBMISSIONS),
+            t.QUEUE_COMMANDS.name,  # CancelCase: a person's second case, a patient's withdrawal
+            t.QUEUE_YOUR_TURN.name,  # CaseNotice past_frame_*: a waiting case will miss its frame
         ),
         groups=("triage-intake",),
         description="HTTP and Kafka ingress; publishes triage events and sealed contact cards.",

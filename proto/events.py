@@ -18,9 +18,19 @@ from typing import Literal, get_args
 import msgspec
 
 Urgency = Literal[1, 2, 3, 4, 5]
-SmsKind = Literal[
-    "your_turn", "heads_up", "cancelled", "transferred", "closed_no_show"
-]  # SMS per notice kind
+NoticeKind = Literal[
+    "cancelled",
+    "transferred",
+    "closed_no_show",
+    # issue 25, sent by intake: the waiting case will now miss its urgency's time frame; where to
+    # go now by its [time_frames.alternative] (112/emergency department, 1177, or it may wait)
+    "past_frame_emergency",
+    "past_frame_call_1177",
+    "past_frame_may_wait",
+]
+
+
+SmsKind = Literal["your_turn", "heads_up", NoticeKind]  # SMS per notice kind
 
 
 def new_id() -> str:
@@ -59,6 +69,7 @@ class TriageSubmission(Message, frozen=True, kw_only=True, tag="triage.submissio
     protected_identity: bool = False
     needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone (issue 26)
     correlation_id: str | None = None
+    accept_long_wait: bool = False  # Prio 4-5: queue past the time frame (docs/intake.md, issue 25)
 
 
 class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
@@ -66,7 +77,7 @@ class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
 
     submission_id: str
     correlation_id: str | None = None
-    status: Literal["queued", "refer", "full", "duplicate", "invalid"]
+    status: Literal["queued", "refer", "full", "duplicate", "invalid", "long_wait"]
     case_id: str | None = None
     urgency: int | None = None
     advice: str = ""
@@ -77,6 +88,7 @@ class TriageResult(Message, frozen=True, kw_only=True, tag="triage.result.v1"):
     case_token: str | None = None  # queued, duplicate
     region_open: bool | None = None  # queued, duplicate: is the region staffed now
     opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601)
+    request_digest: str = ""  # keyed digest of the request the submission_id is bound to (issue 25)
 
 
 # --------------------------------------------------------------------------- triage.events
@@ -103,6 +115,10 @@ class CaseTriaged(Message, frozen=True, kw_only=True, tag="case.triaged.v1"):
     # (rules/question-texts.toml): "Fever", ["Temperature over 40 °C: yes", "Days with fever: 2"].
     symptom_text: str = ""
     answer_texts: list[str] = []
+    request_digest: str = ""  # keyed digest of the request its submission_id is bound to (issue 25)
+    # Prio 4-5 queued although past its time frame (the patient chose to wait, knowing): intake
+    # sends no "will miss its time frame" SMS for it
+    accept_long_wait: bool = False
 
 
 class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
@@ -123,6 +139,7 @@ class CaseReferred(Message, frozen=True, kw_only=True, tag="case.referred.v1"):
     symptom: str = ""
     advice_code: str = ""
     submission_id: str = ""  # lets intake answer a retried submission the same way after a restart
+    request_digest: str = ""  # keyed digest of the request the submission_id is bound to (issue 25)
 
 
 # --------------------------------------------------------------------------- patient.contacts
@@ -466,11 +483,11 @@ class HeadsUp(Message, frozen=True, kw_only=True, tag="patient.heads-up.v1"):
     language: str = "sv"
 
 
-NoticeKind = Literal["cancelled", "transferred", "closed_no_show"]
-
-
 class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1"):
     """The patient's case was cancelled by staff, transferred, or closed after no-shows: one SMS.
+
+    Also sent by intake (issue 25, ``past_frame_*``, ``event_id`` ``past-frame-<case>-<region>``)
+    when a waiting case will now miss its urgency's time frame; the case stays queued.
 
     ``final``: the case has left the system; the notifier deletes the contact card once this
     SMS is sent or has finally failed (the queue does not, so the card is there for it).
@@ -557,6 +574,7 @@ class AuditRecorded(Message, frozen=True, kw_only=True, tag="audit.recorded.v1")
     client: str = ""
     request_id: str = ""
     detail: str = ""
+    request_digest: str = ""  # on "requested": what the request_id is bound to (no personal data)
 
 
 # --------------------------------------------------------------------------- notifier.sms-ledger

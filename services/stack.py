@@ -29,19 +29,33 @@ triage is up.
   staff     http://{host}:{staff_port}   (bearer tokens from the dev issuer in {var_dir}/dev-issuer)
   logs      {log_dir}/
 
-Try it (a patient logs in: the dev login gateway's token; see README "how to use intake"):
-  export PATIENT_TOKEN=$(triage token --patient 19900101-0017)
+Try it (paste these lines in this directory; README "Try it" says more):
+  export STAFF_URL=http://{host}:{staff_port}
+  export PATIENT_TOKEN=$({triage} token --patient 19900101-0017{vd})   # the dev login gateway
   curl -s -X POST http://{host}:{intake_port}/v1/triage -H 'content-type: application/json' \\
     -H "authorization: Bearer $PATIENT_TOKEN" \\
-    -d '{{"region":"SE-C","personnummer":"19900101-0017","phone":"070-123 45 67","symptom":"fever","answers":{{"temperature_over_40":true}}}}'
-  triage serve-next --region SE-C --clinician nurse-1   # prints who was called, or "nobody waiting"
+    -d '{{"region":"SE-C","personnummer":"19900101-0017","phone":"070-123 45 67","symptom":"fever","answers":{{"days_with_fever":2}}}}'
+  # -> 202 queued, Prio 4. With "temperature_over_40":true (Prio 2) outside SE-C's hours: 200 refer, call 1177 now
+  {triage} serve-next --region SE-C --clinician nurse-1{vd}   # prints who was called, or "nobody waiting"
   tail -n2 {outbox}   # the your-turn SMS
   curl -s -H "authorization: Bearer $PATIENT_TOKEN" http://{host}:{intake_port}/v1/cases   # your cases
-  export STAFF_TOKEN=$(triage token --sub nurse-anna --role nurse --region SE-C)
-  triage staff-cli waiting --region SE-C
+  export STAFF_TOKEN=$({triage} token --sub nurse-anna --role nurse --region SE-C{vd})
+  {triage} staff-cli waiting --region SE-C
 
 Ctrl-C stops everything.
 """
+
+
+def triage_command() -> str:
+    """How to run ``triage`` from a shell here: the venv's script (``make run`` does not put it on
+    PATH), relative to the current directory when it is below it, else absolute."""
+    script = Path(sys.executable).with_name("triage")
+    if not script.exists():
+        return f"{sys.executable} -m services.cli"
+    try:
+        return str(script.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.absolute())
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,8 @@ def run_stack(var_dir: Path = Path("var")) -> int:
                 notifier_port=ports["notifier"],
                 staff_port=ports["staff"],
                 var_dir=var_dir,
+                triage=triage_command(),
+                vd="" if var_dir == Path("var") else f" --var-dir {var_dir}",
             ),
             flush=True,
         )

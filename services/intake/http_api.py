@@ -52,7 +52,8 @@ def _problem(description: str) -> ResponseSpec:
     responses={
         200: ResponseSpec(
             TriageResponse,
-            description="refer (with advice), duplicate (existing case) or full (region over capacity)",
+            description="refer (with advice and reason), duplicate (existing case), full (region over "
+            "capacity) or long_wait (Prio 4-5: cannot be called within the time frame; may choose to wait)",
             generate_examples=False,
         ),
         400: _problem("malformed request"),
@@ -67,7 +68,12 @@ def _problem(description: str) -> ResponseSpec:
 async def submit_triage(
     data: TriageRequest, state: State, request: Request[Any, Any, Any]
 ) -> Response[TriageResponse]:
-    """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full, 422 invalid.
+    """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full/long_wait, 422 invalid.
+
+    A case its region cannot call within its urgency's time frame (closed until after it, or an
+    estimate whose lower bound ends after it) is not queued: Prio 1-3 get ``refer`` with reason
+    ``opens_too_late`` or ``wait_too_long`` and where to go now; Prio 4-5 get ``long_wait`` and may
+    send the submission again with ``accept_long_wait: true`` to wait anyway.
 
     With patient login configured (INTAKE_PATIENT_ISSUER), the patient's identity token must name
     the body's personnummer (INTAKE_SUBMIT_IDENTITY=required, the default; ``optional``: only

@@ -61,16 +61,27 @@ class TriageRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ),
     ] = False
     submission_id: SubmissionId | None = None
+    accept_long_wait: Annotated[
+        bool,
+        Meta(
+            description=(
+                "Prio 4-5 only: queue even though the region cannot call within the urgency's time "
+                "frame (after a `long_wait` answer, the patient chose to wait). Ignored for Prio 1-3."
+            )
+        ),
+    ] = False
 
 
 class TriageResponse(msgspec.Struct, kw_only=True):
-    """The decision: queued (202), or refer / duplicate / full (200), with advice to show.
+    """The decision: queued (202), or refer / duplicate / full / long_wait (200), with advice to show.
 
-    ``reason`` (refer only) is machine-readable; ``case_token`` (queued, duplicate) is what the
+    ``long_wait`` (Prio 4-5): the region cannot call within the urgency's time frame; nothing was
+    queued. The patient may wait anyway: send the submission again with ``accept_long_wait: true``.
+    ``reason`` (refer, long_wait) is machine-readable; ``case_token`` (queued, duplicate) is what the
     patient app presents to ``GET /v1/cases/{case_id}`` to prove the case is theirs.
     """
 
-    status: Literal["queued", "refer", "duplicate", "full"]
+    status: Literal["queued", "refer", "duplicate", "full", "long_wait"]
     case_id: str | None = None
     urgency: int | None = None
     advice: str = ""
@@ -82,6 +93,8 @@ class TriageResponse(msgspec.Struct, kw_only=True):
             "protected_identity",
             "region_not_enabled",
             "needs_spoken_contact",
+            "opens_too_late",  # refer (Prio 1-3) / long_wait (Prio 4-5): closed past the time frame
+            "wait_too_long",  # refer / long_wait: the estimate's lower bound ends after the time frame
         ]
         | None
     ) = None
@@ -137,6 +150,10 @@ class CaseView(msgspec.Struct, kw_only=True):
     finished_at: str | None = None  # closed or cancelled
     clinician: ClinicianOutcome | None = None  # completed: the clinician's outcome and advice (issue 26)
     transferred_from: list[str] = []  # regions the case was moved away from, oldest first
+    # waiting, issue 25: the region can no longer call it within its urgency's time frame (the
+    # patient also gets one SMS); the advice says why and where to go now. The case stays queued.
+    time_frame_reason: Literal["opens_too_late", "wait_too_long"] | None = None
+    time_frame_advice: str | None = None
 
 
 class CaseList(msgspec.Struct, kw_only=True):

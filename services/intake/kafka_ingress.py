@@ -98,6 +98,7 @@ class KafkaIngress:
                 case_token=answer.case_token,
                 region_open=answer.region_open,
                 opens_at=answer.opens_at,
+                request_digest=outcome.request_digest,
             ),
         )
 

@@ -14,6 +14,7 @@ from services.intake.domain.queue_view import QueueView
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.rules_file import load_rulebook
 from services.intake.domain.submission_index import SubmissionIndex
+from services.intake.frame_watch import watch_time_frames
 from services.intake.kafka_ingress import KafkaIngress, run_when_ready
 from services.intake.metrics import GC_PAUSES
 from services.intake.settings import IntakeSettings
@@ -67,7 +68,12 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         app.state.triage = service
         withdrawn: set[str] = set()
         triage_log = TriageLog(settings.kafka, index, view, lambda: service.withdraw_second_cases(withdrawn))
-        tasks = [asyncio.create_task(triage_log.run(), name="triage-log")]
+        tasks = [
+            asyncio.create_task(triage_log.run(), name="triage-log"),
+            asyncio.create_task(
+                watch_time_frames(service, triage_log.ready, settings.frame_check_s), name="time-frames"
+            ),
+        ]
         if settings.kafka_ingress:
             tasks.append(
                 asyncio.create_task(

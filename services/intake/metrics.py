@@ -10,7 +10,13 @@ SUBMISSIONS = Counter(
     [
         "region",
         "outcome",
-    ],  # outcome: queued | referred | full | invalid | duplicate; region "other" if not one of the 21
+    ],  # outcome: queued | referred | full | invalid | duplicate | past_frame (referred: cannot be
+    # called in time, Prio 1-3) | long_wait (Prio 4-5, may choose to wait); region "other" if not one of the 21
+)
+PAST_FRAME_NOTICES = Counter(
+    "triage_intake_past_frame_notices_total",
+    "Waiting cases told (CaseNotice past_frame_*) that their region cannot call them within their time frame.",
+    ["region"],
 )
 HTTP_REQUESTS = Counter(
     "triage_http_requests_total",

@@ -26,6 +26,7 @@ from proto import events as ev
 from proto import topics
 from services.auth.jwt_tokens import IssuerUnavailable, TokenRejected
 from services.intake.domain.case_status import CaseStatus
+from services.intake.domain.frame_check import past_frame_advice
 from services.intake.domain.patient_access import owns, patient_actor, withdrawal
 from services.intake.domain.staffed_hours import case_estimate, region_status
 from services.intake.http_bodies import CaseList, CaseView
@@ -93,6 +94,16 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
             service.settings.eta,
         )
     )
+    late = None  # issue 25: a waiting case that will now miss its time frame says so here too
+    if position is not None and case.queued_at is not None:
+        late = service.past_frame(
+            case.region,
+            case.urgency,
+            now,
+            position=position,
+            waited_s=max(0.0, (now - case.queued_at).total_seconds()),
+        )
+    language = facts.language if facts is not None and facts.language else "sv"
     advice = ""
     if facts is not None:  # records older than CaseTriaged.advice: the rule's advice, rebuilt
         advice = facts.advice or (
@@ -122,6 +133,8 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
         finished_at=iso(facts.finished_at) if facts else None,
         clinician=clinician_outcome(facts, service.advice_keys) if case.status == "closed" else None,
         transferred_from=list(facts.transferred_from) if facts else [],
+        time_frame_reason=late.reason if late else None,
+        time_frame_advice=past_frame_advice(service.rules, late, case.urgency, language) if late else None,
     )
 
 

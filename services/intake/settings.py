@@ -55,6 +55,7 @@ class IntakeSettings:
     hours: OpeningHours = field(default_factory=OpeningHours)  # OPENING_HOURS_PATH, checked at start
     eta: EtaPolicy = field(default_factory=EtaPolicy)
     rate_window_s: float = 900.0  # the serving-rate window of estimates: the queue's, so both agree
+    frame_check_s: float = 60.0  # how often waiting cases are checked against their time frame
     patient_login: PatientLogin | None = None  # INTAKE_PATIENT_*: None = no patient tokens accepted
 
     @classmethod
@@ -83,10 +84,7 @@ class IntakeSettings:
             else packaged_rules_path(),
             case_token_key=base64.b64decode(env.get("INTAKE_CASE_TOKEN_KEY", "")),
             workers=workers,
-            admission=AdmissionLimits(
-                max_waiting=int(env.get("INTAKE_MAX_WAITING", "2000")),
-                max_estimated_wait_s=float(env.get("INTAKE_MAX_ESTIMATED_WAIT_S", str(6 * 3600))),
-            ),
+            admission=AdmissionLimits(max_waiting=int(env.get("INTAKE_MAX_WAITING", "2000"))),
             rate_per_s=float(env.get("INTAKE_RATE_PER_S", "20")),
             rate_burst=float(env.get("INTAKE_RATE_BURST", "40")),
             rate_max_clients=int(env.get("INTAKE_RATE_MAX_CLIENTS", "10000")),
@@ -98,6 +96,7 @@ class IntakeSettings:
             hours=load_hours_from_env(env),
             eta=EtaPolicy(capacity_per_hour=float(env.get("ETA_CAPACITY_PER_HOUR", "20"))),
             rate_window_s=float(env.get("QUEUE_RATE_WINDOW_S", "900")),
+            frame_check_s=float(env.get("INTAKE_FRAME_CHECK_S", "60")),
             patient_login=PatientLogin.from_env(env),
         )
 

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from proto import events as ev
 from proto import topics
@@ -21,8 +21,10 @@ from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
 from services.intake.domain.question_texts import QuestionTexts
+from services.intake.domain.frame_check import PastFrame, past_frame, past_frame_advice, why_not_in_time
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
+from services.intake.domain.request_digest import check_same_request, request_digest
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
@@ -37,10 +39,11 @@ class Outcome:
     """What the submitter is told. ``replayed`` when a retried submission_id got its first answer.
 
     ``reason`` is machine-readable for refer (emergency, under_one_year, protected_identity,
-    region_not_enabled); client apps should not parse ``advice``.
+    region_not_enabled, opens_too_late, wait_too_long) and long_wait (opens_too_late,
+    wait_too_long); client apps should not parse ``advice``.
     """
 
-    status: str  # queued | refer | duplicate | full
+    status: str  # queued | refer | duplicate | full | long_wait
     case_id: str | None
     urgency: int | None
     advice: str
@@ -48,6 +51,7 @@ class Outcome:
     rule_id: str = ""
     replayed: bool = False
     reason: str = ""
+    request_digest: str = ""  # what the submission_id is bound to (Kafka results carry it)
 
 
 @dataclass
@@ -88,14 +92,20 @@ class TriageService:
             region = getattr(raw, "region", None) or (raw.get("region") if isinstance(raw, dict) else None)
             SUBMISSIONS.labels(region_label(region), "invalid").inc()
             raise
+        digest = request_digest(form, self.settings.pseudonym_key)
         if not form.submission_id:
-            return await self._decide(form, now)
+            return replace(await self._decide(form, now, digest), request_digest=digest)
         # One decision per submission id in this process; retries wait for it and replay it.
         async with self._one_at_a_time("s:" + form.submission_id):
             if (seen := self.index.outcome(form.submission_id)) is not None:
+                try:  # a retry must be the same request: never another request's answer
+                    check_same_request(form.submission_id, seen.digest, digest)
+                except InvalidSubmission:
+                    SUBMISSIONS.labels(form.region, "invalid").inc()
+                    raise
                 SUBMISSIONS.labels(form.region, "duplicate").inc()
-                return await self._replay(seen, form)
-            return await self._decide(form, now)
+                return replace(await self._replay(seen, form), request_digest=digest)
+            return replace(await self._decide(form, now, digest), request_digest=digest)
 
     async def _replay(self, seen: Remembered, form: Submission) -> Outcome:
         """Exactly the first answer (its language, its rule's advice), rebuilt from what the log kept."""
@@ -146,10 +156,10 @@ class TriageService:
         case = self.view.case(case_id) if case_id else None
         return case.duplicate_of if case is not None and case.status == "duplicate" else ""
 
-    async def _decide(self, form: Submission, now: dt.datetime) -> Outcome:
+    async def _decide(self, form: Submission, now: dt.datetime, digest: str = "") -> Outcome:
         decision = assess(form, self.rules, self.settings.enabled_regions, now.date())
         if isinstance(decision, Refer):
-            await self._refer(form, decision)
+            await self._refer(form, decision, digest)
             return Outcome(
                 "refer", None, None, decision.advice, form.region, reason=PUBLIC_REASON[decision.reason]
             )
@@ -168,6 +178,7 @@ class TriageService:
                         existing.urgency,
                         advice=self._duplicate_text(existing.region, form.region, form.language),
                         language=form.language,
+                        digest=digest,
                     ),
                     provisional=True,
                 )
@@ -179,17 +190,57 @@ class TriageService:
                     self._duplicate_text(existing.region, form.region, form.language),
                     existing.region,
                 )
-            if self._full(form.region, decision.urgency, now):
+            if is_full(self.view.depth(form.region), decision.urgency, self.settings.admission):
                 SUBMISSIONS.labels(form.region, "full").inc()
                 return Outcome("full", None, None, self.rules.text("full", form.language), form.region)
-            return await self._enqueue(form, decision, pseudonym, now)
+            past = self.past_frame(form.region, decision.urgency, now)
+            if past is not None and not (
+                form.accept_long_wait and self.rules.time_frames.may_wait(decision.urgency)
+            ):
+                return self._not_in_time(form, decision, past)
+            return await self._enqueue(form, decision, pseudonym, now, digest, past)
 
-    def _full(self, region: str, urgency: int, now: dt.datetime) -> bool:
-        ahead = self.view.waiting_up_to(region, urgency)
-        wait = self.view.estimated_wait_s(region, ahead + 1, now.timestamp())
-        return is_full(self.view.depth(region), wait, urgency, self.settings.admission)
+    def past_frame(
+        self, region: str, urgency: int, now: dt.datetime, position: int | None = None, waited_s: float = 0.0
+    ) -> PastFrame | None:
+        """Why the region cannot call a case of ``urgency`` within its time frame (None: it can).
 
-    async def _refer(self, form: Submission, decision: Refer) -> None:
+        ``position``: a waiting case's; by default where a new case would go. The estimate is
+        the one the patient is shown (recent rate, else the region's capacity).
+        """
+        view = self.view
+        ahead = view.waiting_up_to(region, urgency) + 1 if position is None else position
+        rate = view.serving_rate_per_minute(region, now.timestamp())
+        return past_frame(
+            frame_s=self.rules.time_frames.seconds[urgency],
+            position=ahead,
+            recent_calls=round(rate * view.rate_window_s / 60.0),
+            window_s=view.rate_window_s,
+            hours=view.hours_of(region, self.settings.hours),
+            now=now,
+            policy=self.settings.eta,
+            waited_s=waited_s,
+        )
+
+    def _not_in_time(self, form: Submission, decision: Queue, past: PastFrame) -> Outcome:
+        """Not queued: where to go now (Prio 1-3 ``refer``), or the choice to wait (Prio 4-5 ``long_wait``).
+
+        Not remembered under the submission_id, like ``full``: the region may open or catch up,
+        and a Prio 4-5 patient sends the submission again with ``accept_long_wait``.
+        """
+        may_wait = self.rules.time_frames.may_wait(decision.urgency)
+        SUBMISSIONS.labels(form.region, "long_wait" if may_wait else "past_frame").inc()
+        return Outcome(
+            "long_wait" if may_wait else "refer",
+            None,
+            decision.urgency,
+            past_frame_advice(self.rules, past, decision.urgency, form.language),
+            form.region,
+            decision.rule_id,
+            reason=past.reason,
+        )
+
+    async def _refer(self, form: Submission, decision: Refer, digest: str) -> None:
         await self.publisher.publish(
             topics.TRIAGE_EVENTS,
             form.region,
@@ -200,16 +251,27 @@ class TriageService:
                 symptom=form.symptom,
                 advice_code=decision.reason,
                 submission_id=form.submission_id,
+                request_digest=digest,
             ),
         )
         self.index.remember(
             form.submission_id,
-            Remembered("refer", None, form.region, reason=decision.reason, language=form.language),
+            Remembered(
+                "refer", None, form.region, reason=decision.reason, language=form.language, digest=digest
+            ),
             provisional=True,
         )
         SUBMISSIONS.labels(form.region, "referred").inc()
 
-    async def _enqueue(self, form: Submission, decision: Queue, pseudonym: str, now: dt.datetime) -> Outcome:
+    async def _enqueue(
+        self,
+        form: Submission,
+        decision: Queue,
+        pseudonym: str,
+        now: dt.datetime,
+        digest: str,
+        past: PastFrame | None = None,
+    ) -> Outcome:
         case_id = ev.new_id()
         triaged = ev.CaseTriaged(
             case_id=case_id,
@@ -226,6 +288,8 @@ class TriageService:
             answers=dict(form.answers),
             symptom_text=self.texts.symptom(form.symptom, form.language) if self.texts else "",
             answer_texts=self.texts.answer_lines(form.answers, form.language) if self.texts else [],
+            request_digest=digest,
+            accept_long_wait=past is not None,  # told at admission: no SMS about it later
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language, form.identity.number)
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
@@ -245,11 +309,15 @@ class TriageService:
                 decision.urgency,
                 rule_id=decision.rule_id,
                 language=form.language,
+                digest=digest,
             ),
             provisional=True,
         )
         SUBMISSIONS.labels(form.region, "queued").inc()
-        return Outcome("queued", case_id, decision.urgency, decision.advice, form.region, decision.rule_id)
+        advice = decision.advice
+        if past is not None:  # a Prio 4-5 patient who chose to wait: the why is said once more
+            advice = f"{advice} {why_not_in_time(self.rules, past, form.language)}"
+        return Outcome("queued", case_id, decision.urgency, advice, form.region, decision.rule_id)
 
     async def withdraw_second_cases(self, already: set[str]) -> None:
         """Cancel, on queue.commands, each case of a person already waiting in another region.

@@ -17,6 +17,10 @@ from services.intake.patient_api import iso
 from services.intake.submissions import Outcome, TriageService
 
 
+# The time-frame reasons (issue 25): the answer also says whether and when the region opens.
+PAST_FRAME = ("opens_too_late", "wait_too_long")
+
+
 @dataclass(frozen=True)
 class TriageAnswer:
     """The extras of one outcome: advice as shown, case token and the region's hours."""
@@ -30,8 +34,10 @@ class TriageAnswer:
 def triage_answer(service: TriageService, outcome: Outcome, language: str, now: dt.datetime) -> TriageAnswer:
     """The advice, case token and opening status a submitter gets with ``outcome``."""
     token = case_token(service.settings.token_key(), outcome.case_id) if outcome.case_id else None
-    if outcome.status not in ("queued", "duplicate"):
+    queued = outcome.status in ("queued", "duplicate")
+    if not queued and outcome.reason not in PAST_FRAME:
         return TriageAnswer(outcome.advice, token, None, None)
-    # A closed region still queues: say when it opens.
     hours = region_status(service.view.hours_of(outcome.region, service.settings.hours), now, language)
-    return TriageAnswer(f"{outcome.advice} {hours.notice}".strip(), token, hours.open, iso(hours.opens_at))
+    # A closed region still queues: say when it opens (a time-frame answer already says so).
+    advice = f"{outcome.advice} {hours.notice}".strip() if queued else outcome.advice
+    return TriageAnswer(advice, token, hours.open, iso(hours.opens_at))

@@ -37,12 +37,20 @@ def remembered_from(message: object) -> tuple[str, Remembered] | None:
                 message.urgency,
                 rule_id=message.rule_id,
                 language=message.language,
+                digest=message.request_digest,
             )
         case ev.CaseReferred():
-            return message.submission_id, Remembered("refer", None, message.region, reason=message.reason)
+            return message.submission_id, Remembered(
+                "refer", None, message.region, reason=message.reason, digest=message.request_digest
+            )
         case ev.TriageResult() if message.status != "invalid":
             return message.submission_id, Remembered(
-                message.status, message.case_id, "", message.urgency, advice=message.advice
+                message.status,
+                message.case_id,
+                "",
+                message.urgency,
+                advice=message.advice,
+                digest=message.request_digest,
             )
     return None
 

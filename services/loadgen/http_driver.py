@@ -12,6 +12,8 @@ import orjson
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import Patient
 
+PAST_FRAME = ("opens_too_late", "wait_too_long")
+
 
 def classify(status: int, body: object) -> str:
     """The ledger outcome of one HTTP answer."""
@@ -19,7 +21,13 @@ def classify(status: int, body: object) -> str:
         return "queued"
     if status == 200 and isinstance(body, dict):
         answer = str(body.get("status", ""))
-        return answer if answer in ("refer", "full", "duplicate", "queued") else f"status_{answer or 'none'}"
+        if answer == "refer" and body.get("reason") in PAST_FRAME:
+            return "refer_past_frame"  # issue 25: the region cannot call it in time (closed, or slow)
+        return (
+            answer
+            if answer in ("refer", "full", "duplicate", "queued", "long_wait")
+            else f"status_{answer or 'none'}"
+        )
     if status == 429:
         return "http_429"
     if 400 <= status < 500:
@@ -79,7 +87,7 @@ class HttpIngress:
         except orjson.JSONDecodeError:
             body = None
         outcome = classify(status, body)
-        if outcome not in ("queued", "refer"):
+        if outcome not in ("queued", "refer", "refer_past_frame", "long_wait"):
             self._note(f"HTTP {status}: {raw[:300].decode(errors='replace')}")
         case_id = body.get("case_id") if isinstance(body, dict) else None
         urgency = body.get("urgency") if isinstance(body, dict) else None

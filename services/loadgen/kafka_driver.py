@@ -25,6 +25,7 @@ _OUTCOME = {
     "refer": "refer",
     "full": "full",
     "duplicate": "duplicate",
+    "long_wait": "long_wait",  # Prio 4-5 past the time frame (issue 25): not queued unless they choose
     "invalid": "rejected_4xx",
 }
 

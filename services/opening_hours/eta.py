@@ -58,12 +58,15 @@ class WaitEstimate:
     basis: str  # recent_rate | capacity
 
     def text(self, language: str = "sv") -> str:
-        """ "30–60 min" or, above an hour, half hours: "2–3,5 tim" ("2–3.5 h" in English)."""
+        """ "30–60 min"; above an hour, half hours: "2–3,5 tim" ("2–3.5 h" in English); from two
+        days on, whole days: "4–8 dygn" ("4–8 days"), not "764,5–1461 tim"."""
         lo, hi = self.low_s / 60, self.high_s / 60
+        sv = language == "sv"
         if hi <= 60:
             return f"{int(lo)}–{int(hi)} min"
+        if lo >= 2 * 1440:
+            return f"{math.floor(lo / 1440)}–{math.ceil(hi / 1440)} {'dygn' if sv else 'days'}"
         halves_lo, halves_hi = math.floor(lo / 30) / 2, math.ceil(hi / 30) / 2
-        sv = language == "sv"
         return f"{_num(halves_lo, sv)}–{_num(halves_hi, sv)} {'tim' if sv else 'h'}"
 
 
@@ -89,6 +92,18 @@ def rate_per_minute(
     return policy.capacity_per_hour / 60.0, "capacity"
 
 
+def region_rate(
+    recent_calls: int, window_s: float, hours: RegionHours, now: dt.datetime, policy: EtaPolicy
+) -> tuple[float, str]:
+    """``rate_per_minute`` of a region at ``now``, the staffed part of its window found from its hours."""
+    staffed_window = (  # only worth walking the hours when the recent rate can be the basis
+        None
+        if hours.always_open or recent_calls < policy.min_recent_calls
+        else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
+    )
+    return rate_per_minute(recent_calls, window_s, policy, staffed_window)
+
+
 def estimate_wait(
     position: int,
     recent_calls: int,
@@ -98,12 +113,7 @@ def estimate_wait(
     policy: EtaPolicy,
 ) -> WaitEstimate | None:
     """The wait of the case at ``position`` (1 = next); None if the region never opens (horizon)."""
-    staffed_window = (  # only worth walking the hours when the recent rate can be the basis
-        None
-        if hours.always_open or recent_calls < policy.min_recent_calls
-        else hours.staffed_seconds(now - dt.timedelta(seconds=window_s), now)
-    )
-    rate, basis = rate_per_minute(recent_calls, window_s, policy, staffed_window)
+    rate, basis = region_rate(recent_calls, window_s, hours, now, policy)
     if rate <= 0 or position < 1:
         return None
     calls = position - 0.5  # the p-th call from now: the next one is half an interval away
@@ -118,10 +128,10 @@ def estimate_wait(
     point, low, high = clock(calls), clock(calls * policy.low_factor), clock(calls * policy.high_factor)
     if point is None or low is None or high is None:
         return None
-    return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)
+    return WaitEstimate(point, round_bound(low, up=False), round_bound(high, up=True), basis)
 
 
-def _round(seconds: float, up: bool) -> float:
+def round_bound(seconds: float, up: bool) -> float:
     step = 300.0 if seconds <= 3600 else 900.0  # 5 minutes, or 15 above an hour
     if up:
         return max(step, math.ceil(seconds / step) * step)

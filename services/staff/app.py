@@ -28,9 +28,11 @@ from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditTrail
 from services.staff.case_log import CaseLog
 from services.staff.desk import StaffDesk
+from services.staff.domain.request_binding import RequestBindings
 from services.staff.http_auth import provide_principal
 from services.staff.http_cases import CASE_HANDLERS
 from services.staff.http_commands import COMMAND_HANDLERS
+from services.staff.http_hour_exceptions import EXCEPTION_HANDLERS as HOUR_EXCEPTION_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
 from services.staff.problems import EXCEPTION_HANDLERS
@@ -80,7 +82,8 @@ def staff_lifespan(settings: StaffSettings) -> Any:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         publisher = Publisher(settings.kafka, source="/triage/staff")
         answers = QueueAnswers(settings.kafka)
-        audit_log = AuditLog(settings.kafka, settings.audit_memory)
+        bindings = RequestBindings()  # request ids -> requests, also those of other staff processes
+        audit_log = AuditLog(settings.kafka, settings.audit_memory, bindings.note)
         views = QueueViews(settings.queue_url, settings.queue_timeout_s)
         case_log = CaseLog(settings.kafka)
         await publisher.start()
@@ -91,7 +94,11 @@ def staff_lifespan(settings: StaffSettings) -> Any:
             asyncio.create_task(case_log.run(), name="case-log"),
         ]
         app.state.desk = StaffDesk(
-            publisher, answers, AuditTrail(publisher, settings.audit_timeout_s), settings.answer_timeout_s
+            publisher,
+            answers,
+            AuditTrail(publisher, settings.audit_timeout_s),
+            settings.answer_timeout_s,
+            bindings,
         )
         app.state.audit_log, app.state.queue_views, app.state.case_log = audit_log, views, case_log
 
@@ -137,6 +144,7 @@ def create_app(settings: StaffSettings) -> Litestar:
         route_handlers=[
             *COMMAND_HANDLERS,
             *HOURS_HANDLERS,
+            *HOUR_EXCEPTION_HANDLERS,
             *READ_HANDLERS,
             *CASE_HANDLERS,
             healthz,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from aiokafka import ConsumerRecord
 
@@ -23,8 +23,9 @@ from services.kafka.whole_topics import read_whole_topics
 class AuditIndex:
     """Audit records in memory, deduplicated by event id, indexed by case and actor. Pure."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, on_request: Callable[[str, str], None] | None = None) -> None:
         self.capacity = capacity
+        self.on_request = on_request  # (request_id, digest) of each "requested" record: the bindings
         self._records: list[AuditRecorded] = []
         self._ids: set[str] = set()
         self._by_case: dict[str, list[int]] = {}
@@ -37,6 +38,8 @@ class AuditIndex:
         """Index one record (a redelivered record with a known event id is ignored)."""
         if entry.event_id in self._ids:
             return
+        if entry.outcome == "requested" and entry.request_digest and self.on_request is not None:
+            self.on_request(entry.request_id, entry.request_digest)
         if len(self._records) >= self.capacity:
             self._rebuild(self._records[len(self._records) // 2 :])
         self._append(entry)
@@ -89,9 +92,11 @@ class AuditIndex:
 class AuditLog:
     """Fills an AuditIndex from audit.events: from the beginning, ready at the end, then tails."""
 
-    def __init__(self, kafka: KafkaSettings, capacity: int) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, capacity: int, on_request: Callable[[str, str], None] | None = None
+    ) -> None:
         self.kafka = kafka
-        self.index = AuditIndex(capacity)
+        self.index = AuditIndex(capacity, on_request)
         self.ready = asyncio.Event()
 
     async def run(self) -> None:

@@ -20,6 +20,7 @@ from services.kafka.publisher import Publisher
 from services.staff.answers import QueueAnswers
 from services.staff.audit_trail import AuditTrail, AuditUnavailable
 from services.staff.domain.access import Principal
+from services.staff.domain.request_binding import RequestBindings, request_digest
 
 log = logging.getLogger("triage.staff")
 
@@ -41,6 +42,7 @@ class Caller:
         request_id: str = "",
         case_ids: tuple[str, ...] = (),
         detail: str = "",
+        request_digest: str = "",
     ) -> ev.AuditRecorded:
         """An audit record of this caller's ``action``."""
         return ev.AuditRecorded(
@@ -54,6 +56,7 @@ class Caller:
             client=self.client,
             request_id=request_id,
             detail=detail[:200],
+            request_digest=request_digest,
         )
 
 
@@ -78,21 +81,40 @@ class StaffDesk:
     """Runs staff commands against the queue with an audit trail."""
 
     def __init__(
-        self, publisher: Publisher, answers: QueueAnswers, trail: AuditTrail, answer_timeout_s: float
+        self,
+        publisher: Publisher,
+        answers: QueueAnswers,
+        trail: AuditTrail,
+        answer_timeout_s: float,
+        bindings: RequestBindings | None = None,
     ) -> None:
         self.publisher = publisher
         self.answers = answers
         self.trail = trail
         self.answer_timeout_s = answer_timeout_s
+        # request_id -> the request it named; fed by the audit trail's "requested" records too
+        self.bindings = bindings if bindings is not None else RequestBindings()
 
-    async def command(self, caller: Caller, action: str, command: ev.Command) -> ev.Message:
+    async def command(
+        self, caller: Caller, action: str, command: ev.Command, request: object | None = None
+    ) -> ev.Message:
         """Send ``command`` and return the queue's answer (CaseCalled, CommandRejected, ...).
 
-        Raises AuditUnavailable (nothing sent), CommandNotSent or AnswerTimeout.
+        ``request``: what the request_id is bound to when it is not the command itself (a body
+        the command is derived from with the current state). Raises RequestIdReused (nothing
+        sent), AuditUnavailable (nothing sent), CommandNotSent or AnswerTimeout.
         """
         case_id = getattr(command, "case_id", "")
         rid, region = command.request_id, command.region
-        await self.trail.record(caller.audit(action, "requested", region, case_id, rid))
+        actor = caller.principal.subject
+        digest = request_digest(
+            command if request is None else (type(command).__name__, region, actor, request)
+        )
+        self.bindings.check(rid, digest)  # an id reused for another request never gets its answer
+        await self.trail.record(
+            caller.audit(action, "requested", region, case_id, rid, request_digest=digest)
+        )
+        self.bindings.note(rid, digest)
         future = self.answers.expect(rid)
         try:
             try:

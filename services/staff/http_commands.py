@@ -15,6 +15,7 @@ from services.staff.audit_trail import AuditUnavailable
 from services.staff.case_log import CaseLog
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
+from services.staff.domain.request_binding import RequestIdReused
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
 from services.staff.http_cases import with_case_file
 from services.staff.http_models import (
@@ -42,6 +43,7 @@ async def _run(
     action: str,
     region: str,
     command: ev.Command,
+    bound_to: object | None = None,
 ) -> Response[Any]:
     known_region(region)
     desk: StaffDesk = state.desk
@@ -49,7 +51,9 @@ async def _run(
         request, principal, action, region, desk, getattr(command, "case_id", "")
     )
     try:
-        answer = await desk.command(caller, action, command)
+        answer = await desk.command(caller, action, command, bound_to)
+    except RequestIdReused as exc:
+        return problem_response(409, str(exc), type_="/problems/request-id-reused")
     except (AuditUnavailable, CommandNotSent) as exc:
         return problem_response(503, f"{exc}; nothing was done. Retry shortly.", headers={"retry-after": "2"})
     except AnswerTimeout:

@@ -21,7 +21,6 @@ from msgspec import Meta
 from proto import events as ev
 from services.intake.domain.submission_form import FieldError
 from services.opening_hours.region_table import DAYS, read_whole_week
-from services.staff.desk import StaffDesk
 from services.staff.domain.access import OPENING_HOURS, READ_HOURS, Principal
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
 from services.staff.http_commands import COMMAND_RESPONSES, Region, run_command
@@ -46,6 +45,8 @@ class WeekHours(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     Every day is required; they are optional here only so that a missing day is reported
     together with every other problem of the week (by the hours file's reader), not alone.
+    In a PUT, ``exceptions``, ``capacity`` and ``hourly_capacity`` left out (or null) KEEP the
+    region's current ones (issue 25): send ``"exceptions": {}`` to remove every dated exception.
     """
 
     mon: Day | None = None
@@ -55,9 +56,9 @@ class WeekHours(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     fri: Day | None = None
     sat: Day | None = None
     sun: Day | None = None
-    exceptions: Exceptions = {}
+    exceptions: Exceptions | None = None
     capacity: Annotated[float, Meta(gt=0, description="calls per staffed hour")] | None = None
-    hourly_capacity: Hourly = {}
+    hourly_capacity: Hourly | None = None
 
 
 class OpeningHoursRequest(WeekHours, kw_only=True, forbid_unknown_fields=True):
@@ -97,19 +98,28 @@ async def read_opening_hours(
     """Any staff role of the region may read its hours (not case data: not audited)."""
     known_region(region)
     await authorised_caller(request, principal, READ_HOURS, region, state.desk)
+    found = await current_hours(state, region)
+    if found is None:
+        return queue_away()  # type: ignore[return-value]
+    return Response(found)
+
+
+async def current_hours(state: State, region: str) -> RegionOpeningHours | None:
+    """The hours the queue decides with now (None: the queue is not answering)."""
     views: QueueViews = state.queue_views
     status, body = await views.opening_hours(region)
     try:
-        found = msgspec.convert(body, RegionOpeningHours) if status == 200 else None
+        return msgspec.convert(body, RegionOpeningHours) if status == 200 else None
     except msgspec.ValidationError:
-        found = None
-    if found is None:
-        return problem_response(  # type: ignore[return-value]
-            503,
-            "the queue service is not answering (or is recovering): retry shortly",
-            headers={"retry-after": "1"},
-        )
-    return Response(found)
+        return None
+
+
+def queue_away() -> Response[Any]:
+    return problem_response(
+        503,
+        "the queue service is not answering (or is recovering): retry shortly",
+        headers={"retry-after": "1"},
+    )
 
 
 @put(
@@ -127,12 +137,47 @@ async def change_opening_hours(
     region: Region,
     data: OpeningHoursRequest,
 ) -> Response[CommandResult]:
-    """The new week takes effect when the queue has recorded it (answered with its version)."""
+    """The new week takes effect when the queue has recorded it (answered with its version).
+
+    What the body leaves out (``exceptions``, ``capacity``, ``hourly_capacity``) is kept from the
+    current hours, under the version they were read at (a change meanwhile: 409, read again).
+    """
     known_region(region)
-    desk: StaffDesk = state.desk
-    await authorised_caller(request, principal, OPENING_HOURS, region, desk)  # 403 before 422
+    await authorised_caller(request, principal, OPENING_HOURS, region, state.desk)  # 403 before 422
     days = {day: getattr(data, day) for day in DAYS if getattr(data, day) is not None}
-    _, problems = read_whole_week(days, data.exceptions, data.capacity, data.hourly_capacity)
+    kept = WeekHours(exceptions=data.exceptions, capacity=data.capacity, hourly_capacity=data.hourly_capacity)
+    version = data.expected_version
+    if None in (data.exceptions, data.capacity, data.hourly_capacity):
+        current = await current_hours(state, region)
+        if current is None:
+            return queue_away()  # type: ignore[return-value]
+        kept = WeekHours(
+            exceptions=current.hours.exceptions if data.exceptions is None else data.exceptions,
+            capacity=current.hours.capacity if data.capacity is None else data.capacity,
+            hourly_capacity=current.hours.hourly_capacity
+            if data.hourly_capacity is None
+            else data.hourly_capacity,
+        )
+        version = current.version if version is None else version
+    return await send_week(request, state, principal, region, days, kept, version, data)
+
+
+async def send_week(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    region: str,
+    days: dict[str, list[str]],
+    rest: WeekHours,
+    expected_version: int | None,
+    body: Any,
+) -> Response[CommandResult]:
+    """Check the whole week with the hours file's reader (422), then SetOpeningHours to the queue.
+
+    ``body``: the request as the client sent it, which its request_id is bound to.
+    """
+    exceptions, hourly = rest.exceptions or {}, rest.hourly_capacity or {}
+    _, problems = read_whole_week(days, exceptions, rest.capacity, hourly)
     if problems:
         errors = [FieldError(_pointer(p.table, p.key), p.message) for p in problems]
         return problem_response(  # type: ignore[return-value]
@@ -145,14 +190,15 @@ async def change_opening_hours(
         region=region,
         by=principal.subject,
         days=days,
-        exceptions=data.exceptions,
-        capacity=data.capacity,
-        hourly_capacity=data.hourly_capacity,
-        expected_version=data.expected_version,
-        reason=data.reason,
-        request_id=data.request_id or ev.new_id(),
+        exceptions=exceptions,
+        capacity=rest.capacity,
+        hourly_capacity=hourly,
+        expected_version=expected_version,
+        reason=body.reason,
+        request_id=body.request_id or ev.new_id(),
     )
-    return await run_command(request, state, principal, OPENING_HOURS, region, command)
+    bound_to = (request.url.path, msgspec.to_builtins(body))
+    return await run_command(request, state, principal, OPENING_HOURS, region, command, bound_to)
 
 
 def _pointer(table: str, key: str) -> str:

@@ -25,7 +25,10 @@ RESPONSES: dict[int, ResponseSpec] = {
     401: _spec("no token, or an expired or invalid one (see WWW-Authenticate)"),
     403: _spec("the token lacks the role or the region for this action"),
     404: _spec("unknown region (or route)"),
-    409: _spec("the queue refused the command (the detail says why)"),
+    409: _spec(
+        "the queue refused the command (the detail says why), or the request_id was already used "
+        "for a different request (type /problems/request-id-reused: use a new request_id)"
+    ),
     422: _spec("invalid fields, one entry per field"),
     503: _spec("the audit trail, the broker, the queue or the token issuer is unavailable: nothing was done"),
     504: _spec("the queue did not answer in time: retry with the same request_id"),

@@ -1,5 +1,5 @@
-"""Intake when the region is not staffed: the case is still queued, and the patient is told
-when staff are back (machine-readable ``opens_at`` + text); an emergency still gets "Ring 112";
+"""Intake when the region is not staffed: a case whose time frame outlasts the closure (here
+Prio 4) is still queued, and the patient is told when staff are back (machine-readable ``opens_at`` + text); an emergency still gets "Ring 112";
 the case's estimated wait counts only staffed time. Real intake process, real broker; the test
 plays the queue on queue.events.
 """
@@ -74,14 +74,17 @@ def _opens_at_utc() -> str:
     return local.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+PRIO_4 = {"days_with_fever": 2}  # fever.recent: a 7-day frame, so two closed days are within it
+
+
 def test_a_patient_of_a_closed_region_is_queued_and_told_when_it_opens(closed_intake: Stack) -> None:
-    resp = post(closed_intake, submission(region="SE-C"))
+    resp = post(closed_intake, submission(region="SE-C", answers=PRIO_4))
     assert resp.status_code == 202, resp.text
     body = resp.json()
     assert body["status"] == "queued" and body["region_open"] is False
     assert body["opens_at"] == _opens_at_utc()
     assert "inte bemannad" in body["advice"] and "kl. 08:00" in body["advice"]
-    english = post(closed_intake, submission(region="SE-C", language="en")).json()
+    english = post(closed_intake, submission(region="SE-C", language="en", answers=PRIO_4)).json()
     assert "It opens" in english["advice"] and "at 08:00" in english["advice"]
 
 
@@ -98,14 +101,14 @@ def test_an_emergency_in_a_closed_region_is_still_told_to_ring_112(closed_intake
 
 
 def test_the_estimated_wait_in_a_closed_region_counts_only_staffed_time(closed_intake: Stack) -> None:
-    resp = post(closed_intake, submission(region="SE-C"))
+    resp = post(closed_intake, submission(region="SE-C", answers=PRIO_4))
     case_id = resp.json()["case_id"]
     as_queue(
         closed_intake,
         ev.CaseQueued(
             case_id=case_id,
             region="SE-C",
-            urgency=2,
+            urgency=4,
             queued_at=ev.utcnow(),
             sequence=1,
             person_pseudonym="p-closed",

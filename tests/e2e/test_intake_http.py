@@ -54,7 +54,6 @@ def intake(
             "QUEUE_URL": queue_stub.url,
             "QUEUE_WEB_PORT": queue_stub.url.rsplit(":", 1)[1],
             "INTAKE_MAX_WAITING": "100",
-            "INTAKE_MAX_ESTIMATED_WAIT_S": "3600",
             "INTAKE_RATE_BURST": "30",
             "INTAKE_RATE_PER_S": "0.2",
         },
@@ -173,7 +172,7 @@ def test_a_queued_case_is_published_with_rule_id_and_rules_version(intake: Stack
     mine = [e for e in triaged if isinstance(e, ev.CaseTriaged) and e.submission_id == sid]
     assert len(mine) == 1
     assert mine[0].case_id == body["case_id"] and mine[0].rule_id == "fever.very_high"
-    assert mine[0].rules_version == "2026-11-23.1"
+    assert mine[0].rules_version == "2026-12-05.1"
 
 
 def test_a_retried_submission_id_gets_the_same_case_and_no_second_event(intake: Stack) -> None:
@@ -356,22 +355,32 @@ def test_a_full_region_says_so_honestly_but_still_takes_prio_1(intake: Stack) ->
     assert prio1.status_code == 202 and prio1.json()["urgency"] == 1
 
 
-def test_a_long_estimated_wait_also_means_full(intake: Stack) -> None:
-    # One call in the last 15 minutes and 4 prio-2 cases waiting: a new prio-2 case would wait
-    # 5 x 15 min > 1 h.
-    waiting = [queued("SE-I", seq=i, urgency=2) for i in range(5)]
-    call = ev.CaseCalled(
-        case_id=waiting[0].case_id,
-        region="SE-I",
-        urgency=2,
-        clinician_id="n1",
-        request_id=uuid.uuid4().hex,
-        queued_at=waiting[0].queued_at,
-        called_at=ev.utcnow(),
-    )
-    as_queue(intake, *waiting, call)
-    seen(intake, waiting[0].case_id, "called")
-    assert post(intake, submission(region="SE-I")).json()["status"] == "full"
+def test_a_wait_past_the_time_frame_is_not_queued_silently(intake: Stack) -> None:
+    # Issue 25 (replaces the flat INTAKE_MAX_ESTIMATED_WAIT_S): three calls in the last 15 minutes
+    # (5 minutes a call) and 60 Prio 2 cases waiting: a new Prio 2 case is at least
+    # 0.75 x 60.5 x 5 min = 3 h 46 min away (3 h 45 min rounded down), past its 3 hours.
+    waiting = [queued("SE-I", seq=i, urgency=2) for i in range(63)]
+    calls = [
+        ev.CaseCalled(
+            case_id=w.case_id,
+            region="SE-I",
+            urgency=2,
+            clinician_id="n1",
+            request_id=uuid.uuid4().hex,
+            queued_at=w.queued_at,
+            called_at=ev.utcnow(),
+        )
+        for w in waiting[:3]
+    ]
+    as_queue(intake, *waiting, *calls)
+    seen(intake, waiting[2].case_id, "called")
+    refused = post(intake, submission(region="SE-I"))  # fever.very_high: Prio 2
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["status"] == "refer" and refused.json()["reason"] == "wait_too_long"
+    assert "Ring 1177 nu" in refused.json()["advice"]
+    assert (
+        post(intake, submission(region="SE-I", answers={"days_with_fever": 6})).status_code == 202
+    )  # Prio 3
 
 
 def test_a_patient_sees_their_case_with_its_token_and_nobody_else_does(intake: Stack) -> None:

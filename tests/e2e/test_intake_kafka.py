@@ -206,3 +206,42 @@ def test_a_kafka_submitter_gets_what_an_http_client_gets_case_token_hours_and_re
         None,
         None,
     )
+def test_a_submission_id_reused_for_another_request_is_refused_naming_it_over_http_and_kafka_after_a_restart(
+    intake: Stack,
+) -> None:
+    # issue 25: the same id with temperature_over_40 came back as the old Prio 3
+    body = {
+        "region": "SE-E",
+        "personnummer": personnummer(),
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {"days_with_fever": 6},
+        "submission_id": uuid.uuid4().hex,
+    }
+    url = intake.url("intake") + "/v1/triage"
+    first = httpx.post(url, json=body, timeout=10)
+    assert first.status_code == 202 and first.json()["urgency"] == 3, first.text
+    worse = {**body, "answers": {"days_with_fever": 6, "temperature_over_40": True}}
+    refused = httpx.post(url, json=worse, timeout=10)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    [error] = refused.json()["errors"]
+    assert error["pointer"] == "#/submission_id" and body["submission_id"] in error["detail"]
+    # the same request written otherwise is a retry, not another request
+    same = httpx.post(url, json={**body, "phone": "+46701234567"}, timeout=10)
+    assert same.status_code == 202 and same.json()["case_id"] == first.json()["case_id"]
+
+    intake.kill("intake")  # the binding comes back from triage.events
+    intake.start_service("intake")
+    intake.wait_healthy(("intake",), timeout=90)
+    after = httpx.post(url, json=worse, timeout=10)
+    assert after.status_code == 422 and after.json()["errors"][0]["pointer"] == "#/submission_id", after.text
+    send(intake.kafka, body["submission_id"], ev.TriageSubmission(**worse))
+    [kafka] = wait_results(intake.kafka, body["submission_id"])
+    assert kafka.status == "invalid" and kafka.case_id is None
+    assert any("#/submission_id" in e and "different request" in e for e in kafka.errors)
+    assert kafka.request_digest == ""  # nothing was decided for it
+    triaged = [codec.TRIAGE_EVENTS.decode(r.value) for r in read_records(intake.kafka, ["triage.events"])]
+    mine = [e for e in triaged if isinstance(e, ev.CaseTriaged) and e.submission_id == body["submission_id"]]
+    assert len(mine) == 1 and mine[0].urgency == 3 and len(mine[0].request_digest) == 32

@@ -42,7 +42,8 @@ def _opens_at_utc() -> str:
 
 
 def test_a_team_lead_closes_a_region_and_intake_tells_new_patients_when_it_opens(stack: Stack) -> None:
-    stack.start(("queue", "intake", "staff"))
+    stack.extra_env.update({"INTAKE_FRAME_CHECK_S": "1"})
+    stack.start(("queue", "intake", "staff", "notifier"))
     lead = token(stack, "lead-lisa", "team-lead", "SE-C")
     anna = token(stack, "nurse-anna", "nurse", "SE-C")
 
@@ -74,10 +75,22 @@ def test_a_team_lead_closes_a_region_and_intake_tells_new_patients_when_it_opens
     wait_until(
         lambda: case(stack, case_id).json()["region_open"] is False, 20, "intake to fold the new hours"
     )
-    later = post(stack, submission(region="SE-C"))
-    assert later.status_code == 202, later.text
+    # issue 25: the Prio 2 patient queued while it was open can no longer be called within 3 hours:
+    # told once, by SMS and in the case view, where to go now (the case stays queued)
+    wait_until(lambda: any(r["case_id"] == case_id for r in stack.outbox_records()), 30, "the past-frame SMS")
+    [sms] = [r for r in stack.outbox_records() if r["case_id"] == case_id]
+    assert "Ring 1177 nu" in sms["message"] and "dygnet runt" in sms["message"]
+    view = case(stack, case_id).json()
+    assert view["status"] == "waiting" and view["time_frame_reason"] == "opens_too_late"
+    assert "3 timmar" in view["time_frame_advice"] and "Ring 1177 nu" in view["time_frame_advice"]
+    # issue 25: a Prio 4 case can wait two days (7-day frame): queued, told when staff are back
+    later = post(stack, submission(region="SE-C", answers={"days_with_fever": 2}))
+    assert later.status_code == 202 and later.json()["urgency"] == 4, later.text
     assert later.json()["region_open"] is False and later.json()["opens_at"] == _opens_at_utc()
     assert "inte bemannad" in later.json()["advice"]
+    urgent = post(stack, submission(region="SE-C"))  # Prio 2: 3 hours, but closed for two days
+    assert urgent.status_code == 200 and urgent.json()["status"] == "refer", urgent.text
+    assert urgent.json()["reason"] == "opens_too_late" and urgent.json()["opens_at"] == _opens_at_utc()
     other = post(stack, submission(region="SE-E"))
     assert other.json()["region_open"] is True  # only SE-C changed
 

@@ -177,3 +177,23 @@ def test_serve_next_says_in_one_line_when_the_staff_api_is_not_running() -> None
     assert out.returncode != 0
     assert "is not answering" in out.stderr and "STAFF_URL" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_banners_try_it_lines_work_when_pasted_into_a_shell(triage_up: TriageUp) -> None:
+    # issue 25: the banner told people to run a bare `triage` (not on PATH after `make run`)
+    block = triage_up.output().split("Try it", 1)[1].split("Ctrl-C stops everything.", 1)[0]
+    pasted = [line.strip() for line in block.splitlines()[1:] if line.strip()]
+    joined: list[str] = []
+    for line in pasted:  # a person pastes line by line; a trailing backslash continues the line
+        if joined and joined[-1].endswith("\\"):
+            joined[-1] = joined[-1][:-1] + line
+        else:
+            joined.append(line)
+    assert not any(line.startswith("triage ") or "$(triage " in line for line in joined), joined
+    script = "\nsleep 2\n".join(joined)  # the pause of a person between two lines
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], capture_output=True, text=True, timeout=180, env=os.environ
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '"status":"queued"' in done.stdout and '"urgency":4' in done.stdout, done.stdout
+    assert "called case" in done.stdout and "Det är din tur" in done.stdout, done.stdout

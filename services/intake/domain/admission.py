@@ -1,4 +1,8 @@
-"""Admission control: is a region's queue too long to take one more case of this urgency?"""
+"""Admission control: is a region's queue too deep to take one more case of this urgency?
+
+Whether the region can call the case in time is the time-frame rule's question
+(``frame_check.py``, issue 25), asked right after this one.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,12 @@ class AdmissionLimits:
     """Per-region limits; a Prio 1 case is always admitted."""
 
     max_waiting: int = 2000
-    max_estimated_wait_s: float = 6 * 3600
 
 
-def is_full(waiting: int, estimated_wait_s: float | None, urgency: int, limits: AdmissionLimits) -> bool:
-    """True when the region is over its limits for this urgency.
+def is_full(waiting: int, urgency: int, limits: AdmissionLimits) -> bool:
+    """True when the region holds ``limits.max_waiting`` cases or more (intake's read model).
 
-    ``waiting`` is the region's depth and ``estimated_wait_s`` the wait a new case of this
-    urgency would have (None: unknown, no call lately), both from intake's read model of the
-    queue. Prio 1 is never refused: a case that must be seen within minutes is better queued
-    than sent away.
+    Prio 1 is never refused here: the time-frame rule tells a Prio 1 patient who cannot be
+    called within minutes to call 112 instead, with the reason.
     """
-    if urgency == 1:
-        return False
-    if waiting >= limits.max_waiting:
-        return True
-    return estimated_wait_s is not None and estimated_wait_s > limits.max_estimated_wait_s
+    return urgency != 1 and waiting >= limits.max_waiting

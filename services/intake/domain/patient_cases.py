@@ -49,6 +49,7 @@ class CaseFacts:
     cancel_reason: str = ""  # withdrawn_by_patient | cancelled_by_staff | duplicate (never staff's words)
     transferred_from: tuple[str, ...] = ()
     no_shows: int = 0
+    accepted_long_wait: bool = False  # queued past its time frame by the patient's choice (issue 25)
 
 
 def patient_reason(cancelled: ev.CaseCancelled) -> str:
@@ -95,6 +96,7 @@ class PatientCases:
         f = self._known(e.case_id, e.person_pseudonym, e.triaged_at, triage_time=True)
         f.symptom, f.rule_id, f.language = e.symptom, e.rule_id, e.language
         f.advice = sys.intern(e.advice)  # a few hundred distinct texts, shared by every case
+        f.accepted_long_wait = e.accept_long_wait
 
     def _queued(self, e: ev.CaseQueued) -> None:
         self._known(e.case_id, e.person_pseudonym, e.queued_at)

@@ -79,6 +79,10 @@ class QueueView:
         r = self._regions.get(region)
         return len(r.waiting) if r else 0
 
+    def regions_waiting(self) -> list[str]:
+        """The regions with at least one waiting case."""
+        return [name for name, r in self._regions.items() if r.waiting]
+
     def waiting_in(self, region: str) -> list[CaseStatus]:
         """The region's waiting cases in the order they will be called."""
         r = self._regions.get(region)

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from services.intake.domain.time_frames import TimeFrames
+
 Answer = str | int | bool
 Language = Literal["sv", "en"]
 
@@ -117,6 +119,7 @@ class RuleBook:
     symptoms: Mapping[str, Symptom]
     rules: tuple[Rule, ...]
     advice: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    time_frames: TimeFrames = field(default_factory=TimeFrames)  # [time_frames] (issue 25)
 
     def has_red_flag(self, symptom: str, answers: Mapping[str, object]) -> bool:
         """Any life-threatening answer (global or this symptom's own red flags) given as yes."""

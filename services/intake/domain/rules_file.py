@@ -13,6 +13,7 @@ from typing import Any
 
 from services.intake.domain.rulebook import Condition, Question, Rule, RuleBook, Symptom
 from services.intake.domain.rules_lines import SourceLines as _Lines
+from services.intake.domain.time_frames import read_time_frames
 
 LANGUAGES = ("sv", "en")
 REQUIRED_ADVICE = (
@@ -25,6 +26,12 @@ REQUIRED_ADVICE = (
     "full",
     "duplicate",
     "default",
+    # issue 25: a case its region cannot call within its time frame ([time_frames])
+    "opens_too_late",
+    "wait_too_long",
+    "go_to_emergency",
+    "call_1177",
+    "queue_anyway",
 )
 # Optional texts: when a file lacks one, the caller falls back to a required one.
 OPTIONAL_ADVICE = ("duplicate_elsewhere",)  # already queued in ANOTHER region (else "duplicate")
@@ -59,9 +66,12 @@ def load_rulebook(text: str, source: str = "urgency-rules.toml") -> RuleBook:
     rules = _rules(data.get("rules", []), symptoms, lines, problems)
     _check_overlaps(rules, problems)
     _check_defaults(symptoms, rules, lines, problems)
+    frames = read_time_frames(data.get("time_frames"), frozenset(advice), lines.tables, problems)
     if problems:
         raise RulesFileError(source, problems)
-    return RuleBook(version=str(version), symptoms=symptoms, rules=tuple(rules), advice=advice)
+    return RuleBook(
+        version=str(version), symptoms=symptoms, rules=tuple(rules), advice=advice, time_frames=frames
+    )
 
 
 def _advice(raw: Any, lines: _Lines, problems: list[str]) -> dict[str, dict[str, str]]:

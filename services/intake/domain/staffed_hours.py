@@ -68,7 +68,11 @@ def region_status(hours: RegionHours, now: dt.datetime, language: str = "sv") ->
 
 
 def closed_notice(opens_at: dt.datetime | None, language: str = "sv") -> str:
-    """ "The service is not staffed right now. It opens Monday 30 November at 08:00. ..." (local time)."""
+    """ "The service is not staffed right now. It opens Monday 30 November at 08:00. ..." (local time).
+
+    It follows the queued advice, which already says to call 1177, or 112 in an emergency, if
+    the patient gets worse: the sentence is not repeated here (issue 25).
+    """
     sv = language == "sv"
     if opens_at is None:
         return (
@@ -76,18 +80,24 @@ def closed_notice(opens_at: dt.datetime | None, language: str = "sv") -> str:
             if sv
             else "The service is not staffed and has no planned opening. Call 1177 for advice."
         )
-    local = opens_at.astimezone(STOCKHOLM)
-    lang = "sv" if sv else "en"
-    when = f"{_DAYS[lang][local.weekday()]} {local.day} {_MONTHS[lang][local.month - 1]}"
     if sv:
-        return (
-            f"Tjänsten är inte bemannad just nu. Den öppnar {when} kl. {local:%H:%M}. "
-            "Din plats i kön finns kvar. Blir du sämre, ring 1177, eller 112 vid livsfara."
-        )
+        return f"Tjänsten är inte bemannad just nu. Den öppnar {local_when(opens_at, language)}. Din plats i kön finns kvar."
     return (
-        f"The service is not staffed right now. It opens {when} at {local:%H:%M}. "
-        "You keep your place in the queue. If you get worse, call 1177, or 112 in an emergency."
+        f"The service is not staffed right now. It opens {local_when(opens_at, language)}. "
+        "You keep your place in the queue."
     )
+
+
+def local_when(at: dt.datetime | None, language: str = "sv") -> str:
+    """ "måndag 30 november kl. 08:00" / "Monday 30 November at 08:00" in Stockholm time;
+    for None (no planned opening) "inte inom överskådlig tid" / "not at any planned time"."""
+    sv = language == "sv"
+    if at is None:
+        return "inte inom överskådlig tid" if sv else "not at any planned time"
+    local = at.astimezone(STOCKHOLM)
+    lang = "sv" if sv else "en"
+    day = f"{_DAYS[lang][local.weekday()]} {local.day} {_MONTHS[lang][local.month - 1]}"
+    return f"{day} kl. {local:%H:%M}" if sv else f"{day} at {local:%H:%M}"
 
 
 def case_estimate(

@@ -31,6 +31,7 @@ FIELDS = (
     "protected_identity",
     "needs_spoken_contact",
     "submission_id",
+    "accept_long_wait",
 )
 REQUIRED = ("region", "personnummer", "phone", "symptom")
 LANGUAGES = ("sv", "en")
@@ -79,6 +80,8 @@ class Submission:
     protected_identity: bool = False
     needs_spoken_contact: bool = False  # finds written text hard: referred to 1177 by phone
     submission_id: str = ""
+    # Prio 4-5 only: queue even when the region cannot call within the time frame (issue 25)
+    accept_long_wait: bool = False
     errors: list[FieldError] = field(default_factory=list, compare=False)
 
 
@@ -174,6 +177,9 @@ def parse_submission(
     protected = raw.get("protected_identity", False)
     if not isinstance(protected, bool):
         errors.append(FieldError(_pointer("protected_identity"), "must be true or false"))
+    accept_long_wait = raw.get("accept_long_wait", False)
+    if not isinstance(accept_long_wait, bool):
+        errors.append(FieldError(_pointer("accept_long_wait"), "must be true or false"))
     submission_id = raw.get("submission_id")
     if submission_id is not None and not (
         isinstance(submission_id, str) and SUBMISSION_ID.match(submission_id)
@@ -197,6 +203,7 @@ def parse_submission(
         protected_identity=bool(protected),
         needs_spoken_contact=bool(spoken),
         submission_id=submission_id or "",
+        accept_long_wait=accept_long_wait is True,
     )
 
 

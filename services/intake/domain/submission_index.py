@@ -25,6 +25,7 @@ class Remembered:
     reason: str = ""  # refer reason
     advice: str = ""
     language: str = ""  # the first answer's language, so a replay says exactly the same
+    digest: str = ""  # the request this submission_id is bound to (domain/request_digest.py)
 
 
 class SubmissionIndex:

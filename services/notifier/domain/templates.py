@@ -1,7 +1,8 @@
 """SMS texts per message kind and language: plain text, never a link (fraud risk).
 
-Kinds: ``your_turn``, ``heads_up`` and the case notices of issue 14 (``cancelled`` by staff,
-``transferred`` with ``{region_name}``, ``closed_no_show``). Operators may override texts with
+Kinds: ``your_turn``, ``heads_up``, the case notices of issue 14 (``cancelled`` by staff,
+``transferred`` with ``{region_name}``, ``closed_no_show``) and of issue 25 (``past_frame_*``:
+the waiting case will miss its time frame; where to go now). Operators may override texts with
 a JSON file ``{"your_turn": {"sv": "...", "en": "..."}, "heads_up": {...}}`` (``NOTIFIER_TEMPLATES_PATH``); every text, built in or overridden, is
 checked at startup and a bad one stops the notifier before it sends anything.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 import string
+import typing
 
-from proto.events import CaseNotice, HeadsUp, YourTurn
+from proto.events import CaseNotice, HeadsUp, SmsKind, YourTurn
 from proto.regions import REGIONS
 
 Templates = dict[tuple[str, str], str]
 
-KINDS = ("your_turn", "heads_up", "cancelled", "transferred", "closed_no_show")
+KINDS: tuple[str, ...] = typing.get_args(SmsKind)  # your_turn, heads_up and the case notices
 DEFAULT_LANGUAGE = "sv"
 # Anything a phone would turn into a link: a scheme, www., or a host name with a TLD.
 _LINK = re.compile(
@@ -31,6 +33,9 @@ _PLACEHOLDERS = {
     "cancelled": set(),
     "transferred": {"region_name"},
     "closed_no_show": set(),
+    "past_frame_emergency": set(),
+    "past_frame_call_1177": set(),
+    "past_frame_may_wait": set(),
 }
 
 TEMPLATES: Templates = {
@@ -73,6 +78,31 @@ TEMPLATES: Templates = {
     ("closed_no_show", "en"): (
         "We could not reach you in 1177 direkt after several tries, so your case is closed. "
         "If you need care, call 1177. If it is life-threatening, call 112."
+    ),
+    # issue 25: a waiting case that will now miss its urgency's time frame (sent by intake)
+    ("past_frame_emergency", "sv"): (
+        "1177 direkt kan inte ringa upp dig så snart som ditt ärende behöver. "
+        "Ring 112 eller åk till närmaste akutmottagning nu."
+    ),
+    ("past_frame_emergency", "en"): (
+        "1177 direkt cannot call you back as soon as your case needs. "
+        "Call 112 or go to the nearest emergency department now."
+    ),
+    ("past_frame_call_1177", "sv"): (
+        "1177 direkt kan inte ringa upp dig inom den tid ditt ärende behöver. Ring 1177 nu, "
+        "öppet dygnet runt. Vid livshotande tillstånd, ring 112."
+    ),
+    ("past_frame_call_1177", "en"): (
+        "1177 direkt cannot call you back within the time your case needs. Call 1177 now, open "
+        "around the clock. If it is life-threatening, call 112."
+    ),
+    ("past_frame_may_wait", "sv"): (
+        "Väntetiden i 1177 direkt är nu längre än vanligt för ditt ärende. Du står kvar i kön. "
+        "Vill du ha råd tidigare, ring 1177. Vid livsfara, ring 112."
+    ),
+    ("past_frame_may_wait", "en"): (
+        "The wait in 1177 direkt is now longer than usual for your case. You keep your place. "
+        "For advice sooner, call 1177. If it is life-threatening, call 112."
     ),
 }
 

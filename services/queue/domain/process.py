@@ -90,10 +90,6 @@ def apply_recorded(state: QueueState, key: str | None, recorded: tuple[ev.Messag
         state.region(region).record_answer(key, recorded, state.policy.answer_memory)
 
 
-# Inputs after which cases are closer to the front: a call, or a case leaving the queue.
-_MOVES_FORWARD = (ev.CaseCalled, ev.CaseCancelled, ev.CaseTransferred, ev.CaseClosed)
-
-
 def heads_up_due(
     state: QueueState, rs: RegionState, now: dt.datetime, caused: list[ev.Message] | None = None
 ) -> list[ev.Message]:
@@ -111,7 +107,7 @@ def heads_up_due(
     - it never had one in this region.
     """
     policy = state.policy
-    if caused is not None and not any(isinstance(e, _MOVES_FORWARD) for e in caused):
+    if caused is not None and not any(isinstance(e, ev.CaseCalled) for e in caused):
         return []
     hours = state.hours_of(rs.region)
     if policy.heads_up_position <= 0 or not hours.is_open(now):

@@ -27,12 +27,11 @@ def test_the_bucket_table_stays_bounded_under_a_flood_of_clients() -> None:
     assert len(buckets) == 100
 
 
-def test_a_region_over_its_limits_is_full_except_for_prio_1() -> None:
-    limits = AdmissionLimits(max_waiting=10, max_estimated_wait_s=3600)
-    assert is_full(10, 60.0, 3, limits) and not is_full(10, 60.0, 1, limits)  # crowded
-    assert is_full(2, 9000.0, 3, limits) and not is_full(2, 9000.0, 1, limits)  # slow
-    assert not is_full(2, None, 4, limits)  # no estimate yet (nobody called lately): admit
-    assert not is_full(0, None, 3, limits)
+def test_a_region_over_its_depth_limit_is_full_except_for_prio_1() -> None:
+    limits = AdmissionLimits(max_waiting=10)
+    assert is_full(10, 3, limits) and not is_full(10, 1, limits)  # crowded
+    assert not is_full(9, 4, limits) and not is_full(0, 3, limits)
+    # a slow region is the time-frame rule's (tests/unit/intake/test_time_frames.py)
 
 
 def test_the_index_keeps_the_first_decision_and_forgets_transient_ones() -> None:
@@ -63,3 +62,40 @@ def test_a_case_token_opens_only_its_own_case_and_only_under_its_key() -> None:
     assert not token_matches(derive_key(b"other-key" * 4), "case-a", token)
     assert not token_matches(key, "case-a", "")
     assert derive_key(b"k" * 32) != b"k" * 32  # never the pseudonym key itself
+
+
+def test_a_submission_id_is_bound_to_its_request_not_to_its_wording() -> None:
+    import datetime as dt
+
+    from services.intake.domain.request_digest import check_same_request, request_digest
+    from services.intake.domain.rules_file import load_rulebook
+    from services.intake.domain.submission_form import InvalidSubmission, parse_submission
+    from services.intake.settings import packaged_rules_path
+
+    rules = load_rulebook(packaged_rules_path().read_text(encoding="utf-8"))
+    body = {
+        "region": "SE-C",
+        "personnummer": "19900101-0017",
+        "phone": "070-123 45 67",
+        "symptom": "fever",
+        "answers": {"days_with_fever": 2},
+        "submission_id": "s1",
+    }
+
+    def digest(**changes: object) -> str:
+        return request_digest(parse_submission({**body, **changes}, rules, today=dt.date(2026, 12, 5)), b"k")
+
+    first = digest()
+    assert digest(phone="+46701234567", personnummer="199001010017") == first  # the same, written otherwise
+    assert digest(language="en") == first  # the words only; the replay keeps the first language
+    changed = digest(answers={"days_with_fever": 2, "temperature_over_40": True})
+    assert changed != first and digest(accept_long_wait=True) != first and digest(region="SE-M") != first
+    assert request_digest(parse_submission(body, rules, today=dt.date(2026, 12, 5)), b"other key") != first
+    check_same_request("s1", first, first)
+    check_same_request("s1", "", changed)  # records from before digests: not checked
+    with pytest.raises(InvalidSubmission) as refused:
+        check_same_request("s1", first, changed)
+    [error] = refused.value.errors
+    assert (
+        error.pointer == "#/submission_id" and "'s1' was already used for a different request" in error.detail
+    )

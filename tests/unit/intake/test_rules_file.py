@@ -20,6 +20,11 @@ ADVICE = "\n".join(
         "full",
         "duplicate",
         "default",
+        "opens_too_late",
+        "wait_too_long",
+        "go_to_emergency",
+        "call_1177",
+        "queue_anyway",
     )
 )
 

@@ -46,3 +46,12 @@ def test_just_after_opening_the_recent_rate_counts_only_the_staffed_minutes_of_t
     # 5 calls in the 5 staffed minutes of a 15-minute window: 1 call/min, not 1 per 3 min
     eta = estimate_wait(10, 5, 900, WEEKDAYS_8_17, five_past_eight, EtaPolicy(capacity_per_hour=20))
     assert eta is not None and eta.basis == "recent_rate" and eta.point_s == 9.5 * 60
+
+
+def test_a_wait_of_days_is_told_in_days_not_in_hundreds_of_hours() -> None:
+    from services.opening_hours.eta import WaitEstimate
+
+    long = WaitEstimate(point_s=40 * 86400, low_s=31.8 * 86400, high_s=60.9 * 86400, basis="capacity")
+    assert long.text() == "31–61 dygn" and long.text("en") == "31–61 days"
+    two = WaitEstimate(point_s=3 * 86400, low_s=47 * 3600, high_s=80 * 3600, basis="capacity")
+    assert two.text() == "47–80 tim"  # below two days at the low end: still hours

@@ -133,3 +133,37 @@ def test_a_patient_who_had_a_heads_up_gets_none_again_after_a_transfer() -> None
     handle(state, transfer_in, MONDAY_10)  # c1 is third in SE-E
     sent = _heads_ups(state, ev.ServeNext(region="SE-E", clinician_id="n", request_id="e1"), MONDAY_10)
     assert [h.case_id for h in sent] == ["e1"]  # c1, now second, is not told again
+
+
+def _cancel(state: QueueState, case_id: str, reason: str, by: str, now: dt.datetime) -> list[ev.HeadsUp]:
+    return _heads_ups(
+        state,
+        ev.CancelCase(region="SE-C", case_id=case_id, reason=reason, by=by, request_id=f"x-{case_id}"),
+        now,
+    )
+
+
+def test_a_patient_withdrawing_from_a_queue_nobody_serves_sends_no_heads_up() -> None:
+    state = _state()  # issue 25: five arrive, nobody is called, patient 5 withdraws
+    for i in range(5):
+        _arrive(state, i, 3, MONDAY_10)
+    later = MONDAY_10 + dt.timedelta(minutes=2)
+    assert _cancel(state, "c4", ev.WITHDRAWN_BY_PATIENT, "patient:ab", later) == []
+
+
+def test_a_staff_cancellation_from_a_queue_nobody_serves_sends_no_heads_up() -> None:
+    state = _state()
+    for i in range(5):
+        _arrive(state, i, 3, MONDAY_10)
+    assert _cancel(state, "c0", "duplicate case", "nurse-1", MONDAY_10 + dt.timedelta(minutes=2)) == []
+
+
+def test_a_departure_after_calls_sends_no_heads_up_but_the_next_call_does() -> None:
+    state = _state()
+    for i in range(6):
+        _arrive(state, i, 3, MONDAY_10)
+    assert [h.case_id for h in _serve(state, "s1", MONDAY_10)] == ["c1", "c2", "c3"]
+    # c4 moves up to position 3 when c1 leaves; only a call, not a departure, tells it so
+    assert _cancel(state, "c1", ev.WITHDRAWN_BY_PATIENT, "patient:ab", MONDAY_10) == []
+    # the call of c2 leaves c3 (told), c4, c5 as the next three
+    assert [h.case_id for h in _serve(state, "s2", MONDAY_10 + dt.timedelta(minutes=1))] == ["c4", "c5"]
