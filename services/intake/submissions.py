@@ -20,8 +20,8 @@ from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
-from services.intake.domain.question_texts import QuestionTexts
 from services.intake.domain.frame_check import PastFrame, past_frame, past_frame_advice, why_not_in_time
+from services.intake.domain.question_texts import QuestionTexts
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
 from services.intake.domain.request_digest import check_same_request, request_digest

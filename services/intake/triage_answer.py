@@ -16,7 +16,6 @@ from services.intake.domain.staffed_hours import region_status
 from services.intake.patient_api import iso
 from services.intake.submissions import Outcome, TriageService
 
-
 # The time-frame reasons (issue 25): the answer also says whether and when the region opens.
 PAST_FRAME = ("opens_too_late", "wait_too_long")
 

@@ -206,6 +206,8 @@ def test_a_kafka_submitter_gets_what_an_http_client_gets_case_token_hours_and_re
         None,
         None,
     )
+
+
 def test_a_submission_id_reused_for_another_request_is_refused_naming_it_over_http_and_kafka_after_a_restart(
     intake: Stack,
 ) -> None:
