@@ -121,6 +121,11 @@ def estimate_wait(
     return WaitEstimate(point, _round(low, up=False), _round(high, up=True), basis)
 
 
+def round_outward(seconds: float, up: bool) -> float:
+    """A range end as patients are shown it: down (low) or up (high) to 5 min, or 15 above an hour."""
+    return _round(seconds, up)
+
+
 def _round(seconds: float, up: bool) -> float:
     step = 300.0 if seconds <= 3600 else 900.0  # 5 minutes, or 15 above an hour
     if up:
