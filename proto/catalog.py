@@ -78,7 +78,8 @@ def _dlq(spec: t.TopicSpec) -> str:
 SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "intake",
-        reads=(t.TRIAGE_SUBMISSIONS.name,),
+        # queue.forecasts: read whole without a group into the case view (the forecaster's ranges)
+        reads=(t.TRIAGE_SUBMISSIONS.name, t.QUEUE_FORECASTS.name),
         writes=(
             t.TRIAGE_EVENTS.name,
             t.PATIENT_CONTACTS.name,

@@ -71,6 +71,7 @@ class TriageLog:
             self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
             self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS,
             self.kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
+            self.kafka.topic(topics.QUEUE_FORECASTS.name): codec.WAIT_FORECASTS,  # the forecaster's ranges
         }
         consumer = AIOKafkaConsumer(
             **self.kafka.client_options(),
@@ -156,5 +157,5 @@ class TriageLog:
         entry = remembered_from(message)
         if entry is not None:
             self.index.remember(*entry)
-        if isinstance(message, ev.CaseTriaged) or decoder is codec.QUEUE_EVENTS:
+        if isinstance(message, ev.CaseTriaged) or decoder in (codec.QUEUE_EVENTS, codec.WAIT_FORECASTS):
             self.view.apply(message)

@@ -8,7 +8,7 @@ import pytest
 
 from proto import codec, topics
 from proto import events as ev
-from tests.e2e.test_intake_http import post, submission
+from tests.e2e.test_intake_http import case, post, submission
 from tests.support.queue_io import publish
 from tests.support.stack import Stack, wait_until
 from tests.support.topic_reader import read_records
@@ -61,3 +61,14 @@ def test_the_forecaster_publishes_every_waiting_case_s_range_and_refreshes_after
     assert bad.json()["errors"][0]["pointer"] == "/query/extra"
     unknown = httpx.get(stack.url("forecast") + "/v1/regions/SE-QQ/forecast", timeout=10)
     assert unknown.status_code == 404
+
+    # the patient's case view (intake folds queue.forecasts): the range and when it was made
+    waiting = sorted(rest)[0]
+    shown = wait_until(
+        lambda: (v := case(stack, waiting).json()).get("wait_forecast_text") and v,
+        30,
+        "intake to show the range",
+    )
+    assert shown["wait_forecast_text"].startswith("oftast ")
+    assert shown["wait_forecast_low_seconds"] <= shown["wait_forecast_high_seconds"]
+    assert shown["wait_forecast_updated_at"].endswith("Z") and shown["wait_forecast_moved"] is False
