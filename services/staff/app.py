@@ -27,6 +27,7 @@ from services.staff.audit_trail import AuditTrail
 from services.staff.desk import StaffDesk
 from services.staff.http_auth import provide_principal
 from services.staff.http_commands import COMMAND_HANDLERS
+from services.staff.http_forecast import FORECAST_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
 from services.staff.problems import EXCEPTION_HANDLERS
@@ -76,7 +77,7 @@ def staff_lifespan(settings: StaffSettings) -> Any:
         publisher = Publisher(settings.kafka, source="/triage/staff")
         answers = QueueAnswers(settings.kafka)
         audit_log = AuditLog(settings.kafka, settings.audit_memory)
-        views = QueueViews(settings.queue_url, settings.queue_timeout_s)
+        views = QueueViews(settings.queue_url, settings.queue_timeout_s, settings.forecast_url)
         await publisher.start()
         await answers.start()
         tasks = [
@@ -125,6 +126,7 @@ def create_app(settings: StaffSettings) -> Litestar:
         route_handlers=[
             *COMMAND_HANDLERS,
             *HOURS_HANDLERS,
+            *FORECAST_HANDLERS,
             *READ_HANDLERS,
             healthz,
             readyz,

@@ -11,6 +11,7 @@ from proto import events as ev
 from tests.e2e.test_intake_http import case, post, submission
 from tests.support.queue_io import publish
 from tests.support.stack import Stack, wait_until
+from tests.support.staff_client import call, is_problem, token
 from tests.support.topic_reader import read_records
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +33,7 @@ def latest_naming(stack: Stack, region: str, case_ids: set[str]) -> ev.WaitForec
 
 def test_the_forecaster_publishes_every_waiting_case_s_range_and_refreshes_after_a_call(stack: Stack) -> None:
     stack.extra_env.update(FAST)
-    stack.start(("queue", "intake", "forecast"))
+    stack.start(("queue", "intake", "forecast", "staff"))
     ids = []
     for _ in range(4):
         r = post(stack, submission(region="SE-C"))
@@ -72,3 +73,16 @@ def test_the_forecaster_publishes_every_waiting_case_s_range_and_refreshes_after
     assert shown["wait_forecast_text"].startswith("oftast ")
     assert shown["wait_forecast_low_seconds"] <= shown["wait_forecast_high_seconds"]
     assert shown["wait_forecast_updated_at"].endswith("Z") and shown["wait_forecast_moved"] is False
+
+    # staff: each waiting case's range on the waiting list; the team lead's breach forecast and what-if
+    nurse, lead = token(stack, "nurse-anna", "nurse", "SE-C"), token(stack, "lead-lisa", "team-lead", "SE-C")
+    listed = call(stack, "GET", "/v1/regions/SE-C/waiting", nurse)
+    assert listed.status_code == 200, listed.text
+    assert all(c["wait_forecast_text"] for c in listed.json()["cases"]), listed.text
+    assert is_problem(call(stack, "GET", "/v1/regions/SE-C/forecast", nurse), 403)
+    planned = call(stack, "GET", "/v1/regions/SE-C/forecast", lead)
+    assert planned.status_code == 200, planned.text
+    assert [b["urgency"] for b in planned.json()["breaches"]] == [1, 2, 3, 4, 5]
+    helped = call(stack, "GET", "/v1/regions/SE-C/forecast?extra=2&from=09:00", lead)
+    assert helped.status_code == 200 and helped.json()["what_if"].startswith("+2 from "), helped.text
+    assert is_problem(call(stack, "GET", "/v1/regions/SE-C/forecast?extra=2&from=9", lead), 422)

@@ -30,6 +30,7 @@ Action = Literal[
     "read-audit",
     "opening-hours",
     "read-opening-hours",
+    "read-forecast",
 ]
 ROLES: tuple[str, ...] = ("nurse", "doctor", "team-lead", "auditor", "service")
 CLINICAL: frozenset[str] = frozenset(
@@ -37,10 +38,11 @@ CLINICAL: frozenset[str] = frozenset(
 )
 OPENING_HOURS = "opening-hours"  # PUT /v1/regions/{r}/opening-hours (issue #14)
 READ_HOURS = "read-opening-hours"  # GET: when the region is staffed, no case data
+READ_FORECAST = "read-forecast"  # GET /v1/regions/{r}/forecast: breach forecast and what-if (issue 22)
 GRANTS: dict[str, frozenset[str]] = {
     "nurse": CLINICAL | {READ_HOURS},
     "doctor": CLINICAL | {READ_HOURS},
-    "team-lead": CLINICAL | {"transfer", OPENING_HOURS, READ_HOURS},
+    "team-lead": CLINICAL | {"transfer", OPENING_HOURS, READ_HOURS, READ_FORECAST},
     "auditor": frozenset({"read-audit"}),
     "service": frozenset({"serve-next", "read-waiting", READ_HOURS}),
 }
