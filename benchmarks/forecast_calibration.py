@@ -10,7 +10,9 @@ urgency) the queue's state right after the patient was queued is given to
 - the old model (``estimate_wait``, what the queue's views show today: position, recent
   rate or capacity, 0.75x..1.5x rounded outward), and
 - the forecaster (``forecast_region`` with the same learned history: p10..p90, point p50);
-both are scored against the wait the patient then had in the same run. The forecaster keeps
+both are scored against the wait the patient then had in the same run. Patients are scored
+if they arrive in the test week; arrivals go on three days longer, so that late arrivals are
+overtaken as they would be. The forecaster keeps
 learning during the test week (it sees each event when it happens, never later ones).
 Prints a Markdown table per urgency and model, writes JSON and a PNG (estimate vs actual).
 """
@@ -39,6 +41,7 @@ from services.simulate.domain.engine import simulate_region  # noqa: E402
 from services.simulate.domain.scenario import DEFAULT_START, Scenario  # noqa: E402
 
 WINDOW_S = 900.0
+SCORED_DAYS = 7
 
 
 def run_one(
@@ -56,13 +59,18 @@ def run_one(
     past = arrivals(s, seed + 1000, 14, load, history=True)
     past = Scenario(past.arrivals, DEFAULT_START - dt.timedelta(days=14), past.span_s)
     simulate_region(past, REGION, s.week, drain_s=0.0, on_event=learn)
-    week = arrivals(s, seed, 7, load)
+    # arrivals go on for SCORED_DAYS + 3 days: a patient who arrives late in the scored week is
+    # overtaken by those who arrive after it, as the futures assume (a run whose arrivals stop
+    # would flatter every model that ignores them)
+    week = arrivals(s, seed, SCORED_DAYS + 3, load)
     seen: dict[int, int] = {}
     asked: list[tuple[int, int, float, tuple[float, float, float], tuple[float, float, float] | None]] = []
     policy = EtaPolicy(capacity_per_hour=cap)
 
     def at_arrival(state: QueueState, t: float, i: int) -> None:
         a = week.arrivals[i]
+        if t >= SCORED_DAYS * 86400.0:
+            return
         seen[a.urgency] = seen.get(a.urgency, 0) + 1
         if (seen[a.urgency] - 1) % sample[a.urgency]:
             return

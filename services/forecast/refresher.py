@@ -13,6 +13,8 @@ import datetime as dt
 import logging
 import time
 
+import msgspec
+
 from proto import events as ev
 from proto import topics
 from services.forecast import metrics
@@ -35,6 +37,7 @@ class Refresher:
         self.publisher = publisher
         self.wake = asyncio.Event()
         self.latest: dict[str, ev.WaitForecast] = {}
+        self._full: dict[str, ev.WaitForecast] = {}  # the last forecast with its breach forecast
 
     def inputs(self, region: str, now: dt.datetime, what_if: WhatIf | None = None) -> Inputs:
         """The region's inputs as of now, copied out of the tracker."""
@@ -42,22 +45,40 @@ class Refresher:
         hours = t.state.hours_of(region)
         return t.history(region, now).inputs(t.state.region(region), now, hours, t.fallback_per_hour, what_if)
 
-    async def forecast(self, inputs: Inputs) -> RegionForecast:
+    async def forecast(self, inputs: Inputs, horizon_s: float | None = None) -> RegionForecast:
         """Run the futures in a worker thread; record the CPU they took."""
         s = self.settings
+        horizon = s.horizon_s if horizon_s is None else horizon_s
 
         def work() -> RegionForecast:
             started = time.thread_time()
-            f = forecast_region(inputs, runs=s.runs, seed=s.seed, horizon_s=s.horizon_s)
+            f = forecast_region(inputs, runs=s.runs, seed=s.seed, horizon_s=horizon)
             metrics.REFRESH_CPU.observe(time.thread_time() - started)
             return f
 
         return await asyncio.to_thread(work)
 
     async def refresh(self, region: str) -> None:
+        """A full forecast once a minute; between, after a call or an arrival, only the cases' ranges.
+
+        The breach forecast needs futures over the whole horizon (8 h of arrivals: most of the
+        cost in a big region); the ranges only until the last waiting case is called. So an
+        event-driven refresh runs the short futures and carries the last breach forecast over.
+        """
         now = dt.datetime.now(dt.UTC)
-        f = await self.forecast(self.inputs(region, now))
-        event = to_event(f, now, self.settings.seed)
+        last = self.latest.get(region)
+        full = last is None or (now - last.as_of).total_seconds() >= self.settings.every_s - 1.0
+        if full or last is None:
+            event = to_event(await self.forecast(self.inputs(region, now)), now, self.settings.seed)
+            self._full[region] = event
+        else:
+            short = to_event(
+                await self.forecast(self.inputs(region, now), horizon_s=0.0), now, self.settings.seed
+            )
+            kept = self._full.get(region, last)
+            event = msgspec.structs.replace(
+                short, breaches=kept.breaches, horizon_seconds=kept.horizon_seconds
+            )
         await self.publisher.publish(topics.QUEUE_FORECASTS, region, event)
         self.latest[region] = event
         _export(event)

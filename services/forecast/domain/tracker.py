@@ -95,5 +95,9 @@ class Tracker:
         self._last[region] = now
         self._due[region] = now + self.every_s
 
+    def due_by(self, region: str, at: float) -> None:
+        """``region`` is due at ``at`` at the latest."""
+        self._due[region] = min(self._due.get(region, at), at)
+
     def next_due(self) -> float | None:
         return min(self._due.values(), default=None)
