@@ -142,7 +142,10 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
             ),
             Panel(
                 "Forecast: longest 90th-percentile wait still ahead, by urgency",
-                _q('max by (urgency) (triage_forecast_wait_p90_seconds{region=~"$region"})', "Prio {{urgency}}"),
+                _q(
+                    'max by (urgency) (triage_forecast_wait_p90_seconds{region=~"$region"})',
+                    "Prio {{urgency}}",
+                ),
                 unit="s",
             ),
             Panel(
