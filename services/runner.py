@@ -95,9 +95,10 @@ def run_forecast() -> None:
         settings = ForecastSettings.from_env()
     except ValueError as exc:  # refuse to start, say why, exit non-zero
         sys.exit(f"forecast: refusing to start: {exc}")
+    app = create_app(settings)  # first: creating a Litestar app applies its own logging config
     configure_logging("forecast", logging.INFO)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",

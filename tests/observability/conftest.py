@@ -37,7 +37,7 @@ def observed_run(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactor
             tmp_path_factory.mktemp("prometheus"),
             {
                 f"triage-{name}": f"127.0.0.1:{stack.ports[name]}"
-                for name in ("intake", "queue", "notifier", "staff")
+                for name in SERVICES
             },
         )
         prometheus.start()
