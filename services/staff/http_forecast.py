@@ -66,7 +66,8 @@ async def region_forecast(
     region: Annotated[str, Parameter(pattern=REGION_PATTERN, description="e.g. SE-C")],
     extra: Annotated[int | None, Parameter(ge=1, le=100, description="more clinicians (what-if)")] = None,
     from_: Annotated[
-        str | None, Parameter(query="from", pattern=r"^\d\d:00$", description="from this local hour, HH:00")
+        str | None,
+        Parameter(query="from", pattern=r"^([01]\d|2[0-3]):00$", description="from this local hour, HH:00"),
     ] = None,
 ) -> Response[ev.WaitForecast]:
     """Per urgency the probability and expected time of a time-frame breach in the next hours with
@@ -79,6 +80,9 @@ async def region_forecast(
     status, body = await views.forecast(region, params)
     if status == 404:
         return problem_response(404, f"no forecast of {region} yet: retry within a minute")  # type: ignore[return-value]
+    if status == 422:  # the forecaster could not read the what-if: its words, not an outage
+        detail = body.get("detail", "") if isinstance(body, dict) else ""
+        return problem_response(422, detail or "extra and from: give extra=N and from=HH:00")  # type: ignore[return-value]
     try:
         found = msgspec.convert(body, ev.WaitForecast) if status == 200 else None
     except msgspec.ValidationError:
