@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from services.forecast.domain.tracker import Tracker
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.forecast.log")
@@ -41,7 +42,7 @@ class QueueLog:
         )
         await consumer.start()
         try:
-            parts = [TopicPartition(name, p) for p in await _partitions(consumer, name)]
+            parts = [TopicPartition(name, p) for p in await partitions_of(consumer, name)]
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)
             end = await consumer.end_offsets(parts)
@@ -79,13 +80,3 @@ class QueueLog:
             self.undecodable += 1
             return False
         return self.tracker.apply(message, now)
-
-
-async def _partitions(consumer: AIOKafkaConsumer, name: str) -> set[int]:
-    for _ in range(100):  # metadata may lag just after the topics were created
-        found = consumer.partitions_for_topic(name)
-        if found:
-            return set(found)
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public equivalent
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
