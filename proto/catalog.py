@@ -52,6 +52,7 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
     t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
     t.AUDIT_EVENTS.name: (ev.AuditRecorded,),
+    t.QUEUE_FORECASTS.name: (ev.WaitForecast,),
 }
 
 
@@ -100,7 +101,8 @@ def _dlq(spec: t.TopicSpec) -> str:
 SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "intake",
-        reads=(t.TRIAGE_SUBMISSIONS.name,),
+        # queue.forecasts: read whole without a group into the case view (the forecaster's ranges)
+        reads=(t.TRIAGE_SUBMISSIONS.name, t.QUEUE_FORECASTS.name),
         writes=(
             t.TRIAGE_EVENTS.name,
             t.PATIENT_CONTACTS.name,
@@ -153,6 +155,13 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
         reads=(t.TRIAGE_EVENTS.name, t.QUEUE_EVENTS.name, t.PATIENT_CONTACTS.name, t.AUDIT_EVENTS.name),
         writes=(t.QUEUE_COMMANDS.name, t.AUDIT_EVENTS.name),
         description="Staff HTTP API: authenticated commands with synchronous answers, audit trail.",
+    ),
+    ServiceAccess(
+        "forecast",
+        # queue.events read whole without a group (every instance forecasts every region it is given)
+        reads=(t.QUEUE_EVENTS.name,),
+        writes=(t.QUEUE_FORECASTS.name,),
+        description="The wait forecaster: Monte-Carlo futures of each region through the queue's core.",
     ),
     ServiceAccess(
         "clinician-tools",

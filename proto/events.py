@@ -602,3 +602,39 @@ class SmsLedgerEntry(Message, frozen=True, kw_only=True, tag="sms.ledger-entry.v
     reason: str = ""
     permanent: bool = True
     announced: bool = False  # the outcome's SmsSent/SmsFailed (and DLQ record) are on the broker
+
+
+# --------------------------------------------------------------------------- queue.forecasts
+class CaseWaitForecast(msgspec.Struct, frozen=True, kw_only=True):
+    """When one waiting case is expected to be called, in seconds after the forecast's ``as_of``:
+    the 10th, 50th and 90th percentile over the forecaster's futures (null: later than it looked)."""
+
+    case_id: str
+    urgency: int
+    p10_seconds: float | None = None
+    p50_seconds: float | None = None
+    p90_seconds: float | None = None
+
+
+class BreachForecast(msgspec.Struct, frozen=True, kw_only=True):
+    """Urgency ``urgency``'s time frame in the next ``horizon_seconds``: the share of futures in which
+    some patient's frame runs out, and the mean time (seconds after ``as_of``) of the first such moment."""
+
+    urgency: int
+    frame_seconds: float
+    probability: float
+    expected_in_seconds: float | None = None
+
+
+class WaitForecast(Message, frozen=True, kw_only=True, tag="queue.wait-forecast.v1"):
+    """A region's wait forecast (issue 22), on the compacted queue.forecasts keyed by region: the
+    latest one per region is the truth. Case ids only, no personal data."""
+
+    region: str
+    as_of: dt.datetime  # the queue's state it started from: queue.events read up to this time
+    runs: int
+    horizon_seconds: float
+    seed: int = 0
+    cases: list[CaseWaitForecast] = []
+    breaches: list[BreachForecast] = []
+    what_if: str = ""  # empty: as planned (a what-if is answered to the team lead, never published)

@@ -117,6 +117,15 @@ AUDIT_EVENTS = TopicSpec(
     description="AuditRecorded: every staff action and staff read of case data (who, role, what, "
     "which case, when, from where, outcome); pseudonyms only. Long retention (years).",
 )
+QUEUE_FORECASTS = TopicSpec(
+    "queue.forecasts",
+    "region",
+    QUEUE_PARTITIONS,
+    compacted=True,
+    retention_ms=-1,
+    description="WaitForecast per region from the forecaster (issue 22): each waiting case's call-time "
+    "percentiles and the breach forecast per urgency; compacted, the latest per region is the truth.",
+)
 
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     TRIAGE_SUBMISSIONS,
@@ -130,6 +139,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     SMS_EVENTS,
     SMS_LEDGER,
     AUDIT_EVENTS,
+    QUEUE_FORECASTS,
 )
 # Topics whose consumers send undecodable records to a dead-letter topic.
 CONSUMED_TOPICS: tuple[TopicSpec, ...] = (

@@ -71,6 +71,7 @@ def _cmd_service(name: str) -> int:
         "queue": runner.run_queue,
         "notifier": runner.run_notifier,
         "staff": runner.run_staff,
+        "forecast": runner.run_forecast,
     }[name]()
     return 0
 
@@ -104,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     from services.intake.serve import add_intake_parser
 
     add_intake_parser(sub)  # intake has options (--workers)
-    for name in ("queue", "notifier", "staff"):
+    for name in ("queue", "notifier", "staff", "forecast"):
         sub.add_parser(name, help=f"run the {name} service").set_defaults(
             func=lambda a, n=name: _cmd_service(n)
         )

@@ -80,3 +80,30 @@ def run_staff() -> None:
         log_level="info",
         log_config=None,
     )
+
+
+def run_forecast() -> None:
+    import sys
+
+    import uvicorn
+
+    from services.forecast.app import create_app
+    from services.forecast.settings import ForecastSettings
+    from services.observability.json_logs import configure_logging
+
+    try:
+        settings = ForecastSettings.from_env()
+    except ValueError as exc:  # refuse to start, say why, exit non-zero
+        sys.exit(f"forecast: refusing to start: {exc}")
+    app = create_app(settings)  # first: creating a Litestar app applies its own logging config
+    configure_logging("forecast", logging.INFO)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        lifespan="on",
+        access_log=False,
+        log_level="info",
+        log_config=None,
+    )

@@ -27,6 +27,7 @@ triage is up.
   queue     http://{host}:{queue_port}   (GET /v1/regions/SE-C/queue)
   notifier  http://{host}:{notifier_port}   (SMS outbox: {outbox})
   staff     http://{host}:{staff_port}   (bearer tokens from the dev issuer in {var_dir}/dev-issuer)
+  forecast  http://{host}:{forecast_port}   (GET /v1/regions/SE-C/forecast: wait ranges, breach forecast)
   logs      {log_dir}/
 
 Try it (paste these lines in this directory; README "Try it" says more):
@@ -74,6 +75,7 @@ STACK_SERVICES = (
     StackService("notifier", "NOTIFIER_WEB_PORT", 8082, "NOTIFIER_DATA_DIR"),
     StackService("intake", "INTAKE_PORT", 8080),
     StackService("staff", "STAFF_PORT", 8084),
+    StackService("forecast", "FORECAST_PORT", 8086),
 )
 
 
@@ -156,6 +158,7 @@ def run_stack(var_dir: Path = Path("var")) -> int:
                 queue_port=ports["queue"],
                 notifier_port=ports["notifier"],
                 staff_port=ports["staff"],
+                forecast_port=ports["forecast"],
                 var_dir=var_dir,
                 triage=triage_command(),
                 vd="" if var_dir == Path("var") else f" --var-dir {var_dir}",

@@ -136,6 +136,14 @@ class CaseView(msgspec.Struct, kw_only=True):
     estimated_wait_high_seconds: float | None = None
     estimated_wait_text: str | None = None  # ... as text: "30–60 min" (staffed time only)
     estimate_basis: Literal["recent_rate", "capacity"] | None = None  # the serving rate it used
+    # The forecaster's range (issue 22, docs/forecast.md): of ten patients told "usually 1–3 h",
+    # about eight are called within it. Null until the first forecast names the case (<= 1 min).
+    wait_forecast_text: str | None = None  # "oftast 1–3 tim"
+    wait_forecast_low_seconds: float | None = None  # from now, rounded down (p10)
+    wait_forecast_median_seconds: float | None = None  # from now (p50)
+    wait_forecast_high_seconds: float | None = None  # from now, rounded up (p90)
+    wait_forecast_updated_at: str | None = None  # when the forecast was made (UTC, ISO 8601)
+    wait_forecast_moved: bool | None = None  # moved by more than the first range shown: say so
     region_open: bool | None = None
     opens_at: str | None = None  # when closed: when staff are back (UTC, ISO 8601)
     queued_at: str | None = None

@@ -104,6 +104,8 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
             waited_s=max(0.0, (now - case.queued_at).total_seconds()),
         )
     language = facts.language if facts is not None and facts.language else "sv"
+    forecast = view.forecasts.range_of(case.case_id, now) if position is not None else None
+    shown = None if forecast is None else forecast.estimate
     advice = ""
     if facts is not None:  # records older than CaseTriaged.advice: the rule's advice, rebuilt
         advice = facts.advice or (
@@ -120,6 +122,12 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
         estimated_wait_high_seconds=None if wait is None else wait.high_s,
         estimated_wait_text=None if wait is None else wait.text(),
         estimate_basis=None if wait is None else wait.basis,  # type: ignore[arg-type]
+        wait_forecast_text=None if shown is None else f"oftast {shown.text()}",
+        wait_forecast_low_seconds=None if shown is None else shown.low_s,
+        wait_forecast_median_seconds=None if shown is None else shown.point_s,
+        wait_forecast_high_seconds=None if shown is None else shown.high_s,
+        wait_forecast_updated_at=None if forecast is None else iso(forecast.as_of),
+        wait_forecast_moved=None if forecast is None else forecast.moved,
         region_open=status.open,
         opens_at=iso(status.opens_at),
         queued_at=case.queued_at.isoformat() if case.queued_at and case.status != "pending" else None,

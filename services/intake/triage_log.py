@@ -21,6 +21,7 @@ from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import VIEW_SKIPPED
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.intake.log")
@@ -79,6 +80,7 @@ class TriageLog:
             self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
             self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS,
             self.kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
+            self.kafka.topic(topics.QUEUE_FORECASTS.name): codec.WAIT_FORECASTS,  # the forecaster's ranges
         }
         consumer = AIOKafkaConsumer(
             **self.kafka.client_options(),
@@ -91,7 +93,7 @@ class TriageLog:
         try:
             parts = []
             for name in names:
-                found = await self._partitions(consumer, name)
+                found = await partitions_of(consumer, name)
                 parts += [TopicPartition(name, p) for p in found]
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)
@@ -140,15 +142,6 @@ class TriageLog:
                 exc,
             )
 
-    async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
-        for _ in range(100):  # metadata may lag just after the topics were created
-            found = consumer.partitions_for_topic(name)
-            if found:
-                return set(found)
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public equivalent
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
-
     def _apply(self, topic: str, decoder: codec.Decoder[Any], record: Any) -> None:
         self.records_read += 1
         try:
@@ -164,5 +157,5 @@ class TriageLog:
         entry = remembered_from(message)
         if entry is not None:
             self.index.remember(*entry)
-        if isinstance(message, ev.CaseTriaged) or decoder is codec.QUEUE_EVENTS:
+        if isinstance(message, ev.CaseTriaged) or decoder in (codec.QUEUE_EVENTS, codec.WAIT_FORECASTS):
             self.view.apply(message)

@@ -129,6 +129,26 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
                 thresholds=TARGET_THRESHOLDS,
             ),
             Panel(
+                "Forecast: chance of a time-frame breach in the next hours, by urgency",
+                _q(
+                    'max by (urgency) (triage_forecast_breach_probability{region=~"$region"})',
+                    "Prio {{urgency}}",
+                ),
+                unit="percentunit",
+                kind="bargauge",
+                thresholds=((0, "green"), (0.2, "yellow"), (0.5, "red")),
+                description="The forecaster's futures (docs/forecast.md): the share in which some patient of "
+                "this urgency waits past the urgency's time frame within the horizon, staffing as planned.",
+            ),
+            Panel(
+                "Forecast: longest 90th-percentile wait still ahead, by urgency",
+                _q(
+                    'max by (urgency) (triage_forecast_wait_p90_seconds{region=~"$region"})',
+                    "Prio {{urgency}}",
+                ),
+                unit="s",
+            ),
+            Panel(
                 "Submissions per minute in $region by outcome",
                 _q(
                     f'sum by (outcome) (rate(triage_submissions_total{{region=~"$region"}}[{RI}])) * 60',

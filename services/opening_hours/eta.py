@@ -132,6 +132,7 @@ def estimate_wait(
 
 
 def round_bound(seconds: float, up: bool) -> float:
+    """A range end as patients are shown it: down (low) or up (high) to 5 min, or 15 above an hour."""
     step = 300.0 if seconds <= 3600 else 900.0  # 5 minutes, or 15 above an hour
     if up:
         return max(step, math.ceil(seconds / step) * step)

@@ -32,6 +32,7 @@ from services.staff.domain.request_binding import RequestBindings
 from services.staff.http_auth import provide_principal
 from services.staff.http_cases import CASE_HANDLERS
 from services.staff.http_commands import COMMAND_HANDLERS
+from services.staff.http_forecast import FORECAST_HANDLERS
 from services.staff.http_hour_exceptions import EXCEPTION_HANDLERS as HOUR_EXCEPTION_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
@@ -84,7 +85,7 @@ def staff_lifespan(settings: StaffSettings) -> Any:
         answers = QueueAnswers(settings.kafka)
         bindings = RequestBindings()  # request ids -> requests, also those of other staff processes
         audit_log = AuditLog(settings.kafka, settings.audit_memory, bindings.note)
-        views = QueueViews(settings.queue_url, settings.queue_timeout_s)
+        views = QueueViews(settings.queue_url, settings.queue_timeout_s, settings.forecast_url)
         case_log = CaseLog(settings.kafka)
         await publisher.start()
         await answers.start()
@@ -145,6 +146,7 @@ def create_app(settings: StaffSettings) -> Litestar:
             *COMMAND_HANDLERS,
             *HOURS_HANDLERS,
             *HOUR_EXCEPTION_HANDLERS,
+            *FORECAST_HANDLERS,
             *READ_HANDLERS,
             *CASE_HANDLERS,
             healthz,

@@ -213,6 +213,10 @@ class WaitingCase(msgspec.Struct, kw_only=True):
     overdue: bool
     heads_up_sent: bool
     no_shows: int
+    # the forecaster's range for this case (issue 22), seconds from now; null: no forecast yet
+    wait_forecast_text: str | None = None
+    wait_forecast_low_seconds: float | None = None
+    wait_forecast_high_seconds: float | None = None
 
 
 class NotReachedCase(msgspec.Struct, kw_only=True):

@@ -21,6 +21,7 @@ from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import StaffDesk
 from services.staff.domain.access import ALL_REGIONS, Principal
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
+from services.staff.http_forecast import with_ranges
 from services.staff.http_models import REGION_PATTERN, AuditEntry, AuditPage, WaitingList
 from services.staff.problems import READ_RESPONSES, problem_response
 from services.staff.queue_views import QueueViews
@@ -59,6 +60,9 @@ async def waiting(
             "the queue service is not answering (or is recovering): retry shortly",  # type: ignore[return-value]
             headers={"retry-after": "1"},
         )
+    forecast_status, forecast = await views.forecast(region)  # the ranges; the list stands without them
+    if forecast_status == 200:
+        page = with_ranges(page, forecast, dt.datetime.now(dt.UTC))
     try:
         await desk.shown(caller, "read-waiting", region, tuple(c.case_id for c in page.cases))
     except AuditUnavailable:

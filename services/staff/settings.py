@@ -32,6 +32,7 @@ class StaffSettings:
     host: str = "127.0.0.1"
     port: int = 8084
     queue_url: str = "http://127.0.0.1:6066"
+    forecast_url: str = "http://127.0.0.1:8086"  # the wait forecaster (issue 22)
     queue_timeout_s: float = 2.0
     answer_timeout_s: float = 5.0  # how long serve-next & co. wait for the queue's answer
     advice_keys: str = DEV_ADVICE_KEYS  # seals the clinician's closing note; the first key id seals
@@ -72,6 +73,9 @@ class StaffSettings:
             host=env.get("STAFF_HOST", "127.0.0.1"),
             port=int(_number(env, "STAFF_PORT", 8084)),
             queue_url=env.get("QUEUE_URL", f"http://127.0.0.1:{queue_port}").rstrip("/"),
+            forecast_url=env.get(
+                "FORECAST_URL", f"http://127.0.0.1:{env.get('FORECAST_PORT', '8086')}"
+            ).rstrip("/"),
             queue_timeout_s=_number(env, "STAFF_QUEUE_TIMEOUT_S", 2.0),
             answer_timeout_s=_number(env, "STAFF_ANSWER_TIMEOUT_S", 5.0),
             audit_timeout_s=_number(env, "STAFF_AUDIT_TIMEOUT_S", 5.0),

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 def test_schemathesis_with_a_valid_token_finds_no_server_error_and_no_schema_violation(stack: Stack) -> None:
     stack.extra_env["STAFF_ANSWER_TIMEOUT_S"] = "3"
-    stack.start(("queue", "staff"))
+    stack.start(("queue", "staff", "forecast"))  # forecast: the team lead's forecast view
     schema = httpx.get(stack.url("staff") + "/openapi.json").json()
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",

@@ -35,10 +35,7 @@ def observed_run(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactor
         stack.start(SERVICES)  # staff too: its logs are checked like every service's
         prometheus = PrometheusServer(
             tmp_path_factory.mktemp("prometheus"),
-            {
-                f"triage-{name}": f"127.0.0.1:{stack.ports[name]}"
-                for name in ("intake", "queue", "notifier", "staff")
-            },
+            {f"triage-{name}": f"127.0.0.1:{stack.ports[name]}" for name in SERVICES},
         )
         prometheus.start()
         load = drive_load(stack, prometheus)

@@ -76,6 +76,7 @@ def test_every_service_is_scraped_and_up(observed_run: ObservedRun) -> None:
         "triage-queue": "1",
         "triage-notifier": "1",
         "triage-staff": "1",
+        "triage-forecast": "1",
     }
 
 

@@ -20,7 +20,7 @@ from services.kafka.topic_admin import ensure_topics
 from services.process_group import Child, service_argv, stop_all, wait_healthy
 from services.staff.dev_issuer import DevIssuer
 
-SERVICES = ("queue", "notifier", "intake", "staff")
+SERVICES = ("queue", "notifier", "intake", "staff", "forecast")
 CORE = ("queue", "notifier", "intake")  # started by default; staff tests add "staff"
 
 
@@ -54,6 +54,7 @@ class Stack:
             "QUEUE_WEB_PORT": str(self.ports["queue"]),
             "NOTIFIER_WEB_PORT": str(self.ports["notifier"]),
             "STAFF_PORT": str(self.ports["staff"]),
+            "FORECAST_PORT": str(self.ports["forecast"]),
             **self.dev_issuer.env(),
             "QUEUE_DATA_DIR": str(self.workdir / "queue-data"),
             "NOTIFIER_DATA_DIR": str(self.workdir / "notifier-data"),

@@ -29,6 +29,7 @@ from sortedcontainers import SortedList
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
 from services.intake.domain.patient_cases import PatientCases
+from services.intake.domain.wait_forecasts import WaitForecasts
 from services.opening_hours.region_table import read_whole_week
 from services.opening_hours.schedule import OpeningHours, RegionHours
 
@@ -63,6 +64,7 @@ class QueueView:
         self._as_of: dict[str, dt.datetime] = {}  # case -> time of its newest queue event (transfers)
         # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
         self.patients = PatientCases(max_cases=max_finished + 100_000)
+        self.forecasts = WaitForecasts()  # queue.forecasts: each waiting case's forecast range
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
@@ -134,6 +136,8 @@ class QueueView:
         self._seen[event_id] = None
         if len(self._seen) > self.max_event_ids:
             self._seen.popitem(last=False)
+        if isinstance(event, ev.WaitForecast):
+            return self.forecasts.apply(event)
         self.patients.apply(event)
         return self._evolve(event)
 

@@ -22,7 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from proto import events as ev
-from services.queue.domain.process import handle
+from services.queue.domain.process import Outcome
+from services.queue.domain.process import handle as _handle
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES
 from services.simulate.domain.hours import HoursTimeline, open_hours
@@ -81,6 +82,11 @@ def simulate_region(
     record_calls: bool = False,
     hours: HoursTimeline | None = None,
     policy: QueuePolicy = SIM_POLICY,
+    start_t: float = 0.0,
+    staff: Callable[[int], int] | None = None,
+    stop: Callable[[RegionResult], bool] | None = None,
+    on_arrival: Callable[[QueueState, float, int], None] | None = None,
+    on_event: Callable[[QueueState, ev.Message], None] | None = None,
 ) -> RegionResult:
     """Run ``region``'s arrivals of ``scenario`` with ``week`` (168 hourly clinician counts),
     who count only while ``hours`` (the region's opening hours over the period) has it open;
@@ -91,7 +97,15 @@ def simulate_region(
     a miss). ``abort_misses`` (misses allowed per urgency) stops the run once one is
     exceeded (checked at each hour boundary): the staffing search only needs to know that a
     trial failed.
+
+    For the forecaster (services/forecast) and its benchmark: ``start_t`` is when the clinicians
+    start (arrivals before it are already waiting then; hour ``k`` is [k h, k+1 h) after the
+    start); ``staff`` (simulated hour index -> clinicians) replaces ``week`` (dated hours,
+    capacity per hour); ``stop`` ends the run at an hour boundary once it says so;
+    ``on_arrival(state, t, index)`` sees the queue right after each arrival was queued;
+    ``on_event(state, event)`` sees every event the core decided (as queue.events would).
     """
+    handle = _handle if on_event is None else _observed(on_event)
     arrivals = [a for a in scenario.arrivals if a.region == region]
     res = RegionResult(region, arrived=len(arrivals))
     for a in arrivals:
@@ -99,7 +113,7 @@ def simulate_region(
     state = QueueState(policy=policy)
     queue = state.region(region).queue
     start = scenario.start.astimezone(dt.UTC)
-    staff = staffing_by_hour(scenario, week)
+    staff = staff or staffing_by_hour(scenario, week)
     attempts = [0] * len(arrivals)
     is_open = open_hours(hours, scenario.start)  # a closed region serves nobody while closed
     heap: list[tuple[float, int, str, int, int]] = []  # (free at, seq, clinician, case index, kind)
@@ -107,8 +121,8 @@ def simulate_region(
     staffed = leaving = n_clinicians = seq = 0
     i, n = 0, len(arrivals)
     horizon = scenario.span_s + drain_s
-    hour = 0
-    next_shift = 0.0
+    hour = int(start_t // 3600.0)
+    next_shift = start_t
     at = datetime_at(start)
     # A team lead's hours change (from a history) takes effect at its own time, not at the next hour.
     changes = [t for t, _ in hours.changes] if hours is not None else []
@@ -160,7 +174,7 @@ def simulate_region(
             res.calls.append(called.case_id)
             res.call_times.append(t)
         busy = no_show_s if tries < a.no_shows else a.consult_s
-        res.busy_s[hour - 1] += busy
+        res.busy_s[-1] += busy
         heapq.heappush(heap, (t + busy, seq, cid, idx, _NO_SHOW if tries < a.no_shows else _DONE))
 
     while True:
@@ -188,6 +202,8 @@ def simulate_region(
             if abort_misses is not None and _over(res, abort_misses):
                 res.aborted = True
                 break
+            if stop is not None and stop(res):
+                break
         elif ta <= tf:
             a = arrivals[i]
             now = at(a.t)
@@ -205,6 +221,8 @@ def simulate_region(
                 ),
                 now,
             )
+            if on_arrival is not None:
+                on_arrival(state, a.t, i)
             i += 1
             if idle:
                 dispatch(idle.pop(), a.t)
@@ -252,6 +270,16 @@ def simulate_region(
             res.unserved[a.urgency].append(res.end_t - a.t)
             res.misses[a.urgency] += 1
     return res
+
+
+def _observed(on_event: Callable[[QueueState, ev.Message], None]) -> Callable[..., Outcome]:
+    def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
+        out = _handle(state, message, now)
+        for event in out.recorded:
+            on_event(state, event)
+        return out
+
+    return handle
 
 
 def _over(res: RegionResult, allowed: Mapping[int, int]) -> bool:

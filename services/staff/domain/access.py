@@ -35,6 +35,7 @@ Action = Literal[
     "read-opening-hours",
     "read-case",
     "read-identity",
+    "read-forecast",
 ]
 ROLES: tuple[str, ...] = ("nurse", "doctor", "team-lead", "auditor", "service")
 CLINICAL: frozenset[str] = frozenset(
@@ -44,11 +45,12 @@ OPENING_HOURS = "opening-hours"  # PUT /v1/regions/{r}/opening-hours (issue #14)
 READ_HOURS = "read-opening-hours"  # GET: when the region is staffed, no case data
 READ_CASE = "read-case"  # GET /v1/cases/{id}: the case's clinical data, audited (issue 25)
 READ_IDENTITY = "read-identity"  # GET /v1/cases/{id}/identity: personnummer and phone, audited
+READ_FORECAST = "read-forecast"  # GET /v1/regions/{r}/forecast: breach forecast and what-if (issue 22)
 CASE_READS = frozenset({READ_CASE, READ_IDENTITY})
 GRANTS: dict[str, frozenset[str]] = {
     "nurse": CLINICAL | CASE_READS | {READ_HOURS},
     "doctor": CLINICAL | CASE_READS | {READ_HOURS},
-    "team-lead": CLINICAL | CASE_READS | {"transfer", OPENING_HOURS, READ_HOURS},
+    "team-lead": CLINICAL | CASE_READS | {"transfer", OPENING_HOURS, READ_HOURS, READ_FORECAST},
     "auditor": frozenset({"read-audit"}),
     "service": frozenset({"serve-next", "read-waiting", READ_HOURS}),
 }

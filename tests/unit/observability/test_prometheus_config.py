@@ -31,6 +31,7 @@ def test_scrape_targets_follow_the_configured_service_ports() -> None:
             "QUEUE_WEB_PORT": "16066",
             "NOTIFIER_WEB_PORT": "18082",
             "STAFF_PORT": "18084",
+            "FORECAST_PORT": "18086",
         }
     )
     assert targets == {
@@ -38,6 +39,7 @@ def test_scrape_targets_follow_the_configured_service_ports() -> None:
         "triage-queue": "127.0.0.1:16066",
         "triage-notifier": "127.0.0.1:18082",
         "triage-staff": "127.0.0.1:18084",
+        "triage-forecast": "127.0.0.1:18086",
     }
     assert '"127.0.0.1:16066"' in prometheus_config({"QUEUE_WEB_PORT": "16066"})
 

@@ -100,6 +100,8 @@ def _value_for(tp: object) -> object:
         return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     if tp is int:
         return 1
+    if tp is float:
+        return 1.0
     if tp is bool:
         return True
     if args:  # unions such as Urgency / X | None: the first member
