@@ -43,6 +43,9 @@ class QueueSettings:
     # record batch short: tests/support/topic_reader.py.)
     snapshot_every_events: int = 5000
     snapshot_every_s: float = 300.0
+    # Broker transactions (services/queue/transactions.py): auto = use them when the broker has
+    # them (Apache Kafka; not Tansu), on = refuse to run without them, off = never.
+    transactions: str = "auto"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
@@ -87,7 +90,17 @@ class QueueSettings:
             gc_freeze_every_s=num("QUEUE_GC_FREEZE_EVERY_S", "0"),
             snapshot_every_events=int(num("QUEUE_SNAPSHOT_EVERY_EVENTS", "5000")),
             snapshot_every_s=num("QUEUE_SNAPSHOT_EVERY_S", "300"),
+            transactions=_transactions(env),
         )
+
+
+def _transactions(env: Mapping[str, str]) -> str:
+    raw = env.get("QUEUE_TRANSACTIONS", "auto").strip().lower() or "auto"
+    if raw not in ("auto", "on", "off"):
+        raise ValueError(
+            f"QUEUE_TRANSACTIONS must be auto (use the broker's transactions if it has them), on or off, got {raw!r}"
+        )
+    return raw
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
