@@ -73,7 +73,7 @@ class TriageLog:
             self.kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
         }
         consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=None,
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             enable_auto_commit=False,

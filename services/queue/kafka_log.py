@@ -112,11 +112,10 @@ class KafkaQueueLog:
         """Every record of queue.events ``partition`` from ``start`` up to its end now, decoded, in offset order."""
         if self._reader is None:
             self._reader = AIOKafkaConsumer(
-                **self.kafka.client_options(),
+                **self.kafka.consumer_options(),  # aborted batches (a fenced owner's) are not the log
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                isolation_level="read_committed",  # aborted batches (a fenced owner's) are not the log
                 fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
                 max_partition_fetch_bytes=8 * 1024 * 1024,
             )

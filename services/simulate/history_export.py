@@ -27,7 +27,7 @@ async def export_history(
     """The history of [since, until) and how many records were skipped (unknown or undecodable)."""
     builder = HistoryBuilder(since, until)
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     skipped = 0
     try:

@@ -40,7 +40,7 @@ class QueueAnswers:
         self._waiters: dict[str, list[asyncio.Future[ev.Message]]] = {}
         self._recent: OrderedDict[str, ev.Message] = OrderedDict()  # request_id -> first answer
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(),
+            **kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="latest",

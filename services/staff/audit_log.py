@@ -93,7 +93,7 @@ class AuditLog:
         self.index = AuditIndex(capacity)
         self.ready = asyncio.Event()
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(),
+            **kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -22,7 +22,7 @@ class Record:
 
 async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
