@@ -188,7 +188,7 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_nobody_sees_its_late_wri
         frozen_at = time.monotonic()
         try:
             # the other worker takes (at least) one partition of the frozen one over and serves there
-            wait_until(
+            taken = wait_until(
                 lambda: takeovers(_decoded(read_records(stack.kafka, ["queue.events"])), ends),
                 90,
                 "the survivor to fence a partition of the frozen worker",
@@ -224,8 +224,6 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_nobody_sees_its_late_wri
             return None
 
         final = wait_until(drained, 180, "every region served empty and every ServeNext answered", interval=2)
-        taken = takeovers(final, ends)
-        assert taken, "no partition of the frozen worker was taken over: the test froze nobody"
         late = writes_of_non_owners(final)
         assert not late, f"readers saw writes of a worker after another one's fence: {late[:5]}"
 
@@ -259,7 +257,7 @@ def test_a_worker_frozen_past_its_session_is_fenced_and_nobody_sees_its_late_wri
         wait_until(lambda: _ready(stack.url("queue")), 60, "the thawed worker to rejoin and be ready")
         refused = (stack.workdir / "queue.log").read_text().count("was taken over by another worker")
         print(
-            f"zombie summary: partitions taken over {sorted(taken)}, serve_next={len(served)} "
+            f"zombie summary: partitions taken over from the frozen worker {sorted(taken)}, serve_next={len(served)} "
             f"calls={sum(calls.values())} sms={sum(sms.values())} late_writes_seen=0 "
             f"batches_of_the_thawed_worker_refused={refused}"
         )
