@@ -18,6 +18,7 @@ class Record:
     headers: tuple[tuple[str, bytes], ...]
     partition: int = -1
     offset: int = -1
+    timestamp: int = -1  # the record's timestamp (ms; the producer's create time)
 
 
 async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
@@ -59,6 +60,7 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
                         tuple(r.headers or ()),
                         tp.partition,
                         r.offset,
+                        r.timestamp,
                     )
                     for r in records
                 ]
