@@ -126,6 +126,7 @@ class QueueRuntime:
         await self.start()
         async with self.lock:
             await self._flush_or_exit()  # no write of ours is in flight while partitions move
+            self.owned -= self.committer.take_fenced()  # fenced out meanwhile: recovered if ours again
             for p in self.owned - owned:
                 self.committer.forget(p)
                 await self.qlog.release(p)
