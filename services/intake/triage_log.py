@@ -21,6 +21,7 @@ from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import VIEW_SKIPPED
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.intake.log")
@@ -133,12 +134,9 @@ class TriageLog:
             )
 
     async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
-        for _ in range(100):  # metadata may lag just after the topics were created
-            found = consumer.partitions_for_topic(name)
-            if found:
-                return set(found)
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public equivalent
-            await asyncio.sleep(0.1)
+        found = await partitions_of(consumer, name)  # metadata may lag just after creation
+        if found:
+            return found
         raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
 
     def _apply(self, topic: str, decoder: codec.Decoder[Any], record: Any) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 
@@ -28,16 +29,11 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
     await consumer.start()
     try:
         prefix = f"{kafka.namespace}." if kafka.namespace else ""
-        # consumer.topics() fetches the whole cluster's metadata but does not keep it: on Apache
-        # Kafka partitions_for_topic() then knows nothing of a topic it was never asked about
-        # (Tansu answered anyway). Ask the fetched metadata itself for the partitions.
-        cluster = await consumer._client.fetch_all_metadata()
+        all_topics = await consumer.topics()
         wanted = [
-            t
-            for t in cluster.topics()
-            if t.startswith(prefix) and (names is None or t[len(prefix) :] in names)
+            t for t in all_topics if t.startswith(prefix) and (names is None or t[len(prefix) :] in names)
         ]
-        parts = [TopicPartition(t, p) for t in wanted for p in (cluster.partitions_for_topic(t) or ())]
+        parts = [TopicPartition(t, p) for t in wanted for p in await partitions_of(consumer, t)]
         if not parts:
             return []
         consumer.assign(parts)
