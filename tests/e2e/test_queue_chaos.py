@@ -15,6 +15,7 @@ calls, and exactly one your-turn SMS per call. Prints a one-line summary.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import threading
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from proto import codec, topics
 from proto import events as ev
@@ -77,9 +79,9 @@ def test_chaos_on_three_kafka_brokers_survives_kills_of_the_queue_partitions_lea
         workdir=tmp_path,
         placement=TopicPlacement(replication_factor=3, min_insync_replicas=2),
     )
-    stack.extra_env["QUEUE_SESSION_TIMEOUT_S"] = "6"  # Kafka's group.min.session.timeout.ms
     stack.extra_env["QUEUE_TRANSACTIONS"] = "on"
     try:
+        asyncio.run(create_faust_topics(stack.kafka))
         run_chaos(stack, cluster)
     except BaseException:
         print(stack.logs())
@@ -87,6 +89,25 @@ def test_chaos_on_three_kafka_brokers_survives_kills_of_the_queue_partitions_lea
     finally:
         stack.stop()
         cluster.stop()
+
+
+async def create_faust_topics(kafka: KafkaSettings) -> None:
+    """The queue's faust topics, before its first worker starts: faust creates them itself and
+    joins the group at once, and on a 3-node cluster the new topics were not yet in the
+    metadata the group's leader assigned from ("Ignoring missing topic"), so the worker got
+    no partition and never became ready (seen once in two runs; helper note for faust on Kafka)."""
+    app = kafka.group("triage-queue")
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [
+                NewTopic(f"{app}-queue-state-changelog", 8, 3, topic_configs={"cleanup.policy": "compact"}),
+                NewTopic(f"{app}-__assignor-__leader", 1, 3),
+            ]
+        )
+    finally:
+        await admin.close()
 
 
 def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
