@@ -213,7 +213,19 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
     assert not threads[0].is_alive(), "the submissions did not finish"
     stop.set()
     threads[1].join(60)
-    wait_until(lambda: _ready(stack, "queue") and _ready(stack, "notifier"), 120, "queue and notifier ready")
+    exits: Counter[str] = Counter()
+
+    def supervised_ready() -> bool:
+        # Like `triage up` (or Kubernetes): a service that exited on its own is started again and
+        # counted. faust exits at start when the broker its metadata names as controller is down
+        # (the notifier restarted during a broker kill did: NodeNotReadyError in topic creation).
+        for name in ("queue", "notifier"):
+            if not stack.children[name].alive():
+                exits[name] += 1
+                stack.start_service(name)
+        return _ready(stack, "queue") and _ready(stack, "notifier")
+
+    wait_until(supervised_ready, 180, "queue and notifier ready", interval=1)
 
     # serve every region empty
     def drained() -> list[ev.Message] | None:
@@ -255,6 +267,7 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
         f"\nchaos summary: patients={len(accepted)} queued={counts['queued']} calls={counts['calls']} "
         f"lost=0 called_twice=0 order_violations=0 stale_calls={counts['stale_calls']} "
         f"sms={sum(sms.values())} sms_mismatch={len(wrong)} kills=queue x3, notifier x2"
+        + (f", exited on their own and restarted: {dict(exits)}" if exits else "")
         + (
             f", broker x{len(broker_kills)} (3 nodes, RF 3, min ISR 2); serving stall {', '.join(stalls)}"
             if cluster
