@@ -157,6 +157,7 @@ class BatchCommitter:
         # at the next flush; then reported to the runtime once (take_fenced) to stop reading them.
         self.fenced: set[int] = set()
         self.lost: set[int] = set()
+        self.given_up: set[int] = set()  # fenced out in this life and not recovered since
 
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
@@ -167,6 +168,7 @@ class BatchCommitter:
         # read next is final. Without transactions the PartitionFenced below does it for recovery.
         await self._guarded(self.log.own(partition))
         self.fenced.discard(partition)
+        self.given_up.discard(partition)
         start = await self._latest_snapshot(partition)
         records = await self.log.read(partition, start.next_offset if start else 0)
         if start is not None and any(
@@ -231,6 +233,7 @@ class BatchCommitter:
             self.forget(partition)
             await self.log.release(partition)
             self.lost.add(partition)
+            self.given_up.add(partition)
         self.fenced.clear()
         due, self._after_outputs = self._after_outputs, []
         for partition, events in due:  # after the outputs: nothing a snapshot covers has unsent outputs
@@ -280,7 +283,7 @@ class BatchCommitter:
         batch_id = uuid.uuid4().hex[:16]
         commits = []
         for partition, items in inputs.items():
-            if partition not in self.positions:
+            if partition in self.given_up:
                 continue  # fenced out meanwhile (flush above forgot it): not ours to decide
             positions = self.positions[partition]
             replay = self.replay_first.get(partition, [])
