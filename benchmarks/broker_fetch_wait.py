@@ -28,7 +28,7 @@ async def one_setting(
     bs: str, producer: AIOKafkaProducer, topics: tuple[str, ...], partitions: int, wait_ms: int
 ) -> list[float]:
     consumer = AIOKafkaConsumer(
-        **KafkaSettings(bs).client_options(), group_id=None, fetch_max_wait_ms=wait_ms
+        **KafkaSettings(bs).consumer_options(), group_id=None, fetch_max_wait_ms=wait_ms
     )
     await consumer.start()
     parts = [TopicPartition(t, p) for t in topics for p in range(partitions)]

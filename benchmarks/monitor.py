@@ -63,7 +63,7 @@ async def watch_outputs(
 
     watch = OutputWatch(name, expected)
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50
+        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50
     )
     await consumer.start()
     parts = [TopicPartition(kafka.topic(spec.name), p) for p in range(spec.partitions)]

@@ -73,7 +73,7 @@ async def _passthrough(kafka: KafkaSettings, workload: Workload) -> None:
     consumer = AIOKafkaConsumer(
         kafka.topic(topics.TRIAGE_EVENTS.name),
         kafka.topic(topics.QUEUE_COMMANDS.name),
-        **kafka.client_options(),
+        **kafka.consumer_options(),
         group_id=kafka.group("bench-passthrough"),
         auto_offset_reset="earliest",
         enable_auto_commit=True,

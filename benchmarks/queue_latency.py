@@ -128,7 +128,7 @@ async def measure(
     events = kafka.topic(topics.QUEUE_EVENTS.name)
     your_turn = kafka.topic(topics.QUEUE_YOUR_TURN.name)
     watcher = AIOKafkaConsumer(
-        **kafka.client_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=2
+        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=2
     )
     await watcher.start()
     try:

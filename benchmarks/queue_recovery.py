@@ -47,7 +47,7 @@ async def wait_for(
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(),
+        **kafka.consumer_options(),
         group_id=None,
         enable_auto_commit=False,
         fetch_max_wait_ms=20,

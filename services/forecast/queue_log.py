@@ -34,7 +34,7 @@ class QueueLog:
         """Catch up, set ``ready``, then tail forever (cancel to stop)."""
         name = self.kafka.topic(topics.QUEUE_EVENTS.name)
         consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=None,
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             enable_auto_commit=False,

@@ -46,7 +46,7 @@ class KafkaIngress:
         """Consume forever in intake's consumer group (cancel to stop)."""
         consumer = AIOKafkaConsumer(
             self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name),
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=self.kafka.group("intake"),
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             enable_auto_commit=False,

@@ -83,7 +83,7 @@ class TriageLog:
             self.kafka.topic(topics.QUEUE_FORECASTS.name): codec.WAIT_FORECASTS,  # the forecaster's ranges
         }
         consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=None,
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             enable_auto_commit=False,
@@ -93,8 +93,7 @@ class TriageLog:
         try:
             parts = []
             for name in names:
-                found = await partitions_of(consumer, name)
-                parts += [TopicPartition(name, p) for p in found]
+                parts += [TopicPartition(name, p) for p in await self._partitions(consumer, name)]
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)
             end = await consumer.end_offsets(parts)
@@ -141,6 +140,12 @@ class TriageLog:
                 type(exc).__name__,
                 exc,
             )
+
+    async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
+        found = await partitions_of(consumer, name)  # metadata may lag just after creation
+        if found:
+            return found
+        raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
 
     def _apply(self, topic: str, decoder: codec.Decoder[Any], record: Any) -> None:
         self.records_read += 1

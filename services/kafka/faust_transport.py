@@ -1,4 +1,4 @@
-"""faust's aiokafka transport with a configurable consumer fetch wait.
+"""faust's aiokafka transport with a configurable consumer fetch wait, reading committed.
 
 faust 0.15.3 hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer. Apache Kafka
 answers a fetch as soon as data arrives, so that bound rarely matters there; Tansu answers
@@ -20,6 +20,9 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer = super()._create_worker_consumer(transport)
         # Read by AIOKafkaConsumer.start() when it builds its Fetcher; set before start.
         consumer._fetch_max_wait_ms = self.app.fetch_max_wait_ms
+        # faust reads committed only with its own exactly_once guarantee; every reader here
+        # reads committed (a fenced queue owner's aborted transaction is invisible, docs/queue.md).
+        consumer._isolation_level = "read_committed"
         return consumer
 
 

@@ -56,6 +56,17 @@ class KafkaSettings:
         """
         return {"bootstrap_servers": self.bootstrap_servers, **self.security.client_options()}
 
+    def consumer_options(self) -> dict[str, Any]:
+        """``client_options`` for a consumer: every reader in the project reads committed.
+
+        On Apache Kafka the queue writes each batch in one transaction and a fenced owner's
+        open transaction is aborted (docs/queue.md), so a reader that read uncommitted could see a
+        zombie's call. Read-committed, ``end_offsets`` answers the last stable offset (LSO): a
+        "read up to the end" loop stops before an open transaction instead of waiting for it.
+        Tansu has no transactions and reads the same either way.
+        """
+        return {**self.client_options(), "isolation_level": "read_committed"}
+
     def topic(self, name: str) -> str:
         """The broker-side name of a contract topic in this namespace."""
         return f"{self.namespace}.{name}" if self.namespace else name

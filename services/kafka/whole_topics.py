@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 OnRecord = Callable[[str, ConsumerRecord], None]  # (contract topic name, record)
@@ -23,7 +24,7 @@ async def read_whole_topics(
     """Feed every record of the contract topics ``names`` to ``on_record``; set ``ready`` once
     each partition reached the end it had at start. Runs until cancelled."""
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(),
+        **kafka.consumer_options(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -32,8 +33,7 @@ async def read_whole_topics(
     contract = {kafka.topic(name): name for name in names}
     await consumer.start()
     try:
-        await consumer.topics()  # loads metadata, so the partitions are known
-        tps = [TopicPartition(t, p) for t in contract for p in sorted(consumer.partitions_for_topic(t) or ())]
+        tps = [TopicPartition(t, p) for t in contract for p in sorted(await partitions_of(consumer, t))]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps) if tps else {}

@@ -40,7 +40,7 @@ class EventTracker:
         self.waiters: dict[str, asyncio.Future[Any]] = {}  # request_id -> its first answer
         self.undecodable = 0
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(),
+            **kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             fetch_max_wait_ms=5,

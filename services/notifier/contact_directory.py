@@ -45,7 +45,7 @@ class ContactDirectory:
         """Read the topic from the beginning, forever (cancel to stop)."""
         consumer = AIOKafkaConsumer(
             self.kafka.topic(topics.PATIENT_CONTACTS.name),
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             group_id=None,
             enable_auto_commit=False,

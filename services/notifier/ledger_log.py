@@ -109,7 +109,7 @@ class LedgerLog:
     async def run(self) -> None:
         """Read the ledger from the beginning, forever; set ``ready`` when caught up."""
         consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

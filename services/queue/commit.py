@@ -9,6 +9,14 @@
    and await their acknowledgements before the next batch is decided (so only the LAST
    committed batch of a partition can have unsent outputs, which recovery re-sends).
 
+On a broker with transactions (Apache Kafka, ``QueueLog.atomic``) steps 2 and 3 of each
+partition are one transaction of that partition's producer, and the outputs are sent
+without waiting for the marker's ack (they become visible with it, or never); recovery
+first ``own``s the partition, which fences its previous owner at the broker. A batch the
+broker refuses because another worker fenced us (``PartitionFencedOut``) is void: the
+partition is given up (``take_fenced``), the others go on. Without transactions (Tansu)
+``begin``/``commit`` do nothing and the marker is the commit (docs/queue.md).
+
 With ``overlap_writes`` (QUEUE_OVERLAP_WRITES, off by default), steps 2 and 3 run in the
 background while the runtime fetches the next batch's inputs (reads only: the next poll
 and the ListOffsets of the ordering rule); ``flush`` awaits them before anything else is
@@ -42,9 +50,34 @@ log = logging.getLogger("triage.queue")
 
 
 class QueueLog(Protocol):
-    """What the committer needs from the broker (queue.events and the output topics)."""
+    """What the committer needs from the broker (queue.events and the output topics).
+
+    ``own``/``begin``/``commit`` are the transaction capability: on a broker with
+    transactions (``atomic``) every batch of a partition is one transaction of that
+    partition's producer, and ``own`` fences the partition's previous owner; without them
+    (Tansu) they do nothing and the marker alone is the commit (docs/queue.md).
+    """
 
     writer: str  # this worker process's id, stamped on every record it writes (triage-writer)
+
+    @property
+    def atomic(self) -> bool:
+        """True once writes of a partition go in broker transactions (begin ... commit)."""
+
+    async def own(self, partition: int) -> None:
+        """Become the only writer of ``partition``: on Kafka, fences (and aborts) the previous owner."""
+
+    async def release(self, partition: int) -> None:
+        """Give ``partition``'s write channel up (it was revoked or taken over)."""
+
+    async def begin(self, partition: int) -> None:
+        """Start a transaction of ``partition``'s writes (no-op without transactions)."""
+
+    async def commit(self, partition: int) -> None:
+        """Commit it: everything since ``begin`` becomes visible to read-committed readers at once.
+
+        Raises PartitionFencedOut if another worker took the partition over meanwhile.
+        """
 
     async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
         """Every record of queue.events ``partition`` from offset ``start``, in offset order."""
@@ -55,8 +88,8 @@ class QueueLog(Protocol):
         Returns (offset of its first record, offset after its marker).
         """
 
-    async def send_outputs(self, outputs: Outputs) -> None:
-        """Send notices, TransferIn commands and contact tombstones; return once acked."""
+    async def send_outputs(self, outputs: Outputs, partition: int) -> None:
+        """Send notices, TransferIn commands and contact tombstones of ``partition``'s batch; return once acked."""
 
     async def fence(self, partition: int, recovered_to: int) -> int:
         """Write a PartitionFenced(writer, recovered_to) to queue.events ``partition``; return its offset once acked."""
@@ -70,6 +103,14 @@ class SnapshotStore(Protocol):
 
     async def write(self, manifest: SnapshotManifest, chunks: list[bytes]) -> None:
         """Write the chunks, then (all acked) the manifest, then tombstones for older snapshots' chunks."""
+
+
+class PartitionFencedOut(RuntimeError):
+    """Another worker owns this partition now: the broker refused our producer epoch."""
+
+    def __init__(self, partition: int, cause: BaseException) -> None:
+        super().__init__(f"partition {partition} was taken over by another worker ({cause!r})")
+        self.partition = partition
 
 
 class CommitterBroken(RuntimeError):
@@ -112,11 +153,22 @@ class BatchCommitter:
         # fetched, and the (partition, events) that may take a snapshot once they are done.
         self._in_flight: asyncio.Future[None] | None = None
         self._after_outputs: list[tuple[int, int]] = []
+        # Partitions whose batch the broker refused (another worker fenced us out), to forget
+        # at the next flush; then reported to the runtime once (take_fenced) to stop reading them.
+        self.fenced: set[int] = set()
+        self.lost: set[int] = set()
+        self.given_up: set[int] = set()  # fenced out in this life and not recovered since
 
     async def recover(self, partition: int) -> Recovery:
         """Rebuild ``partition`` from queue.events and re-send its last batch's outputs."""
         await self.flush()
         self._check()
+        # First become the partition's only writer: on Kafka this fences the previous owner at
+        # the broker (its open transaction is aborted, its later writes refused), so what we
+        # read next is final. Without transactions the PartitionFenced below does it for recovery.
+        await self._guarded(self.log.own(partition))
+        self.fenced.discard(partition)
+        self.given_up.discard(partition)
         start = await self._latest_snapshot(partition)
         records = await self.log.read(partition, start.next_offset if start else 0)
         if start is not None and any(
@@ -131,7 +183,7 @@ class BatchCommitter:
         # Before deciding anything here: declare what we read, so that writes of a dead
         # previous owner that land from now on are void for every later recovery too.
         end = records[-1].offset + 1 if records else (start.next_offset if start else 0)
-        fenced_at = await self._guarded(self.log.fence(partition, end))
+        fenced_at = await self._guarded(self._in_transaction(partition, self.log.fence(partition, end)))
         if fenced_at > end:
             await self._adopt_late_orphans(partition, rec, end, fenced_at)
         self.tip[partition] = fenced_at + 1
@@ -141,8 +193,15 @@ class BatchCommitter:
         self.positions[partition] = dict(rec.positions)
         self.replay_first[partition] = list(rec.replay_first)
         if rec.resend:
-            await self._guard(self.log.send_outputs(rec.resend))
+            await self._guard(self._in_transaction(partition, self.log.send_outputs(rec.resend, partition)))
         return rec
+
+    async def _in_transaction(self, partition: int, aw: Awaitable[T]) -> T:
+        """``aw``'s writes as one transaction of ``partition`` (just ``aw`` without transactions)."""
+        await self.log.begin(partition)
+        result = await aw
+        await self.log.commit(partition)
+        return result
 
     async def _adopt_late_orphans(self, partition: int, rec: Recovery, end: int, fenced_at: int) -> None:
         """Decide first, the same way, what a dead owner's in-flight writes decided.
@@ -170,6 +229,12 @@ class BatchCommitter:
         task, self._in_flight = self._in_flight, None
         if task is not None:
             await self._guard(task)
+        for partition in sorted(self.fenced):
+            self.forget(partition)
+            await self.log.release(partition)
+            self.lost.add(partition)
+            self.given_up.add(partition)
+        self.fenced.clear()
         due, self._after_outputs = self._after_outputs, []
         for partition, events in due:  # after the outputs: nothing a snapshot covers has unsent outputs
             await self._maybe_snapshot(partition, events)
@@ -218,6 +283,8 @@ class BatchCommitter:
         batch_id = uuid.uuid4().hex[:16]
         commits = []
         for partition, items in inputs.items():
+            if partition in self.given_up:
+                continue  # fenced out meanwhile (flush above forgot it): not ours to decide
             positions = self.positions[partition]
             replay = self.replay_first.get(partition, [])
             ordered = order_inputs(items, positions, replay)
@@ -231,28 +298,70 @@ class BatchCommitter:
         decided = time.perf_counter()
         self.observe("decide", decided - started)
         if commits:
-            self._in_flight = asyncio.ensure_future(self._write(commits, decided))
+            self._in_flight = asyncio.ensure_future(self._write(commits))
             self._in_flight.add_done_callback(self._note_failure)
             if not self.overlap_writes:
                 await self.flush()
         return commits
 
-    async def _write(self, commits: list[BatchCommit], since: float) -> None:
-        """Append the batch and, once every marker is acknowledged, send its outputs."""
-        spans = await asyncio.gather(*(self.log.append(c) for c in commits))
-        appended = time.perf_counter()
-        self.observe("append", appended - since)
-        outputs = Outputs()
-        for c, (first, after) in zip(commits, spans, strict=True):
+    async def _write(self, commits: list[BatchCommit]) -> None:
+        """Write each partition's part of the batch (concurrently); a fenced partition is given up."""
+        results = await asyncio.gather(*(self._write_one(c) for c in commits), return_exceptions=True)
+        self._after_outputs = []
+        for c, result in zip(commits, results, strict=True):
+            if isinstance(result, PartitionFencedOut):
+                # Another worker took the partition over while we stalled: the broker refused
+                # (and aborted) this batch, so nothing of it is visible. Our state of the
+                # partition is ahead of the log and no longer ours: flush() drops it.
+                log.warning("%s; giving it up (the batch decided for it is void)", result)
+                self.fenced.add(c.partition)
+                continue
+            if isinstance(result, BaseException):
+                raise result
+            first, after = result
             tip = self.tip.get(c.partition)
-            self.tip[c.partition] = after if tip is not None and first == tip else None
+            # a transaction's commit marker takes one offset after its records
+            self.tip[c.partition] = after if tip is not None and first == tip + self._gap() else None
             self.positions[c.partition] = dict(c.marker.positions)
             self.replay_first[c.partition] = []
-            outputs = outputs + c.outputs
-        self._after_outputs = [(c.partition, len(c.entries)) for c in commits]
-        if outputs:  # a call goes out only now, after its batch's marker is durable
-            await self.log.send_outputs(outputs)
-            self.observe("outputs", time.perf_counter() - appended)
+            self._after_outputs.append((c.partition, len(c.entries)))
+
+    async def _write_one(self, c: BatchCommit) -> tuple[int, int]:
+        """One partition's events, marker and outputs; returns the span its records took on queue.events.
+
+        With transactions they are one transaction: the outputs are sent without waiting for
+        the marker's ack (read-committed readers see them with the marker or never), so a
+        batch costs AddPartitionsToTxn + Produce + EndTxn. Without, a call goes out only
+        after its batch's marker is acknowledged (Produce, then Produce).
+        """
+        started = time.perf_counter()
+        appended = started
+
+        async def append() -> tuple[int, int]:
+            nonlocal appended
+            span = await self.log.append(c)
+            appended = time.perf_counter()
+            self.observe("append", appended - started)
+            return span
+
+        await self.log.begin(c.partition)
+        if self.log.atomic:
+            span, _ = await asyncio.gather(append(), self.log.send_outputs(c.outputs, c.partition))
+        else:
+            span = await append()
+            if c.outputs:  # a call goes out only now, after its batch's marker is durable
+                await self.log.send_outputs(c.outputs, c.partition)
+        await self.log.commit(c.partition)
+        self.observe("outputs", time.perf_counter() - appended)  # with transactions: the EndTxn included
+        return span
+
+    def _gap(self) -> int:
+        return 1 if self.log.atomic else 0
+
+    def take_fenced(self) -> set[int]:
+        """Partitions another worker fenced us out of since the last call (already forgotten)."""
+        lost, self.lost = self.lost, set()
+        return lost
 
     def _note_failure(self, task: asyncio.Future[None]) -> None:
         """A failed write breaks the committer at once (also while no batch follows)."""

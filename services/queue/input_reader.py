@@ -53,7 +53,7 @@ class InputReader:
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -9,12 +9,17 @@ Record format on queue.events (the wire contract, docs/queue.md):
 Every record of a partition is sent to that partition explicitly, by one producer:
 aiokafka keeps one request in flight per partition (sender.py mutes a partition until
 its request is done), so what lands of a batch is a prefix, the marker last.
+On a broker with transactions that producer is the partition's transactional producer
+(``transactions.py``): a batch's records and outputs are one transaction, and every read
+here is read-committed (it stops at the last stable offset, never at an open transaction).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -22,9 +27,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
+from services.queue.commit import PartitionFencedOut
 from services.queue.domain.batch import BatchCommit, InputPosition
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord
+from services.queue.transactions import FENCED_ERRORS, PartitionProducers
 
 SOURCE = "/triage/queue"
 _LOGGED = codec.Decoder[Any](ev.QUEUE_EVENT)
@@ -33,8 +40,19 @@ _LOGGED = codec.Decoder[Any](ev.QUEUE_EVENT)
 class KafkaQueueLog:
     """Reads a partition of queue.events; appends batches; sends the derived outputs."""
 
-    def __init__(self, kafka: KafkaSettings) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, transactions: str = "auto", transaction_timeout_ms: int = 60_000
+    ) -> None:
         self.kafka = kafka
+        # One transactional producer per owned partition (Kafka); QUEUE_TRANSACTIONS auto|on|off
+        self.partitions = PartitionProducers(
+            kafka,
+            transactions,
+            transaction_timeout_ms,
+            linger_ms=0,
+            max_batch_size=1024 * 1024,
+            max_request_size=4 * 1024 * 1024,
+        )
         self.events_topic = kafka.topic(topics.QUEUE_EVENTS.name)
         self.your_turn_topic = kafka.topic(topics.QUEUE_YOUR_TURN.name)
         self.commands_topic = kafka.topic(topics.QUEUE_COMMANDS.name)
@@ -47,8 +65,29 @@ class KafkaQueueLog:
 
     @property
     def producer(self) -> AIOKafkaProducer:
+        """The plain producer: dead letters, re-routes, snapshots (none of them part of a batch's transaction)."""
         assert self._producer is not None, "KafkaQueueLog.start() first"
         return self._producer
+
+    @property
+    def atomic(self) -> bool:
+        return bool(self.partitions.atomic)
+
+    def _producer_of(self, partition: int) -> AIOKafkaProducer:
+        """Who writes ``partition``'s batches: its transactional producer, or the plain one."""
+        return self.partitions.producer(partition) or self.producer
+
+    async def own(self, partition: int) -> None:
+        await self.partitions.own(partition)
+
+    async def release(self, partition: int) -> None:
+        await self.partitions.release(partition)
+
+    async def begin(self, partition: int) -> None:
+        await self.partitions.begin(partition)
+
+    async def commit(self, partition: int) -> None:
+        await self.partitions.commit(partition)
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
@@ -62,6 +101,7 @@ class KafkaQueueLog:
         await self._producer.start()
 
     async def stop(self) -> None:
+        await self.partitions.stop()
         if self._producer is not None:
             await self._producer.stop()
         if self._reader is not None:
@@ -72,7 +112,7 @@ class KafkaQueueLog:
         """Every record of queue.events ``partition`` from ``start`` up to its end now, decoded, in offset order."""
         if self._reader is None:
             self._reader = AIOKafkaConsumer(
-                **self.kafka.client_options(),
+                **self.kafka.consumer_options(),  # aborted batches (a fenced owner's) are not the log
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
@@ -90,6 +130,8 @@ class KafkaQueueLog:
         # Tansu 0.6 answers ListOffsets(latest) with the LAST RECORD BATCH's base offset + 1,
         # not the offset after its last record. Reading until the position passes it still
         # returns that whole batch, so keep every record read (never cut at ``end``).
+        # Read-committed, ``end`` is the last stable offset: after the last committed or
+        # aborted transaction (own() came first, so no transaction of a previous owner is open).
         end = (await reader.end_offsets([tp]))[tp]
         out: list[LoggedRecord] = []
         while await reader.position(tp) < end:
@@ -99,8 +141,12 @@ class KafkaQueueLog:
 
     # ---------------------------------------------------------------- write path
     async def append(self, commit: BatchCommit) -> tuple[int, int]:
+        async with self._fenced_as(commit.partition):
+            return await self._append(commit)
+
+    async def _append(self, commit: BatchCommit) -> tuple[int, int]:
         futures = []
-        send = self.producer.send
+        send = self._producer_of(commit.partition).send
         for entry in commit.entries:
             event = entry.event
             headers = codec.cloudevent_headers(event, SOURCE)
@@ -136,15 +182,16 @@ class KafkaQueueLog:
 
     async def fence(self, partition: int, recovered_to: int) -> int:
         fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
-        acked = await (
-            await self.producer.send(
-                self.events_topic,
-                codec.encode_for(topics.QUEUE_EVENTS.name, fenced),
-                key=f"partition-{partition}".encode(),
-                partition=partition,
-                headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header],
+        async with self._fenced_as(partition):
+            acked = await (
+                await self._producer_of(partition).send(
+                    self.events_topic,
+                    codec.encode_for(topics.QUEUE_EVENTS.name, fenced),
+                    key=f"partition-{partition}".encode(),
+                    partition=partition,
+                    headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header],
+                )
             )
-        )
         self.last_written[partition] = acked.offset
         return int(acked.offset)
 
@@ -157,11 +204,17 @@ class KafkaQueueLog:
         ends = await self._reader.end_offsets(list(tps.values()))
         # Tansu's end offset is at most the true end (see read()), so "grew" is never a false alarm
         # and another worker's batch after ours always shows (its base offset > our last offset).
-        return {p for p, tp in tps.items() if ends[tp] > self.last_written.get(p, -1) + 1}
+        # With transactions our last transaction's commit marker takes one more offset.
+        marker = 1 if self.atomic else 0
+        return {p for p, tp in tps.items() if ends[tp] > self.last_written.get(p, -1) + 1 + marker}
 
-    async def send_outputs(self, outputs: Outputs) -> None:
+    async def send_outputs(self, outputs: Outputs, partition: int) -> None:
+        async with self._fenced_as(partition):
+            await self._send_outputs(outputs, partition)
+
+    async def _send_outputs(self, outputs: Outputs, partition: int) -> None:
         futures = []
-        send = self.producer.send
+        send = self._producer_of(partition).send
         for notice in outputs.notices:
             futures.append(
                 await send(
@@ -194,6 +247,14 @@ class KafkaQueueLog:
     ) -> Any:
         """Send a raw record (a re-route or a dead letter); returns the future of its ack."""
         return await self.producer.send(topic, value, key=key, partition=partition, headers=headers)
+
+    @contextlib.asynccontextmanager
+    async def _fenced_as(self, partition: int) -> AsyncIterator[None]:
+        """A write refused because another worker owns ``partition`` now raises PartitionFencedOut."""
+        try:
+            yield
+        except FENCED_ERRORS as exc:
+            raise PartitionFencedOut(partition, exc) from exc
 
 
 def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:

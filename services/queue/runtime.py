@@ -126,8 +126,10 @@ class QueueRuntime:
         await self.start()
         async with self.lock:
             await self._flush_or_exit()  # no write of ours is in flight while partitions move
+            self.owned -= self.committer.take_fenced()  # fenced out meanwhile: recovered if ours again
             for p in self.owned - owned:
                 self.committer.forget(p)
+                await self.qlog.release(p)
             # A partition we kept may have been someone else's in between (two quick rebalances):
             # if anyone wrote there after our last record, our state is stale: rebuild it.
             stale = await self.qlog.written_by_others(self.owned & owned)
@@ -192,6 +194,7 @@ class QueueRuntime:
         fetched = await self.reader.fetch(self.fetch_wait_ms, {p: n for p, n in need.items() if n})
         if not fetched:
             await self.committer.flush()  # idle: nothing to overlap the last batch's writes with
+            await self._give_up_fenced()
             return
         inputs: dict[int, list[Input]] = {}
         forwards = []
@@ -211,6 +214,7 @@ class QueueRuntime:
         if forwards:  # re-routes and dead letters are durable before the marker covers them
             await asyncio.gather(*[await f for f in forwards])
         commits = await self.committer.commit(inputs)
+        await self._give_up_fenced()
         for c in commits:
             for outcome in c.outcomes:
                 if outcome.command:
@@ -223,6 +227,23 @@ class QueueRuntime:
                         CASES_CALLED_WAIT.labels(str(m.urgency)).observe(
                             max(0.0, (m.called_at - m.queued_at).total_seconds())
                         )
+
+    async def _give_up_fenced(self) -> None:
+        """Stop reading partitions another worker fenced us out of (we stalled past our session).
+
+        The committer already dropped their state; the group's next rebalance tells us what we
+        own (faust rejoins after a missed session), so we serve on as a member, not a zombie.
+        """
+        lost = self.committer.take_fenced() & self.owned
+        if not lost:
+            return
+        self.owned -= lost
+        await self.reader.assign({p: self.committer.positions[p] for p in self.owned})
+        log.warning(
+            "gave up partitions %s: another worker owns them now; serving %s until the next rebalance",
+            sorted(lost),
+            sorted(self.owned),
+        )
 
     def _decode(self, topic: str, partition: int, r: Any) -> tuple[ev.Message | None, Any]:
         """The input's message, or None with the send that dead-letters or re-routes it."""

@@ -21,7 +21,7 @@ class QueueSettings:
     data_dir: str = "var/queue"
     # Short session timeout so a killed worker's partitions move quickly (docs/queue.md
     # has the measured takeover time). Heartbeat well under a third of the session.
-    session_timeout_s: float = 3.0
+    session_timeout_s: float = 6.0
     heartbeat_interval_s: float = 0.5
     policy: QueuePolicy = field(default_factory=QueuePolicy)
     # Group commit: a batch is whatever the reader has buffered, up to this many records.
@@ -43,6 +43,9 @@ class QueueSettings:
     # record batch short: tests/support/topic_reader.py.)
     snapshot_every_events: int = 5000
     snapshot_every_s: float = 300.0
+    # Broker transactions (services/queue/transactions.py): auto = use them when the broker has
+    # them (Apache Kafka; not Tansu), on = refuse to run without them, off = never.
+    transactions: str = "auto"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
@@ -78,7 +81,7 @@ class QueueSettings:
             web_host=env.get("QUEUE_WEB_HOST", "127.0.0.1"),
             web_port=int(num("QUEUE_WEB_PORT", "6066")),
             data_dir=env.get("QUEUE_DATA_DIR", "var/queue"),
-            session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "3"),
+            session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "6"),
             heartbeat_interval_s=num("QUEUE_HEARTBEAT_INTERVAL_S", "0.5"),
             policy=policy,
             batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),
@@ -87,7 +90,17 @@ class QueueSettings:
             gc_freeze_every_s=num("QUEUE_GC_FREEZE_EVERY_S", "0"),
             snapshot_every_events=int(num("QUEUE_SNAPSHOT_EVERY_EVENTS", "5000")),
             snapshot_every_s=num("QUEUE_SNAPSHOT_EVERY_S", "300"),
+            transactions=_transactions(env),
         )
+
+
+def _transactions(env: Mapping[str, str]) -> str:
+    raw = env.get("QUEUE_TRANSACTIONS", "auto").strip().lower() or "auto"
+    if raw not in ("auto", "on", "off"):
+        raise ValueError(
+            f"QUEUE_TRANSACTIONS must be auto (use the broker's transactions if it has them), on or off, got {raw!r}"
+        )
+    return raw
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

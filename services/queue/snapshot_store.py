@@ -143,7 +143,7 @@ class KafkaSnapshotStore:
             # A short fetch wait: Tansu holds a fetch for its full wait, and the ListOffsets of the
             # next partition queues behind it on the same connection (0.4 s per partition at 500 ms).
             self._reader = AIOKafkaConsumer(
-                **self.kafka.client_options(),
+                **self.kafka.consumer_options(),
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

@@ -47,7 +47,7 @@ def create_app(settings: QueueSettings) -> faust.App:
     # to the group's members and routes the views by it. The queue's state is queue.events.
     table = app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=topics.QUEUE_PARTITIONS)
     state = QueueState(policy=settings.policy)
-    qlog = KafkaQueueLog(kafka)
+    qlog = KafkaQueueLog(kafka, settings.transactions)
     snapshots = KafkaSnapshotStore(kafka, qlog) if settings.snapshot_every_events > 0 else None
     runtime = QueueRuntime(
         app,

@@ -17,6 +17,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 from services.simulate.domain.history import HistoryBuilder
 
@@ -29,18 +30,13 @@ async def export_history(
     """The history of [since, until) and how many records were skipped (unknown or undecodable)."""
     builder = HistoryBuilder(since, until)
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     skipped = 0
     try:
         await consumer.start()
         names = {kafka.topic(name): name for name in _DECODERS}
-        parts = [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
-        if not parts:
-            await consumer.topics()  # refresh metadata once: the first call may not have it yet
-            parts = [
-                TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())
-            ]
+        parts = [TopicPartition(t, p) for t in names for p in sorted(await partitions_of(consumer, t))]
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
         # Queue facts about a case come after its arrival, so both topics start at ``since``.

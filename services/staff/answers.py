@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from proto import events as ev
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.staff.answers")
@@ -40,7 +41,7 @@ class QueueAnswers:
         self._waiters: dict[str, list[asyncio.Future[ev.Message]]] = {}
         self._recent: OrderedDict[str, ev.Message] = OrderedDict()  # request_id -> first answer
         self._consumer = AIOKafkaConsumer(
-            **kafka.client_options(),
+            **kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="latest",
@@ -52,8 +53,7 @@ class QueueAnswers:
         commands sent before a restart are remembered); ready once positions are fixed."""
         await self._consumer.start()
         topic = self.kafka.topic(topics.QUEUE_EVENTS.name)
-        await self._consumer.topics()  # loads metadata, so the partitions are known
-        parts = self._consumer.partitions_for_topic(topic) or set()
+        parts = await partitions_of(self._consumer, topic)
         if not parts:
             raise RuntimeError(f"topic {topic} does not exist: run `triage topics` first")
         tps = [TopicPartition(topic, p) for p in sorted(parts)]

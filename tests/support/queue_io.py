@@ -86,7 +86,7 @@ def record_times(kafka: KafkaSettings, topic: topics.TopicSpec) -> dict[str, flo
 
     async def run() -> dict[str, float]:
         name = kafka.topic(topic.name)
-        consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None)
+        consumer = AIOKafkaConsumer(**kafka.consumer_options(), enable_auto_commit=False, group_id=None)
         await consumer.start()
         try:
             parts = [TopicPartition(name, p) for p in range(topic.partitions)]

@@ -37,7 +37,7 @@ class LiveRun:
     async def run(self, lead_s: float = 1.0) -> list[tuple[str, float]]:
         pub = Publisher(self.kafka, "/tests/sim-live")
         consumer = AIOKafkaConsumer(
-            **self.kafka.client_options(),
+            **self.kafka.consumer_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

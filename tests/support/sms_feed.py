@@ -75,7 +75,7 @@ def publish_raw(kafka: KafkaSettings, name: str, key: bytes, value: bytes) -> No
 async def _read(kafka: KafkaSettings, name: str, timeout: float) -> list[ConsumerRecord]:
     consumer = AIOKafkaConsumer(
         kafka.topic(name),
-        **kafka.client_options(),
+        **kafka.consumer_options(),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

@@ -16,7 +16,7 @@ from typing import Any
 
 from services.kafka.embedded_broker import free_port
 from services.kafka.settings import KafkaSettings
-from services.kafka.topic_admin import ensure_topics
+from services.kafka.topic_admin import TopicPlacement, ensure_topics
 from services.process_group import Child, service_argv, stop_all, wait_healthy
 from services.staff.dev_issuer import DevIssuer
 
@@ -33,6 +33,7 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
+    placement: TopicPlacement | None = None  # replication of the topics it creates (default: 1 and 1)
 
     @property
     def dev_issuer(self) -> DevIssuer:
@@ -65,7 +66,7 @@ class Stack:
         }
 
     def start(self, services: tuple[str, ...] = CORE, timeout: float = 90) -> None:
-        asyncio.run(ensure_topics(self.kafka))
+        asyncio.run(ensure_topics(self.kafka, placement=self.placement))
         for name in SERVICES:
             self.ports.setdefault(name, free_port())
         for name in services:

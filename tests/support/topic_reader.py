@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 
@@ -18,11 +19,12 @@ class Record:
     headers: tuple[tuple[str, bytes], ...]
     partition: int = -1
     offset: int = -1
+    timestamp: int = -1  # the record's timestamp (ms; the producer's create time)
 
 
 async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
@@ -31,7 +33,7 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
         wanted = [
             t for t in all_topics if t.startswith(prefix) and (names is None or t[len(prefix) :] in names)
         ]
-        parts = [TopicPartition(t, p) for t in wanted for p in (consumer.partitions_for_topic(t) or ())]
+        parts = [TopicPartition(t, p) for t in wanted for p in await partitions_of(consumer, t)]
         if not parts:
             return []
         consumer.assign(parts)
@@ -54,6 +56,7 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
                         tuple(r.headers or ()),
                         tp.partition,
                         r.offset,
+                        r.timestamp,
                     )
                     for r in records
                 ]

@@ -1,5 +1,6 @@
 """Every aiokafka client in the code is built with ``**kafka.client_options()``, so the
-connection and security settings (TLS, SASL) reach all of them alike."""
+connection and security settings (TLS, SASL) reach all of them alike; every consumer with
+``**kafka.consumer_options()`` (the same, reading committed: issue 21)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ CLIENTS = {"AIOKafkaProducer", "AIOKafkaConsumer", "AIOKafkaAdminClient"}
 
 
 def _client_calls() -> list[tuple[str, int, bool]]:
-    """(file, line, built with **...client_options()) for every aiokafka client construction."""
+    """(file, line, built with **...client_options() or consumer_options()) for every aiokafka client."""
     found = []
     for package in ("services", "benchmarks", "tests/support"):
         for path in (ROOT / package).rglob("*.py"):
@@ -23,11 +24,12 @@ def _client_calls() -> list[tuple[str, int, bool]]:
                 )
                 if name not in CLIENTS:
                     continue
+                wanted = {"consumer_options"} if name == "AIOKafkaConsumer" else {"client_options"}
                 uses = any(
                     k.arg is None
                     and isinstance(k.value, ast.Call)
                     and isinstance(k.value.func, ast.Attribute)
-                    and k.value.func.attr == "client_options"
+                    and k.value.func.attr in wanted
                     for k in node.keywords
                 )
                 found.append((str(path.relative_to(ROOT)), node.lineno, uses))
@@ -38,4 +40,7 @@ def test_every_kafka_producer_consumer_and_admin_client_takes_the_shared_client_
     calls = _client_calls()
     assert len(calls) >= 10, "found too few clients: is the scan still looking in the right place?"
     bypassing = [f"{file}:{line}" for file, line, uses in calls if not uses]
-    assert not bypassing, f"built without **kafka.client_options(): {bypassing}"
+    assert not bypassing, (
+        f"built without **kafka.client_options() (a consumer: **kafka.consumer_options(), which reads "
+        f"committed): {bypassing}"
+    )

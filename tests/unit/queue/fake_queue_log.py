@@ -5,6 +5,13 @@ and the two input topics (TransferIn outputs land on queue.commands like on the 
 Records of one ``append`` are written one at a time with a scheduling point between
 them, so concurrent appends to several partitions interleave and a crash leaves a
 prefix per partition, as aiokafka (one in-flight batch per partition) does.
+
+With ``transactional`` it models Apache Kafka's transactions as the queue uses them: the
+writes between ``begin(p)`` and ``commit(p)`` are one transaction; a read (read-committed)
+stops at an open transaction and skips aborted records; ``own(p)`` by the next life aborts
+the dead life's open transaction of p (InitProducerId); a commit marker takes an offset;
+the commit itself (EndTxn) is a crash point, and with ``late_landing`` an interrupted
+EndTxn still commits (the coordinator had it), else the next owner aborts it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,21 @@ class InputRecord:
 
 
 @dataclass
+class Txn:
+    """One open transaction of a partition's producer: its records' offsets and staged outputs."""
+
+    writer: str
+    offsets: list[tuple[int, int]] = field(default_factory=list)  # (partition, offset) written in it
+    notices: list[ev.Message] = field(default_factory=list)
+    transfers: list[ev.TransferIn] = field(default_factory=list)
+    tombstones: list[str] = field(default_factory=list)
+    state: str = "open"  # open | committed | aborted
+
+
+CONTROL = ev.BatchCommitted(batch_id="", partition=-1, events=0)  # stands for a transaction marker
+
+
+@dataclass
 class FakeQueueLog:
     events: dict[int, list[LoggedRecord]] = field(default_factory=lambda: defaultdict(list))
     inputs: dict[tuple[str, int], list[InputRecord]] = field(default_factory=lambda: defaultdict(list))
@@ -49,6 +71,14 @@ class FakeQueueLog:
     late_landing: bool = False  # the write a crash interrupts lands after the next owner read the log
     late: dict[int, LoggedRecord] = field(default_factory=dict)
     snapshot_store: FakeSnapshotStore | None = None  # set by the store that shares this process
+    transactional: bool = False  # model a broker with transactions (Apache Kafka)
+    txns: dict[int, Txn] = field(default_factory=dict)  # partition -> its open transaction
+    txn_of: dict[tuple[int, int], Txn] = field(default_factory=dict)  # (partition, offset) -> its transaction
+    late_commit: Txn | None = None  # an EndTxn the kill interrupted, that the coordinator still completes
+
+    @property
+    def atomic(self) -> bool:
+        return self.transactional
 
     # ---------------------------------------------------------------- crash control
     def arm(self, writes: int | None) -> None:
@@ -97,7 +127,7 @@ class FakeQueueLog:
     async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
         if self.dead:
             raise Crash("dead")
-        seen = list(self.events[partition][start:])
+        seen = self.visible(partition, start)
         stale = self.late.pop(partition, None)
         if stale is not None:  # lands just after the new owner read the partition
             log = self.events[partition]
@@ -106,7 +136,72 @@ class FakeQueueLog:
                     len(log), stale.event, stale.input, stale.answer_key, stale.batch_id, stale.writer
                 )
             )
+            if self.transactional:  # in the dead owner's transaction, which own() aborted
+                self.txn_of[(partition, len(log) - 1)] = Txn(stale.writer or "", state="aborted")
         return seen
+
+    def visible(self, partition: int, start: int = 0) -> list[LoggedRecord]:
+        """What a read-committed reader gets: up to the first open transaction, without aborted
+        records and transaction markers (all records without transactions)."""
+        out = []
+        for r in self.events[partition][start:]:
+            txn = self.txn_of.get((partition, r.offset))
+            if txn is not None and txn.state == "open":
+                break
+            if r.event is not CONTROL and (txn is None or txn.state == "committed"):
+                out.append(r)
+        return out
+
+    # ---------------------------------------------------------------- transactions
+    async def own(self, partition: int) -> None:
+        if self.dead:
+            raise Crash("dead")
+        if self.late_commit is not None:  # the EndTxn the dead life sent completes first
+            self._end(self.late_commit, "committed")
+            self.late_commit = None
+        old = self.txns.pop(partition, None)
+        if old is not None and old.writer != self.writer:
+            self._end(old, "aborted")  # InitProducerId of the next owner aborts it
+
+    async def release(self, partition: int) -> None:
+        pass
+
+    async def begin(self, partition: int) -> None:
+        if self.transactional:
+            self.txns[partition] = Txn(self.writer)
+
+    async def commit(self, partition: int) -> None:
+        if not self.transactional:
+            return
+        txn = self.txns[partition]
+        try:
+            await self._write(txn.writer)  # EndTxn
+        except Crash:
+            if self.late_landing and txn.writer == self.writer and self.dead:
+                self.late_commit = txn
+            raise
+        del self.txns[partition]
+        self._end(txn, "committed")
+
+    def _end(self, txn: Txn, state: str) -> None:
+        txn.state = state
+        for p in sorted({p for p, _ in txn.offsets}):  # one marker per partition it wrote
+            log = self.events[p]
+            log.append(LoggedRecord(len(log), CONTROL))
+            self.txn_of[(p, len(log) - 1)] = txn
+        if state == "committed":
+            self.notices += txn.notices
+            self.transfers += txn.transfers
+            for command in txn.transfers:
+                self.produce(command, COMMANDS_TOPIC, command.region)
+            self.tombstones += txn.tombstones
+
+    def _record(self, partition: int, record: LoggedRecord) -> None:
+        self.events[partition].append(record)
+        txn = self.txns.get(partition)
+        if self.transactional and txn is not None:
+            txn.offsets.append((partition, record.offset))
+            self.txn_of[(partition, record.offset)] = txn
 
     async def append(self, commit: BatchCommit) -> tuple[int, int]:
         p, writer = commit.partition, self.writer
@@ -116,32 +211,36 @@ class FakeQueueLog:
             record = LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer)
             await self._write(writer, p, record)
             first = len(log) if first is None else first
-            log.append(LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer))
+            self._record(p, LoggedRecord(len(log), e.event, e.input, e.answer_key, e.batch_id, writer))
         record = LoggedRecord(len(log), commit.marker, writer=writer)
         await self._write(writer, p, record)
         first = len(log) if first is None else first
-        log.append(LoggedRecord(len(log), commit.marker, writer=writer))
+        self._record(p, LoggedRecord(len(log), commit.marker, writer=writer))
         return first, len(log)
 
     async def fence(self, partition: int, recovered_to: int) -> None:
         log, writer = self.events[partition], self.writer
         fenced = ev.PartitionFenced(writer=writer, partition=partition, recovered_to=recovered_to)
         await self._write(writer, partition, LoggedRecord(len(log), fenced, writer=writer))
-        log.append(LoggedRecord(len(log), fenced, writer=writer))
+        self._record(partition, LoggedRecord(len(log), fenced, writer=writer))
         return len(log) - 1
 
-    async def send_outputs(self, outputs: Outputs) -> None:
+    async def send_outputs(self, outputs: Outputs, partition: int) -> None:
         writer = self.writer
+        txn = self.txns.get(partition) if self.transactional else None
         for notice in outputs.notices:
             await self._write(writer)
-            self.notices.append(notice)
+            (txn.notices if txn else self.notices).append(notice)
         for command in outputs.commands:
             await self._write(writer)
-            self.transfers.append(command)
-            self.produce(command, COMMANDS_TOPIC, command.region)
+            if txn:
+                txn.transfers.append(command)
+            else:
+                self.transfers.append(command)
+                self.produce(command, COMMANDS_TOPIC, command.region)
         for case_id in outputs.forget_contacts:
             await self._write(writer)
-            self.tombstones.append(case_id)
+            (txn.tombstones if txn else self.tombstones).append(case_id)
 
 
 @dataclass

@@ -35,10 +35,10 @@ class GatedLog(FakeQueueLog):
         await self.gate.wait()
         return await super().append(commit)
 
-    async def send_outputs(self, outputs: Outputs) -> None:
+    async def send_outputs(self, outputs: Outputs, partition: int) -> None:
         if self.fail_outputs:
             raise ConnectionError("broker gone")
-        await super().send_outputs(outputs)
+        await super().send_outputs(outputs, partition)
 
 
 def a_patient_and_a_serve_next(log: FakeQueueLog) -> None:

@@ -19,6 +19,7 @@ from proto import events as ev
 from services.queue.commit import BatchCommitter
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC
 from services.queue.domain.outputs import outputs_for
+from services.queue.domain.recovery import LoggedRecord
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.partitioning import region_partition
 from tests.unit.queue.fake_queue_log import PARTITIONS, Crash, FakeQueueLog, FakeSnapshotStore
@@ -151,6 +152,7 @@ def run(
     late: bool = False,
     snapshot_every: int | None = None,
     overlap: bool = False,
+    transactional: bool = False,
 ) -> tuple[FakeQueueLog, QueueState]:
     """Feed the ticks to a worker that is killed at ``crash_points`` and restarted each time.
 
@@ -159,8 +161,10 @@ def run(
     ``late``: the write a kill interrupts still lands, after the next owner read the log.
     ``snapshot_every``: snapshots every that many committed events, in chunks of 300 bytes
     (their chunk, manifest and tombstone writes are crash points too); recovery starts from them.
+    ``transactional``: the broker has transactions (Apache Kafka): each partition's batch is one
+    transaction, its commit (EndTxn) is a crash point too, and readers read committed.
     """
-    log = FakeQueueLog(late_landing=late)
+    log = FakeQueueLog(late_landing=late, transactional=transactional)
     store = FakeSnapshotStore(log) if snapshot_every is not None else None
     points = list(crash_points)
     log.arm(points.pop(0) if points else None)
@@ -260,11 +264,16 @@ def calls_by_request(log: FakeQueueLog) -> dict[str, set[str]]:
     """The cases each ServeNext's CaseCalled records name: orphans and voided late writes included,
     because readers of queue.events that ignore fences (staff's answer, intake) may have read them."""
     calls: dict[str, set[str]] = {}
-    for records in log.events.values():
+    for records in visible(log):
         for r in records:
             if isinstance(r.event, ev.CaseCalled):
                 calls.setdefault(r.event.request_id, set()).add(r.event.case_id)
     return calls
+
+
+def visible(log: FakeQueueLog) -> list[list[LoggedRecord]]:
+    """queue.events as a read-committed reader sees it, per partition (everything without transactions)."""
+    return [log.visible(p) for p in sorted(log.events)]
 
 
 snapshot_every = st.one_of(st.none(), st.integers(1, 6))
@@ -279,9 +288,34 @@ def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_ki
     every: int | None,
     overlap: bool,
 ) -> None:
+    ends_as_if_never_killed(schedule, crash_points, late, every, overlap, transactional=False)
+
+
+@given(ticks, crashes, st.booleans(), snapshot_every, st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_with_transactions_a_worker_killed_at_any_write_or_commit_ends_as_if_never_killed(
+    schedule: list[list[tuple[str, str, int]]],
+    crash_points: list[int],
+    late: bool,
+    every: int | None,
+    overlap: bool,
+) -> None:
+    ends_as_if_never_killed(schedule, crash_points, late, every, overlap, transactional=True)
+
+
+def ends_as_if_never_killed(
+    schedule: list[list[tuple[str, str, int]]],
+    crash_points: list[int],
+    late: bool,
+    every: int | None,
+    overlap: bool,
+    transactional: bool,
+) -> None:
     # the reference neither crashes nor takes snapshots: recovering from snapshots changes nothing
     reference_log, reference = run(schedule, [])
-    log, state = run(schedule, crash_points, late=late, snapshot_every=every, overlap=overlap)
+    log, state = run(
+        schedule, crash_points, late=late, snapshot_every=every, overlap=overlap, transactional=transactional
+    )
 
     assert canonical(state) == canonical(reference)
     # no ServeNext answered with two different cases, and no patient called by two requests
@@ -290,7 +324,7 @@ def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_ki
     assert calls == calls_by_request(reference_log)
     # the same event id never carries two different decisions (voided late writes included)
     seen: dict[str, ev.Message] = {}
-    for records in log.events.values():
+    for records in visible(log):
         for r in records:
             assert seen.setdefault(r.event.event_id, r.event) == r.event
     # every notice is sent (at least once; the notifier dedupes on event_id), and only those
@@ -302,7 +336,7 @@ def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_ki
 def committed(log: FakeQueueLog) -> list[ev.Message]:
     """The events of committed batches (followed by their marker), all partitions (a test oracle)."""
     out = []
-    for records in log.events.values():
+    for records in visible(log):
         pending: list[Any] = []
         owner, void, valid = None, set(), set()
         for f in reversed(records):  # a takeover voids what it did not read (void fences too) ...
@@ -383,13 +417,56 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
     every: int | None,
     overlap: bool,
 ) -> None:
-    log, state = run(schedule, crash_points, early=True, late=late, snapshot_every=every, overlap=overlap)
+    calls_nobody_twice_and_sends_every_notice(
+        schedule, crash_points, late, every, overlap, transactional=False
+    )
+
+
+@given(ticks, crashes, st.booleans(), snapshot_every, st.booleans())
+@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None, False)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None, False)
+@settings(max_examples=300, deadline=None)
+def test_with_transactions_a_worker_killed_while_inputs_arrive_shows_readers_only_committed_calls(
+    schedule: list[list[tuple[str, str, int]]],
+    crash_points: list[int],
+    late: bool,
+    every: int | None,
+    overlap: bool,
+) -> None:
+    log = calls_nobody_twice_and_sends_every_notice(
+        schedule, crash_points, late, every, overlap, transactional=True
+    )
+    # read committed, nobody ever sees an orphan: every CaseCalled a reader gets is committed
+    history = committed(log)
+    shown = {
+        r.event.event_id for records in visible(log) for r in records if isinstance(r.event, ev.CaseCalled)
+    }
+    assert shown == {m.event_id for m in history if isinstance(m, ev.CaseCalled)}
+
+
+def calls_nobody_twice_and_sends_every_notice(
+    schedule: list[list[tuple[str, str, int]]],
+    crash_points: list[int],
+    late: bool,
+    every: int | None,
+    overlap: bool,
+    transactional: bool,
+) -> FakeQueueLog:
+    log, state = run(
+        schedule,
+        crash_points,
+        early=True,
+        late=late,
+        snapshot_every=every,
+        overlap=overlap,
+        transactional=transactional,
+    )
     history = committed(log)
     # no ServeNext answered with two different cases, counting the orphans others may have read
     calls = calls_by_request(log)
     assert all(len(cases) == 1 for cases in calls.values()), calls
     seen: dict[str, ev.Message] = {}
-    for records in log.events.values():
+    for records in visible(log):
         for r in records:
             assert seen.setdefault(r.event.event_id, r.event) == r.event, "one id, two decisions"
     # a call always takes a waiting case: nobody called twice without a no-show in between
@@ -420,6 +497,7 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
 
         asyncio.run(rebuild(fresh))
         assert canonical(fresh.state) == canonical(state)
+    return log
 
 
 def test_a_dead_owners_call_that_lands_after_the_takeover_names_the_same_case() -> None:
