@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from proto import events as ev
+from services.kafka.metadata import topic_partitions
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.staff.answers")
@@ -52,10 +53,7 @@ class QueueAnswers:
         commands sent before a restart are remembered); ready once positions are fixed."""
         await self._consumer.start()
         topic = self.kafka.topic(topics.QUEUE_EVENTS.name)
-        await self._consumer.topics()  # loads metadata, so the partitions are known
-        parts = self._consumer.partitions_for_topic(topic) or set()
-        if not parts:
-            raise RuntimeError(f"topic {topic} does not exist: run `triage topics` first")
+        parts = await topic_partitions(self._consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         self._consumer.assign(tps)
         await self._consumer.seek_to_end(*tps)

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from proto.events import AuditRecorded
+from services.kafka.metadata import topic_partitions
 from services.kafka.settings import KafkaSettings
 
 
@@ -105,8 +106,7 @@ class AuditLog:
         await self._consumer.start()
         try:
             topic = self.kafka.topic(topics.AUDIT_EVENTS.name)
-            await self._consumer.topics()
-            tps = [TopicPartition(topic, p) for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
+            tps = [TopicPartition(topic, p) for p in sorted(await topic_partitions(self._consumer, topic))]
             self._consumer.assign(tps)
             await self._consumer.seek_to_beginning(*tps)
             ends = await self._consumer.end_offsets(tps) if tps else {}

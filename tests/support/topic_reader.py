@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.kafka.metadata import topic_partitions
 from services.kafka.settings import KafkaSettings
 
 
@@ -31,7 +32,7 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
         wanted = [
             t for t in all_topics if t.startswith(prefix) and (names is None or t[len(prefix) :] in names)
         ]
-        parts = [TopicPartition(t, p) for t in wanted for p in (consumer.partitions_for_topic(t) or ())]
+        parts = [TopicPartition(t, p) for t in wanted for p in await topic_partitions(consumer, t)]
         if not parts:
             return []
         consumer.assign(parts)
