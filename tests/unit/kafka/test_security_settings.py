@@ -9,7 +9,7 @@ import pytest
 
 from services.kafka.security import KafkaSecurity, KafkaSettingsError
 from services.kafka.settings import KafkaSettings, bootstrap_from_env
-from tests.support.tls_proxy import Pki, make_pki
+from tests.support.pki import Pki, make_pki
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,8 @@ def _mtls(pki: Pki) -> dict[str, str]:
     return {
         "KAFKA_SECURITY_PROTOCOL": "SSL",
         "KAFKA_SSL_CAFILE": str(pki.ca_crt),
-        "KAFKA_SSL_CERTFILE": str(pki.user_crt),
-        "KAFKA_SSL_KEYFILE": str(pki.user_key),
+        "KAFKA_SSL_CERTFILE": str(pki.user_crt("triage-queue")),
+        "KAFKA_SSL_KEYFILE": str(pki.user_key("triage-queue")),
     }
 
 
