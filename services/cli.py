@@ -12,24 +12,28 @@ from pathlib import Path
 def _cmd_up(args: argparse.Namespace) -> int:
     from services.stack import run_stack
 
-    return run_stack(Path(args.var_dir))
+    return run_stack(Path(args.var_dir), broker_kind=args.broker)
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
-    from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
+    from services.kafka.dev_broker import describe, dev_broker, warning
     from services.kafka.settings import KafkaSettings, broker_port_from_env
-    from services.kafka.topic_admin import ensure_topics
+    from services.kafka.topic_admin import TopicPlacement, ensure_topics
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    print(MEMORY_ONLY_WARNING, file=sys.stderr, flush=True)
-    with EmbeddedBroker(port=args.port or broker_port_from_env()) as broker:
-        created = asyncio.run(ensure_topics(KafkaSettings(broker.bootstrap_servers, args.namespace)))
-        print(
-            f"Tansu listening on {broker.bootstrap_servers} (memory storage); "
-            f"{len(created)} topics created. Ctrl-C stops it.",
-            flush=True,
-        )
+    note = warning(args.kind)
+    if note:
+        print(note, file=sys.stderr, flush=True)
+    broker = dev_broker(args.kind, args.port or broker_port_from_env(), Path(args.var_dir), args.nodes)
+    broker.start()
+    try:
+        placement = TopicPlacement(args.nodes, 2 if args.nodes >= 3 else 1)
+        kafka = KafkaSettings(broker.bootstrap_servers, args.namespace)
+        created = asyncio.run(ensure_topics(kafka, placement=placement))
+        print(f"{describe(broker)}; {len(created)} topics created. Ctrl-C stops it.", flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        broker.stop()
     return 0
 
 
@@ -82,8 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
         "up", help="run broker (unless KAFKA_BOOTSTRAP_SERVERS is set), topics and all services"
     )
     up.add_argument("--var-dir", default="var", help="where logs and the SMS outbox go (default: var)")
+    up.add_argument(
+        "--broker",
+        choices=("tansu", "kafka"),
+        default="tansu",
+        help="tansu: embedded, in memory (default); kafka: Apache Kafka, data kept in VAR_DIR/kafka",
+    )
     up.set_defaults(func=_cmd_up)
-    broker = sub.add_parser("broker", help="run only the embedded Tansu broker (memory storage)")
+    broker = sub.add_parser(
+        "broker", help="run only the broker with all topics: embedded Tansu (memory) or Apache Kafka"
+    )
+    broker.add_argument("--kind", choices=("tansu", "kafka"), default="tansu", help="default: %(default)s")
+    broker.add_argument(
+        "--nodes", type=int, choices=(1, 3), default=1, help="kafka only: 3 = RF 3, min ISR 2"
+    )
+    broker.add_argument("--var-dir", default="var", help="kafka: data in VAR_DIR/kafka (default: var)")
     broker.add_argument("--port", type=int, default=0, help="default: TRIAGE_BROKER_PORT or 9092")
     broker.add_argument("--namespace", default="", help="topic prefix")
     broker.set_defaults(func=_cmd_broker)

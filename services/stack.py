@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from services.intake.patient_dev_issuer import DEV_PATIENT_DIR, PatientDevIssuer
-from services.kafka.embedded_broker import MEMORY_ONLY_WARNING, EmbeddedBroker
+from services.kafka.dev_broker import describe, dev_broker, warning
 from services.kafka.settings import KafkaSettings, broker_port_from_env
 from services.kafka.topic_admin import ensure_topics
 from services.process_group import Child, service_argv, stop_all, wait_healthy
@@ -74,15 +74,21 @@ def service_env(var_dir: Path, bootstrap: str, env: Mapping[str, str] = os.envir
     return out
 
 
-def run_stack(var_dir: Path = Path("var")) -> int:
-    """Run everything until SIGINT/SIGTERM; restart a crashed service; stop every child on the way out."""
+def run_stack(var_dir: Path = Path("var"), broker_kind: str = "tansu") -> int:
+    """Run everything until SIGINT/SIGTERM; restart a crashed service; stop every child on the way out.
+
+    ``broker_kind``: the broker started when KAFKA_BOOTSTRAP_SERVERS is not set, ``tansu``
+    (in memory) or ``kafka`` (Apache Kafka with its data under ``var_dir/kafka``).
+    """
     log_dir = var_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
     broker = None
     if not external:
-        print(MEMORY_ONLY_WARNING, file=sys.stderr, flush=True)
-        broker = EmbeddedBroker(port=broker_port_from_env(), log_path=log_dir / "broker.log")
+        note = warning(broker_kind)
+        if note:
+            print(note, file=sys.stderr, flush=True)
+        broker = dev_broker(broker_kind, broker_port_from_env(), var_dir)
         broker.start()
     bootstrap = external or broker.bootstrap_servers  # type: ignore[union-attr]
     host = "127.0.0.1"
@@ -137,7 +143,7 @@ def run_stack(var_dir: Path = Path("var")) -> int:
                 host=host,
                 outbox=outbox,
                 log_dir=log_dir,
-                broker_note=" (external)" if external else " (embedded Tansu, memory storage)",
+                broker_note=" (external)" if broker is None else f" ({describe(broker)})",
                 intake_port=ports["intake"],
                 queue_port=ports["queue"],
                 notifier_port=ports["notifier"],

@@ -19,7 +19,8 @@ from services.process_group import die_with_parent
 
 MEMORY_ONLY_WARNING = (
     "warning: the embedded broker keeps every topic in memory only; its state is gone when it "
-    "stops. Set KAFKA_BOOTSTRAP_SERVERS to use a real Kafka cluster."
+    "stops. Use `--broker kafka` for a persistent Apache Kafka, or set KAFKA_BOOTSTRAP_SERVERS "
+    "to use a running Kafka cluster."
 )
 
 
@@ -73,7 +74,7 @@ class EmbeddedBroker:
 
     def start(self, timeout: float = 20.0) -> str:
         """Start the broker and wait until it accepts connections; return bootstrap servers."""
-        if _port_open(self.host, self.port):
+        if port_open(self.host, self.port):
             raise BrokerStartError(
                 f"port {self.port} on {self.host} is already in use (a broker left running, or "
                 "another program): stop what runs there, pick another port with TRIAGE_BROKER_PORT, "
@@ -107,7 +108,7 @@ class EmbeddedBroker:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise BrokerStartError(f"tansu exited with code {self._proc.returncode} at start")
-            if _port_open(self.host, self.port):
+            if port_open(self.host, self.port):
                 return self.bootstrap_servers
             time.sleep(0.05)
         self.stop()
@@ -133,7 +134,8 @@ class EmbeddedBroker:
         self.stop()
 
 
-def _port_open(host: str, port: int) -> bool:
+def port_open(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on ``host``:``port`` now."""
     try:
         with socket.create_connection((host, port), timeout=0.2):
             return True

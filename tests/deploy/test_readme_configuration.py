@@ -13,6 +13,7 @@ NOT_SETTINGS = {
     "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "READ_RESPONSES",
+    "SASL_PLAINTEXT",
     "SASL_SSL",
 }
 _QUOTED = re.compile(r"""["']([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["']""")
