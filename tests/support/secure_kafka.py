@@ -7,9 +7,10 @@ formatted). Every catalog service (``proto.catalog``) has a certificate and a SC
 ``grant()`` gives each the ACLs its KafkaUser carries (``services.kafka.acls``), in a test's
 namespace. Nothing is allowed without an ACL (``allow.everyone.if.no.acl.found=false``).
 
-The launcher's own PLAINTEXT listener stays: the nodes' replication, their controller and the
-launcher's readiness probe use it, so its anonymous principal is a super user. It is on
-loopback, like Strimzi's internal replication listener; the services under test never use it.
+The broker reaches its controller and other brokers over TLS with the brokers' certificate
+(``User:triage-kafka-brokers``, a super user). The launcher's own PLAINTEXT listener stays for
+its readiness probe, which knows no credentials, so its anonymous principal is a super user as
+well; it is on loopback and the services under test never use it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def server_properties(pki: Pki) -> dict[str, str]:
         "listener.name.saslssl.scram-sha-512.sasl.jaas.config": (
             "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         ),
+        # the node's broker talks to its controller and to other brokers with its own
+        # certificate (User:triage-kafka-brokers, a super user), as Strimzi's brokers do
+        "listener.security.protocol.map": f"PLAINTEXT:PLAINTEXT,CONTROLLER:SSL,{TLS}:SSL,{SCRAM}:SASL_SSL",
+        "listener.name.controller.ssl.client.auth": "required",
+        "inter.broker.listener.name": TLS,
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         "allow.everyone.if.no.acl.found": "false",
         # the internal PLAINTEXT listener's anonymous principal (see the module docstring), the
