@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 
 
-class TopicNotFound(RuntimeError):
+class TopicNotFound(KafkaError):
     """The topic is not in the cluster's metadata (or this client may not describe it)."""
 
 
