@@ -93,3 +93,18 @@ def test_the_embedded_broker_port_selects_the_bootstrap_address_unless_a_cluster
     assert (
         bootstrap_from_env({"TRIAGE_BROKER_PORT": "19092", "KAFKA_BOOTSTRAP_SERVERS": "k:9093"}) == "k:9093"
     )
+
+
+def test_the_principal_named_in_refusals_is_the_certificates_cn_the_scram_user_or_anonymous(
+    pki: Pki, tmp_path: Path
+) -> None:
+    assert KafkaSecurity.from_env(_mtls(pki)).principal == "User:triage-queue"
+    (tmp_path / "user").write_text("triage-intake\n")
+    (tmp_path / "password").write_text("pw\n")
+    scram = {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_USERNAME_FILE": str(tmp_path / "user"),
+        "KAFKA_SASL_PASSWORD_FILE": str(tmp_path / "password"),
+    }
+    assert KafkaSecurity.from_env(scram).principal == "User:triage-intake"
+    assert KafkaSecurity.from_env({}).principal == "User:ANONYMOUS"
