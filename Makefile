@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run
 MYPY_PATHS := proto/events.py services/queue/domain services/intake/domain services/notifier/domain \
 	services/staff/domain services/simulate/domain services/opening_hours
 
-.PHONY: run test test-fast test-slow lint bench clean
+.PHONY: run test test-fast test-slow test-kafka kafka-libs lint bench clean
 
 $(RUN_STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,9 +27,23 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(RUN_STAMP)
 	$(BIN)/triage up
 
-test: lint
+# The e2e tier runs twice: on the embedded Tansu (with everything else) and on Apache Kafka
+# (only the tests that use the session broker; tests/conftest.py, --broker-tests-only).
+test: lint kafka-libs
 	bash scripts/ensure-prometheus.sh
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	@echo "==== unit, deploy and e2e tiers; e2e on the embedded Tansu broker ===="
+	$(BIN)/python -m pytest -m "not slow" --broker tansu $(PYTEST_ARGS)
+	@echo "==== e2e tier on Apache Kafka 4.4.0 (one KRaft node) ===="
+	$(BIN)/python -m pytest -m "not slow" --broker kafka --broker-tests-only $(PYTEST_ARGS)
+
+# Only the Kafka pass of `make test`.
+test-kafka: $(STAMP) kafka-libs
+	$(BIN)/python -m pytest -m "not slow" --broker kafka --broker-tests-only $(PYTEST_ARGS)
+
+# Apache Kafka's jars, fetched with Maven once into ~/.cache/triage (TRIAGE_KAFKA_CACHE);
+# needs Java 17+ and Maven the first time, Java only after.
+kafka-libs: $(STAMP)
+	$(BIN)/python -m services.kafka.kafka_dist
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

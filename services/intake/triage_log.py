@@ -21,7 +21,7 @@ from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import VIEW_SKIPPED
-from services.kafka.metadata import topic_partitions
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.intake.log")
@@ -84,7 +84,7 @@ class TriageLog:
         try:
             parts = []
             for name in names:
-                found = await topic_partitions(consumer, name)
+                found = await self._partitions(consumer, name)
                 parts += [TopicPartition(name, p) for p in found]
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)
@@ -132,6 +132,12 @@ class TriageLog:
                 type(exc).__name__,
                 exc,
             )
+
+    async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
+        found = await partitions_of(consumer, name)  # metadata may lag just after creation
+        if found:
+            return found
+        raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
 
     def _apply(self, topic: str, decoder: codec.Decoder[Any], record: Any) -> None:
         self.records_read += 1

@@ -21,7 +21,7 @@ class QueueSettings:
     data_dir: str = "var/queue"
     # Short session timeout so a killed worker's partitions move quickly (docs/queue.md
     # has the measured takeover time). Heartbeat well under a third of the session.
-    session_timeout_s: float = 3.0
+    session_timeout_s: float = 6.0
     heartbeat_interval_s: float = 0.5
     policy: QueuePolicy = field(default_factory=QueuePolicy)
     # Group commit: a batch is whatever the reader has buffered, up to this many records.
@@ -78,7 +78,7 @@ class QueueSettings:
             web_host=env.get("QUEUE_WEB_HOST", "127.0.0.1"),
             web_port=int(num("QUEUE_WEB_PORT", "6066")),
             data_dir=env.get("QUEUE_DATA_DIR", "var/queue"),
-            session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "3"),
+            session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "6"),
             heartbeat_interval_s=num("QUEUE_HEARTBEAT_INTERVAL_S", "0.5"),
             policy=policy,
             batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),

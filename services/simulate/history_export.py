@@ -15,7 +15,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
-from services.kafka.metadata import topic_partitions
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 from services.simulate.domain.history import HistoryBuilder
 
@@ -34,7 +34,7 @@ async def export_history(
     try:
         await consumer.start()
         names = {kafka.topic(name): name for name in _DECODERS}
-        parts = [TopicPartition(t, p) for t in names for p in sorted(await topic_partitions(consumer, t))]
+        parts = [TopicPartition(t, p) for t in names for p in sorted(await partitions_of(consumer, t))]
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
         # Queue facts about a case come after its arrival, so both topics start at ``since``.

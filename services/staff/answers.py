@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from proto import events as ev
-from services.kafka.metadata import topic_partitions
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger("triage.staff.answers")
@@ -53,7 +53,9 @@ class QueueAnswers:
         commands sent before a restart are remembered); ready once positions are fixed."""
         await self._consumer.start()
         topic = self.kafka.topic(topics.QUEUE_EVENTS.name)
-        parts = await topic_partitions(self._consumer, topic)
+        parts = await partitions_of(self._consumer, topic)
+        if not parts:
+            raise RuntimeError(f"topic {topic} does not exist: run `triage topics` first")
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         self._consumer.assign(tps)
         await self._consumer.seek_to_end(*tps)

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from proto.events import AuditRecorded
-from services.kafka.metadata import topic_partitions
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 
@@ -106,7 +106,7 @@ class AuditLog:
         await self._consumer.start()
         try:
             topic = self.kafka.topic(topics.AUDIT_EVENTS.name)
-            tps = [TopicPartition(topic, p) for p in sorted(await topic_partitions(self._consumer, topic))]
+            tps = [TopicPartition(topic, p) for p in sorted(await partitions_of(self._consumer, topic))]
             self._consumer.assign(tps)
             await self._consumer.seek_to_beginning(*tps)
             ends = await self._consumer.end_offsets(tps) if tps else {}

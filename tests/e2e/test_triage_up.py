@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,50 +15,10 @@ import pytest
 
 from services.kafka.embedded_broker import free_port
 from tests.support.stack import wait_until
+from tests.support.triage_up import TriageUp
+from tests.support.triage_up import free_ports as _free_ports
 
 pytestmark = pytest.mark.e2e
-
-
-class TriageUp:
-    """A `triage up` process whose combined output is collected line by line."""
-
-    def __init__(self, var_dir: Path, env: dict[str, str]) -> None:
-        self.env = env
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "up", "--var-dir", str(var_dir)],
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def child_pid(self, service: str) -> int:
-        with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-            pids = [int(p) for p in f.read().split()]
-        for pid in pids:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read().split(b"\0")[-2:-1] == [service.encode()]:
-                    return pid
-        raise AssertionError(f"no {service} child of triage up among {pids}")
-
-
-def _free_ports() -> dict[str, str]:
-    return {
-        "TRIAGE_BROKER_PORT": str(free_port()),
-        "INTAKE_PORT": str(free_port()),
-        "QUEUE_WEB_PORT": str(free_port()),
-        "NOTIFIER_WEB_PORT": str(free_port()),
-    }
 
 
 def _ready(port: str) -> bool:

@@ -25,12 +25,7 @@ def secure_stack(kafka: SecureKafka, env_of: Callable[[str], dict[str, str]], wo
     return Stack(
         kafka=kafka.admin(namespace),
         workdir=workdir,
-        # Kafka refuses sessions below group.min.session.timeout.ms (6 s); the prod overlay's 10
-        extra_env={
-            "QUEUE_HEADS_UP_POSITION": "0",
-            "QUEUE_SESSION_TIMEOUT_S": "10",
-            "QUEUE_HEARTBEAT_INTERVAL_S": "1",
-        },
+        extra_env={"QUEUE_HEADS_UP_POSITION": "0"},
         service_env={name: env_of(user_name(catalog.access(name))) for name in SERVICES},
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from services.kafka.metadata import topic_partitions
+from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 
@@ -32,7 +32,7 @@ async def _read(kafka: KafkaSettings, names: list[str] | None) -> list[Record]:
         wanted = [
             t for t in all_topics if t.startswith(prefix) and (names is None or t[len(prefix) :] in names)
         ]
-        parts = [TopicPartition(t, p) for t in wanted for p in await topic_partitions(consumer, t)]
+        parts = [TopicPartition(t, p) for t in wanted for p in await partitions_of(consumer, t)]
         if not parts:
             return []
         consumer.assign(parts)
