@@ -101,8 +101,17 @@ def _dlq(spec: t.TopicSpec) -> str:
 SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ServiceAccess(
         "intake",
-        # queue.forecasts: read whole without a group into the case view (the forecaster's ranges)
-        reads=(t.TRIAGE_SUBMISSIONS.name, t.QUEUE_FORECASTS.name),
+        # triage.events, triage.results and queue.events: read whole without a group at start and
+        # then tailed, for its submission index and its view of the queue (duplicates, admission,
+        # case status), found missing when Kafka's authorizer first enforced these ACLs (issue 20);
+        # queue.forecasts likewise, for the forecaster's ranges in the case view
+        reads=(
+            t.TRIAGE_SUBMISSIONS.name,
+            t.TRIAGE_EVENTS.name,
+            t.TRIAGE_RESULTS.name,
+            t.QUEUE_EVENTS.name,
+            t.QUEUE_FORECASTS.name,
+        ),
         writes=(
             t.TRIAGE_EVENTS.name,
             t.PATIENT_CONTACTS.name,
@@ -141,7 +150,16 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
         # patient.contacts is read without a consumer group (every instance reads every partition).
         # notifier.sms-ledger is its own effectively-once record, read whole by every instance.
         reads=(t.QUEUE_YOUR_TURN.name, t.PATIENT_CONTACTS.name, t.SMS_LEDGER.name),
-        writes=(t.SMS_EVENTS.name, t.SMS_LEDGER.name, _dlq(t.QUEUE_YOUR_TURN), _dlq(t.PATIENT_CONTACTS)),
+        # queue.commands: NotifyFailed, an SMS that could not be sent; patient.contacts: the
+        # tombstone of a card once its SMS is settled (both found by Kafka's authorizer, issue 20)
+        writes=(
+            t.SMS_EVENTS.name,
+            t.SMS_LEDGER.name,
+            t.QUEUE_COMMANDS.name,
+            t.PATIENT_CONTACTS.name,
+            _dlq(t.QUEUE_YOUR_TURN),
+            _dlq(t.PATIENT_CONTACTS),
+        ),
         groups=("triage-notifier",),
         faust_app="triage-notifier",
         description="faust worker: sends the your-turn SMS.",

@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from proto import catalog  # noqa: E402
 from proto import topics as t  # noqa: E402
 from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS  # noqa: E402
+from services.kafka import acls  # noqa: E402
 
 OUT_DIR = ROOT / "deploy" / "k8s" / "base" / "generated"
 KAFKA_CLUSTER = "triage-kafka"
@@ -116,47 +117,25 @@ def all_topics() -> tuple[t.TopicSpec, ...]:
     return specs
 
 
-def _acl(kind: str, name: str, operations: list[str], pattern: str = "literal") -> dict[str, Any]:
+def _acl(rule: acls.AclRule) -> dict[str, Any]:
     return {
-        "resource": {"type": kind, "name": name, "patternType": pattern},
-        "operations": operations,
+        "resource": {"type": rule.resource, "name": rule.name, "patternType": rule.pattern},
+        "operations": list(rule.operations),
         "type": "allow",
     }
 
 
 def kafka_user(entry: catalog.ServiceAccess) -> dict[str, Any]:
-    """The KafkaUser (mutual TLS) of one service, with only the ACLs its code needs."""
-    acls: list[dict[str, Any]] = []
-    # faust declares every topic it uses at start; Kafka answers CreateTopics for an existing
-    # topic with TOPIC_AUTHORIZATION_FAILED unless the client may Create it, so faust apps get
-    # Create on the exact names they use (all pre-created by the Topic Operator).
-    create = ["Create"] if entry.faust_app else []
-    topic_ops: dict[str, list[str]] = {}  # one rule per topic, read and write merged
-    for names, op in ((entry.reads, "Read"), (entry.writes, "Write")):
-        for name in names:
-            topic_ops.setdefault(name, []).append(op)
-    order = ["Read", "Write", "Describe", "DescribeConfigs", "Create"]
-    for name, ops in topic_ops.items():
-        acls.append(
-            _acl("topic", name, sorted({*ops, "Describe", "DescribeConfigs", *create}, key=order.index))
-        )
-    for group in entry.groups:
-        acls.append(_acl("group", group, ["Read", "Describe"]))
-    if entry.faust_app:
-        # faust's own topics: <app_id>-__assignor-__leader, <app_id>-<table>-changelog, repartitions.
-        acls.append(
-            _acl(
-                "topic",
-                f"{entry.faust_app}-",
-                ["Create", "Read", "Write", "Describe", "DescribeConfigs"],
-                pattern="prefix",
-            )
-        )
+    """The KafkaUser (mutual TLS) of one service, with only the ACLs its code needs.
+
+    The rules come from ``services.kafka.acls``, which the e2e tests also grant on Apache
+    Kafka's StandardAuthorizer: what is tested is what the cluster grants.
+    """
     return {
         "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaUser",
         "metadata": {
-            "name": f"triage-{entry.service}",
+            "name": acls.user_name(entry),
             "labels": {
                 "strimzi.io/cluster": KAFKA_CLUSTER,
                 **LABELS,
@@ -164,7 +143,10 @@ def kafka_user(entry: catalog.ServiceAccess) -> dict[str, Any]:
             },
             "annotations": {"triage/description": entry.description},
         },
-        "spec": {"authentication": {"type": "tls"}, "authorization": {"type": "simple", "acls": acls}},
+        "spec": {
+            "authentication": {"type": "tls"},
+            "authorization": {"type": "simple", "acls": [_acl(r) for r in acls.rules(entry)]},
+        },
     }
 
 

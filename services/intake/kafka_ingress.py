@@ -17,7 +17,7 @@ import logging
 import msgspec
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from proto import codec, topics
+from proto import catalog, codec, topics
 from proto import events as ev
 from services.intake.domain.submission_form import FIELDS, InvalidSubmission
 from services.intake.submissions import TriageService
@@ -27,6 +27,7 @@ from services.kafka.metrics import DEAD_LETTERS
 from services.observability.redaction import redact
 
 log = logging.getLogger("triage.intake.kafka")
+INGRESS_GROUP = catalog.access("intake").groups[0]
 
 
 class _Ids(msgspec.Struct):
@@ -47,7 +48,8 @@ class KafkaIngress:
         consumer = AIOKafkaConsumer(
             self.kafka.topic(topics.TRIAGE_SUBMISSIONS.name),
             **self.kafka.consumer_options(),
-            group_id=self.kafka.group("intake"),
+            # the group its KafkaUser may use (proto/catalog.py); "intake" before issue 20
+            group_id=self.kafka.group(INGRESS_GROUP),
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

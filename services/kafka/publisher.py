@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import TopicAuthorizationFailedError
 
 from proto import codec
 from proto.events import Message
 from proto.topics import TopicSpec
-from services.kafka.settings import KafkaSettings
+from services.kafka.settings import KafkaAccessDenied, KafkaSettings
 
 
 class Publisher:
@@ -31,14 +32,25 @@ class Publisher:
         await self.producer.stop()
 
     async def publish(self, topic: TopicSpec, key: str, message: Message) -> None:
-        """Send and wait for the broker's acknowledgement."""
-        await self.producer.send_and_wait(
-            self.kafka.topic(topic.name),
-            codec.encode_for(topic.name, message),
-            key=key.encode(),
-            headers=codec.cloudevent_headers(message, self.source),
-        )
+        """Send and wait for the broker's acknowledgement.
+
+        Raises KafkaAccessDenied (naming topic and principal) when the cluster's ACLs refuse it.
+        """
+        name = self.kafka.topic(topic.name)
+        try:
+            await self.producer.send_and_wait(
+                name,
+                codec.encode_for(topic.name, message),
+                key=key.encode(),
+                headers=codec.cloudevent_headers(message, self.source),
+            )
+        except TopicAuthorizationFailedError as exc:
+            raise KafkaAccessDenied(self.kafka.security.principal, "write to", name) from exc
 
     async def tombstone(self, topic: TopicSpec, key: str) -> None:
         """A null value for ``key``: deletes it from a compacted topic."""
-        await self.producer.send_and_wait(self.kafka.topic(topic.name), None, key=key.encode())
+        name = self.kafka.topic(topic.name)
+        try:
+            await self.producer.send_and_wait(name, None, key=key.encode())
+        except TopicAuthorizationFailedError as exc:
+            raise KafkaAccessDenied(self.kafka.security.principal, "write to", name) from exc

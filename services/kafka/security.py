@@ -15,12 +15,30 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from aiokafka.errors import TopicAuthorizationFailedError
+
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_SSL")
 SASL_MECHANISM = "SCRAM-SHA-512"  # what Strimzi's `authentication: {type: scram-sha-512}` speaks
 
 
 class KafkaSettingsError(ValueError):
     """A Kafka connection setting is missing, malformed or points at an unreadable file."""
+
+
+class KafkaAccessDenied(TopicAuthorizationFailedError):  # type: ignore[misc]
+    """The cluster's authorizer refused this client a topic: says which topic and which principal."""
+
+    def __init__(self, principal: str, action: str, topic: str) -> None:
+        super().__init__(topic)
+        self.principal, self.action, self.topic = principal, action, topic
+
+    def __str__(self) -> str:
+        return (
+            f"Kafka refused {self.principal} to {self.action} topic {self.topic!r} "
+            "(TOPIC_AUTHORIZATION_FAILED): no ACL grants it. Check that these are this service's "
+            "credentials (KAFKA_SSL_CERTFILE or KAFKA_SASL_USERNAME_FILE); its ACLs are generated "
+            "from proto/catalog.py (deploy/k8s KafkaUsers)"
+        )
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,24 @@ class KafkaSecurity:
                 f"KAFKA_SSL_CERTFILE={self.certfile!r}, KAFKA_SSL_KEYFILE={self.keyfile!r}: {exc} "
                 "(are these PEM files, and does the key belong to the certificate?)"
             ) from exc
+
+    @cached_property
+    def principal(self) -> str:
+        """Who the cluster sees: ``User:<SCRAM user>``, ``User:<certificate CN>``, or anonymous.
+
+        A certificate's CN is the KafkaUser's name (Strimzi's convention; the test brokers map
+        the DN to it with ``ssl.principal.mapping.rules``).
+        """
+        if self.protocol == "SASL_SSL":
+            return f"User:{self.sasl_username}"
+        if self.certfile:
+            from cryptography import x509
+            from cryptography.x509.oid import NameOID
+
+            cert = x509.load_pem_x509_certificate(Path(self.certfile).read_bytes())
+            names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            return f"User:{names[0].value!s}" if names else f"User:{cert.subject.rfc4514_string()}"
+        return "User:ANONYMOUS"
 
     def client_options(self) -> dict[str, Any]:
         """The aiokafka keyword arguments for this protocol (shared by every client kind)."""

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.kafka.security import KafkaSecurity, KafkaSettingsError
+from services.kafka.security import KafkaAccessDenied, KafkaSecurity, KafkaSettingsError
 
 __all__ = [
     "DEFAULT_BOOTSTRAP",
+    "KafkaAccessDenied",
     "KafkaSecurity",
     "KafkaSettings",
     "KafkaSettingsError",

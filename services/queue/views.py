@@ -28,6 +28,11 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
     async def routed(view: View, request: Request, region: str, local: Any) -> Response:
         if not runtime.ready:
             return view.json({"error": "the queue is recovering its state; retry shortly"}, status=503)
+        # The router hashes the key with the producer's metadata of the table's changelog topic,
+        # which nothing writes. Tansu gave a new client every topic's metadata; Apache Kafka gives
+        # none until asked, and the router then failed (TypeError) on the first view after a start.
+        changelog = app.tables[table_name].changelog_topic.get_topic_name()
+        await app.producer._ensure_producer().partitions_for(changelog)  # type: ignore[attr-defined]  # noqa: SLF001
         try:
             return await app.router.route_req(table_name, region.encode(), view.web, request)
         except SameNode:

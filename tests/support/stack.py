@@ -31,6 +31,8 @@ class Stack:
     kafka: KafkaSettings
     workdir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    # per service, over extra_env: e.g. each service's own Kafka credentials (its KafkaUser)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
     placement: TopicPlacement | None = None  # replication of the topics it creates (default: 1 and 1)
@@ -63,6 +65,7 @@ class Stack:
             # tests run at any hour: staffed around the clock unless a test sets its own hours
             "OPENING_HOURS_PATH": str(Path(__file__).with_name("always-open-hours.toml")),
             **self.extra_env,
+            **self.service_env.get(service, {}),
         }
 
     def start(self, services: tuple[str, ...] = CORE, timeout: float = 90) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from services.kafka.security import KafkaSecurity, KafkaSettingsError
 from services.kafka.settings import KafkaSettings, bootstrap_from_env
-from tests.support.tls_proxy import Pki, make_pki
+from tests.support.pki import Pki, make_pki
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,8 @@ def _mtls(pki: Pki) -> dict[str, str]:
     return {
         "KAFKA_SECURITY_PROTOCOL": "SSL",
         "KAFKA_SSL_CAFILE": str(pki.ca_crt),
-        "KAFKA_SSL_CERTFILE": str(pki.user_crt),
-        "KAFKA_SSL_KEYFILE": str(pki.user_key),
+        "KAFKA_SSL_CERTFILE": str(pki.user_crt("triage-queue")),
+        "KAFKA_SSL_KEYFILE": str(pki.user_key("triage-queue")),
     }
 
 
@@ -93,3 +93,18 @@ def test_the_embedded_broker_port_selects_the_bootstrap_address_unless_a_cluster
     assert (
         bootstrap_from_env({"TRIAGE_BROKER_PORT": "19092", "KAFKA_BOOTSTRAP_SERVERS": "k:9093"}) == "k:9093"
     )
+
+
+def test_the_principal_named_in_refusals_is_the_certificates_cn_the_scram_user_or_anonymous(
+    pki: Pki, tmp_path: Path
+) -> None:
+    assert KafkaSecurity.from_env(_mtls(pki)).principal == "User:triage-queue"
+    (tmp_path / "user").write_text("triage-intake\n")
+    (tmp_path / "password").write_text("pw\n")
+    scram = {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_USERNAME_FILE": str(tmp_path / "user"),
+        "KAFKA_SASL_PASSWORD_FILE": str(tmp_path / "password"),
+    }
+    assert KafkaSecurity.from_env(scram).principal == "User:triage-intake"
+    assert KafkaSecurity.from_env({}).principal == "User:ANONYMOUS"

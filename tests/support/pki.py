@@ -1,18 +1,14 @@
-"""A TLS terminator that requires client certificates, in front of a plaintext broker.
+"""A throw-away certificate authority in Strimzi's layout, made fresh by each test that needs TLS.
 
-Tansu's own TLS flags do not work (docs/design.md), so the mTLS path is tested the way many
-Kafka deployments terminate TLS: a proxy checks the client certificate against the CA and
-forwards the bytes to the broker, which advertises the proxy's address. It runs on its own
-event loop in a thread, so the test process can use blocking helpers meanwhile.
+The cluster CA (``ca.crt``), the brokers' pair (``server.crt``/``server.key``, also a PEM
+keystore ``server.pem`` that Kafka's ``ssl.keystore.type=PEM`` reads) and one pair per
+KafkaUser (``<name>.crt``/``<name>.key``; Strimzi: CN = the KafkaUser's name).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import ipaddress
-import ssl
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,20 +17,29 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+BROKER_NAME = "triage-kafka-brokers"  # the brokers' certificate CN (and principal, once mapped)
+
 
 @dataclass(frozen=True)
 class Pki:
-    """PEM files in Strimzi's layout: the cluster CA, the broker's and one KafkaUser's pair."""
+    """PEM files: the cluster CA, the brokers' pair and one pair per user."""
 
+    directory: Path
     ca_crt: Path
     server_crt: Path
     server_key: Path
-    user_crt: Path
-    user_key: Path
+    server_keystore: Path  # key then certificate in one PEM file (Kafka's PEM keystore)
+    users: tuple[str, ...]
+
+    def user_crt(self, name: str) -> Path:
+        return self.directory / f"{name}.crt"
+
+    def user_key(self, name: str) -> Path:
+        return self.directory / f"{name}.key"
 
 
-def make_pki(directory: Path) -> Pki:
-    """A fresh CA, a server certificate for 127.0.0.1/localhost, and a client certificate.
+def make_pki(directory: Path, users: tuple[str, ...] = ("triage-queue",)) -> Pki:
+    """A fresh CA, a server certificate for 127.0.0.1/localhost, and a client certificate per user.
 
     RFC 5280 profile (key identifiers, key usage), as Strimzi issues them: Python 3.13 verifies
     with VERIFY_X509_STRICT and refuses certificates without an Authority Key Identifier.
@@ -85,21 +90,27 @@ def make_pki(directory: Path) -> Pki:
         return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
     directory.mkdir(parents=True, exist_ok=True)
-    server = leaf(
-        "triage-kafka-brokers", [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    )
-    user = leaf("triage-queue", None)  # Strimzi: CN = the KafkaUser's name
+    # the brokers' certificate is also their client certificate towards the controller
+    server = leaf(BROKER_NAME, [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
     files = {
         "ca.crt": ca.public_bytes(serialization.Encoding.PEM),
         "server.crt": server[0],
         "server.key": server[1],
-        "user.crt": user[0],
-        "user.key": user[1],
+        "server.pem": server[1] + server[0],
     }
+    for user in users:
+        files[f"{user}.crt"], files[f"{user}.key"] = leaf(user, None)
     for name, data in files.items():
         (directory / name).write_bytes(data)
         (directory / name).chmod(0o600)
-    return Pki(*(directory / n for n in ("ca.crt", "server.crt", "server.key", "user.crt", "user.key")))
+    return Pki(
+        directory,
+        directory / "ca.crt",
+        directory / "server.crt",
+        directory / "server.key",
+        directory / "server.pem",
+        tuple(users),
+    )
 
 
 def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
@@ -114,59 +125,3 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
-
-
-class MutualTlsProxy:
-    """Accepts TLS with a client certificate signed by the CA on ``port``; pipes to ``upstream``."""
-
-    def __init__(self, pki: Pki, upstream: tuple[str, int], port: int) -> None:
-        self.upstream = upstream
-        self.port = port
-        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki.ca_crt))
-        self.context.load_cert_chain(str(pki.server_crt), str(pki.server_key))
-        self.context.verify_mode = ssl.CERT_REQUIRED  # no certificate, no connection
-        self.client_names: list[str] = []  # the CN of every verified client certificate
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="mtls-proxy")
-        self._server: asyncio.base_events.Server | None = None
-
-    def start(self) -> None:
-        """Listen on 127.0.0.1:``port``; return once the socket is bound."""
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._serve, "127.0.0.1", self.port, ssl=self.context), self._loop
-        )
-        self._server = future.result(10)
-
-    def stop(self) -> None:
-        """Close the listener and every piped connection."""
-
-        async def close() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        peer = client_w.get_extra_info("peercert") or {}
-        self.client_names.extend(v for rdn in peer.get("subject", ()) for k, v in rdn if k == "commonName")
-        try:
-            broker_r, broker_w = await asyncio.open_connection(*self.upstream)
-        except OSError:
-            client_w.close()
-            return
-        await asyncio.gather(_pipe(client_r, broker_w), _pipe(broker_r, client_w), return_exceptions=True)
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    finally:
-        writer.close()
