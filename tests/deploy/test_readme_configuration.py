@@ -8,6 +8,7 @@ from tests.deploy.manifests import ROOT
 
 # Quoted UPPER_SNAKE strings in the code that are not environment variables.
 NOT_SETTINGS = {
+    "BACKOFF_OVERRIDE",  # aiokafka's retry constant (services/queue/transactions.py)
     "DEFAULT_BOOTSTRAP",
     "DEFAULT_ENABLED",
     "EXCEPTION_HANDLERS",
