@@ -142,6 +142,8 @@ logger.fetcher.name = kafka.server.ReplicaFetcherManager
 logger.fetcher.level = WARN
 logger.request.name = kafka.request.logger
 logger.request.level = WARN
+logger.replication.name = org.apache.kafka.controller.ReplicationControlManager
+logger.replication.level = WARN
 """
 
 
