@@ -85,6 +85,10 @@ def service_env(var_dir: Path, bootstrap: str, env: Mapping[str, str] = os.envir
     paths = {s.data_dir_variable: var_dir / s.name for s in STACK_SERVICES if s.data_dir_variable}
     paths["SMS_OUTBOX_PATH"] = var_dir / "sms-outbox.jsonl"
     out = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    # static group membership: a service the supervisor restarts rejoins its group at once
+    # instead of waiting out its dead self's session (queue and notifier are in different
+    # groups, so one name serves both); docs/deployment.md, "Group timeouts"
+    out["KAFKA_GROUP_INSTANCE_ID"] = env.get("KAFKA_GROUP_INSTANCE_ID") or "triage-up"
     for variable, path in paths.items():
         out[variable] = env.get(variable) or str(path.resolve())
     return out

@@ -31,6 +31,7 @@ def dev_broker(kind: str, port: int, var_dir: Path, nodes: int = 1) -> DevBroker
     if kind == "tansu":
         if nodes != 1:
             raise BrokerStartError("the embedded Tansu broker runs as one node only; use --kind kafka for 3")
+        (var_dir / "logs").mkdir(parents=True, exist_ok=True)
         return EmbeddedBroker(port=port, log_path=var_dir / "logs" / "broker.log")
     if kind == "kafka":
         return KafkaCluster(var_dir / ("kafka" if nodes == 1 else f"kafka-{nodes}"), nodes=nodes, port=port)

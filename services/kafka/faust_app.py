@@ -56,6 +56,9 @@ def make_faust_app(
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=session_timeout_s,
+        # static membership: a restarted process with the same name gets its partitions back
+        # without waiting out its old session (docs/deployment.md, "Group timeouts")
+        consumer_group_instance_id=kafka.group_instance_id or None,
         broker_heartbeat_interval=heartbeat_interval_s,
         broker_commit_every=100,
         broker_commit_interval=0.5,

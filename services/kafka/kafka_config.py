@@ -102,7 +102,7 @@ def server_properties(
         # transaction, and 50 x 3 replicas cost seconds on a busy 2-core machine
         "offsets.topic.num.partitions": "10",
         "transaction.state.log.num.partitions": "10",
-        # a test's first group should not wait 3 s for more members (Strimzi sets 0 as well)
+        # a test's first group should not wait 3 s for more members
         "group.initial.rebalance.delay.ms": "0",
         # few threads: 2 cores shared by everything on this machine
         "num.network.threads": "2",
@@ -142,6 +142,8 @@ logger.fetcher.name = kafka.server.ReplicaFetcherManager
 logger.fetcher.level = WARN
 logger.request.name = kafka.request.logger
 logger.request.level = WARN
+logger.replication.name = org.apache.kafka.controller.ReplicationControlManager
+logger.replication.level = WARN
 """
 
 

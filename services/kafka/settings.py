@@ -32,6 +32,9 @@ class KafkaSettings:
     fetch_max_wait_ms: int = 20
     # KAFKA_SECURITY_PROTOCOL and its files (services/kafka/security.py)
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    # KAFKA_GROUP_INSTANCE_ID: this process's static member name in the faust worker groups
+    # (queue, notifier); empty = dynamic membership. docs/deployment.md, "Group timeouts".
+    group_instance_id: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> KafkaSettings:
@@ -46,6 +49,7 @@ class KafkaSettings:
             namespace=env.get("TRIAGE_NAMESPACE", ""),
             fetch_max_wait_ms=int(wait),
             security=KafkaSecurity.from_env(env),
+            group_instance_id=env.get("KAFKA_GROUP_INSTANCE_ID", "").strip(),
         )
 
     def client_options(self) -> dict[str, Any]:
