@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from proto.topics import ALL_TOPICS, TopicSpec
+from proto.topics import ALL_TOPICS, FAUST_INTERNAL_TOPICS, TopicSpec
 from services.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,15 @@ async def ensure_topics(
     """Create every missing topic; return the names created. Existing ones are left as they are.
 
     ``placement``: replication factor and min ISR of new topics (default: one broker's 1 and 1).
+    With the default ``specs`` faust's own topics (its leader topics and table changelogs) are
+    created too, as production's Topic Operator does: a changelog that faust creates itself at
+    start can be missing from the group leader's metadata at the first assignment on Apache
+    Kafka, and faust then assigns the queue no partition at all.
     """
     placement = placement or TopicPlacement()
+    named = [(kafka.topic(s.name), s) for s in specs]
+    if specs is ALL_TOPICS:
+        named += [(kafka.group(s.name), s) for s in FAUST_INTERNAL_TOPICS]
     admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=10000)
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -73,13 +80,10 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(
-                kafka.topic(s.name),
-                s.partitions,
-                placement.replication_factor,
-                topic_configs=_topic_config(s, placement),
+                name, s.partitions, placement.replication_factor, topic_configs=_topic_config(s, placement)
             )
-            for s in specs
-            if kafka.topic(s.name) not in existing
+            for name, s in named
+            if name not in existing
         ]
         created = []
         for topic in wanted:  # one at a time: a topic that appeared meanwhile is not an error
