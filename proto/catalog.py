@@ -90,6 +90,8 @@ class ServiceAccess:
     writes: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     faust_app: str = ""
+    # prefixes of the Kafka transactional ids it uses (the queue: one per owned input partition)
+    transactional_ids: tuple[str, ...] = ()
     description: str = ""
     external: bool = field(default=False)  # a client outside this system (its KafkaUser is ours)
 
@@ -125,6 +127,9 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ),
     ServiceAccess(
         "queue",
+        # queue-p<partition>: each batch is one transaction under the id of its input partition
+        # (issue 21, services/queue/transactions.py)
+        transactional_ids=("queue-p",),
         # queue.events: its own log, read back on every assignment (event-sourced recovery, issue 11)
         # queue.snapshots: its own snapshots (chunks + manifest), written and read back on assignment
         reads=(t.TRIAGE_EVENTS.name, t.QUEUE_COMMANDS.name, t.QUEUE_EVENTS.name, t.QUEUE_SNAPSHOTS.name),

@@ -43,7 +43,7 @@ _ORDER = ["Read", "Write", "Describe", "DescribeConfigs", "Create"]
 class AclRule:
     """Allow ``operations`` on one resource (Strimzi's ``simple`` authorization, one ACL entry)."""
 
-    resource: str  # "topic" | "group"
+    resource: str  # "topic" | "group" | "transactionalId"
     name: str
     operations: tuple[str, ...]
     pattern: str = "literal"  # or "prefix"
@@ -74,6 +74,10 @@ def rules(entry: ServiceAccess, kafka: KafkaSettings | None = None) -> list[AclR
         for name, ops in topic_ops.items()
     ]
     out += [AclRule("group", kafka.group(group), ("Read", "Describe")) for group in entry.groups]
+    out += [
+        AclRule("transactionalId", kafka.group(prefix), ("Write", "Describe"), pattern="prefix")
+        for prefix in entry.transactional_ids
+    ]
     if entry.faust_app:
         # faust's own topics: <app_id>-__assignor-__leader, <app_id>-<table>-changelog, repartitions.
         out.append(

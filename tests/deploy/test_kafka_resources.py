@@ -95,11 +95,24 @@ def test_each_service_user_may_touch_only_its_own_topics_and_groups(entry: catal
         assert not ops & {"All", "Delete", "Alter", "AlterConfigs", "ClusterAction"}, (
             f"{entry.service}: {ops}"
         )
-    prefixes = [a["resource"]["name"] for a in _acls(user) if a["resource"]["patternType"] == "prefix"]
+    prefixes = [
+        a["resource"]["name"]
+        for a in _acls(user)
+        if a["resource"]["patternType"] == "prefix" and a["resource"]["type"] == "topic"
+    ]
     assert prefixes == ([f"{entry.faust_app}-"] if entry.faust_app else [])
     groups = {a["resource"]["name"] for a in _acls(user) if a["resource"]["type"] == "group"}
     assert groups == set(entry.groups)
-    assert all(a["resource"]["type"] in {"topic", "group"} for a in _acls(user)), "no cluster-wide rights"
+    # the queue's transactional ids (issue 21): a prefix per service that uses transactions, no more
+    transactional = {
+        a["resource"]["name"]: set(a["operations"])
+        for a in _acls(user)
+        if a["resource"]["type"] == "transactionalId"
+    }
+    assert transactional == {prefix: {"Write", "Describe"} for prefix in entry.transactional_ids}
+    assert all(a["resource"]["type"] in {"topic", "group", "transactionalId"} for a in _acls(user)), (
+        "no cluster-wide rights"
+    )
     assert all("*" not in a["resource"].get("name", "") for a in _acls(user))
 
 

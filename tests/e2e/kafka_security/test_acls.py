@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from proto import topics
-from proto.events import ServeNext
+from proto.events import ServeNext, ServeNextEmpty
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaAccessDenied
 from services.kafka.topic_admin import ensure_topics
@@ -42,9 +42,10 @@ def test_intakes_principal_may_not_write_queue_events_and_is_told_which_topic_an
         try:
             # allowed: intake writes contact cards (here a tombstone)
             await publisher.tombstone(topics.PATIENT_CONTACTS, "case-1")
-            # refused: only the queue writes its own log
-            command = ServeNext(region="SE-C", clinician_id="nurse-1", request_id=uuid.uuid4().hex)
-            await publisher.publish(topics.QUEUE_EVENTS, "SE-C", command)
+            # refused: only the queue writes its own log (a well-formed queue event, so it is the
+            # broker that refuses it, not the publisher's catalog check)
+            answer = ServeNextEmpty(region="SE-C", clinician_id="nurse-1", request_id=uuid.uuid4().hex)
+            await publisher.publish(topics.QUEUE_EVENTS, "SE-C", answer)
         finally:
             await publisher.stop()
 
