@@ -120,9 +120,11 @@ def case_view(state: State, case: CaseStatus, now: dt.datetime) -> CaseView:
         estimated_wait_seconds=None if wait is None else wait.point_s,
         estimated_wait_low_seconds=None if wait is None else wait.low_s,
         estimated_wait_high_seconds=None if wait is None else wait.high_s,
-        estimated_wait_text=None if wait is None else wait.text(),
+        estimated_wait_text=None if wait is None else wait.text(language),
         estimate_basis=None if wait is None else wait.basis,  # type: ignore[arg-type]
-        wait_forecast_text=None if shown is None else f"oftast {shown.text()}",
+        wait_forecast_text=None
+        if shown is None
+        else f"{'oftast' if language == 'sv' else 'usually'} {shown.text(language)}",
         wait_forecast_low_seconds=None if shown is None else shown.low_s,
         wait_forecast_median_seconds=None if shown is None else shown.point_s,
         wait_forecast_high_seconds=None if shown is None else shown.high_s,
