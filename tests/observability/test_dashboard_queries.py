@@ -80,11 +80,20 @@ def test_every_service_is_scraped_and_up(observed_run: ObservedRun) -> None:
     }
 
 
-def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(observed_run: ObservedRun) -> None:
+def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(
+    observed_run: ObservedRun, test_broker: str
+) -> None:
     from tests.support.stack import wait_until
 
-    def lag_by_service_topic() -> dict[tuple[str, str], float]:
-        answer = observed_run.prometheus.query("sum by (service, topic) (triage_consumer_lag_records)")
+    # Differs by broker: on Apache Kafka the queue writes queue.your-turn in transactions (issue
+    # 21), and each transaction's commit marker takes an offset that no consumer is handed, so
+    # the notifier's committed offset (last record + 1) stays one short of the high watermark on
+    # every partition whose last write was a transaction: it drains to at most 1 per partition.
+    # Tansu has no transactions, so there it drains to 0. (docs/metrics.md)
+    notifier_floor = 1 if test_broker == "kafka" else 0
+
+    def lag_by_service_topic(agg: str) -> dict[tuple[str, str], float]:
+        answer = observed_run.prometheus.query(f"{agg} by (service, topic) (triage_consumer_lag_records)")
         return {
             (s["metric"]["service"], s["metric"]["topic"]): float(s["value"][1])
             for s in answer["data"]["result"]
@@ -92,13 +101,13 @@ def test_consumer_lag_is_exported_per_partition_and_drains_to_zero(observed_run:
 
     lags = wait_until(
         lambda: (
-            (r := lag_by_service_topic())
+            (r := lag_by_service_topic("sum"))
             and r.get(("queue", "triage.events")) == 0
-            and r.get(("notifier", "queue.your-turn")) == 0
+            and lag_by_service_topic("max").get(("notifier", "queue.your-turn"), 99) <= notifier_floor
             and r
         ),
         30,
-        "queue and notifier lag series at zero after the load",
+        "queue and notifier lag series drained after the load",
     )
     assert ("queue", "queue.commands") in lags
 
