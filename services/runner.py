@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import uvloop
 
@@ -58,9 +59,6 @@ def run_intake() -> None:
 def run_staff() -> None:
     import sys
 
-    import uvicorn
-
-    from services.observability.json_logs import configure_logging
     from services.staff.app import create_app
     from services.staff.settings import SettingsError, StaffSettings
 
@@ -68,39 +66,34 @@ def run_staff() -> None:
         settings = StaffSettings.from_env()
     except SettingsError as exc:  # refuse to start, say why, exit non-zero
         sys.exit(f"staff: refusing to start: {exc}")
-    app = create_app(settings)
-    configure_logging("staff", logging.INFO)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        lifespan="on",
-        access_log=False,
-        log_level="info",
-        log_config=None,
-    )
+    _serve("staff", create_app(settings), settings.host, settings.port)
 
 
 def run_forecast() -> None:
     import sys
 
-    import uvicorn
-
     from services.forecast.app import create_app
     from services.forecast.settings import ForecastSettings
-    from services.observability.json_logs import configure_logging
 
     try:
         settings = ForecastSettings.from_env()
     except ValueError as exc:  # refuse to start, say why, exit non-zero
         sys.exit(f"forecast: refusing to start: {exc}")
-    app = create_app(settings)  # first: creating a Litestar app applies its own logging config
-    configure_logging("forecast", logging.INFO)
+    _serve("forecast", create_app(settings), settings.host, settings.port)
+
+
+def _serve(service: str, app: Any, host: str, port: int) -> None:
+    """A Litestar app on uvicorn with uvloop and the JSON logs. Logging is configured after the
+    app is created: creating a Litestar app applies its own logging config."""
+    import uvicorn
+
+    from services.observability.json_logs import configure_logging
+
+    configure_logging(service, logging.INFO)
     uvicorn.run(
         app,
-        host=settings.host,
-        port=settings.port,
+        host=host,
+        port=port,
         loop="uvloop",
         lifespan="on",
         access_log=False,
