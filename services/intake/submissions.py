@@ -24,7 +24,7 @@ from services.intake.domain.frame_check import PastFrame, past_frame, past_frame
 from services.intake.domain.question_texts import QuestionTexts
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.regions import REGIONS
-from services.intake.domain.request_digest import check_same_request, request_digest
+from services.intake.domain.request_digest import case_id_for, check_same_request, request_digest
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
@@ -168,6 +168,10 @@ class TriageService:
         # lock is released, the one-region-per-person guard is exact within the process.
         async with self._one_at_a_time("p:" + pseudonym):
             existing = self.view.person_waiting(pseudonym)
+            # our own earlier attempt of this very request (its answer timed out, its event
+            # landed): queue it again under the same id, the queue knows the case id already
+            if existing is not None and existing.case_id == self._case_id(form, digest):
+                return await self._enqueue(form, decision, pseudonym, now, digest)
             if existing is not None:
                 self.index.remember(
                     form.submission_id,
@@ -199,6 +203,11 @@ class TriageService:
             ):
                 return self._not_in_time(form, decision, past)
             return await self._enqueue(form, decision, pseudonym, now, digest, past)
+
+    @staticmethod
+    def _case_id(form: Submission, digest: str) -> str:
+        """One case id per request: a retry with the same submission_id never opens a second case."""
+        return case_id_for(form.submission_id, digest) if form.submission_id else ev.new_id()
 
     def past_frame(
         self, region: str, urgency: int, now: dt.datetime, position: int | None = None, waited_s: float = 0.0
@@ -272,7 +281,7 @@ class TriageService:
         digest: str,
         past: PastFrame | None = None,
     ) -> Outcome:
-        case_id = ev.new_id()
+        case_id = self._case_id(form, digest)
         triaged = ev.CaseTriaged(
             case_id=case_id,
             region=form.region,

@@ -102,6 +102,12 @@ def server_properties(
         # transaction, and 50 x 3 replicas cost seconds on a busy 2-core machine
         "offsets.topic.num.partitions": "10",
         "transaction.state.log.num.partitions": "10",
+        # A broker killed -9 keeps leading its partitions (and coordinating its groups and
+        # transactions) until the controller fences it, one broker session after its last
+        # heartbeat: 9 s by default, most of the serving stall after a broker kill (issue 21;
+        # docs/deployment.md "Broker faults"). 4 s with a heartbeat every 0.5 s.
+        "broker.session.timeout.ms": "4000",
+        "broker.heartbeat.interval.ms": "500",
         # a test's first group should not wait 3 s for more members
         "group.initial.rebalance.delay.ms": "0",
         # few threads: 2 cores shared by everything on this machine

@@ -51,3 +51,16 @@ def check_same_request(submission_id: str, remembered_digest: str, digest: str) 
                 )
             ]
         )
+
+
+def case_id_for(submission_id: str, digest: str) -> str:
+    """The case id a queued submission gets: the same for every retry of the same request.
+
+    A retry after a timed-out answer must not open a second case. Under a broker fault a
+    publish can outlive the HTTP request's timeout and still land: with a fresh id per attempt
+    the retry published a second CaseTriaged for the same person, which the queue refused as
+    "person already waiting" while the client was told the second id was queued (the loss the
+    3-broker chaos run reported, docs/queue.md). Derived from the keyed digest, so nobody can
+    compute a case id from a submission id alone. 32 hex characters, like ``ev.new_id()``.
+    """
+    return hashlib.sha256(b"case\x00" + submission_id.encode() + b"\x00" + digest.encode()).hexdigest()[:32]
