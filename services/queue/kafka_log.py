@@ -27,10 +27,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
-from services.queue.commit import PartitionFencedOut
 from services.queue.domain.batch import BatchCommit, InputPosition
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord
+from services.queue.queue_log import PartitionFencedOut
 from services.queue.transactions import FENCED_ERRORS, PartitionProducers
 
 SOURCE = "/triage/queue"
@@ -54,8 +54,6 @@ class KafkaQueueLog:
             max_request_size=4 * 1024 * 1024,
         )
         self.events_topic = kafka.topic(topics.QUEUE_EVENTS.name)
-        self.your_turn_topic = kafka.topic(topics.QUEUE_YOUR_TURN.name)
-        self.commands_topic = kafka.topic(topics.QUEUE_COMMANDS.name)
         self.contacts_topic = kafka.topic(topics.PATIENT_CONTACTS.name)
         self._producer: AIOKafkaProducer | None = None  # built in start(): aiokafka needs the loop
         self._reader: AIOKafkaConsumer | None = None
@@ -111,33 +109,15 @@ class KafkaQueueLog:
     async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
         """Every record of queue.events ``partition`` from ``start`` up to its end now, decoded, in offset order."""
         if self._reader is None:
-            self._reader = AIOKafkaConsumer(
-                **self.kafka.consumer_options(),  # aborted batches (a fenced owner's) are not the log
-                group_id=None,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-                max_partition_fetch_bytes=8 * 1024 * 1024,
-            )
-            await self._reader.start()
+            self._reader = await start_reader(self.kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
         reader = self._reader
         tp = TopicPartition(self.events_topic, partition)
         reader.assign([tp])
-        if start:
-            reader.seek(tp, start)
-        else:
-            await reader.seek_to_beginning(tp)
-        # Tansu 0.6 answers ListOffsets(latest) with the LAST RECORD BATCH's base offset + 1,
-        # not the offset after its last record. Reading until the position passes it still
-        # returns that whole batch, so keep every record read (never cut at ``end``).
-        # Read-committed, ``end`` is the last stable offset: after the last committed or
+        # Read-committed, the end is the last stable offset: after the last committed or
         # aborted transaction (own() came first, so no transaction of a previous owner is open).
         end = (await reader.end_offsets([tp]))[tp]
-        out: list[LoggedRecord] = []
-        while await reader.position(tp) < end:
-            batch = await reader.getmany(tp, timeout_ms=500, max_records=50_000)
-            out += [_logged(r.offset, r.value, r.headers) for r in batch.get(tp, [])]
-        return out
+        records = await read_range(reader, tp, start, end, max_records=50_000)
+        return [_logged(r.offset, r.value, r.headers) for r in records]
 
     # ---------------------------------------------------------------- write path
     async def append(self, commit: BatchCommit) -> tuple[int, int]:
@@ -146,54 +126,55 @@ class KafkaQueueLog:
 
     async def _append(self, commit: BatchCommit) -> tuple[int, int]:
         futures = []
-        send = self._producer_of(commit.partition).send
+        p = commit.partition
         for entry in commit.entries:
-            event = entry.event
-            headers = codec.cloudevent_headers(event, SOURCE)
-            headers += [
+            headers = [
                 ("triage-input", entry.input.header().encode()),
                 ("triage-batch", entry.batch_id.encode()),
                 self._writer_header,
             ]
             if entry.answer_key is not None:
                 headers.append(("triage-answer", entry.answer_key.encode()))
-            futures.append(
-                await send(
-                    self.events_topic,
-                    codec.encode_for(topics.QUEUE_EVENTS.name, event),
-                    key=event.region.encode(),  # type: ignore[attr-defined]
-                    partition=commit.partition,
-                    headers=headers,
-                )
-            )
-        marker = commit.marker
+            event = entry.event
+            futures.append(await self._send(p, topics.QUEUE_EVENTS, event, event.region, p, headers))  # type: ignore[attr-defined]
         futures.append(
-            await send(
-                self.events_topic,
-                codec.encode_for(topics.QUEUE_EVENTS.name, marker),
-                key=f"partition-{commit.partition}".encode(),
-                partition=commit.partition,
-                headers=codec.cloudevent_headers(marker, SOURCE) + [self._writer_header],
+            await self._send(
+                p, topics.QUEUE_EVENTS, commit.marker, f"partition-{p}", p, [self._writer_header]
             )
         )
         acked = await asyncio.gather(*futures)
-        self.last_written[commit.partition] = acked[-1].offset
+        self.last_written[p] = acked[-1].offset
         return acked[0].offset, acked[-1].offset + 1
 
     async def fence(self, partition: int, recovered_to: int) -> int:
         fenced = ev.PartitionFenced(writer=self.writer, partition=partition, recovered_to=recovered_to)
         async with self._fenced_as(partition):
+            key = f"partition-{partition}"
             acked = await (
-                await self._producer_of(partition).send(
-                    self.events_topic,
-                    codec.encode_for(topics.QUEUE_EVENTS.name, fenced),
-                    key=f"partition-{partition}".encode(),
-                    partition=partition,
-                    headers=codec.cloudevent_headers(fenced, SOURCE) + [self._writer_header],
+                await self._send(
+                    partition, topics.QUEUE_EVENTS, fenced, key, partition, [self._writer_header]
                 )
             )
         self.last_written[partition] = acked.offset
         return int(acked.offset)
+
+    async def _send(
+        self,
+        owner: int,
+        topic: topics.TopicSpec,
+        message: ev.Message,
+        key: str,
+        partition: int | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Any:
+        """Queue ``message`` on ``topic`` through ``owner``'s producer (CloudEvents headers first); the ack's future."""
+        return await self._producer_of(owner).send(
+            self.kafka.topic(topic.name),
+            codec.encode_for(topic.name, message),
+            key=key.encode(),
+            partition=partition,
+            headers=codec.cloudevent_headers(message, SOURCE) + (headers or []),
+        )
 
     async def written_by_others(self, partitions: set[int]) -> set[int]:
         """The partitions whose queue.events grew past our last record (another worker wrote there)."""
@@ -213,26 +194,10 @@ class KafkaQueueLog:
             await self._send_outputs(outputs, partition)
 
     async def _send_outputs(self, outputs: Outputs, partition: int) -> None:
-        futures = []
+        futures = [await self._send(partition, topics.QUEUE_YOUR_TURN, n, n.region) for n in outputs.notices]
+        # a TransferIn is keyed by the TARGET region: its owner enqueues it
+        futures += [await self._send(partition, topics.QUEUE_COMMANDS, c, c.region) for c in outputs.commands]
         send = self._producer_of(partition).send
-        for notice in outputs.notices:
-            futures.append(
-                await send(
-                    self.your_turn_topic,
-                    codec.encode_for(topics.QUEUE_YOUR_TURN.name, notice),
-                    key=notice.region.encode(),
-                    headers=codec.cloudevent_headers(notice, SOURCE),
-                )
-            )
-        for command in outputs.commands:  # keyed by the TARGET region: its owner enqueues it
-            futures.append(
-                await send(
-                    self.commands_topic,
-                    codec.encode_for(topics.QUEUE_COMMANDS.name, command),
-                    key=command.region.encode(),
-                    headers=codec.cloudevent_headers(command, SOURCE),
-                )
-            )
         for case_id in outputs.forget_contacts:  # the case left the system: delete the phone
             futures.append(await send(self.contacts_topic, None, key=case_id.encode()))
         await asyncio.gather(*futures)
@@ -255,6 +220,43 @@ class KafkaQueueLog:
             yield
         except FENCED_ERRORS as exc:
             raise PartitionFencedOut(partition, exc) from exc
+
+
+async def start_reader(kafka: KafkaSettings, max_partition_fetch_bytes: int) -> AIOKafkaConsumer:
+    """A started consumer without a group, reading committed, for reading ranges of a partition by hand."""
+    reader = AIOKafkaConsumer(
+        **kafka.consumer_options(),  # aborted batches (a fenced owner's) are not the log
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        # Short: Tansu holds a fetch for its full wait, and the ListOffsets of the next
+        # partition queues behind it on the same connection (0.4 s per partition at 500 ms).
+        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+        max_partition_fetch_bytes=max_partition_fetch_bytes,
+    )
+    await reader.start()
+    return reader
+
+
+async def read_range(
+    reader: AIOKafkaConsumer, tp: TopicPartition, begin: int, end: int, max_records: int
+) -> list[Any]:
+    """Every record of ``tp`` (assigned to ``reader``) from offset ``begin`` to at least ``end``.
+
+    Tansu 0.6 answers ListOffsets(latest) with the LAST RECORD BATCH's base offset + 1, not
+    the offset after its last record. Reading until the position passes it still returns that
+    whole batch, so every record read is kept (never cut at ``end``): this bug once made
+    recovery miss a committed marker.
+    """
+    if begin:
+        reader.seek(tp, begin)
+    else:
+        await reader.seek_to_beginning(tp)
+    out: list[Any] = []
+    while await reader.position(tp) < end:
+        batch = await reader.getmany(tp, timeout_ms=500, max_records=max_records)
+        out += batch.get(tp, [])
+    return out
 
 
 def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:

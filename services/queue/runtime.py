@@ -4,7 +4,7 @@ faust is kept for what it is good at: group membership (which partition numbers 
 worker owns), the owner-routed web views and metrics. The table ``queue-state`` is never
 written; it exists so that faust assigns its (empty) changelog partitions 0..7 and the
 router knows which worker owns a region's partition. The inputs are read by our own
-``InputReader`` and every decision goes through ``BatchCommitter`` (services/queue/commit.py).
+``InputReader`` and every decision goes through ``BatchCommitter`` (services/queue/write_path.py).
 
 On every assignment: pause, wait for the batch in flight, forget revoked partitions,
 recover each newly assigned partition from queue.events (and re-send its last batch's
@@ -28,7 +28,6 @@ from proto import events as ev
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
 from services.observability.consumer_lag import LagSample
-from services.queue.commit import BatchCommitter
 from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
@@ -36,6 +35,7 @@ from services.queue.kafka_log import KafkaQueueLog
 from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, INPUT_AGE, REROUTED, count_outcome
 from services.queue.partitioning import region_partition
 from services.queue.snapshot_store import KafkaSnapshotStore
+from services.queue.write_path import BatchCommitter
 
 log = logging.getLogger("triage.queue")
 _INPUT = codec.Decoder[Any](ev.TRIAGE_EVENT | ev.QUEUE_COMMAND | ev.TransferIn | ev.NotifyFailed)

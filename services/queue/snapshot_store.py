@@ -3,7 +3,7 @@
 Partition p of queue.snapshots holds the snapshots of queue.events partition p:
 - chunk records: key ``chunk/<snapshot id>/<i>``, value = bytes i of the encoded snapshot;
 - then, once every chunk is acknowledged, the manifest: key ``manifest``, value =
-  ``SnapshotManifest`` as JSON (it names the queue.events offset it covers and the
+  ``QueueSnapshotManifest`` as JSON (it names the queue.events offset it covers and the
   offset of its first chunk here);
 - then tombstones (value None) for the chunks of older snapshots.
 Compaction keeps one manifest and its chunks per partition; until it runs, ``latest``
@@ -21,8 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
-from services.queue.domain.snapshot import SnapshotManifest
-from services.queue.kafka_log import SOURCE, KafkaQueueLog
+from services.queue.kafka_log import SOURCE, KafkaQueueLog, read_range, start_reader
 
 log = logging.getLogger("triage.queue")
 MANIFEST_KEY = b"manifest"
@@ -46,7 +45,7 @@ class KafkaSnapshotStore:
         if self._reader is not None:
             await self._reader.stop()
 
-    async def latest(self, partition: int) -> tuple[SnapshotManifest, list[bytes]] | None:
+    async def latest(self, partition: int) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
         """The newest manifest of ``partition`` whose chunks are all there, with its chunks; None if none."""
         reader = await self._start_reader()
         tp = TopicPartition(self.topic, partition)
@@ -95,27 +94,24 @@ class KafkaSnapshotStore:
                 _, sid, i = r.key.decode().split("/")
                 known[sid] = max(known.get(sid, 0), int(i) + 1)
         self._known[partition] = known
-        return (
-            SnapshotManifest(m.snapshot_id, m.partition, m.covers, m.chunks, m.writer),
-            [chunks[i] for i in range(m.chunks)],
-        )
+        return m, [chunks[i] for i in range(m.chunks)]
 
-    async def write(self, manifest: SnapshotManifest, chunks: list[bytes]) -> None:
+    async def write(self, snapshot_id: str, partition: int, covers: int, chunks: list[bytes]) -> None:
         """Chunks (all acked), then the manifest (acked), then tombstones for older snapshots' chunks."""
-        p = manifest.partition
+        p = partition
         futures = [
             await self.qlog.producer.send(
-                self.topic, chunk, key=f"chunk/{manifest.snapshot_id}/{i}".encode(), partition=p
+                self.topic, chunk, key=f"chunk/{snapshot_id}/{i}".encode(), partition=p
             )
             for i, chunk in enumerate(chunks)
         ]
         acked = [await f for f in futures]
         body = ev.QueueSnapshotManifest(
-            snapshot_id=manifest.snapshot_id,
+            snapshot_id=snapshot_id,
             partition=p,
-            covers=manifest.covers,
-            chunks=manifest.chunks,
-            writer=manifest.writer,
+            covers=covers,
+            chunks=len(chunks),
+            writer=self.qlog.writer,
             first_chunk_offset=acked[0].offset,
         )
         await (
@@ -128,11 +124,11 @@ class KafkaSnapshotStore:
             )
         )
         older = self._known.get(p, {})
-        self._known[p] = {manifest.snapshot_id: len(chunks)}
+        self._known[p] = {snapshot_id: len(chunks)}
         tombs = [
             await self.qlog.producer.send(self.topic, None, key=f"chunk/{sid}/{i}".encode(), partition=p)
             for sid, n in older.items()
-            if sid != manifest.snapshot_id
+            if sid != snapshot_id
             for i in range(n)
         ]
         for t in tombs:
@@ -140,26 +136,9 @@ class KafkaSnapshotStore:
 
     async def _start_reader(self) -> AIOKafkaConsumer:
         if self._reader is None:
-            # A short fetch wait: Tansu holds a fetch for its full wait, and the ListOffsets of the
-            # next partition queues behind it on the same connection (0.4 s per partition at 500 ms).
-            self._reader = AIOKafkaConsumer(
-                **self.kafka.consumer_options(),
-                group_id=None,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-                max_partition_fetch_bytes=8 * 1024 * 1024,
-            )
-            await self._reader.start()
+            self._reader = await start_reader(self.kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
         return self._reader
 
     @staticmethod
     async def _read(reader: AIOKafkaConsumer, tp: TopicPartition, begin: int, end: int) -> list[Any]:
-        # Tansu reports ListOffsets(latest) as the last record batch's base offset + 1:
-        # reading until the position passes ``end`` still returns that whole batch.
-        reader.seek(tp, begin)
-        out: list[Any] = []
-        while await reader.position(tp) < end:
-            batch = await reader.getmany(tp, timeout_ms=500, max_records=10_000)
-            out += batch.get(tp, [])
-        return out
+        return await read_range(reader, tp, begin, end, max_records=10_000)

@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidProducerEpoch, ProducerFenced, UnknownError
 
 from services.kafka.settings import KafkaSettings
-from services.queue.commit import PartitionFencedOut
+from services.queue.queue_log import PartitionFencedOut
 
 log = logging.getLogger("triage.queue")
 # A transaction begun right after the last one's EndTxn gets CONCURRENT_TRANSACTIONS on its

@@ -8,6 +8,7 @@ state twice yields byte-identical ids and consumers can dedupe redeliveries.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 import msgspec
 
@@ -225,35 +226,29 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
                 )
             ]
             if last:
-                out.append(
-                    ev.CaseClosed(
-                        event_id=f"closed-{rid}",
-                        case_id=case_id,
-                        region=rs.region,
-                        reason="no_show",
-                        by=cmd.by,
-                        request_id=rid,
-                        language=rec.language,
-                        urgency=rec.urgency,
-                    )
-                )
+                out.append(_closed(rs, rec, rid, cmd.by, "no_show"))
             return out
         case ev.CompleteCase():
-            return [
-                ev.CaseClosed(
-                    event_id=f"closed-{rid}",
-                    case_id=case_id,
-                    region=rs.region,
-                    reason="completed",
-                    by=cmd.by,
-                    request_id=rid,
-                    language=rec.language,
-                    outcome=cmd.outcome,  # carried as sent: the note is sealed, the queue cannot read it
-                    note=cmd.note,
-                    urgency=rec.urgency,
-                )
-            ]
+            # outcome and note carried as sent: the note is sealed, the queue cannot read it
+            return [_closed(rs, rec, rid, cmd.by, "completed", outcome=cmd.outcome, note=cmd.note)]
     return []  # pragma: no cover - every case command is matched above
+
+
+def _closed(
+    rs: RegionState, rec: CaseRecord, rid: str, by: str, reason: Literal["completed", "no_show"], **extra: Any
+) -> ev.CaseClosed:
+    """The CaseClosed of a called case (last no-show, or completed with the clinician's ``extra``)."""
+    return ev.CaseClosed(
+        event_id=f"closed-{rid}",
+        case_id=rec.case_id,
+        region=rs.region,
+        reason=reason,
+        by=by,
+        request_id=rid,
+        language=rec.language,
+        urgency=rec.urgency,
+        **extra,
+    )
 
 
 def _transfer_out(rs: RegionState, rec: CaseRecord, cmd: ev.TransferCase) -> list[ev.Message]:

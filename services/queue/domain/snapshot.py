@@ -10,14 +10,13 @@ be gone by retention);
 and for the partition: the resume positions and the queue.events offset it covers.
 
 The encoded bytes are cut into chunks of at most ``CHUNK_BYTES`` (a broker's default
-message limit is 1 MB); a ``SnapshotManifest`` written after every chunk is acknowledged
-names them. A manifest whose chunks are not all there is not a snapshot.
+message limit is 1 MB); a manifest (``proto.events.QueueSnapshotManifest``) written after every chunk is
+acknowledged names them. A manifest whose chunks are not all there is not a snapshot.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 
 import msgspec
 
@@ -46,17 +45,6 @@ class _Body(msgspec.Struct, array_like=True):
     covers: int  # the queue.events offset after the last record this state folded
     positions: dict[str, int]
     regions: list[_Region]
-
-
-@dataclass(frozen=True)
-class SnapshotManifest:
-    """Names a complete snapshot; written last, after all its chunks are acknowledged."""
-
-    snapshot_id: str
-    partition: int
-    covers: int  # recovery folds queue.events from this offset on
-    chunks: int
-    writer: str  # the worker process that took it (its own fence precedes ``covers``)
 
 
 _encoder = msgspec.msgpack.Encoder()

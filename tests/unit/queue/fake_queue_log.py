@@ -25,7 +25,6 @@ from proto import events as ev
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC, BatchCommit, Input, InputPosition
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord
-from services.queue.domain.snapshot import SnapshotManifest
 from services.queue.partitioning import region_partition
 
 PARTITIONS = 8
@@ -249,13 +248,15 @@ class FakeSnapshotStore:
 
     log: FakeQueueLog
     chunks: dict[tuple[int, str, int], bytes] = field(default_factory=dict)  # (partition, snapshot id, i)
-    manifests: dict[int, SnapshotManifest] = field(default_factory=dict)  # compacted: the last per partition
+    manifests: dict[int, ev.QueueSnapshotManifest] = field(
+        default_factory=dict
+    )  # compacted: the last per partition
     written: int = 0  # complete snapshots written (manifest acked)
 
     def __post_init__(self) -> None:
         self.log.snapshot_store = self
 
-    async def latest(self, partition: int) -> tuple[SnapshotManifest, list[bytes]] | None:
+    async def latest(self, partition: int) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
         if self.log.dead:
             raise Crash("dead")
         m = self.manifests.get(partition)
@@ -266,14 +267,21 @@ class FakeSnapshotStore:
             return None
         return m, [c for c in parts if c is not None]
 
-    async def write(self, manifest: SnapshotManifest, chunks: list[bytes]) -> None:
-        writer, p = self.log.writer, manifest.partition
+    async def write(self, snapshot_id: str, partition: int, covers: int, chunks: list[bytes]) -> None:
+        writer, p = self.log.writer, partition
         for i, chunk in enumerate(chunks):
             await self.log._write(writer)
-            self.chunks[(p, manifest.snapshot_id, i)] = chunk
+            self.chunks[(p, snapshot_id, i)] = chunk
         await self.log._write(writer)
-        self.manifests[p] = manifest
+        self.manifests[p] = ev.QueueSnapshotManifest(
+            snapshot_id=snapshot_id,
+            partition=p,
+            covers=covers,
+            chunks=len(chunks),
+            writer=writer,
+            first_chunk_offset=0,
+        )
         self.written += 1
-        for key in [k for k in self.chunks if k[0] == p and k[1] != manifest.snapshot_id]:
+        for key in [k for k in self.chunks if k[0] == p and k[1] != snapshot_id]:
             await self.log._write(writer)  # tombstone of an older snapshot's chunk
             del self.chunks[key]

@@ -12,11 +12,11 @@ import datetime as dt
 import pytest
 
 from proto import events as ev
-from services.queue.commit import BatchCommitter, CommitterBroken
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC, BatchCommit
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.partitioning import region_partition
+from services.queue.write_path import BatchCommitter, CommitterBroken
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog
 
 SE_C = region_partition("SE-C", PARTITIONS)

@@ -16,12 +16,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from proto import events as ev
-from services.queue.commit import BatchCommitter
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC
 from services.queue.domain.outputs import outputs_for
 from services.queue.domain.recovery import LoggedRecord
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.partitioning import region_partition
+from services.queue.write_path import BatchCommitter
 from tests.unit.queue.fake_queue_log import PARTITIONS, Crash, FakeQueueLog, FakeSnapshotStore
 
 REGIONS = ("SE-C", "SE-E", "SE-M")  # partitions 2, 1, 7

@@ -11,10 +11,10 @@ import asyncio
 import datetime as dt
 
 from proto import events as ev
-from services.queue.commit import BatchCommitter, PartitionFencedOut
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.partitioning import region_partition
+from services.queue.write_path import BatchCommitter, PartitionFencedOut
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog
 
 SE_C = region_partition("SE-C", PARTITIONS)

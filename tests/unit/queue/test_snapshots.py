@@ -10,11 +10,11 @@ import asyncio
 import pytest
 
 from proto import events as ev
-from services.queue.commit import BatchCommitter
 from services.queue.domain.recovery import LoggedRecord
 from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
 from services.queue.domain.state import QueueState
 from services.queue.partitioning import region_partition
+from services.queue.write_path import BatchCommitter
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
 from tests.unit.queue.test_commit_and_recover import POLICY, REGIONS, canonical, run
 

@@ -1,0 +1,134 @@
+"""Snapshots of the partitions a worker owns: when to take one, and where recovery may start.
+
+The format is pure (``domain/snapshot.py``); the topic is ``snapshot_store.py``. This module
+decides when (after a batch's outputs are acknowledged, once max(``every`` events, half the
+partition's cases) or ``every_s`` seconds have passed), encodes on the loop between two batches
+(the only pause, measured in docs/performance.md) and writes the chunks in the background,
+one snapshot per partition at a time. A failed write costs a longer tail, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+
+from services.queue.domain.recovery import Recovery
+from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, encode_snapshot
+from services.queue.domain.state import QueueState
+from services.queue.queue_log import SnapshotStore
+
+log = logging.getLogger("triage.queue")
+
+
+class SnapshotSchedule:
+    """Takes the snapshots of one worker's partitions; finds the one recovery starts from."""
+
+    def __init__(
+        self,
+        store: SnapshotStore | None,
+        state: QueueState,
+        partition_of: Callable[[str], int],
+        every: int = 5_000,
+        every_s: float | None = None,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
+        self.store = store
+        self.state = state
+        self.partition_of = partition_of
+        self.every = every  # committed event records between two snapshots, at least
+        self.every_s = every_s  # ... or this long, whichever comes first
+        self.chunk_bytes = chunk_bytes
+        self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
+        self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
+
+    async def latest(self, partition: int) -> Recovery | None:
+        """The newest complete snapshot of ``partition`` as a starting point, or None (fold the whole log)."""
+        if self.store is None:
+            return None
+        found = await self.store.latest(partition)
+        if found is None:
+            return None
+        manifest, chunks = found
+        try:
+            start = decode_snapshot(chunks, self.state.policy)
+        except ValueError:
+            return None  # a corrupt snapshot costs time, not correctness
+        start.owner = manifest.writer
+        start.snapshot_covers = (
+            manifest.covers
+        )  # the owner at ``covers``: others' records after it are late writes
+        return start
+
+    def recovered(self, partition: int, events: int) -> None:
+        """``partition`` was just rebuilt from ``events`` records: they count towards the next snapshot."""
+        self._since[partition] = (events, time.monotonic())
+
+    def forget(self, partition: int) -> None:
+        """Not ours any more: the next owner snapshots it."""
+        writing = self._writing.pop(partition, None)
+        if writing is not None:
+            writing.cancel()
+
+    async def settle(self) -> None:
+        """Wait for the snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
+        pending = [t for t in self._writing.values() if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def after_outputs(
+        self, partition: int, events: int, covers: int | None, positions: Mapping[str, int]
+    ) -> None:
+        """``events`` more were committed and their outputs acknowledged: start a snapshot if one is due.
+
+        ``covers``: the offset after this worker's last record on queue.events ``partition``, or
+        None when another writer's record showed up since our fence (we may be a zombie: no snapshot).
+        """
+        count, since = self._since.get(partition, (0, time.monotonic()))
+        count += events
+        regions = [r for r in self.state.regions if self.partition_of(r) == partition]
+        cases = sum(len(self.state.regions[r].cases) for r in regions)
+        # Encoding costs O(cases): waiting for at least cases/2 new events keeps that cost per
+        # event bounded, and the tail recovery folds after a snapshot at most that long.
+        due = count >= max(self.every, cases // 2) or (
+            self.every_s is not None and time.monotonic() - since >= self.every_s
+        )
+        busy = partition in self._writing and not self._writing[partition].done()
+        if self.store is None or not due or covers is None or busy:
+            self._since[partition] = (count, since)
+            return
+        started = time.perf_counter()
+        chunks = encode_snapshot(self.state, regions, partition, covers, dict(positions), self.chunk_bytes)
+        encode_ms = (time.perf_counter() - started) * 1000
+        self._since[partition] = (0, time.monotonic())
+        self._writing[partition] = asyncio.create_task(
+            self._write(uuid.uuid4().hex[:16], partition, covers, chunks, cases, encode_ms)
+        )
+
+    async def _write(
+        self, snapshot_id: str, partition: int, covers: int, chunks: list[bytes], cases: int, encode_ms: float
+    ) -> None:
+        assert self.store is not None
+        started = time.perf_counter()
+        try:
+            await self.store.write(snapshot_id, partition, covers, chunks)
+        except Exception as exc:  # a snapshot is an optimisation: the log still holds everything
+            log.warning(
+                "snapshot of partition %d not written (%r); the next one is due after the same interval",
+                partition,
+                exc,
+            )
+            return
+        log.info(
+            "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; "
+            "encode %.1f ms (the loop's pause), write %.1f ms (in the background)",
+            partition,
+            covers,
+            cases,
+            sum(map(len, chunks)),
+            len(chunks),
+            encode_ms,
+            (time.perf_counter() - started) * 1000,
+        )
