@@ -15,6 +15,7 @@ them cleanly (SIGTERM, then SIGKILL after a timeout).
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import os
 import signal
@@ -74,6 +75,12 @@ class KafkaCluster:
         self.heap_mb = heap_mb
         self._port = port
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
+        # Every node is started from this one long-lived thread: PR_SET_PDEATHSIG (die_with_parent)
+        # fires when the THREAD that forked the child ends, not the process. A node restarted
+        # from a short-lived thread (the chaos test restarts killed brokers from one) got SIGTERM
+        # as soon as that thread returned: a clean shutdown nobody asked for, leaving the cluster
+        # a node short for the next kill (quorum lost with two of three down).
+        self._spawner: concurrent.futures.ThreadPoolExecutor | None = None
         self.cluster_id = ""
         self.ports: dict[int, NodePorts] = {}
 
@@ -118,6 +125,9 @@ class KafkaCluster:
         deadline = time.monotonic() + timeout
         for node_id in list(self._procs):
             self._reap(node_id, max(0.1, deadline - time.monotonic()))
+        if self._spawner is not None:
+            self._spawner.shutdown(wait=False)
+            self._spawner = None
 
     def kill(self, node_id: int) -> None:
         """SIGKILL one node (a crash: no clean shutdown, no leadership handed over)."""
@@ -137,7 +147,7 @@ class KafkaCluster:
         self._spawn(java_executable(), ensure_kafka_libs(), node_id)
         deadline = time.monotonic() + timeout
         while node_id not in cluster_brokers(self.bootstrap_servers):
-            self._check_alive()
+            self._check_alive(node_id)  # only this one: another may be killed on purpose meanwhile
             if time.monotonic() > deadline:
                 raise BrokerStartError(
                     f"Kafka node {node_id} did not rejoin within {timeout:.0f}s; see {self.log_path(node_id)}"
@@ -241,17 +251,25 @@ class KafkaCluster:
                 )
         argv = [java, *jvm_options(self.heap_mb, self.base_dir / "log4j2.properties")]
         argv += ["-cp", f"{libs}/*", "kafka.Kafka", str(self.node_dir(node_id) / "server.properties")]
-        with open(self.log_path(node_id), "ab") as log:
-            self._procs[node_id] = subprocess.Popen(
-                argv,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=die_with_parent,  # own session; SIGTERM when we die, even by SIGKILL
-            )
 
-    def _check_alive(self) -> None:
-        for node_id, proc in self._procs.items():
+        def popen() -> subprocess.Popen[bytes]:
+            with open(self.log_path(node_id), "ab") as log:
+                return subprocess.Popen(
+                    argv,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    preexec_fn=die_with_parent,  # own session; SIGTERM when we die, even by SIGKILL
+                )
+
+        if self._spawner is None:
+            self._spawner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kafka-nodes")
+        self._procs[node_id] = self._spawner.submit(popen).result()
+
+    def _check_alive(self, only: int | None = None) -> None:
+        for node_id, proc in list(self._procs.items()):
+            if only is not None and node_id != only:
+                continue
             if proc.poll() is not None:
                 raise BrokerStartError(
                     f"Kafka node {node_id} exited with code {proc.returncode}; see {self.log_path(node_id)}"
