@@ -8,11 +8,19 @@ a fetch over several partitions only when the wait runs out, so every faust hop 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import aiokafka
 import faust
+from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError
+from aiokafka.protocol.metadata import MetadataRequest
 from faust.transport.drivers import aiokafka as faust_aiokafka
+
+# A broker that is down (killed, restarting) answers nothing: ask another one, or wait for it.
+_BROKER_DOWN = (NodeNotReadyError, KafkaConnectionError, RequestTimedOutError)
+TOPIC_START_PATIENCE_S = 60.0  # how long a starting worker retries its topic declarations
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -32,7 +40,43 @@ class _Consumer(faust_aiokafka.Consumer):
 
 
 class _Transport(faust_aiokafka.Transport):
+    """Declares its topics through any live broker, and retries while a broker is down.
+
+    faust 0.15.3 asks only the FIRST broker of its metadata who the controller is, and gives up
+    at once when that broker (or the controller it names) is down: a worker started during a
+    broker fault exited at start with NodeNotReadyError (the 3-broker chaos test saw it on every
+    queue restart near a broker kill, and the queue then stayed down until a supervisor's
+    restart). A dead broker leaves the metadata once the controller fences it (a broker session,
+    docs/deployment.md), so retrying with fresh metadata gets through.
+    """
+
     Consumer = _Consumer
+
+    async def _get_controller_node(self, owner: Any, client: Any, timeout: int = 30000) -> int | None:
+        last: BaseException | None = None
+        for broker in client.cluster.brokers():
+            try:
+                result = await owner.wait(client.send(broker.nodeId, MetadataRequest([])), timeout=timeout)
+            except _BROKER_DOWN as exc:
+                last = exc
+                continue
+            return None if result.stopped else int(result.result.controller_id)
+        raise last or NodeNotReadyError("no broker answered a metadata request")
+
+    async def _really_create_topic(
+        self, owner: Any, client: Any, topic: str, *args: Any, **kwargs: Any
+    ) -> None:
+        deadline = time.monotonic() + TOPIC_START_PATIENCE_S
+        while True:
+            try:
+                await super()._really_create_topic(owner, client, topic, *args, **kwargs)
+                return
+            except _BROKER_DOWN as exc:
+                if owner.should_stop or time.monotonic() > deadline:
+                    raise
+                owner.log.warning("declaring topic %r: %r (a broker is down); retrying", topic, exc)
+            await asyncio.sleep(0.5)
+            await client.force_metadata_update()
 
 
 class TriageFaustApp(faust.App):
