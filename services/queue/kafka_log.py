@@ -57,6 +57,9 @@ class KafkaQueueLog:
         self.contacts_topic = kafka.topic(topics.PATIENT_CONTACTS.name)
         self._producer: AIOKafkaProducer | None = None  # built in start(): aiokafka needs the loop
         self._reader: AIOKafkaConsumer | None = None
+        self._reading = (
+            asyncio.Lock()
+        )  # one reader, assigned one partition at a time (recoveries run concurrently)
         self.writer = uuid.uuid4().hex[:12]
         self.last_written: dict[int, int] = {}  # partition -> offset of our last acked record
         self._writer_header = ("triage-writer", self.writer.encode())
@@ -108,6 +111,10 @@ class KafkaQueueLog:
     # ---------------------------------------------------------------- recovery
     async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
         """Every record of queue.events ``partition`` from ``start`` up to its end now, decoded, in offset order."""
+        async with self._reading:
+            return await self._read(partition, start)
+
+    async def _read(self, partition: int, start: int) -> list[LoggedRecord]:
         if self._reader is None:
             self._reader = await start_reader(self.kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
         reader = self._reader

@@ -13,6 +13,7 @@ last manifest, then the chunks from the offset the manifest names.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -37,6 +38,9 @@ class KafkaSnapshotStore:
         self.topic = kafka.topic(topics.QUEUE_SNAPSHOTS.name)
         self.qlog = qlog  # its producer (built with kafka.client_options() in start()) sends ours too
         self._reader: AIOKafkaConsumer | None = None
+        self._reading = (
+            asyncio.Lock()
+        )  # one reader, assigned one partition at a time (recoveries run concurrently)
         # partition -> {snapshot id: chunk count} of snapshots this worker read or wrote there:
         # their chunks get tombstones once a newer manifest is acknowledged
         self._known: dict[int, dict[str, int]] = {}
@@ -47,6 +51,10 @@ class KafkaSnapshotStore:
 
     async def latest(self, partition: int) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
         """The newest manifest of ``partition`` whose chunks are all there, with its chunks; None if none."""
+        async with self._reading:
+            return await self._latest(partition)
+
+    async def _latest(self, partition: int) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
         reader = await self._start_reader()
         tp = TopicPartition(self.topic, partition)
         reader.assign([tp])

@@ -212,6 +212,12 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
         supervised_sleep(max(0.0, when - (time.monotonic() - started)))
         if victim == "broker":
             assert cluster is not None
+            # One broker down at a time: RF 3 / min ISR 2 (and the 3-voter KRaft quorum of
+            # combined nodes) survive one failure, not two. A node's restart took ~25 s on the busy
+            # machine, so the second kill used to land while the first node was still down: no
+            # quorum, nothing fenced, the stall was the first node's restart time.
+            while any(t.is_alive() for t in restarts):
+                supervised_sleep(0.5)
             node = cluster.leader(
                 stack.kafka.topic(topics.QUEUE_EVENTS.name), region_partition(REGIONS[0], 8)
             )

@@ -127,3 +127,23 @@ def test_a_worker_that_sees_another_writer_on_its_partition_takes_no_more_snapsh
         assert worker.tip[SE_C] is None
 
     asyncio.run(go())
+
+
+def test_partitions_recovered_concurrently_give_the_state_of_one_after_another() -> None:
+    # The runtime recovers newly assigned partitions concurrently (each is several round trips to
+    # the broker); crashes leave orphans and unsent outputs to replay and re-send on the way.
+    for transactional in (False, True):
+        log, _ = run(SCHEDULE, [7, 15], snapshot_every=2, transactional=transactional)
+        store = log.snapshot_store
+        one_by_one = canonical(recovered(log, store))
+        log.arm(None)
+        worker = BatchCommitter(
+            log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS), snapshots=store
+        )
+
+        async def together() -> None:
+            await asyncio.gather(*(worker.recover(region_partition(r, PARTITIONS)) for r in REGIONS))
+
+        asyncio.run(together())
+        assert canonical(worker.state) == one_by_one
+        assert set(worker.positions) == {region_partition(r, PARTITIONS) for r in REGIONS}
