@@ -141,9 +141,9 @@ def test_partitions_recovered_concurrently_give_the_state_of_one_after_another()
             log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS), snapshots=store
         )
 
-        async def together() -> None:
+        async def together(worker: BatchCommitter) -> None:
             await asyncio.gather(*(worker.recover(region_partition(r, PARTITIONS)) for r in REGIONS))
 
-        asyncio.run(together())
+        asyncio.run(together(worker))
         assert canonical(worker.state) == one_by_one
         assert set(worker.positions) == {region_partition(r, PARTITIONS) for r in REGIONS}
