@@ -18,11 +18,10 @@ import pytest
 
 from proto import codec, topics
 from proto import events as ev
-from services.kafka.settings import KafkaSettings
 from tests.e2e.test_intake_http import case, post, seen
-from tests.e2e.test_intake_time_frames import ALL_DAY, CLOSED, REOPENS, eye
+from tests.e2e.test_intake_time_frames import ALL_DAY, CLOSED, REOPENS, eye, stack_with_hours
 from tests.support.queue_io import publish_raw
-from tests.support.stack import Stack, new_namespace, wait_until
+from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -39,22 +38,7 @@ HOURS = f"""version = "test-forecast-moved"
 
 @pytest.fixture(scope="module")
 def moved(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("forecast-moved")
-    (workdir / "hours.toml").write_text(HOURS)
-    stack = Stack(
-        kafka=KafkaSettings(bootstrap_servers, new_namespace()),
-        workdir=workdir,
-        extra_env={
-            "OPENING_HOURS_PATH": str(workdir / "hours.toml"),
-            "INTAKE_FRAME_CHECK_S": "0.5",
-            "QUEUE_HEADS_UP_POSITION": "0",
-        },
-    )
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
+    yield from stack_with_hours(bootstrap_servers, tmp_path_factory.mktemp("forecast-moved"), HOURS, "0.5")
 
 
 def _forecast(stack: Stack, region: str, case_id: str, at: dt.datetime, p50_h: float) -> None:
