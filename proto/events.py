@@ -27,6 +27,10 @@ NoticeKind = Literal[
     "past_frame_emergency",
     "past_frame_call_1177",
     "past_frame_may_wait",
+    # issue 22, sent by intake: the waiting case's wait forecast moved by more than the range it
+    # was first shown (at most one per case, never while its region is closed); the SMS gives
+    # the new range ("usually 3-5 h")
+    "forecast_moved",
 ]
 
 
@@ -489,6 +493,10 @@ class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1
     Also sent by intake (issue 25, ``past_frame_*``, ``event_id`` ``past-frame-<case>-<region>``)
     when a waiting case will now miss its urgency's time frame; the case stays queued.
 
+    And by intake (issue 22, ``forecast_moved``, ``event_id`` ``forecast-moved-<case>``) when the
+    case's wait forecast moved by more than its first range: ``wait_low_seconds`` ..
+    ``wait_high_seconds`` (from the notice's ``occurred_at``) is the new range, as shown.
+
     ``final``: the case has left the system; the notifier deletes the contact card once this
     SMS is sent or has finally failed (the queue does not, so the card is there for it).
     """
@@ -499,6 +507,8 @@ class CaseNotice(Message, frozen=True, kw_only=True, tag="patient.case-notice.v1
     to_region: str = ""  # transferred: the new region's code (the SMS names it)
     language: str = "sv"
     final: bool = False
+    wait_low_seconds: float = 0.0  # forecast_moved: the new range, rounded as shown
+    wait_high_seconds: float = 0.0
 
 
 # --------------------------------------------------------------------------- sms.events

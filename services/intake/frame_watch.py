@@ -7,6 +7,9 @@ says where to go now. Its ``event_id`` derives from the case and region, so ever
 process and replica that finds the same case sends the same notice, and the notifier's ledger
 sends one SMS (after a restart too). The case stays queued; its case view says the same
 (``time_frame_reason``, computed by the same rule when it is read).
+
+The same sweep tells a waiting patient, once, that their wait forecast has moved
+(``forecast_watch.py``, issue 22).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 from proto import events as ev
 from proto import topics
 from services.intake.domain.late_cases import late_cases
+from services.intake.forecast_watch import tell_moved_forecasts
 from services.intake.metrics import PAST_FRAME_NOTICES
 from services.intake.submissions import TriageService
 
@@ -54,20 +58,29 @@ async def warn_late_cases(service: TriageService, told: dict[str, None], now: dt
         told[late.case.case_id] = None
         PAST_FRAME_NOTICES.labels(late.case.region).inc()
         sent += 1
+    _forget_oldest(told)
+    return sent
+
+
+def _forget_oldest(told: dict[str, None]) -> None:
     while len(told) > MAX_TOLD:
         told.pop(next(iter(told)))
-    return sent
 
 
 async def watch_time_frames(service: TriageService, ready: asyncio.Event, every_s: float) -> None:
     """Sweep every ``every_s`` seconds once the read model is rebuilt (cancel to stop)."""
     await ready.wait()
     told: dict[str, None] = {}
+    told_moved: dict[str, None] = {}
     while True:
         try:
             sent = await warn_late_cases(service, told, dt.datetime.now(dt.UTC))
             if sent:
                 log.info("told %d waiting patient(s) their case will miss its time frame", sent)
+            moved = await tell_moved_forecasts(service, told_moved, dt.datetime.now(dt.UTC))
+            _forget_oldest(told_moved)
+            if moved:
+                log.info("told %d waiting patient(s) their wait forecast has moved", moved)
         except Exception as exc:  # the next sweep tries again; the notices are idempotent
             log.warning("time-frame sweep failed (%s: %s); retrying", type(exc).__name__, exc)
         await asyncio.sleep(every_s)

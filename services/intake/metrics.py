@@ -13,6 +13,11 @@ SUBMISSIONS = Counter(
     ],  # outcome: queued | referred | full | invalid | duplicate | past_frame (referred: cannot be
     # called in time, Prio 1-3) | long_wait (Prio 4-5, may choose to wait); region "other" if not one of the 21
 )
+FORECAST_MOVED_NOTICES = Counter(
+    "triage_intake_forecast_moved_notices_total",
+    "Waiting cases told (CaseNotice forecast_moved) that their wait forecast moved by more than its range.",
+    ["region"],
+)
 PAST_FRAME_NOTICES = Counter(
     "triage_intake_past_frame_notices_total",
     "Waiting cases told (CaseNotice past_frame_*) that their region cannot call them within their time frame.",

@@ -131,9 +131,24 @@ def estimate_wait(
     return WaitEstimate(point, round_bound(low, up=False), round_bound(high, up=True), basis)
 
 
-def round_bound(seconds: float, up: bool) -> float:
-    """A range end as patients are shown it: down (low) or up (high) to 5 min, or 15 above an hour."""
+def forecast_range(p10_s: float, p50_s: float, p90_s: float) -> WaitEstimate:
+    """A forecaster's p10..p90 as patients are shown it (intake, staff, the forecaster alike):
+    rounded outward like ``round_bound``, but to whole minutes within a quarter of an hour.
+
+    Why minutes there: a Prio 1-2 case forecast 2-7 min would read "0-10 min" at 5-minute steps,
+    a range that nearly every such patient falls inside (the forecast made over-wide by its
+    wording, not by its uncertainty)."""
+    return WaitEstimate(
+        p50_s, round_bound(p10_s, up=False, fine=True), round_bound(p90_s, up=True, fine=True), "forecast"
+    )
+
+
+def round_bound(seconds: float, up: bool, fine: bool = False) -> float:
+    """A range end as patients are shown it: down (low) or up (high) to 5 min, or 15 above an hour
+    (``fine``: to 1 min up to a quarter of an hour)."""
     step = 300.0 if seconds <= 3600 else 900.0  # 5 minutes, or 15 above an hour
+    if fine and seconds <= 900:
+        step = 60.0
     if up:
         return max(step, math.ceil(seconds / step) * step)
     return math.floor(seconds / step) * step

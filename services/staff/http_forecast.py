@@ -17,7 +17,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from proto import events as ev
-from services.opening_hours.eta import WaitEstimate, round_bound
+from services.opening_hours.eta import forecast_range
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import StaffDesk
 from services.staff.domain.access import Principal
@@ -41,9 +41,10 @@ def with_ranges(page: WaitingList, forecast: Any, now: dt.datetime) -> WaitingLi
         if c is None or c.p10_seconds is None or c.p50_seconds is None or c.p90_seconds is None:
             cases.append(w)
             continue
-        low = round_bound(max(0.0, c.p10_seconds - age), up=False)
-        high = round_bound(max(0.0, c.p90_seconds - age), up=True)
-        text = WaitEstimate(max(0.0, c.p50_seconds - age), low, high, "forecast").text("sv")
+        shown = forecast_range(
+            max(0.0, c.p10_seconds - age), max(0.0, c.p50_seconds - age), max(0.0, c.p90_seconds - age)
+        )
+        low, high, text = shown.low_s, shown.high_s, shown.text("sv")
         cases.append(
             msgspec.structs.replace(
                 w, wait_forecast_text=text, wait_forecast_low_seconds=low, wait_forecast_high_seconds=high

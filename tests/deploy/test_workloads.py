@@ -8,7 +8,13 @@ import pytest
 
 from tests.deploy.manifests import OVERLAYS, named, of_kind, pod_spec, rendered, selects
 
-PORTS = {"triage-intake": 8080, "triage-queue": 6066, "triage-notifier": 8082, "triage-staff": 8084}
+PORTS = {
+    "triage-intake": 8080,
+    "triage-queue": 6066,
+    "triage-notifier": 8082,
+    "triage-staff": 8084,
+    "triage-forecast": 8086,
+}
 
 
 def _workloads(overlay: str) -> list[dict]:
@@ -174,7 +180,10 @@ def test_each_service_accepts_traffic_only_on_its_own_port_and_reaches_only_what
     assert _ports(pol["triage-notifier"]["ingress"]) == {8082}
     assert _ports(pol["triage-notifier"]["egress"]) == {443}  # the SMS provider
     assert _ports(pol["triage-staff"]["ingress"]) == {8084}
-    assert _ports(pol["triage-staff"]["egress"]) == {6066, 443}  # queue views, the OIDC issuer's JWKS
+    # queue views, the forecaster (ranges, the team lead's forecast), the OIDC issuer's JWKS
+    assert _ports(pol["triage-staff"]["egress"]) == {6066, 8086, 443}
+    assert _ports(pol["triage-forecast"]["ingress"]) == {8086}
+    assert "egress" not in pol["triage-forecast"]  # Kafka and DNS only (the common policy)
     sms = pol["triage-notifier"]["egress"][0]["to"][0]["ipBlock"]
     assert "10.0.0.0/8" in sms["except"], "no 443 into the cluster's private ranges"
     intake_from = pol["triage-intake"]["ingress"][0]["from"]

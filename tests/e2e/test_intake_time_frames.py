@@ -14,6 +14,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,16 +59,18 @@ EYE = {
 }
 
 
-@pytest.fixture(scope="module")
-def frames(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("time-frames")
-    (workdir / "hours.toml").write_text(HOURS)
+def stack_with_hours(
+    bootstrap_servers: str, workdir: Path, hours: str, check_every_s: str = "1"
+) -> Iterator[Stack]:
+    """Intake, queue and notifier with the hours file ``hours``, intake's sweep every
+    ``check_every_s`` seconds, and no heads-up SMS (only the notices are counted)."""
+    (workdir / "hours.toml").write_text(hours)
     stack = Stack(
         kafka=KafkaSettings(bootstrap_servers, new_namespace()),
         workdir=workdir,
         extra_env={
             "OPENING_HOURS_PATH": str(workdir / "hours.toml"),
-            "INTAKE_FRAME_CHECK_S": "1",
+            "INTAKE_FRAME_CHECK_S": check_every_s,
             "QUEUE_HEADS_UP_POSITION": "0",
         },
     )
@@ -76,6 +79,11 @@ def frames(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module")
+def frames(bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from stack_with_hours(bootstrap_servers, tmp_path_factory.mktemp("time-frames"), HOURS)
 
 
 def eye(region: str, urgency: int, **extra: Any) -> dict[str, Any]:

@@ -10,8 +10,19 @@ Shrinkage, in two levels, so that a few hours of history neither swamp nor vanis
 - the level: observed arrivals / the prior's expectation over the same observed hours, with
   ``level_weight`` pseudo-arrivals on the prior's side (a region twice as busy as its prior
   reaches ~2x after a few hundred arrivals);
-- each hour: (arrivals seen in it + ``hour_weight`` x the levelled prior) / (its exposure +
-  ``hour_weight``): an hour seen in three weeks mostly speaks for itself.
+- the shape: the prior's weekly shape is the national one, and a region's own may differ (a
+  flat day, a late evening peak); each hour of the day, then each day of the week, gets its
+  own ratio of observed to expected arrivals pooled over the week (``shape_weight``
+  pseudo-arrivals on the prior's side), so two weeks of history (14 observations of each hour
+  of the day) correct the shape that two observations of one hour of the week could not;
+- each hour: (arrivals seen in it + ``hour_weight`` x the levelled, reshaped prior) / (its
+  exposure + ``hour_weight``): an hour seen in three weeks mostly speaks for itself.
+
+The rate is uncertain, not only the arrivals around it: ``posterior`` gives each hour's Gamma
+posterior (shape = mean x weight, rate = weight = exposure + ``hour_weight``; the Poisson-Gamma
+conjugate of the estimate above), and each future draws its own rates from it
+(``futures.draw_week``), so a forecast built on two weeks of history is less sure than one
+built on a year.
 The urgency mix is shrunk the same way (``mix_weight`` pseudo-arrivals of the prior mix).
 """
 
@@ -47,6 +58,7 @@ class Demand:
     prior_mix: Mapping[int, float] = field(default_factory=lambda: dict(PRIOR_MIX))
     hour_weight: float = 2.0
     level_weight: float = 50.0
+    shape_weight: float = 20.0
     mix_weight: float = 50.0
     seen: list[float] = field(default_factory=lambda: [0.0] * HOURS_PER_WEEK)
     exposure: list[float] = field(default_factory=lambda: [0.0] * HOURS_PER_WEEK)
@@ -84,17 +96,39 @@ class Demand:
             for u in URGENCIES
         }
 
+    def shaped_prior(self) -> list[float]:
+        """The prior levelled and reshaped: x the region's own ratio per hour of the day and day
+        of the week (observed / expected, pooled, shrunk to 1 with ``shape_weight`` arrivals)."""
+        level = self.level()
+        base = [p * level for p in self.prior_week]
+        expected = [e * b for e, b in zip(self.exposure, base, strict=True)]
+        w = self.shape_weight
+        by_hour = [(sum(self.seen[h::24]) + w) / (sum(expected[h::24]) + w) for h in range(24)]
+        expected = [x * by_hour[i % 24] for i, x in enumerate(expected)]
+        by_day = [
+            (sum(self.seen[d * 24 : d * 24 + 24]) + w) / (sum(expected[d * 24 : d * 24 + 24]) + w)
+            for d in range(7)
+        ]
+        return [b * by_hour[i % 24] * by_day[i // 24] for i, b in enumerate(base)]
+
     def week(self) -> list[float]:
         """Expected arrivals (all urgencies) in each hour of the week."""
-        level = self.level()
-        return [
-            (s + self.hour_weight * p * level) / (e + self.hour_weight)
-            for s, e, p in zip(self.seen, self.exposure, self.prior_week, strict=True)
-        ]
+        return self.posterior()[0]
 
-    def rates(self) -> tuple[list[float], dict[int, float]]:
-        """``(week, mix)``: arrivals per hour of the week and the urgency shares."""
-        return self.week(), self.mix()
+    def posterior(self) -> tuple[list[float], list[float]]:
+        """``(means, weights)`` per hour of the week: the rate's Gamma posterior has mean
+        ``means[i]`` and rate parameter ``weights[i]`` (its shape: mean x weight)."""
+        prior = self.shaped_prior()
+        hw = self.hour_weight
+        weights = [e + hw for e in self.exposure]
+        means = [(s + hw * p) / w for s, p, w in zip(self.seen, prior, weights, strict=True)]
+        return means, weights
+
+    def rates(self) -> tuple[list[float], list[float], dict[int, float]]:
+        """``(week, weights, mix)``: arrivals per hour of the week, how many hour-observations
+        each rests on (``posterior``), and the urgency shares."""
+        means, weights = self.posterior()
+        return means, weights, self.mix()
 
 
 def prior_week(staffed_calls_per_week: float, load: float = 0.9) -> list[float]:

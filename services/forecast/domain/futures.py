@@ -6,8 +6,12 @@ consultation times and no-shows drawn per patient; the simulator (``simulate_reg
 every arrival, ServeNext, MarkNoShow and CompleteCase through ``handle``, so who is called
 when is decided by the same rules as live. Nothing here orders patients.
 
-Determinism: future ``r`` draws its patients from ``Random(f"{seed}:{r}")`` and the arrivals
-of each clock hour from ``Random(f"{seed}:{r}:{hour}")``, so a longer run (the span doubles
+Each future draws its own arrival rates (``draw_week``: the learned rate is uncertain, and
+a future must be as unsure of it as the history allows), then Poisson arrivals at those rates.
+
+Determinism: future ``r`` draws its rates from ``Random(f"{seed}:{r}:rates")``, its patients
+from ``Random(f"{seed}:{r}")`` and the arrivals of each clock hour from
+``Random(f"{seed}:{r}:{hour}")``, so a longer run (the span doubles
 until every case waiting now was called) sees the same first hours, and one seed gives one
 forecast.
 
@@ -57,6 +61,20 @@ class Inputs:
     no_show_rate: float
     consult_s: Mapping[int, float]  # mean consultation per urgency
     consult_cv: float = 0.5
+    # per hour of the week: how many hour-observations ``week`` rests on (the Gamma posterior's
+    # rate, ``Demand.posterior``); empty: the rate is known and only the arrivals are random
+    week_weight: Sequence[float] = ()
+
+
+def draw_week(inputs: Inputs, rng: random.Random) -> Sequence[float]:
+    """One future's arrival rate per hour of the week, drawn from its posterior (the learned
+    rate is an estimate: a future drawn around it alone would be too sure of it)."""
+    if not inputs.week_weight:
+        return inputs.week
+    return [
+        rng.gammavariate(mean * w, 1.0 / w) if mean > 0 else 0.0
+        for mean, w in zip(inputs.week, inputs.week_weight, strict=True)
+    ]
 
 
 @dataclass
@@ -79,14 +97,14 @@ def case_model(inputs: Inputs) -> CaseModel:
 
 
 def _arrivals(
-    inputs: Inputs, seed: str, first_hour: int, t0: float, span_s: float
+    inputs: Inputs, week: Sequence[float], seed: str, first_hour: int, t0: float, span_s: float
 ) -> list[tuple[float, int]]:
     """Poisson arrivals (t since the first hour's start, urgency) in [t0, span_s)."""
     urgencies = list(inputs.mix)
     weights = [inputs.mix[u] for u in urgencies]
     out: list[tuple[float, int]] = []
     for k in range(int(t0 // 3600), math.ceil(span_s / 3600)):
-        rate = inputs.week[how_of(first_hour + k)] / 3600.0
+        rate = week[how_of(first_hour + k)] / 3600.0
         if rate <= 0:
             continue
         rng = random.Random(f"{seed}:{first_hour + k}")
@@ -109,6 +127,7 @@ def run_future(
     t0 = (inputs.now - start).total_seconds()
     model = case_model(inputs)
     rng = random.Random(seed)
+    week = draw_week(inputs, random.Random(f"{seed}:rates"))
     waiting = [
         Arrival(
             w.queued_at - start.timestamp(),
@@ -123,7 +142,7 @@ def run_future(
     need = frozenset(range(n)) if track is None else track
     span = t0 + max(3600.0, min_span_s)
     while True:
-        drawn = _arrivals(inputs, seed, first_hour, t0, span)
+        drawn = _arrivals(inputs, week, seed, first_hour, t0, span)
         later = [Arrival(t, inputs.region, u, model.consult(u, rng), model.misses(rng)) for t, u in drawn]
         res = _simulate(
             inputs, Scenario((*waiting, *later), start, span), t0, first_hour, need, t0 + min_span_s

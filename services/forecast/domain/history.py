@@ -82,7 +82,7 @@ class RegionHistory:
     ) -> Inputs:
         """One forecast's inputs: the waiting cases in queue order, the learned demand and pace."""
         waiting = [Waiting(w.case_id, w.urgency, w.queued_at) for w in rs.queue]
-        week, mix = self.demand.rates()
+        week, weights, mix = self.demand.rates()
         plan = StaffPlan(
             hours,
             fallback_per_hour,
@@ -91,4 +91,6 @@ class RegionHistory:
             what_if=what_if,
         )
         consult = {u: self.service.consult_s(u, NO_SHOW_S) for u in URGENCIES}
-        return Inputs(rs.region, now, waiting, week, mix, plan, self.service.no_show_rate, consult)
+        return Inputs(
+            rs.region, now, waiting, week, mix, plan, self.service.no_show_rate, consult, week_weight=weights
+        )

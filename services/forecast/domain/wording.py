@@ -6,12 +6,13 @@ are called within that time; one sooner, one later."
 
 from __future__ import annotations
 
-from services.opening_hours.eta import WaitEstimate, round_bound
+from services.opening_hours.eta import WaitEstimate, forecast_range
 
 
 def shown_range(p10_s: float, p50_s: float, p90_s: float) -> WaitEstimate:
-    """The range as shown: p10 rounded down, p90 up (5 min steps, 15 above an hour)."""
-    return WaitEstimate(p50_s, round_bound(p10_s, up=False), round_bound(p90_s, up=True), "forecast")
+    """The range as shown: p10 rounded down, p90 up (1 min steps up to 15 min, 5 up to an hour,
+    15 above)."""
+    return forecast_range(p10_s, p50_s, p90_s)
 
 
 def usually(p10_s: float, p50_s: float, p90_s: float, language: str = "sv") -> str:

@@ -5,7 +5,8 @@ The forecaster (services/forecast) publishes one WaitForecast per region, each c
 keeps the newest per region (an older one arriving late is ignored) and answers, for one case
 at ``now``, the range still ahead ("usually 1–3 h"), when it was made, and whether it has
 *moved*: the forecast's median call time has shifted by more than the width of the first
-range the patient was shown (truth over time: the patient's view says so).
+range the patient was shown (truth over time: the patient's view says so, and ``moved_cases``
+lists the cases for the one SMS that says so too: ``services/intake/forecast_watch.py``).
 
 Costs: ``apply`` O(cases in the forecast); ``range_of`` O(1). Memory: the latest forecast per
 region and, per case, the first range shown (forgotten when the case leaves the forecasts).
@@ -17,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from proto import events as ev
-from services.opening_hours.eta import WaitEstimate, round_bound
+from services.opening_hours.eta import WaitEstimate, forecast_range
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class WaitForecasts:
         self._calls: dict[str, _Call] = {}  # case -> its latest forecast
         self._first: dict[str, _Call] = {}  # case -> the first forecast it was shown
         self._region_cases: dict[str, set[str]] = {}
+        self._moved: dict[str, str] = {}  # case -> region, while its forecast has moved
 
     def apply(self, f: ev.WaitForecast) -> bool:
         """Keep ``f`` if it is the region's newest; False when it was older (ignored)."""
@@ -58,11 +60,17 @@ class WaitForecasts:
                 continue
             call = _Call(at, at + c.p10_seconds, at + c.p50_seconds, at + c.p90_seconds)
             self._calls[c.case_id] = call
-            self._first.setdefault(c.case_id, call)
+            first = self._first.setdefault(c.case_id, call)
             now_cases.add(c.case_id)
+            if _moved(first, call):
+                self._moved[c.case_id] = f.region
+            else:
+                self._moved.pop(c.case_id, None)
         for gone in self._region_cases.get(f.region, set()) - now_cases:  # called, left: forget
             self._calls.pop(gone, None)
             self._first.pop(gone, None)
+            if self._moved.get(gone) == f.region:
+                del self._moved[gone]
         self._region_cases[f.region] = now_cases
         return True
 
@@ -73,7 +81,15 @@ class WaitForecasts:
             return None
         t = now.timestamp()
         low, mid, high = (max(0.0, x - t) for x in (call.p10, call.p50, call.p90))
-        first = self._first[case_id]
-        moved = abs(call.p50 - first.p50) > max(first.p90 - first.p10, 60.0)
-        estimate = WaitEstimate(mid, round_bound(low, up=False), round_bound(high, up=True), "forecast")
+        moved = _moved(self._first[case_id], call)
+        estimate = forecast_range(low, mid, high)
         return CaseForecast(estimate, dt.datetime.fromtimestamp(call.as_of, dt.UTC), moved)
+
+    def moved_cases(self) -> dict[str, str]:
+        """``{case: region}`` of the cases whose latest forecast has moved (a copy; O(moved))."""
+        return dict(self._moved)
+
+
+def _moved(first: _Call, latest: _Call) -> bool:
+    """The median call time shifted by more than the width of the first range (at least a minute)."""
+    return abs(latest.p50 - first.p50) > max(first.p90 - first.p10, 60.0)

@@ -2,7 +2,8 @@
 
 Kinds: ``your_turn``, ``heads_up``, the case notices of issue 14 (``cancelled`` by staff,
 ``transferred`` with ``{region_name}``, ``closed_no_show``) and of issue 25 (``past_frame_*``:
-the waiting case will miss its time frame; where to go now). Operators may override texts with
+the waiting case will miss its time frame; where to go now) and of issue 22 (``forecast_moved``:
+the wait forecast moved; the new range with ``{wait}``, "3–5 tim"). Operators may override texts with
 a JSON file ``{"your_turn": {"sv": "...", "en": "..."}, "heads_up": {...}}`` (``NOTIFIER_TEMPLATES_PATH``); every text, built in or overridden, is
 checked at startup and a bad one stops the notifier before it sends anything.
 """
@@ -16,6 +17,7 @@ import typing
 
 from proto.events import CaseNotice, HeadsUp, SmsKind, YourTurn
 from proto.regions import REGIONS
+from services.opening_hours.eta import WaitEstimate
 
 Templates = dict[tuple[str, str], str]
 
@@ -36,6 +38,7 @@ _PLACEHOLDERS = {
     "past_frame_emergency": set(),
     "past_frame_call_1177": set(),
     "past_frame_may_wait": set(),
+    "forecast_moved": {"wait"},
 }
 
 TEMPLATES: Templates = {
@@ -104,6 +107,15 @@ TEMPLATES: Templates = {
         "The wait in 1177 direkt is now longer than usual for your case. You keep your place. "
         "For advice sooner, call 1177. If it is life-threatening, call 112."
     ),
+    # issue 22: the wait forecast moved by more than the range first shown (sent by intake, once)
+    ("forecast_moved", "sv"): (
+        "Ny väntetid i 1177 direkt: du blir oftast uppringd om {wait}. Du står kvar i kön. "
+        "Blir du sämre, ring 1177. Vid livsfara, ring 112."
+    ),
+    ("forecast_moved", "en"): (
+        "New wait in 1177 direkt: we will usually call you in {wait}. You keep your place. "
+        "If you get worse, call 1177. If it is life-threatening, call 112."
+    ),
 }
 
 
@@ -170,4 +182,7 @@ def render(notice: YourTurn | HeadsUp | CaseNotice, templates: Templates = TEMPL
         return text.format(position=notice.position)
     if isinstance(notice, CaseNotice) and kind == "transferred":
         return text.format(region_name=REGIONS.get(notice.to_region, notice.to_region))
+    if isinstance(notice, CaseNotice) and kind == "forecast_moved":
+        wait = WaitEstimate(0.0, notice.wait_low_seconds, notice.wait_high_seconds, "forecast")
+        return text.format(wait=wait.text(lang).replace("–", "-"))  # GSM-7 has no en dash
     return text

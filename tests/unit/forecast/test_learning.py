@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import statistics
 
 from services.forecast.domain.demand import Demand, hour_index, how_of, prior_week
+from services.forecast.domain.futures import Inputs, draw_week
 from services.forecast.domain.plan import StaffPlan, planned_calls
 from services.forecast.domain.service import Service
 from services.opening_hours.schedule import RegionHours
@@ -38,6 +41,38 @@ def test_an_hour_of_the_week_with_many_arrivals_is_expected_busier_than_its_neig
         d.advance(busy + dt.timedelta(hours=2))
     h = how_of(hour_index(NOW))
     assert d.week()[h] > 5 * d.week()[h + 1]
+
+
+def test_a_region_busy_at_night_corrects_the_prior_s_daytime_shape_within_two_weeks() -> None:
+    d = Demand(prior_week(168.0 * 9, load=1.0))  # the national shape: nights quiet, days busy
+    night = how_of(hour_index(NOW.replace(hour=2)))
+    noon = how_of(hour_index(NOW.replace(hour=11)))
+    assert d.week()[noon] > 4 * d.week()[night]
+    for k in range(2 * 168):  # two weeks of 9 arrivals in every hour: a flat region
+        at = NOW + dt.timedelta(hours=k)
+        for i in range(9):
+            d.observe(at + dt.timedelta(minutes=6 * i), 3)
+    assert 0.75 < d.week()[night] / d.week()[noon] < 1.33  # prior-weighted alone: ~0.5
+    assert 8.0 < sum(d.week()) / 168 < 10.0
+
+
+def test_the_rate_a_future_draws_is_as_unsure_as_the_history_behind_it() -> None:
+    def spread(weeks_of_history: int) -> float:
+        d = Demand(prior_week(168.0 * 5, load=1.0))
+        for k in range(weeks_of_history * 168):
+            at = NOW + dt.timedelta(hours=k)
+            for i in range(5):
+                d.observe(at + dt.timedelta(minutes=12 * i), 3)
+        week, weights, mix = d.rates()
+        inputs = Inputs("SE-C", NOW, (), week, mix, StaffPlan(DAY, 20.0), 0.05, {}, week_weight=weights)
+        rng = random.Random(1)
+        draws = [draw_week(inputs, rng)[30] for _ in range(400)]
+        assert abs(statistics.mean(draws) - week[30]) < 0.1 * week[30]  # around the learned rate
+        return statistics.stdev(draws) / week[30]
+
+    assert spread(1) > 1.5 * spread(8) > 0  # a week of history: less sure than eight
+    point = Inputs("SE-C", NOW, (), [1.0] * 168, {3: 1.0}, StaffPlan(DAY, 20.0), 0.05, {})
+    assert draw_week(point, random.Random(1)) == [1.0] * 168  # no weights: the rate as given
 
 
 def test_only_hours_when_patients_waited_all_hour_teach_the_staff_s_pace() -> None:

@@ -43,5 +43,8 @@ def test_an_emoji_takes_two_ucs2_units() -> None:
 
 def test_the_built_in_texts_fit_one_gsm7_sms_each() -> None:
     for key, text in TEMPLATES.items():
-        counted = count_segments(text.format(position=3, region_name="Jämtland Härjedalen"))  # longest name
+        # the longest region name, the longest forecast range
+        counted = count_segments(
+            text.format(position=3, region_name="Jämtland Härjedalen", wait="10,5-13,5 tim")
+        )
         assert (counted.encoding, counted.segments) == ("gsm7", 1), key

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from proto.events import HeadsUp, YourTurn, utcnow
+from proto.events import CaseNotice, HeadsUp, YourTurn, utcnow
 from services.notifier.domain.templates import TEMPLATES, TemplateError, load_templates, render
 
 ADVICE = " Ring 1177 om du blir sämre, 112 vid livsfara."
@@ -75,3 +75,21 @@ def test_an_unsafe_or_broken_override_is_refused_with_the_reason(override: dict,
 def test_overrides_that_are_not_json_are_refused() -> None:
     with pytest.raises(TemplateError, match="not valid JSON"):
         load_templates("{your_turn")
+
+
+def test_the_forecast_moved_text_gives_the_new_range_in_plain_words() -> None:
+    def moved(language: str) -> str:
+        return render(
+            CaseNotice(
+                event_id="forecast-moved-c1",
+                case_id="c1",
+                region="SE-C",
+                kind="forecast_moved",
+                language=language,
+                wait_low_seconds=3 * 3600.0,
+                wait_high_seconds=5 * 3600.0,
+            )
+        )
+
+    assert "oftast uppringd om 3-5 tim" in moved("sv") and "usually call you in 3-5 h" in moved("en")
+    assert "http" not in moved("sv") and "1177" in moved("en")
