@@ -11,12 +11,13 @@ import asyncio
 import itertools
 import logging
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
+from services.kafka.tail import LogTail, each_record
 from services.notifier.domain.ledger import SmsLedger
 
 log = logging.getLogger("triage.notifier.ledger")
@@ -30,7 +31,8 @@ class LedgerLog:
     def __init__(self, kafka: KafkaSettings) -> None:
         self.kafka = kafka
         self.ledger = SmsLedger()
-        self.ready = asyncio.Event()  # set once the ledger has been read up to its end
+        self._tail = LogTail(kafka, (topics.SMS_LEDGER.name,))
+        self.ready = self._tail.ready  # set once the ledger has been read up to its end
         self._producer: AIOKafkaProducer | None = None
         self._topic = kafka.topic(topics.SMS_LEDGER.name)
 
@@ -108,37 +110,13 @@ class LedgerLog:
 
     async def run(self) -> None:
         """Read the ledger from the beginning, forever; set ``ready`` when caught up."""
-        consumer = AIOKafkaConsumer(
-            **self.kafka.consumer_options(),
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-        )
-        await consumer.start()
-        try:
-            tps = [TopicPartition(self._topic, p) for p in range(topics.SMS_LEDGER.partitions)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            ends = await consumer.end_offsets(tps)
-            while True:
-                batches = await consumer.getmany(timeout_ms=200)
-                for records in batches.values():
-                    for record in records:
-                        self._apply(record.value)
-                if not self.ready.is_set() and all(await self._positions_reached(consumer, ends)):
-                    log.info("ledger read up to its end: %d SMS known", len(self.ledger))
-                    self.ready.set()
-        finally:
-            await consumer.stop()
+        await self._tail.run(each_record(self._apply), self._on_ready)
 
-    async def _positions_reached(
-        self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]
-    ) -> list[bool]:
-        return [await consumer.position(tp) >= end for tp, end in ends.items()]
+    async def _on_ready(self) -> None:
+        log.info("ledger read up to its end: %d SMS known", len(self.ledger))
 
-    def _apply(self, value: bytes | None) -> None:
+    def _apply(self, _topic: str, record: ConsumerRecord) -> None:
         try:
-            self.ledger.apply(LEDGER_ENTRIES.decode(value))
+            self.ledger.apply(LEDGER_ENTRIES.decode(record.value))
         except codec.DecodeError as exc:  # written only by us; a bad one is logged, not fatal
             log.error("unreadable ledger record skipped: %s", exc)
