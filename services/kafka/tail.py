@@ -51,6 +51,17 @@ def each_record(on_record: Callable[[str, ConsumerRecord], None]) -> OnBatch:
     return on_batch
 
 
+def keep_latest(into: dict[str, bytes], record: ConsumerRecord) -> None:
+    """Fold a compacted topic's record into ``into``: the latest value per key, a tombstone (null
+    value) deletes the key, as compaction will on the broker. A record without a key is ignored."""
+    if record.key is None:
+        return
+    if record.value is None:
+        into.pop(record.key.decode(), None)
+    else:
+        into[record.key.decode()] = record.value
+
+
 class TopicMissing(RuntimeError):
     """A topic the reader was asked to read does not exist on the broker."""
 

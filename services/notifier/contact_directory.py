@@ -14,7 +14,7 @@ from aiokafka import ConsumerRecord
 
 from proto import topics
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import LogTail, each_record
+from services.kafka.tail import LogTail, each_record, keep_latest
 
 log = logging.getLogger("triage.notifier.contacts")
 
@@ -49,10 +49,4 @@ class ContactDirectory:
         await self._tail.run(each_record(self._apply))
 
     def _apply(self, _topic: str, record: ConsumerRecord) -> None:
-        if record.key is None:
-            return
-        case_id = record.key.decode()
-        if record.value is None:
-            self._cards.pop(case_id, None)
-        else:
-            self._cards[case_id] = record.value
+        keep_latest(self._cards, record)

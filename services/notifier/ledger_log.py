@@ -11,11 +11,12 @@ import asyncio
 import itertools
 import logging
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from proto import codec, topics
 from proto import events as ev
+from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 from services.kafka.tail import LogTail, each_record
 from services.notifier.domain.ledger import SmsLedger
@@ -33,37 +34,29 @@ class LedgerLog:
         self.ledger = SmsLedger()
         self._tail = LogTail(kafka, (topics.SMS_LEDGER.name,))
         self.ready = self._tail.ready  # set once the ledger has been read up to its end
-        self._producer: AIOKafkaProducer | None = None
-        self._topic = kafka.topic(topics.SMS_LEDGER.name)
+        self._started: Publisher | None = None
+
+    @property
+    def _out(self) -> Publisher:
+        assert self._started is not None, "LedgerLog.start() first"
+        return self._started
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(
-            **self.kafka.client_options(),
-            acks="all",
-            linger_ms=0,
-            enable_idempotence=False,  # the embedded broker has no InitProducerId; readers dedupe
-        )
-        await self._producer.start()
+        self._started = Publisher(self.kafka, SOURCE, linger_ms=0)  # built here: aiokafka needs the loop
+        await self._started.start()
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
+        if self._started is not None:
+            await self._started.stop()
 
     async def record(self, entry: ev.SmsLedgerEntry) -> None:
         """Make ``entry`` durable on the ledger partition of its notice, then apply it here.
 
         Retries until the broker takes it: nothing may go on (no SMS, no ack) without it.
         """
-        assert self._producer is not None, "LedgerLog.start() first"
         for attempt in itertools.count(1):
             try:
-                await self._producer.send_and_wait(
-                    self._topic,
-                    codec.encode_for(topics.SMS_LEDGER.name, entry),
-                    key=entry.notice_event_id.encode(),
-                    partition=entry.partition,
-                    headers=codec.cloudevent_headers(entry, SOURCE),
-                )
+                await self._out.publish(topics.SMS_LEDGER, entry.notice_event_id, entry, entry.partition)
                 break
             except KafkaError as exc:
                 delay = min(5.0, 0.2 * 2**attempt)
@@ -73,39 +66,20 @@ class LedgerLog:
 
     async def publish(self, message: ev.SmsSent | ev.SmsFailed | ev.SmsDelivered) -> None:
         """An SMS event on ``sms.events``, keyed by case id."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.SMS_EVENTS.name),
-            codec.encode_for(topics.SMS_EVENTS.name, message),
-            key=message.case_id.encode(),
-            headers=codec.cloudevent_headers(message, SOURCE),
-        )
+        await self._out.publish(topics.SMS_EVENTS, message.case_id, message)
 
     async def command_queue(self, command: ev.NotifyFailed) -> None:
         """A command to the queue on ``queue.commands``, keyed by the case's region."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_COMMANDS.name),
-            codec.encode_for(topics.QUEUE_COMMANDS.name, command),
-            key=command.region.encode(),
-            headers=codec.cloudevent_headers(command, SOURCE),
-        )
+        await self._out.publish(topics.QUEUE_COMMANDS, command.region, command)
 
     async def forget_contact(self, case_id: str) -> None:
         """A tombstone for the case's contact card on ``patient.contacts`` (the phone is deleted)."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.PATIENT_CONTACTS.name), None, key=case_id.encode()
-        )
+        await self._out.tombstone(topics.PATIENT_CONTACTS, case_id)
 
     async def dead_letter(self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         """The notice record to ``queue.your-turn.dlq`` with the error in its headers."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name),
-            value,
-            key=key,
-            headers=headers,
+        await self._out.producer.send_and_wait(
+            self.kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name), value, key=key, headers=headers
         )
 
     async def run(self) -> None:

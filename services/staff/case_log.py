@@ -14,7 +14,7 @@ from aiokafka import ConsumerRecord
 
 from proto import codec, topics
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import LogTail, each_record
+from services.kafka.tail import LogTail, each_record, keep_latest
 from services.staff.domain.case_files import CaseFile, CaseFiles
 
 
@@ -53,16 +53,10 @@ class CaseLog:
         await self._tail.run(each_record(self._apply))
 
     def _apply(self, topic: str, record: ConsumerRecord) -> None:
-        key, value = record.key, record.value
         if topic == topics.PATIENT_CONTACTS.name:
-            if key is None:
-                return
-            if value is None:
-                self.cards.pop(key.decode(), None)
-            else:
-                self.cards[key.decode()] = value
+            keep_latest(self.cards, record)
             return
         try:
-            self.files.apply(self._decoders[topic].decode(value))
+            self.files.apply(self._decoders[topic].decode(record.value))
         except codec.DecodeError:
             self.skipped += 1  # not ours to dead-letter: the topics' consumers do that
