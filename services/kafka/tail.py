@@ -2,7 +2,8 @@
 
 Every read model (intake's submission index and queue view, the staff audit index and case
 files, the notifier's ledger and contact cards, the forecaster's tracker), ``triage history
-export`` and the tests' topic readers read through here, so three rules live in one place:
+export`` and the tests' topic readers read through here (a bounded read: read_to_end.py), so
+three rules live in one place:
 
 - **Read committed.** The consumer is built with ``KafkaSettings.consumer_options()``: on Apache
   Kafka an aborted (fenced zombie's) transaction is never seen, and the end offset is the last
@@ -23,16 +24,13 @@ position themselves per owned partition and stay there.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
-
-log = logging.getLogger("triage.kafka.tail")
 
 POLL_MS = 200  # the longest a poll waits for records (the tail's latency floor when idle)
 
@@ -182,64 +180,3 @@ class LogTail:
             await on_ready()
         while True:
             await feed(await log.getmany(timeout_ms=POLL_MS, max_records=self.max_records))
-
-
-async def read_to_end(
-    kafka: KafkaSettings,
-    names: Sequence[str] | None,
-    *,
-    since_ms: Mapping[str, int] | None = None,
-    timeout_s: float = 30.0,
-) -> list[Record]:
-    """Every record now on the contract topics ``names`` (None: every topic of the namespace),
-    read up to the end offsets seen at start (records written meanwhile may come along).
-
-    ``since_ms`` (contract name -> epoch ms): start those topics at the first record at or after
-    that time instead of the beginning. Raises TimeoutError if the end is not reached in time.
-    """
-    consumer = open_consumer(kafka)
-    await consumer.start()
-    try:
-        if names is None:
-            prefix = f"{kafka.namespace}." if kafka.namespace else ""
-            names = sorted(t.removeprefix(prefix) for t in await consumer.topics() if t.startswith(prefix))
-        contract, parts = await assign_all(consumer, kafka, names)
-        ends = await consumer.end_offsets(parts) if parts else {}
-        await consumer.seek_to_beginning(*parts)
-        starts = await _time_starts(consumer, contract, ends, since_ms or {})
-        wanted = {tp: end for tp, end in ends.items() if starts.get(tp, 0) is not None}
-        for tp, offset in starts.items():
-            if offset is not None:
-                consumer.seek(tp, offset)
-        out: list[Record] = []
-
-        async def keep(batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-            out.extend((contract[tp.topic], r) for tp, records in batch.items() for r in records)
-
-        await catch_up(consumer, wanted, keep, only_behind=True, timeout_s=timeout_s)
-        return out
-    finally:
-        await consumer.stop()
-
-
-async def _time_starts(
-    consumer: AIOKafkaConsumer,
-    contract: Mapping[str, str],
-    ends: Mapping[TopicPartition, int],
-    since_ms: Mapping[str, int],
-) -> dict[TopicPartition, int | None]:
-    """Where each time-started partition begins; None: nothing at or after the time."""
-    timed = {tp: since_ms[contract[tp.topic]] for tp in ends if contract[tp.topic] in since_ms}
-    if not timed:
-        return {}
-    found: dict[TopicPartition, Any] = await consumer.offsets_for_times(timed)
-    starts: dict[TopicPartition, int | None] = {}
-    for tp in timed:
-        first = found.get(tp)
-        if first is None or ends[tp] == 0:
-            starts[tp] = None
-        else:
-            # Tansu answers a time past the last record with an offset at or past its (short) end:
-            # start at the last batch's base then; the caller drops what is before its time.
-            starts[tp] = min(first.offset, ends[tp] - 1)
-    return starts

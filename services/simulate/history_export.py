@@ -16,8 +16,8 @@ import datetime as dt
 from pathlib import Path
 
 from proto import codec, topics
+from services.kafka.read_to_end import read_to_end
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import read_to_end
 from services.simulate.domain.history import HistoryBuilder
 
 _DECODERS = {topics.TRIAGE_EVENTS.name: codec.TRIAGE_EVENTS, topics.QUEUE_EVENTS.name: codec.QUEUE_EVENTS}

@@ -12,8 +12,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from proto import topics
+from services.kafka.read_to_end import read_to_end
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import LogTail, TopicMissing, read_to_end
+from services.kafka.tail import LogTail, TopicMissing
 from services.kafka.topic_admin import ensure_topics
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from services.kafka.read_to_end import read_to_end
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import read_to_end
 
 
 @dataclass(frozen=True)
