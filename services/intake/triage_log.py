@@ -9,22 +9,25 @@ each other's decisions and the queue's, with no HTTP call to the queue.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from proto import codec, topics
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import VIEW_SKIPPED
-from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
+from services.kafka.tail import LogTail
 
 log = logging.getLogger("triage.intake.log")
+_DECODERS: dict[str, codec.Decoder[Any]] = {
+    topics.TRIAGE_EVENTS.name: codec.TRIAGE_EVENTS,
+    topics.TRIAGE_RESULTS.name: codec.TRIAGE_RESULTS,
+    topics.QUEUE_EVENTS.name: codec.QUEUE_EVENTS,
+    topics.QUEUE_FORECASTS.name: codec.WAIT_FORECASTS,  # the forecaster's ranges
+}
 
 
 def remembered_from(message: object) -> tuple[str, Remembered] | None:
@@ -70,62 +73,30 @@ class TriageLog:
         self.index = index
         self.view = view
         self.after_batch = after_batch  # once ready: act on what the view found (second-region cases)
-        self.ready = asyncio.Event()
+        self._tail = LogTail(kafka, tuple(_DECODERS))
+        self.ready = self._tail.ready
         self.records_read = 0
         self._act_again = False  # the last after_batch failed: try again even if nothing new arrives
 
     async def run(self) -> None:
         """Catch up, set ``ready``, then tail forever (cancel to stop)."""
-        names: dict[str, codec.Decoder[Any]] = {
-            self.kafka.topic(topics.TRIAGE_EVENTS.name): codec.TRIAGE_EVENTS,
-            self.kafka.topic(topics.TRIAGE_RESULTS.name): codec.TRIAGE_RESULTS,
-            self.kafka.topic(topics.QUEUE_EVENTS.name): codec.QUEUE_EVENTS,
-            self.kafka.topic(topics.QUEUE_FORECASTS.name): codec.WAIT_FORECASTS,  # the forecaster's ranges
-        }
-        consumer = AIOKafkaConsumer(
-            **self.kafka.consumer_options(),
-            group_id=None,
-            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
+        await self._tail.run(self._on_batch, self._on_ready)
+
+    async def _on_batch(self, records: list[tuple[str, Any]]) -> None:
+        for name, record in records:
+            self._apply(name, record)
+        if (records or self._act_again) and self.ready.is_set():
+            await self._after_batch()
+
+    async def _on_ready(self) -> None:
+        log.info(
+            "submission index and queue view rebuilt: %d records read, %d submissions "
+            "remembered, %d unknown records skipped",
+            self.records_read,
+            len(self.index),
+            self.view.skipped,
         )
-        await consumer.start()
-        try:
-            parts = []
-            for name in names:
-                parts += [TopicPartition(name, p) for p in await self._partitions(consumer, name)]
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            end = await consumer.end_offsets(parts)
-            pending = {tp for tp, off in end.items() if off > 0}
-            if not pending:
-                self.ready.set()
-            while True:
-                batch = await consumer.getmany(timeout_ms=200, max_records=1000)
-                for tp, records in batch.items():
-                    for record in records:
-                        self._apply(tp.topic, names[tp.topic], record)
-                    if tp in pending and records and records[-1].offset + 1 >= end[tp]:
-                        pending.discard(tp)
-                if pending and not self.ready.is_set():
-                    # A partition whose position already reached its end offset is caught up too.
-                    for tp in list(pending):
-                        if await consumer.position(tp) >= end[tp]:
-                            pending.discard(tp)
-                if (batch or self._act_again) and self.ready.is_set():
-                    await self._after_batch()
-                if not pending and not self.ready.is_set():
-                    log.info(
-                        "submission index and queue view rebuilt: %d records read, %d submissions "
-                        "remembered, %d unknown records skipped",
-                        self.records_read,
-                        len(self.index),
-                        self.view.skipped,
-                    )
-                    self.ready.set()
-                    await self._after_batch()
-        finally:
-            await consumer.stop()
+        await self._after_batch()
 
     async def _after_batch(self) -> None:
         if self.after_batch is None:
@@ -141,14 +112,9 @@ class TriageLog:
                 exc,
             )
 
-    async def _partitions(self, consumer: AIOKafkaConsumer, name: str) -> set[int]:
-        found = await partitions_of(consumer, name)  # metadata may lag just after creation
-        if found:
-            return found
-        raise RuntimeError(f"topic {name} not found: create the topics first (triage topics)")
-
-    def _apply(self, topic: str, decoder: codec.Decoder[Any], record: Any) -> None:
+    def _apply(self, name: str, record: Any) -> None:
         self.records_read += 1
+        decoder = _DECODERS[name]
         try:
             message = decoder.decode(record.value)
         except codec.DecodeError:
@@ -156,8 +122,7 @@ class TriageLog:
             # queue after this build, or a broken one. Counted, skipped, never fatal.
             self.view.skipped += 1
             kind = dict(record.headers or ()).get("ce_type", b"unknown")[:64].decode(errors="replace")
-            prefix = f"{self.kafka.namespace}." if self.kafka.namespace else ""
-            VIEW_SKIPPED.labels(topic.removeprefix(prefix), kind).inc()
+            VIEW_SKIPPED.labels(name, kind).inc()
             return
         entry = remembered_from(message)
         if entry is not None:

@@ -17,13 +17,13 @@ class Publisher:
     def __init__(self, kafka: KafkaSettings, source: str, **producer_options: object) -> None:
         self.kafka = kafka
         self.source = source
-        self.producer = AIOKafkaProducer(
-            **kafka.client_options(),
-            acks="all",
-            linger_ms=1,
-            enable_idempotence=False,  # the embedded broker has no InitProducerId; consumers dedupe
-            **producer_options,  # type: ignore[arg-type]
-        )
+        options: dict[str, object] = {
+            "acks": "all",
+            "linger_ms": 1,
+            "enable_idempotence": False,  # the embedded broker has no InitProducerId; consumers dedupe
+            **producer_options,  # may override the three above (the notifier's ledger: linger_ms=0)
+        }
+        self.producer = AIOKafkaProducer(**kafka.client_options(), **options)  # type: ignore[arg-type]
 
     async def start(self) -> None:
         await self.producer.start()
@@ -31,8 +31,10 @@ class Publisher:
     async def stop(self) -> None:
         await self.producer.stop()
 
-    async def publish(self, topic: TopicSpec, key: str, message: Message) -> None:
-        """Send and wait for the broker's acknowledgement.
+    async def publish(
+        self, topic: TopicSpec, key: str, message: Message, partition: int | None = None
+    ) -> None:
+        """Send and wait for the broker's acknowledgement (``partition``: instead of the key's).
 
         Raises KafkaAccessDenied (naming topic and principal) when the cluster's ACLs refuse it.
         """
@@ -42,6 +44,7 @@ class Publisher:
                 name,
                 codec.encode_for(topic.name, message),
                 key=key.encode(),
+                partition=partition,
                 headers=codec.cloudevent_headers(message, self.source),
             )
         except TopicAuthorizationFailedError as exc:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import ConsumerRecord
 
 from proto import topics
 from services.kafka.settings import KafkaSettings
+from services.kafka.tail import LogTail, each_record, keep_latest
 
 log = logging.getLogger("triage.notifier.contacts")
 
@@ -24,6 +25,8 @@ class ContactDirectory:
     def __init__(self, kafka: KafkaSettings) -> None:
         self.kafka = kafka
         self._cards: dict[str, bytes] = {}
+        self._tail = LogTail(kafka, (topics.PATIENT_CONTACTS.name,))
+        self.ready = self._tail.ready
 
     def __len__(self) -> int:
         return len(self._cards)
@@ -42,24 +45,8 @@ class ContactDirectory:
         return card
 
     async def run(self) -> None:
-        """Read the topic from the beginning, forever (cancel to stop)."""
-        consumer = AIOKafkaConsumer(
-            self.kafka.topic(topics.PATIENT_CONTACTS.name),
-            **self.kafka.consumer_options(),
-            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        await consumer.start()
-        try:
-            async for record in consumer:
-                if record.key is None:
-                    continue
-                case_id = record.key.decode()
-                if record.value is None:
-                    self._cards.pop(case_id, None)
-                else:
-                    self._cards[case_id] = record.value
-        finally:
-            await consumer.stop()
+        """Read the topic from the beginning, forever (cancel to stop); ``ready`` once caught up."""
+        await self._tail.run(each_record(self._apply))
+
+    def _apply(self, _topic: str, record: ConsumerRecord) -> None:
+        keep_latest(self._cards, record)

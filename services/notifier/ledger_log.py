@@ -11,12 +11,14 @@ import asyncio
 import itertools
 import logging
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from proto import codec, topics
 from proto import events as ev
+from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
+from services.kafka.tail import LogTail, each_record
 from services.notifier.domain.ledger import SmsLedger
 
 log = logging.getLogger("triage.notifier.ledger")
@@ -30,38 +32,31 @@ class LedgerLog:
     def __init__(self, kafka: KafkaSettings) -> None:
         self.kafka = kafka
         self.ledger = SmsLedger()
-        self.ready = asyncio.Event()  # set once the ledger has been read up to its end
-        self._producer: AIOKafkaProducer | None = None
-        self._topic = kafka.topic(topics.SMS_LEDGER.name)
+        self._tail = LogTail(kafka, (topics.SMS_LEDGER.name,))
+        self.ready = self._tail.ready  # set once the ledger has been read up to its end
+        self._started: Publisher | None = None
+
+    @property
+    def _out(self) -> Publisher:
+        assert self._started is not None, "LedgerLog.start() first"
+        return self._started
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(
-            **self.kafka.client_options(),
-            acks="all",
-            linger_ms=0,
-            enable_idempotence=False,  # the embedded broker has no InitProducerId; readers dedupe
-        )
-        await self._producer.start()
+        self._started = Publisher(self.kafka, SOURCE, linger_ms=0)  # built here: aiokafka needs the loop
+        await self._started.start()
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
+        if self._started is not None:
+            await self._started.stop()
 
     async def record(self, entry: ev.SmsLedgerEntry) -> None:
         """Make ``entry`` durable on the ledger partition of its notice, then apply it here.
 
         Retries until the broker takes it: nothing may go on (no SMS, no ack) without it.
         """
-        assert self._producer is not None, "LedgerLog.start() first"
         for attempt in itertools.count(1):
             try:
-                await self._producer.send_and_wait(
-                    self._topic,
-                    codec.encode_for(topics.SMS_LEDGER.name, entry),
-                    key=entry.notice_event_id.encode(),
-                    partition=entry.partition,
-                    headers=codec.cloudevent_headers(entry, SOURCE),
-                )
+                await self._out.publish(topics.SMS_LEDGER, entry.notice_event_id, entry, entry.partition)
                 break
             except KafkaError as exc:
                 delay = min(5.0, 0.2 * 2**attempt)
@@ -71,74 +66,31 @@ class LedgerLog:
 
     async def publish(self, message: ev.SmsSent | ev.SmsFailed | ev.SmsDelivered) -> None:
         """An SMS event on ``sms.events``, keyed by case id."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.SMS_EVENTS.name),
-            codec.encode_for(topics.SMS_EVENTS.name, message),
-            key=message.case_id.encode(),
-            headers=codec.cloudevent_headers(message, SOURCE),
-        )
+        await self._out.publish(topics.SMS_EVENTS, message.case_id, message)
 
     async def command_queue(self, command: ev.NotifyFailed) -> None:
         """A command to the queue on ``queue.commands``, keyed by the case's region."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_COMMANDS.name),
-            codec.encode_for(topics.QUEUE_COMMANDS.name, command),
-            key=command.region.encode(),
-            headers=codec.cloudevent_headers(command, SOURCE),
-        )
+        await self._out.publish(topics.QUEUE_COMMANDS, command.region, command)
 
     async def forget_contact(self, case_id: str) -> None:
         """A tombstone for the case's contact card on ``patient.contacts`` (the phone is deleted)."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.PATIENT_CONTACTS.name), None, key=case_id.encode()
-        )
+        await self._out.tombstone(topics.PATIENT_CONTACTS, case_id)
 
     async def dead_letter(self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         """The notice record to ``queue.your-turn.dlq`` with the error in its headers."""
-        assert self._producer is not None, "LedgerLog.start() first"
-        await self._producer.send_and_wait(
-            self.kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name),
-            value,
-            key=key,
-            headers=headers,
+        await self._out.producer.send_and_wait(
+            self.kafka.topic(topics.QUEUE_YOUR_TURN.dlq().name), value, key=key, headers=headers
         )
 
     async def run(self) -> None:
         """Read the ledger from the beginning, forever; set ``ready`` when caught up."""
-        consumer = AIOKafkaConsumer(
-            **self.kafka.consumer_options(),
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
-        )
-        await consumer.start()
-        try:
-            tps = [TopicPartition(self._topic, p) for p in range(topics.SMS_LEDGER.partitions)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            ends = await consumer.end_offsets(tps)
-            while True:
-                batches = await consumer.getmany(timeout_ms=200)
-                for records in batches.values():
-                    for record in records:
-                        self._apply(record.value)
-                if not self.ready.is_set() and all(await self._positions_reached(consumer, ends)):
-                    log.info("ledger read up to its end: %d SMS known", len(self.ledger))
-                    self.ready.set()
-        finally:
-            await consumer.stop()
+        await self._tail.run(each_record(self._apply), self._on_ready)
 
-    async def _positions_reached(
-        self, consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]
-    ) -> list[bool]:
-        return [await consumer.position(tp) >= end for tp, end in ends.items()]
+    async def _on_ready(self) -> None:
+        log.info("ledger read up to its end: %d SMS known", len(self.ledger))
 
-    def _apply(self, value: bytes | None) -> None:
+    def _apply(self, _topic: str, record: ConsumerRecord) -> None:
         try:
-            self.ledger.apply(LEDGER_ENTRIES.decode(value))
+            self.ledger.apply(LEDGER_ENTRIES.decode(record.value))
         except codec.DecodeError as exc:  # written only by us; a bad one is logged, not fatal
             log.error("unreadable ledger record skipped: %s", exc)

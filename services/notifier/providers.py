@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 from services.notifier.settings import NotifierSettings
-
-_DIGIT_RUN = re.compile(r"\+?\d[\d \-]{5,}\d")
-
-
-def redact(text: str) -> str:
-    """``text`` with anything that looks like a phone number blanked (provider errors echo them)."""
-    return _DIGIT_RUN.sub("<redacted>", text)
+from services.observability.redaction import redact
 
 
 class ProviderError(Exception):
-    """The provider did not take the SMS. ``str()`` never contains the phone number."""
+    """The provider did not take the SMS. ``str()`` never contains the phone number (46elks
+    echoes it in its error text): the shared personal-data redactor masks it."""
 
     permanent = False
 

@@ -14,10 +14,7 @@ import logging
 import os
 import random
 import time
-import uuid
 from collections.abc import Callable
-
-import msgspec
 
 from proto import codec, topics
 from proto import events as ev
@@ -25,34 +22,27 @@ from proto.contact_crypto import ContactKeyError, open_card
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
 from services.notifier.contact_directory import ContactDirectory
+from services.notifier.domain.decisions import (
+    Sms,
+    deletes_contact,
+    failed_event,
+    not_reached,
+    sent_event,
+)
 from services.notifier.domain.rate import TokenBucket
 from services.notifier.domain.segments import count_segments
-from services.notifier.domain.templates import Templates, render
+from services.notifier.domain.templates import Templates
 from services.notifier.ledger_log import LedgerLog
 from services.notifier.metrics import PROVIDER_LATENCY, SERVE_TO_SMS, SMS
 from services.notifier.providers import ProviderError, SmsProvider
 from services.notifier.settings import NotifierSettings
 
 log = logging.getLogger("triage.notifier.sender")
-_IDS = uuid.UUID("6f1d3c1e-5b7a-4f0e-9a43-1177d12ec7a1")
 
 
-def derived_id(*parts: str) -> str:
-    """A deterministic event id, so a re-published event dedupes downstream."""
-    return uuid.uuid5(_IDS, "/".join(parts)).hex
-
-
-def not_reached(entry: ev.SmsLedgerEntry) -> ev.NotifyFailed | None:
-    """The queue command for a your-turn SMS that finally failed (sent failing or reported
-    undelivered): the called patient was not reached, so staff see it and phone them. Its
-    request id derives from the SMS, so a repeated announce is answered once."""
-    if entry.kind != "your_turn":
-        return None
-    notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
-    rid = derived_id(entry.sms_id, "notify-failed")
-    return ev.NotifyFailed(
-        event_id=rid, region=notice.region, request_id=rid, case_id=entry.case_id, sms_id=entry.sms_id
-    )
+def resumed(entry: ev.SmsLedgerEntry) -> Sms:
+    """An SMS read back from the ledger (a re-drive, a delivery report), its notice decoded once."""
+    return Sms(entry, codec.PATIENT_NOTICES.decode(entry.notice.encode()))
 
 
 class SmsSender:
@@ -76,15 +66,16 @@ class SmsSender:
         self._in_request: set[asyncio.Task[None]] = set()  # tasks inside a provider request now
         self._handed_over = 0
 
-    async def submit(self, entry: ev.SmsLedgerEntry) -> None:
-        """Start driving ``entry`` (an intent already on the ledger); waits while full."""
+    async def submit(self, sms: Sms) -> None:
+        """Start driving ``sms`` (its entry already on the ledger); waits while full."""
+        entry = sms.entry
         if entry.notice_event_id in self.busy:
             return
         await self._room.acquire()
         if entry.notice_event_id in self.busy:
             self._room.release()
             return
-        task = asyncio.create_task(self._drive(entry), name=f"sms-{entry.sms_id}")
+        task = asyncio.create_task(self._drive(sms), name=f"sms-{entry.sms_id}")
         self.busy[entry.notice_event_id] = task
         task.add_done_callback(functools.partial(self._done, entry.notice_event_id))
 
@@ -92,28 +83,29 @@ class SmsSender:
         self.busy.pop(key, None)
         self._room.release()
 
-    async def _drive(self, entry: ev.SmsLedgerEntry) -> None:
+    async def _drive(self, sms: Sms) -> None:
+        entry = sms.entry
         try:
             if entry.state == "intent":
-                await self._send(entry)
+                await self._send(sms)
             else:
-                await self._announce(entry)
+                await self._announce(sms)
         except asyncio.CancelledError:
             raise
         except Exception:  # the entry stays unfinished on the ledger; the sweep picks it up again
             log.exception("case %s: SMS %s interrupted; it will be re-driven", entry.case_id, entry.sms_id)
 
-    async def _send(self, entry: ev.SmsLedgerEntry) -> None:
-        notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
+    async def _send(self, sms: Sms) -> None:
+        entry, notice = sms.entry, sms.notice
         raw_card = await self.contacts.wait_for(entry.case_id, self.settings.contact_wait_s)
         try:
             if raw_card is None:
                 raise ContactKeyError("no contact card for this case")
             phone = open_card(codec.CONTACT_CARDS.decode(raw_card), self.keyring)
         except (ContactKeyError, codec.DecodeError) as exc:
-            await self._fail(entry, f"cannot reach the patient: {exc}", permanent=True)
+            await self._fail(sms, f"cannot reach the patient: {exc}", permanent=True)
             return
-        text = render(notice, self.templates)
+        text = sms.text(self.templates)
         segments = count_segments(text).segments
         started, attempts = time.monotonic(), 0
         while True:
@@ -139,7 +131,7 @@ class SmsSender:
                         PROVIDER_LATENCY.labels(self.provider.name).observe(
                             time.perf_counter() - call_started
                         )
-                    sent, window_ms = await self._record_sent(entry, provider_id, segments)
+                    sent, window_ms = await self._record_sent(sms, provider_id, segments)
                     break
                 except ProviderError as exc:
                     failure = exc
@@ -154,7 +146,7 @@ class SmsSender:
             )
             if delay is None:
                 why = "rejected" if failure.permanent else f"gave up after {attempts} attempts"
-                await self._fail(entry, f"{why}: {failure}", permanent=failure.permanent)
+                await self._fail(sms, f"{why}: {failure}", permanent=failure.permanent)
                 return
             SMS.labels(self.provider.name, entry.kind, "retried").inc()
             log.warning(
@@ -180,28 +172,19 @@ class SmsSender:
         )
         await self._announce(sent)
 
-    async def _record_sent(
-        self, entry: ev.SmsLedgerEntry, provider_id: str, segments: int
-    ) -> tuple[ev.SmsLedgerEntry, float]:
+    async def _record_sent(self, sms: Sms, provider_id: str, segments: int) -> tuple[Sms, float]:
         """Make "sent" durable right after the provider accepted; return it and how long that took (ms)."""
         accepted = time.perf_counter()
         self._maybe_crash("accepted")
-        sent = msgspec.structs.replace(
-            entry,
-            event_id=ev.new_id(),
-            occurred_at=ev.utcnow(),
-            state="sent",
-            provider=self.provider.name,
-            provider_id=provider_id,
-            segments=segments,
-        )
-        await self.ledger_log.record(sent)
+        sent = sms.sent(self.provider.name, provider_id, segments)
+        await self.ledger_log.record(sent.entry)
         window_ms = (time.perf_counter() - accepted) * 1000
         self._maybe_crash("recorded")
         return sent, window_ms
 
-    async def _fail(self, entry: ev.SmsLedgerEntry, reason: str, permanent: bool) -> None:
+    async def _fail(self, sms: Sms, reason: str, permanent: bool) -> None:
         """Record the failure, then announce it (SmsFailed + the notice to the DLQ)."""
+        entry = sms.entry
         log.error(
             "case %s: SMS %s failed%s: %s",
             entry.case_id,
@@ -209,64 +192,33 @@ class SmsSender:
             "" if permanent else " (transient, retries exhausted)",
             reason,
         )
-        failed = msgspec.structs.replace(
-            entry,
-            event_id=ev.new_id(),
-            occurred_at=ev.utcnow(),
-            state="failed",
-            provider=self.provider.name,
-            reason=reason,
-            permanent=permanent,
-        )
-        await self.ledger_log.record(failed)
+        failed = sms.failed(self.provider.name, reason, permanent)
+        await self.ledger_log.record(failed.entry)
         SMS.labels(self.provider.name, entry.kind, "failed").inc()
         await self._announce(failed)
 
-    async def _announce(self, entry: ev.SmsLedgerEntry) -> None:
+    async def _announce(self, sms: Sms) -> None:
         """Publish an outcome's events (ids derived from the SMS, so a repeat dedupes), then
         mark it announced. A crash in between repeats the events, never the SMS."""
-        notice = codec.PATIENT_NOTICES.decode(entry.notice.encode())
+        entry = sms.entry
         if entry.state == "sent":
-            await self.ledger_log.publish(
-                ev.SmsSent(
-                    event_id=derived_id(entry.sms_id, "sent"),
-                    sms_id=entry.sms_id,
-                    case_id=entry.case_id,
-                    kind=entry.kind,
-                    provider=entry.provider,
-                    provider_id=entry.provider_id,
-                    segments=entry.segments,
-                    trigger_event_id=entry.notice_event_id,
-                    trigger_at=notice.called_at if isinstance(notice, ev.YourTurn) else None,
-                )
-            )
+            await self.ledger_log.publish(sent_event(sms))
         else:
-            await self.ledger_log.publish(
-                ev.SmsFailed(
-                    event_id=derived_id(entry.sms_id, "failed"),
-                    sms_id=entry.sms_id,
-                    case_id=entry.case_id,
-                    provider=entry.provider,
-                    reason=entry.reason,
-                    permanent=entry.permanent,
-                )
-            )
+            await self.ledger_log.publish(failed_event(entry))
             topic, _, where = entry.source.rpartition("/")
             partition, _, offset = where.partition("@")
             headers = dead_letter_headers(
                 entry.reason, topic, int(partition or entry.partition), int(offset or -1)
             )
-            await self.ledger_log.dead_letter(notice.region.encode(), entry.notice.encode(), headers)
+            await self.ledger_log.dead_letter(sms.notice.region.encode(), entry.notice.encode(), headers)
             DEAD_LETTERS.labels(topics.QUEUE_YOUR_TURN.name, "sms_failed").inc()
-        if entry.state == "failed" and (command := not_reached(entry)) is not None:
+        if entry.state == "failed" and (command := not_reached(sms)) is not None:
             await self.ledger_log.command_queue(command)
-        if isinstance(notice, ev.CaseNotice) and notice.final:
+        if deletes_contact(sms.notice):
             # the case has left the system and this was its last SMS: delete the phone now (the
             # queue left it for us). Before "announced", so a crash here deletes it on the re-drive.
             await self.ledger_log.forget_contact(entry.case_id)
-        await self.ledger_log.record(
-            msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow(), announced=True)
-        )
+        await self.ledger_log.record(sms.step(announced=True).entry)
 
     def _maybe_crash(self, point: str) -> None:
         """Test-only (NOTIFIER_CRASH_AFTER_SEND): die like kill -9 at a chosen point."""

@@ -8,11 +8,11 @@ import logging
 import faust
 from faust.web import Request, Response, View
 
-from proto import events as ev
+from services.notifier.domain.decisions import report_outcome
 from services.notifier.domain.delivery_reports import ReportError, parse_report
 from services.notifier.ledger_log import LedgerLog
 from services.notifier.metrics import SMS
-from services.notifier.sender import derived_id, not_reached
+from services.notifier.sender import resumed
 
 log = logging.getLogger("triage.notifier.reports")
 
@@ -66,31 +66,12 @@ def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = 
                     report.status,
                 )
                 return self.json({"status": "ignored", "reason": "unknown id"})
-            if report.status == "delivered":
-                await ledger_log.publish(
-                    ev.SmsDelivered(
-                        event_id=derived_id(entry.sms_id, "delivered"),
-                        sms_id=entry.sms_id,
-                        case_id=entry.case_id,
-                        provider=entry.provider,
-                        provider_id=report.provider_id,
-                        delivered_at=report.delivered_at,
-                    )
-                )
-                SMS.labels(entry.provider, entry.kind, "delivered").inc()
-            elif report.status == "failed":
-                await ledger_log.publish(
-                    ev.SmsFailed(
-                        event_id=derived_id(entry.sms_id, "undelivered"),
-                        sms_id=entry.sms_id,
-                        case_id=entry.case_id,
-                        provider=entry.provider,
-                        permanent=True,
-                        reason="the provider reported the SMS as not delivered",
-                    )
-                )
-                SMS.labels(entry.provider, entry.kind, "failed").inc()
-                if (command := not_reached(entry)) is not None:
-                    await ledger_log.command_queue(command)
+            outcome = report_outcome(resumed(entry), report)  # the notice decoded once, here
+            if outcome.event is not None:
+                await ledger_log.publish(outcome.event)
+            if outcome.outcome is not None:
+                SMS.labels(entry.provider, entry.kind, outcome.outcome).inc()
+            if outcome.command is not None:
+                await ledger_log.command_queue(outcome.command)
             log.info("case %s: delivery report %s for SMS %s", entry.case_id, report.status, entry.sms_id)
             return self.json({"status": "accepted", "sms_id": entry.sms_id})

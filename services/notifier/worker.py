@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import faust
-import msgspec
 
 from proto import codec, topics
 from proto import events as ev
@@ -24,11 +23,12 @@ from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.faust_app import make_faust_app, raw_topic
 from services.kafka.metrics import DEAD_LETTERS
 from services.notifier.contact_directory import ContactDirectory
+from services.notifier.domain.decisions import admit, intent
 from services.notifier.domain.templates import Templates, kind_of, load_templates
 from services.notifier.ledger_log import LedgerLog
 from services.notifier.metrics import SMS, init_series
 from services.notifier.providers import build_provider
-from services.notifier.sender import SmsSender, derived_id
+from services.notifier.sender import SmsSender, resumed
 from services.notifier.settings import NotifierSettings
 from services.notifier.views import register_views
 
@@ -104,8 +104,8 @@ def create_app(settings: NotifierSettings) -> faust.App:
                 )
                 continue
             await ledger_log.ready.wait()
-            kind = kind_of(notice)
-            if ledger_log.ledger.decide(notice.event_id) == "suppress":
+            if admit(ledger_log.ledger, notice) == "skip":
+                kind = kind_of(notice)
                 SMS.labels(provider.name, kind, "duplicate_suppressed").inc()
                 log.info(
                     "case %s: %s notice %s already has its SMS; replay ignored",
@@ -114,19 +114,10 @@ def create_app(settings: NotifierSettings) -> faust.App:
                     notice.event_id,
                 )
                 continue
-            entry = ev.SmsLedgerEntry(
-                notice_event_id=notice.event_id,
-                sms_id=derived_id(notice.event_id, "sms"),
-                case_id=notice.case_id,
-                kind=kind,  # type: ignore[arg-type]
-                state="intent",
-                partition=tp.partition,
-                notice=event.value.decode(),
-                source=f"{tp.topic}/{tp.partition}@{tp.offset}",
-                provider=provider.name,
-            )
-            await ledger_log.record(entry)  # durable before the provider is ever called
-            await sender.submit(entry)
+            source = f"{tp.topic}/{tp.partition}@{tp.offset}"
+            sms = intent(notice, event.value.decode(), tp.partition, source, provider.name)
+            await ledger_log.record(sms.entry)  # durable before the provider is ever called
+            await sender.submit(sms)  # the notice decoded above travels with it: decoded once
 
     @app.timer(interval=1.0)
     async def redrive() -> None:
@@ -143,10 +134,15 @@ def create_app(settings: NotifierSettings) -> faust.App:
                 entry.sms_id,
                 entry.state if entry.state == "intent" else "unannounced",
             )
+            try:
+                sms = resumed(entry)
+            except codec.DecodeError:  # written by us from a notice that decoded; never expected
+                log.exception("case %s: SMS %s has an unreadable notice", entry.case_id, entry.sms_id)
+                continue
             if entry.state == "intent":  # a fresh intent restarts the grace clock for this SMS
-                entry = msgspec.structs.replace(entry, event_id=ev.new_id(), occurred_at=ev.utcnow())
-                await ledger_log.record(entry)
-            await sender.submit(entry)
+                sms = sms.step()
+                await ledger_log.record(sms.entry)
+            await sender.submit(sms)
 
     @app.on_before_shutdown.connect
     async def on_shutdown(app: faust.App, **kwargs: Any) -> None:

@@ -45,10 +45,12 @@ def history_command(args: argparse.Namespace) -> int:
         return 2
     from aiokafka.errors import KafkaError
 
+    from services.kafka.tail import TopicMissing
+
     kafka = KafkaSettings.from_env()
     try:
         lines, skipped = write_history(kafka, since, until, args.out)
-    except (KafkaError, OSError, TimeoutError) as err:
+    except (KafkaError, OSError, TimeoutError, TopicMissing) as err:
         print(
             f"triage history export: could not read the topics from {kafka.bootstrap_servers} "
             f"(namespace {kafka.namespace!r}): {err!r}; is KAFKA_BOOTSTRAP_SERVERS right and the broker up?",

@@ -3,7 +3,8 @@
 Each triage.events partition is read from ``offsets_for_times(since)``, each queue.events
 partition from its beginning (a team lead's opening-hours change made before ``since`` is
 still in force in the period; of earlier records only OpeningHoursChanged is kept), to its end
-offset as of the start (records produced later are left out), so the export ends by itself. Record types the
+offset as of the start, through the one log reader (services/kafka/tail.py), so the export ends
+by itself (records produced meanwhile may come along with the last batch read). Record types the
 history does not know (new queue records such as batch markers) and undecodable records
 are skipped and counted; the output carries no personal data (see domain/history.py).
 """
@@ -14,10 +15,8 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from proto import codec, topics
-from services.kafka.partitions import partitions_of
+from services.kafka.read_to_end import read_to_end
 from services.kafka.settings import KafkaSettings
 from services.simulate.domain.history import HistoryBuilder
 
@@ -29,63 +28,30 @@ async def export_history(
 ) -> tuple[HistoryBuilder, int]:
     """The history of [since, until) and how many records were skipped (unknown or undecodable)."""
     builder = HistoryBuilder(since, until)
-    consumer = AIOKafkaConsumer(
-        **kafka.consumer_options(), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    skipped = 0
+    since_ms = int(since.timestamp() * 1000)
     try:
-        await consumer.start()
-        names = {kafka.topic(name): name for name in _DECODERS}
-        parts = [TopicPartition(t, p) for t in names for p in sorted(await partitions_of(consumer, t))]
-        consumer.assign(parts)
-        ends = await consumer.end_offsets(parts)
-        # Queue facts about a case come after its arrival, so both topics start at ``since``.
-        since_ms = int(since.timestamp() * 1000)
-        firsts = await consumer.offsets_for_times({tp: since_ms for tp in parts})
-        beginnings = await consumer.beginning_offsets(parts)
-        remaining = set()
-        for tp in parts:
-            if names[tp.topic] == topics.QUEUE_EVENTS.name and ends[tp] > beginnings[tp]:
-                consumer.seek(tp, beginnings[tp])  # for the hours changes made before ``since``
-                remaining.add(tp)
-                continue
-            found = firsts.get(tp)
-            if found is None or ends[tp] == 0:  # nothing at or after ``since``
-                continue
-            # min(): Tansu's end is the last batch's base + 1 (below), and answers a time past the
-            # last record with an offset at or past that end: start at the last batch's base then
-            # (the builder drops what is before ``since``).
-            consumer.seek(tp, min(found.offset, ends[tp] - 1))
-            remaining.add(tp)
-        messages = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while remaining:
-            if loop.time() > deadline:
-                raise TimeoutError(
-                    f"history export: could not read to the end of {sorted(map(str, remaining))} "
-                    f"within {timeout_s:.0f}s; is the broker at {kafka.bootstrap_servers} up?"
-                )
-            batch = await consumer.getmany(*remaining, timeout_ms=200)
-            for tp, records in batch.items():
-                for r in records:  # never cut at ``ends``: see below
-                    early = 0 < r.timestamp < since_ms  # before the period: only the hours in force matter
-                    try:
-                        m = _DECODERS[names[tp.topic]].decode(r.value)
-                    except codec.DecodeError:
-                        skipped += 0 if early else 1
-                        continue
-                    if not early or type(m).__name__ == "OpeningHoursChanged":
-                        messages.append(m)
-            # Tansu 0.6 answers ListOffsets(latest) with the last record batch's base offset + 1
-            # (services/queue/kafka_log.py): read until the position passed it, keeping the whole batch.
-            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
-        # Arrivals first, so a call read from another partition before its arrival is not lost.
-        messages.sort(key=lambda m: 0 if m.__class__.__name__ == "CaseTriaged" else 1)
-        for m in messages:
-            builder.add(m)
-    finally:
-        await consumer.stop()
+        # Queue facts about a case come after its arrival, so triage.events starts at ``since``;
+        # queue.events from its beginning, for the hours changes made before ``since``.
+        records = await read_to_end(
+            kafka, tuple(_DECODERS), since_ms={topics.TRIAGE_EVENTS.name: since_ms}, timeout_s=timeout_s
+        )
+    except TimeoutError as exc:
+        raise TimeoutError(f"history export: {exc}; is the broker at {kafka.bootstrap_servers} up?") from None
+    skipped = 0
+    messages = []
+    for name, r in records:  # every record read, also past the end offsets (the reader never cuts)
+        early = 0 < r.timestamp < since_ms  # before the period: only the hours in force matter
+        try:
+            m = _DECODERS[name].decode(r.value)
+        except codec.DecodeError:
+            skipped += 0 if early else 1
+            continue
+        if not early or type(m).__name__ == "OpeningHoursChanged":
+            messages.append(m)
+    # Arrivals first, so a call read from another partition before its arrival is not lost.
+    messages.sort(key=lambda m: 0 if m.__class__.__name__ == "CaseTriaged" else 1)
+    for m in messages:
+        builder.add(m)
     return builder, skipped
 
 

@@ -8,7 +8,6 @@ memory: a sink into PostgreSQL, or a time-range scan with offsets_for_times.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterable
 
@@ -17,7 +16,7 @@ from aiokafka import ConsumerRecord
 from proto import codec, topics
 from proto.events import AuditRecorded
 from services.kafka.settings import KafkaSettings
-from services.kafka.whole_topics import read_whole_topics
+from services.kafka.tail import LogTail, each_record
 
 
 class AuditIndex:
@@ -97,11 +96,12 @@ class AuditLog:
     ) -> None:
         self.kafka = kafka
         self.index = AuditIndex(capacity, on_request)
-        self.ready = asyncio.Event()
+        self._tail = LogTail(kafka, (topics.AUDIT_EVENTS.name,), max_records=5000)
+        self.ready = self._tail.ready
 
     async def run(self) -> None:
         """Read the whole topic, set ``ready`` once caught up, then keep reading."""
-        await read_whole_topics(self.kafka, (topics.AUDIT_EVENTS.name,), self._apply, self.ready)
+        await self._tail.run(each_record(self._apply))
 
     def _apply(self, _topic: str, record: ConsumerRecord) -> None:
         try:

@@ -14,7 +14,7 @@ from aiokafka import ConsumerRecord
 
 from proto import codec, topics
 from services.kafka.settings import KafkaSettings
-from services.kafka.whole_topics import read_whole_topics
+from services.kafka.tail import LogTail, each_record, keep_latest
 from services.staff.domain.case_files import CaseFile, CaseFiles
 
 
@@ -25,7 +25,12 @@ class CaseLog:
         self.kafka = kafka
         self.files = CaseFiles(capacity)
         self.cards: dict[str, bytes] = {}  # case_id -> sealed ContactCard record value
-        self.ready = asyncio.Event()
+        self._tail = LogTail(
+            kafka,
+            (topics.TRIAGE_EVENTS.name, topics.QUEUE_EVENTS.name, topics.PATIENT_CONTACTS.name),
+            max_records=5000,
+        )
+        self.ready = self._tail.ready
         self.skipped = 0  # records of types this build does not know (new event kinds)
         self._decoders: dict[str, codec.Decoder[Any]] = {
             topics.TRIAGE_EVENTS.name: codec.TRIAGE_EVENTS,
@@ -45,20 +50,13 @@ class CaseLog:
 
     async def run(self) -> None:
         """Read the three topics from the beginning, set ``ready`` at their ends, tail forever."""
-        names = (topics.TRIAGE_EVENTS.name, topics.QUEUE_EVENTS.name, topics.PATIENT_CONTACTS.name)
-        await read_whole_topics(self.kafka, names, self._apply, self.ready)
+        await self._tail.run(each_record(self._apply))
 
     def _apply(self, topic: str, record: ConsumerRecord) -> None:
-        key, value = record.key, record.value
         if topic == topics.PATIENT_CONTACTS.name:
-            if key is None:
-                return
-            if value is None:
-                self.cards.pop(key.decode(), None)
-            else:
-                self.cards[key.decode()] = value
+            keep_latest(self.cards, record)
             return
         try:
-            self.files.apply(self._decoders[topic].decode(value))
+            self.files.apply(self._decoders[topic].decode(record.value))
         except codec.DecodeError:
             self.skipped += 1  # not ours to dead-letter: the topics' consumers do that

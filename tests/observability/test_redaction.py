@@ -33,6 +33,9 @@ from services.observability.redaction import redact
         "tel 070/123 45 67",
         "tel +46 0701234567",
         "tel +46 8 123 456 78",
+        # as an SMS provider's error text may echo the number it was sent (the notifier's errors)
+        "Invalid to number: 46701234567",
+        "to=%2B46701234567",
     ],
 )
 def test_personal_numbers_in_any_format_are_masked(text: str) -> None:

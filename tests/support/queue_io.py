@@ -8,8 +8,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.publisher import Publisher
@@ -84,26 +82,11 @@ def read_all(
 def record_times(kafka: KafkaSettings, topic: topics.TopicSpec) -> dict[str, float]:
     """event_id -> broker record timestamp (seconds) of every record on ``topic``."""
 
-    async def run() -> dict[str, float]:
-        name = kafka.topic(topic.name)
-        consumer = AIOKafkaConsumer(**kafka.consumer_options(), enable_auto_commit=False, group_id=None)
-        await consumer.start()
-        try:
-            parts = [TopicPartition(name, p) for p in range(topic.partitions)]
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            ends = await consumer.end_offsets(parts)
-            out: dict[str, float] = {}
-            while any([await consumer.position(tp) < ends[tp] for tp in parts]):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    for r in records:
-                        ce_id = dict(r.headers).get("ce_id", b"").decode()
-                        out[ce_id] = r.timestamp / 1000
-            return out
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(run())
+    out: dict[str, float] = {}
+    for r in read_records(kafka, [topic.name]):
+        ce_id = dict(r.headers).get("ce_id", b"").decode()
+        out[ce_id] = r.timestamp / 1000
+    return out
 
 
 def history(kafka: KafkaSettings, topic: topics.TopicSpec = topics.QUEUE_EVENTS) -> list[ev.Message]:

@@ -16,12 +16,11 @@ import asyncio
 import heapq
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
+from services.kafka.tail import LogTail
 from services.simulate.domain.scenario import Scenario
 
 OUTCOME_OF_SIM_LIVE = "advice"  # every consultation ends with advice (the history export carries the kind)
@@ -32,50 +31,35 @@ class LiveRun:
         self.kafka, self.scenario, self.region, self.no_show_s = kafka, scenario, region, no_show_s
         self.queued: dict[str, asyncio.Event] = {}
         self.answers: dict[str, asyncio.Future[list[ev.Message]]] = {}
+        self._pending: dict[str, list[ev.Message]] = {}  # request id -> the queue's answers so far
         self.calls: list[tuple[str, float]] = []  # (case id, wait in seconds as the queue stamped it)
 
     async def run(self, lead_s: float = 1.0) -> list[tuple[str, float]]:
         pub = Publisher(self.kafka, "/tests/sim-live")
-        consumer = AIOKafkaConsumer(
-            **self.kafka.consumer_options(),
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=20,
-        )
         await pub.start()
-        await consumer.start()
-        name = self.kafka.topic(topics.QUEUE_EVENTS.name)
-        parts = [TopicPartition(name, p) for p in range(topics.QUEUE_EVENTS.partitions)]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        reader = asyncio.create_task(self._read(consumer))
+        reader = asyncio.create_task(LogTail(self.kafka, (topics.QUEUE_EVENTS.name,)).run(self._read))
         try:
             await self._drive(pub, asyncio.get_running_loop().time() + lead_s)
         finally:
             reader.cancel()
-            await consumer.stop()
+            await asyncio.gather(reader, return_exceptions=True)
             await pub.stop()
         return self.calls
 
-    async def _read(self, consumer: AIOKafkaConsumer) -> None:
-        pending: dict[str, list[ev.Message]] = {}
-        while True:
-            batch = await consumer.getmany(timeout_ms=50)
-            for records in batch.values():
-                for r in records:
-                    try:
-                        m = codec.QUEUE_EVENTS.decode(r.value)
-                    except codec.DecodeError:
-                        continue
-                    if isinstance(m, ev.CaseQueued):
-                        self.queued.setdefault(m.case_id, asyncio.Event()).set()
-                    rid = getattr(m, "request_id", "")
-                    if rid:
-                        pending.setdefault(rid, []).append(m)
-                        fut = self.answers.get(rid)
-                        if fut is not None and not fut.done():
-                            fut.set_result(pending[rid])
+    async def _read(self, records: list[tuple[str, Any]]) -> None:
+        for _topic, r in records:
+            try:
+                m = codec.QUEUE_EVENTS.decode(r.value)
+            except codec.DecodeError:
+                continue
+            if isinstance(m, ev.CaseQueued):
+                self.queued.setdefault(m.case_id, asyncio.Event()).set()
+            rid = getattr(m, "request_id", "")
+            if rid:
+                self._pending.setdefault(rid, []).append(m)
+                fut = self.answers.get(rid)
+                if fut is not None and not fut.done():
+                    fut.set_result(self._pending[rid])
 
     async def _ask(self, pub: Publisher, cmd: ev.Command) -> list[ev.Message]:
         fut: asyncio.Future[list[ev.Message]] = asyncio.get_running_loop().create_future()

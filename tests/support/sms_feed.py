@@ -9,13 +9,13 @@ import urllib.request
 import uuid
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
 from proto import codec, topics
 from proto import events as ev
 from proto.contact_crypto import parse_keyring, seal
 from services.kafka.publisher import Publisher
+from services.kafka.read_to_end import read_to_end
 from services.kafka.settings import KafkaSettings
 from services.notifier.settings import DEV_CONTACT_KEYS
 
@@ -72,32 +72,9 @@ def publish_raw(kafka: KafkaSettings, name: str, key: bytes, value: bytes) -> No
     asyncio.run(_publish_raw(kafka, name, key, value))
 
 
-async def _read(kafka: KafkaSettings, name: str, timeout: float) -> list[ConsumerRecord]:
-    consumer = AIOKafkaConsumer(
-        kafka.topic(name),
-        **kafka.consumer_options(),
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    out: list[ConsumerRecord] = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=300)
-            if not batch and out:
-                break
-            for records in batch.values():
-                out.extend(records)
-    finally:
-        await consumer.stop()
-    return out
-
-
-def read_topic(kafka: KafkaSettings, name: str, timeout: float = 3.0) -> list[ConsumerRecord]:
-    """Every record on a topic of this namespace, read from the beginning (quiet for 0.3 s = done)."""
-    return asyncio.run(_read(kafka, name, timeout))
+def read_topic(kafka: KafkaSettings, name: str) -> list[ConsumerRecord]:
+    """Every record now on a topic of this namespace, read from the beginning to its end."""
+    return [r for _, r in asyncio.run(read_to_end(kafka, [name]))]
 
 
 def sms_events(kafka: KafkaSettings) -> list[ev.SmsSent | ev.SmsFailed | ev.SmsDelivered]:

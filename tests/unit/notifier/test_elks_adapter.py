@@ -100,3 +100,9 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after_seconds("3") == 3.0
     assert retry_after_seconds("Mon, 23 Nov 2026 09:00:10 GMT", now) == 10.0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+@pytest.mark.parametrize("echo", ["+46701234567", "46701234567", "%2B46701234567", "070-123 45 67"])
+def test_a_provider_error_never_shows_the_number_however_the_provider_echoes_it(echo: str) -> None:
+    err = PermanentProviderError(f"46elks answered 400: Invalid to number: {echo}")
+    assert "400" in str(err) and "123" not in str(err) and "[phone]" in str(err)
