@@ -122,13 +122,14 @@ class LedgerLog:
             await consumer.seek_to_beginning(*tps)
             ends = await consumer.end_offsets(tps)
             while True:
+                # checked before each fetch: an empty ledger is read at once, not after a 200 ms poll
+                if not self.ready.is_set() and all(await self._positions_reached(consumer, ends)):
+                    log.info("ledger read up to its end: %d SMS known", len(self.ledger))
+                    self.ready.set()
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
                     for record in records:
                         self._apply(record.value)
-                if not self.ready.is_set() and all(await self._positions_reached(consumer, ends)):
-                    log.info("ledger read up to its end: %d SMS known", len(self.ledger))
-                    self.ready.set()
         finally:
             await consumer.stop()
 
