@@ -169,8 +169,11 @@ def plot(results: dict[str, dict[str, Figures]], kinds: list[str], path: Path) -
             panels[3][1][k] = r["recovery"]["kill_to_first_output_s"]
         if r.get("restart", {}).get("sms_s"):
             panels[4][1][k] = statistics.median(r["restart"]["sms_s"])
-    fig, axes = plt.subplots(1, len(panels), figsize=(16, 3.5))
-    for ax, (title, bars) in zip(axes, panels, strict=True):
+    panels = [(title, bars) for title, bars in panels if bars]  # steps not run: no panel
+    if not panels:
+        return False
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) + 1, 3.5), squeeze=False)
+    for ax, (title, bars) in zip(axes[0], panels, strict=True):
         ax.bar(
             list(bars), list(bars.values()), color=["#4c72b0" if "tansu" in b else "#dd8452" for b in bars]
         )
