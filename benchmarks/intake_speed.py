@@ -11,8 +11,9 @@
 4. 64 concurrent submissions of the same person (x --people), with the real queue running:
    people queued twice (must be 0).
 
-Starts its own embedded broker, intake, bare endpoint and queue on free loopback ports, and
-stops them all. Progress on stderr. Figures on a shared 2-core machine are noisy (the client,
+Starts its own embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set: benchmarks/brokers.py runs
+it on Apache Kafka that way), intake, bare endpoint and queue on free loopback ports, and
+stops them all. ``--json FILE`` also writes the figures as JSON. Progress on stderr. Figures on a shared 2-core machine are noisy (the client,
 the broker and the servers share the cores): compare the ratio, not the absolute numbers.
 """
 
@@ -21,12 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import datetime as dt
+import json
 import os
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +38,13 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from proto import codec  # noqa: E402
+from proto import codec, topics  # noqa: E402
 from proto import events as ev  # noqa: E402
 from proto.pseudonym import person_pseudonym  # noqa: E402
 from services.intake.settings import DEV_PSEUDONYM_KEY  # noqa: E402
 from services.kafka.embedded_broker import EmbeddedBroker, free_port  # noqa: E402
 from services.kafka.settings import KafkaSettings  # noqa: E402
+from services.kafka.topic_admin import ensure_topics  # noqa: E402
 from services.process_group import Child, stop_all, wait_healthy  # noqa: E402
 from tests.support.people import luhn_digit  # noqa: E402
 from tests.support.stack import Stack, new_namespace, wait_until  # noqa: E402
@@ -192,6 +197,16 @@ def start_intake(stack: Stack, workers: int) -> None:
     stack.wait_healthy(("intake",), 90)
 
 
+@contextlib.contextmanager
+def broker_bootstrap(tmp: str) -> Iterator[str]:
+    """KAFKA_BOOTSTRAP_SERVERS if set (a broker someone else runs), else a private embedded one."""
+    if external := os.environ.get("KAFKA_BOOTSTRAP_SERVERS", ""):
+        yield external
+        return
+    with EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker:
+        yield broker.bootstrap_servers
+
+
 class Rows(list[tuple[str, str]]):
     """The result table; each row is also printed as soon as it is known (a later phase may fail)."""
 
@@ -210,13 +225,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="open-loop submissions/s")
     parser.add_argument("--people", type=int, default=5, help="people in the duplicate phase (x 64 each)")
     parser.add_argument("--png", type=Path, default=None, help="write the open-loop latency curve here")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here as JSON")
     args = parser.parse_args()
     rows = Rows()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        EmbeddedBroker(port=0, log_path=Path(tmp) / "tansu.log") as broker,
-    ):
-        kafka = KafkaSettings(broker.bootstrap_servers, new_namespace())
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, broker_bootstrap(tmp) as bootstrap:
+        kafka = KafkaSettings(bootstrap, new_namespace())
         stack = Stack(kafka=kafka, workdir=Path(tmp), extra_env=dict(FAST_ENV))
         bare_port = free_port()
         bare = Child(
@@ -237,6 +251,10 @@ def main() -> int:
         try:
             say("starting broker, intake (1 process) and the bare endpoint...")
             stack.start(services=("intake",))
+            # Apache Kafka creates no topic on first use (auto.create.topics.enable=false, as in production)
+            asyncio.run(
+                ensure_topics(kafka, (topics.TopicSpec("bench.bare", "region", topics.QUEUE_PARTITIONS),))
+            )
             bare.start(os.open(Path(tmp) / "bare.log", os.O_WRONLY | os.O_CREAT, 0o600))
             if wait_healthy([bare], 60):
                 raise RuntimeError(
@@ -245,6 +263,7 @@ def main() -> int:
             say(f"1/4 closed loop, 32 connections, {args.seconds:.0f} s each: intake, then bare...")
             intake_1, st_i = asyncio.run(closed_loop(stack.url("intake"), args.seconds))
             bare_rate, st_b = asyncio.run(closed_loop(f"http://127.0.0.1:{bare_port}", args.seconds))
+            figures.update(intake_accepted_per_s=intake_1, bare_accepted_per_s=bare_rate)
             rows += [
                 ("intake, 1 process, accepted/s (closed loop, 32 conns)", f"{intake_1:.0f}  {st_i}"),
                 ("bare Litestar+msgspec+1 publish, accepted/s", f"{bare_rate:.0f}  {st_b}"),
@@ -254,6 +273,7 @@ def main() -> int:
                 f"2/4 open loop at {args.rate:.0f}/s for {args.seconds:.0f} s: intake, then bare (for scale)..."
             )
             lat, st_o = asyncio.run(open_loop(stack.url("intake"), args.rate, args.seconds))
+            figures.update(open_loop_p50_ms=pct(lat, 0.5), open_loop_p99_ms=pct(lat, 0.99))
             rows += [
                 (
                     f"open loop {args.rate:.0f}/s: p50 / p99 / max ms (target p99 <= 20)",
@@ -279,6 +299,7 @@ def main() -> int:
             stack.children.clear()
             start_intake(stack, 2)
             intake_2, st_2 = asyncio.run(closed_loop(stack.url("intake"), args.seconds))
+            figures.update(workers_2_accepted_per_s=intake_2)
             rows += [
                 ("intake, --workers 2, accepted/s", f"{intake_2:.0f}  {st_2}"),
                 ("--workers 2 / 1 (target >= 1.6 with free cores)", f"{intake_2 / intake_1:.2f}"),
@@ -289,7 +310,7 @@ def main() -> int:
                 "running (a fresh namespace, so the queue has no backlog from the phases above)..."
             )
             stack = Stack(
-                kafka=KafkaSettings(broker.bootstrap_servers, new_namespace()),
+                kafka=KafkaSettings(bootstrap, new_namespace()),
                 workdir=Path(tmp) / "dup",
                 extra_env={**FAST_ENV, "INTAKE_WORKERS": "2"},
             )
@@ -297,6 +318,7 @@ def main() -> int:
             stack.start(services=("queue", "intake"))
             pnrs = asyncio.run(duplicates(stack.url("intake"), args.people))
             twice, seen = queued_twice(stack.kafka, pnrs)
+            figures.update(people_queued_twice=twice)
             rows += [
                 (
                     f"people queued twice of {len(pnrs)} (64 concurrent each; must be 0)",
@@ -313,6 +335,8 @@ def main() -> int:
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"  {k:<{width}}  {v}")
+    if args.json:
+        args.json.write_text(json.dumps({"figures": figures, "rows": dict(rows)}, indent=2))
     return 0
 
 

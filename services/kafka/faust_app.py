@@ -24,7 +24,7 @@ def make_faust_app(
     data_dir: str,
     session_timeout_s: float = 10.0,
     heartbeat_interval_s: float = 1.0,
-) -> faust.App:
+) -> TriageFaustApp:
     """A faust App with at-least-once processing (the embedded broker has no transactions).
 
     It serves Prometheus metrics at ``/metrics``: faust's sensor (prefix ``faust_``), the

@@ -1,4 +1,5 @@
-"""faust's aiokafka transport with a configurable consumer fetch wait, reading committed.
+"""faust's aiokafka transport with a configurable consumer fetch wait, reading committed, and a
+table manager that starts without faust's fixed 1 s pause.
 
 faust 0.15.3 hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer. Apache Kafka
 answers a fetch as soon as data arrives, so that bound rarely matters there; Tansu answers
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiokafka
 import faust
 from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError
 from aiokafka.protocol.metadata import MetadataRequest
+from faust.tables import TableManager
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 # A broker that is down (killed, restarting) answers nothing: ask another one, or wait for it.
@@ -79,12 +82,39 @@ class _Transport(faust_aiokafka.Transport):
             await client.force_metadata_update()
 
 
+class _TableManager(TableManager):
+    """faust's table manager sleeps 1 s when it starts, before the consumer may subscribe, so
+    that tables declared after start-up are still included. Every table here is declared when
+    the app is built (a later one raises "Too late to add tables"), so that second is only
+    delay: every worker start and every notifier restart paid it (docs/deployment.md)."""
+
+    async def on_start(self) -> None:
+        if not self.should_stop:
+            await self._update_channels()
+            await self.recovery.start()
+
+
 class TriageFaustApp(faust.App):
     """A faust App whose worker consumer waits at most ``fetch_max_wait_ms`` per fetch."""
 
     def __init__(self, *args: Any, fetch_max_wait_ms: int = 20, **kwargs: Any) -> None:
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self._early_tasks: list[Callable[[], Awaitable[None]]] = []
+        kwargs.setdefault("TableManager", _TableManager)
         super().__init__(*args, **kwargs)
+
+    def early_task(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Run ``fn`` as soon as the app starts, beside the group join. faust starts its
+        ``app.task``s only once the worker has joined its group and recovered its tables; a
+        catch-up read (the notifier's SMS ledger and contact cards) started here is done or
+        nearly done by then, instead of starting only then."""
+        self._early_tasks.append(fn)
+        return fn
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        for fn in self._early_tasks:
+            self.add_future(fn())
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)

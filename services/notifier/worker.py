@@ -69,12 +69,13 @@ def create_app(settings: NotifierSettings) -> faust.App:
             settings.crash_point,
         )
 
-    @app.task
+    # read the ledger and the contact cards while faust joins the group (a restart's SMS wait for both)
+    @app.early_task
     async def start_ledger() -> None:
         await ledger_log.start()
         app.add_future(ledger_log.run())
 
-    app.task(contacts.run)
+    app.early_task(contacts.run)
 
     @app.on_partitions_assigned.connect
     async def on_assigned(app: faust.App, assigned: set[Any], **kwargs: Any) -> None:
