@@ -58,11 +58,7 @@ async def read_opening_hours(call: StaffCall, region: Region) -> Response[Region
 async def current_hours(state: State, region: str) -> RegionOpeningHours | None:
     """The hours the queue decides with now (None: the queue is not answering)."""
     views: QueueViews = state.queue_views
-    status, body = await views.opening_hours(region)
-    try:
-        return msgspec.convert(body, RegionOpeningHours) if status == 200 else None
-    except msgspec.ValidationError:
-        return None
+    return await views.opening_hours(region)
 
 
 @command_route(

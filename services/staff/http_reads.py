@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
@@ -45,11 +44,7 @@ async def waiting(
     desk: StaffDesk = state.desk
     caller = await authorised_caller(request, principal, "read-waiting", region, desk)
     views: QueueViews = state.queue_views
-    status, body = await views.waiting(region, offset, limit)
-    try:
-        page = msgspec.convert(body, WaitingList) if status == 200 else None
-    except msgspec.ValidationError:
-        page = None
+    page = await views.waiting(region, offset, limit)
     if page is None:
         return queue_away()
     forecast_status, forecast = await views.forecast(region)  # the ranges; the list stands without them
