@@ -29,10 +29,11 @@ MAX_TTL_S = 12 * 3600
 class DevSigningKey:
     """The dev signing key in ``directory``; mints short-lived ES256 tokens for ``issuer``."""
 
-    def __init__(self, directory: Path, issuer: str, audience: str) -> None:
+    def __init__(self, directory: Path, issuer: str, audience: str, env_prefix: str) -> None:
         self.directory = directory.resolve()
         self.issuer = issuer
         self.audience = audience
+        self.env_prefix = env_prefix  # of the verifying API's settings, e.g. STAFF_OIDC_
         self._key = self._load_or_create()
         public = ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
         self.kid = "dev-" + hashlib.sha256(f"{public['x']}.{public['y']}".encode()).hexdigest()[:16]
@@ -60,6 +61,15 @@ class DevSigningKey:
     def jwks_url(self) -> str:
         """Where the verifying API reads the public key (a file:// URL)."""
         return (self.directory / JWKS_FILE).as_uri()
+
+    def env(self) -> dict[str, str]:
+        """The ``<prefix>ISSUER``, ``AUDIENCE`` and ``JWKS_URL`` variables that make the verifying
+        API trust this key only."""
+        return {
+            f"{self.env_prefix}ISSUER": self.issuer,
+            f"{self.env_prefix}AUDIENCE": self.audience,
+            f"{self.env_prefix}JWKS_URL": self.jwks_url,
+        }
 
     def sign(
         self,

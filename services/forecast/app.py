@@ -18,7 +18,6 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Parameter
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from proto.regions import REGIONS
 from services.forecast.domain.tracker import Tracker
@@ -27,29 +26,18 @@ from services.forecast.domain.wire import to_event
 from services.forecast.queue_log import QueueLog
 from services.forecast.refresher import Refresher
 from services.forecast.settings import ForecastSettings
-from services.intake.domain.submission_form import FieldError
-from services.intake.problems import http_exception_handler, problem_response, validation_exception_handler
+from services.http_edge.lifespan import running
+from services.http_edge.problems import (
+    ProblemField,
+    http_exception_handler,
+    invalid_request_handler,
+    problem_response,
+)
+from services.http_edge.routes import edge_routes
 from services.kafka.publisher import Publisher
 from services.queue.domain.state import QueuePolicy
 
 log = logging.getLogger("triage.forecast")
-
-
-@get("/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@get("/readyz")
-async def readyz(state: State) -> Response[dict[str, str]]:
-    """200 once queue.events was read to the end seen at start."""
-    ready = state.get("ready", False)
-    return Response({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
-
-
-@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False)
-async def metrics() -> bytes:
-    return generate_latest(REGISTRY)
 
 
 @get("/v1/regions/{region:str}/forecast")
@@ -67,7 +55,7 @@ async def region_forecast(
     try:
         what_if = read_what_if(extra, from_, now)
     except WhatIfError as exc:
-        return problem_response(422, str(exc), [FieldError(f"/query/{exc.field}", str(exc))])
+        return problem_response(422, str(exc), [ProblemField(pointer=f"/query/{exc.field}", detail=str(exc))])
     if what_if is None:
         latest = refresher.latest.get(region)
         if latest is None:
@@ -100,34 +88,23 @@ def _lifespan(settings: ForecastSettings) -> Any:
             asyncio.create_task(reader.run(), name="queue-log"),
             asyncio.create_task(refresh_when_ready(), name="refresher"),
         ]
-        for task in tasks:
-            task.add_done_callback(_log_crash)
-        try:
+        async with running(app, log, tasks, close=[publisher.stop]):
             yield
-        finally:
-            app.state.ready = False
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await publisher.stop()
 
     return lifespan
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        exc = task.exception()
-        log.error("%s stopped: %s: %s", task.get_name(), type(exc).__name__, exc)
 
 
 def create_app(settings: ForecastSettings) -> Litestar:
     """The forecaster's ASGI app; connects nothing until its lifespan starts."""
     return Litestar(
-        route_handlers=[healthz, readyz, metrics, region_forecast],
+        route_handlers=[
+            *edge_routes("queue.events was read to the end seen at start.", openapi=False),
+            region_forecast,
+        ],
         lifespan=[_lifespan(settings)],
         state=State({"ready": False}),
         exception_handlers={
-            ValidationException: validation_exception_handler,
+            ValidationException: invalid_request_handler,
             HTTPException: http_exception_handler,
         },
     )

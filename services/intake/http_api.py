@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.spec import Components
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
-from prometheus_client import REGISTRY, generate_latest
 
+from services.http_edge.problems import problem_spec
+from services.http_edge.routes import edge_routes, openapi_config
 from services.intake.domain.case_access import token_matches
 from services.intake.domain.identity import InvalidIdentity, parse_identity
 from services.intake.domain.patient_access import owns
@@ -27,7 +27,6 @@ from services.intake.patient_api import SECURITY as PATIENT_SECURITY
 from services.intake.patient_login import PatientVerifier
 from services.intake.problems import (
     EXCEPTION_HANDLERS,
-    PROBLEM_JSON,
     Problem,
     invalid_submission_response,
     problem_response,
@@ -37,10 +36,6 @@ from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
 from services.intake.triage_answer import triage_answer
 from services.observability.http_metrics import http_metrics
-
-
-def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON, generate_examples=False)
 
 
 @post(
@@ -56,13 +51,15 @@ def _problem(description: str) -> ResponseSpec:
             "capacity) or long_wait (Prio 4-5: cannot be called within the time frame; may choose to wait)",
             generate_examples=False,
         ),
-        400: _problem("malformed request"),
-        401: _problem("no patient token, or an invalid one (when intake requires the patient's identity)"),
-        403: _problem("the personnummer is not the logged-in patient's: submit only for yourself"),
-        413: _problem("body too large"),
-        422: _problem("invalid fields, one entry per field"),
-        429: _problem("rate limited; see Retry-After"),
-        503: _problem("at capacity or timed out; retry with the same submission_id"),
+        400: problem_spec("malformed request"),
+        401: problem_spec(
+            "no patient token, or an invalid one (when intake requires the patient's identity)"
+        ),
+        403: problem_spec("the personnummer is not the logged-in patient's: submit only for yourself"),
+        413: problem_spec("body too large"),
+        422: problem_spec("invalid fields, one entry per field"),
+        429: problem_spec("rate limited; see Retry-After"),
+        503: problem_spec("at capacity or timed out; retry with the same submission_id"),
     },
 )
 async def submit_triage(
@@ -137,11 +134,11 @@ async def _not_the_caller(
     "/v1/cases/{case_id:str}",
     security=[{}, {"patientToken": []}],
     responses={
-        401: _problem("neither a case token nor a valid patient token"),
-        404: _problem("unknown case, a case token that is not this case's, or another person's case"),
-        422: _problem("invalid case id"),
-        429: _problem("rate limited; see Retry-After"),
-        503: _problem("at capacity; see Retry-After"),
+        401: problem_spec("neither a case token nor a valid patient token"),
+        404: problem_spec("unknown case, a case token that is not this case's, or another person's case"),
+        422: problem_spec("invalid case id"),
+        429: problem_spec("rate limited; see Retry-After"),
+        503: problem_spec("at capacity; see Retry-After"),
     },
 )
 async def get_case(
@@ -186,33 +183,6 @@ async def get_case(
     return Response(case_view(state, case, dt.datetime.now(dt.UTC)))
 
 
-@get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok"}
-
-
-@get("/readyz", responses={503: ResponseSpec(dict[str, str], description="starting")})
-async def readyz(state: State) -> Response[dict[str, str]]:
-    """Readiness: the producer is up and the submission index has caught up with Kafka."""
-    ready = state.get("ready", False)
-    return Response({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
-
-
-# Litestar appends "; charset=utf-8" to text/* itself: prometheus_client's CONTENT_TYPE_LATEST
-# already carries one, and Prometheus 3 refuses a Content-Type with two.
-@get("/metrics", media_type="text/plain; version=1.0.0", include_in_schema=False)
-async def metrics() -> bytes:
-    """Prometheus metrics of this process."""
-    return generate_latest(REGISTRY)
-
-
-@get("/openapi.json", include_in_schema=False)
-async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document, generated from the code."""
-    return document_retry_after(request.app.openapi_schema.to_schema())
-
-
 def document_retry_after(schema: dict[str, Any]) -> dict[str, Any]:
     """Say in the document what the service does: 429/503 carry ``Retry-After``; invalid
     parameters are 422 problem+json (Litestar's generic 400 application/json never happens)."""
@@ -243,7 +213,14 @@ def create_app(settings: IntakeSettings) -> Litestar:
         return RateLimitMiddleware(app, buckets, settings.max_in_flight)
 
     return Litestar(
-        route_handlers=[submit_triage, get_case, *PATIENT_HANDLERS, healthz, readyz, metrics, openapi_json],
+        route_handlers=[
+            submit_triage,
+            get_case,
+            *PATIENT_HANDLERS,
+            *edge_routes(
+                "the producer is up and the submission index has caught up with Kafka.", document_retry_after
+            ),
+        ],
         lifespan=[intake_lifespan(settings)],
         state=State(
             {
@@ -257,11 +234,8 @@ def create_app(settings: IntakeSettings) -> Litestar:
         # metrics first, so requests refused by the rate limiter (429/503) are counted too
         middleware=[http_metrics(HTTP_REQUESTS, HTTP_LATENCY), rate_limited],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="triage intake",
-            version="1.0.0",
-            description="Intake of a 1177-direkt-style triage queue.",
-            components=Components(security_schemes={"patientToken": PATIENT_TOKEN}),
+        openapi_config=openapi_config(
+            "triage intake", "Intake of a 1177-direkt-style triage queue.", {"patientToken": PATIENT_TOKEN}
         ),
         debug=False,
     )

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from services.http_edge.lifespan import running
 from services.intake.domain.question_texts import QuestionTexts, load_question_texts
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.rulebook import RuleBook
@@ -44,15 +45,6 @@ def load_texts(rules_path: Path, rules: RuleBook) -> QuestionTexts | None:
     return load_question_texts(path.read_text(encoding="utf-8"), rules, str(path))
 
 
-def _log_crash(name: str) -> Callable[[asyncio.Task[None]], None]:
-    def done(task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("%s stopped: %s: %s", name, type(exc).__name__, exc)
-
-    return done
-
-
 def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """The app's lifespan: ready once the producer is up and the index and queue view caught up."""
 
@@ -80,8 +72,6 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
                     run_when_ready(KafkaIngress(service), triage_log.ready), name="kafka-ingress"
                 )
             )
-        for task in tasks:
-            task.add_done_callback(_log_crash(task.get_name()))
 
         async def become_ready() -> None:
             await triage_log.ready.wait()
@@ -93,16 +83,10 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
                 triage_log.records_read,
             )
 
-        tasks.append(asyncio.create_task(become_ready()))
+        tasks.append(asyncio.create_task(become_ready(), name="become-ready"))
         measure_gc_pauses(GC_PAUSES)
         tasks.append(asyncio.create_task(keep_gc_pauses_short(), name="gc-freeze"))
-        try:
+        async with running(app, log, tasks, close=[publisher.stop]):
             yield
-        finally:
-            app.state.ready = False
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await publisher.stop()
 
     return lifespan

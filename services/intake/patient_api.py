@@ -25,6 +25,7 @@ from litestar.params import Parameter
 from proto import events as ev
 from proto import topics
 from services.auth.jwt_tokens import IssuerUnavailable, TokenRejected
+from services.http_edge.problems import problem_response, problem_spec
 from services.intake.domain.case_status import CaseStatus
 from services.intake.domain.frame_check import past_frame_advice
 from services.intake.domain.patient_access import owns, patient_actor, withdrawal
@@ -32,7 +33,6 @@ from services.intake.domain.staffed_hours import case_estimate, region_status
 from services.intake.http_bodies import CaseList, CaseView
 from services.intake.patient_login import Patient, PatientVerifier
 from services.intake.patient_outcome import clinician_outcome
-from services.intake.problems import PROBLEM_JSON, Problem, problem_response
 from services.intake.submissions import TriageService
 
 REALM = 'Bearer realm="triage-patient"'
@@ -50,14 +50,12 @@ NOT_YOURS = "no such case among yours: check the case id (cases of other people 
 WITHDRAW_WAIT_S = 5.0  # how long DELETE waits for the queue's answer before saying 202 "on its way"
 
 
-def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON, generate_examples=False)
-
-
 AUTH_RESPONSES = {
-    401: _problem("no patient token, or an invalid or expired one: log in again"),
-    429: _problem("rate limited; see Retry-After"),
-    503: _problem("the login gateway's keys cannot be fetched, or intake is at capacity; see Retry-After"),
+    401: problem_spec("no patient token, or an invalid or expired one: log in again"),
+    429: problem_spec("rate limited; see Retry-After"),
+    503: problem_spec(
+        "the login gateway's keys cannot be fetched, or intake is at capacity; see Retry-After"
+    ),
 }
 
 
@@ -158,7 +156,7 @@ def iso(at: dt.datetime | None) -> str | None:
     security=SECURITY,
     responses={
         **AUTH_RESPONSES,  # type: ignore[dict-item]
-        422: _problem("offset or limit out of range (offset 0..1000, limit 1..50)"),
+        422: problem_spec("offset or limit out of range (offset 0..1000, limit 1..50)"),
     },
 )
 async def list_cases(
@@ -192,9 +190,9 @@ async def list_cases(
     responses={
         **AUTH_RESPONSES,  # type: ignore[dict-item]
         202: ResponseSpec(CaseView, description="withdrawn, or the withdrawal is on its way to the queue"),
-        404: _problem("no such case among the caller's (unknown and other people's cases alike)"),
-        409: _problem("the case is called, closed or cancelled already: it cannot be withdrawn"),
-        422: _problem("invalid case id"),
+        404: problem_spec("no such case among the caller's (unknown and other people's cases alike)"),
+        409: problem_spec("the case is called, closed or cancelled already: it cannot be withdrawn"),
+        422: problem_spec("invalid case id"),
     },
 )
 async def withdraw_case(

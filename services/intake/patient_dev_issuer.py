@@ -21,15 +21,7 @@ class PatientDevIssuer(DevSigningKey):
     """The patient login dev key in ``directory`` (created, mode 0600, on first use)."""
 
     def __init__(self, directory: Path) -> None:
-        super().__init__(directory, DEV_PATIENT_ISSUER, DEV_PATIENT_AUDIENCE)
-
-    def env(self) -> dict[str, str]:
-        """The INTAKE_PATIENT_* variables that make intake trust this key only."""
-        return {
-            "INTAKE_PATIENT_ISSUER": DEV_PATIENT_ISSUER,
-            "INTAKE_PATIENT_AUDIENCE": DEV_PATIENT_AUDIENCE,
-            "INTAKE_PATIENT_JWKS_URL": self.jwks_url,
-        }
+        super().__init__(directory, DEV_PATIENT_ISSUER, DEV_PATIENT_AUDIENCE, "INTAKE_PATIENT_")
 
     def mint(
         self,

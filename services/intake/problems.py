@@ -9,54 +9,19 @@ first one msgspec stumbled on.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.types import Empty
 
+from services.http_edge import problems as edge
+from services.http_edge.problems import Problem, problem_response
 from services.intake.domain.submission_form import FieldError, InvalidSubmission, parse_submission
 from services.intake.metrics import SUBMISSIONS
 from services.observability.region_label import OTHER
 
-PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("triage.intake.http")
-
-
-class ProblemField(msgspec.Struct, kw_only=True):
-    """One bad field: a JSON pointer into the request body and what is wrong with it."""
-
-    pointer: str
-    detail: str
-
-
-class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """RFC 9457 problem details; ``errors`` lists each bad field (RFC 9457 section 3 example)."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str = ""
-    errors: list[ProblemField] = []
-
-
-def problem_response(
-    status: int,
-    detail: str = "",
-    errors: list[FieldError] | None = None,
-    type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
-) -> Response[Problem]:
-    """A problem+json response."""
-    body = Problem(
-        type=type_,
-        title=HTTPStatus(status).phrase,
-        status=status,
-        detail=detail,
-        errors=[ProblemField(pointer=e.pointer, detail=e.detail) for e in errors or []],
-    )
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def invalid_submission_response(exc: InvalidSubmission) -> Response[Problem]:
@@ -117,30 +82,16 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response[Pro
     """
     if exc.status_code == 400 and request.url.path == "/v1/triage" and isinstance(exc, ClientException):
         return validation_exception_handler(request, exc)  # type: ignore[arg-type]
-    detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else ""
-    return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+    return edge.http_exception_handler(request, exc)
 
 
-def internal_error_handler(request: Request, exc: Exception) -> Response[Problem]:  # type: ignore[type-arg]
-    """An unexpected fault: logged (type only: the message could carry input), 500 problem+json."""
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return problem_response(
-        500,
+EXCEPTION_HANDLERS = edge.exception_handlers(
+    validation_exception_handler,
+    edge.internal_error_handler(
+        log,
         "intake failed unexpectedly. Retry with the same submission_id: a retry never creates a second case.",
-    )
+    ),
+    http_exception_handler,
+)
 
-
-EXCEPTION_HANDLERS = {
-    ValidationException: validation_exception_handler,
-    HTTPException: http_exception_handler,
-    Exception: internal_error_handler,
-}
-
-__all__ = [
-    "EXCEPTION_HANDLERS",
-    "PROBLEM_JSON",
-    "MediaType",
-    "Problem",
-    "problem_response",
-    "invalid_submission_response",
-]
+__all__ = ["EXCEPTION_HANDLERS", "MediaType", "Problem", "problem_response", "invalid_submission_response"]

@@ -15,8 +15,8 @@ from typing import Any
 
 import msgspec
 
+from services.http_edge.problems import PROBLEM_JSON, Problem
 from services.intake.domain.token_bucket import TokenBuckets
-from services.intake.problems import PROBLEM_JSON, Problem
 
 ASGIApp = Any  # plain ASGI callables: (scope, receive, send)
 Scope = dict[str, Any]

@@ -8,6 +8,7 @@ import logging
 import faust
 from faust.web import Request, Response, View
 
+from services.http_edge.faust_views import refuse, register_health
 from services.notifier.domain.decisions import report_outcome
 from services.notifier.domain.delivery_reports import ReportError, parse_report
 from services.notifier.ledger_log import LedgerLog
@@ -26,17 +27,13 @@ def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = 
         given = request.query.get("secret", "")
         return bool(webhook_secret) and hmac.compare_digest(given.encode(), webhook_secret.encode())
 
-    @app.page("/healthz")
-    class Health(View):
-        async def get(self, request: Request) -> Response:
-            return self.json({"status": "ok"})
-
-    @app.page("/readyz")
-    class Ready(View):
-        async def get(self, request: Request) -> Response:
-            if not ledger_log.ready.is_set():
-                return self.json({"status": "reading the SMS ledger"}, status=503)
-            return self.json({"status": "ready", "sms_known": len(ledger_log.ledger)})
+    register_health(
+        app,
+        lambda: (
+            {"status": "ready", "sms_known": len(ledger_log.ledger)} if ledger_log.ready.is_set() else None
+        ),
+        waiting="reading the SMS ledger",
+    )
 
     @app.page("/v1/sms/delivery-reports")
     class DeliveryReports(View):
@@ -45,19 +42,18 @@ def register_views(app: faust.App, ledger_log: LedgerLog, webhook_secret: str = 
         async def post(self, request: Request) -> Response:
             if not authentic(request):
                 log.warning("delivery report refused: missing or wrong webhook secret")
-                return self.json(
-                    {
-                        "error": "forbidden: this callback URL needs the notifier's webhook "
-                        "secret (NOTIFIER_WEBHOOK_SECRET) as ?secret="
-                    },
-                    status=403,
+                return refuse(
+                    self,
+                    "forbidden: this callback URL needs the notifier's webhook "
+                    "secret (NOTIFIER_WEBHOOK_SECRET) as ?secret=",
+                    403,
                 )
             try:
                 report = parse_report(request.headers.get("Content-Type", ""), await request.read())
             except ReportError as exc:
-                return self.json({"error": str(exc)}, status=400)
+                return refuse(self, str(exc), 400)
             if not ledger_log.ready.is_set():  # 46elks retries non-2xx for hours
-                return self.json({"error": "starting up; try again shortly"}, status=503)
+                return refuse(self, "starting up; try again shortly", 503)
             entry = ledger_log.ledger.by_provider(report.provider_id)
             if entry is None:
                 log.warning(

@@ -15,6 +15,7 @@ from faust.exceptions import SameNode
 from faust.web import Request, Response, View
 
 from proto.regions import is_region
+from services.http_edge.faust_views import answer, refuse, register_health
 from services.queue.domain.estimate import case_view, region_view
 from services.queue.domain.opening_hours_view import opening_hours_view
 from services.queue.domain.waiting_list import waiting_page
@@ -27,7 +28,7 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
 
     async def routed(view: View, request: Request, region: str, local: Any) -> Response:
         if not runtime.ready:
-            return view.json({"error": "the queue is recovering its state; retry shortly"}, status=503)
+            return refuse(view, "the queue is recovering its state; retry shortly", 503)
         # The router hashes the key with the producer's metadata of the table's changelog topic,
         # which nothing writes. Tansu gave a new client every topic's metadata; Apache Kafka gives
         # none until asked, and the router then failed (TypeError) on the first view after a start.
@@ -59,13 +60,13 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
                     raise ValueError(f"{region!r} is not a region code; use e.g. SE-C")
                 waiting_page(region, None, 0.0, offset, limit)  # checks offset/limit
             except ValueError as exc:
-                return self.json({"error": str(exc)}, status=400)
+                return refuse(self, str(exc), 400)
             return await routed(
                 self,
                 request,
                 region,
-                lambda: self.json(
-                    waiting_page(region, state.regions.get(region), time.time(), offset, limit)
+                lambda: answer(
+                    self, waiting_page(region, state.regions.get(region), time.time(), offset, limit)
                 ),
             )
 
@@ -75,27 +76,30 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
 
         async def get(self, request: Request, region: str) -> Response:
             if not is_region(region):
-                return self.json({"error": f"{region!r} is not a region code; use e.g. SE-C"}, status=400)
+                return refuse(self, f"{region!r} is not a region code; use e.g. SE-C", 400)
             return await routed(
                 self,
                 request,
                 region,
-                lambda: self.json(
-                    opening_hours_view(state.regions.get(region), region, time.time(), state.policy)
+                lambda: answer(
+                    self, opening_hours_view(state.regions.get(region), region, time.time(), state.policy)
                 ),
             )
+
+    def case_answer(view: View, region: str, case_id: str | None, missing: str) -> Response:
+        rs = state.regions.get(region)
+        body = case_view(rs, case_id, time.time(), state.policy) if rs and case_id else None
+        return refuse(view, missing, 404) if body is None else answer(view, body)
 
     @app.page("/v1/regions/{region}/cases/{case_id}")
     class CaseView(View):
         async def get(self, request: Request, region: str, case_id: str) -> Response:
-            def local() -> Response:
-                rs = state.regions.get(region)
-                body = case_view(rs, case_id, time.time(), state.policy) if rs else None
-                if body is None:
-                    return self.json({"error": f"no case {case_id} in region {region}"}, status=404)
-                return self.json(body)
-
-            return await routed(self, request, region, local)
+            return await routed(
+                self,
+                request,
+                region,
+                lambda: case_answer(self, region, case_id, f"no case {case_id} in region {region}"),
+            )
 
     @app.page("/v1/regions/{region}/persons/{pseudonym}")
     class PersonView(View):
@@ -103,27 +107,20 @@ def register_views(app: faust.App, runtime: QueueRuntime, table_name: str) -> No
             def local() -> Response:
                 rs = state.regions.get(region)
                 case_id = rs.waiting_person.get(pseudonym) if rs else None
-                body = case_view(rs, case_id, time.time(), state.policy) if rs and case_id else None
-                if body is None:
-                    return self.json({"error": f"this person has no waiting case in {region}"}, status=404)
-                return self.json(body)
+                return case_answer(self, region, case_id, f"this person has no waiting case in {region}")
 
             return await routed(self, request, region, local)
 
-    @app.page("/healthz")
-    class Health(View):
-        async def get(self, request: Request) -> Response:
-            return self.json({"status": "ok"})
-
-    @app.page("/readyz")
-    class Ready(View):
-        async def get(self, request: Request) -> Response:
-            if runtime.ready and not app.rebalancing:
-                return self.json(
-                    {
-                        "status": "ready",
-                        "regions": len(state.regions),
-                        "last_recovery_seconds": runtime.last_recovery_s,
-                    }
-                )
-            return self.json({"status": "recovering"}, status=503)
+    register_health(
+        app,
+        lambda: (
+            {
+                "status": "ready",
+                "regions": len(state.regions),
+                "last_recovery_seconds": runtime.last_recovery_s,
+            }
+            if runtime.ready and not app.rebalancing
+            else None
+        ),
+        waiting="recovering",
+    )

@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.spec import Components, SecurityScheme
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from litestar.openapi.spec import SecurityScheme
 
 from proto.contact_crypto import parse_keyring
+from services.http_edge.lifespan import running
+from services.http_edge.routes import edge_routes, openapi_config
 from services.kafka.publisher import Publisher
 from services.staff import closing
 from services.staff.answers import QueueAnswers
@@ -36,44 +36,13 @@ from services.staff.http_forecast import FORECAST_HANDLERS
 from services.staff.http_hour_exceptions import EXCEPTION_HANDLERS as HOUR_EXCEPTION_HANDLERS
 from services.staff.http_hours import HOURS_HANDLERS
 from services.staff.http_reads import READ_HANDLERS
+from services.staff.http_routes import provide_call
 from services.staff.problems import EXCEPTION_HANDLERS
 from services.staff.queue_views import QueueViews
 from services.staff.settings import StaffSettings
 from services.staff.tokens import TokenVerifier
 
 log = logging.getLogger("triage.staff")
-
-
-@get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok"}
-
-
-@get("/readyz", responses={503: ResponseSpec(dict[str, str], description="starting")})
-async def readyz(state: State) -> Response[dict[str, str]]:
-    """Readiness: the producer is up, the queue.events tail is at its end, the audit trail and the
-    case files (triage.events, queue.events, patient.contacts) are read."""
-    ready = state.get("ready", False)
-    return Response({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
-
-
-@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False)
-async def metrics() -> bytes:
-    """Prometheus metrics of this process."""
-    return generate_latest(REGISTRY)
-
-
-@get("/openapi.json", include_in_schema=False)
-async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document, generated from the code."""
-    return request.app.openapi_schema.to_schema()
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        exc = task.exception()
-        log.error("%s stopped: %s: %s", task.get_name(), type(exc).__name__, exc)
 
 
 def staff_lifespan(settings: StaffSettings) -> Any:
@@ -113,19 +82,9 @@ def staff_lifespan(settings: StaffSettings) -> Any:
                 len(case_log.files),
             )
 
-        tasks.append(asyncio.create_task(become_ready()))
-        for task in tasks:
-            task.add_done_callback(_log_crash)
-        try:
+        tasks.append(asyncio.create_task(become_ready(), name="become-ready"))
+        async with running(app, log, tasks, close=[views.close, answers.stop, publisher.stop]):
             yield
-        finally:
-            app.state.ready = False
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await views.close()
-            await answers.stop()
-            await publisher.stop()
 
     return lifespan
 
@@ -149,12 +108,12 @@ def create_app(settings: StaffSettings) -> Litestar:
             *FORECAST_HANDLERS,
             *READ_HANDLERS,
             *CASE_HANDLERS,
-            healthz,
-            readyz,
-            metrics,
-            openapi_json,
+            *edge_routes(
+                "the producer is up, the queue.events tail is at its end, the audit trail and the "
+                "case files (triage.events, queue.events, patient.contacts) are read."
+            ),
         ],
-        dependencies={"principal": Provide(provide_principal)},
+        dependencies={"principal": Provide(provide_principal), "call": Provide(provide_call)},
         lifespan=[staff_lifespan(settings)],
         state=State(
             {
@@ -167,11 +126,10 @@ def create_app(settings: StaffSettings) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=16 * 1024,
-        openapi_config=OpenAPIConfig(
-            title="triage staff API",
-            version="1.0.0",
-            description="Authenticated staff actions on the triage queue, with an audit trail.",
-            components=Components(security_schemes={"bearerAuth": bearer}),
+        openapi_config=openapi_config(
+            "triage staff API",
+            "Authenticated staff actions on the triage queue, with an audit trail.",
+            {"bearerAuth": bearer},
         ),
         debug=False,
     )

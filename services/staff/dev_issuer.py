@@ -22,15 +22,7 @@ class DevIssuer(DevSigningKey):
     """The staff dev signing key in ``directory`` (created, mode 0600, on first use)."""
 
     def __init__(self, directory: Path) -> None:
-        super().__init__(directory, DEV_ISSUER, DEV_AUDIENCE)
-
-    def env(self) -> dict[str, str]:
-        """The STAFF_OIDC_* variables that make the staff API trust this key only."""
-        return {
-            "STAFF_OIDC_ISSUER": DEV_ISSUER,
-            "STAFF_OIDC_AUDIENCE": DEV_AUDIENCE,
-            "STAFF_OIDC_JWKS_URL": self.jwks_url,
-        }
+        super().__init__(directory, DEV_ISSUER, DEV_AUDIENCE, "STAFF_OIDC_")
 
     def mint(
         self,

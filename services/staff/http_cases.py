@@ -15,7 +15,7 @@ import time
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
@@ -27,13 +27,13 @@ from services.staff.case_log import CaseLog
 from services.staff.desk import Caller, StaffDesk
 from services.staff.domain.access import READ_CASE, READ_IDENTITY, Principal, identity_access
 from services.staff.domain.case_files import CaseFile
-from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, client_address
+from services.staff.http_auth import authorised_caller, client_address
 from services.staff.http_models import CalledCase, CaseDetails, PatientIdentity
-from services.staff.problems import READ_RESPONSES, problem_response
+from services.staff.http_routes import StaffCall, read_route
+from services.staff.problems import not_shown, problem_response
 
 log = logging.getLogger("triage.staff.cases")
 CaseId = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="the case id")]
-_NOT_SHOWN = "the audit trail could not be written, so nothing is shown; retry shortly"
 
 
 def _iso(ts: float | None) -> str | None:
@@ -91,39 +91,30 @@ async def _known_case(
     return found
 
 
-@get(
+@read_route(
     "/v1/cases/{case_id:str}",
-    security=SECURITY,
-    guards=GUARDS,
-    responses=READ_RESPONSES,
-    summary="The clinician's view of one case: symptom, answers, rule, advice, region, wait, no-shows",
+    "The clinician's view of one case: symptom, answers, rule, advice, region, wait, no-shows",
 )
-async def read_case(
-    request: Request[Any, Any, Any], state: State, principal: Principal, case_id: CaseId
-) -> Response[CaseDetails]:
+async def read_case(call: StaffCall, case_id: CaseId) -> Response[CaseDetails]:
     """The case as the clinician needs it (pseudonymised; the identity is a separate read). Audited."""
-    f = await _known_case(request, principal, READ_CASE, case_id, state)
-    desk: StaffDesk = state.desk
-    caller = await authorised_caller(request, principal, READ_CASE, f.region, desk, case_id)
+    f = await _known_case(call.request, call.principal, READ_CASE, case_id, call.state)
+    desk: StaffDesk = call.state.desk
+    caller = await authorised_caller(call.request, call.principal, READ_CASE, f.region, desk, case_id)
     try:
         await desk.trail.record(caller.audit(READ_CASE, "ok", f.region, case_id))
     except AuditUnavailable:
-        return problem_response(503, _NOT_SHOWN, headers={"retry-after": "2"})  # type: ignore[return-value]
+        return not_shown()
     return Response(case_details(f, time.time()), headers={"cache-control": "no-store"})
 
 
-@get(
+@read_route(
     "/v1/cases/{case_id:str}/identity",
-    security=SECURITY,
-    guards=GUARDS,
-    responses=READ_RESPONSES,
-    summary="The patient's personnummer and phone (the calling clinician and team leads only; audited)",
+    "The patient's personnummer and phone (the calling clinician and team leads only; audited)",
 )
-async def read_identity(
-    request: Request[Any, Any, Any], state: State, principal: Principal, case_id: CaseId
-) -> Response[PatientIdentity]:
+async def read_identity(call: StaffCall, case_id: CaseId) -> Response[PatientIdentity]:
     """Opens the case's sealed contact card for the clinician who called it or a team lead of its
     region; everyone else gets 403. Every attempt is audited (case id only, never the identity)."""
+    request, state, principal = call.request, call.state, call.principal
     f = await _known_case(request, principal, READ_IDENTITY, case_id, state)
     desk: StaffDesk = state.desk
     why, role = identity_access(principal, f.region, f.called_by)
@@ -153,7 +144,7 @@ async def read_identity(
     try:
         await desk.trail.record(caller.audit(READ_IDENTITY, "ok", f.region, case_id))
     except AuditUnavailable:
-        return problem_response(503, _NOT_SHOWN, headers={"retry-after": "2"})  # type: ignore[return-value]
+        return not_shown()
     number = f"{personnummer[:8]}-{personnummer[8:]}" if personnummer else None
     return Response(
         PatientIdentity(case_id=case_id, personnummer=number, phone=phone),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, Response, post
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.params import Parameter
 
@@ -16,7 +16,7 @@ from services.staff.case_log import CaseLog
 from services.staff.desk import AnswerTimeout, CommandNotSent, StaffDesk
 from services.staff.domain.access import Principal
 from services.staff.domain.request_binding import RequestIdReused
-from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
+from services.staff.http_auth import authorised_caller, known_region
 from services.staff.http_cases import with_case_file
 from services.staff.http_models import (
     REGION_PATTERN,
@@ -27,28 +27,23 @@ from services.staff.http_models import (
     ReprioritiseRequest,
     TransferRequest,
 )
-from services.staff.problems import RESPONSES, problem_response
+from services.staff.http_routes import StaffCall, command_route
+from services.staff.problems import problem_response
 
 CaseId = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="the case id")]
 Region = Annotated[str, Parameter(pattern=REGION_PATTERN, description="ISO 3166-2:SE region code, e.g. SE-C")]
-COMMAND_RESPONSES = RESPONSES
+
 # The queue called the case, so intake's CaseTriaged is on the broker; staff's reader may lag.
 TRIAGED_WAIT_S = 1.0
 
 
 async def _run(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    action: str,
-    region: str,
-    command: ev.Command,
-    bound_to: object | None = None,
+    call: StaffCall, action: str, region: str, command: ev.Command, bound_to: object | None = None
 ) -> Response[Any]:
     known_region(region)
-    desk: StaffDesk = state.desk
+    desk: StaffDesk = call.state.desk
     caller = await authorised_caller(
-        request, principal, action, region, desk, getattr(command, "case_id", "")
+        call.request, call.principal, action, region, desk, getattr(command, "case_id", "")
     )
     try:
         answer = await desk.command(caller, action, command, bound_to)
@@ -80,7 +75,7 @@ async def _run(
                 region=answer.region,
                 language=answer.language,
             )
-            case_log: CaseLog = state.case_log  # the clinical part: intake's CaseTriaged (issue 25)
+            case_log: CaseLog = call.state.case_log  # the clinical part: intake's CaseTriaged (issue 25)
             called = with_case_file(called, await case_log.triaged_file(answer.case_id, TRIAGED_WAIT_S))
             return _result(answer, caller.principal, "called", called)
         case ev.ServeNextEmpty():
@@ -109,188 +104,120 @@ def _result(
     )
 
 
+def _by(call: StaffCall, body: Any) -> dict[str, str]:
+    """Who sends the command (the token's subject) and its idempotency key."""
+    return {"by": call.principal.subject, "request_id": _rid(body)}
+
+
 def _rid(body: Any) -> str:
     """The client's idempotency key, or a fresh one."""
     return str(body.request_id) if body is not None and body.request_id else ev.new_id()
 
 
-@post(
-    "/v1/regions/{region:str}/serve-next",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Call the next patient (answers who, or that nobody waits)",
+@command_route(
+    "/v1/regions/{region:str}/serve-next", "Call the next patient (answers who, or that nobody waits)"
 )
 async def serve_next(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    region: Region,
-    data: CaseActionRequest | None = None,
+    call: StaffCall, region: Region, data: CaseActionRequest | None = None
 ) -> Response[CommandResult]:
     """The most urgent waiting patient of the region is called for the token's subject."""
     return await _run(
-        request,
-        state,
-        principal,
+        call,
         "serve-next",
         region,
-        ev.ServeNext(region=region, clinician_id=principal.subject, request_id=_rid(data)),
+        ev.ServeNext(region=region, clinician_id=call.principal.subject, request_id=_rid(data)),
     )
 
 
-@post(
-    "/v1/regions/{region:str}/cases/{case_id:str}/no-show",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="The called patient did not answer",
-)
+@command_route("/v1/regions/{region:str}/cases/{case_id:str}/no-show", "The called patient did not answer")
 async def no_show(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    region: Region,
-    case_id: CaseId,
-    data: CaseActionRequest | None = None,
+    call: StaffCall, region: Region, case_id: CaseId, data: CaseActionRequest | None = None
 ) -> Response[CommandResult]:
     """Requeue the called case at the front of its level, or close it after the last attempt."""
     return await _run(
-        request,
-        state,
-        principal,
+        call,
         "no-show",
         region,
-        ev.MarkNoShow(region=region, case_id=case_id, by=principal.subject, request_id=_rid(data)),
+        ev.MarkNoShow(region=region, case_id=case_id, **_by(call, data)),
     )
 
 
-@post(
-    "/v1/regions/{region:str}/cases/{case_id:str}/complete",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="The called patient was helped",
-)
+@command_route("/v1/regions/{region:str}/cases/{case_id:str}/complete", "The called patient was helped")
 async def complete(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    region: Region,
-    case_id: CaseId,
-    data: closing.CompleteRequest,
+    call: StaffCall, region: Region, case_id: CaseId, data: closing.CompleteRequest
 ) -> Response[CommandResult]:
     """Close a called case as completed, with its outcome and the advice for the patient.
 
     The advice (and a booked visit's clinic and time) is sealed before it leaves this API; the
     patient reads it in their own case view. A link in it is refused (422 naming the field).
     """
-    command = closing.complete_command(region, case_id, principal.subject, _rid(data), data, state.advice_key)
+    command = closing.complete_command(
+        region, case_id, call.principal.subject, _rid(data), data, call.state.advice_key
+    )
     if isinstance(command, list):
         return closing.invalid(command)
-    return await _run(request, state, principal, "complete", region, command)
+    return await _run(call, "complete", region, command)
 
 
-@post(
-    "/v1/regions/{region:str}/cases/{case_id:str}/reprioritise",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Move a waiting case to another urgency",
+@command_route(
+    "/v1/regions/{region:str}/cases/{case_id:str}/reprioritise", "Move a waiting case to another urgency"
 )
 async def reprioritise(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    region: Region,
-    case_id: CaseId,
-    data: ReprioritiseRequest,
+    call: StaffCall, region: Region, case_id: CaseId, data: ReprioritiseRequest
 ) -> Response[CommandResult]:
     """Change a waiting case's urgency, with a reason; it keeps its join time."""
     return await _run(
-        request,
-        state,
-        principal,
+        call,
         "reprioritise",
         region,
         ev.Reprioritise(
-            region=region,
-            case_id=case_id,
-            urgency=data.urgency,
-            reason=data.reason,
-            by=principal.subject,
-            request_id=_rid(data),
+            region=region, case_id=case_id, urgency=data.urgency, reason=data.reason, **_by(call, data)
         ),
     )
 
 
-@post(
-    "/v1/regions/{region:str}/cases/{case_id:str}/cancel",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Withdraw a waiting case",
-)
+@command_route("/v1/regions/{region:str}/cases/{case_id:str}/cancel", "Withdraw a waiting case")
 async def cancel(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    region: Region,
-    case_id: CaseId,
-    data: CancelRequest,
+    call: StaffCall, region: Region, case_id: CaseId, data: CancelRequest
 ) -> Response[CommandResult]:
     """Cancel a waiting case, with a reason."""
     return await _run(
-        request,
-        state,
-        principal,
+        call,
         "cancel",
         region,
-        ev.CancelCase(
-            region=region, case_id=case_id, reason=data.reason, by=principal.subject, request_id=_rid(data)
-        ),
+        ev.CancelCase(region=region, case_id=case_id, reason=data.reason, **_by(call, data)),
     )
 
 
-@post(
+@command_route(
     "/v1/regions/{region:str}/cases/{case_id:str}/transfer",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Move a waiting case to another region (team-lead)",
+    "Move a waiting case to another region (team-lead)",
 )
 async def transfer(
-    request: Request[Any, Any, Any],
-    state: State,
-    principal: Principal,
-    region: Region,
-    case_id: CaseId,
-    data: TransferRequest,
+    call: StaffCall, region: Region, case_id: CaseId, data: TransferRequest
 ) -> Response[CommandResult]:
     """Transfer a waiting case to another region, keeping its original join time."""
     return await _run(
-        request,
-        state,
-        principal,
+        call,
         "transfer",
         region,
         ev.TransferCase(
-            region=region,
-            case_id=case_id,
-            to_region=data.to_region,
-            reason=data.reason,
-            by=principal.subject,
-            request_id=_rid(data),
+            region=region, case_id=case_id, to_region=data.to_region, reason=data.reason, **_by(call, data)
         ),
     )
 
 
-run_command = _run  # for the other command modules (opening hours: http_hours.py)
+async def run_command(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: Principal,
+    action: str,
+    region: str,
+    command: ev.Command,
+    bound_to: object | None = None,
+) -> Response[Any]:
+    """A command of another module (opening hours: http_hours.py), run like these."""
+    return await _run(StaffCall(request, state, principal), action, region, command, bound_to)
+
 
 COMMAND_HANDLERS = [serve_next, no_show, complete, reprioritise, cancel, transfer]

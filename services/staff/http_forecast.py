@@ -12,18 +12,20 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.params import Parameter
 
 from proto import events as ev
+from proto.views import WaitingList
 from services.opening_hours.eta import forecast_range
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import StaffDesk
 from services.staff.domain.access import Principal
-from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
-from services.staff.http_models import REGION_PATTERN, WaitingList
-from services.staff.problems import READ_RESPONSES, problem_response
+from services.staff.http_auth import authorised_caller, known_region
+from services.staff.http_models import REGION_PATTERN
+from services.staff.http_routes import read_route
+from services.staff.problems import problem_response
 from services.staff.queue_views import QueueViews
 
 
@@ -53,12 +55,9 @@ def with_ranges(page: WaitingList, forecast: Any, now: dt.datetime) -> WaitingLi
     return msgspec.structs.replace(page, cases=cases)
 
 
-@get(
+@read_route(
     "/v1/regions/{region:str}/forecast",
-    security=SECURITY,
-    guards=GUARDS,
-    responses=READ_RESPONSES,
-    summary="The region's wait forecast and breach forecast; with extra and from, a staffing what-if (team lead)",
+    "The region's wait forecast and breach forecast; with extra and from, a staffing what-if (team lead)",
 )
 async def region_forecast(
     request: Request[Any, Any, Any],

@@ -18,13 +18,15 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from msgspec import Meta
 
+from proto.views import Day, WeekHours
 from services.opening_hours.region_table import DAYS
 from services.staff.domain.access import OPENING_HOURS, Principal
-from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
-from services.staff.http_commands import COMMAND_RESPONSES, Region
-from services.staff.http_hours import Day, WeekHours, current_hours, queue_away, send_week
+from services.staff.http_auth import authorised_caller, known_region
+from services.staff.http_commands import Region
+from services.staff.http_hours import current_hours, send_week
 from services.staff.http_models import CommandResult, RequestId
-from services.staff.problems import problem_response
+from services.staff.http_routes import command_route
+from services.staff.problems import problem_response, queue_away
 
 Date = Annotated[str, Parameter(pattern=r"^\d{4}-\d{2}-\d{2}$", description="the local date, YYYY-MM-DD")]
 
@@ -48,13 +50,10 @@ class ExceptionRemoval(msgspec.Struct, kw_only=True):
     request_id: str | None = None
 
 
-@put(
+@command_route(
     "/v1/regions/{region:str}/opening-hours/exceptions/{date:str}",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Add or change one dated exception of the region's hours; everything else is kept (team-lead)",
+    "Add or change one dated exception of the region's hours; everything else is kept (team-lead)",
+    put,
 )
 async def put_exception(
     request: Request[Any, Any, Any],
@@ -68,13 +67,10 @@ async def put_exception(
     return await _change(request, state, principal, region, date, data.hours, data)
 
 
-@delete(
+@command_route(
     "/v1/regions/{region:str}/opening-hours/exceptions/{date:str}",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Remove one dated exception: that date follows its weekday again (team-lead)",
+    "Remove one dated exception: that date follows its weekday again (team-lead)",
+    delete,
 )
 async def delete_exception(
     request: Request[Any, Any, Any],

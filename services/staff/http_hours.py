@@ -14,51 +14,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, put
+from litestar import Request, Response, put
 from litestar.datastructures import State
 from msgspec import Meta
 
 from proto import events as ev
-from services.intake.domain.submission_form import FieldError
+from proto.views import RegionOpeningHours, WeekHours
+from services.http_edge.problems import ProblemField
 from services.opening_hours.region_table import DAYS, read_whole_week
 from services.staff.domain.access import OPENING_HOURS, READ_HOURS, Principal
-from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
-from services.staff.http_commands import COMMAND_RESPONSES, Region, run_command
+from services.staff.http_auth import authorised_caller, known_region
+from services.staff.http_commands import Region, run_command
 from services.staff.http_models import CommandResult, RequestId
-from services.staff.problems import READ_RESPONSES, problem_response
+from services.staff.http_routes import StaffCall, command_route, read_route
+from services.staff.problems import problem_response, queue_away
 from services.staff.queue_views import QueueViews
-
-Day = Annotated[
-    list[str], Meta(examples=[["08:00-12:00", "13:00-17:00"]], description='"HH:MM-HH:MM" local; [] = closed')
-]
-Exceptions = Annotated[
-    dict[str, list[str]], Meta(description='dated days that replace the weekly ones: {"2026-12-24": []}')
-]
-Hourly = Annotated[
-    dict[str, dict[str, float]],
-    Meta(description='per weekday, hour ranges with their own calls per hour: {"mon": {"08:00-10:00": 30}}'),
-]
-
-
-class WeekHours(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A region's whole week, in the hours file's words.
-
-    Every day is required; they are optional here only so that a missing day is reported
-    together with every other problem of the week (by the hours file's reader), not alone.
-    In a PUT, ``exceptions``, ``capacity`` and ``hourly_capacity`` left out (or null) KEEP the
-    region's current ones (issue 25): send ``"exceptions": {}`` to remove every dated exception.
-    """
-
-    mon: Day | None = None
-    tue: Day | None = None
-    wed: Day | None = None
-    thu: Day | None = None
-    fri: Day | None = None
-    sat: Day | None = None
-    sun: Day | None = None
-    exceptions: Exceptions | None = None
-    capacity: Annotated[float, Meta(gt=0, description="calls per staffed hour")] | None = None
-    hourly_capacity: Hourly | None = None
 
 
 class OpeningHoursRequest(WeekHours, kw_only=True, forbid_unknown_fields=True):
@@ -71,64 +41,28 @@ class OpeningHoursRequest(WeekHours, kw_only=True, forbid_unknown_fields=True):
     request_id: RequestId | None = None
 
 
-class RegionOpeningHours(msgspec.Struct, kw_only=True):
-    """GET: the hours the queue decides with, where they come from, and open/closed now."""
-
-    region: str
-    version: int  # 0 = the hours file's; n = after the n-th change through this API
-    source: str  # file | staff-api
-    file_version: str
-    changed_by: str | None
-    changed_at: str | None
-    hours: WeekHours
-    open: bool
-    next_change_at: str | None
-
-
-@get(
+@read_route(
     "/v1/regions/{region:str}/opening-hours",
-    security=SECURITY,
-    guards=GUARDS,
-    responses=READ_RESPONSES,
-    summary="The region's opening hours, capacity, version, and whether it is open now",
+    "The region's opening hours, capacity, version, and whether it is open now",
 )
-async def read_opening_hours(
-    request: Request[Any, Any, Any], state: State, principal: Principal, region: Region
-) -> Response[RegionOpeningHours]:
+async def read_opening_hours(call: StaffCall, region: Region) -> Response[RegionOpeningHours]:
     """Any staff role of the region may read its hours (not case data: not audited)."""
     known_region(region)
-    await authorised_caller(request, principal, READ_HOURS, region, state.desk)
-    found = await current_hours(state, region)
+    await authorised_caller(call.request, call.principal, READ_HOURS, region, call.state.desk)
+    found = await current_hours(call.state, region)
     if found is None:
-        return queue_away()  # type: ignore[return-value]
+        return queue_away()
     return Response(found)
 
 
 async def current_hours(state: State, region: str) -> RegionOpeningHours | None:
     """The hours the queue decides with now (None: the queue is not answering)."""
     views: QueueViews = state.queue_views
-    status, body = await views.opening_hours(region)
-    try:
-        return msgspec.convert(body, RegionOpeningHours) if status == 200 else None
-    except msgspec.ValidationError:
-        return None
+    return await views.opening_hours(region)
 
 
-def queue_away() -> Response[Any]:
-    return problem_response(
-        503,
-        "the queue service is not answering (or is recovering): retry shortly",
-        headers={"retry-after": "1"},
-    )
-
-
-@put(
-    "/v1/regions/{region:str}/opening-hours",
-    status_code=200,
-    security=SECURITY,
-    guards=GUARDS,
-    responses=COMMAND_RESPONSES,
-    summary="Replace the region's opening hours (team-lead; audited)",
+@command_route(
+    "/v1/regions/{region:str}/opening-hours", "Replace the region's opening hours (team-lead; audited)", put
 )
 async def change_opening_hours(
     request: Request[Any, Any, Any],
@@ -179,7 +113,7 @@ async def send_week(
     exceptions, hourly = rest.exceptions or {}, rest.hourly_capacity or {}
     _, problems = read_whole_week(days, exceptions, rest.capacity, hourly)
     if problems:
-        errors = [FieldError(_pointer(p.table, p.key), p.message) for p in problems]
+        errors = [ProblemField(pointer=_pointer(p.table, p.key), detail=p.message) for p in problems]
         return problem_response(  # type: ignore[return-value]
             422,
             f"{len(errors)} invalid field(s) in the opening hours: fix each one listed in `errors`",

@@ -202,48 +202,6 @@ class CommandResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: int | None = None  # opening hours: the region's hours version after the change
 
 
-class WaitingCase(msgspec.Struct, kw_only=True):
-    position: int
-    case_id: str
-    urgency: int
-    person_pseudonym: str
-    queued_at: str
-    waited_seconds: float
-    due_by: str | None
-    overdue: bool
-    heads_up_sent: bool
-    no_shows: int
-    # the forecaster's range for this case (issue 22), seconds from now; null: no forecast yet
-    wait_forecast_text: str | None = None
-    wait_forecast_low_seconds: float | None = None
-    wait_forecast_high_seconds: float | None = None
-
-
-class NotReachedCase(msgspec.Struct, kw_only=True):
-    """A called patient whose your-turn SMS finally failed: phone them."""
-
-    case_id: str
-    urgency: int
-    person_pseudonym: str
-    status: str  # "not_reached"
-    called_at: str | None
-    not_reached_since: str
-
-
-class WaitingList(msgspec.Struct, kw_only=True):
-    """One page of the region's waiting list, in serving order; ``next_offset`` null on the last page.
-
-    ``not_reached``: called patients the your-turn SMS did not reach (on every page).
-    """
-
-    region: str
-    total: int
-    offset: int
-    cases: list[WaitingCase]
-    next_offset: int | None
-    not_reached: list[NotReachedCase] = []
-
-
 class AuditEntry(msgspec.Struct, kw_only=True):
     event_id: str
     occurred_at: str

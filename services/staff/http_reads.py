@@ -9,32 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 
 from proto.regions import REGIONS
+from proto.views import WaitingList
 from services.staff.audit_log import AuditLog
 from services.staff.audit_trail import AuditUnavailable
 from services.staff.desk import StaffDesk
 from services.staff.domain.access import ALL_REGIONS, Principal
-from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region
+from services.staff.http_auth import authorised_caller, known_region
 from services.staff.http_forecast import with_ranges
-from services.staff.http_models import REGION_PATTERN, AuditEntry, AuditPage, WaitingList
-from services.staff.problems import READ_RESPONSES, problem_response
+from services.staff.http_models import REGION_PATTERN, AuditEntry, AuditPage
+from services.staff.http_routes import read_route
+from services.staff.problems import not_shown, problem_response, queue_away
 from services.staff.queue_views import QueueViews
 
-_NOT_SHOWN = "the audit trail could not be written, so nothing is shown; retry shortly"
 
-
-@get(
-    "/v1/regions/{region:str}/waiting",
-    security=SECURITY,
-    guards=GUARDS,
-    responses=READ_RESPONSES,
-    summary="The region's waiting list, most urgent first, one page at a time",
+@read_route(
+    "/v1/regions/{region:str}/waiting", "The region's waiting list, most urgent first, one page at a time"
 )
 async def waiting(
     request: Request[Any, Any, Any],
@@ -49,34 +44,20 @@ async def waiting(
     desk: StaffDesk = state.desk
     caller = await authorised_caller(request, principal, "read-waiting", region, desk)
     views: QueueViews = state.queue_views
-    status, body = await views.waiting(region, offset, limit)
-    try:
-        page = msgspec.convert(body, WaitingList) if status == 200 else None
-    except msgspec.ValidationError:
-        page = None
+    page = await views.waiting(region, offset, limit)
     if page is None:
-        return problem_response(
-            503,
-            "the queue service is not answering (or is recovering): retry shortly",  # type: ignore[return-value]
-            headers={"retry-after": "1"},
-        )
+        return queue_away()
     forecast_status, forecast = await views.forecast(region)  # the ranges; the list stands without them
     if forecast_status == 200:
         page = with_ranges(page, forecast, dt.datetime.now(dt.UTC))
     try:
         await desk.shown(caller, "read-waiting", region, tuple(c.case_id for c in page.cases))
     except AuditUnavailable:
-        return problem_response(503, _NOT_SHOWN, headers={"retry-after": "2"})  # type: ignore[return-value]
+        return not_shown()
     return Response(page)
 
 
-@get(
-    "/v1/audit",
-    security=SECURITY,
-    guards=GUARDS,
-    responses=READ_RESPONSES,
-    summary="Audit records by case, actor, region and time range (auditors)",
-)
+@read_route("/v1/audit", "Audit records by case, actor, region and time range (auditors)")
 async def audit(
     request: Request[Any, Any, Any],
     state: State,
@@ -107,7 +88,7 @@ async def audit(
             caller.audit("read-audit", "ok", region, case_id, detail=f"actor={actor}" if actor else "")
         )
     except AuditUnavailable:
-        return problem_response(503, _NOT_SHOWN, headers={"retry-after": "2"})  # type: ignore[return-value]
+        return not_shown()
     return Response(AuditPage(records=[_entry(e) for e in found]))
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+import msgspec
 
 from proto import events as ev
 from services.queue.domain.process import handle
 from services.queue.domain.state import QueuePolicy, QueueState
-from services.queue.domain.waiting_list import waiting_page
+from services.queue.domain.waiting_list import waiting_page as typed_waiting_page
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -31,6 +34,11 @@ def _failed(state: QueueState, rid: str = "nf1", case_id: str = "c1") -> tuple[e
         ev.NotifyFailed(region="SE-C", request_id=rid, case_id=case_id, sms_id="sms-1"),
         NOW + dt.timedelta(minutes=1),
     ).recorded
+
+
+def waiting_page(*args: Any) -> Any:
+    """The page as the queue serves it (JSON builtins)."""
+    return msgspec.to_builtins(typed_waiting_page(*args))
 
 
 def test_a_called_patient_whose_sms_failed_is_listed_as_not_reached_for_staff() -> None:

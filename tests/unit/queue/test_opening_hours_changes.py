@@ -7,12 +7,15 @@ tests/e2e/test_staff_opening_hours.py); here the queue's own rules are tested.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+import msgspec
 
 from proto import events as ev
 from services.opening_hours.schedule import STOCKHOLM
 from services.queue.domain.batch import InputPosition
 from services.queue.domain.estimate import region_view
-from services.queue.domain.opening_hours_view import opening_hours_view
+from services.queue.domain.opening_hours_view import opening_hours_view as typed_opening_hours_view
 from services.queue.domain.process import handle
 from services.queue.domain.recovery import LoggedRecord, recover
 from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
@@ -26,6 +29,11 @@ WEEKDAYS = {**CLOSED_ALL_WEEK, **{d: ["08:00-17:00"] for d in ("mon", "tue", "we
 def set_hours(rid: str, days: dict[str, list[str]], **extra: object) -> ev.SetOpeningHours:
     fields: dict[str, object] = {"region": "SE-C", "by": "lead-1", **extra}
     return ev.SetOpeningHours(days=days, request_id=rid, **fields)  # type: ignore[arg-type]
+
+
+def opening_hours_view(*args: Any) -> Any:
+    """The view as the queue serves it (JSON builtins)."""
+    return msgspec.to_builtins(typed_opening_hours_view(*args))
 
 
 def test_a_team_leads_new_hours_are_recorded_with_the_next_version_and_the_region_follows_them() -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import msgspec
 import pytest
 
 from proto import events as ev
 from services.queue.domain.process import handle
 from services.queue.domain.state import QueueState
-from services.queue.domain.waiting_list import waiting_page
+from services.queue.domain.waiting_list import waiting_page as typed_waiting_page
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
@@ -30,6 +32,11 @@ def _state() -> QueueState:
             T0,
         )
     return state
+
+
+def waiting_page(*args: Any) -> Any:
+    """The page as the queue serves it (JSON builtins)."""
+    return msgspec.to_builtins(typed_waiting_page(*args))
 
 
 def test_the_waiting_list_shows_the_most_urgent_first_with_its_wait_and_due_time() -> None:
