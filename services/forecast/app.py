@@ -20,6 +20,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Parameter
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from proto.field_error import FieldError
 from proto.regions import REGIONS
 from services.forecast.domain.tracker import Tracker
 from services.forecast.domain.what_if import WhatIfError, read_what_if
@@ -27,7 +28,6 @@ from services.forecast.domain.wire import to_event
 from services.forecast.queue_log import QueueLog
 from services.forecast.refresher import Refresher
 from services.forecast.settings import ForecastSettings
-from services.intake.domain.submission_form import FieldError
 from services.intake.problems import http_exception_handler, problem_response, validation_exception_handler
 from services.kafka.publisher import Publisher
 from services.queue.domain.state import QueuePolicy

@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from proto.contact_crypto import DEV_CONTACT_KEYS
 from proto.note_crypto import DEV_ADVICE_KEYS
+from proto.pseudonym import DEV_PSEUDONYM_KEY
+from proto.regions import DEFAULT_ENABLED, REGIONS
 from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
-from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
 from services.intake.patient_login import PatientLogin
 from services.kafka.settings import KafkaSettings
-from services.notifier.settings import DEV_CONTACT_KEYS
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env
 from services.opening_hours.schedule import OpeningHours
-
-# Dev-only defaults so `make run` works out of the box; production sets both from Secrets.
-DEV_PSEUDONYM_KEY = base64.b64encode(b"dev-only-pseudonym-key-32-bytes!").decode()
 
 
 def packaged_rules_path() -> Path:

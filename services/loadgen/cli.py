@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from services.intake.domain.regions import REGIONS
+from proto.regions import REGIONS
 from services.kafka.settings import KafkaSettings
 from services.loadgen.settings import LoadSettings, UnsafeTarget, default_targets, enabled_regions_from_env
 from services.loadgen.traffic import parse_mix

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.intake.domain.regions import REGIONS
+from proto.regions import REGIONS
 from services.loadgen.traffic import DEFAULT_MIX
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import DAYS

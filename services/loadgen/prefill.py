@@ -18,13 +18,11 @@ from aiokafka import AIOKafkaProducer
 
 from proto import codec, topics
 from proto import events as ev
-from proto.contact_crypto import parse_keyring, seal
-from proto.pseudonym import person_pseudonym
-from services.intake.settings import DEV_PSEUDONYM_KEY
+from proto.contact_crypto import DEV_CONTACT_KEYS, parse_keyring, seal
+from proto.pseudonym import DEV_PSEUDONYM_KEY, person_pseudonym
 from services.kafka.settings import KafkaSettings
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import PatientFactory
-from services.notifier.settings import DEV_CONTACT_KEYS
 
 SOURCE = "/triage/loadgen-prefill"
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
+from proto.regions import DEFAULT_ENABLED, REGIONS
 from services.kafka.settings import KafkaSettings, bootstrap_from_env
 from services.loadgen.traffic import DEFAULT_MIX
 

@@ -6,11 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proto.contact_crypto import DEV_CONTACT_KEYS
 from services.kafka.settings import KafkaSettings
 from services.notifier.domain.retry import RetryPolicy
 
-# A fixed dev key so `make run` works out of the box; production sets CONTACT_KEYS from a Secret.
-DEV_CONTACT_KEYS = "dev1:ZGV2LW9ubHktY29udGFjdC1rZXktMzItYnl0ZXMhISE="
 PROVIDERS = ("outbox", "46elks")
 CRASH_POINTS = ("recorded", "accepted")
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.intake.domain.regions import DEFAULT_ENABLED
+from proto.regions import DEFAULT_ENABLED
 from services.kafka.settings import KafkaSettings
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env

@@ -13,8 +13,8 @@ from typing import Any
 from litestar import Response
 
 from proto import events as ev
+from proto.field_error import FieldError
 from proto.note_crypto import parse_keyring, seal_note
-from services.intake.domain.submission_form import FieldError
 from services.staff.domain.closing_note import note_problems
 from services.staff.http_models import CompleteRequest
 from services.staff.problems import problem_response

@@ -19,7 +19,7 @@ from litestar.datastructures import State
 from msgspec import Meta
 
 from proto import events as ev
-from services.intake.domain.submission_form import FieldError
+from proto.field_error import FieldError
 from services.opening_hours.region_table import DAYS, read_whole_week
 from services.staff.domain.access import OPENING_HOURS, READ_HOURS, Principal
 from services.staff.http_auth import GUARDS, SECURITY, authorised_caller, known_region

@@ -6,10 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proto.contact_crypto import DEV_CONTACT_KEYS
 from proto.note_crypto import DEV_ADVICE_KEYS
 from services.auth.jwt_tokens import TrustedIssuer, asymmetric_algorithms
 from services.kafka.settings import KafkaSettings
-from services.notifier.settings import DEV_CONTACT_KEYS
 
 
 class SettingsError(ValueError):

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
+from proto.regions import REGIONS
 from services.intake.domain.assessment import Queue, assess
 from services.intake.domain.identity import parse_identity
-from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, parse_submission
 from services.intake.lifecycle import load_rules
