@@ -56,7 +56,7 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_prometheus_config(args: argparse.Namespace) -> int:
-    from services.observability.prometheus_config import command
+    from services.prometheus_config import command
 
     return command(args.out_dir)
 
