@@ -27,12 +27,12 @@ from services.loadgen.eta_settings import EtaRunSettings
 from services.loadgen.http_driver import HttpIngress
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import PatientFactory
-from services.loadgen.population import RegionPicker
 from services.loadgen.report import machine
 from services.loadgen.run import _on_schedule
 from services.loadgen.schedule import RateProfile, arrival_offsets
 from services.loadgen.tracker import EventTracker
-from services.loadgen.traffic import UrgencyMix
+from services.queue_model.population import RegionPicker
+from services.queue_model.traffic import UrgencyMix
 
 WARM_UP_TIMEOUT_S = 60.0
 PROGRESS_EVERY_S = 5.0

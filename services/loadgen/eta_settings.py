@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from proto.regions import REGIONS
-from services.loadgen.traffic import DEFAULT_MIX
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import DAYS
 from services.opening_hours.schedule import STOCKHOLM
+from services.queue_model.traffic import DEFAULT_MIX
 
 _POLICY = EtaPolicy()
 

@@ -21,13 +21,13 @@ from services.loadgen.http_driver import HttpIngress
 from services.loadgen.kafka_driver import KafkaIngress
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import Patient, PatientFactory
-from services.loadgen.population import RegionPicker
 from services.loadgen.progress import LiveProgress
 from services.loadgen.report import build_result
 from services.loadgen.schedule import RateProfile, arrival_offsets
 from services.loadgen.settings import LoadSettings
 from services.loadgen.tracker import EventTracker
-from services.loadgen.traffic import UrgencyMix
+from services.queue_model.population import RegionPicker
+from services.queue_model.traffic import UrgencyMix
 
 PROBE_TIMEOUT_S = 20.0
 WARM_UP_TIMEOUT_S = 60.0

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from proto.regions import DEFAULT_ENABLED, REGIONS
 from services.kafka.settings import KafkaSettings, bootstrap_from_env
-from services.loadgen.traffic import DEFAULT_MIX
+from services.queue_model.traffic import DEFAULT_MIX
 
 
 class UnsafeTarget(ValueError):

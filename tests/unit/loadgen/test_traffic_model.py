@@ -15,9 +15,9 @@ from services.intake.lifecycle import load_rules
 from services.intake.settings import packaged_rules_path
 from services.loadgen.identities import IdentityFactory
 from services.loadgen.patients import Patient
-from services.loadgen.population import REGION_POPULATION, RegionPicker
 from services.loadgen.schedule import RateProfile, arrival_offsets
-from services.loadgen.traffic import RECIPES, Recipe, UrgencyMix, parse_mix
+from services.queue_model.population import REGION_POPULATION, RegionPicker
+from services.queue_model.traffic import RECIPES, Recipe, UrgencyMix, parse_mix
 
 ALL_RECIPES = [(u, r) for u, rs in RECIPES.items() for r in rs]
 RECIPE_IDS = [
