@@ -203,13 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; a bad setting or an unreachable broker ends it with one clear line."""
     from aiokafka.errors import KafkaConnectionError
 
+    from services.config.env import SettingsError
     from services.kafka.embedded_broker import BrokerStartError
-    from services.kafka.settings import KafkaSettingsError, bootstrap_from_env
+    from services.kafka.settings import bootstrap_from_env
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (KafkaSettingsError, BrokerStartError) as exc:
+    except (SettingsError, BrokerStartError) as exc:
         print(f"triage {args.command}: {exc}", file=sys.stderr)
         return 2
     except KafkaConnectionError as exc:

@@ -38,8 +38,9 @@ def run_queue() -> None:
 def run_notifier() -> None:
     import sys
 
+    from services.config.env import SettingsError
     from services.notifier.domain.templates import TemplateError
-    from services.notifier.settings import NotifierSettings, SettingsError
+    from services.notifier.settings import NotifierSettings
     from services.notifier.worker import create_app
 
     _install_uvloop()
@@ -59,8 +60,9 @@ def run_intake() -> None:
 def run_staff() -> None:
     import sys
 
+    from services.config.env import SettingsError
     from services.staff.app import create_app
-    from services.staff.settings import SettingsError, StaffSettings
+    from services.staff.settings import StaffSettings
 
     try:
         settings = StaffSettings.from_env()

@@ -15,10 +15,10 @@ from litestar import Response
 from proto import events as ev
 from proto.field_error import FieldError
 from proto.note_crypto import parse_keyring, seal_note
+from services.config.env import SettingsError
 from services.staff.domain.closing_note import note_problems
 from services.staff.http_models import CompleteRequest
 from services.staff.problems import problem_response
-from services.staff.settings import SettingsError
 
 __all__ = ["CompleteRequest", "advice_key", "complete_command", "invalid"]
 
