@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from services.loadgen.clinicians import Clinicians
@@ -80,14 +80,7 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
             drained = await _drain(ledger, settings.drain_s, progress)
         drain_s = time.monotonic() - ledger.t0 - load_s
     finally:
-        for task in background:
-            task.cancel()
-        for task in background:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for stop in (clinicians.stop, ingress.stop, tracker.stop):
-            with contextlib.suppress(Exception):
-                await stop()
+        await shut_down(background, (clinicians.stop, ingress.stop, tracker.stop))
     return build_result(
         settings,
         ledger,
@@ -100,6 +93,21 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
         serve_errors=clinicians.errors,
         tracker_undecodable=tracker.undecodable,
     )
+
+
+async def shut_down(
+    background: Sequence[asyncio.Task[Any]], stops: Sequence[Callable[[], Awaitable[Any]]]
+) -> None:
+    """End a run: cancel its background tasks and wait for them, then stop each component in turn;
+    one that fails to stop does not keep the others running."""
+    for task in background:
+        task.cancel()
+    for task in background:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    for stop in stops:
+        with contextlib.suppress(Exception):
+            await stop()
 
 
 def _probe_patient(patients: PatientFactory, settings: LoadSettings) -> Patient:
