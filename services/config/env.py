@@ -10,7 +10,10 @@ from __future__ import annotations
 import binascii
 import builtins
 from base64 import b64decode
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
@@ -44,12 +47,8 @@ class EnvReader:
         expected: str = "a whole number",
     ) -> builtins.int:
         """A whole number, ``default`` when unset or blank, within ``minimum``..``maximum``."""
-        raw = self._raw(name)
-        try:
-            value = builtins.int(raw) if raw else default
-        except ValueError:
-            raise SettingsError(f"{name}={raw!r}: expected {expected}") from None
-        self._check_range(name, raw, value, minimum, maximum, expected)
+        value = self._number(name, builtins.int, default, expected)
+        self._check_range(name, value, minimum, maximum, expected)
         return value
 
     def float(
@@ -62,15 +61,23 @@ class EnvReader:
         expected: str = "a number",
     ) -> builtins.float:
         """A number, ``default`` when unset or blank; at least ``minimum`` / more than ``above``."""
+        value = self._number(name, builtins.float, default, expected)
+        if above is not None and not value > above:
+            raise SettingsError(
+                f"{name}={self._shown(name, value)!r}: expected {expected} greater than {above:g}"
+            )
+        self._check_range(name, value, minimum, None, expected)
+        return value
+
+    def _number(self, name: str, parse: Callable[[str], N], default: N, expected: str) -> N:
         raw = self._raw(name)
         try:
-            value = builtins.float(raw) if raw else default
+            return parse(raw) if raw else default
         except ValueError:
             raise SettingsError(f"{name}={raw!r}: expected {expected}") from None
-        if above is not None and not value > above:
-            raise SettingsError(f"{name}={raw or value!r}: expected {expected} greater than {above:g}")
-        self._check_range(name, raw, value, minimum, None, expected)
-        return value
+
+    def _shown(self, name: str, value: builtins.float) -> str:
+        return self._raw(name) or str(value)
 
     def base64(self, name: str, default: str) -> bytes:
         """Base64-encoded bytes (a key). Unlike numbers, a set but empty variable stays empty:
@@ -105,10 +112,9 @@ class EnvReader:
         """A comma-separated set (blanks dropped); empty when unset."""
         return frozenset(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
 
-    @staticmethod
     def _check_range(
+        self,
         name: str,
-        raw: str,
         value: builtins.float,
         minimum: builtins.float | None,
         maximum: builtins.float | None,
@@ -122,4 +128,4 @@ class EnvReader:
             bounds = f"from {minimum:g} to {maximum:g}"
         else:
             bounds = f">= {minimum:g}" if minimum is not None else f"<= {maximum:g}"
-        raise SettingsError(f"{name}={raw or str(value)!r}: expected {expected} {bounds}")
+        raise SettingsError(f"{name}={self._shown(name, value)!r}: expected {expected} {bounds}")
