@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # stamp installs every extra and so satisfies the run stamp as well.
 RUN_STAMP := $(VENV)/.installed-run
 MYPY_PATHS := proto/events.py services/queue/domain services/intake/domain services/notifier/domain \
-	services/staff/domain services/simulate/domain services/opening_hours services/forecast/domain
+	services/staff/domain services/simulate/domain services/opening_hours services/forecast/domain services/queue_model services/config
 
 .PHONY: run test test-fast test-slow test-kafka kafka-libs lint bench clean
 

@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.loadgen.eta_report import headline, phase_table, plot, table  # noqa: E402
 from services.loadgen.eta_settings import EtaRunSettings, hours_file, opening_time  # noqa: E402
-from services.loadgen.traffic import parse_mix  # noqa: E402
+from services.queue_model.traffic import parse_mix  # noqa: E402
 
 SPAWN_ALLOWANCE_S = 60.0  # time to start the broker and services before the closed phase begins
 

@@ -37,8 +37,8 @@ from services.forecast.domain.history import RegionHistory  # noqa: E402
 from services.forecast.domain.wording import shown_range  # noqa: E402
 from services.opening_hours.eta import EtaPolicy, estimate_wait  # noqa: E402
 from services.queue.domain.state import QueueState  # noqa: E402
-from services.simulate.domain.engine import simulate_region  # noqa: E402
-from services.simulate.domain.scenario import DEFAULT_START, Scenario  # noqa: E402
+from services.queue_model.engine import simulate_region  # noqa: E402
+from services.queue_model.scenario import DEFAULT_START, Scenario  # noqa: E402
 
 WINDOW_S = 900.0
 SCORED_DAYS = 7

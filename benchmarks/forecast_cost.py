@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from proto import events as ev  # noqa: E402
 from services.forecast.domain.forecast import forecast_region  # noqa: E402
 from services.forecast.domain.history import RegionHistory  # noqa: E402
-from services.loadgen.population import REGION_POPULATION  # noqa: E402
 from services.opening_hours.schedule import RegionHours  # noqa: E402
 from services.queue.domain.state import QueueState  # noqa: E402
-from services.simulate.domain.engine import RegionResult, simulate_region  # noqa: E402
-from services.simulate.domain.scenario import Scenario, traffic_scenario  # noqa: E402
+from services.queue_model.engine import RegionResult, simulate_region  # noqa: E402
+from services.queue_model.population import REGION_POPULATION  # noqa: E402
+from services.queue_model.scenario import Scenario, traffic_scenario  # noqa: E402
 from services.simulate.domain.staffing import load_staffing  # noqa: E402
 
 STAFF = Path(__file__).resolve().parents[1] / "services" / "simulate" / "staffing.toml"

@@ -15,9 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from services.loadgen.traffic import DEFAULT_MIX
 from services.opening_hours.schedule import RegionHours
-from services.simulate.domain.scenario import (
+from services.queue_model.scenario import (
     DAY_PROFILE,
     DEFAULT_START,
     HOUR_PROFILE,
@@ -26,6 +25,7 @@ from services.simulate.domain.scenario import (
     Scenario,
     hour_of_week,
 )
+from services.queue_model.traffic import DEFAULT_MIX
 
 SHAPES = ("steady", "morning_peak", "prio2_burst", "closing")
 REGION = "SE-C"

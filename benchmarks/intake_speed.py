@@ -40,8 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from proto import codec, topics  # noqa: E402
 from proto import events as ev  # noqa: E402
-from proto.pseudonym import person_pseudonym  # noqa: E402
-from services.intake.settings import DEV_PSEUDONYM_KEY  # noqa: E402
+from proto.pseudonym import (
+    DEV_PSEUDONYM_KEY,  # noqa: E402
+    person_pseudonym,  # noqa: E402
+)
 from services.kafka.embedded_broker import EmbeddedBroker, free_port  # noqa: E402
 from services.kafka.settings import KafkaSettings  # noqa: E402
 from services.kafka.topic_admin import ensure_topics  # noqa: E402

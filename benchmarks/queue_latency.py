@@ -46,9 +46,9 @@ from services.kafka.embedded_broker import EmbeddedBroker, free_port
 from services.kafka.settings import KafkaSettings
 from services.kafka.topic_admin import ensure_topics
 from services.loadgen import queue_stages
-from services.loadgen.population import REGION_POPULATION, RegionPicker
 from services.loadgen.report import machine
 from services.process_group import Child, service_argv, stop_all
+from services.queue_model.population import REGION_POPULATION, RegionPicker
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from services.loadgen.population import REGION_POPULATION  # noqa: E402
-from services.simulate.domain.engine import simulate_region  # noqa: E402
-from services.simulate.domain.scenario import traffic_scenario  # noqa: E402
+from services.queue_model.engine import simulate_region  # noqa: E402
+from services.queue_model.population import REGION_POPULATION  # noqa: E402
+from services.queue_model.scenario import traffic_scenario  # noqa: E402
 from services.simulate.domain.search import find_staff  # noqa: E402
 from services.simulate.domain.staffing import load_staffing  # noqa: E402
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from proto import codec
 from proto import events as ev
 from proto.topics import QUEUE_COMMANDS, TRIAGE_EVENTS, TopicSpec
-from services.loadgen.population import REGION_POPULATION, RegionPicker
-from services.loadgen.traffic import DEFAULT_MIX, UrgencyMix
+from services.queue_model.population import REGION_POPULATION, RegionPicker
+from services.queue_model.traffic import DEFAULT_MIX, UrgencyMix
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
 

@@ -16,6 +16,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from proto.events import ContactCard
 
+# A fixed dev keyring so `make run` works out of the box: intake seals with it, the notifier
+# and staff open with it. Production sets CONTACT_KEYS from a Secret.
+DEV_CONTACT_KEYS = "dev1:ZGV2LW9ubHktY29udGFjdC1rZXktMzItYnl0ZXMhISE="
+
 
 class ContactKeyError(ValueError):
     """A contact card that cannot be opened (unknown key id, tampered, wrong case)."""

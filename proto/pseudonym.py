@@ -8,8 +8,13 @@ over the ~10^10 possible numbers.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+
+# A dev-only key so `make run` works out of the box (intake; loadgen's prefill pseudonymises
+# the same way); production sets PSEUDONYM_KEY from a Secret.
+DEV_PSEUDONYM_KEY = base64.b64encode(b"dev-only-pseudonym-key-32-bytes!").decode()
 
 
 def person_pseudonym(personnummer_12: str, key: bytes) -> str:

@@ -31,6 +31,13 @@ REGIONS: dict[str, str] = {
 }
 
 
+# Where 1177 direkt is enabled by default (per the 1177 direkt page, seeds/003): intake's
+# INTAKE_ENABLED_REGIONS and the queue's QUEUE_TRANSFER_REGIONS fall back to it.
+DEFAULT_ENABLED: frozenset[str] = frozenset(
+    {"SE-W", "SE-I", "SE-F", "SE-H", "SE-G", "SE-M", "SE-C", "SE-AC", "SE-Y", "SE-T", "SE-E"}
+)
+
+
 def is_region(region: str) -> bool:
     """True for one of the 21 ISO 3166-2:SE region codes (exact, upper case: ``SE-C``)."""
     return region in REGIONS

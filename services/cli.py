@@ -56,7 +56,7 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_prometheus_config(args: argparse.Namespace) -> int:
-    from services.observability.prometheus_config import command
+    from services.prometheus_config import command
 
     return command(args.out_dir)
 
@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
     from services.staff.cli import add_parsers as add_staff_parsers
 
-    add_staff_parsers(sub)  # token, serve-next (synchronous, through the staff API), staff-cli
+    add_staff_parsers(sub)  # serve-next (synchronous, through the staff API), staff-cli, opening-hours
+    _add_token_parser(sub)
     pc = sub.add_parser(
         "prometheus-config",
         help="write prometheus.yml + alerts.yml for the configured ports and admission cap",
@@ -147,6 +148,35 @@ def build_parser() -> argparse.ArgumentParser:
     lg.set_defaults(func=_cmd_loadgen)
     _add_simulate_parsers(sub)
     return parser
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    """Print a short-lived dev token (stdout: the token only, so `$(triage token ...)` works)."""
+    if args.patient:  # the patient login dev issuer (intake), not the staff one
+        from services.intake.patient_cli import mint_patient_token
+
+        return mint_patient_token(args.patient, args.var_dir, args.ttl)
+    from services.staff.cli import mint_staff_token
+
+    return mint_staff_token(args)
+
+
+def _add_token_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``triage token``: one command for both dev issuers, staff's and intake's patient login."""
+    tok = sub.add_parser(
+        "token", help="mint a short-lived dev token: staff (--sub/--role/--region) or patient (--patient)"
+    )
+    tok.add_argument("--sub", help="the staff member, e.g. nurse-anna")
+    tok.add_argument(
+        "--role", action="append", help="nurse, doctor, team-lead, auditor or service (repeatable)"
+    )
+    tok.add_argument("--region", action="append", help="e.g. SE-C (repeatable; * = all)")
+    tok.add_argument(
+        "--patient", metavar="PERSONNUMMER", help="a patient identity token for intake, e.g. 19121212-1212"
+    )
+    tok.add_argument("--ttl", type=float, default=3600, help="seconds the token is valid (default 3600)")
+    tok.add_argument("--var-dir", default="var", help="where the dev key lives (default: var)")
+    tok.set_defaults(func=_cmd_token)
 
 
 def _add_simulate_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -186,13 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; a bad setting or an unreachable broker ends it with one clear line."""
     from aiokafka.errors import KafkaConnectionError
 
+    from services.config.env import SettingsError
     from services.kafka.embedded_broker import BrokerStartError
-    from services.kafka.settings import KafkaSettingsError, bootstrap_from_env
+    from services.kafka.settings import bootstrap_from_env
 
     args = _service_only(sys.argv[1:] if argv is None else argv) or build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (KafkaSettingsError, BrokerStartError) as exc:
+    except (SettingsError, BrokerStartError) as exc:
         print(f"triage {args.command}: {exc}", file=sys.stderr)
         return 2
     except KafkaConnectionError as exc:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import uvloop
+
+T = TypeVar("T")
 
 
 def _install_uvloop() -> None:
@@ -38,8 +41,9 @@ def run_queue() -> None:
 def run_notifier() -> None:
     import sys
 
+    from services.config.env import SettingsError
     from services.notifier.domain.templates import TemplateError
-    from services.notifier.settings import NotifierSettings, SettingsError
+    from services.notifier.settings import NotifierSettings
     from services.notifier.worker import create_app
 
     _install_uvloop()
@@ -57,29 +61,29 @@ def run_intake() -> None:
 
 
 def run_staff() -> None:
-    import sys
-
     from services.staff.app import create_app
-    from services.staff.settings import SettingsError, StaffSettings
+    from services.staff.settings import StaffSettings
 
-    try:
-        settings = StaffSettings.from_env()
-    except SettingsError as exc:  # refuse to start, say why, exit non-zero
-        sys.exit(f"staff: refusing to start: {exc}")
+    settings = _settings_or_exit("staff", StaffSettings.from_env)
     _serve("staff", create_app(settings), settings.host, settings.port)
 
 
 def run_forecast() -> None:
-    import sys
-
     from services.forecast.app import create_app
     from services.forecast.settings import ForecastSettings
 
-    try:
-        settings = ForecastSettings.from_env()
-    except ValueError as exc:  # refuse to start, say why, exit non-zero
-        sys.exit(f"forecast: refusing to start: {exc}")
+    settings = _settings_or_exit("forecast", ForecastSettings.from_env)
     _serve("forecast", create_app(settings), settings.host, settings.port)
+
+
+def _settings_or_exit(service: str, read: Callable[[], T]) -> T:
+    """The service's settings, or exit non-zero saying which one is bad (no traceback)."""
+    import sys
+
+    try:
+        return read()
+    except ValueError as exc:  # SettingsError, or a bad hours file: refuse to start, say why
+        sys.exit(f"{service}: refusing to start: {exc}")
 
 
 def _serve(service: str, app: Any, host: str, port: int) -> None:

@@ -6,7 +6,7 @@
   topics, their ``.dlq`` topics and faust's internal topics) -- partitions, retention and
   compaction come from the code, the one source of truth;
 - ``kafka-users.yaml``: a KafkaUser per service with least-privilege ACLs from ``proto.catalog``;
-- ``regions-configmap.yaml``: the enabled regions (``services.intake.domain.regions``);
+- ``regions-configmap.yaml``: the enabled regions (``proto.regions``);
 - ``urgency-rules-configmap.yaml``: intake's urgency rules data file, wrapped;
 - ``prometheus-rule.yaml``: ``deploy/prometheus/alerts.yml`` wrapped into a PrometheusRule;
 - ``grafana-dashboard-configmap.yaml``: ``deploy/grafana/triage-dashboard.json`` in a ConfigMap
@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from proto import catalog  # noqa: E402
 from proto import topics as t  # noqa: E402
-from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS  # noqa: E402
+from proto.regions import DEFAULT_ENABLED, REGIONS  # noqa: E402
 from services.kafka import acls  # noqa: E402
 
 OUT_DIR = ROOT / "deploy" / "k8s" / "base" / "generated"
@@ -211,7 +211,7 @@ def render(inputs: Inputs = Inputs()) -> tuple[dict[str, str], list[str]]:  # no
     files = {
         "kafka-topics.yaml": _dump("proto/topics.py", [kafka_topic(s) for s in all_topics()]),
         "kafka-users.yaml": _dump("proto/catalog.py", [kafka_user(e) for e in catalog.SERVICE_ACCESS]),
-        "regions-configmap.yaml": _dump("services/intake/domain/regions.py", [regions_configmap()]),
+        "regions-configmap.yaml": _dump("proto/regions.py", [regions_configmap()]),
     }
     wrapped = (
         ("urgency-rules-configmap.yaml", inputs.urgency_rules, urgency_rules_configmap),

@@ -19,6 +19,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Parameter
 
+from proto.field_error import FieldError
 from proto.regions import REGIONS
 from services.forecast.domain.tracker import Tracker
 from services.forecast.domain.what_if import WhatIfError, read_what_if
@@ -28,7 +29,6 @@ from services.forecast.refresher import Refresher
 from services.forecast.settings import ForecastSettings
 from services.http_edge.lifespan import running
 from services.http_edge.problems import (
-    ProblemField,
     http_exception_handler,
     invalid_request_handler,
     problem_response,
@@ -55,7 +55,7 @@ async def region_forecast(
     try:
         what_if = read_what_if(extra, from_, now)
     except WhatIfError as exc:
-        return problem_response(422, str(exc), [ProblemField(pointer=f"/query/{exc.field}", detail=str(exc))])
+        return problem_response(422, str(exc), [FieldError(pointer=f"/query/{exc.field}", detail=str(exc))])
     if what_if is None:
         latest = refresher.latest.get(region)
         if latest is None:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from services.config.env import EnvReader
 from services.kafka.settings import KafkaSettings
 from services.opening_hours.hours_file import load_hours_from_env
 from services.opening_hours.schedule import OpeningHours
@@ -26,27 +27,17 @@ class ForecastSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ForecastSettings:
-        """Read FORECAST_* (and the shared hours) variables; ValueError names a bad one."""
-
-        def num(name: str, default: str, low: float) -> float:
-            raw = env.get(name, default)
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a number, got {raw!r}") from None
-            if value < low:
-                raise ValueError(f"{name} must be >= {low:g}, got {raw!r}")
-            return value
-
+        """Read FORECAST_* (and the shared hours) variables; SettingsError names a bad one."""
+        read = EnvReader(env)
         return cls(
             kafka=KafkaSettings.from_env(env),
-            host=env.get("FORECAST_HOST", "127.0.0.1"),
-            port=int(num("FORECAST_PORT", "8086", 1)),
-            every_s=num("FORECAST_EVERY_S", "60", 1),
-            debounce_s=num("FORECAST_DEBOUNCE_S", "5", 0),
-            runs=int(num("FORECAST_RUNS", "48", 4)),
-            horizon_s=num("FORECAST_HORIZON_S", "28800", 0),
-            seed=int(num("FORECAST_SEED", "0", 0)),
+            host=read.text("FORECAST_HOST", "127.0.0.1"),
+            port=read.int("FORECAST_PORT", 8086, minimum=1),
+            every_s=read.float("FORECAST_EVERY_S", 60, minimum=1),
+            debounce_s=read.float("FORECAST_DEBOUNCE_S", 5, minimum=0),
+            runs=read.int("FORECAST_RUNS", 48, minimum=4),
+            horizon_s=read.float("FORECAST_HORIZON_S", 28800, minimum=0),
+            seed=read.int("FORECAST_SEED", 0, minimum=0),
             hours=load_hours_from_env(env),
-            capacity_per_hour=num("ETA_CAPACITY_PER_HOUR", "20", 0.001),
+            capacity_per_hour=read.float("ETA_CAPACITY_PER_HOUR", 20, minimum=0.001),
         )

@@ -17,14 +17,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
+from proto.field_error import FieldError
+
 PROBLEM_JSON = "application/problem+json"
-
-
-class ProblemField(msgspec.Struct, kw_only=True):
-    """One bad field: a JSON pointer into the request body and what is wrong with it."""
-
-    pointer: str
-    detail: str
 
 
 class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -34,11 +29,11 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     title: str
     status: int
     detail: str = ""
-    errors: list[ProblemField] = []
+    errors: list[FieldError] = []
 
 
 class Pointed(Protocol):
-    """Anything naming a bad field the way ``ProblemField`` does (a domain's own error type)."""
+    """Anything naming a bad field the way ``FieldError`` does (a domain's own error type)."""
 
     @property
     def pointer(self) -> str: ...
@@ -60,7 +55,7 @@ def problem_response(
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        errors=[ProblemField(pointer=e.pointer, detail=e.detail) for e in errors or []],
+        errors=[FieldError(pointer=e.pointer, detail=e.detail) for e in errors or []],
     )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -87,16 +82,16 @@ def field_pointer(key: str, message: str) -> str:
     return "#"
 
 
-def validation_fields(exc: ValidationException) -> list[ProblemField]:
+def validation_fields(exc: ValidationException) -> list[FieldError]:
     """Each bad field of a Litestar validation error, by pointer (at least one entry)."""
     return [
-        ProblemField(
+        FieldError(
             pointer=field_pointer(str(e.get("key") or ""), str(e.get("message", exc.detail))),
             detail=str(e.get("message", exc.detail)),
         )
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
-    ] or [ProblemField(pointer="#", detail=str(exc.detail))]
+    ] or [FieldError(pointer="#", detail=str(exc.detail))]
 
 
 INVALID_REQUEST = "/problems/invalid-request"

@@ -26,6 +26,7 @@ from services.auth.jwt_tokens import (
     bearer_token,
     claim_text,
 )
+from services.config.env import EnvReader, SettingsError
 from services.intake.domain.identity import InvalidIdentity, parse_identity
 
 SubmitRule = Literal["required", "optional"]
@@ -49,31 +50,32 @@ class PatientLogin(TrustedIssuer):
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> PatientLogin | None:
         """INTAKE_PATIENT_* settings; None when no issuer is set (patient tokens are then refused)."""
-        issuer = env.get("INTAKE_PATIENT_ISSUER", "").strip()
-        submit = env.get("INTAKE_SUBMIT_IDENTITY", "").strip() or "required"
+        read = EnvReader(env)
+        issuer = read.text("INTAKE_PATIENT_ISSUER").strip()
+        submit = read.text("INTAKE_SUBMIT_IDENTITY").strip() or "required"
         if submit not in ("required", "optional"):
-            raise ValueError(f"INTAKE_SUBMIT_IDENTITY={submit!r}: use required or optional")
+            raise SettingsError(f"INTAKE_SUBMIT_IDENTITY={submit!r}: use required or optional")
         if not issuer:
-            if env.get("INTAKE_SUBMIT_IDENTITY", "").strip() == "required":
-                raise ValueError(
+            if read.text("INTAKE_SUBMIT_IDENTITY").strip() == "required":
+                raise SettingsError(
                     "INTAKE_SUBMIT_IDENTITY=required needs INTAKE_PATIENT_ISSUER (and its audience "
                     "and JWKS): the login gateway whose patient tokens intake checks"
                 )
             return None
-        leeway = env.get("INTAKE_PATIENT_LEEWAY_S", "").strip() or "5"
+        leeway_s = read.float("INTAKE_PATIENT_LEEWAY_S", 5, expected="seconds, e.g. 5")
         try:
-            leeway_s = float(leeway)
-        except ValueError:
-            raise ValueError(f"INTAKE_PATIENT_LEEWAY_S={leeway!r}: expected seconds, e.g. 5") from None
+            algorithms = asymmetric_algorithms(
+                read.text("INTAKE_PATIENT_ALGORITHMS") or "RS256,ES256", "INTAKE_PATIENT_ALGORITHMS"
+            )
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         return cls(
             issuer=issuer,
-            audience=env.get("INTAKE_PATIENT_AUDIENCE", "").strip() or "triage-intake",
-            jwks_url=env.get("INTAKE_PATIENT_JWKS_URL", "").strip(),
-            algorithms=asymmetric_algorithms(
-                env.get("INTAKE_PATIENT_ALGORITHMS", "") or "RS256,ES256", "INTAKE_PATIENT_ALGORITHMS"
-            ),
+            audience=read.text("INTAKE_PATIENT_AUDIENCE").strip() or "triage-intake",
+            jwks_url=read.text("INTAKE_PATIENT_JWKS_URL").strip(),
+            algorithms=algorithms,
             leeway_s=leeway_s,
-            id_claim=env.get("INTAKE_PATIENT_ID_CLAIM", "").strip() or "sub",
+            id_claim=read.text("INTAKE_PATIENT_ID_CLAIM").strip() or "sub",
             submit=submit,  # type: ignore[arg-type]
         )
 

@@ -9,19 +9,18 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from proto.contact_crypto import DEV_CONTACT_KEYS
 from proto.note_crypto import DEV_ADVICE_KEYS
+from proto.pseudonym import DEV_PSEUDONYM_KEY
+from proto.regions import DEFAULT_ENABLED, REGIONS
+from services.config.env import EnvReader, SettingsError
 from services.intake.domain.admission import AdmissionLimits
 from services.intake.domain.case_access import derive_key
-from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
 from services.intake.patient_login import PatientLogin
 from services.kafka.settings import KafkaSettings
-from services.notifier.settings import DEV_CONTACT_KEYS
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env
 from services.opening_hours.schedule import OpeningHours
-
-# Dev-only defaults so `make run` works out of the box; production sets both from Secrets.
-DEV_PSEUDONYM_KEY = base64.b64encode(b"dev-only-pseudonym-key-32-bytes!").decode()
 
 
 def packaged_rules_path() -> Path:
@@ -60,43 +59,47 @@ class IntakeSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
-        enabled = env.get("INTAKE_ENABLED_REGIONS")
-        regions = DEFAULT_ENABLED if not enabled else frozenset(r.strip() for r in enabled.split(","))
+        """Read INTAKE_* (and the shared keys, hours and ETA) variables; SettingsError names a bad one."""
+        read = EnvReader(env)
+        regions = read.csv("INTAKE_ENABLED_REGIONS") or DEFAULT_ENABLED
         unknown = sorted(regions - REGIONS.keys())
         if unknown:
-            raise ValueError(
+            raise SettingsError(
                 f"INTAKE_ENABLED_REGIONS: unknown region codes {unknown}; "
                 f"use ISO 3166-2:SE codes such as SE-C"
             )
-        workers = int(env.get("INTAKE_WORKERS", "1"))
-        if not 1 <= workers <= 64:
-            raise ValueError(f"INTAKE_WORKERS={workers}: use 1-64 processes (about one per core)")
         return cls(
             kafka=KafkaSettings.from_env(env),
-            host=env.get("INTAKE_HOST", "127.0.0.1"),
-            port=int(env.get("INTAKE_PORT", "8080")),
+            host=read.text("INTAKE_HOST", "127.0.0.1"),
+            port=read.int("INTAKE_PORT", 8080),
             enabled_regions=regions,
-            pseudonym_key=base64.b64decode(env.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)),
-            contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
-            advice_keys=env.get("ADVICE_KEYS", DEV_ADVICE_KEYS),
-            rules_path=Path(env["INTAKE_RULES_PATH"])
-            if env.get("INTAKE_RULES_PATH")
+            pseudonym_key=read.base64("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
+            contact_keys=read.text("CONTACT_KEYS", DEV_CONTACT_KEYS),
+            advice_keys=read.text("ADVICE_KEYS", DEV_ADVICE_KEYS),
+            rules_path=Path(read.text("INTAKE_RULES_PATH"))
+            if read.text("INTAKE_RULES_PATH")
             else packaged_rules_path(),
-            case_token_key=base64.b64decode(env.get("INTAKE_CASE_TOKEN_KEY", "")),
-            workers=workers,
-            admission=AdmissionLimits(max_waiting=int(env.get("INTAKE_MAX_WAITING", "2000"))),
-            rate_per_s=float(env.get("INTAKE_RATE_PER_S", "20")),
-            rate_burst=float(env.get("INTAKE_RATE_BURST", "40")),
-            rate_max_clients=int(env.get("INTAKE_RATE_MAX_CLIENTS", "10000")),
-            max_body_bytes=int(env.get("INTAKE_MAX_BODY_BYTES", str(16 * 1024))),
-            request_timeout_s=float(env.get("INTAKE_REQUEST_TIMEOUT_S", "10")),
-            max_in_flight=int(env.get("INTAKE_MAX_IN_FLIGHT", "256")),
-            index_max_entries=int(env.get("INTAKE_INDEX_MAX_ENTRIES", "1000000")),
-            kafka_ingress=env.get("INTAKE_KAFKA_INGRESS", "1") not in ("0", "false", "no"),
+            case_token_key=read.base64("INTAKE_CASE_TOKEN_KEY", ""),
+            workers=read.int(
+                "INTAKE_WORKERS",
+                1,
+                minimum=1,
+                maximum=64,
+                expected="a number of processes (about one per core)",
+            ),
+            admission=AdmissionLimits(max_waiting=read.int("INTAKE_MAX_WAITING", 2000)),
+            rate_per_s=read.float("INTAKE_RATE_PER_S", 20),
+            rate_burst=read.float("INTAKE_RATE_BURST", 40),
+            rate_max_clients=read.int("INTAKE_RATE_MAX_CLIENTS", 10000),
+            max_body_bytes=read.int("INTAKE_MAX_BODY_BYTES", 16 * 1024),
+            request_timeout_s=read.float("INTAKE_REQUEST_TIMEOUT_S", 10),
+            max_in_flight=read.int("INTAKE_MAX_IN_FLIGHT", 256),
+            index_max_entries=read.int("INTAKE_INDEX_MAX_ENTRIES", 1000000),
+            kafka_ingress=read.flag("INTAKE_KAFKA_INGRESS", True),
             hours=load_hours_from_env(env),
-            eta=EtaPolicy(capacity_per_hour=float(env.get("ETA_CAPACITY_PER_HOUR", "20"))),
-            rate_window_s=float(env.get("QUEUE_RATE_WINDOW_S", "900")),
-            frame_check_s=float(env.get("INTAKE_FRAME_CHECK_S", "60")),
+            eta=EtaPolicy(capacity_per_hour=read.float("ETA_CAPACITY_PER_HOUR", 20)),
+            rate_window_s=read.float("QUEUE_RATE_WINDOW_S", 900),
+            frame_check_s=read.float("INTAKE_FRAME_CHECK_S", 60),
             patient_login=PatientLogin.from_env(env),
         )
 

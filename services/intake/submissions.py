@@ -18,12 +18,12 @@ from proto import events as ev
 from proto import topics
 from proto.contact_crypto import parse_keyring, seal
 from proto.pseudonym import person_pseudonym
+from proto.regions import REGIONS
 from services.intake.domain.admission import is_full
 from services.intake.domain.assessment import PUBLIC_REASON, Queue, Refer, assess, queued_advice, refer_advice
 from services.intake.domain.frame_check import PastFrame, past_frame, past_frame_advice, why_not_in_time
 from services.intake.domain.question_texts import QuestionTexts
 from services.intake.domain.queue_view import QueueView
-from services.intake.domain.regions import REGIONS
 from services.intake.domain.request_digest import case_id_for, check_same_request, request_digest
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission

@@ -17,12 +17,10 @@ from typing import Any
 
 from aiokafka.errors import TopicAuthorizationFailedError
 
+from services.config.env import EnvReader, SettingsError
+
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_SSL")
 SASL_MECHANISM = "SCRAM-SHA-512"  # what Strimzi's `authentication: {type: scram-sha-512}` speaks
-
-
-class KafkaSettingsError(ValueError):
-    """A Kafka connection setting is missing, malformed or points at an unreadable file."""
 
 
 class KafkaAccessDenied(TopicAuthorizationFailedError):  # type: ignore[misc]
@@ -54,15 +52,16 @@ class KafkaSecurity:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> KafkaSecurity:
-        """Read and validate the security variables; raise KafkaSettingsError naming the culprit."""
-        protocol = env.get("KAFKA_SECURITY_PROTOCOL", "").strip().upper() or "PLAINTEXT"
+        """Read and validate the security variables; raise SettingsError naming the culprit."""
+        read = EnvReader(env)
+        protocol = read.text("KAFKA_SECURITY_PROTOCOL").strip().upper() or "PLAINTEXT"
         if protocol not in PROTOCOLS:
-            raise KafkaSettingsError(
+            raise SettingsError(
                 f"KAFKA_SECURITY_PROTOCOL={env['KAFKA_SECURITY_PROTOCOL']!r} is not supported; "
                 f"use one of {', '.join(PROTOCOLS)}"
             )
         files = {
-            name: env.get(name, "").strip()
+            name: read.text(name).strip()
             for name in (
                 "KAFKA_SSL_CAFILE",
                 "KAFKA_SSL_CERTFILE",
@@ -74,7 +73,7 @@ class KafkaSecurity:
         if protocol == "PLAINTEXT":
             stray = [name for name, value in files.items() if value]
             if stray:  # a half-configured TLS set-up must not silently fall back to plaintext
-                raise KafkaSettingsError(
+                raise SettingsError(
                     f"{', '.join(stray)} set but KAFKA_SECURITY_PROTOCOL is PLAINTEXT; "
                     "set KAFKA_SECURITY_PROTOCOL=SSL (mTLS) or SASL_SSL (SCRAM), or unset them"
                 )
@@ -83,7 +82,7 @@ class KafkaSecurity:
             if files[name]:
                 _readable(name, files[name])
         if bool(files["KAFKA_SSL_CERTFILE"]) != bool(files["KAFKA_SSL_KEYFILE"]):
-            raise KafkaSettingsError(
+            raise SettingsError(
                 "KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together (a KafkaUser's user.crt and "
                 "user.key); set both or neither"
             )
@@ -91,7 +90,7 @@ class KafkaSecurity:
         if protocol == "SASL_SSL":
             for name in ("KAFKA_SASL_USERNAME_FILE", "KAFKA_SASL_PASSWORD_FILE"):
                 if not files[name]:
-                    raise KafkaSettingsError(
+                    raise SettingsError(
                         f"KAFKA_SECURITY_PROTOCOL=SASL_SSL needs {name} (a file holding the SCRAM-SHA-512 "
                         "user name or password, e.g. a mounted KafkaUser secret)"
                     )
@@ -121,7 +120,7 @@ class KafkaSecurity:
             )
             return context
         except (ssl.SSLError, OSError) as exc:
-            raise KafkaSettingsError(
+            raise SettingsError(
                 f"cannot build the Kafka TLS context from KAFKA_SSL_CAFILE={self.cafile!r}, "
                 f"KAFKA_SSL_CERTFILE={self.certfile!r}, KAFKA_SSL_KEYFILE={self.keyfile!r}: {exc} "
                 "(are these PEM files, and does the key belong to the certificate?)"
@@ -163,6 +162,4 @@ def _readable(variable: str, path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise KafkaSettingsError(
-            f"{variable}={path!r} cannot be read: {exc.__class__.__name__}: {exc}"
-        ) from exc
+        raise SettingsError(f"{variable}={path!r} cannot be read: {exc.__class__.__name__}: {exc}") from exc

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.kafka.security import KafkaAccessDenied, KafkaSecurity, KafkaSettingsError
+from services.config.env import EnvReader
+from services.kafka.security import KafkaAccessDenied, KafkaSecurity
 
 __all__ = [
     "DEFAULT_BOOTSTRAP",
     "KafkaAccessDenied",
     "KafkaSecurity",
     "KafkaSettings",
-    "KafkaSettingsError",
     "bootstrap_from_env",
     "broker_port_from_env",
 ]
@@ -38,18 +38,16 @@ class KafkaSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> KafkaSettings:
-        """Read the Kafka settings; raise KafkaSettingsError naming a bad variable."""
-        wait = env.get("KAFKA_FETCH_MAX_WAIT_MS", "20")
-        if not wait.strip().isdigit():
-            raise KafkaSettingsError(
-                f"KAFKA_FETCH_MAX_WAIT_MS={wait!r} is not a whole number of milliseconds"
-            )
+        """Read the Kafka settings; raise SettingsError naming a bad variable."""
+        read = EnvReader(env)
         return cls(
             bootstrap_servers=bootstrap_from_env(env),
-            namespace=env.get("TRIAGE_NAMESPACE", ""),
-            fetch_max_wait_ms=int(wait),
+            namespace=read.text("TRIAGE_NAMESPACE"),
+            fetch_max_wait_ms=read.int(
+                "KAFKA_FETCH_MAX_WAIT_MS", 20, minimum=0, expected="a whole number of milliseconds"
+            ),
             security=KafkaSecurity.from_env(env),
-            group_instance_id=env.get("KAFKA_GROUP_INSTANCE_ID", "").strip(),
+            group_instance_id=read.text("KAFKA_GROUP_INSTANCE_ID").strip(),
         )
 
     def client_options(self) -> dict[str, Any]:
@@ -87,13 +85,10 @@ def bootstrap_from_env(env: Mapping[str, str] = os.environ) -> str:
     Every subcommand finds the broker this way, so ``TRIAGE_BROKER_PORT=19092 triage up`` and
     ``TRIAGE_BROKER_PORT=19092 triage serve-next ...`` meet.
     """
-    external = env.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    external = EnvReader(env).text("KAFKA_BOOTSTRAP_SERVERS").strip()
     return external or f"127.0.0.1:{broker_port_from_env(env)}"
 
 
 def broker_port_from_env(env: Mapping[str, str] = os.environ) -> int:
     """The embedded broker's port: ``TRIAGE_BROKER_PORT`` (default 9092), validated."""
-    raw = env.get("TRIAGE_BROKER_PORT", "").strip() or "9092"
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise KafkaSettingsError(f"TRIAGE_BROKER_PORT={raw!r} is not a TCP port (1-65535)")
-    return int(raw)
+    return EnvReader(env).int("TRIAGE_BROKER_PORT", 9092, minimum=1, maximum=65535, expected="a TCP port")

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from services.intake.domain.regions import REGIONS
+from proto.regions import REGIONS
 from services.kafka.settings import KafkaSettings
 from services.loadgen.settings import LoadSettings, UnsafeTarget, default_targets, enabled_regions_from_env
-from services.loadgen.traffic import parse_mix
+from services.queue_model.traffic import parse_mix
 
 EPILOG = """examples:
   triage loadgen --rate 200 --serve-rate 150 --duration 30 --ramp 5   # a private system (--spawn)

@@ -13,7 +13,7 @@ from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
 from services.loadgen.ledger import Ledger
-from services.loadgen.population import RegionPicker
+from services.queue_model.population import RegionPicker
 
 SOURCE = "/triage/loadgen"
 

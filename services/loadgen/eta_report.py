@@ -24,8 +24,7 @@ def table(result: dict[str, Any], kinds: tuple[str, ...] = ("entry", "later")) -
         for basis in BASES:
             for urgency, st in sorted(eta["errors"].get(kind, {}).get(basis, {}).items()):
                 rows.append(
-                    f"| {kind} | {basis} | {urgency} | {st['n']} ({st['cases']}) | {_f(st['abs_error_p50_min'])} "
-                    f"| {_f(st['abs_error_p90_min'])} | {_f(st['error_p50_min'])} | {_f(st['actual_p50_min'])} "
+                    f"| {kind} | {basis} | {urgency} | {_error_cells(st)} "
                     f"| {_f(st['rel_error_p50'], 2)} | {st['in_range']:.0%} | {st['in_band']:.0%} |"
                 )
     return "\n".join(rows)
@@ -40,12 +39,16 @@ def phase_table(result: dict[str, Any]) -> str:
     ]
     for name in PHASES:
         for urgency, st in sorted(result["eta"]["by_phase"].get(name, {}).items()):
-            rows.append(
-                f"| {name} | {urgency} | {st['n']} ({st['cases']}) | {_f(st['abs_error_p50_min'])} "
-                f"| {_f(st['abs_error_p90_min'])} | {_f(st['error_p50_min'])} | {_f(st['actual_p50_min'])} "
-                f"| {st['in_band']:.0%} |"
-            )
+            rows.append(f"| {name} | {urgency} | {_error_cells(st)} | {st['in_band']:.0%} |")
     return "\n".join(rows)
+
+
+def _error_cells(st: dict[str, Any]) -> str:
+    """The cells both tables share: n (cases), p50 and p90 |error|, median error, p50 actual."""
+    return (
+        f"{st['n']} ({st['cases']}) | {_f(st['abs_error_p50_min'])} | {_f(st['abs_error_p90_min'])} "
+        f"| {_f(st['error_p50_min'])} | {_f(st['actual_p50_min'])}"
+    )
 
 
 def headline(result: dict[str, Any]) -> str:

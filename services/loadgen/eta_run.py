@@ -10,7 +10,6 @@ the event tracker and the open-loop schedule. It always ends: arrivals stop afte
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import random
 import sys
@@ -27,12 +26,12 @@ from services.loadgen.eta_settings import EtaRunSettings
 from services.loadgen.http_driver import HttpIngress
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import PatientFactory
-from services.loadgen.population import RegionPicker
 from services.loadgen.report import machine
-from services.loadgen.run import _on_schedule
+from services.loadgen.run import _on_schedule, shut_down
 from services.loadgen.schedule import RateProfile, arrival_offsets
 from services.loadgen.tracker import EventTracker
-from services.loadgen.traffic import UrgencyMix
+from services.queue_model.population import RegionPicker
+from services.queue_model.traffic import UrgencyMix
 
 WARM_UP_TIMEOUT_S = 60.0
 PROGRESS_EVERY_S = 5.0
@@ -101,14 +100,7 @@ async def run_eta(
         )
         phases["run_s"] = time.monotonic() - ledger.t0
     finally:
-        for task in background:
-            task.cancel()
-        for task in background:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for stop in (estimates.stop, clinicians.stop, ingress.stop, tracker.stop):
-            with contextlib.suppress(Exception):
-                await stop()
+        await shut_down(background, (estimates.stop, clinicians.stop, ingress.stop, tracker.stop))
     return _result(s, ledger, estimates, phases, opens_at)
 
 

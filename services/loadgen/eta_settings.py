@@ -16,11 +16,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.intake.domain.regions import REGIONS
-from services.loadgen.traffic import DEFAULT_MIX
+from proto.regions import REGIONS
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import DAYS
 from services.opening_hours.schedule import STOCKHOLM
+from services.queue_model.traffic import DEFAULT_MIX
 
 _POLICY = EtaPolicy()
 

@@ -198,24 +198,25 @@ class Ledger:
     def on_your_turn(self, event_id: str, case_id: str, now: float) -> None:
         if not self._first(event_id):
             return
-        if case_id in self.your_turn_seen:
-            self._dup("duplicate_your_turn")
-            return
-        self.your_turn_seen[case_id] = now
-        req_id = self.called_by.get(case_id)
-        if req_id is not None:
-            self._latency("serve_to_your_turn", self.serves[req_id].intended_t, now)
+        self._reached(case_id, now, self.your_turn_seen, "duplicate_your_turn", "serve_to_your_turn")
 
     def on_sms_sent(self, event_id: str, case_id: str, kind: str, now: float) -> None:
         if not self._first(event_id) or kind != "your_turn":
             return
-        if case_id in self.sms_seen:
-            self._dup("duplicate_sms")
+        self._reached(case_id, now, self.sms_seen, "duplicate_sms", "serve_to_sms")
+
+    def _reached(
+        self, case_id: str, now: float, seen: dict[str, float], duplicate: str, latency: str
+    ) -> None:
+        """A called case reached the patient (YourTurn, its SMS): counted once as ``duplicate`` if
+        seen before, else remembered and timed from the ServeNext that called it."""
+        if case_id in seen:
+            self._dup(duplicate)
             return
-        self.sms_seen[case_id] = now
+        seen[case_id] = now
         req_id = self.called_by.get(case_id)
         if req_id is not None:
-            self._latency("serve_to_sms", self.serves[req_id].intended_t, now)
+            self._latency(latency, self.serves[req_id].intended_t, now)
 
     def on_sms_failed(self, event_id: str, case_id: str) -> None:
         if self._first(event_id):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from proto import events as ev
 from services.loadgen.identities import IdentityFactory
-from services.loadgen.population import RegionPicker
-from services.loadgen.traffic import Recipe, UrgencyMix
+from services.queue_model.population import RegionPicker
+from services.queue_model.traffic import Recipe, UrgencyMix
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ which must match the notifier's). The cases count as queued in the accounting.
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import time
 
@@ -18,13 +17,12 @@ from aiokafka import AIOKafkaProducer
 
 from proto import codec, topics
 from proto import events as ev
-from proto.contact_crypto import parse_keyring, seal
-from proto.pseudonym import person_pseudonym
-from services.intake.settings import DEV_PSEUDONYM_KEY
+from proto.contact_crypto import DEV_CONTACT_KEYS, parse_keyring, seal
+from proto.pseudonym import DEV_PSEUDONYM_KEY, person_pseudonym
+from services.config.env import EnvReader
 from services.kafka.settings import KafkaSettings
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import PatientFactory
-from services.notifier.settings import DEV_CONTACT_KEYS
 
 SOURCE = "/triage/loadgen-prefill"
 
@@ -33,8 +31,9 @@ async def prefill(
     kafka: KafkaSettings, ledger: Ledger, patients: PatientFactory, count: int, timeout_s: float
 ) -> float:
     """Publish ``count`` cases and wait until the queue has queued them all; return seconds taken."""
-    key_id, key = next(iter(parse_keyring(os.environ.get("CONTACT_KEYS", DEV_CONTACT_KEYS)).items()))
-    pseudonym_key = base64.b64decode(os.environ.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY))
+    read = EnvReader(os.environ)  # the same keys as intake, read the same way
+    key_id, key = next(iter(parse_keyring(read.text("CONTACT_KEYS", DEV_CONTACT_KEYS)).items()))
+    pseudonym_key = read.base64("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)
     producer = AIOKafkaProducer(**kafka.client_options(), acks="all", linger_ms=5, enable_idempotence=False)
     await producer.start()
     started = time.monotonic()

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from services.loadgen.clinicians import Clinicians
@@ -21,13 +21,13 @@ from services.loadgen.http_driver import HttpIngress
 from services.loadgen.kafka_driver import KafkaIngress
 from services.loadgen.ledger import Ledger
 from services.loadgen.patients import Patient, PatientFactory
-from services.loadgen.population import RegionPicker
 from services.loadgen.progress import LiveProgress
 from services.loadgen.report import build_result
 from services.loadgen.schedule import RateProfile, arrival_offsets
 from services.loadgen.settings import LoadSettings
 from services.loadgen.tracker import EventTracker
-from services.loadgen.traffic import UrgencyMix
+from services.queue_model.population import RegionPicker
+from services.queue_model.traffic import UrgencyMix
 
 PROBE_TIMEOUT_S = 20.0
 WARM_UP_TIMEOUT_S = 60.0
@@ -80,14 +80,7 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
             drained = await _drain(ledger, settings.drain_s, progress)
         drain_s = time.monotonic() - ledger.t0 - load_s
     finally:
-        for task in background:
-            task.cancel()
-        for task in background:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for stop in (clinicians.stop, ingress.stop, tracker.stop):
-            with contextlib.suppress(Exception):
-                await stop()
+        await shut_down(background, (clinicians.stop, ingress.stop, tracker.stop))
     return build_result(
         settings,
         ledger,
@@ -100,6 +93,21 @@ async def run_load(settings: LoadSettings) -> dict[str, Any]:
         serve_errors=clinicians.errors,
         tracker_undecodable=tracker.undecodable,
     )
+
+
+async def shut_down(
+    background: Sequence[asyncio.Task[Any]], stops: Sequence[Callable[[], Awaitable[Any]]]
+) -> None:
+    """End a run: cancel its background tasks and wait for them, then stop each component in turn;
+    one that fails to stop does not keep the others running."""
+    for task in background:
+        task.cancel()
+    for task in background:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    for stop in stops:
+        with contextlib.suppress(Exception):
+            await stop()
 
 
 def _probe_patient(patients: PatientFactory, settings: LoadSettings) -> Patient:

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from services.intake.domain.regions import DEFAULT_ENABLED, REGIONS
+from proto.regions import DEFAULT_ENABLED, REGIONS
+from services.config.env import EnvReader
 from services.kafka.settings import KafkaSettings, bootstrap_from_env
-from services.loadgen.traffic import DEFAULT_MIX
+from services.queue_model.traffic import DEFAULT_MIX
 
 
 class UnsafeTarget(ValueError):
@@ -98,15 +99,15 @@ class LoadSettings:
 
 def default_targets(env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Where ``triage up`` listens given the same environment (ports may be overridden)."""
+    read = EnvReader(env)
     return {
         "bootstrap": bootstrap_from_env(env),
-        "intake_url": f"http://127.0.0.1:{env.get('INTAKE_PORT', '8080')}",
-        "queue_url": f"http://127.0.0.1:{env.get('QUEUE_WEB_PORT', '6066')}",
-        "namespace": env.get("TRIAGE_NAMESPACE", ""),
+        "intake_url": f"http://127.0.0.1:{read.int('INTAKE_PORT', 8080)}",
+        "queue_url": f"http://127.0.0.1:{read.int('QUEUE_WEB_PORT', 6066)}",
+        "namespace": read.text("TRIAGE_NAMESPACE"),
     }
 
 
 def enabled_regions_from_env(env: Mapping[str, str] = os.environ) -> frozenset[str]:
     """The regions intake queues for (same variable and default as intake)."""
-    raw = env.get("INTAKE_ENABLED_REGIONS")
-    return DEFAULT_ENABLED if not raw else frozenset(r.strip() for r in raw.split(","))
+    return EnvReader(env).csv("INTAKE_ENABLED_REGIONS") or DEFAULT_ENABLED

@@ -1,10 +1,9 @@
-"""The SMS provider interface, its errors, and choosing an adapter from the settings."""
+"""The SMS provider interface and its errors (provider_choice.py picks an adapter)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from services.notifier.settings import NotifierSettings
 from services.observability.redaction import redact
 
 
@@ -37,14 +36,3 @@ class SmsProvider(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-def build_provider(settings: NotifierSettings) -> SmsProvider:
-    """The adapter ``SMS_PROVIDER`` names (``outbox`` for dev, ``46elks`` for real)."""
-    if settings.provider == "46elks":
-        from services.notifier.elks import ElksProvider
-
-        return ElksProvider(settings.elks, timeout_s=settings.request_timeout_s)
-    from services.notifier.outbox import OutboxProvider
-
-    return OutboxProvider(settings.outbox_path)

@@ -6,17 +6,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proto.contact_crypto import DEV_CONTACT_KEYS
+from services.config.env import EnvReader, SettingsError
 from services.kafka.settings import KafkaSettings
 from services.notifier.domain.retry import RetryPolicy
 
-# A fixed dev key so `make run` works out of the box; production sets CONTACT_KEYS from a Secret.
-DEV_CONTACT_KEYS = "dev1:ZGV2LW9ubHktY29udGFjdC1rZXktMzItYnl0ZXMhISE="
 PROVIDERS = ("outbox", "46elks")
 CRASH_POINTS = ("recorded", "accepted")
-
-
-class SettingsError(ValueError):
-    """A configuration value that is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -60,37 +56,37 @@ class NotifierSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> NotifierSettings:
         """Read every NOTIFIER_/SMS_/ELKS_ variable; SettingsError names a bad one."""
-        num = _Reader(env)
-        timeout = num.float("SMS_REQUEST_TIMEOUT_S", 10.0)
-        rate = num.float("SMS_RATE_PER_S", 10.0)
+        read = EnvReader(env)
+        timeout = read.float("SMS_REQUEST_TIMEOUT_S", 10.0)
+        rate = read.float("SMS_RATE_PER_S", 10.0)
         settings = cls(
             kafka=KafkaSettings.from_env(env),
-            web_host=env.get("NOTIFIER_WEB_HOST", "127.0.0.1"),
-            web_port=num.int("NOTIFIER_WEB_PORT", 8082),
-            data_dir=env.get("NOTIFIER_DATA_DIR", "var/notifier"),
-            outbox_path=env.get("SMS_OUTBOX_PATH", "var/sms-outbox.jsonl"),
-            contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
-            contact_wait_s=num.float("NOTIFIER_CONTACT_WAIT_S", 10.0),
-            provider=env.get("SMS_PROVIDER", "outbox"),
+            web_host=read.text("NOTIFIER_WEB_HOST", "127.0.0.1"),
+            web_port=read.int("NOTIFIER_WEB_PORT", 8082),
+            data_dir=read.text("NOTIFIER_DATA_DIR", "var/notifier"),
+            outbox_path=read.text("SMS_OUTBOX_PATH", "var/sms-outbox.jsonl"),
+            contact_keys=read.text("CONTACT_KEYS", DEV_CONTACT_KEYS),
+            contact_wait_s=read.float("NOTIFIER_CONTACT_WAIT_S", 10.0),
+            provider=read.text("SMS_PROVIDER", "outbox"),
             elks=ElksSettings(
-                base_url=env.get("ELKS_BASE_URL", "https://api.46elks.com").rstrip("/"),
-                username=env.get("ELKS_API_USERNAME", ""),
-                password=env.get("ELKS_API_PASSWORD", ""),
-                sender=env.get("ELKS_SENDER", "Vardguiden"),
-                delivery_report_url=env.get("ELKS_DELIVERY_REPORT_URL", ""),
-                webhook_secret=env.get("NOTIFIER_WEBHOOK_SECRET", ""),
+                base_url=read.text("ELKS_BASE_URL", "https://api.46elks.com").rstrip("/"),
+                username=read.text("ELKS_API_USERNAME", ""),
+                password=read.text("ELKS_API_PASSWORD", ""),
+                sender=read.text("ELKS_SENDER", "Vardguiden"),
+                delivery_report_url=read.text("ELKS_DELIVERY_REPORT_URL", ""),
+                webhook_secret=read.text("NOTIFIER_WEBHOOK_SECRET", ""),
             ),
-            templates_path=env.get("NOTIFIER_TEMPLATES_PATH", ""),
+            templates_path=read.text("NOTIFIER_TEMPLATES_PATH", ""),
             rate_per_s=rate,
-            rate_burst=num.float("SMS_RATE_BURST", rate),
-            send_concurrency=num.int("SMS_SEND_CONCURRENCY", 8),
-            max_pending=num.int("SMS_MAX_PENDING", 1000),
+            rate_burst=read.float("SMS_RATE_BURST", rate),
+            send_concurrency=read.int("SMS_SEND_CONCURRENCY", 8),
+            max_pending=read.int("SMS_MAX_PENDING", 1000),
             request_timeout_s=timeout,
-            retry=_retry_policy(num),
-            redrive_grace_s=num.float("NOTIFIER_REDRIVE_GRACE_S", timeout + 2.0),
-            session_timeout_s=num.float("NOTIFIER_SESSION_TIMEOUT_S", 10.0),
-            crash_after_send=num.int("NOTIFIER_CRASH_AFTER_SEND", 0),
-            crash_point=env.get("NOTIFIER_CRASH_POINT", "recorded"),
+            retry=_retry_policy(read),
+            redrive_grace_s=read.float("NOTIFIER_REDRIVE_GRACE_S", timeout + 2.0),
+            session_timeout_s=read.float("NOTIFIER_SESSION_TIMEOUT_S", 10.0),
+            crash_after_send=read.int("NOTIFIER_CRASH_AFTER_SEND", 0),
+            crash_point=read.text("NOTIFIER_CRASH_POINT", "recorded"),
         )
         settings.validate()
         return settings
@@ -118,35 +114,18 @@ class NotifierSettings:
                 "(a previous owner's last request must be over before a re-drive)"
             )
         if self.crash_point not in CRASH_POINTS:
-            raise SettingsError(f"NOTIFIER_CRASH_POINT: expected one of {', '.join(CRASH_POINTS)}")
+            raise SettingsError(
+                f"NOTIFIER_CRASH_POINT={self.crash_point!r}: expected one of {', '.join(CRASH_POINTS)}"
+            )
 
 
-class _Reader:
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-
-    def int(self, name: str, default: int) -> int:
-        raw = self.env.get(name, "")
-        try:
-            return int(raw) if raw.strip() else default
-        except ValueError:
-            raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
-
-    def float(self, name: str, default: float) -> float:
-        raw = self.env.get(name, "")
-        try:
-            return float(raw) if raw.strip() else default
-        except ValueError:
-            raise SettingsError(f"{name}={raw!r}: expected a number") from None
-
-
-def _retry_policy(num: _Reader) -> RetryPolicy:
+def _retry_policy(read: EnvReader) -> RetryPolicy:
     try:
         return RetryPolicy(
-            max_attempts=num.int("SMS_RETRY_MAX_ATTEMPTS", 12),
-            max_total_s=num.float("SMS_RETRY_MAX_S", 300.0),
-            base_s=num.float("SMS_RETRY_BASE_S", 0.5),
-            cap_s=num.float("SMS_RETRY_CAP_S", 30.0),
+            max_attempts=read.int("SMS_RETRY_MAX_ATTEMPTS", 12),
+            max_total_s=read.float("SMS_RETRY_MAX_S", 300.0),
+            base_s=read.float("SMS_RETRY_BASE_S", 0.5),
+            cap_s=read.float("SMS_RETRY_CAP_S", 30.0),
         )
     except ValueError as exc:
         raise SettingsError(f"SMS_RETRY_*: {exc}") from exc

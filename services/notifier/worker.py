@@ -27,7 +27,7 @@ from services.notifier.domain.decisions import admit, intent
 from services.notifier.domain.templates import Templates, kind_of, load_templates
 from services.notifier.ledger_log import LedgerLog
 from services.notifier.metrics import SMS, init_series
-from services.notifier.providers import build_provider
+from services.notifier.provider_choice import build_provider
 from services.notifier.sender import SmsSender, resumed
 from services.notifier.settings import NotifierSettings
 from services.notifier.views import register_views

@@ -26,6 +26,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from services.config.env import EnvReader, SettingsError
 from services.opening_hours.region_table import DAYS, Problem, parse_intervals, read_dates, read_region
 from services.opening_hours.schedule import OpeningHours, RegionHours
 
@@ -40,11 +41,12 @@ def packaged_hours_path() -> Path:
 
 def load_hours_from_env(env: Mapping[str, str]) -> OpeningHours:
     """The hours of ``OPENING_HOURS_PATH`` (default: the packaged file), validated now, at start."""
-    path = Path(env["OPENING_HOURS_PATH"]) if env.get("OPENING_HOURS_PATH") else packaged_hours_path()
+    given = EnvReader(env).text("OPENING_HOURS_PATH")
+    path = Path(given) if given else packaged_hours_path()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(
+        raise SettingsError(
             f"OPENING_HOURS_PATH: cannot read {path}: {exc.strerror}; "
             "point it at an opening-hours TOML file or unset it for the packaged one"
         ) from exc

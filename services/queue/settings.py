@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.intake.domain.regions import DEFAULT_ENABLED
+from proto.regions import DEFAULT_ENABLED
+from services.config.env import EnvReader, SettingsError
 from services.kafka.settings import KafkaSettings
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env
@@ -49,72 +50,49 @@ class QueueSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
-        def num(name: str, default: str) -> float:
-            raw = env.get(name, default)
-            try:
-                return float(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a number, got {raw!r}") from None
-
+        """Read QUEUE_* (and the shared hours and ETA) variables; SettingsError names a bad one."""
+        read = EnvReader(env)
         policy = QueuePolicy(
-            no_show_attempts=int(num("QUEUE_NO_SHOW_ATTEMPTS", "3")),
-            heads_up_position=int(num("QUEUE_HEADS_UP_POSITION", "3")),
-            answer_memory=int(num("QUEUE_ANSWER_MEMORY", "20000")),
-            rate_window_s=num("QUEUE_RATE_WINDOW_S", "900"),
-            transfer_regions=_regions(env),
-            heads_up_within_s=num("QUEUE_HEADS_UP_WITHIN_S", "600"),
+            no_show_attempts=read.int("QUEUE_NO_SHOW_ATTEMPTS", 3),
+            heads_up_position=read.int("QUEUE_HEADS_UP_POSITION", 3),
+            answer_memory=read.int("QUEUE_ANSWER_MEMORY", 20000),
+            rate_window_s=read.float("QUEUE_RATE_WINDOW_S", 900),
+            transfer_regions=_regions(read),
+            heads_up_within_s=read.float("QUEUE_HEADS_UP_WITHIN_S", 600),
             hours=load_hours_from_env(env),
-            eta=EtaPolicy(capacity_per_hour=num("ETA_CAPACITY_PER_HOUR", "20")),  # shared with intake
+            eta=EtaPolicy(capacity_per_hour=read.float("ETA_CAPACITY_PER_HOUR", 20)),  # shared with intake
         )
         if policy.eta.capacity_per_hour <= 0:
-            raise ValueError("ETA_CAPACITY_PER_HOUR must be > 0 (calls per staffed hour of a region)")
-        if num("QUEUE_SNAPSHOT_EVERY_EVENTS", "5000") < 0 or num("QUEUE_SNAPSHOT_EVERY_S", "300") <= 0:
-            raise ValueError(
+            raise SettingsError("ETA_CAPACITY_PER_HOUR must be > 0 (calls per staffed hour of a region)")
+        snapshot_every_events = read.int("QUEUE_SNAPSHOT_EVERY_EVENTS", 5000)
+        snapshot_every_s = read.float("QUEUE_SNAPSHOT_EVERY_S", 300)
+        if snapshot_every_events < 0 or snapshot_every_s <= 0:
+            raise SettingsError(
                 "QUEUE_SNAPSHOT_EVERY_EVENTS must be >= 0 (0 = no snapshots) and QUEUE_SNAPSHOT_EVERY_S > 0"
             )
-        if num("QUEUE_GC_FREEZE_EVERY_S", "0") < 0:
-            raise ValueError("QUEUE_GC_FREEZE_EVERY_S must be >= 0 seconds (0 = no collect-and-freeze)")
+        gc_freeze_every_s = read.float("QUEUE_GC_FREEZE_EVERY_S", 0)
+        if gc_freeze_every_s < 0:
+            raise SettingsError("QUEUE_GC_FREEZE_EVERY_S must be >= 0 seconds (0 = no collect-and-freeze)")
         if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
-            raise ValueError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
+            raise SettingsError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(
             kafka=KafkaSettings.from_env(env),
-            web_host=env.get("QUEUE_WEB_HOST", "127.0.0.1"),
-            web_port=int(num("QUEUE_WEB_PORT", "6066")),
-            data_dir=env.get("QUEUE_DATA_DIR", "var/queue"),
-            session_timeout_s=num("QUEUE_SESSION_TIMEOUT_S", "6"),
-            heartbeat_interval_s=num("QUEUE_HEARTBEAT_INTERVAL_S", "0.5"),
+            web_host=read.text("QUEUE_WEB_HOST", "127.0.0.1"),
+            web_port=read.int("QUEUE_WEB_PORT", 6066),
+            data_dir=read.text("QUEUE_DATA_DIR", "var/queue"),
+            session_timeout_s=read.float("QUEUE_SESSION_TIMEOUT_S", 6),
+            heartbeat_interval_s=read.float("QUEUE_HEARTBEAT_INTERVAL_S", 0.5),
             policy=policy,
-            batch_max_records=int(num("QUEUE_BATCH_MAX_RECORDS", "5000")),
-            fetch_wait_ms=int(num("QUEUE_FETCH_WAIT_MS", "5")),
-            overlap_writes=_flag(env, "QUEUE_OVERLAP_WRITES", False),
-            gc_freeze_every_s=num("QUEUE_GC_FREEZE_EVERY_S", "0"),
-            snapshot_every_events=int(num("QUEUE_SNAPSHOT_EVERY_EVENTS", "5000")),
-            snapshot_every_s=num("QUEUE_SNAPSHOT_EVERY_S", "300"),
-            transactions=_transactions(env),
+            batch_max_records=read.int("QUEUE_BATCH_MAX_RECORDS", 5000),
+            fetch_wait_ms=read.int("QUEUE_FETCH_WAIT_MS", 5),
+            overlap_writes=read.flag("QUEUE_OVERLAP_WRITES", False),
+            gc_freeze_every_s=gc_freeze_every_s,
+            snapshot_every_events=snapshot_every_events,
+            snapshot_every_s=snapshot_every_s,
+            transactions=read.choice("QUEUE_TRANSACTIONS", "auto", ("auto", "on", "off"), lower=True),
         )
 
 
-def _transactions(env: Mapping[str, str]) -> str:
-    raw = env.get("QUEUE_TRANSACTIONS", "auto").strip().lower() or "auto"
-    if raw not in ("auto", "on", "off"):
-        raise ValueError(
-            f"QUEUE_TRANSACTIONS must be auto (use the broker's transactions if it has them), on or off, got {raw!r}"
-        )
-    return raw
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {raw!r}")
-
-
-def _regions(env: Mapping[str, str]) -> frozenset[str]:
+def _regions(read: EnvReader) -> frozenset[str]:
     """Where a case may be transferred: QUEUE_TRANSFER_REGIONS, else intake's enabled regions."""
-    raw = env.get("QUEUE_TRANSFER_REGIONS") or env.get("INTAKE_ENABLED_REGIONS") or ""
-    return frozenset(r.strip() for r in raw.split(",") if r.strip()) or DEFAULT_ENABLED
+    return read.csv("QUEUE_TRANSFER_REGIONS") or read.csv("INTAKE_ENABLED_REGIONS") or DEFAULT_ENABLED

@@ -13,16 +13,16 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from services.loadgen.population import REGION_POPULATION
-from services.loadgen.traffic import parse_mix
 from services.opening_hours.hours_file import load_hours_from_env
 from services.opening_hours.schedule import OpeningHours
-from services.simulate.domain.engine import RegionResult, simulate_region
-from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES, parse_duration, parse_frames
+from services.queue_model.engine import RegionResult, simulate_region
+from services.queue_model.frames import DEFAULT_FRAMES_S, URGENCIES, parse_duration, parse_frames
+from services.queue_model.hours import timeline
+from services.queue_model.population import REGION_POPULATION
+from services.queue_model.scenario import CaseModel, Scenario, traffic_scenario
+from services.queue_model.traffic import parse_mix
 from services.simulate.domain.history import HistoryError, read_history
-from services.simulate.domain.hours import timeline
 from services.simulate.domain.metrics import merge, summarise
-from services.simulate.domain.scenario import CaseModel, Scenario, traffic_scenario
 from services.simulate.domain.search import TargetUnreachable, find_staff
 from services.simulate.domain.staffing import Staffing, StaffingError, dump_staffing, load_staffing
 

@@ -9,8 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display: files only
 import matplotlib.pyplot as plt  # noqa: E402
 
-from services.simulate.domain.engine import RegionResult  # noqa: E402
-from services.simulate.domain.frames import URGENCIES  # noqa: E402
+from services.queue_model.engine import RegionResult  # noqa: E402
+from services.queue_model.frames import URGENCIES  # noqa: E402
 from services.simulate.domain.metrics import percentile  # noqa: E402
 
 _COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#d6b656", 4: "#67a9cf", 5: "#2166ac"}

@@ -9,7 +9,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from services.simulate.domain.frames import URGENCIES, format_duration
+from services.queue_model.frames import URGENCIES, format_duration
 
 
 def table(summary: dict[str, Any], title: str) -> Table:

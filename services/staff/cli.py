@@ -9,82 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from proto.events import OUTCOME_KINDS
-
-DEV_DIR = "dev-issuer"
-
-
-def _issuer(var_dir: str) -> Any:
-    from services.staff.dev_issuer import DevIssuer
-
-    return DevIssuer(Path(var_dir) / DEV_DIR)
+from services.staff.api_client import add_client_options, call, dev_issuer
+from services.staff.hours_cli import add_hours_parser
 
 
-def cmd_token(args: argparse.Namespace) -> int:
-    """Print a short-lived dev token (stdout: the token only, so `$(triage token ...)` works)."""
-    if args.patient:  # the patient login dev issuer (intake), not the staff one
-        from services.intake.patient_cli import mint_patient_token
-
-        return mint_patient_token(args.patient, args.var_dir, args.ttl)
+def mint_staff_token(args: argparse.Namespace) -> int:
+    """Print a short-lived staff dev token (``triage token --sub/--role/--region``)."""
     if not (args.sub and args.role and args.region):
         print(
             "triage token: give --sub, --role and --region (staff), or --patient (a patient)", file=sys.stderr
         )
         return 2
     try:
-        print(_issuer(args.var_dir).mint(args.sub, args.role, args.region, ttl_s=args.ttl))
+        print(dev_issuer(args.var_dir).mint(args.sub, args.role, args.region, ttl_s=args.ttl))
     except ValueError as exc:
         print(f"triage token: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def _token(args: argparse.Namespace, region: str) -> str:
-    token = args.token or os.environ.get("STAFF_TOKEN", "")
-    if token:
-        return str(token)
-    if not (Path(args.var_dir) / DEV_DIR).exists():
-        raise SystemExit(
-            "no token: pass --token or set STAFF_TOKEN (dev: `triage token --sub ... --role ... "
-            "--region ...`, after `triage up` created the dev issuer)"
-        )
-    return str(_issuer(args.var_dir).mint(args.actor, [args.role], [region or "*"], ttl_s=300))
-
-
-def _call(
-    args: argparse.Namespace,
-    method: str,
-    path: str,
-    region: str,
-    body: dict[str, Any] | None = None,
-    params: dict[str, Any] | None = None,
-) -> tuple[int, Any]:
-    headers = {"authorization": f"Bearer {_token(args, region)}"}
-    try:
-        resp = httpx.request(
-            method,
-            args.url.rstrip("/") + path,
-            json=body,
-            params=params,
-            headers=headers,
-            timeout=args.timeout,
-        )
-    except httpx.HTTPError as exc:
-        raise SystemExit(
-            f"the staff API at {args.url} is not answering ({type(exc).__name__}); "
-            "is `triage up` running? (STAFF_URL sets another address)"
-        ) from None
-    try:
-        return resp.status_code, resp.json()
-    except ValueError:
-        return resp.status_code, {"detail": resp.text[:200]}
 
 
 def _minutes(seconds: float) -> str:
@@ -121,7 +67,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     region, action = args.region, args.action
     body: dict[str, Any] = {"request_id": args.request_id} if getattr(args, "request_id", None) else {}
     if action == "waiting":
-        status, page = _call(
+        status, page = call(
             args,
             "GET",
             f"/v1/regions/{region}/waiting",
@@ -152,12 +98,12 @@ def cmd_staff(args: argparse.Namespace) -> int:
             )
             if v
         }
-        status, page = _call(args, "GET", "/v1/audit", "", params=params)
+        status, page = call(args, "GET", "/v1/audit", "", params=params)
         print(json.dumps(page, indent=2) if status == 200 else describe(action, "", status, page))
         return 0 if status == 200 else 1
     if action in ("case", "identity"):
         path = f"/v1/cases/{args.case}" + ("/identity" if action == "identity" else "")
-        status, found = _call(args, "GET", path, region)
+        status, found = call(args, "GET", path, region)
         print(
             json.dumps(found, indent=2, ensure_ascii=False)
             if status == 200
@@ -177,7 +123,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
         )
         if action == "complete":
             body["advice"] = _advice(args)
-    status, answer = _call(args, "POST", path, region, body)
+    status, answer = call(args, "POST", path, region, body)
     print(describe(action, region, status, answer))
     return 0 if status == 200 else 1
 
@@ -195,34 +141,9 @@ def _advice(args: argparse.Namespace) -> str:
     return str(args.advice)
 
 
-def _client_options(p: argparse.ArgumentParser, role: str = "nurse") -> None:
-    p.add_argument("--url", default=os.environ.get("STAFF_URL", "http://127.0.0.1:8084"), help="staff API")
-    p.add_argument("--token", default=None, help="bearer token (default: STAFF_TOKEN, else a dev token)")
-    p.add_argument("--var-dir", default="var", help="where `triage up` keeps the dev issuer key")
-    p.add_argument("--as", dest="actor", default="nurse-dev", help="dev token only: the subject")
-    p.add_argument("--role", default=role, help="dev token only: the role")
-    p.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
-
-
 def add_parsers(sub: Any) -> None:
-    """Add ``token``, ``staff-cli``, ``serve-next`` and ``opening-hours`` to the ``triage`` command."""
-    from services.staff.hours_cli import add_hours_parser  # it uses this module's HTTP helpers
-
+    """Add ``staff-cli``, ``serve-next`` and ``opening-hours`` to the ``triage`` command."""
     add_hours_parser(sub)
-    tok = sub.add_parser(
-        "token", help="mint a short-lived dev token: staff (--sub/--role/--region) or patient (--patient)"
-    )
-    tok.add_argument("--sub", help="the staff member, e.g. nurse-anna")
-    tok.add_argument(
-        "--role", action="append", help="nurse, doctor, team-lead, auditor or service (repeatable)"
-    )
-    tok.add_argument("--region", action="append", help="e.g. SE-C (repeatable; * = all)")
-    tok.add_argument(
-        "--patient", metavar="PERSONNUMMER", help="a patient identity token for intake, e.g. 19121212-1212"
-    )
-    tok.add_argument("--ttl", type=float, default=3600, help="seconds the token is valid (default 3600)")
-    tok.add_argument("--var-dir", default="var", help="where the dev key lives (default: var)")
-    tok.set_defaults(func=cmd_token)
 
     sn = sub.add_parser(
         "serve-next", help="a clinician is free: call the next patient (says who, or 'empty')"
@@ -232,7 +153,7 @@ def add_parsers(sub: Any) -> None:
     sn.add_argument(
         "--request-id", default=None, help="idempotency key (retry after a timeout with the same)"
     )
-    _client_options(sn)
+    add_client_options(sn)
     sn.set_defaults(func=cmd_staff, action="serve-next")
 
     staff = sub.add_parser("staff-cli", help="staff actions through the staff API (token required)")
@@ -250,7 +171,7 @@ def add_parsers(sub: Any) -> None:
         ("identity", "the patient's personnummer and phone: the calling clinician or a team lead (audited)"),
     ):
         p = acts.add_parser(name, help=help_text)
-        _client_options(p, role={"transfer": "team-lead", "audit": "auditor"}.get(name, "nurse"))
+        add_client_options(p, role={"transfer": "team-lead", "audit": "auditor"}.get(name, "nurse"))
         p.add_argument(
             "--region", required=name not in ("audit", "case", "identity"), default="", help="e.g. SE-C"
         )

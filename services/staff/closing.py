@@ -13,12 +13,12 @@ from typing import Any
 from litestar import Response
 
 from proto import events as ev
+from proto.field_error import FieldError
 from proto.note_crypto import parse_keyring, seal_note
-from services.http_edge.problems import ProblemField
+from services.config.env import SettingsError
 from services.staff.domain.closing_note import note_problems
 from services.staff.http_models import CompleteRequest
 from services.staff.problems import problem_response
-from services.staff.settings import SettingsError
 
 __all__ = ["CompleteRequest", "advice_key", "complete_command", "invalid"]
 
@@ -35,11 +35,11 @@ def advice_key(spec: str) -> AdviceKey:
 
 def complete_command(
     region: str, case_id: str, actor: str, request_id: str, body: CompleteRequest, key: AdviceKey
-) -> ev.CompleteCase | list[ProblemField]:
+) -> ev.CompleteCase | list[FieldError]:
     """The CompleteCase to send, with the note sealed; or every field the clinician must fix."""
     problems = note_problems(body.outcome, body.advice, body.clinic, body.visit_at)
     if problems:
-        return [ProblemField(pointer=pointer, detail=detail) for pointer, detail in problems]
+        return [FieldError(pointer=pointer, detail=detail) for pointer, detail in problems]
     note = ev.ClosingNote(
         advice=body.advice.strip(), clinic=(body.clinic or "").strip(), visit_at=body.visit_at
     )
@@ -53,7 +53,7 @@ def complete_command(
     )
 
 
-def invalid(errors: list[ProblemField]) -> Response[Any]:
+def invalid(errors: list[FieldError]) -> Response[Any]:
     """422 problem+json naming every field of the completion to fix."""
     return problem_response(
         422,

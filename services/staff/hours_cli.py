@@ -22,7 +22,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from services.staff.cli import _call, _client_options  # the staff CLI's token and HTTP handling
+from services.staff.api_client import add_client_options, call
 
 
 def cmd_opening_hours(args: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def cmd_opening_hours(args: argparse.Namespace) -> int:
     if args.add_exception or args.remove_exception:
         return _one_exception(args, path, given)
     if not args.set:
-        status, body = _call(args, "GET", path, args.region)
+        status, body = call(args, "GET", path, args.region)
         print(json.dumps(body, indent=2, ensure_ascii=False))
         return 0 if status == 200 else 1
     try:
@@ -42,7 +42,7 @@ def cmd_opening_hours(args: argparse.Namespace) -> int:
         raise SystemExit(
             f"--set {args.set}: cannot read it as TOML ({exc}); see `triage opening-hours -h`"
         ) from None
-    status, body = _call(args, "PUT", path, args.region, {**week, **given})
+    status, body = call(args, "PUT", path, args.region, {**week, **given})
     return _report(args, status, body)
 
 
@@ -56,12 +56,12 @@ def _one_exception(args: argparse.Namespace, path: str, given: dict[str, Any]) -
                 "or 2026-12-31=08:00-14:00 (several: 08:00-12:00,13:00-15:00)"
             )
         hours = [] if text.strip().lower() == "closed" else [h.strip() for h in text.split(",") if h.strip()]
-        status, body = _call(
+        status, body = call(
             args, "PUT", f"{path}/exceptions/{date.strip()}", args.region, {"hours": hours, **given}
         )
     else:
         target = f"{path}/exceptions/{args.remove_exception.strip()}"
-        status, body = _call(args, "DELETE", target, args.region, params=given)
+        status, body = call(args, "DELETE", target, args.region, params=given)
     return _report(args, status, body)
 
 
@@ -86,7 +86,7 @@ def add_hours_parser(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _client_options(p, role="team-lead")
+    add_client_options(p, role="team-lead")
     p.add_argument("--region", required=True, help="ISO 3166-2:SE code, e.g. SE-C")
     p.add_argument(
         "--set", default="", help="TOML file with the whole week (mon..sun, exceptions, capacity, ...)"

@@ -19,8 +19,8 @@ from litestar.datastructures import State
 from msgspec import Meta
 
 from proto import events as ev
+from proto.field_error import FieldError
 from proto.views import RegionOpeningHours, WeekHours
-from services.http_edge.problems import ProblemField
 from services.opening_hours.region_table import DAYS, read_whole_week
 from services.staff.domain.access import OPENING_HOURS, READ_HOURS, Principal
 from services.staff.http_auth import authorised_caller, known_region
@@ -113,7 +113,7 @@ async def send_week(
     exceptions, hourly = rest.exceptions or {}, rest.hourly_capacity or {}
     _, problems = read_whole_week(days, exceptions, rest.capacity, hourly)
     if problems:
-        errors = [ProblemField(pointer=_pointer(p.table, p.key), detail=p.message) for p in problems]
+        errors = [FieldError(pointer=_pointer(p.table, p.key), detail=p.message) for p in problems]
         return problem_response(  # type: ignore[return-value]
             422,
             f"{len(errors)} invalid field(s) in the opening hours: fix each one listed in `errors`",

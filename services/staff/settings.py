@@ -6,14 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proto.contact_crypto import DEV_CONTACT_KEYS
 from proto.note_crypto import DEV_ADVICE_KEYS
 from services.auth.jwt_tokens import TrustedIssuer, asymmetric_algorithms
+from services.config.env import EnvReader, SettingsError
 from services.kafka.settings import KafkaSettings
-from services.notifier.settings import DEV_CONTACT_KEYS
-
-
-class SettingsError(ValueError):
-    """A configuration value that is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,8 @@ class StaffSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> StaffSettings:
         """Read STAFF_* variables; SettingsError names a missing or bad one."""
-        issuer = env.get("STAFF_OIDC_ISSUER", "").strip()
+        read = EnvReader(env)
+        issuer = read.text("STAFF_OIDC_ISSUER", "").strip()
         if not issuer:
             raise SettingsError(
                 "STAFF_OIDC_ISSUER is not set: give the OIDC issuer of staff tokens "
@@ -54,46 +52,33 @@ class StaffSettings:
             )
         try:
             algorithms = asymmetric_algorithms(
-                env.get("STAFF_OIDC_ALGORITHMS", "RS256,ES256"), "STAFF_OIDC_ALGORITHMS"
+                read.text("STAFF_OIDC_ALGORITHMS", "RS256,ES256"), "STAFF_OIDC_ALGORITHMS"
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-        queue_port = env.get("QUEUE_WEB_PORT", "6066")
+        queue_port = read.text("QUEUE_WEB_PORT", "6066")
         return cls(
             oidc=OidcSettings(
                 issuer=issuer,
-                audience=env.get("STAFF_OIDC_AUDIENCE", "triage-staff"),
-                jwks_url=env.get("STAFF_OIDC_JWKS_URL", ""),
+                audience=read.text("STAFF_OIDC_AUDIENCE", "triage-staff"),
+                jwks_url=read.text("STAFF_OIDC_JWKS_URL", ""),
                 algorithms=algorithms,
-                leeway_s=_number(env, "STAFF_OIDC_LEEWAY_S", 5.0),
-                roles_claim=env.get("STAFF_ROLES_CLAIM", "roles"),
-                regions_claim=env.get("STAFF_REGIONS_CLAIM", "regions"),
+                leeway_s=read.float("STAFF_OIDC_LEEWAY_S", 5.0, above=0),
+                roles_claim=read.text("STAFF_ROLES_CLAIM", "roles"),
+                regions_claim=read.text("STAFF_REGIONS_CLAIM", "regions"),
             ),
             kafka=KafkaSettings.from_env(env),
-            host=env.get("STAFF_HOST", "127.0.0.1"),
-            port=int(_number(env, "STAFF_PORT", 8084)),
-            queue_url=env.get("QUEUE_URL", f"http://127.0.0.1:{queue_port}").rstrip("/"),
-            forecast_url=env.get(
-                "FORECAST_URL", f"http://127.0.0.1:{env.get('FORECAST_PORT', '8086')}"
+            host=read.text("STAFF_HOST", "127.0.0.1"),
+            port=read.int("STAFF_PORT", 8084, minimum=1),
+            queue_url=read.text("QUEUE_URL", f"http://127.0.0.1:{queue_port}").rstrip("/"),
+            forecast_url=read.text(
+                "FORECAST_URL", f"http://127.0.0.1:{read.text('FORECAST_PORT', '8086')}"
             ).rstrip("/"),
-            queue_timeout_s=_number(env, "STAFF_QUEUE_TIMEOUT_S", 2.0),
-            answer_timeout_s=_number(env, "STAFF_ANSWER_TIMEOUT_S", 5.0),
-            audit_timeout_s=_number(env, "STAFF_AUDIT_TIMEOUT_S", 5.0),
-            audit_memory=int(_number(env, "STAFF_AUDIT_MEMORY", 1_000_000)),
-            advice_keys=env.get("ADVICE_KEYS", DEV_ADVICE_KEYS),
-            trusted_proxies=frozenset(
-                a.strip() for a in env.get("STAFF_TRUSTED_PROXIES", "").split(",") if a.strip()
-            ),
-            contact_keys=env.get("CONTACT_KEYS", DEV_CONTACT_KEYS),
+            queue_timeout_s=read.float("STAFF_QUEUE_TIMEOUT_S", 2.0, above=0),
+            answer_timeout_s=read.float("STAFF_ANSWER_TIMEOUT_S", 5.0, above=0),
+            audit_timeout_s=read.float("STAFF_AUDIT_TIMEOUT_S", 5.0, above=0),
+            audit_memory=read.int("STAFF_AUDIT_MEMORY", 1_000_000, minimum=1),
+            advice_keys=read.text("ADVICE_KEYS", DEV_ADVICE_KEYS),
+            trusted_proxies=read.csv("STAFF_TRUSTED_PROXIES"),
+            contact_keys=read.text("CONTACT_KEYS", DEV_CONTACT_KEYS),
         )
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a number") from None
-    if value <= 0:
-        raise SettingsError(f"{name}={raw!r}: must be greater than 0")
-    return value

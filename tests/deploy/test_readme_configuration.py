@@ -10,7 +10,6 @@ from tests.deploy.manifests import ROOT
 NOT_SETTINGS = {
     "BACKOFF_OVERRIDE",  # aiokafka's retry constant (services/queue/transactions.py)
     "DEFAULT_BOOTSTRAP",
-    "DEFAULT_ENABLED",
     "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "READ_RESPONSES",

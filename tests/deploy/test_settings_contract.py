@@ -103,7 +103,7 @@ def test_prod_mounts_the_kafka_certificate_files_its_settings_name_in_every_work
 
 
 def test_the_cluster_alerts_at_the_admission_cap_intake_is_configured_with() -> None:
-    from services.observability.prometheus_config import admission_cap
+    from services.prometheus_config import admission_cap
 
     for overlay in OVERLAYS:
         docs = rendered(overlay)

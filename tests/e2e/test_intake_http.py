@@ -20,9 +20,8 @@ import pytest
 
 from proto import codec, topics
 from proto import events as ev
-from proto.pseudonym import person_pseudonym
+from proto.pseudonym import DEV_PSEUDONYM_KEY, person_pseudonym
 from services.intake.domain.case_access import case_token, derive_key
-from services.intake.settings import DEV_PSEUDONYM_KEY
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 from tests.support.people import personnummer

@@ -21,10 +21,10 @@ import pytest
 from proto import events as ev
 from services.opening_hours.hours_file import load_opening_hours
 from services.opening_hours.schedule import STOCKHOLM
-from services.simulate.domain.engine import simulate_region
+from services.queue_model.engine import simulate_region
+from services.queue_model.hours import timeline
+from services.queue_model.scenario import CaseModel
 from services.simulate.domain.history import read_history
-from services.simulate.domain.hours import timeline
-from services.simulate.domain.scenario import CaseModel
 from tests.e2e.test_intake_http import post, submission
 from tests.support.queue_io import publish
 from tests.support.stack import Stack, wait_until

@@ -21,9 +21,9 @@ import sys
 import pytest
 
 from proto import topics
-from services.simulate.domain.engine import simulate_region
+from services.queue_model.engine import simulate_region
+from services.queue_model.scenario import DEFAULT_START, Arrival, CaseModel, Scenario
 from services.simulate.domain.history import read_history
-from services.simulate.domain.scenario import DEFAULT_START, Arrival, CaseModel, Scenario
 from tests.support.queue_io import publish_raw
 from tests.support.sim_live import run_live
 from tests.support.stack import Stack, wait_until

@@ -21,7 +21,7 @@ from proto import events as ev
 from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 from services.kafka.tail import LogTail
-from services.simulate.domain.scenario import Scenario
+from services.queue_model.scenario import Scenario
 
 OUTCOME_OF_SIM_LIVE = "advice"  # every consultation ends with advice (the history export carries the kind)
 

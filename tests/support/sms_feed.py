@@ -13,11 +13,10 @@ from aiokafka.structs import ConsumerRecord
 
 from proto import codec, topics
 from proto import events as ev
-from proto.contact_crypto import parse_keyring, seal
+from proto.contact_crypto import DEV_CONTACT_KEYS, parse_keyring, seal
 from services.kafka.publisher import Publisher
 from services.kafka.read_to_end import read_to_end
 from services.kafka.settings import KafkaSettings
-from services.notifier.settings import DEV_CONTACT_KEYS
 
 DEV_KEY_ID, DEV_KEY = next(iter(parse_keyring(DEV_CONTACT_KEYS).items()))
 

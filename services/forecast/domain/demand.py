@@ -32,8 +32,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from services.simulate.domain.frames import URGENCIES
-from services.simulate.domain.scenario import DAY_PROFILE, HOUR_PROFILE, hour_of_week
+from services.queue_model.frames import URGENCIES
+from services.queue_model.scenario import DAY_PROFILE, HOUR_PROFILE, hour_of_week
 
 HOURS_PER_WEEK = 168
 PRIOR_MIX: dict[int, float] = {1: 0.02, 2: 0.10, 3: 0.40, 4: 0.38, 5: 0.10}

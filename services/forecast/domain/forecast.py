@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.forecast.domain.futures import Future, Inputs, run_future
-from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES
+from services.queue_model.frames import DEFAULT_FRAMES_S, URGENCIES
 
 DEFAULT_RUNS = 48
 DEFAULT_HORIZON_S = 8 * 3600.0

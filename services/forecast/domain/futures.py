@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from services.forecast.domain.demand import how_of
 from services.forecast.domain.plan import StaffPlan
 from services.queue.domain.state import QueuePolicy
-from services.simulate.domain.engine import RegionResult, simulate_region
-from services.simulate.domain.scenario import Arrival, CaseModel, Scenario
+from services.queue_model.engine import RegionResult, simulate_region
+from services.queue_model.scenario import Arrival, CaseModel, Scenario
 
 # heads-ups decide nothing about the order; leaving them out saves their estimate on every call
 FUTURE_POLICY = QueuePolicy(answer_memory=16, heads_up_position=0)

@@ -18,7 +18,7 @@ from services.forecast.domain.plan import StaffPlan, WhatIf, planned_calls
 from services.forecast.domain.service import Service
 from services.opening_hours.schedule import RegionHours
 from services.queue.domain.state import RegionState
-from services.simulate.domain.frames import URGENCIES
+from services.queue_model.frames import URGENCIES
 
 
 def week_capacity(hours: RegionHours, at: dt.datetime, fallback_per_hour: float) -> float:

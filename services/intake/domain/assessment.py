@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from services.intake.domain.regions import REGIONS
+from proto.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import Submission
 

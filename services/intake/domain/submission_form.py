@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from proto.field_error import FieldError as FieldError  # re-exported: intake's problems use it
+from proto.regions import REGIONS
 from services.intake.domain.identity import Identity, InvalidIdentity, parse_identity
 from services.intake.domain.phone import InvalidPhone, normalise_mobile
-from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import Answer, RuleBook
 from services.observability.redaction import redact
 
@@ -49,14 +50,6 @@ class Limits:
     max_answers: int = 32
     max_answer_key: int = 64
     max_answer_text: int = 200
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One bad field: an RFC 6901 JSON pointer into the submission and what is wrong."""
-
-    pointer: str
-    detail: str
 
 
 class InvalidSubmission(ValueError):

@@ -35,8 +35,8 @@ from typing import Any
 
 from proto import events as ev
 from services.opening_hours.region_table import describe, read_whole_week
-from services.simulate.domain.hours import HoursChange
-from services.simulate.domain.scenario import STOCKHOLM, Arrival, CaseModel, Scenario
+from services.queue_model.hours import HoursChange
+from services.queue_model.scenario import STOCKHOLM, Arrival, CaseModel, Scenario
 
 VERSION = 2
 READABLE = (1, 2)

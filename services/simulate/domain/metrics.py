@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.simulate.domain.engine import RegionResult
-from services.simulate.domain.frames import URGENCIES
+from services.queue_model.engine import RegionResult
+from services.queue_model.frames import URGENCIES
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:

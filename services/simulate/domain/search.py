@@ -36,10 +36,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from services.simulate.domain.engine import RegionResult, simulate_region
-from services.simulate.domain.frames import DEFAULT_FRAMES_S
+from services.queue_model.engine import RegionResult, simulate_region
+from services.queue_model.frames import DEFAULT_FRAMES_S
+from services.queue_model.scenario import Scenario, hour_of_week
 from services.simulate.domain.metrics import allowed_misses, shares_met
-from services.simulate.domain.scenario import Scenario, hour_of_week
 from services.simulate.domain.staffing import HOURS_PER_WEEK
 
 

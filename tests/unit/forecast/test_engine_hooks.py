@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from proto import events as ev
 from services.queue.domain.state import QueueState
-from services.simulate.domain.engine import RegionResult, simulate_region
-from services.simulate.domain.scenario import DEFAULT_START, Arrival, Scenario
+from services.queue_model.engine import RegionResult, simulate_region
+from services.queue_model.scenario import DEFAULT_START, Arrival, Scenario
 
 R = "SE-C"
 

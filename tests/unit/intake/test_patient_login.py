@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from proto.pseudonym import person_pseudonym
+from proto.pseudonym import DEV_PSEUDONYM_KEY, person_pseudonym
 from services.auth.jwt_tokens import TokenRejected
 from services.intake.patient_dev_issuer import DEV_PATIENT_AUDIENCE, DEV_PATIENT_ISSUER, PatientDevIssuer
 from services.intake.patient_login import PatientLogin, PatientVerifier
-from services.intake.settings import DEV_PSEUDONYM_KEY, IntakeSettings
+from services.intake.settings import IntakeSettings
 
 KEY = base64.b64decode(DEV_PSEUDONYM_KEY)
 TOLVAN = "19121212-1212"

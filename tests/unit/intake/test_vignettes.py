@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from proto.regions import DEFAULT_ENABLED
 from services.intake.domain.assessment import Queue, Refer, assess
-from services.intake.domain.regions import DEFAULT_ENABLED
 from services.intake.domain.rules_file import load_rulebook
 from services.intake.domain.submission_form import parse_submission
 from services.intake.settings import packaged_rules_path

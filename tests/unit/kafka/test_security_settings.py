@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.kafka.security import KafkaSecurity, KafkaSettingsError
+from services.config.env import SettingsError
+from services.kafka.security import KafkaSecurity
 from services.kafka.settings import KafkaSettings, bootstrap_from_env
 from tests.support.pki import Pki, make_pki
 
@@ -71,19 +72,19 @@ def test_scram_credentials_are_read_from_files_and_never_shown_in_the_settings_r
     ],
 )
 def test_a_bad_kafka_setting_is_refused_with_the_variable_named(env: dict[str, str], named: str) -> None:
-    with pytest.raises(KafkaSettingsError, match=named):
+    with pytest.raises(SettingsError, match=named):
         KafkaSettings.from_env(env)
 
 
 def test_a_certificate_without_its_key_is_refused(pki: Pki) -> None:
     env = _mtls(pki) | {"KAFKA_SSL_KEYFILE": ""}
-    with pytest.raises(KafkaSettingsError, match="KAFKA_SSL_KEYFILE"):
+    with pytest.raises(SettingsError, match="KAFKA_SSL_KEYFILE"):
         KafkaSecurity.from_env(env)
 
 
 def test_a_key_that_does_not_belong_to_the_certificate_is_refused_at_start_up(pki: Pki) -> None:
     env = _mtls(pki) | {"KAFKA_SSL_KEYFILE": str(pki.server_key)}
-    with pytest.raises(KafkaSettingsError, match="does the key belong"):
+    with pytest.raises(SettingsError, match="does the key belong"):
         KafkaSecurity.from_env(env)
 
 

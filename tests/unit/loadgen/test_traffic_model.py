@@ -6,18 +6,18 @@ from collections import Counter
 
 import pytest
 
+from proto.regions import REGIONS
 from services.intake.domain.assessment import Queue, assess
 from services.intake.domain.identity import parse_identity
-from services.intake.domain.regions import REGIONS
 from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.submission_form import InvalidSubmission, parse_submission
 from services.intake.lifecycle import load_rules
 from services.intake.settings import packaged_rules_path
 from services.loadgen.identities import IdentityFactory
 from services.loadgen.patients import Patient
-from services.loadgen.population import REGION_POPULATION, RegionPicker
 from services.loadgen.schedule import RateProfile, arrival_offsets
-from services.loadgen.traffic import RECIPES, Recipe, UrgencyMix, parse_mix
+from services.queue_model.population import REGION_POPULATION, RegionPicker
+from services.queue_model.traffic import RECIPES, Recipe, UrgencyMix, parse_mix
 
 ALL_RECIPES = [(u, r) for u, rs in RECIPES.items() for r in rs]
 RECIPE_IDS = [

@@ -2,7 +2,8 @@
 
 import pytest
 
-from services.notifier.settings import NotifierSettings, SettingsError
+from services.config.env import SettingsError
+from services.notifier.settings import NotifierSettings
 
 
 def test_the_defaults_use_the_outbox_provider() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from services.config.env import SettingsError
 from services.notifier.elks import callback_url
-from services.notifier.settings import NotifierSettings, SettingsError
+from services.notifier.settings import NotifierSettings
 
 
 def test_the_callback_url_carries_the_secret_as_a_query_parameter() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.intake.settings import IntakeSettings
-from services.observability.prometheus_config import (
+from services.prometheus_config import (
     RULES,
     admission_cap,
     alert_rules,

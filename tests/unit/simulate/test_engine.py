@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.opening_hours.schedule import RegionHours
-from services.simulate.domain.engine import simulate_region
-from services.simulate.domain.scenario import DEFAULT_START, Arrival, Scenario, traffic_scenario
+from services.queue_model.engine import simulate_region
+from services.queue_model.scenario import DEFAULT_START, Arrival, Scenario, traffic_scenario
 
 R = "SE-C"
 
@@ -158,7 +158,7 @@ def _hours(days: str, **exceptions: list[str]) -> RegionHours:
 
 
 def test_a_closed_region_serves_nobody_while_closed_whatever_the_staffing_says() -> None:
-    from services.simulate.domain.hours import HoursTimeline
+    from services.queue_model.hours import HoursTimeline
 
     # DEFAULT_START is a Monday 00:00 local; staffed all week, but open 08:00-21:00 only
     res = simulate_region(
@@ -169,7 +169,7 @@ def test_a_closed_region_serves_nobody_while_closed_whatever_the_staffing_says()
 
 
 def test_a_team_leads_hours_change_in_the_history_applies_from_its_time_on() -> None:
-    from services.simulate.domain.hours import HoursTimeline
+    from services.queue_model.hours import HoursTimeline
 
     closed_all_day = _hours("")
     timeline = HoursTimeline(

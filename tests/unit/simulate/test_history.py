@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from proto import events as ev
+from services.queue_model.scenario import CaseModel
 from services.simulate.domain.history import HistoryBuilder, HistoryError, read_history, week_start
-from services.simulate.domain.scenario import CaseModel
 
 UTC = dt.UTC
 SINCE = dt.datetime(2026, 1, 7, 9, 0, tzinfo=UTC)  # a Wednesday

@@ -6,7 +6,7 @@ import datetime as dt
 
 from services.opening_hours.region_table import read_whole_week
 from services.opening_hours.schedule import STOCKHOLM, RegionHours
-from services.simulate.domain.hours import HoursTimeline, closed_staffed_hours
+from services.queue_model.hours import HoursTimeline, closed_staffed_hours
 
 MONDAY = dt.datetime(2026, 11, 23, tzinfo=STOCKHOLM)  # an ordinary week
 

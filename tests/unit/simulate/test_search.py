@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from services.simulate.domain.engine import simulate_region
-from services.simulate.domain.frames import DEFAULT_FRAMES_S
+from services.queue_model.engine import simulate_region
+from services.queue_model.frames import DEFAULT_FRAMES_S
+from services.queue_model.scenario import DEFAULT_START, Arrival, Scenario, traffic_scenario
 from services.simulate.domain.metrics import shares_met
-from services.simulate.domain.scenario import DEFAULT_START, Arrival, Scenario, traffic_scenario
 from services.simulate.domain.search import closed_time_misses, find_staff, fluid_work, hourly_arrivals
 
 TARGET = {u: 0.95 for u in range(1, 6)}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.loadgen.population import REGION_POPULATION
+from services.queue_model.population import REGION_POPULATION
 from services.simulate.domain.staffing import StaffingError, dump_staffing, load_staffing, parse_staffing
 
 DAY = list(range(24))
@@ -86,7 +86,7 @@ def test_the_shipped_staffing_file_staffs_exactly_the_hours_the_shipped_hours_fi
     import datetime as dt
 
     from services.opening_hours.hours_file import load_opening_hours, packaged_hours_path
-    from services.simulate.domain.hours import closed_staffed_hours
+    from services.queue_model.hours import closed_staffed_hours
 
     shipped = Path(__file__).resolve().parents[3] / "services" / "simulate" / "staffing.toml"
     staffing = load_staffing(shipped, REGION_POPULATION)

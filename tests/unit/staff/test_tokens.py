@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from services.config.env import SettingsError
 from services.staff.dev_issuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
-from services.staff.settings import OidcSettings, SettingsError, StaffSettings
+from services.staff.settings import OidcSettings, StaffSettings
 from services.staff.tokens import TokenRejected, TokenVerifier
 
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from services.loadgen.population import REGION_POPULATION, RegionPicker
-from services.loadgen.traffic import DEFAULT_MIX, UrgencyMix
-from services.simulate.domain.hours import HoursChange
+from services.queue_model.hours import HoursChange
+from services.queue_model.population import REGION_POPULATION, RegionPicker
+from services.queue_model.traffic import DEFAULT_MIX, UrgencyMix
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEFAULT_START = dt.datetime(2026, 1, 5, tzinfo=STOCKHOLM)  # a Monday 00:00, far from DST changes

@@ -25,9 +25,9 @@ from proto import events as ev
 from services.queue.domain.process import Outcome
 from services.queue.domain.process import handle as _handle
 from services.queue.domain.state import QueuePolicy, QueueState
-from services.simulate.domain.frames import DEFAULT_FRAMES_S, URGENCIES
-from services.simulate.domain.hours import HoursTimeline, open_hours
-from services.simulate.domain.scenario import Scenario, hour_of_week
+from services.queue_model.frames import DEFAULT_FRAMES_S, URGENCIES
+from services.queue_model.hours import HoursTimeline, open_hours
+from services.queue_model.scenario import Scenario, hour_of_week
 
 INF = float("inf")
 DEFAULT_DRAIN_S = 14 * 86400.0

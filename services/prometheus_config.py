@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "deploy" / "prometheus" / "alerts.yml"
 _CAP_RULE = re.compile(r"(- record: triage:admission_cap_cases\n\s+expr: vector\()(\d+)(\))")
 

@@ -1,0 +1,1 @@
+"""Shared configuration plumbing: the one reader of the environment (env.py)."""
