@@ -127,30 +127,27 @@ def settings_from_args(
         kafka=kafka,
         intake_url=intake_url,
         queue_url=queue_url,
-        ingress=a.ingress,
-        mode=a.mode,
-        rate=a.rate,
-        concurrency=a.concurrency,
-        poisson=a.poisson,
         duration_s=a.duration if a.duration is not None or a.count is not None else 10.0,
-        count=a.count,
-        ramp_s=a.ramp,
         mix=parse_mix(a.mix),
         regions=regions,
         enabled_regions=enabled,
-        clinicians=a.clinicians,
-        clinician_rate=a.clinician_rate,
-        serve_rate=a.serve_rate,
-        serve_delay_s=a.serve_delay,
-        prefill=a.prefill,
-        drain_s=a.drain,
-        http_timeout_s=a.http_timeout,
-        max_in_flight=a.max_in_flight,
-        seed=a.seed,
-        out_dir=a.out_dir,
-        label=a.label,
         progress=not a.no_progress,
+        **{name: getattr(a, name) for name in _AS_GIVEN},
+        **{name: getattr(a, flag) for flag, name in _SECONDS.items()},
     ).validate()
+
+
+# Options whose LoadSettings field has the flag's own name, and those whose field names the unit.
+_AS_GIVEN = (
+    "ingress", "mode", "rate", "concurrency", "poisson", "count", "clinicians", "clinician_rate",
+    "serve_rate", "prefill", "max_in_flight", "seed", "out_dir", "label",
+)  # fmt: skip
+_SECONDS = {
+    "ramp": "ramp_s",
+    "serve_delay": "serve_delay_s",
+    "drain": "drain_s",
+    "http_timeout": "http_timeout_s",
+}
 
 
 @contextlib.contextmanager

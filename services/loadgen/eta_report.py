@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services.loadgen.eta_error import BASES, PHASES
+from services.observability.figures import save_figure
 
 _URGENCY_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#999999", 4: "#67a9cf", 5: "#2166ac"}
 
@@ -148,8 +149,4 @@ def plot(result: dict[str, Any], path: Path) -> Path:
         f"ETA error, {s['region']}, time x{s['time_scale']:g}, capacity {s['capacity_per_hour']:g}/h, "
         f"load {s['load']:g} ({result['machine']['nproc']} cores, load avg {result['machine']['loadavg'][0]:.1f})"
     )
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

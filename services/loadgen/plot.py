@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from services.observability.figures import save_figure
+
 _CURVES = (
     ("ingress", "submission -> answer"),
     ("accepted_to_queued", "accepted -> CaseQueued"),
@@ -80,8 +82,4 @@ def plot_result(result: dict[str, Any], path: Path) -> Path:
     rate.set_xlabel("seconds since start")
     rate.legend(fontsize=8, loc="upper left")
     rate.grid(True, alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display: files only
 import matplotlib.pyplot as plt  # noqa: E402
 
+from services.observability.figures import save_figure
 from services.queue_model.engine import RegionResult  # noqa: E402
 from services.queue_model.frames import URGENCIES  # noqa: E402
 from services.simulate.domain.metrics import percentile  # noqa: E402
@@ -56,8 +57,4 @@ def plot_run(res: RegionResult, frames: dict[int, float], path: Path, title: str
     for ax in (depth, waits, staff):
         ax.grid(True, alpha=0.3)
     depth.set_title(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
