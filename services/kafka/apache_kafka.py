@@ -146,7 +146,12 @@ class KafkaCluster:
             self.stop_node(node_id)
         self._spawn(java_executable(), ensure_kafka_libs(), node_id)
         deadline = time.monotonic() + timeout
-        while node_id not in cluster_brokers(self.bootstrap_servers):
+        # Its port open (the NEW process listens) and in the metadata: a killed node stays in the
+        # metadata until the controller fences it, so the metadata alone answered "back" at once
+        # when the restart came before the fencing (a chaos run then killed a second node while
+        # this one was still down: no quorum).
+        broker_port = self.ports[node_id].broker
+        while not port_open(self.host, broker_port) or node_id not in cluster_brokers(self.bootstrap_servers):
             self._check_alive(node_id)  # only this one: another may be killed on purpose meanwhile
             if time.monotonic() > deadline:
                 raise BrokerStartError(
