@@ -9,7 +9,8 @@ Monday 00:00; 34 = Tuesday 10:00, the morning peak). There, each region's foreca
 as the service makes it (``FORECAST_RUNS`` futures, an 8-hour breach horizon) and its CPU
 time measured. Prints per region: waiting, CPU per refresh; and the total for one refresh
 of all 21 regions, as cores at one refresh a minute and at the refresh rate the region's
-calls and arrivals would cause (debounced to ``--debounce`` s). Busy machine: say so.
+calls and arrivals would cause (debounced to ``--debounce`` s, or longer for a costly region as
+the tracker spaces them: ``EVENT_CPU_SHARE``). Busy machine: say so.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from proto import events as ev  # noqa: E402
 from services.forecast.domain.forecast import forecast_region  # noqa: E402
 from services.forecast.domain.history import RegionHistory  # noqa: E402
+from services.forecast.domain.tracker import EVENT_CPU_SHARE  # noqa: E402
 from services.opening_hours.schedule import RegionHours  # noqa: E402
 from services.queue.domain.state import QueueState  # noqa: E402
 from services.queue_model.engine import RegionResult, simulate_region  # noqa: E402
@@ -82,9 +84,11 @@ def measure(
     t0 = time.process_time()
     forecast_region(inputs, runs=a.runs, horizon_s=0.0)  # an event-driven refresh: the ranges only
     short = time.process_time() - t0
-    # refreshes a minute at the peak hour: one per call or arrival, at most one per debounce
+    # refreshes a minute at the peak hour: one per call or arrival, at most one per debounce,
+    # which grows with the refresh's cost as the service's tracker makes it (EVENT_CPU_SHARE)
     peak = [t for t in moves if now.timestamp() - 3600 <= t < now.timestamp()]
-    per_min = min(60.0 / a.debounce, max(1.0, len(peak) / 60.0))
+    gap = max(a.debounce, short / EVENT_CPU_SHARE)
+    per_min = max(1.0, min(60.0 / gap, len(peak) / 60.0))
     return region, len(inputs.waiting), cpu, short, per_min
 
 

@@ -45,18 +45,24 @@ class Refresher:
         hours = t.state.hours_of(region)
         return t.history(region, now).inputs(t.state.region(region), now, hours, t.fallback_per_hour, what_if)
 
-    async def forecast(self, inputs: Inputs, horizon_s: float | None = None) -> RegionForecast:
-        """Run the futures in a worker thread; record the CPU they took."""
+    async def forecast(
+        self, inputs: Inputs, horizon_s: float | None = None, scheduled: bool = False
+    ) -> RegionForecast:
+        """Run the futures in a worker thread; record the CPU they took (``scheduled``: a
+        refresh, whose cost spaces the region's next event-driven one; a what-if's does not)."""
         s = self.settings
         horizon = s.horizon_s if horizon_s is None else horizon_s
 
-        def work() -> RegionForecast:
+        def work() -> tuple[RegionForecast, float]:
             started = time.thread_time()
             f = forecast_region(inputs, runs=s.runs, seed=s.seed, horizon_s=horizon)
-            metrics.REFRESH_CPU.observe(time.thread_time() - started)
-            return f
+            return f, time.thread_time() - started
 
-        return await asyncio.to_thread(work)
+        f, cpu = await asyncio.to_thread(work)
+        metrics.REFRESH_CPU.observe(cpu)
+        if scheduled:
+            self.tracker.took(inputs.region, cpu)
+        return f
 
     async def refresh(self, region: str) -> None:
         """A full forecast once a minute; between, after a call or an arrival, only the cases' ranges.
@@ -69,11 +75,15 @@ class Refresher:
         last = self.latest.get(region)
         full = last is None or (now - last.as_of).total_seconds() >= self.settings.every_s - 1.0
         if full or last is None:
-            event = to_event(await self.forecast(self.inputs(region, now)), now, self.settings.seed)
+            event = to_event(
+                await self.forecast(self.inputs(region, now), scheduled=True), now, self.settings.seed
+            )
             self._full[region] = event
         else:
             short = to_event(
-                await self.forecast(self.inputs(region, now), horizon_s=0.0), now, self.settings.seed
+                await self.forecast(self.inputs(region, now), horizon_s=0.0, scheduled=True),
+                now,
+                self.settings.seed,
             )
             kept = self._full.get(region, last)
             event = msgspec.structs.replace(

@@ -64,6 +64,9 @@ class Inputs:
     # per hour of the week: how many hour-observations ``week`` rests on (the Gamma posterior's
     # rate, ``Demand.posterior``); empty: the rate is known and only the arrivals are random
     week_weight: Sequence[float] = ()
+    # consultations under way now: (urgency, seconds since the call); their clinicians are busy
+    # at the start until the consultation, drawn given how long it has lasted, is over
+    consulting: Sequence[tuple[int, float]] = ()
 
 
 def draw_week(inputs: Inputs, rng: random.Random) -> Sequence[float]:
@@ -75,6 +78,16 @@ def draw_week(inputs: Inputs, rng: random.Random) -> Sequence[float]:
         rng.gammavariate(mean * w, 1.0 / w) if mean > 0 else 0.0
         for mean, w in zip(inputs.week, inputs.week_weight, strict=True)
     ]
+
+
+def _remaining(model: CaseModel, urgency: int, elapsed: float, rng: random.Random) -> float:
+    """What is left of a consultation that has lasted ``elapsed``: a consultation drawn until it
+    is longer than that (rejection; a few tries, then a minute)."""
+    for _ in range(20):
+        c = model.consult(urgency, rng)
+        if c > elapsed:
+            return c - elapsed
+    return 60.0
 
 
 @dataclass
@@ -139,20 +152,25 @@ def run_future(
         for w in inputs.waiting
     ]
     n = len(waiting)
+    # a consultation under way: a Prio 1 case ahead of everyone, called at once by a free
+    # clinician and keeping them its remaining time (never tracked, never a breach)
+    ahead = min((a.t for a in waiting), default=t0) - 1.0
+    busy = [Arrival(ahead, inputs.region, 1, _remaining(model, u, e, rng), 0) for u, e in inputs.consulting]
+    b = len(busy)
     need = frozenset(range(n)) if track is None else track
     span = t0 + max(3600.0, min_span_s)
     while True:
         drawn = _arrivals(inputs, week, seed, first_hour, t0, span)
         later = [Arrival(t, inputs.region, u, model.consult(u, rng), model.misses(rng)) for t, u in drawn]
         res = _simulate(
-            inputs, Scenario((*waiting, *later), start, span), t0, first_hour, need, t0 + min_span_s
+            inputs, Scenario((*waiting, *busy, *later), start, span), t0, first_hour, need, t0 + min_span_s
         )
         first = _first_calls(res)
         called_in = [first.get(i, math.inf) - t0 for i in range(n)]
         if all(called_in[i] < math.inf for i in need) or span - t0 >= max_span_s:
             return Future(
                 called_in,
-                [(a.t - t0, a.urgency, first.get(n + j, math.inf) - t0) for j, a in enumerate(later)],
+                [(a.t - t0, a.urgency, first.get(n + b + j, math.inf) - t0) for j, a in enumerate(later)],
             )
         span = t0 + min(max_span_s, 2 * (span - t0))  # >= 1 h to start with: it grows
 

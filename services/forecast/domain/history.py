@@ -2,7 +2,8 @@
 
 ``observe`` takes each queue event after it was folded into the ``RegionState`` (so the
 queue's depth after it is known) and feeds the demand (every CaseQueued) and the staff's pace
-(CaseCalled, ServeNextEmpty, CaseNoShow). ``inputs`` turns what was learned, the state's
+(CaseCalled, ServeNextEmpty, CaseNoShow), and keeps the consultations under way (a clinician
+busy now is not free at the forecast's start). ``inputs`` turns what was learned, the state's
 waiting cases and the region's hours into one forecast's ``Inputs``.
 """
 
@@ -20,6 +21,8 @@ from services.opening_hours.schedule import RegionHours
 from services.queue.domain.state import RegionState
 from services.queue_model.frames import URGENCIES
 
+MAX_CONSULT_S = 2 * 3600.0  # a call older than this without a close is taken as over
+
 
 def week_capacity(hours: RegionHours, at: dt.datetime, fallback_per_hour: float) -> float:
     """Calls the hours plan for in the week that starts at ``at``."""
@@ -33,6 +36,8 @@ class RegionHistory:
     demand: Demand
     service: Service = field(default_factory=Service)
     _planned: tuple[int, float] = (-1, 0.0)  # (clock hour, planned calls in it): asked per call
+    # case -> (urgency, called_at): consultations under way (called, not closed nor a no-show)
+    consulting: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     @classmethod
     def with_prior(
@@ -56,6 +61,7 @@ class RegionHistory:
             case ev.CaseQueued():
                 self.demand.observe(event.queued_at, event.urgency)
             case ev.CaseCalled():
+                self.consulting[event.case_id] = (event.urgency, event.called_at.timestamp())
                 planned = self._planned_in(event.called_at, hours, fallback_per_hour)
                 self.service.observe_call(event.called_at, event.clinician_id, len(rs.queue), planned)
                 self.demand.advance(event.called_at)
@@ -64,10 +70,12 @@ class RegionHistory:
                     event.occurred_at, self._planned_in(event.occurred_at, hours, fallback_per_hour)
                 )
             case ev.CaseNoShow():
+                self.consulting.pop(event.case_id, None)
                 self.service.observe_no_show()
-            case ev.CaseClosed(reason="completed"):
+            case ev.CaseClosed():
+                self.consulting.pop(event.case_id, None)
                 rec = rs.cases.get(event.case_id)
-                if rec is not None and rec.called_at is not None:
+                if event.reason == "completed" and rec is not None and rec.called_at is not None:
                     self.service.observe_completed(rec.urgency, event.occurred_at.timestamp() - rec.called_at)
             case _:
                 return
@@ -91,6 +99,20 @@ class RegionHistory:
             what_if=what_if,
         )
         consult = {u: self.service.consult_s(u, NO_SHOW_S) for u in URGENCIES}
+        t = now.timestamp()
+        for case_id in [c for c, (_, at) in self.consulting.items() if t - at > MAX_CONSULT_S]:
+            del self.consulting[case_id]  # never closed (a clinician who did not complete it)
+        busy = sorted(((u, t - at) for u, at in self.consulting.values() if at <= t), key=lambda b: b[1])
+        busy = busy[: plan.clinicians(int(t // 3600))]  # the most recent calls, one per clinician
         return Inputs(
-            rs.region, now, waiting, week, mix, plan, self.service.no_show_rate, consult, week_weight=weights
+            rs.region,
+            now,
+            waiting,
+            week,
+            mix,
+            plan,
+            self.service.no_show_rate,
+            consult,
+            week_weight=weights,
+            consulting=busy,
         )

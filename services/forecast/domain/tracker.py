@@ -11,6 +11,13 @@ Refresh schedule per region: at least every ``every_s``; after a change that mov
 level) at most ``debounce_s`` later, and never two refreshes closer than ``debounce_s``. Any
 arrival also counts: its patient has no range yet. (The arrival of a patient least urgent of
 all moves nobody; it is still refreshed, debounced, because that patient must be told.)
+
+The debounce grows with the region's cost: after a refresh that took ``c`` s of CPU, the next
+event-driven one waits at least ``c / EVENT_CPU_SHARE`` s, so the refreshes between the
+minute's take at most that share of a core per region. A small region (0.2 s) is refreshed
+5 s after a call; the biggest (5 s with 300 waiting) only once a minute, when its ranges still
+move by less than their rounding (docs/performance.md, "Wait forecast": the national load was
+1.3 cores with a fixed 5 s debounce, over the half-core target).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from dataclasses import dataclass, field
 from proto import events as ev
 from services.forecast.domain.history import RegionHistory
 from services.queue.domain.state import QueuePolicy, QueueState, evolve
+
+EVENT_CPU_SHARE = 0.05  # of one core, per region, for the refreshes between the minute's
 
 # Events after which positions moved (or a new patient needs a range): refresh soon.
 MOVES = (
@@ -51,6 +60,7 @@ class Tracker:
     _seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _due: dict[str, float] = field(default_factory=dict)  # region -> epoch seconds
     _last: dict[str, float] = field(default_factory=dict)  # region -> last refresh started
+    _gap: dict[str, float] = field(default_factory=dict)  # region -> least seconds between refreshes
 
     def __post_init__(self) -> None:
         self.state = QueueState(policy=self.policy)
@@ -81,7 +91,8 @@ class Tracker:
         )
         self._due.setdefault(region, now)  # a region seen for the first time: forecast it now
         if isinstance(event, MOVES):
-            soon = max(now, self._last.get(region, -1e18) + self.debounce_s)
+            gap = max(self.debounce_s, self._gap.get(region, 0.0))
+            soon = max(now, self._last.get(region, -1e18) + gap)
             self._due[region] = min(self._due[region], soon)
             return True
         return False
@@ -94,6 +105,10 @@ class Tracker:
         """A refresh of ``region`` starts now: the next is due at most ``every_s`` later."""
         self._last[region] = now
         self._due[region] = now + self.every_s
+
+    def took(self, region: str, cpu_s: float) -> None:
+        """The last refresh of ``region`` took ``cpu_s`` of CPU: space event-driven ones by it."""
+        self._gap[region] = cpu_s / EVENT_CPU_SHARE
 
     def due_by(self, region: str, at: float) -> None:
         """``region`` is due at ``at`` at the latest."""

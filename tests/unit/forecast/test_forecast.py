@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+from proto import events as ev
 from services.forecast.domain.forecast import forecast_region
 from services.forecast.domain.history import RegionHistory
 from services.forecast.domain.plan import WhatIf
 from services.opening_hours.schedule import RegionHours
+from services.queue.domain.process import handle
 from services.queue.domain.state import QueueState
 from tests.unit.forecast.conftest import NOW, R, queued
 
@@ -94,3 +97,29 @@ def test_asking_about_one_case_gives_only_its_range() -> None:
     f = forecast(state, only="c3")
     assert [c.case_id for c in f.cases] == ["c3"]
     assert f.cases[0] == by_id(forecast(state))["c3"]
+
+
+def test_clinicians_busy_with_a_consultation_now_call_the_next_patient_only_when_it_is_over() -> None:
+    state = region_with(*((f"c{i}", 3, 10 - i) for i in range(3)))
+    history = RegionHistory.with_prior(DAY, NOW, 20.0, load=0.0)
+    inputs = history.inputs(state.region(R), NOW, DAY, 20.0)
+    clinicians = inputs.plan.clinicians(int(NOW.timestamp() // 3600))
+    free = by_id(forecast_region(inputs, runs=12))["c0"]
+    busy = dataclasses.replace(inputs, consulting=[(3, 60.0)] * clinicians)  # all called a minute ago
+    waited = by_id(forecast_region(busy, runs=12))["c0"]
+    assert free.p50_s == 0.0  # a free clinician calls the first case at once
+    assert waited.p10_s is not None and waited.p10_s > 0.0
+
+
+def test_the_history_keeps_the_consultations_under_way_until_they_close() -> None:
+    state = region_with(("c0", 3, 10), ("c1", 3, 5))
+    history = RegionHistory.with_prior(DAY, NOW, 20.0)
+    serve = ev.ServeNext(event_id="s1", occurred_at=NOW, region=R, clinician_id="n1", request_id="r1")
+    for e in handle(state, serve, NOW).recorded:
+        history.observe(e, state.region(R), DAY, 20.0)
+    later = NOW + dt.timedelta(minutes=4)
+    assert history.inputs(state.region(R), later, DAY, 20.0).consulting == [(3, 240.0)]
+    done = ev.CompleteCase(event_id="d1", occurred_at=later, region=R, case_id="c0", by="n1")
+    for e in handle(state, done, later).recorded:
+        history.observe(e, state.region(R), DAY, 20.0)
+    assert history.inputs(state.region(R), later, DAY, 20.0).consulting == []

@@ -68,6 +68,25 @@ def test_a_call_makes_the_region_due_soon_but_not_sooner_than_the_debounce() -> 
     assert t.due(T0 + 5) == [R]
 
 
+def test_a_region_whose_refresh_is_costly_waits_longer_after_a_change_but_never_past_the_minute() -> None:
+    t = tracker()
+    events = queue_events()
+    first, second = [e for e in events if isinstance(e, ev.CaseQueued)]
+    called = next(e for e in events if isinstance(e, ev.CaseCalled))
+    for e in events[: events.index(first) + 1]:
+        t.apply(e, T0)
+    t.started(R, T0)
+    t.took(R, 1.0)  # 1 s of CPU: the next event-driven refresh 1 / EVENT_CPU_SHARE = 20 s later
+    for e in events[events.index(first) + 1 : events.index(second) + 1]:
+        t.apply(e, T0 + 1)
+    assert t.due(T0 + 5) == [] and t.due(T0 + 19) == []
+    assert t.due(T0 + 20) == [R]
+    t.started(R, T0 + 20)
+    t.took(R, 10.0)  # 200 s: only the minute's refresh
+    assert t.apply(called, T0 + 21)
+    assert t.due(T0 + 79) == [] and t.due(T0 + 80) == [R]
+
+
 def test_an_event_about_a_case_never_seen_is_skipped_not_fatal() -> None:
     t = tracker()
     called = next(e for e in queue_events() if isinstance(e, ev.CaseCalled))
