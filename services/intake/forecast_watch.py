@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 
 from proto import events as ev
-from proto import topics
+from services.intake.case_notices import language_of, send_case_notice
 from services.intake.domain.moved_forecasts import moved_forecasts, notice_id
 from services.intake.metrics import FORECAST_MOVED_NOTICES
 from services.intake.submissions import TriageService
@@ -28,21 +28,15 @@ async def tell_moved_forecasts(service: TriageService, told: dict[str, None], no
     sent = 0
     for moved in list(moved_forecasts(view, lambda region: view.hours_of(region, settings.hours), now, told)):
         await asyncio.sleep(0)  # HTTP requests are served between notices
-        facts = view.patients.facts(moved.case_id)
-        await service.publisher.publish(
-            topics.QUEUE_YOUR_TURN,
-            moved.region,
-            ev.CaseNotice(
-                event_id=notice_id(moved.case_id),
-                case_id=moved.case_id,
-                region=moved.region,
-                kind="forecast_moved",
-                language=facts.language if facts is not None else "sv",
-                wait_low_seconds=moved.estimate.low_s,
-                wait_high_seconds=moved.estimate.high_s,
-            ),
+        notice = ev.CaseNotice(
+            event_id=notice_id(moved.case_id),
+            case_id=moved.case_id,
+            region=moved.region,
+            kind="forecast_moved",
+            language=language_of(service, moved.case_id),
+            wait_low_seconds=moved.estimate.low_s,
+            wait_high_seconds=moved.estimate.high_s,
         )
-        told[moved.case_id] = None
-        FORECAST_MOVED_NOTICES.labels(moved.region).inc()
+        await send_case_notice(service, notice, told, FORECAST_MOVED_NOTICES)
         sent += 1
     return sent

@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 
 from proto import events as ev
-from proto import topics
+from services.intake.case_notices import language_of, send_case_notice
 from services.intake.domain.late_cases import late_cases
 from services.intake.forecast_watch import tell_moved_forecasts
 from services.intake.metrics import PAST_FRAME_NOTICES
@@ -43,20 +43,14 @@ async def warn_late_cases(service: TriageService, told: dict[str, None], now: dt
     sent = 0
     for late in found:  # lazily, one region's walk at a time, so HTTP requests are served between
         await asyncio.sleep(0)
-        facts = view.patients.facts(late.case.case_id)
-        await service.publisher.publish(
-            topics.QUEUE_YOUR_TURN,
-            late.case.region,
-            ev.CaseNotice(
-                event_id=f"past-frame-{late.case.case_id}-{late.case.region}",
-                case_id=late.case.case_id,
-                region=late.case.region,
-                kind=late.notice_kind,  # type: ignore[arg-type]
-                language=facts.language if facts is not None else "sv",
-            ),
+        notice = ev.CaseNotice(
+            event_id=f"past-frame-{late.case.case_id}-{late.case.region}",
+            case_id=late.case.case_id,
+            region=late.case.region,
+            kind=late.notice_kind,  # type: ignore[arg-type]
+            language=language_of(service, late.case.case_id),
         )
-        told[late.case.case_id] = None
-        PAST_FRAME_NOTICES.labels(late.case.region).inc()
+        await send_case_notice(service, notice, told, PAST_FRAME_NOTICES)
         sent += 1
     _forget_oldest(told)
     return sent

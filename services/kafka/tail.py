@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -107,14 +107,18 @@ async def catch_up(
         pending = await behind(log, {tp: ends[tp] for tp in pending})
 
 
-def open_consumer(kafka: KafkaSettings) -> AIOKafkaConsumer:
-    """A group-less, read-committed consumer that starts at the beginning (assign partitions)."""
+def open_consumer(kafka: KafkaSettings, **options: Any) -> AIOKafkaConsumer:
+    """A group-less, read-committed consumer that starts at the beginning (assign partitions);
+    ``options``: more aiokafka consumer options (e.g. ``max_partition_fetch_bytes``)."""
     return AIOKafkaConsumer(
         **kafka.consumer_options(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        # Short: Tansu holds a fetch for its full wait, and a ListOffsets queues behind it on the
+        # same connection.
         fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+        **options,
     )
 
 

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
+from services.kafka.tail import open_consumer
 from services.queue.domain.batch import BatchCommit, InputPosition
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord
@@ -231,16 +232,8 @@ class KafkaQueueLog:
 
 async def start_reader(kafka: KafkaSettings, max_partition_fetch_bytes: int) -> AIOKafkaConsumer:
     """A started consumer without a group, reading committed, for reading ranges of a partition by hand."""
-    reader = AIOKafkaConsumer(
-        **kafka.consumer_options(),  # aborted batches (a fenced owner's) are not the log
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        # Short: Tansu holds a fetch for its full wait, and the ListOffsets of the next
-        # partition queues behind it on the same connection (0.4 s per partition at 500 ms).
-        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
-        max_partition_fetch_bytes=max_partition_fetch_bytes,
-    )
+    # read committed: aborted batches (a fenced owner's) are not the log
+    reader = open_consumer(kafka, max_partition_fetch_bytes=max_partition_fetch_bytes)
     await reader.start()
     return reader
 
