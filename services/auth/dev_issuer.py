@@ -14,7 +14,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -26,14 +26,30 @@ JWKS_FILE = "jwks.json"
 MAX_TTL_S = 12 * 3600
 
 
-class DevSigningKey:
-    """The dev signing key in ``directory``; mints short-lived ES256 tokens for ``issuer``."""
+class TokenTimes(TypedDict, total=False):
+    """When a dev token is valid, and for whom: what every dev issuer's ``mint`` lets you choose."""
 
-    def __init__(self, directory: Path, issuer: str, audience: str, env_prefix: str) -> None:
+    ttl_s: float  # its lifetime, at most MAX_TTL_S (default: the issuer's ``ttl_s``)
+    not_before_s: float  # valid only from this many seconds after it is issued (default 0)
+    audience: str  # default: the issuer's ``audience``
+    now: float | None  # when it is issued (epoch seconds; default: now)
+
+
+class DevSigningKey:
+    """The dev signing key in ``directory``; mints short-lived ES256 tokens for ``issuer``.
+
+    Each dev issuer is a subclass that says whose stand-in it is (``issuer``, ``audience``, the
+    verifying API's settings prefix ``env_prefix``, the default lifetime ``ttl_s``) and whose
+    ``mint`` checks the subject and adds its claims.
+    """
+
+    issuer: str
+    audience: str
+    env_prefix: str  # of the verifying API's settings, e.g. STAFF_OIDC_
+    ttl_s: float = 3600
+
+    def __init__(self, directory: Path) -> None:
         self.directory = directory.resolve()
-        self.issuer = issuer
-        self.audience = audience
-        self.env_prefix = env_prefix  # of the verifying API's settings, e.g. STAFF_OIDC_
         self._key = self._load_or_create()
         public = ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
         self.kid = "dev-" + hashlib.sha256(f"{public['x']}.{public['y']}".encode()).hexdigest()[:16]
@@ -71,25 +87,19 @@ class DevSigningKey:
             f"{self.env_prefix}JWKS_URL": self.jwks_url,
         }
 
-    def sign(
-        self,
-        subject: str,
-        extra: dict[str, Any],
-        ttl_s: float = 3600,
-        not_before_s: float = 0,
-        audience: str | None = None,
-        now: float | None = None,
-    ) -> str:
+    def sign(self, subject: str, extra: dict[str, Any], **times: Unpack[TokenTimes]) -> str:
         """A signed token for ``subject`` with ``extra`` claims, valid ``ttl_s`` seconds."""
+        ttl_s = times.get("ttl_s", self.ttl_s)
         if not 0 < ttl_s <= MAX_TTL_S:
             raise ValueError(f"--ttl must be 1..{MAX_TTL_S} seconds: dev tokens are short-lived")
+        now = times.get("now")
         issued = time.time() if now is None else now
         claims = {
             "iss": self.issuer,
-            "aud": self.audience if audience is None else audience,
+            "aud": times.get("audience", self.audience),
             "sub": subject,
             "iat": int(issued),
-            "nbf": int(issued + not_before_s),
+            "nbf": int(issued + times.get("not_before_s", 0)),
             "exp": int(issued + ttl_s),
             **extra,
         }

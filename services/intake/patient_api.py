@@ -10,9 +10,7 @@ queue.commands, decided by the queue like a staff cancellation.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get
@@ -34,6 +32,7 @@ from services.intake.http_bodies import CaseList, CaseView
 from services.intake.patient_login import Patient, PatientVerifier
 from services.intake.patient_outcome import clinician_outcome
 from services.intake.submissions import TriageService
+from services.kafka.tail import read_when
 
 REALM = 'Bearer realm="triage-patient"'
 SECURITY: list[dict[str, list[str]]] = [{"patientToken": []}]
@@ -235,14 +234,11 @@ async def withdraw_case(
 
 async def _answered(service: TriageService, case_id: str, before: CaseStatus) -> CaseStatus:
     """The case once the queue has answered the withdrawal (left waiting), or as it is after the wait."""
-    deadline = time.monotonic() + WITHDRAW_WAIT_S
-    case = before
-    while time.monotonic() < deadline:
-        case = service.view.case(case_id) or before
-        if case.status not in ("pending", "waiting"):
-            break
-        await asyncio.sleep(0.02)  # the tail folds queue.events within milliseconds
-    return case
+    return await read_when(
+        lambda: service.view.case(case_id) or before,
+        lambda case: case.status not in ("pending", "waiting"),
+        WITHDRAW_WAIT_S,  # the tail folds queue.events within milliseconds
+    )
 
 
 PATIENT_HANDLERS = [list_cases, withdraw_case]

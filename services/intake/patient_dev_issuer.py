@@ -7,9 +7,9 @@ login gateway (BankID/Freja behind OIDC) signs the tokens.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Unpack
 
-from services.auth.dev_issuer import DevSigningKey
+from services.auth.dev_issuer import DevSigningKey, TokenTimes
 from services.intake.domain.identity import InvalidIdentity, parse_identity
 
 DEV_PATIENT_ISSUER = "https://dev-patient-login.triage.invalid"
@@ -18,22 +18,17 @@ DEV_PATIENT_DIR = "dev-patient-issuer"
 
 
 class PatientDevIssuer(DevSigningKey):
-    """The patient login dev key in ``directory`` (created, mode 0600, on first use)."""
+    """The patient login dev key in a directory (created, mode 0600, on first use)."""
 
-    def __init__(self, directory: Path) -> None:
-        super().__init__(directory, DEV_PATIENT_ISSUER, DEV_PATIENT_AUDIENCE, "INTAKE_PATIENT_")
+    issuer = DEV_PATIENT_ISSUER
+    audience = DEV_PATIENT_AUDIENCE
+    env_prefix = "INTAKE_PATIENT_"
+    ttl_s = 1800
 
-    def mint(
-        self,
-        personnummer: str,
-        ttl_s: float = 1800,
-        not_before_s: float = 0,
-        audience: str = DEV_PATIENT_AUDIENCE,
-        now: float | None = None,
-    ) -> str:
+    def mint(self, personnummer: str, **times: Unpack[TokenTimes]) -> str:
         """A patient token whose ``sub`` is ``personnummer`` (normalised to 12 digits)."""
         try:
             number = parse_identity(personnummer).number
         except InvalidIdentity as exc:
             raise ValueError(f"--patient: {exc}") from None
-        return self.sign(number, {"acr": "dev-e-legitimation"}, ttl_s, not_before_s, audience, now)
+        return self.sign(number, {"acr": "dev-e-legitimation"}, **times)

@@ -12,19 +12,11 @@ from proto.topics import QUEUE_PARTITIONS
 from services.kafka.faust_transport import TriageFaustApp
 from services.kafka.security import SASL_MECHANISM, KafkaSecurity
 from services.kafka.settings import KafkaSettings
+from services.kafka.worker_settings import WorkerSettings
 from services.observability.consumer_lag import watch_consumer_lag
 
 
-def make_faust_app(
-    app_id: str,
-    kafka: KafkaSettings,
-    *,
-    web_host: str,
-    web_port: int,
-    data_dir: str,
-    session_timeout_s: float = 10.0,
-    heartbeat_interval_s: float = 1.0,
-) -> TriageFaustApp:
+def make_faust_app(app_id: str, kafka: KafkaSettings, worker: WorkerSettings) -> TriageFaustApp:
     """A faust App with at-least-once processing (the embedded broker has no transactions).
 
     It serves Prometheus metrics at ``/metrics``: faust's sensor (prefix ``faust_``), the
@@ -37,12 +29,12 @@ def make_faust_app(
         # faust's producer, consumers and admin take their TLS/SASL options from here
         broker_credentials=faust_credentials(kafka.security),
         store="memory://",
-        datadir=data_dir,
+        datadir=worker.data_dir,
         autodiscover=False,
         web_enabled=True,
-        web_host=web_host,
-        web_port=web_port,
-        web_bind=web_host,
+        web_host=worker.web_host,
+        web_port=worker.web_port,
+        web_bind=worker.web_host,
         # faust's own pages (/router/, /table/, /graph/, /stats/) would show table keys and the
         # cluster's topology to anyone who reaches the port: off (issue #13). Views routed to a
         # partition's owner (app.router.route_req) do not need them.
@@ -55,11 +47,11 @@ def make_faust_app(
         topic_replication_factor=1,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
-        broker_session_timeout=session_timeout_s,
+        broker_session_timeout=worker.session_timeout_s,
         # static membership: a restarted process with the same name gets its partitions back
         # without waiting out its old session (docs/deployment.md, "Group timeouts")
         consumer_group_instance_id=kafka.group_instance_id or None,
-        broker_heartbeat_interval=heartbeat_interval_s,
+        broker_heartbeat_interval=worker.heartbeat_interval_s,
         broker_commit_every=100,
         broker_commit_interval=0.5,
         producer_linger=0.0,

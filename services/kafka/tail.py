@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -37,6 +37,7 @@ POLL_MS = 200  # the longest a poll waits for records (the tail's latency floor 
 Record = tuple[str, ConsumerRecord]  # (contract topic name, the record)
 OnBatch = Callable[[list[Record]], Awaitable[None]]  # every poll, possibly with no records
 OnReady = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
 def each_record(on_record: Callable[[str, ConsumerRecord], None]) -> OnBatch:
@@ -58,6 +59,16 @@ def keep_latest(into: dict[str, bytes], record: ConsumerRecord) -> None:
         into.pop(record.key.decode(), None)
     else:
         into[record.key.decode()] = record.value
+
+
+async def read_when(look: Callable[[], T], done: Callable[[T], bool], timeout_s: float) -> T:
+    """What ``look()`` reads in a tailed read model once it is ``done``, or after ``timeout_s``:
+    another service acted on an event this reader may not have folded yet (it lags a little)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not done(found := look()) and loop.time() <= deadline:
+        await asyncio.sleep(0.02)
+    return found
 
 
 class TopicMissing(RuntimeError):

@@ -7,14 +7,13 @@ at send time. A tombstone (null value) deletes the card.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiokafka import ConsumerRecord
 
 from proto import topics
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import LogTail, each_record, keep_latest
+from services.kafka.tail import LogTail, each_record, keep_latest, read_when
 
 log = logging.getLogger("triage.notifier.contacts")
 
@@ -37,12 +36,7 @@ class ContactDirectory:
     async def wait_for(self, case_id: str, timeout: float) -> bytes | None:
         """The card, waiting up to ``timeout`` s: it is published before the case is queued,
         but this reader may lag a little behind."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while (card := self._cards.get(case_id)) is None:
-            if asyncio.get_running_loop().time() > deadline:
-                return None
-            await asyncio.sleep(0.02)
-        return card
+        return await read_when(lambda: self._cards.get(case_id), lambda card: card is not None, timeout)
 
     async def run(self) -> None:
         """Read the topic from the beginning, forever (cancel to stop); ``ready`` once caught up."""

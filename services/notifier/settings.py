@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from proto.contact_crypto import DEV_CONTACT_KEYS
 from services.config.env import EnvReader, SettingsError
 from services.kafka.settings import KafkaSettings
+from services.kafka.worker_settings import WorkerSettings, read_worker_settings
 from services.notifier.domain.retry import RetryPolicy
 
 PROVIDERS = ("outbox", "46elks")
 CRASH_POINTS = ("recorded", "accepted")
+NOTIFIER_WORKER = WorkerSettings(web_port=8082, data_dir="var/notifier", session_timeout_s=10.0)
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,8 @@ class ElksSettings:
 @dataclass(frozen=True)
 class NotifierSettings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    web_host: str = "127.0.0.1"
-    web_port: int = 8082
-    data_dir: str = "var/notifier"
+    # NOTIFIER_WEB_*, NOTIFIER_DATA_DIR, NOTIFIER_SESSION_TIMEOUT_S, NOTIFIER_HEARTBEAT_INTERVAL_S
+    worker: WorkerSettings = NOTIFIER_WORKER
     outbox_path: str = "var/sms-outbox.jsonl"
     contact_keys: str = DEV_CONTACT_KEYS
     contact_wait_s: float = 10.0
@@ -48,7 +49,6 @@ class NotifierSettings:
     request_timeout_s: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     redrive_grace_s: float = 12.0
-    session_timeout_s: float = 10.0
     # Test-only: exit with os._exit after the Nth SMS (see docs/notifier.md). 0 = off.
     crash_after_send: int = 0
     crash_point: str = "recorded"
@@ -61,9 +61,7 @@ class NotifierSettings:
         rate = read.float("SMS_RATE_PER_S", 10.0)
         settings = cls(
             kafka=KafkaSettings.from_env(env),
-            web_host=read.text("NOTIFIER_WEB_HOST", "127.0.0.1"),
-            web_port=read.int("NOTIFIER_WEB_PORT", 8082),
-            data_dir=read.text("NOTIFIER_DATA_DIR", "var/notifier"),
+            worker=read_worker_settings(read, "NOTIFIER_", NOTIFIER_WORKER),
             outbox_path=read.text("SMS_OUTBOX_PATH", "var/sms-outbox.jsonl"),
             contact_keys=read.text("CONTACT_KEYS", DEV_CONTACT_KEYS),
             contact_wait_s=read.float("NOTIFIER_CONTACT_WAIT_S", 10.0),
@@ -84,7 +82,6 @@ class NotifierSettings:
             request_timeout_s=timeout,
             retry=_retry_policy(read),
             redrive_grace_s=read.float("NOTIFIER_REDRIVE_GRACE_S", timeout + 2.0),
-            session_timeout_s=read.float("NOTIFIER_SESSION_TIMEOUT_S", 10.0),
             crash_after_send=read.int("NOTIFIER_CRASH_AFTER_SEND", 0),
             crash_point=read.text("NOTIFIER_CRASH_POINT", "recorded"),
         )

@@ -46,14 +46,7 @@ def create_app(settings: NotifierSettings) -> faust.App:
     templates = templates_from(settings)
     keyring = parse_keyring(settings.contact_keys)
     kafka = settings.kafka
-    app = make_faust_app(
-        "triage-notifier",
-        kafka,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        data_dir=settings.data_dir,
-        session_timeout_s=settings.session_timeout_s,
-    )
+    app = make_faust_app("triage-notifier", kafka, settings.worker)
     notices_name = kafka.topic(topics.QUEUE_YOUR_TURN.name)
     notices = raw_topic(app, notices_name)
     contacts = ContactDirectory(kafka)

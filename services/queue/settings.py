@@ -9,21 +9,23 @@ from dataclasses import dataclass, field
 from proto.regions import DEFAULT_ENABLED
 from services.config.env import EnvReader, SettingsError
 from services.kafka.settings import KafkaSettings
+from services.kafka.worker_settings import WorkerSettings, read_worker_settings
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env
 from services.queue.domain.state import QueuePolicy
+
+# Short session timeout so a killed worker's partitions move quickly (docs/queue.md has the
+# measured takeover time).
+QUEUE_WORKER = WorkerSettings(
+    web_port=6066, data_dir="var/queue", session_timeout_s=6.0, heartbeat_interval_s=0.5
+)
 
 
 @dataclass(frozen=True)
 class QueueSettings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    web_host: str = "127.0.0.1"
-    web_port: int = 6066
-    data_dir: str = "var/queue"
-    # Short session timeout so a killed worker's partitions move quickly (docs/queue.md
-    # has the measured takeover time). Heartbeat well under a third of the session.
-    session_timeout_s: float = 6.0
-    heartbeat_interval_s: float = 0.5
+    # QUEUE_WEB_*, QUEUE_DATA_DIR, QUEUE_SESSION_TIMEOUT_S, QUEUE_HEARTBEAT_INTERVAL_S
+    worker: WorkerSettings = QUEUE_WORKER
     policy: QueuePolicy = field(default_factory=QueuePolicy)
     # Group commit: a batch is whatever the reader has buffered, up to this many records.
     batch_max_records: int = 5000
@@ -77,11 +79,7 @@ class QueueSettings:
             raise SettingsError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(
             kafka=KafkaSettings.from_env(env),
-            web_host=read.text("QUEUE_WEB_HOST", "127.0.0.1"),
-            web_port=read.int("QUEUE_WEB_PORT", 6066),
-            data_dir=read.text("QUEUE_DATA_DIR", "var/queue"),
-            session_timeout_s=read.float("QUEUE_SESSION_TIMEOUT_S", 6),
-            heartbeat_interval_s=read.float("QUEUE_HEARTBEAT_INTERVAL_S", 0.5),
+            worker=read_worker_settings(read, "QUEUE_", QUEUE_WORKER),
             policy=policy,
             batch_max_records=read.int("QUEUE_BATCH_MAX_RECORDS", 5000),
             fetch_wait_ms=read.int("QUEUE_FETCH_WAIT_MS", 5),

@@ -34,15 +34,7 @@ def observe(stage: str, seconds: float) -> None:
 def create_app(settings: QueueSettings) -> faust.App:
     """The queue service's faust app; nothing connects until the worker starts."""
     kafka = settings.kafka
-    app = make_faust_app(
-        "triage-queue",
-        kafka,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        data_dir=settings.data_dir,
-        session_timeout_s=settings.session_timeout_s,
-        heartbeat_interval_s=settings.heartbeat_interval_s,
-    )
+    app = make_faust_app("triage-queue", kafka, settings.worker)
     # Never written: faust assigns its changelog partitions 0..7 (= the regions' partitions)
     # to the group's members and routes the views by it. The queue's state is queue.events.
     table = app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=topics.QUEUE_PARTITIONS)

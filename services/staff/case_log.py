@@ -7,14 +7,13 @@ Cards stay sealed in memory (bytes as on the topic); only the audited identity r
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiokafka import ConsumerRecord
 
 from proto import codec, topics
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import LogTail, each_record, keep_latest
+from services.kafka.tail import LogTail, each_record, keep_latest, read_when
 from services.staff.domain.case_files import CaseFile, CaseFiles
 
 
@@ -40,13 +39,9 @@ class CaseLog:
     async def triaged_file(self, case_id: str, timeout_s: float) -> CaseFile | None:
         """The case's file once its CaseTriaged is read, waiting up to ``timeout_s``: the queue
         called it, so intake's event is on the broker, but this reader may lag a little."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while (found := self.files.get(case_id)) is None or not found.triaged:
-            if loop.time() > deadline:
-                return found
-            await asyncio.sleep(0.02)
-        return found
+        return await read_when(
+            lambda: self.files.get(case_id), lambda f: f is not None and f.triaged, timeout_s
+        )
 
     async def run(self) -> None:
         """Read the three topics from the beginning, set ``ready`` at their ends, tail forever."""

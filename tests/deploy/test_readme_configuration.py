@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.deploy.manifests import ROOT
+from tests.deploy.settings_scan import names_read_in
 
 # Quoted UPPER_SNAKE strings in the code that are not environment variables.
 NOT_SETTINGS = {
@@ -16,16 +17,14 @@ NOT_SETTINGS = {
     "SASL_PLAINTEXT",
     "SASL_SSL",
 }
-_QUOTED = re.compile(r"""["']([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["']""")
 
 
 def _read_by_the_code() -> set[str]:
-    """Every quoted UPPER_SNAKE name in services/ and proto/ (settings are read as env.get("X"),
-    env["X"] or through small helpers taking the name, so a quoted name counts as read)."""
+    """Every variable the code in services/ and proto/ reads (tests/deploy/settings_scan.py)."""
     names: set[str] = set()
     for package in ("services", "proto"):
         for path in (ROOT / package).rglob("*.py"):
-            names |= set(_QUOTED.findall(path.read_text(encoding="utf-8")))
+            names |= names_read_in(path.read_text(encoding="utf-8"))
     return names - NOT_SETTINGS
 
 

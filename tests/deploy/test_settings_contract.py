@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from tests.deploy.manifests import OVERLAYS, ROOT, named, of_kind, pod_spec, rendered
+from tests.deploy.settings_scan import names_read_in
 
 # Set by the manifests for features the services do not read yet; each is listed under
 # "Known gaps" in deploy/k8s/README.md. Remove an entry once its service reads it.
@@ -25,12 +26,10 @@ KAFKA_DEFAULTS_IN_PROD = {
 
 
 def _code_settings() -> set[str]:
-    """Every env-style string literal in services/ (settings are read as env.get("X") or via
-    small helpers taking the name, so any quoted UPPER_SNAKE name counts as read)."""
-    pattern = re.compile(r"""["']([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["']""")
+    """Every variable the code in services/ reads (tests/deploy/settings_scan.py)."""
     names: set[str] = set()
     for path in (ROOT / "services").rglob("*.py"):
-        names |= set(pattern.findall(path.read_text(encoding="utf-8")))
+        names |= names_read_in(path.read_text(encoding="utf-8"))
     return names
 
 
