@@ -11,12 +11,21 @@ import binascii
 import builtins
 from base64 import b64decode
 from collections.abc import Callable, Iterable, Mapping
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 N = TypeVar("N", int, float)
 
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
+
+
+class Bounds(TypedDict, total=False):
+    """Where a number setting must lie, and the form its error message names."""
+
+    minimum: float  # at least
+    maximum: float  # at most
+    above: float  # more than
+    expected: str  # e.g. "a TCP port" (default: "a whole number" / "a number")
 
 
 class SettingsError(ValueError):
@@ -37,47 +46,28 @@ class EnvReader:
     def _raw(self, name: str) -> str:
         return self.env.get(name, "").strip()
 
-    def int(
-        self,
-        name: str,
-        default: builtins.int,
-        *,
-        minimum: builtins.int | None = None,
-        maximum: builtins.int | None = None,
-        expected: str = "a whole number",
-    ) -> builtins.int:
-        """A whole number, ``default`` when unset or blank, within ``minimum``..``maximum``."""
-        value = self._number(name, builtins.int, default, expected)
-        self._check_range(name, value, minimum, maximum, expected)
-        return value
+    def int(self, name: str, default: builtins.int, **bounds: Unpack[Bounds]) -> builtins.int:
+        """A whole number, ``default`` when unset or blank, within ``bounds``."""
+        return self._number(name, builtins.int, default, "a whole number", bounds)
 
-    def float(
-        self,
-        name: str,
-        default: builtins.float,
-        *,
-        minimum: builtins.float | None = None,
-        above: builtins.float | None = None,
-        expected: str = "a number",
-    ) -> builtins.float:
-        """A number, ``default`` when unset or blank; at least ``minimum`` / more than ``above``."""
-        value = self._number(name, builtins.float, default, expected)
-        if above is not None and not value > above:
-            raise SettingsError(
-                f"{name}={self._shown(name, value)!r}: expected {expected} greater than {above:g}"
-            )
-        self._check_range(name, value, minimum, None, expected)
-        return value
+    def float(self, name: str, default: builtins.float, **bounds: Unpack[Bounds]) -> builtins.float:
+        """A number, ``default`` when unset or blank, within ``bounds``."""
+        return self._number(name, builtins.float, default, "a number", bounds)
 
-    def _number(self, name: str, parse: Callable[[str], N], default: N, expected: str) -> N:
+    def _number(self, name: str, parse: Callable[[str], N], default: N, form: str, bounds: Bounds) -> N:
         raw = self._raw(name)
+        expected = bounds.get("expected", form)
         try:
-            return parse(raw) if raw else default
+            value = parse(raw) if raw else default
         except ValueError:
             raise SettingsError(f"{name}={raw!r}: expected {expected}") from None
-
-    def _shown(self, name: str, value: builtins.float) -> str:
-        return self._raw(name) or str(value)
+        shown = raw or str(value)
+        if "above" in bounds and not value > bounds["above"]:
+            raise SettingsError(f"{name}={shown!r}: expected {expected} greater than {bounds['above']:g}")
+        minimum, maximum = bounds.get("minimum"), bounds.get("maximum")
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise SettingsError(f"{name}={shown!r}: expected {expected} {_range(minimum, maximum)}")
+        return value
 
     def base64(self, name: str, default: str) -> bytes:
         """Base64-encoded bytes (a key). Unlike numbers, a set but empty variable stays empty:
@@ -112,20 +102,9 @@ class EnvReader:
         """A comma-separated set (blanks dropped); empty when unset."""
         return frozenset(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
 
-    def _check_range(
-        self,
-        name: str,
-        value: builtins.float,
-        minimum: builtins.float | None,
-        maximum: builtins.float | None,
-        expected: str,
-    ) -> None:
-        low = minimum is not None and value < minimum
-        high = maximum is not None and value > maximum
-        if not (low or high):
-            return
-        if minimum is not None and maximum is not None:
-            bounds = f"from {minimum:g} to {maximum:g}"
-        else:
-            bounds = f">= {minimum:g}" if minimum is not None else f"<= {maximum:g}"
-        raise SettingsError(f"{name}={self._shown(name, value)!r}: expected {expected} {bounds}")
+
+def _range(minimum: float | None, maximum: float | None) -> str:
+    """The bounds as the error message names them (one of them is set)."""
+    if minimum is not None and maximum is not None:
+        return f"from {minimum:g} to {maximum:g}"
+    return f">= {minimum:g}" if minimum is not None else f"<= {maximum:g}"
