@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import msgspec
 
@@ -81,15 +81,32 @@ def intent(notice: Notice, raw: str, partition: int, source: str, provider: str)
     return Sms(entry, notice)
 
 
-def sent_event(sms: Sms) -> ev.SmsSent:
-    """What a "sent" entry announces (its id derives from the SMS: a repeat dedupes)."""
-    entry, notice = sms.entry, sms.notice
-    return ev.SmsSent(
-        event_id=derived_id(entry.sms_id, "sent"),
+class _SmsNamed(TypedDict):
+    """What every SMS outcome event (sent, failed, delivered) says first: which SMS, whose case,
+    which provider, and an event id derived from the SMS and the outcome (a repeat dedupes)."""
+
+    event_id: str
+    sms_id: str
+    case_id: str
+    provider: str
+
+
+def _sms_named(entry: ev.SmsLedgerEntry, outcome: str) -> _SmsNamed:
+    """The SMS of ``entry`` named for its ``outcome`` event."""
+    return _SmsNamed(
+        event_id=derived_id(entry.sms_id, outcome),
         sms_id=entry.sms_id,
         case_id=entry.case_id,
-        kind=entry.kind,
         provider=entry.provider,
+    )
+
+
+def sent_event(sms: Sms) -> ev.SmsSent:
+    """What a "sent" entry announces."""
+    entry, notice = sms.entry, sms.notice
+    return ev.SmsSent(
+        **_sms_named(entry, "sent"),
+        kind=entry.kind,
         provider_id=entry.provider_id,
         segments=entry.segments,
         trigger_event_id=entry.notice_event_id,
@@ -101,10 +118,7 @@ def failed_event(entry: ev.SmsLedgerEntry, undelivered: bool = False) -> ev.SmsF
     """What a "failed" entry announces; ``undelivered``: what the provider's report that a sent
     SMS never arrived announces (a permanent failure, with its own event id)."""
     return ev.SmsFailed(
-        event_id=derived_id(entry.sms_id, "undelivered" if undelivered else "failed"),
-        sms_id=entry.sms_id,
-        case_id=entry.case_id,
-        provider=entry.provider,
+        **_sms_named(entry, "undelivered" if undelivered else "failed"),
         reason="the provider reported the SMS as not delivered" if undelivered else entry.reason,
         permanent=undelivered or entry.permanent,
     )
@@ -143,12 +157,7 @@ def report_outcome(sms: Sms, report: DeliveryReport) -> ReportOutcome:
     entry = sms.entry
     if report.status == "delivered":
         delivered = ev.SmsDelivered(
-            event_id=derived_id(entry.sms_id, "delivered"),
-            sms_id=entry.sms_id,
-            case_id=entry.case_id,
-            provider=entry.provider,
-            provider_id=report.provider_id,
-            delivered_at=report.delivered_at,
+            **_sms_named(entry, "delivered"), provider_id=report.provider_id, delivered_at=report.delivered_at
         )
         return ReportOutcome(delivered, "delivered")
     if report.status == "failed":
