@@ -26,6 +26,7 @@ from services.intake.domain.question_texts import QuestionTexts
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.request_digest import case_id_for, check_same_request, request_digest
 from services.intake.domain.rulebook import RuleBook
+from services.intake.domain.staffed_hours import case_estimate
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import SUBMISSIONS
@@ -220,14 +221,12 @@ class TriageService:
         view = self.view
         ahead = view.waiting_up_to(region, urgency) + 1 if position is None else position
         rate = view.serving_rate_per_minute(region, now.timestamp())
+        hours = view.hours_of(region, self.settings.hours)
         return past_frame(
             frame_s=self.rules.time_frames.seconds[urgency],
-            position=ahead,
-            recent_calls=round(rate * view.rate_window_s / 60.0),
-            window_s=view.rate_window_s,
-            hours=view.hours_of(region, self.settings.hours),
+            wait=case_estimate(ahead, rate, view.rate_window_s, hours, now, self.settings.eta),
+            hours=hours,
             now=now,
-            policy=self.settings.eta,
             waited_s=waited_s,
         )
 

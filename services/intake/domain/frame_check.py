@@ -23,7 +23,7 @@ from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.staffed_hours import local_when
 from services.intake.domain.time_frames import frame_words
 from services.opening_hours.capacity import capacity_of, rated_intervals
-from services.opening_hours.eta import EtaPolicy, WaitEstimate, estimate_wait, region_rate, round_bound
+from services.opening_hours.eta import EtaPolicy, WaitEstimate, region_rate, round_bound
 from services.opening_hours.schedule import HORIZON_DAYS, RegionHours
 
 Reason = Literal["opens_too_late", "wait_too_long"]
@@ -42,19 +42,17 @@ class PastFrame:
 def past_frame(
     *,
     frame_s: float,
-    position: int,
-    recent_calls: int,
-    window_s: float,
+    wait: WaitEstimate | None,
     hours: RegionHours,
     now: dt.datetime,
-    policy: EtaPolicy,
     waited_s: float = 0.0,
 ) -> PastFrame | None:
-    """The reason the case at ``position`` will miss its frame, or None when it can be called in time.
+    """The reason a case will miss its frame, or None when it can be called in time.
 
-    ``waited_s``: how long it has waited already (the frame runs from when it joined the queue).
+    ``wait``: the estimate the patient is shown at the case's position (``estimate_wait``; None:
+    the region never opens). ``waited_s``: how long it has waited already (the frame runs from
+    when it joined the queue).
     """
-    wait = estimate_wait(position, recent_calls, window_s, hours, now, policy)
     return judge(frame_s, waited_s, opening(hours, now), now, None if wait is None else wait.low_s, wait)
 
 

@@ -29,12 +29,9 @@ CAPACITY_12 = EtaPolicy(capacity_per_hour=12.0)  # 5 minutes a call
 def _check(urgency: int, position: int, now: dt.datetime, recent: int = 0, waited_s: float = 0.0):  # type: ignore[no-untyped-def]
     return past_frame(
         frame_s=FRAMES[urgency],
-        position=position,
-        recent_calls=recent,
-        window_s=900.0,
+        wait=estimate_wait(position, recent, 900.0, WEEKDAYS_8_17, now, CAPACITY_12),
         hours=WEEKDAYS_8_17,
         now=now,
-        policy=CAPACITY_12,
         waited_s=waited_s,
     )
 
