@@ -123,6 +123,9 @@ class QueueRuntime:
         """faust finished an assignment: rebuild what we now own from queue.events."""
         started = time.perf_counter()
         owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.changelog}
+        log.info(
+            "assigned partitions %s: recovering", sorted(owned)
+        )  # the group's part of a restart ends here
         await self.start()
         async with self.lock:
             await self._flush_or_exit()  # no write of ours is in flight while partitions move
