@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         answered_at = asyncio.run(wait_for_answer(kafka, request_id, since, a.timeout))
         serving_s = answered_at - killed_at
+        answerer = children[-1] if not a.takeover else next(c for c in children if c is not victim)
+        cpu_s = _cpu_seconds(answerer)  # robust on a busy machine, where wall time is not
     finally:
         stop_all(children)
         if broker is not None:
@@ -225,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         else f"kill -9 -> restarted worker answers ({'static' if a.static else 'dynamic'} membership)"
     )
     print(f"\n{what}: {serving_s:.2f}s with {a.waiting} waiting (machine {machine()})")
+    print(f"  CPU of the answering worker from its start to the answer: {cpu_s:.2f}s")
     answering = log_dir / ("restarted" if not a.takeover else "") / "queue.log"
     parts = breakdown(answering, killed_at, spawned_at, answered_at) if answering.exists() else None
     if parts is not None:
@@ -248,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         "snapshot_encode_pause_ms_max": round(max(pauses), 1) if pauses else None,
         "takeover": a.takeover,
         "kill_to_first_output_s": round(serving_s, 3),
+        "answering_worker_cpu_s": round(cpu_s, 3),
         "breakdown": parts.as_json() if parts is not None else None,
         "fill_s": round(fill_s, 2),
     }
@@ -256,6 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         print(orjson.dumps(result).decode())
     return 0
+
+
+def _cpu_seconds(child: Child) -> float:
+    """User + system CPU seconds the child process has used so far (Linux /proc)."""
+    assert child.proc is not None
+    fields = Path(f"/proc/{child.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _owner(children: list[Child], region: str) -> Child:

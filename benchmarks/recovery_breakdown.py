@@ -32,6 +32,7 @@ _STAGES = re.compile(
     r"recovery stages of partition (\d+): own ([\d.]+)s, snapshot read ([\d.]+)s \((\d+) bytes\), "
     r"snapshot decode ([\d.]+)s, tail read ([\d.]+)s \((\d+) records\), fold ([\d.]+)s, fence ([\d.]+)s"
 )
+_CPU = re.compile(r"process CPU ([\d.]+)s")
 _STAGE_NAMES = ("own", "snapshot_read", "snapshot_decode", "tail_read", "fold", "fence")
 
 
@@ -45,6 +46,10 @@ class Breakdown:
     stages_max: dict[str, float] = field(default_factory=dict)
     snapshot_bytes: int = 0
     tail_records: int = 0
+    # the worker's process CPU (s) when recovery began and what recovery used: on a busy machine
+    # the wall-clock parts wait for a core, these do not
+    cpu_before_recovery_s: float | None = None
+    cpu_recovery_s: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,8 @@ class Breakdown:
             "stages_max_s": {k: round(v, 3) for k, v in self.stages_max.items()},
             "snapshot_bytes": self.snapshot_bytes,
             "tail_records": self.tail_records,
+            "cpu_before_recovery_s": self.cpu_before_recovery_s,
+            "cpu_recovery_s": self.cpu_recovery_s,
         }
 
     def lines(self) -> list[str]:
@@ -69,6 +76,11 @@ class Breakdown:
             )
             out.append(
                 f"  snapshot bytes read {self.snapshot_bytes:,}, tail records folded {self.tail_records:,}"
+            )
+        if self.cpu_recovery_s is not None:
+            out.append(
+                f"  worker CPU: {self.cpu_before_recovery_s:.2f}s before recovery (start, imports, faust), "
+                f"{self.cpu_recovery_s:.2f}s in recovery"
             )
         return out
 
@@ -101,11 +113,24 @@ def breakdown(log: Path, killed_at: float, spawned_at: float, answered_at: float
     joining = first(worker or spawned_at, "(Re-)joining group")
     serving = last(answered_at, "serving partitions")
     assigned = last(serving, "recovering") if serving is not None else None
+    if serving is not None and assigned is None:  # a worker from before the "recovering" line
+        said = next((m for t, m in entries if t == serving and "serving partitions" in m), "")
+        took = re.search(r"after ([\d.]+)s of recovery", said)
+        assigned = serving - float(took.group(1)) if took else None
     marks = [killed_at, spawned_at, worker, joining, assigned, serving, answered_at]
     parts: dict[str, float | None] = {}
     for name, a, b in zip(PARTS, marks, marks[1:], strict=False):
         parts[name] = None if a is None or b is None else b - a
     out = Breakdown(parts, answered_at - killed_at)
+    cpu = {
+        needle: float(found.group(1))
+        for t, m in entries
+        for needle in ("recovering", "serving partitions")
+        if t in (assigned, serving) and needle in m and (found := _CPU.search(m))
+    }
+    if len(cpu) == 2:
+        out.cpu_before_recovery_s = cpu["recovering"]
+        out.cpu_recovery_s = round(cpu["serving partitions"] - cpu["recovering"], 2)
     if assigned is not None and serving is not None:
         for t, m in entries:
             match = _STAGES.search(m)

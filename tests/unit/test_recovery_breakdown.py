@@ -31,10 +31,10 @@ def test_a_restart_is_cut_into_its_parts_at_the_worker_log_lines(tmp_path: Path)
         b"not json: a faust banner\n"
         + _line(1.5, "[^Worker]: Starting...")
         + _line(1.7, "(Re-)joining group bench-triage-queue")
-        + _line(2.0, "assigned partitions [0, 1]: recovering")
+        + _line(2.0, "assigned partitions [0, 1]: recovering (process CPU 1.10s)")
         + _line(2.4, _stages(0, 0.2, 0.1))
         + _line(2.9, _stages(1, 0.5, 0.3))
-        + _line(3.0, "serving partitions [0, 1] after 1.000s of recovery")
+        + _line(3.0, "serving partitions [0, 1] after 1.000s of recovery (process CPU 1.85s)")
     )
 
     b = breakdown(log, killed_at=T0, spawned_at=T0 + 0.25, answered_at=T0 + 3.25)
@@ -54,6 +54,24 @@ def test_a_restart_is_cut_into_its_parts_at_the_worker_log_lines(tmp_path: Path)
     assert b.stages_sum["snapshot_read"] == pytest.approx(0.7) and b.stages_max["snapshot_read"] == 0.5
     assert b.snapshot_bytes == 2000 and b.tail_records == 100
     assert list(b.as_json()["parts_s"]) == list(PARTS)
+    assert (b.cpu_before_recovery_s, b.cpu_recovery_s) == (1.1, 0.75)
+
+
+def test_a_worker_without_the_recovering_line_is_cut_by_the_seconds_its_serving_line_names(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "queue.log"  # the worker of the baseline build logs no "recovering" line
+    log.write_bytes(
+        _line(1.0, "[^Worker]: Starting...")
+        + _line(1.2, "(Re-)joining group g")
+        + _line(4.0, "serving partitions [0] after 1.500s of recovery")
+    )
+
+    b = breakdown(log, killed_at=T0, spawned_at=T0, answered_at=T0 + 4.1)
+
+    assert b.parts["group_join"] == pytest.approx(1.3, abs=0.002)
+    assert b.parts["recovery"] == pytest.approx(1.5, abs=0.002)
+    assert b.cpu_recovery_s is None
 
 
 def test_a_part_whose_log_line_is_missing_is_unknown_not_zero(tmp_path: Path) -> None:
