@@ -96,7 +96,11 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
         # comprehensions, not a loop of statements: at 1M cases each pass is ~0.1-0.5 s
         rs.cases = {rec.case_id: rec for rec in r.cases}
         rs.queue.bulk_load(  # one sort, not n inserts
-            [(c.case_id, c.urgency, c.queued_at, c.sequence, c.front) for c in r.cases if c.status == "waiting"]
+            [
+                (c.case_id, c.urgency, c.queued_at, c.sequence, c.front)
+                for c in r.cases
+                if c.status == "waiting"
+            ]
         )
         rs.waiting_person = r.waiting_person  # decoded into a dict of its own: no copy
         rs.answers = OrderedDict((k, tuple(v)) for k, v in r.answers)
