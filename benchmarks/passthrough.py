@@ -40,7 +40,8 @@ PT_EVENTS = topics.TopicSpec("bench.passthrough.events", "region", topics.QUEUE_
 PT_YOUR_TURN = topics.TopicSpec("bench.passthrough.your-turn", "region", topics.QUEUE_PARTITIONS)
 
 
-async def produce_inputs(kafka: KafkaSettings, workload: Workload) -> float:
+async def produce_inputs(kafka: KafkaSettings, workload: Workload, progress_every: int = 0) -> float:
+    """Send the workload's inputs (acks=all); with ``progress_every``, print a line every that many."""
     from aiokafka import AIOKafkaProducer
 
     await ensure_topics(kafka, topics.ALL_TOPICS + (PT_EVENTS, PT_YOUR_TURN))
@@ -50,10 +51,11 @@ async def produce_inputs(kafka: KafkaSettings, workload: Workload) -> float:
     await producer.start()
     started = time.monotonic()
     try:
-        futures = [
-            await producer.send(kafka.topic(spec.name), value, key=key, headers=headers)
-            for spec, (key, value, headers) in workload.inputs
-        ]
+        futures = []
+        for i, (spec, (key, value, headers)) in enumerate(workload.inputs, 1):
+            futures.append(await producer.send(kafka.topic(spec.name), value, key=key, headers=headers))
+            if progress_every and i % progress_every == 0:
+                print(f"  ... produced {i}/{len(workload.inputs)} inputs", flush=True)
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -95,13 +97,17 @@ async def _passthrough(kafka: KafkaSettings, workload: Workload) -> None:
             await asyncio.gather(*pending)  # at-least-once: outputs acked before the next batch
 
 
-def run_queue_worker(kafka: KafkaSettings, log_dir: Path) -> Child:
-    port = free_port()
+def run_queue_worker(
+    kafka: KafkaSettings, log_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> Child:
+    """A ``triage queue`` process logging to ``log_dir``/queue.log (a free web port unless ``port``)."""
+    port = port or free_port()
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "TRIAGE_NAMESPACE": kafka.namespace,
         "QUEUE_WEB_PORT": str(port),
         "QUEUE_DATA_DIR": str(log_dir / "queue-data"),
+        **(extra_env or {}),
     }
     child = Child("queue", service_argv("queue"), f"http://127.0.0.1:{port}/healthz", env)
     log = os.open(log_dir / "queue.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -57,10 +57,8 @@ class KafkaQueueLog:
         self.events_topic = kafka.topic(topics.QUEUE_EVENTS.name)
         self.contacts_topic = kafka.topic(topics.PATIENT_CONTACTS.name)
         self._producer: AIOKafkaProducer | None = None  # built in start(): aiokafka needs the loop
-        self._reader: AIOKafkaConsumer | None = None
-        self._reading = (
-            asyncio.Lock()
-        )  # one reader, assigned one partition at a time (recoveries run concurrently)
+        # recoveries run concurrently: each read takes a reader of its own (one partition each)
+        self._readers = ReaderPool(kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
         self.writer = uuid.uuid4().hex[:12]
         self.last_written: dict[int, int] = {}  # partition -> offset of our last acked record
         self._writer_header = ("triage-writer", self.writer.encode())
@@ -106,19 +104,15 @@ class KafkaQueueLog:
         await self.partitions.stop()
         if self._producer is not None:
             await self._producer.stop()
-        if self._reader is not None:
-            await self._reader.stop()
+        await self._readers.stop()
 
     # ---------------------------------------------------------------- recovery
     async def read(self, partition: int, start: int = 0) -> list[LoggedRecord]:
         """Every record of queue.events ``partition`` from ``start`` up to its end now, decoded, in offset order."""
-        async with self._reading:
-            return await self._read(partition, start)
+        async with self._readers.reader() as reader:
+            return await self._read(reader, partition, start)
 
-    async def _read(self, partition: int, start: int) -> list[LoggedRecord]:
-        if self._reader is None:
-            self._reader = await start_reader(self.kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
-        reader = self._reader
+    async def _read(self, reader: AIOKafkaConsumer, partition: int, start: int) -> list[LoggedRecord]:
         tp = TopicPartition(self.events_topic, partition)
         reader.assign([tp])
         # Read-committed, the end is the last stable offset: after the last committed or
@@ -188,9 +182,9 @@ class KafkaQueueLog:
         """The partitions whose queue.events grew past our last record (another worker wrote there)."""
         if not partitions:
             return set()
-        assert self._reader is not None, "read() runs before any takeover check"
         tps = {p: TopicPartition(self.events_topic, p) for p in partitions}
-        ends = await self._reader.end_offsets(list(tps.values()))
+        async with self._readers.reader() as reader:
+            ends = await reader.end_offsets(list(tps.values()))
         # Tansu's end offset is at most the true end (see read()), so "grew" is never a false alarm
         # and another worker's batch after ours always shows (its base offset > our last offset).
         # With transactions our last transaction's commit marker takes one more offset.
@@ -228,6 +222,39 @@ class KafkaQueueLog:
             yield
         except FENCED_ERRORS as exc:
             raise PartitionFencedOut(partition, exc) from exc
+
+
+class ReaderPool:
+    """Group-less readers for recovery, one per concurrent read, kept for the next recovery.
+
+    A single shared reader made the concurrent recoveries of a restart read one partition
+    after another (a lock around it); with a reader each, their fetches overlap.
+    """
+
+    def __init__(self, kafka: KafkaSettings, max_partition_fetch_bytes: int) -> None:
+        self.kafka = kafka
+        self.max_partition_fetch_bytes = max_partition_fetch_bytes
+        self._idle: list[AIOKafkaConsumer] = []
+        self._all: list[AIOKafkaConsumer] = []
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[AIOKafkaConsumer]:
+        """A started reader for this task alone (assign it the partitions it reads)."""
+        if self._idle:
+            reader = self._idle.pop()
+        else:
+            reader = await start_reader(self.kafka, self.max_partition_fetch_bytes)
+            self._all.append(reader)
+        try:
+            yield reader
+        finally:
+            reader.pause(*reader.assignment())  # no fetches in the background while idle
+            self._idle.append(reader)
+
+    async def stop(self) -> None:
+        for reader in self._all:
+            await reader.stop()
+        self._all, self._idle = [], []
 
 
 async def start_reader(kafka: KafkaSettings, max_partition_fetch_bytes: int) -> AIOKafkaConsumer:

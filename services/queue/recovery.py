@@ -17,8 +17,10 @@ The write path (``write_path.py``) installs the result and re-sends the last bat
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from proto import events as ev
@@ -27,6 +29,7 @@ from services.queue.domain.state import QueuePolicy
 from services.queue.queue_log import QueueLog, in_transaction
 from services.queue.snapshots import SnapshotSchedule
 
+_logger = logging.getLogger("triage.queue")
 Guard = Callable[[Awaitable[Any]], Awaitable[Any]]  # breaks the write path if the write fails
 
 
@@ -37,6 +40,9 @@ class Recovered:
     recovery: Recovery
     read: int
     fenced_at: int
+    # seconds per step (own, snapshot_read, snapshot_decode, tail_read, fold, fence), logged as
+    # "recovery stages of partition p" (benchmarks/queue_recovery.py breaks a restart down by them)
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 async def recover_partition(
@@ -47,11 +53,22 @@ async def recover_partition(
     guarded: Guard,
 ) -> Recovered:
     """Steps 0-4 above; writes (and the snapshot read) go through ``guarded``."""
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = stages.get(stage, 0.0) + now - clock
+        clock = now
+
     # First become the partition's only writer: on Kafka this fences the previous owner at
     # the broker (its open transaction is aborted, its later writes refused), so what we
     # read next is final. Without transactions the PartitionFenced below does it for recovery.
     await guarded(log.own(partition))
-    start = await guarded(snapshots.latest(partition))
+    lap("own")
+    start = await guarded(snapshots.latest(partition, stages))
+    clock = time.perf_counter()  # latest() timed its read and decode itself
     records = await log.read(partition, start.next_offset if start else 0)
     if start is not None and any(
         isinstance(r.event, ev.PartitionFenced) and r.event.recovered_to < start.next_offset for r in records
@@ -60,14 +77,35 @@ async def recover_partition(
         # holds records that owner's fence voids (its writer was a zombie). Fold it all.
         start = None
         records = await log.read(partition, 0)
+    lap("tail_read")
     rec = recover(records, policy, start)
+    lap("fold")
     # Before deciding anything here: declare what we read, so that writes of a dead
     # previous owner that land from now on are void for every later recovery too.
     end = records[-1].offset + 1 if records else (start.next_offset if start else 0)
     fenced_at = await guarded(in_transaction(log, partition, log.fence(partition, end)))
     if fenced_at > end:
         await _adopt_late_orphans(log, partition, rec, end, fenced_at, guarded)
-    return Recovered(rec, len(records), fenced_at)
+    lap("fence")
+    _log_stages(partition, stages, len(records))
+    return Recovered(rec, len(records), fenced_at, stages)
+
+
+def _log_stages(partition: int, stages: dict[str, float], tail_records: int) -> None:
+    """One line per recovered partition with the seconds of each step (the restart's breakdown)."""
+    _logger.info(
+        "recovery stages of partition %d: own %.3fs, snapshot read %.3fs (%d bytes), snapshot decode "
+        "%.3fs, tail read %.3fs (%d records), fold %.3fs, fence %.3fs",
+        partition,
+        stages.get("own", 0.0),
+        stages.get("snapshot_read", 0.0),
+        int(stages.get("snapshot_bytes", 0)),
+        stages.get("snapshot_decode", 0.0),
+        stages.get("tail_read", 0.0),
+        tail_records,
+        stages.get("fold", 0.0),
+        stages.get("fence", 0.0),
+    )
 
 
 async def _adopt_late_orphans(

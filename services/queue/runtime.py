@@ -123,6 +123,8 @@ class QueueRuntime:
         """faust finished an assignment: rebuild what we now own from queue.events."""
         started = time.perf_counter()
         owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.changelog}
+        # the group's part of a restart ends here; the process CPU so far shows what waited for a core
+        log.info("assigned partitions %s: recovering (process CPU %.2fs)", sorted(owned), time.process_time())
         await self.start()
         async with self.lock:
             await self._flush_or_exit()  # no write of ours is in flight while partitions move
@@ -165,7 +167,12 @@ class QueueRuntime:
             await self.reader.assign({p: self.committer.positions[p] for p in owned})
             self.last_recovery_s = time.perf_counter() - started
             self.ready = True
-        log.info("serving partitions %s after %.3fs of recovery", sorted(owned), self.last_recovery_s)
+        log.info(
+            "serving partitions %s after %.3fs of recovery (process CPU %.2fs)",
+            sorted(owned),
+            self.last_recovery_s,
+            time.process_time(),
+        )
 
     def lag_samples(self) -> list[LagSample]:
         """Input records not yet committed, per input partition (triage_consumer_lag_records)."""

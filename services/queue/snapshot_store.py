@@ -13,7 +13,6 @@ last manifest, then the chunks from the offset the manifest names.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -22,12 +21,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from proto import codec, topics
 from proto import events as ev
 from services.kafka.settings import KafkaSettings
-from services.queue.kafka_log import SOURCE, KafkaQueueLog, read_range, start_reader
+from services.queue.kafka_log import SOURCE, KafkaQueueLog, ReaderPool, read_range
 
 log = logging.getLogger("triage.queue")
 MANIFEST_KEY = b"manifest"
 _MANIFEST = codec.Decoder[ev.QueueSnapshotManifest](ev.QueueSnapshotManifest)
-_TAIL_WINDOW = 256  # records read back from the end to find the last manifest (doubles until found)
+_TAIL_WINDOW = 64  # records read back from the end to find the last manifest (x4 until found); small:
+# a wider window reads older snapshots' chunks (up to 512 KB each) that compaction has not removed yet
 
 
 class KafkaSnapshotStore:
@@ -37,25 +37,23 @@ class KafkaSnapshotStore:
         self.kafka = kafka
         self.topic = kafka.topic(topics.QUEUE_SNAPSHOTS.name)
         self.qlog = qlog  # its producer (built with kafka.client_options() in start()) sends ours too
-        self._reader: AIOKafkaConsumer | None = None
-        self._reading = (
-            asyncio.Lock()
-        )  # one reader, assigned one partition at a time (recoveries run concurrently)
+        # recoveries run concurrently: each read takes a reader of its own (one partition each)
+        self._readers = ReaderPool(kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
         # partition -> {snapshot id: chunk count} of snapshots this worker read or wrote there:
         # their chunks get tombstones once a newer manifest is acknowledged
         self._known: dict[int, dict[str, int]] = {}
 
     async def stop(self) -> None:
-        if self._reader is not None:
-            await self._reader.stop()
+        await self._readers.stop()
 
     async def latest(self, partition: int) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
         """The newest manifest of ``partition`` whose chunks are all there, with its chunks; None if none."""
-        async with self._reading:
-            return await self._latest(partition)
+        async with self._readers.reader() as reader:
+            return await self._latest(reader, partition)
 
-    async def _latest(self, partition: int) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
-        reader = await self._start_reader()
+    async def _latest(
+        self, reader: AIOKafkaConsumer, partition: int
+    ) -> tuple[ev.QueueSnapshotManifest, list[bytes]] | None:
         tp = TopicPartition(self.topic, partition)
         reader.assign([tp])
         end = (await reader.end_offsets([tp]))[tp]
@@ -141,11 +139,6 @@ class KafkaSnapshotStore:
         ]
         for t in tombs:
             await t
-
-    async def _start_reader(self) -> AIOKafkaConsumer:
-        if self._reader is None:
-            self._reader = await start_reader(self.kafka, max_partition_fetch_bytes=8 * 1024 * 1024)
-        return self._reader
 
     @staticmethod
     async def _read(reader: AIOKafkaConsumer, tp: TopicPartition, begin: int, end: int) -> list[Any]:

@@ -88,13 +88,24 @@ class RegionQueue:
         self._order.add((rank, case_id))
 
     def bulk_load(self, cases: list[tuple[str, int, float, int, bool]]) -> None:
-        """Add many cases at once (recovery): one sort instead of n inserts."""
-        entries = []
-        for case_id, urgency, queued_at, sequence, front in cases:
-            rank = pack_rank(urgency, front, queued_at, sequence)
-            self._rank[case_id] = rank
-            self._depth[urgency] += 1
-            entries.append((rank, case_id))
+        """Add many cases at once (recovery): one sort instead of n inserts.
+
+        The ranks are packed inline (``pack_rank``'s arithmetic, without a call per case):
+        at 1M waiting this loop is a good part of a restart's recovery.
+        """
+        level, seq_bits, seq_mask, time_mask = _LEVEL_SHIFT, _SEQ_BITS, _SEQ_MASK, _TIME_MASK
+        entries = [
+            (
+                (((u << 1) | (NORMAL if not f else FRONT)) << level)
+                | ((int(round(q * 1_000_000)) & time_mask) << seq_bits)
+                | (s & seq_mask),
+                c,
+            )
+            for c, u, q, s, f in cases
+        ]
+        self._rank.update({c: rank for rank, c in entries})
+        for _, u, _, _, _ in cases:
+            self._depth[u] += 1
         self._order.update(entries)
 
     def peek(self) -> Waiting | None:

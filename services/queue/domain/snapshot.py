@@ -93,13 +93,16 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
     state = QueueState(policy=policy)
     for r in body.regions:
         rs = RegionState(r.region, RegionQueue(r.region), next_sequence=r.next_sequence)
-        waiting = []
-        for rec in r.cases:
-            rs.cases[rec.case_id] = rec
-            if rec.status == "waiting":
-                waiting.append((rec.case_id, rec.urgency, rec.queued_at, rec.sequence, rec.front))
-        rs.waiting_person = dict(r.waiting_person)
-        rs.queue.bulk_load(waiting)  # one sort, not n inserts
+        # comprehensions, not a loop of statements: at 1M cases each pass is ~0.1-0.5 s
+        rs.cases = {rec.case_id: rec for rec in r.cases}
+        rs.queue.bulk_load(  # one sort, not n inserts
+            [
+                (c.case_id, c.urgency, c.queued_at, c.sequence, c.front)
+                for c in r.cases
+                if c.status == "waiting"
+            ]
+        )
+        rs.waiting_person = r.waiting_person  # decoded into a dict of its own: no copy
         rs.answers = OrderedDict((k, tuple(v)) for k, v in r.answers)
         rs.calls = deque(r.calls)
         if r.hours is not None:

@@ -1,5 +1,7 @@
 """RegionQueue: most urgent first, first come first served within a level."""
 
+import random
+
 import pytest
 
 from services.queue.domain.region_queue import RegionQueue
@@ -52,3 +54,28 @@ def test_a_case_cannot_wait_twice_and_urgency_must_be_one_to_five() -> None:
         q.push("a", 2, 2.0, 1)
     with pytest.raises(ValueError, match="urgency must be 1..5"):
         q.push("b", 6, 2.0, 2)
+
+
+def test_a_bulk_loaded_queue_equals_one_filled_by_pushing_each_case() -> None:
+    # Recovery loads a snapshot's waiting cases in one sort (ranks packed inline, not by
+    # pack_rank): the order, depths and positions must be exactly those of one push per case.
+    rng = random.Random(7)
+    cases = [
+        (
+            f"case-{i}",
+            rng.randint(1, 5),
+            1.7e9 + rng.randint(0, 10_000) / 7,
+            rng.randint(0, 50),
+            rng.random() < 0.2,
+        )
+        for i in range(2_000)
+    ]
+    pushed, loaded = RegionQueue("SE-C"), RegionQueue("SE-C")
+    for case_id, urgency, queued_at, sequence, front in cases:
+        pushed.push(case_id, urgency, queued_at, sequence, front)
+    loaded.bulk_load(cases)
+
+    assert list(loaded) == list(pushed)
+    assert [loaded.depth(u) for u in range(1, 6)] == [pushed.depth(u) for u in range(1, 6)]
+    assert all(loaded.position(c) == pushed.position(c) for c, *_ in cases[::97])
+    assert loaded.pop() == pushed.pop()

@@ -6,6 +6,7 @@ The crash-at-any-write properties with snapshots are in ``test_commit_and_recove
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -14,6 +15,7 @@ from services.queue.domain.recovery import LoggedRecord
 from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
 from services.queue.domain.state import QueueState
 from services.queue.partitioning import region_partition
+from services.queue.snapshots import SnapshotSchedule
 from services.queue.write_path import BatchCommitter
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
 from tests.unit.queue.test_commit_and_recover import POLICY, REGIONS, canonical, run
@@ -147,3 +149,18 @@ def test_partitions_recovered_concurrently_give_the_state_of_one_after_another()
         asyncio.run(together(worker))
         assert canonical(worker.state) == one_by_one
         assert set(worker.positions) == {region_partition(r, PARTITIONS) for r in REGIONS}
+
+
+def test_reading_a_snapshot_reports_its_stages_and_leaves_the_collector_as_it_was() -> None:
+    log, _ = run(SCHEDULE, [], snapshot_every=2)
+    store = log.snapshot_store
+    assert store is not None and store.manifests.get(SE_C)
+    schedule = SnapshotSchedule(store, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS))
+    stages: dict[str, float] = {}
+
+    start = asyncio.run(schedule.latest(SE_C, stages))
+
+    assert start is not None and start.snapshot_covers == store.manifests[SE_C].covers
+    assert set(stages) == {"snapshot_read", "snapshot_decode", "snapshot_bytes"}
+    assert stages["snapshot_bytes"] > 0
+    assert gc.isenabled()  # decoding pauses the collector, and only while it decodes
