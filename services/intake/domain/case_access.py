@@ -22,7 +22,7 @@ def derive_key(secret: bytes) -> bytes:
 
 def case_token(key: bytes, case_id: str) -> str:
     """The token for ``case_id`` (43 URL-safe characters)."""
-    mac = hmac.new(key, case_id.encode(), hashlib.sha256).digest()
+    mac = hmac.digest(key, case_id.encode(), "sha256")
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
