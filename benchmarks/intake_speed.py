@@ -290,6 +290,22 @@ class Rows(list[tuple[str, str]]):
 
 
 PHASES = ("closed", "open", "workers", "duplicates")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def measured(child: Child, run: Callable[[], Phase]) -> tuple[Phase, float]:
+    """The phase, and the server's CPU µs per answered request during it."""
+    assert child.proc is not None
+    before = cpu_seconds(child.proc.pid)
+    phase = run()
+    answered = sum(phase.statuses.values())
+    return phase, (cpu_seconds(child.proc.pid) - before) / max(1, answered) * 1e6
 
 
 def main() -> int:
@@ -370,7 +386,7 @@ def main() -> int:
             if wait_healthy([bare], 60):
                 raise RuntimeError("bare endpoint did not start: " + (tmp / "bare.log").read_text()[-2000:])
             if "closed" in phases:
-                closed_phase(args, variants, bare_url, bare_make, closed, rows, figures)
+                closed_phase(args, variants, bare, bare_url, bare_make, closed, rows, figures)
             if "open" in phases:
                 for rate in args.rate:
                     open_phase(args, rate, variants, bare_url, bare_make, opened, rows, figures)
@@ -456,6 +472,7 @@ def key(variant: Variant, name: str) -> str:
 def closed_phase(
     args: argparse.Namespace,
     variants: list[Variant],
+    bare: Child,
     bare_url: str,
     bare_make: Callable[[], bytes],
     closed: Callable[[str, Callable[[], bytes]], Phase],
@@ -468,28 +485,42 @@ def closed_phase(
         f"1/4 closed loop, 32 connections, {args.seconds:.0f} s each, {args.rounds} round(s) of {turns} turns..."
     )
     accepted = {v.name: 0.0 for v in variants}
-    bare_sum = 0.0
+    cpu = {v.name: 0.0 for v in variants}
+    bare_sum = bare_cpu = 0.0
     for r in range(args.rounds):
         for v in variants:
-            assert v.make is not None
-            p = closed(v.url, v.make)
+            assert v.make is not None and v.stack is not None
+            make = v.make
+            p, us = measured(v.stack.children["intake"], lambda v=v, make=make: closed(v.url, make))
             accepted[v.name] += p.accepted_per_s
+            cpu[v.name] += us
             say(
-                f"  round {r + 1} {v.name}: {p.accepted_per_s:.0f}/s {p.statuses} client {p.client_us:.0f} µs/req"
+                f"  round {r + 1} {v.name}: {p.accepted_per_s:.0f}/s {p.statuses}, server {us:.0f} µs CPU/req, "
+                f"client {p.client_us:.0f} µs/req"
             )
-        p = closed(bare_url, bare_make)
+        p, us = measured(bare, lambda: closed(bare_url, bare_make))
         bare_sum += p.accepted_per_s
-        say(f"  round {r + 1} bare: {p.accepted_per_s:.0f}/s {p.statuses} client {p.client_us:.0f} µs/req")
-    bare_rate = bare_sum / args.rounds
-    figures.update(bare_accepted_per_s=bare_rate)
-    rows += [("bare Litestar+msgspec+1 publish, accepted/s (closed loop, 32 conns)", f"{bare_rate:.0f}")]
+        bare_cpu += us
+        say(
+            f"  round {r + 1} bare: {p.accepted_per_s:.0f}/s {p.statuses}, server {us:.0f} µs CPU/req, "
+            f"client {p.client_us:.0f} µs/req"
+        )
+    bare_rate, bare_us = bare_sum / args.rounds, bare_cpu / args.rounds
+    figures.update(bare_accepted_per_s=bare_rate, bare_cpu_us_per_request=bare_us)
+    rows += [
+        ("bare Litestar+msgspec+1 publish, accepted/s (closed loop, 32 conns)", f"{bare_rate:.0f}"),
+        ("bare endpoint: its CPU per request, µs", f"{bare_us:.0f}"),
+    ]
     for v in variants:
-        mine = accepted[v.name] / args.rounds
+        mine, us = accepted[v.name] / args.rounds, cpu[v.name] / args.rounds
         figures[key(v, "intake_accepted_per_s")] = mine
         figures[key(v, "ratio")] = mine / bare_rate
+        figures[key(v, "cpu_us_per_request")] = us
+        figures[key(v, "cpu_ratio")] = bare_us / us
         rows += [
             (f"{v.name}: intake, 1 process, accepted/s", f"{mine:.0f}"),
             (f"{v.name}: ratio intake / bare (target >= 0.5)", f"{mine / bare_rate:.2f}"),
+            (f"{v.name}: intake CPU per request, µs; bare's / intake's", f"{us:.0f}; {bare_us / us:.2f}"),
         ]
 
 

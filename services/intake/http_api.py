@@ -62,9 +62,7 @@ from services.observability.http_metrics import http_metrics
         503: problem_spec("at capacity or timed out; retry with the same submission_id"),
     },
 )
-async def submit_triage(
-    data: TriageRequest, state: State, request: Request[Any, Any, Any]
-) -> Response[TriageResponse]:
+async def submit_triage(data: TriageRequest, request: Request[Any, Any, Any]) -> Response[TriageResponse]:
     """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full/long_wait, 422 invalid.
 
     A case its region cannot call within its urgency's time frame (closed until after it, or an
@@ -76,6 +74,7 @@ async def submit_triage(
     the body's personnummer (INTAKE_SUBMIT_IDENTITY=required, the default; ``optional``: only
     when a token is sent): 401 without a valid token, 403 for someone else's number.
     """
+    state = request.app.state  # not a ``state`` parameter: Litestar would build a State for each request
     service: TriageService = state.triage
     if (refused := await _not_the_caller(state, request, data.personnummer)) is not None:
         return refused  # type: ignore[return-value]

@@ -9,12 +9,14 @@ can check any token, and a guessed or leaked case id alone reveals nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
 _LABEL = b"triage/case-access-token/v1"
 
 
+@functools.lru_cache(maxsize=8)  # asked on every answer that carries a case token; pure
 def derive_key(secret: bytes) -> bytes:
     """A key for tokens only, derived from ``secret`` (so it never equals the pseudonym key)."""
     return hmac.new(secret, _LABEL, hashlib.sha256).digest()
