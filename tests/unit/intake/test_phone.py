@@ -45,7 +45,9 @@ def test_the_plain_forms_are_normalised_without_libphonenumber_to_the_same_e164(
     assert normalise_mobile(raw) == with_libphonenumber(raw)
 
 
-@pytest.mark.parametrize("raw", ["071-123 45 67", "074-123 45 67", "075 123 45 67", "078-123 45 67", "070-123 45 6"])
+@pytest.mark.parametrize(
+    "raw", ["071-123 45 67", "074-123 45 67", "075 123 45 67", "078-123 45 67", "070-123 45 6"]
+)
 def test_other_series_and_short_numbers_are_still_refused_with_the_hint(raw: str) -> None:
     with pytest.raises(InvalidPhone, match="not a Swedish mobile number"):
         normalise_mobile(raw)
