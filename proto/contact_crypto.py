@@ -8,13 +8,14 @@ ciphertext moved onto another case's record fails to open.
 from __future__ import annotations
 
 import base64
-import os
+import functools
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from proto.events import ContactCard
+from proto.random_ids import random_bytes
 
 # A fixed dev keyring so `make run` works out of the box: intake seals with it, the notifier
 # and staff open with it. Production sets CONTACT_KEYS from a Secret.
@@ -46,9 +47,15 @@ def _identity_data(case_id: str) -> bytes:
     return f"{case_id}/personnummer".encode()
 
 
+@functools.lru_cache(maxsize=16)
+def _aead(key: bytes) -> AESGCM:
+    # Building the cipher object costs more than sealing a phone number; the keyring is small.
+    return AESGCM(key)
+
+
 def _sealed(key: bytes, plain: str, associated: bytes) -> tuple[str, str]:
-    nonce = os.urandom(12)
-    ct = AESGCM(key).encrypt(nonce, plain.encode(), associated)
+    nonce = random_bytes(12)  # 96 random bits per seal, from the kernel's CSPRNG (buffered)
+    ct = _aead(key).encrypt(nonce, plain.encode(), associated)
     return base64.b64encode(nonce).decode(), base64.b64encode(ct).decode()
 
 
@@ -76,7 +83,7 @@ def _open(card: ContactCard, keyring: Mapping[str, bytes], nonce: str, ciphertex
     if key is None:
         raise ContactKeyError(f"unknown contact key id {card.key_id!r}")
     try:
-        plain = AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(ciphertext), data)
+        plain = _aead(key).decrypt(base64.b64decode(nonce), base64.b64decode(ciphertext), data)
     except (InvalidTag, ValueError) as exc:
         raise ContactKeyError("contact card failed authentication") from exc
     return plain.decode()

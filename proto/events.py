@@ -12,10 +12,11 @@ Rules (see docs/wire-contract.md):
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Literal, get_args
 
 import msgspec
+
+from proto.random_ids import uuid4_hex
 
 Urgency = Literal[1, 2, 3, 4, 5]
 NoticeKind = Literal[
@@ -38,8 +39,8 @@ SmsKind = Literal["your_turn", "heads_up", NoticeKind]  # SMS per notice kind
 
 
 def new_id() -> str:
-    """A fresh unique id for an event, case or request (UUID4, hex form)."""
-    return uuid.uuid4().hex
+    """A fresh unique id for an event, case or request (UUID4, hex form; buffered random source)."""
+    return uuid4_hex()
 
 
 def utcnow() -> dt.datetime:

@@ -9,7 +9,6 @@ over the ~10^10 possible numbers.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 
 # A dev-only key so `make run` works out of the box (intake; loadgen's prefill pseudonymises
@@ -21,4 +20,4 @@ def person_pseudonym(personnummer_12: str, key: bytes) -> str:
     """Pseudonym of a normalised 12-digit personnummer (YYYYMMDDNNNC)."""
     if len(key) < 16:
         raise ValueError("pseudonym key must be at least 16 bytes")
-    return hmac.new(key, personnummer_12.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, personnummer_12.encode(), "sha256").hex()[:32]  # one-shot: no HMAC object

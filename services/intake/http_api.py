@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hmac
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from litestar.params import Parameter
 
 from services.http_edge.problems import problem_spec
 from services.http_edge.routes import edge_routes, openapi_config
+from services.intake.deadlines import Deadlines
 from services.intake.domain.case_access import token_matches
 from services.intake.domain.identity import InvalidIdentity, parse_identity
 from services.intake.domain.patient_access import owns
@@ -62,9 +62,7 @@ from services.observability.http_metrics import http_metrics
         503: problem_spec("at capacity or timed out; retry with the same submission_id"),
     },
 )
-async def submit_triage(
-    data: TriageRequest, state: State, request: Request[Any, Any, Any]
-) -> Response[TriageResponse]:
+async def submit_triage(data: TriageRequest, request: Request[Any, Any, Any]) -> Response[TriageResponse]:
     """Triage a submission: 202 queued with case id and urgency, 200 refer/duplicate/full/long_wait, 422 invalid.
 
     A case its region cannot call within its urgency's time frame (closed until after it, or an
@@ -76,11 +74,12 @@ async def submit_triage(
     the body's personnummer (INTAKE_SUBMIT_IDENTITY=required, the default; ``optional``: only
     when a token is sent): 401 without a valid token, 403 for someone else's number.
     """
+    state = request.app.state  # not a ``state`` parameter: Litestar would build a State for each request
     service: TriageService = state.triage
     if (refused := await _not_the_caller(state, request, data.personnummer)) is not None:
         return refused  # type: ignore[return-value]
     try:
-        async with asyncio.timeout(service.settings.request_timeout_s):
+        async with state.deadlines.within(service.settings.request_timeout_s):  # one timer per 50 ms
             outcome = await service.submit(data, dt.datetime.now(dt.UTC))  # decoded once, here
     except TimeoutError:
         return problem_response(
@@ -227,6 +226,7 @@ def create_app(settings: IntakeSettings) -> Litestar:
                 "rules": rules,
                 "ready": False,
                 "token_key": settings.token_key(),
+                "deadlines": Deadlines(),
                 "patients": PatientVerifier(settings.patient_login, settings.pseudonym_key),
             }
         ),

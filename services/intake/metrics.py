@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 SUBMISSIONS = Counter(
@@ -45,3 +47,14 @@ GC_PAUSES = Histogram(
     ["generation"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
 )
+
+_SUBMISSION_COUNTERS: dict[tuple[str, str], Any] = {}
+
+
+def count_submission(region: str, outcome: str) -> None:
+    """``SUBMISSIONS{region, outcome} += 1``; the labelled child looked up once per pair (``labels()``
+    validates and locks on every call; regions and outcomes are a small closed set)."""
+    child = _SUBMISSION_COUNTERS.get((region, outcome))
+    if child is None:
+        child = _SUBMISSION_COUNTERS[(region, outcome)] = SUBMISSIONS.labels(region, outcome)
+    child.inc()

@@ -29,7 +29,7 @@ from services.intake.domain.rulebook import RuleBook
 from services.intake.domain.staffed_hours import case_estimate
 from services.intake.domain.submission_form import InvalidSubmission, Submission, parse_submission
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
-from services.intake.metrics import SUBMISSIONS
+from services.intake.metrics import count_submission
 from services.intake.settings import IntakeSettings
 from services.kafka.publisher import Publisher
 from services.observability.region_label import region_label
@@ -91,7 +91,7 @@ class TriageService:
             form = parse_submission(raw, self.rules, today=now.date())
         except InvalidSubmission:
             region = getattr(raw, "region", None) or (raw.get("region") if isinstance(raw, dict) else None)
-            SUBMISSIONS.labels(region_label(region), "invalid").inc()
+            count_submission(region_label(region), "invalid")
             raise
         digest = request_digest(form, self.settings.pseudonym_key)
         if not form.submission_id:
@@ -102,9 +102,9 @@ class TriageService:
                 try:  # a retry must be the same request: never another request's answer
                     check_same_request(form.submission_id, seen.digest, digest)
                 except InvalidSubmission:
-                    SUBMISSIONS.labels(form.region, "invalid").inc()
+                    count_submission(form.region, "invalid")
                     raise
-                SUBMISSIONS.labels(form.region, "duplicate").inc()
+                count_submission(form.region, "duplicate")
                 return replace(await self._replay(seen, form), request_digest=digest)
             return replace(await self._decide(form, now, digest), request_digest=digest)
 
@@ -187,7 +187,7 @@ class TriageService:
                     ),
                     provisional=True,
                 )
-                SUBMISSIONS.labels(form.region, "duplicate").inc()
+                count_submission(form.region, "duplicate")
                 return Outcome(
                     "duplicate",
                     existing.case_id,
@@ -196,7 +196,7 @@ class TriageService:
                     existing.region,
                 )
             if is_full(self.view.depth(form.region), decision.urgency, self.settings.admission):
-                SUBMISSIONS.labels(form.region, "full").inc()
+                count_submission(form.region, "full")
                 return Outcome("full", None, None, self.rules.text("full", form.language), form.region)
             past = self.past_frame(form.region, decision.urgency, now)
             if past is not None and not (
@@ -237,7 +237,7 @@ class TriageService:
         and a Prio 4-5 patient sends the submission again with ``accept_long_wait``.
         """
         may_wait = self.rules.time_frames.may_wait(decision.urgency)
-        SUBMISSIONS.labels(form.region, "long_wait" if may_wait else "past_frame").inc()
+        count_submission(form.region, "long_wait" if may_wait else "past_frame")
         return Outcome(
             "long_wait" if may_wait else "refer",
             None,
@@ -269,7 +269,7 @@ class TriageService:
             ),
             provisional=True,
         )
-        SUBMISSIONS.labels(form.region, "referred").inc()
+        count_submission(form.region, "referred")
 
     async def _enqueue(
         self,
@@ -303,9 +303,8 @@ class TriageService:
         # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
         # If the card's send fails after the event's succeeded, the client's retry with the same
         # submission_id replays the case and publishes the card again (see _replay).
-        await asyncio.gather(
-            self.publisher.publish(topics.PATIENT_CONTACTS, case_id, card),
-            self.publisher.publish(topics.TRIAGE_EVENTS, form.region, triaged),
+        await self.publisher.publish_all(
+            [(topics.PATIENT_CONTACTS, case_id, card), (topics.TRIAGE_EVENTS, form.region, triaged)]
         )
         self.view.apply(triaged)  # seen at once by the next submission; the tail's copy is deduped
         self.index.remember(
@@ -321,7 +320,7 @@ class TriageService:
             ),
             provisional=True,
         )
-        SUBMISSIONS.labels(form.region, "queued").inc()
+        count_submission(form.region, "queued")
         advice = decision.advice
         if past is not None:  # a Prio 4-5 patient who chose to wait: the why is said once more
             advice = f"{advice} {why_not_in_time(self.rules, past, form.language)}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import TopicAuthorizationFailedError
 
@@ -38,15 +41,35 @@ class Publisher:
 
         Raises KafkaAccessDenied (naming topic and principal) when the cluster's ACLs refuse it.
         """
-        name = self.kafka.topic(topic.name)
+        await self.publish_all([(topic, key, message)], partition)
+
+    async def publish_all(
+        self, records: Sequence[tuple[TopicSpec, str, Message]], partition: int | None = None
+    ) -> None:
+        """Send ``(topic, key, message)`` records in this order, then wait until all are acknowledged.
+
+        They leave in the same producer batch (one round trip per broker), without a task per
+        record as ``asyncio.gather`` of ``publish`` calls would make. Raises the first failure.
+        """
+        name = ""  # the topic whose send or acknowledgement failed
         try:
-            await self.producer.send_and_wait(
-                name,
-                codec.encode_for(topic.name, message),
-                key=key.encode(),
-                partition=partition,
-                headers=codec.cloudevent_headers(message, self.source),
-            )
+            acks = []
+            for topic, key, message in records:
+                name = self.kafka.topic(topic.name)
+                acks.append(
+                    (
+                        name,
+                        await self.producer.send(
+                            name,
+                            codec.encode_for(topic.name, message),
+                            key=key.encode(),
+                            partition=partition,
+                            headers=codec.cloudevent_headers(message, self.source),
+                        ),
+                    )
+                )
+            name = ", ".join(sent_to for sent_to, _ in acks)  # which of them refused is not known here
+            await asyncio.gather(*(ack for _, ack in acks))  # futures: no task each
         except TopicAuthorizationFailedError as exc:
             raise KafkaAccessDenied(self.kafka.security.principal, "write to", name) from exc
 

@@ -24,6 +24,7 @@ class HttpMetricsMiddleware:
         self.app = app
         self.requests = requests
         self.latency = latency
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -43,8 +44,16 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_capture)
         finally:
-            self.latency.labels(route, method).observe(time.perf_counter() - started)
-            self.requests.labels(route, method, str(status)).inc()
+            self._child(self.latency, (route, method)).observe(time.perf_counter() - started)
+            self._child(self.requests, (route, method, str(status))).inc()
+
+    def _child(self, metric: Counter | Histogram, labels: tuple[str, ...]) -> Any:
+        # ``labels()`` validates and takes a lock on every call; route templates, methods and
+        # statuses are a small closed set, so each child is looked up once
+        child = self._children.get((id(metric), labels))
+        if child is None:
+            child = self._children[(id(metric), labels)] = metric.labels(*labels)
+        return child
 
 
 def http_metrics(requests: Counter, latency: Histogram) -> DefineMiddleware:

@@ -37,6 +37,18 @@ def rated_intervals(hours: RegionHours, day: dt.date, base: float) -> Iterator[t
             yield lo, hi, rate
 
 
+def _utc_rated(
+    hours: RegionHours, day: dt.date, base: float
+) -> tuple[tuple[dt.datetime, dt.datetime, float], ...]:
+    """``rated_intervals`` of ``day`` with UTC instants, remembered by the hours (asked per submission)."""
+    return hours.remember(
+        ("rated", day, base),
+        lambda: tuple(
+            (hours.instant(day, a), hours.instant(day, b), r) for a, b, r in rated_intervals(hours, day, base)
+        ),
+    )
+
+
 def after_calls(
     hours: RegionHours, start: dt.datetime, calls: float, fallback_per_hour: float
 ) -> dt.datetime | None:
@@ -53,9 +65,7 @@ def after_calls(
     left = calls
     first = hours.local_day(start) - dt.timedelta(days=1)
     for n in range(HORIZON_DAYS):
-        day = first + dt.timedelta(days=n)
-        for a, b, rate in rated_intervals(hours, day, base):
-            begin, end = hours.instant(day, a), hours.instant(day, b)
+        for begin, end, rate in _utc_rated(hours, first + dt.timedelta(days=n), base):
             lo = max(begin, start)
             if end <= lo or rate <= 0:
                 continue

@@ -14,11 +14,14 @@ intervals, so ``is_open`` is O(1) and ``next_change``/``after_staffed`` O(days w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+T = TypeVar("T")
 HORIZON_DAYS = 400  # a region closed for longer than this is treated as never opening
 DAY_MINUTES = 24 * 60
 
@@ -64,9 +67,7 @@ class RegionHours:
         """
         pending: tuple[dt.datetime, dt.datetime] | None = None
         for n in range(days):
-            day = start_day + dt.timedelta(days=n)
-            for a, b in self.intervals_on(day):
-                begin, end = self.instant(day, a), self.instant(day, b)
+            for begin, end in self._utc_intervals(start_day + dt.timedelta(days=n)):
                 if pending is not None and pending[1] >= begin:  # 24:00 of one day meets 00:00 of the next
                     pending = (pending[0], max(pending[1], end))
                 else:
@@ -76,10 +77,36 @@ class RegionHours:
         if pending is not None:
             yield pending
 
-    @property
+    @functools.cached_property
     def always_open(self) -> bool:
         """Staffed around the clock every day, with no exception (the arithmetic is then trivial)."""
+        # cached: asked several times per submission; the hours never change (frozen)
         return not self.exceptions and all(day == ((0, DAY_MINUTES),) for day in self.weekly)
+
+    @functools.cached_property
+    def _memo(self) -> dict[object, Any]:
+        # Answers about one local day as UTC instants. Intake asks about today on every
+        # submission (open now? when does it open? the wait estimate), and the zone arithmetic
+        # of ``instant`` was most of that cost. Not a dataclass field: never compared or encoded.
+        return {}
+
+    def remember(self, key: object, build: Callable[[], T]) -> T:
+        """``build()``, computed once per ``key`` for these hours (they never change: frozen)."""
+        memo = self._memo
+        try:
+            return memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            if len(memo) >= 4096:  # a long walk (next_change over the horizon) must not grow it forever
+                memo.clear()
+            found = memo[key] = build()
+            return found
+
+    def _utc_intervals(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The open intervals of the local day ``day`` as UTC instants (remembered per day)."""
+        return self.remember(
+            day,
+            lambda: tuple((self.instant(day, a), self.instant(day, b)) for a, b in self.intervals_on(day)),
+        )
 
     def local_day(self, at: dt.datetime) -> dt.date:
         """The region's local date at the instant ``at``."""
@@ -88,6 +115,8 @@ class RegionHours:
     def is_open(self, at: dt.datetime) -> bool:
         """True when the region is staffed at the instant ``at`` (timezone-aware)."""
         at = utc(at)
+        if self.always_open:
+            return True
         day = self.local_day(at)
         return any(a <= at < b for a, b in self._spans(day - dt.timedelta(days=1), 3))
 

@@ -33,7 +33,7 @@ def request_digest(form: Submission, key: bytes) -> str:
             "accept_long_wait": form.accept_long_wait,
         }
     )
-    return hmac.new(key, b"submission-request\x00" + canonical, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, b"submission-request\x00" + canonical, "sha256").hex()[:32]
 
 
 def check_same_request(submission_id: str, remembered_digest: str, digest: str) -> None:

@@ -82,6 +82,11 @@ def _pointer(*parts: str) -> str:
     return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def _answer_at(name: str) -> str:
+    """The pointer of an answer, for an error only (masking the name costs more than checking it)."""
+    return _pointer("answers", _name(name))
+
+
 def _name(raw: str, limit: int = 64) -> str:
     """A client-supplied name, safe to echo: shortened, personal numbers masked."""
     return redact(raw[:limit])
@@ -215,12 +220,15 @@ def _answers(
     questions = rules.symptoms[symptom].questions if symptom else None
     for key, value in raw.items():
         name = str(key)
-        where = _pointer("answers", _name(name))
         if len(name) > limits.max_answer_key:
-            errors.append(FieldError(where, f"question name too long: at most {limits.max_answer_key}"))
+            errors.append(
+                FieldError(_answer_at(name), f"question name too long: at most {limits.max_answer_key}")
+            )
             continue
         if isinstance(value, str) and len(value) > limits.max_answer_text:
-            errors.append(FieldError(where, f"answer too long: at most {limits.max_answer_text} characters"))
+            errors.append(
+                FieldError(_answer_at(name), f"answer too long: at most {limits.max_answer_text} characters")
+            )
             continue
         if questions is None:  # unknown symptom: already reported; its answers cannot be checked
             continue
@@ -228,12 +236,13 @@ def _answers(
         if question is None:
             errors.append(
                 FieldError(
-                    where, f"unknown question for symptom {symptom!r}; its questions are {sorted(questions)}"
+                    _answer_at(name),
+                    f"unknown question for symptom {symptom!r}; its questions are {sorted(questions)}",
                 )
             )
             continue
         if (problem := question.check(value)) is not None:
-            errors.append(FieldError(where, problem))
+            errors.append(FieldError(_answer_at(name), problem))
             continue
         out[name] = value
     return out

@@ -42,6 +42,10 @@ class SlowFirstPublisher:
             if len(self.triaged) == 1:
                 await asyncio.sleep(3600)  # ... but its ack outlives the request
 
+    async def publish_all(self, records: Any) -> None:
+        for topic, key, message in records:
+            await self.publish(topic, key, message)
+
 
 def _service(publisher: SlowFirstPublisher) -> TriageService:
     settings = IntakeSettings(enabled_regions=frozenset({"SE-C"}))
