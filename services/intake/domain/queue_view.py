@@ -16,6 +16,11 @@ closed; the runtime sends the CancelCase.
 At-least-once input: events are deduplicated by ``event_id``; record types this view does not
 know (the queue may add new ones) are counted in ``skipped`` and otherwise ignored.
 Costs: apply O(log n) (a SortedList per region), position O(log n), depth O(1).
+
+Retention: a finished case (called, closed, cancelled, transferred away, duplicate) is kept
+``retention_s`` after it finished (event time), then ``expire`` forgets it with its patient facts
+in O(dropped); at most ``max_finished`` are kept in any case. The retention must cover a
+patient's own view of a finished case (the SMS link and the list "my cases" show how it ended).
 """
 
 from __future__ import annotations
@@ -48,19 +53,26 @@ class QueueView:
     """The projection. ``apply`` each event once or more (duplicates are ignored)."""
 
     def __init__(
-        self, max_finished: int = 200_000, max_event_ids: int = 500_000, rate_window_s: float = 900.0
+        self,
+        max_finished: int = 200_000,
+        max_event_ids: int = 500_000,
+        rate_window_s: float = 900.0,
+        retention_s: float = 7 * 24 * 3600.0,
     ) -> None:
         self.max_finished = max_finished
+        self.retention_s = retention_s
+        self._clock = 0.0  # event time (epoch s) of the event being folded: when a case finished
         self.max_event_ids = max_event_ids
         self.rate_window_s = rate_window_s
         self.skipped = 0  # unknown record types seen (counted, never fatal)
         self._cases: dict[str, CaseStatus] = {}
-        self._finished: OrderedDict[str, None] = OrderedDict()  # bound on memory: oldest forgotten
+        self._finished: OrderedDict[str, float] = OrderedDict()  # case -> finished at, oldest first
         self._person: dict[str, str] = {}  # pseudonym -> live case id (national: one region per person)
         self._regions: dict[str, _Region] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
         self._hours: dict[str, tuple[int, RegionHours]] = {}  # a team lead's latest hours per region
+        self._hours_changed: dict[str, ev.OpeningHoursChanged] = {}  # ... as decided (for snapshots)
         self._as_of: dict[str, dt.datetime] = {}  # case -> time of its newest queue event (transfers)
         # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
         self.patients = PatientCases(max_cases=max_finished + 100_000)
@@ -144,7 +156,7 @@ class QueueView:
     def _evolve(self, e: ev.Message) -> bool:
         if self._from_a_region_left(e):
             return False
-        at = e.occurred_at.timestamp()
+        at = self._clock = e.occurred_at.timestamp()
         match e:
             case ev.CaseTriaged():
                 if e.case_id in self._cases:
@@ -180,6 +192,7 @@ class QueueView:
                 if problems or e.version < self._hours.get(e.region, (0, None))[0]:
                     return False  # the queue decided it valid; an older version never wins
                 self._hours[e.region] = (e.version, hours)
+                self._hours_changed[e.region] = e
             case ev.CaseNoShow() | ev.CaseReferred() | ev.ServeNextEmpty() | ev.CommandRejected():
                 return False  # known, and nothing to change here
             case _:
@@ -268,12 +281,29 @@ class QueueView:
             elif self._person.get(new.pseudonym) == new.case_id:
                 del self._person[new.pseudonym]
         if new.status not in LIVE:
-            self._finished[new.case_id] = None
+            self._finished[new.case_id] = self._clock
             self._finished.move_to_end(new.case_id)
             if len(self._finished) > self.max_finished:
-                forgotten = self._finished.popitem(last=False)[0]
-                self._cases.pop(forgotten, None)
-                self._as_of.pop(forgotten, None)
-                self.patients.forget(forgotten)
+                self._forget(self._finished.popitem(last=False)[0])
         else:
             self._finished.pop(new.case_id, None)
+
+    def expire(self, now: float) -> int:
+        """Forget the cases finished before ``now - retention_s``; how many. O(forgotten).
+
+        Finished cases are in the order they finished as folded; a rebuild reads the regions
+        side by side, so one may outlive the retention by the skew between partitions."""
+        cutoff, finished, dropped = now - self.retention_s, self._finished, 0
+        while finished:
+            case_id, at = next(iter(finished.items()))
+            if at >= cutoff:
+                break
+            del finished[case_id]
+            self._forget(case_id)
+            dropped += 1
+        return dropped
+
+    def _forget(self, case_id: str) -> None:
+        self._cases.pop(case_id, None)
+        self._as_of.pop(case_id, None)
+        self.patients.forget(case_id)
