@@ -108,14 +108,18 @@ class TriageLog:
             self._apply(name, record)
             self.covers[f"{name}:{record.partition}"] = record.offset + 1
         now = time.time()  # the wall clock, every poll: a quiet log still ages its entries out
-        self.index.expire(now)  # O(dropped): one look at the oldest entry when nothing is due
-        self.view.expire(now)
+        self.index.expire(now)  # O(dropped): one look at the oldest bucket when nothing is due
+        if self.ready.is_set():
+            # Not while catching up: the topics are read side by side, so a case's CaseTriaged
+            # may come after its CaseClosed, and would bring a forgotten case back as pending.
+            self.view.expire(now)
         if (records or self._act_again) and self.ready.is_set():
             await self._after_batch()
         if self.snapshots is not None and self.ready.is_set():
             await self.snapshots.maybe_take(self.index, self.view, self.covers)
 
     async def _on_ready(self) -> None:
+        self.view.expire(time.time())  # every record up to the start's ends is folded: safe now
         log.info(
             "submission index and queue view rebuilt: %d records read, %d submissions "
             "remembered, %d unknown records skipped",
@@ -159,7 +163,7 @@ class TriageLog:
 
 
 def _decided_at(message: object, record: Any) -> float:
-    """When a submission was decided: its triage time, else the record's (broker) time."""
-    if isinstance(message, ev.CaseTriaged):
-        return message.triaged_at.timestamp()
+    """When a submission was decided: the event's time, else the record's (broker) time."""
+    if isinstance(message, ev.Message):
+        return message.occurred_at.timestamp()
     return float(record.timestamp) / 1000.0 if record.timestamp is not None else time.time()

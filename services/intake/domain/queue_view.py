@@ -33,6 +33,7 @@ from sortedcontainers import SortedList
 
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
+from services.intake.domain.expiry import Expiry
 from services.intake.domain.patient_cases import PatientCases
 from services.intake.domain.wait_forecasts import WaitForecasts
 from services.opening_hours.region_table import read_whole_week
@@ -66,10 +67,16 @@ class QueueView:
         self.rate_window_s = rate_window_s
         self.skipped = 0  # unknown record types seen (counted, never fatal)
         self._cases: dict[str, CaseStatus] = {}
-        self._finished: OrderedDict[str, float] = OrderedDict()  # case -> finished at, oldest first
+        self._finished: OrderedDict[str, float] = OrderedDict()  # case -> finished at, in finishing order
+        self._expiry = Expiry()  # the finished cases by the time they finished
         self._person: dict[str, str] = {}  # pseudonym -> live case id (national: one region per person)
         self._regions: dict[str, _Region] = {}
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        # event id -> event time: the dedupe of at-least-once records, for ``seen_window_s`` of
+        # event time (a redelivery, or intake's own event read back, comes within seconds; an old
+        # event folded twice by a full read changes nothing that is still shown)
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen_expiry = Expiry()
+        self.seen_window_s = 3600.0
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
         self._hours: dict[str, tuple[int, RegionHours]] = {}  # a team lead's latest hours per region
         self._hours_changed: dict[str, ev.OpeningHoursChanged] = {}  # ... as decided (for snapshots)
@@ -145,7 +152,8 @@ class QueueView:
             return False
         if event_id in self._seen:
             return False
-        self._seen[event_id] = None
+        self._seen[event_id] = at = event.occurred_at.timestamp()
+        self._seen_expiry.add(event_id, at)
         if len(self._seen) > self.max_event_ids:
             self._seen.popitem(last=False)
         if isinstance(event, ev.WaitForecast):
@@ -283,24 +291,23 @@ class QueueView:
         if new.status not in LIVE:
             self._finished[new.case_id] = self._clock
             self._finished.move_to_end(new.case_id)
+            self._expiry.add(new.case_id, self._clock)
             if len(self._finished) > self.max_finished:
                 self._forget(self._finished.popitem(last=False)[0])
         else:
             self._finished.pop(new.case_id, None)
 
     def expire(self, now: float) -> int:
-        """Forget the cases finished before ``now - retention_s``; how many. O(forgotten).
-
-        Finished cases are in the order they finished as folded; a rebuild reads the regions
-        side by side, so one may outlive the retention by the skew between partitions."""
+        """Forget the cases finished before ``now - retention_s``; how many. O(forgotten)."""
+        for event_id in self._seen_expiry.due(now - self.seen_window_s):
+            self._seen.pop(event_id, None)
         cutoff, finished, dropped = now - self.retention_s, self._finished, 0
-        while finished:
-            case_id, at = next(iter(finished.items()))
-            if at >= cutoff:
-                break
-            del finished[case_id]
-            self._forget(case_id)
-            dropped += 1
+        for case_id in self._expiry.due(cutoff):
+            at = finished.get(case_id)
+            if at is not None and at < cutoff:
+                del finished[case_id]
+                self._forget(case_id)
+                dropped += 1
         return dropped
 
     def _forget(self, case_id: str) -> None:

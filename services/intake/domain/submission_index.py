@@ -7,13 +7,11 @@ submission_id wins, so every intake process and replica converges on the same an
 when two of them raced on one id.
 
 Bounded twice: entries older than ``retention_s`` (by the time of the decision: the record's
-event time, or the clock for this process's own) are dropped by ``expire`` in O(dropped), and
-at most ``max_entries`` are kept (the oldest forgotten first). The retention must cover a
-client's retry window: a retry after it is decided afresh (the case id is derived from the
-submission id and the request, so a retried queued case is still one case for the queue).
-Entries are kept in the order they were learned, which a rebuild reading partitions side by
-side makes only roughly time order: ``expire`` stops at the first entry still inside the
-retention, so an entry may outlive it by the skew between partitions (seconds).
+event time, or the clock for this process's own) are dropped by ``expire`` in O(dropped) (time
+buckets: ``expiry.py``), and at most ``max_entries`` are kept (the oldest learned forgotten first).
+The retention must cover a client's retry window: a retry after it is decided afresh (the case id
+is derived from the submission id and the request, so a retried queued case is still one case
+for the queue).
 """
 
 from __future__ import annotations
@@ -22,6 +20,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from services.intake.domain.expiry import Expiry
 
 DAY_S = 24 * 3600.0
 
@@ -48,6 +48,7 @@ class SubmissionIndex:
         # submission_id -> (epoch seconds of the decision, outcome), in the order learned
         self._by_submission: OrderedDict[str, tuple[float, Remembered]] = OrderedDict()
         self._provisional: set[str] = set()  # decided here, not yet read back from the log
+        self._expiry = Expiry()
 
     def __len__(self) -> int:
         return len(self._by_submission)
@@ -71,7 +72,9 @@ class SubmissionIndex:
             return  # transient or rejected: a retry is decided afresh
         known = self._by_submission.get(submission_id)
         if known is None:
-            self._by_submission[submission_id] = (time.time() if at is None else at, outcome)
+            at = time.time() if at is None else at
+            self._by_submission[submission_id] = (at, outcome)
+            self._expiry.add(submission_id, at)
             if provisional:
                 self._provisional.add(submission_id)
             if len(self._by_submission) > self.max_entries:  # forget the oldest
@@ -83,13 +86,12 @@ class SubmissionIndex:
     def expire(self, now: float) -> int:
         """Drop the entries decided before ``now - retention_s``; how many. O(dropped)."""
         cutoff, entries, dropped = now - self.retention_s, self._by_submission, 0
-        while entries:
-            submission_id, (at, _) = next(iter(entries.items()))
-            if at >= cutoff:
-                break
-            del entries[submission_id]
-            self._provisional.discard(submission_id)
-            dropped += 1
+        for submission_id in self._expiry.due(cutoff):
+            entry = entries.get(submission_id)
+            if entry is not None and entry[0] < cutoff:
+                del entries[submission_id]
+                self._provisional.discard(submission_id)
+                dropped += 1
         return dropped
 
     def logged(self) -> Iterator[tuple[str, float, Remembered]]:
@@ -103,3 +105,4 @@ class SubmissionIndex:
         """Load entries from a snapshot (before anything else is remembered)."""
         for submission_id, at, outcome in entries:
             self._by_submission[submission_id] = (at, outcome)
+            self._expiry.add(submission_id, at)

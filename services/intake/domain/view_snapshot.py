@@ -62,7 +62,7 @@ class _Body(msgspec.Struct, array_like=True):
     withdraw: dict[str, str]
     hours: list[ev.OpeningHoursChanged]
     calls: dict[str, list[float]]
-    seen: list[str]
+    seen: list[tuple[str, float]]
     skipped: int
     facts: list[_Facts]
     by_person: dict[str, list[str]]
@@ -130,7 +130,7 @@ def encode_view(index: SubmissionIndex, view: QueueView, chunk_bytes: int = CHUN
         view._withdraw,
         list(view._hours_changed.values()),
         {name: list(r.calls) for name, r in view._regions.items()},
-        list(view._seen),
+        list(view._seen.items()),
         view.skipped,
         [
             (
@@ -191,13 +191,17 @@ def decode_view(chunks: list[bytes], index: SubmissionIndex, view: QueueView) ->
         view._regions[name] = _Region(
             SortedList(waiting.get(name, ())), deque(body.calls.get(name, ()), 4096)
         )
-    view._finished.update(body.finished)
+    for case_id, finished_at in body.finished:
+        view._finished[case_id] = finished_at
+        view._expiry.add(case_id, finished_at)
     view._as_of.update(body.as_of)
     view._person.update(body.person)
     view._withdraw.update(body.withdraw)
     for changed in body.hours:
         view._evolve(changed)  # decided again from the event, as the fold did
-    view._seen.update(dict.fromkeys(body.seen))
+    for event_id, seen_at in body.seen:
+        view._seen[event_id] = seen_at
+        view._seen_expiry.add(event_id, seen_at)
     view.skipped = body.skipped
     p = view.patients
     for x in body.facts:

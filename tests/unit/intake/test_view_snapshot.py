@@ -160,3 +160,46 @@ def _no_file_hours():  # type: ignore[no-untyped-def]
     from services.opening_hours.hours_file import load_hours_from_env
 
     return load_hours_from_env({})
+
+
+def test_a_rebuild_forgets_old_finished_cases_only_once_caught_up_so_a_late_triage_event_brings_none_back() -> (
+    None
+):
+    """The topics are read side by side: a case's CaseTriaged may be read after its CaseClosed."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from proto import codec, topics
+    from services.intake.triage_log import TriageLog
+    from services.kafka.settings import KafkaSettings
+
+    month_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    tri = ev.CaseTriaged(case_id="old", region="SE-C", urgency=3, symptom="fever", person_pseudonym="p",
+                         triaged_at=month_ago, submission_id="s-old", occurred_at=month_ago)  # fmt: skip
+    queue = [
+        ev.CaseQueued(
+            case_id="old",
+            region="SE-C",
+            urgency=3,
+            queued_at=month_ago,
+            sequence=1,
+            person_pseudonym="p",
+            occurred_at=month_ago,
+        ),  # fmt: skip
+        ev.CaseClosed(case_id="old", region="SE-C", reason="completed", occurred_at=month_ago),
+    ]
+
+    def record(topic: str, e: ev.Message, offset: int) -> tuple[str, object]:
+        value = codec.encode_for(topic, e)
+        return topic, SimpleNamespace(value=value, partition=0, offset=offset, headers=(), timestamp=None)
+
+    tail = TriageLog(KafkaSettings("127.0.0.1:1"), SubmissionIndex(), QueueView())
+    q = topics.QUEUE_EVENTS.name
+    asyncio.run(tail._on_batch([record(q, queue[0], 0), record(q, queue[1], 1)]))
+    asyncio.run(tail._on_batch([record(topics.TRIAGE_EVENTS.name, tri, 0)]))  # read later
+    assert tail.view.case("old").status == "closed"  # type: ignore[union-attr]
+    tail.ready.set()
+    asyncio.run(tail._on_ready())
+    assert tail.view.case("old") is None and tail.view.person_waiting("p") is None
+    assert tail.covers == {"queue.events:0": 2, "triage.events:0": 1}
+    assert tail.index.outcome("s-old") is None  # a month old: past the retry window
