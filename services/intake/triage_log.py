@@ -84,17 +84,25 @@ class TriageLog:
         self._tail = LogTail(kafka, tuple(_DECODERS))
         self.ready = self._tail.ready
         self.records_read = 0
-        self.covers: Covers = {}  # "<topic>:<partition>" -> the offset after the last record folded
+        self._positions: dict[tuple[str, int], int] = {}  # the offset after the last record folded
         self._act_again = False  # the last after_batch failed: try again even if nothing new arrives
 
     async def run(self) -> None:
         """Load the newest snapshot, catch up, set ``ready``, then tail forever (cancel to stop)."""
         if self.snapshots is not None:
-            index, view, self.covers = await self.snapshots.start_point(self._new_index, self._new_view)
+            index, view, covers = await self.snapshots.start_point(self._new_index, self._new_view)
+            for key, offset in covers.items():
+                topic, partition = key.rsplit(":", 1)
+                self._positions[topic, int(partition)] = offset
             self.index, self.view = index, view
             if self.adopt is not None:
                 self.adopt(index, view)
         await self._tail.run(self._on_batch, self._on_ready, start=dict(self.covers))
+
+    @property
+    def covers(self) -> Covers:
+        """``"<contract topic>:<partition>"`` -> the offset after the last record folded."""
+        return {f"{topic}:{partition}": offset for (topic, partition), offset in self._positions.items()}
 
     def _new_index(self) -> SubmissionIndex:
         return SubmissionIndex(self.index.max_entries, self.index.retention_s)
@@ -106,7 +114,7 @@ class TriageLog:
     async def _on_batch(self, records: list[tuple[str, Any]]) -> None:
         for name, record in records:
             self._apply(name, record)
-            self.covers[f"{name}:{record.partition}"] = record.offset + 1
+            self._positions[name, record.partition] = record.offset + 1
         now = time.time()  # the wall clock, every poll: a quiet log still ages its entries out
         self.index.expire(now)  # O(dropped): one look at the oldest bucket when nothing is due
         if self.ready.is_set():

@@ -19,6 +19,7 @@ distinct strings, each repeated on thousands of entries) are written once in a t
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import deque
 
 import msgspec
@@ -88,6 +89,16 @@ class _Texts:
 
 def encode_view(index: SubmissionIndex, view: QueueView, chunk_bytes: int = CHUNK_BYTES) -> list[bytes]:
     """The read model as chunks of at most ``chunk_bytes`` (in order; join them to decode)."""
+    paused = gc.isenabled()
+    gc.disable()  # the rows below are many short-lived tuples, none cyclic: no collection walks the model
+    try:
+        return _encode_view(index, view, chunk_bytes)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _encode_view(index: SubmissionIndex, view: QueueView, chunk_bytes: int) -> list[bytes]:
     texts = _Texts()
     p, f = view.patients, view.forecasts
     body = _Body(
@@ -170,6 +181,16 @@ def decode_view(chunks: list[bytes], index: SubmissionIndex, view: QueueView) ->
 
     ValueError if the chunks do not form one snapshot of this format (missing or corrupt chunk).
     """
+    paused = gc.isenabled()
+    gc.disable()  # hundreds of thousands of new objects, none garbage: no collection walks them
+    try:
+        _decode_view(chunks, index, view)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _decode_view(chunks: list[bytes], index: SubmissionIndex, view: QueueView) -> None:
     try:
         body = _decoder.decode(b"".join(chunks))
     except (msgspec.DecodeError, ValueError) as exc:  # ValueError: bytes cut inside a string
