@@ -116,11 +116,12 @@ class ViewSnapshots:
         except Exception as exc:
             log.warning("intake.snapshots not readable (%r); no snapshot this turn", exc)
             return
-        age = (dt.datetime.now(dt.UTC) - last.taken_at).total_seconds() if last is not None else None
-        if age is not None and age < self.every_s and last is not None and last.covers == covers:
-            return  # nothing new since (an idle system writes no snapshots)
-        if age is not None and age < self.every_s * 0.9 and last is not None and last.writer != self.writer:
-            return  # another replica wrote one lately
+        if last is not None:
+            if last.covers == covers:
+                return  # nothing new since (an idle system writes no snapshots)
+            age = (dt.datetime.now(dt.UTC) - last.taken_at).total_seconds()
+            if last.writer != self.writer and age < self.every_s * 0.9:
+                return  # another replica wrote one lately
         started = time.perf_counter()
         chunks = encode_view(index, view)
         encode_ms = (time.perf_counter() - started) * 1000
