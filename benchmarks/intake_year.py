@@ -274,8 +274,12 @@ def plot(rows: list[dict[str, Any]], per_record_s: float, path: Path) -> None:
     xs = [r["cases"] for r in rows]
     ax.plot(xs, [r["full_startup_s"] for r in rows], "o-", label="full read of the topics")
     ax.plot(xs, [r["snapshot_startup_s"] for r in rows], "s-", label="from a snapshot + tail")
-    if any("baseline_startup_s" in r for r in rows):
-        ax.plot(xs, [r.get("baseline_startup_s") for r in rows], "x--", label="baseline (full read)")
+    for r in rows:
+        ax.annotate(f"{r['days']:g} d", (r["cases"], r["snapshot_startup_s"]), fontsize=7, xytext=(4, -10),
+                    textcoords="offset points")  # fmt: skip
+    base = [(r["cases"], r["baseline_startup_s"]) for r in rows if "baseline_startup_s" in r]
+    if base:
+        ax.plot(*zip(*base, strict=True), "x", ms=9, label="baseline 15a12e9 (full read)")
     year = 5_000_000 * 5
     ax.plot([5_000_000], [year * per_record_s], "o", mfc="none", label="full read at 5M (extrapolated)")
     ax.axhline(10, color="grey", lw=0.8, ls=":", label="target 10 s")
@@ -300,7 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out-dir", default="/tmp/intake-year")
     p.add_argument("--png", default="", help="write the plot here")
     p.add_argument("--json", action="store_true", help="print one line of JSON at the end")
+    p.add_argument("--replot", nargs="*", default=None, help="plot the JSON lines of earlier runs (no run)")
     a = p.parse_args(argv)
+    if a.replot is not None:
+        rows = [r for f in a.replot for r in orjson.loads(Path(f).read_text().splitlines()[-1])["rows"]]
+        rows.sort(key=lambda r: r["cases"])
+        big = max(rows, key=lambda r: r["records"])
+        plot(rows, big["full_startup_s"] / big["records"], Path(a.png or "intake-year.png"))
+        return 0
     out = Path(a.out_dir) / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     rows = [one_size(int(s), a, out) for s in a.sizes.split(",")]
     # the full read is linear in the records read: the slope of the largest run, to 5M cases

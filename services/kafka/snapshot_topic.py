@@ -6,7 +6,7 @@ The protocol of ``queue.snapshots`` (docs/queue.md, "Snapshots"), for any one pa
   names ``snapshot_id``, ``chunks`` and ``first_chunk_offset`` (where its chunks start);
 - then tombstones for the chunks of the older snapshots this writer knew.
 A manifest whose chunks are not all there is not a snapshot. Compaction keeps one manifest and
-its chunks; until it runs, ``latest`` does not scan old snapshots: it reads a window at the end
+its chunks; until it runs, ``latest`` does not scan old snapshots: it reads backwards from the end
 of the partition to find the last manifest, then the chunks from the offset it names.
 
 Several writers may share the partition (intake's replicas): chunks of different snapshot ids
@@ -29,7 +29,7 @@ from services.kafka.tail import catch_up, open_consumer
 
 log = logging.getLogger("triage.kafka.snapshots")
 MANIFEST_KEY = b"manifest"
-_TAIL_WINDOW = 256  # records read back from the end to find the last manifest (x4 until found)
+_STEP = 16  # records read back at a time from the end to find the last manifest
 
 
 class Manifest(Protocol):
@@ -76,11 +76,9 @@ class SnapshotTopic:
         m, at, window = found
         prefix = f"chunk/{m.snapshot_id}/".encode()
         begin = window[0].offset if window else at
-        chunk_records = (
-            window if m.first_chunk_offset >= begin else await self._read(m.first_chunk_offset, at)
-        )
+        before = await self._read(m.first_chunk_offset, begin) if m.first_chunk_offset < begin else []
         chunks: dict[int, bytes] = {}
-        for r in chunk_records:
+        for r in before + window:  # each chunk read once
             if m.first_chunk_offset <= r.offset < at and r.key is not None and r.key.startswith(prefix):
                 if r.value is not None:
                     chunks[int(r.key[len(prefix) :])] = r.value
@@ -90,7 +88,7 @@ class SnapshotTopic:
         # chunks after the manifest are a writer's that died before its manifest: ours to tombstone
         self._known = {m.snapshot_id: m.chunks}
         for r in window:
-            if r.offset > at and r.key is not None and r.key.startswith(b"chunk/"):
+            if r.offset > at and r.value is not None and r.key is not None and r.key.startswith(b"chunk/"):
                 _, sid, i = r.key.decode().split("/")
                 self._known[sid] = max(self._known.get(sid, 0), int(i) + 1)
         return m, [chunks[i] for i in range(m.chunks)]
@@ -126,21 +124,24 @@ class SnapshotTopic:
             await t
 
     async def _find_manifest(self, decoder: codec.Decoder[M]) -> tuple[M, int, list[Any]] | None:
-        """(the last manifest, its offset, the window read at the end) or None."""
+        """(the last manifest, its offset, the records read from a little before it to the end)
+        or None. Read backwards ``_STEP`` records at a time: after a manifest come only
+        tombstones (small), so finding it reads at most a step's worth of chunks."""
         reader = await self._start_reader()
         end = (await reader.end_offsets([self.tp]))[self.tp]
-        window = _TAIL_WINDOW
-        while True:
-            begin = max(0, end - window)
-            records = await self._read(begin, end)
-            manifests = [r for r in records if r.key == MANIFEST_KEY and r.value is not None]
-            if manifests or begin == 0:
-                break
-            window *= 4
+        read: dict[int, Any] = {}
+        begin, manifests = end, []
+        while begin > 0 and not manifests:
+            begin, upto = max(0, begin - _STEP), begin
+            segment = [r for r in await self._read(begin, upto) if r.offset not in read]
+            read.update((r.offset, r) for r in segment)
+            manifests = [r for r in segment if r.key == MANIFEST_KEY and r.value is not None]
         if not manifests:
             return None
+        last = max(manifests, key=lambda r: r.offset)
+        window = [read[offset] for offset in sorted(read) if offset >= begin]
         try:
-            return decoder.decode(manifests[-1].value), manifests[-1].offset, records
+            return decoder.decode(last.value), last.offset, window
         except codec.DecodeError as exc:
             log.warning("%s: the last manifest does not decode (%s)", self.name, exc)
             return None
