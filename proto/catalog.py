@@ -48,6 +48,8 @@ TOPIC_MESSAGES: dict[str, tuple[type[ev.Message], ...]] = {
     ),
     # and chunk records whose values are raw bytes of one snapshot (services/queue/domain/snapshot.py)
     t.QUEUE_SNAPSHOTS.name: (ev.QueueSnapshotManifest,),
+    # and chunk records whose values are raw bytes of one snapshot (services/intake/domain/view_snapshot.py)
+    t.INTAKE_SNAPSHOTS.name: (ev.IntakeSnapshotManifest,),
     t.QUEUE_YOUR_TURN.name: (ev.YourTurn, ev.HeadsUp, ev.CaseNotice),
     t.SMS_EVENTS.name: (ev.SmsSent, ev.SmsFailed, ev.SmsDelivered),
     t.SMS_LEDGER.name: (ev.SmsLedgerEntry,),
@@ -113,9 +115,11 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
             t.TRIAGE_RESULTS.name,
             t.QUEUE_EVENTS.name,
             t.QUEUE_FORECASTS.name,
+            t.INTAKE_SNAPSHOTS.name,  # its own snapshots: a start from the newest (docs/intake.md)
         ),
         writes=(
             t.TRIAGE_EVENTS.name,
+            t.INTAKE_SNAPSHOTS.name,
             t.PATIENT_CONTACTS.name,
             t.TRIAGE_RESULTS.name,
             _dlq(t.TRIAGE_SUBMISSIONS),

@@ -467,6 +467,25 @@ class QueueSnapshotManifest(Message, frozen=True, kw_only=True, tag="queue.snaps
     first_chunk_offset: int
 
 
+class IntakeSnapshotManifest(Message, frozen=True, kw_only=True, tag="intake.snapshot-manifest.v1"):
+    """On ``intake.snapshots`` (key ``manifest``): a complete snapshot of intake's read model.
+
+    Written after its ``chunks`` chunk records (keys ``chunk/<snapshot_id>/<i>``, raw bytes of
+    the encoded model, from offset ``first_chunk_offset``) were acknowledged. ``covers`` names,
+    per ``<topic>:<partition>`` of the topics intake reads, the offset after the last record the
+    model folded: a start reads those topics from there. No personal data: pseudonyms, case ids,
+    keyed request digests and sealed notes only, as on the topics it was folded from.
+    """
+
+    snapshot_id: str
+    covers: dict[str, int]
+    chunks: int
+    writer: str
+    first_chunk_offset: int
+    taken_at: dt.datetime
+    format: int = 1  # the encoding of the chunks (services/intake/domain/view_snapshot.py)
+
+
 # --------------------------------------------------------------------------- queue.your-turn
 class YourTurn(Message, frozen=True, kw_only=True, tag="patient.your-turn.v1"):
     """It is this patient's turn: the notifier sends the SMS."""

@@ -84,6 +84,16 @@ QUEUE_SNAPSHOTS = TopicSpec(
     description="Snapshots of the queue's state per queue.events partition (same number): chunks, then a "
     "manifest naming the queue.events offset they cover; recovery = snapshot + the tail after it.",
 )
+INTAKE_SNAPSHOTS = TopicSpec(
+    "intake.snapshots",
+    "chunk/<snapshot id>/<i> | manifest",
+    1,
+    compacted=True,
+    retention_ms=-1,
+    description="Snapshots of intake's read model (submission index, queue view): chunks, then a manifest "
+    "naming the offsets of triage.events, triage.results, queue.events and queue.forecasts they cover; "
+    "intake's start = the newest snapshot + the tail after it.",
+)
 QUEUE_YOUR_TURN = TopicSpec(
     "queue.your-turn",
     "region",
@@ -135,6 +145,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     QUEUE_COMMANDS,
     QUEUE_EVENTS,
     QUEUE_SNAPSHOTS,
+    INTAKE_SNAPSHOTS,
     QUEUE_YOUR_TURN,
     SMS_EVENTS,
     SMS_LEDGER,

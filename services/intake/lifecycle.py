@@ -21,6 +21,7 @@ from services.intake.metrics import GC_PAUSES
 from services.intake.settings import IntakeSettings
 from services.intake.submissions import TriageService
 from services.intake.triage_log import TriageLog
+from services.intake.view_snapshots import ViewSnapshots
 from services.kafka.publisher import Publisher
 from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
 from services.observability.json_logs import install_redaction
@@ -53,13 +54,25 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         install_redaction()
         publisher = Publisher(settings.kafka, source="/triage/intake")
         await publisher.start()
-        index = SubmissionIndex(settings.index_max_entries)
-        view = QueueView(rate_window_s=settings.rate_window_s)
+        index = SubmissionIndex(settings.index_max_entries, settings.submission_retention_s)
+        view = QueueView(rate_window_s=settings.rate_window_s, retention_s=settings.case_retention_s)
         texts = load_texts(settings.rules_path, app.state.rules)
         service = TriageService(settings, app.state.rules, publisher, index, view, texts=texts)
         app.state.triage = service
         withdrawn: set[str] = set()
-        triage_log = TriageLog(settings.kafka, index, view, lambda: service.withdraw_second_cases(withdrawn))
+        snapshots = ViewSnapshots(settings.kafka, publisher.producer, settings.snapshot_every_s)
+
+        def adopt(loaded_index: SubmissionIndex, loaded_view: QueueView) -> None:
+            service.index, service.view = loaded_index, loaded_view  # from a snapshot, before ready
+
+        triage_log = TriageLog(
+            settings.kafka,
+            index,
+            view,
+            lambda: service.withdraw_second_cases(withdrawn),
+            snapshots=snapshots,
+            adopt=adopt,
+        )
         tasks = [
             asyncio.create_task(triage_log.run(), name="triage-log"),
             asyncio.create_task(
@@ -79,14 +92,14 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
             log.info(
                 "intake ready: rules %s, %d submissions remembered, %d records read",
                 app.state.rules.version,
-                len(index),
+                len(service.index),
                 triage_log.records_read,
             )
 
         tasks.append(asyncio.create_task(become_ready(), name="become-ready"))
         measure_gc_pauses(GC_PAUSES)
         tasks.append(asyncio.create_task(keep_gc_pauses_short(), name="gc-freeze"))
-        async with running(app, log, tasks, close=[publisher.stop]):
+        async with running(app, log, tasks, close=[snapshots.stop, publisher.stop]):
             yield
 
     return lifespan

@@ -56,6 +56,10 @@ class IntakeSettings:
     rate_window_s: float = 900.0  # the serving-rate window of estimates: the queue's, so both agree
     frame_check_s: float = 60.0  # how often waiting cases are checked against their time frame
     patient_login: PatientLogin | None = None  # INTAKE_PATIENT_*: None = no patient tokens accepted
+    # the read model's retention and snapshots (docs/intake.md, "Retention and a bounded start")
+    submission_retention_s: float = 7 * 86400.0
+    case_retention_s: float = 7 * 86400.0
+    snapshot_every_s: float = 300.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -101,6 +105,13 @@ class IntakeSettings:
             rate_window_s=read.float("QUEUE_RATE_WINDOW_S", 900),
             frame_check_s=read.float("INTAKE_FRAME_CHECK_S", 60),
             patient_login=PatientLogin.from_env(env),
+            submission_retention_s=read.float(
+                "INTAKE_SUBMISSION_RETENTION_S", 7 * 86400, above=0, expected="seconds (a retry window)"
+            ),
+            case_retention_s=read.float("INTAKE_CASE_RETENTION_S", 7 * 86400, above=0, expected="seconds"),
+            snapshot_every_s=read.float(
+                "INTAKE_SNAPSHOT_EVERY_S", 300, minimum=0, expected="seconds (0 = off)"
+            ),
         )
 
     def token_key(self) -> bytes:

@@ -1,15 +1,18 @@
 """Rebuilding and tailing intake's memory from Kafka: decided submissions and the queue's state.
 
-At start intake reads ``triage.events`` (CaseTriaged / CaseReferred, with their
-submission_id), ``triage.results`` (the answers Kafka submitters got) and ``queue.events``
-(the queue's decisions) from the beginning up to the end offsets seen at start; only then
-is it ready. It then keeps tailing all three, so several intake processes and replicas learn
-each other's decisions and the queue's, with no HTTP call to the queue.
+At start intake loads the newest snapshot of its read model (``view_snapshots.py``), then reads
+``triage.events`` (CaseTriaged / CaseReferred, with their submission_id), ``triage.results``
+(the answers Kafka submitters got), ``queue.events`` (the queue's decisions) and
+``queue.forecasts`` from the offsets it covers (from the beginning without one) up to the end
+offsets seen at start; only then is it ready. It then keeps tailing them, so several intake
+processes and replicas learn each other's decisions and the queue's, with no HTTP call to the
+queue. Between batches it drops what outlived the retention and takes the snapshots.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +21,7 @@ from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import Remembered, SubmissionIndex
 from services.intake.metrics import VIEW_SKIPPED
+from services.intake.view_snapshots import Covers, ViewSnapshots
 from services.kafka.settings import KafkaSettings
 from services.kafka.tail import LogTail
 
@@ -68,27 +72,62 @@ class TriageLog:
         index: SubmissionIndex,
         view: QueueView,
         after_batch: Callable[[], Awaitable[None]] | None = None,
+        snapshots: ViewSnapshots | None = None,
+        adopt: Callable[[SubmissionIndex, QueueView], None] | None = None,
     ) -> None:
         self.kafka = kafka
         self.index = index
         self.view = view
         self.after_batch = after_batch  # once ready: act on what the view found (second-region cases)
+        self.snapshots = snapshots  # None: read from the beginning, take none
+        self.adopt = adopt  # hands the index and view loaded from a snapshot to their users
         self._tail = LogTail(kafka, tuple(_DECODERS))
         self.ready = self._tail.ready
         self.records_read = 0
+        self._positions: dict[tuple[str, int], int] = {}  # the offset after the last record folded
         self._act_again = False  # the last after_batch failed: try again even if nothing new arrives
 
     async def run(self) -> None:
-        """Catch up, set ``ready``, then tail forever (cancel to stop)."""
-        await self._tail.run(self._on_batch, self._on_ready)
+        """Load the newest snapshot, catch up, set ``ready``, then tail forever (cancel to stop)."""
+        if self.snapshots is not None:
+            index, view, covers = await self.snapshots.start_point(self._new_index, self._new_view)
+            for key, offset in covers.items():
+                topic, partition = key.rsplit(":", 1)
+                self._positions[topic, int(partition)] = offset
+            self.index, self.view = index, view
+            if self.adopt is not None:
+                self.adopt(index, view)
+        await self._tail.run(self._on_batch, self._on_ready, start=dict(self.covers))
+
+    @property
+    def covers(self) -> Covers:
+        """``"<contract topic>:<partition>"`` -> the offset after the last record folded."""
+        return {f"{topic}:{partition}": offset for (topic, partition), offset in self._positions.items()}
+
+    def _new_index(self) -> SubmissionIndex:
+        return SubmissionIndex(self.index.max_entries, self.index.retention_s)
+
+    def _new_view(self) -> QueueView:
+        v = self.view
+        return QueueView(v.max_finished, v.max_event_ids, v.rate_window_s, v.retention_s)
 
     async def _on_batch(self, records: list[tuple[str, Any]]) -> None:
         for name, record in records:
             self._apply(name, record)
+            self._positions[name, record.partition] = record.offset + 1
+        now = time.time()  # the wall clock, every poll: a quiet log still ages its entries out
+        self.index.expire(now)  # O(dropped): one look at the oldest bucket when nothing is due
+        if self.ready.is_set():
+            # Not while catching up: the topics are read side by side, so a case's CaseTriaged
+            # may come after its CaseClosed, and would bring a forgotten case back as pending.
+            self.view.expire(now)
         if (records or self._act_again) and self.ready.is_set():
             await self._after_batch()
+        if self.snapshots is not None and self.ready.is_set():
+            await self.snapshots.maybe_take(self.index, self.view, self.covers)
 
     async def _on_ready(self) -> None:
+        self.view.expire(time.time())  # every record up to the start's ends is folded: safe now
         log.info(
             "submission index and queue view rebuilt: %d records read, %d submissions "
             "remembered, %d unknown records skipped",
@@ -126,6 +165,13 @@ class TriageLog:
             return
         entry = remembered_from(message)
         if entry is not None:
-            self.index.remember(*entry)
+            self.index.remember(*entry, at=_decided_at(message, record))
         if isinstance(message, ev.CaseTriaged) or decoder in (codec.QUEUE_EVENTS, codec.WAIT_FORECASTS):
             self.view.apply(message)
+
+
+def _decided_at(message: object, record: Any) -> float:
+    """When a submission was decided: the event's time, else the record's (broker) time."""
+    if isinstance(message, ev.Message):
+        return message.occurred_at.timestamp()
+    return float(record.timestamp) / 1000.0 if record.timestamp is not None else time.time()

@@ -165,14 +165,26 @@ class LogTail:
         self.max_records = max_records
         self.ready = asyncio.Event()
 
-    async def run(self, on_batch: OnBatch, on_ready: OnReady | None = None) -> None:
-        """Catch up, set ``ready``, then tail forever (cancel to stop)."""
+    async def run(
+        self, on_batch: OnBatch, on_ready: OnReady | None = None, start: Mapping[str, int] | None = None
+    ) -> None:
+        """Catch up, set ``ready``, then tail forever (cancel to stop).
+
+        ``start`` (``"<contract topic>:<partition>"`` -> offset, a snapshot's cover): begin those
+        partitions there instead of at the beginning. A start past the end seen is not checked:
+        Tansu's end may be the base offset of its last batch + 1, behind a record already read.
+        """
         consumer = open_consumer(self.kafka)
         await consumer.start()
         try:
             contract, parts = await assign_all(consumer, self.kafka, self.names)
             await consumer.seek_to_beginning(*parts)
-            await self.follow(consumer, contract, await consumer.end_offsets(parts), on_batch, on_ready)
+            ends = await consumer.end_offsets(parts)
+            for tp in parts:
+                offset = (start or {}).get(f"{contract[tp.topic]}:{tp.partition}")
+                if offset:
+                    consumer.seek(tp, offset)
+            await self.follow(consumer, contract, ends, on_batch, on_ready)
         finally:
             await consumer.stop()
 

@@ -40,9 +40,12 @@ def test_patient_contacts_and_changelogs_are_compacted_and_event_topics_expire()
     declared = _topics("prod")
     for name, doc in declared.items():
         config = doc["spec"]["config"]
-        compacted = name in ("patient.contacts", "queue.snapshots", "queue.forecasts") or name.endswith(
-            "-changelog"
-        )
+        compacted = name in (
+            "patient.contacts",
+            "queue.snapshots",
+            "intake.snapshots",
+            "queue.forecasts",
+        ) or name.endswith("-changelog")
         assert config["cleanup.policy"] == ("compact" if compacted else "delete"), name
         if not compacted:
             assert config["retention.ms"] > 0, name

@@ -16,6 +16,11 @@ closed; the runtime sends the CancelCase.
 At-least-once input: events are deduplicated by ``event_id``; record types this view does not
 know (the queue may add new ones) are counted in ``skipped`` and otherwise ignored.
 Costs: apply O(log n) (a SortedList per region), position O(log n), depth O(1).
+
+Retention: a finished case (called, closed, cancelled, transferred away, duplicate) is kept
+``retention_s`` after it finished (event time), then ``expire`` forgets it with its patient facts
+in O(dropped); at most ``max_finished`` are kept in any case. The retention must cover a
+patient's own view of a finished case (the SMS link and the list "my cases" show how it ended).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sortedcontainers import SortedList
 
 from proto import events as ev
 from services.intake.domain.case_status import LIVE, CaseStatus, Status
+from services.intake.domain.expiry import Expiry
 from services.intake.domain.patient_cases import PatientCases
 from services.intake.domain.wait_forecasts import WaitForecasts
 from services.opening_hours.region_table import read_whole_week
@@ -48,19 +54,32 @@ class QueueView:
     """The projection. ``apply`` each event once or more (duplicates are ignored)."""
 
     def __init__(
-        self, max_finished: int = 200_000, max_event_ids: int = 500_000, rate_window_s: float = 900.0
+        self,
+        max_finished: int = 200_000,
+        max_event_ids: int = 500_000,
+        rate_window_s: float = 900.0,
+        retention_s: float = 7 * 24 * 3600.0,
     ) -> None:
         self.max_finished = max_finished
+        self.retention_s = retention_s
+        self._clock = 0.0  # event time (epoch s) of the event being folded: when a case finished
         self.max_event_ids = max_event_ids
         self.rate_window_s = rate_window_s
         self.skipped = 0  # unknown record types seen (counted, never fatal)
         self._cases: dict[str, CaseStatus] = {}
-        self._finished: OrderedDict[str, None] = OrderedDict()  # bound on memory: oldest forgotten
+        self._finished: OrderedDict[str, float] = OrderedDict()  # case -> finished at, in finishing order
+        self._expiry = Expiry()  # the finished cases by the time they finished
         self._person: dict[str, str] = {}  # pseudonym -> live case id (national: one region per person)
         self._regions: dict[str, _Region] = {}
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        # event id -> event time: the dedupe of at-least-once records, for ``seen_window_s`` of
+        # event time (a redelivery, or intake's own event read back, comes within seconds; an old
+        # event folded twice by a full read changes nothing that is still shown)
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen_expiry = Expiry()
+        self.seen_window_s = 3600.0
         self._withdraw: dict[str, str] = {}  # a person's second case in another region -> the first
         self._hours: dict[str, tuple[int, RegionHours]] = {}  # a team lead's latest hours per region
+        self._hours_changed: dict[str, ev.OpeningHoursChanged] = {}  # ... as decided (for snapshots)
         self._as_of: dict[str, dt.datetime] = {}  # case -> time of its newest queue event (transfers)
         # the patients' own cases (advice, outcome reasons, index by person): forgotten with ours
         self.patients = PatientCases(max_cases=max_finished + 100_000)
@@ -133,7 +152,8 @@ class QueueView:
             return False
         if event_id in self._seen:
             return False
-        self._seen[event_id] = None
+        self._seen[event_id] = at = event.occurred_at.timestamp()
+        self._seen_expiry.add(event_id, at)
         if len(self._seen) > self.max_event_ids:
             self._seen.popitem(last=False)
         if isinstance(event, ev.WaitForecast):
@@ -144,7 +164,7 @@ class QueueView:
     def _evolve(self, e: ev.Message) -> bool:
         if self._from_a_region_left(e):
             return False
-        at = e.occurred_at.timestamp()
+        at = self._clock = e.occurred_at.timestamp()
         match e:
             case ev.CaseTriaged():
                 if e.case_id in self._cases:
@@ -180,6 +200,7 @@ class QueueView:
                 if problems or e.version < self._hours.get(e.region, (0, None))[0]:
                     return False  # the queue decided it valid; an older version never wins
                 self._hours[e.region] = (e.version, hours)
+                self._hours_changed[e.region] = e
             case ev.CaseNoShow() | ev.CaseReferred() | ev.ServeNextEmpty() | ev.CommandRejected():
                 return False  # known, and nothing to change here
             case _:
@@ -268,12 +289,28 @@ class QueueView:
             elif self._person.get(new.pseudonym) == new.case_id:
                 del self._person[new.pseudonym]
         if new.status not in LIVE:
-            self._finished[new.case_id] = None
+            self._finished[new.case_id] = self._clock
             self._finished.move_to_end(new.case_id)
+            self._expiry.add(new.case_id, self._clock)
             if len(self._finished) > self.max_finished:
-                forgotten = self._finished.popitem(last=False)[0]
-                self._cases.pop(forgotten, None)
-                self._as_of.pop(forgotten, None)
-                self.patients.forget(forgotten)
+                self._forget(self._finished.popitem(last=False)[0])
         else:
             self._finished.pop(new.case_id, None)
+
+    def expire(self, now: float) -> int:
+        """Forget the cases finished before ``now - retention_s``; how many. O(forgotten)."""
+        for event_id in self._seen_expiry.due(now - self.seen_window_s):
+            self._seen.pop(event_id, None)
+        cutoff, finished, dropped = now - self.retention_s, self._finished, 0
+        for case_id in self._expiry.due(cutoff):
+            at = finished.get(case_id)
+            if at is not None and at < cutoff:
+                del finished[case_id]
+                self._forget(case_id)
+                dropped += 1
+        return dropped
+
+    def _forget(self, case_id: str) -> None:
+        self._cases.pop(case_id, None)
+        self._as_of.pop(case_id, None)
+        self.patients.forget(case_id)

@@ -1,0 +1,67 @@
+"""Who writes intake's snapshot: about one replica per interval, none while nothing changed."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from proto import events as ev
+from services.intake.domain.queue_view import QueueView
+from services.intake.domain.submission_index import SubmissionIndex
+from services.intake.view_snapshots import ViewSnapshots
+from services.kafka.settings import KafkaSettings
+
+
+@dataclass
+class FakeTopic:
+    """The two calls ViewSnapshots makes on the topic (the real one: tests/e2e/test_intake_snapshot.py)."""
+
+    last: ev.IntakeSnapshotManifest | None = None
+    written: list[ev.Message] = field(default_factory=list)
+
+    async def last_manifest(self, decoder: Any) -> ev.IntakeSnapshotManifest | None:
+        return self.last
+
+    async def write(self, snapshot_id: str, chunks: list[bytes], manifest: Any) -> None:
+        self.written.append(manifest(0))
+
+
+def manifest(writer: str, age_s: float, covers: dict[str, int]) -> ev.IntakeSnapshotManifest:
+    return ev.IntakeSnapshotManifest(
+        snapshot_id="s",
+        covers=covers,
+        chunks=1,
+        writer=writer,
+        first_chunk_offset=0,
+        taken_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_s),
+    )
+
+
+def turn(last: ev.IntakeSnapshotManifest | None, covers: dict[str, int]) -> list[ev.Message]:
+    async def go() -> list[ev.Message]:
+        snaps = ViewSnapshots(KafkaSettings("127.0.0.1:1"), None, every_s=60, writer="me")  # type: ignore[arg-type]
+        topic = snaps.topic = FakeTopic(last)  # type: ignore[assignment]
+        snaps._next = 0  # due now
+        await snaps.maybe_take(SubmissionIndex(), QueueView(), covers)
+        if snaps._writing is not None:
+            await snaps._writing
+        return topic.written  # type: ignore[attr-defined,no-any-return]
+
+    return asyncio.run(go())
+
+
+def test_a_replica_skips_its_turn_when_another_wrote_a_snapshot_lately() -> None:
+    assert turn(manifest("other", 10, {"queue.events:0": 5}), {"queue.events:0": 9}) == []
+
+
+def test_a_replica_writes_when_the_last_snapshot_is_old_or_there_is_none() -> None:
+    [written] = turn(manifest("other", 100, {"queue.events:0": 5}), {"queue.events:0": 9})
+    assert isinstance(written, ev.IntakeSnapshotManifest)
+    assert written.writer == "me" and written.covers == {"queue.events:0": 9}
+    assert len(turn(None, {"queue.events:0": 1})) == 1
+
+
+def test_no_snapshot_is_written_when_nothing_was_read_since_the_last() -> None:
+    assert turn(manifest("me", 1000, {"queue.events:0": 9}), {"queue.events:0": 9}) == []
