@@ -13,6 +13,7 @@ from typing import Any, Literal
 import msgspec
 
 from proto import events as ev
+from services.queue.domain.expiry import retention_words, stale_triage
 from services.queue.domain.opening_hours_rules import set_opening_hours
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import CaseRecord, QueueState, RegionState
@@ -26,7 +27,7 @@ def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.
     """The events that ``message`` causes in ``state``; [] when it changes nothing."""
     match message:
         case ev.CaseTriaged():
-            return _enqueue(state.region(message.region), message)
+            return _enqueue(state.region(message.region), message, now, state.policy.closed_retention_s)
         case ev.ServeNext():
             return _serve_next(state.region(message.region), message, now)
         case ev.TransferIn():
@@ -57,9 +58,25 @@ def _queued(
     )
 
 
-def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
+def _enqueue(
+    rs: RegionState, triaged: ev.CaseTriaged, now: dt.datetime, retention_s: float
+) -> list[ev.Message]:
     if triaged.case_id in rs.cases:
         return []  # redelivered: already queued
+    if stale_triage(triaged.triaged_at.timestamp(), now.timestamp(), retention_s):
+        # A late copy of a case triaged longer ago than finished cases are kept: its record may
+        # have expired, so "unknown" does not mean "new" (expiry.py). Never queued again.
+        return [
+            ev.CommandRejected(
+                event_id=f"rejected-triaged-{triaged.case_id}",
+                region=rs.region,
+                request_id=triaged.submission_id or triaged.case_id,
+                command_type="case.triaged.v1",
+                reason=f"case {triaged.case_id} was triaged more than {retention_words(retention_s)} "
+                "before this copy of it: a late duplicate of a case whose record has expired; not queued",
+                case_id=triaged.case_id,
+            )
+        ]
     existing = rs.waiting_person.get(triaged.person_pseudonym) if triaged.person_pseudonym else None
     if existing is not None:
         # The same person is already waiting here: not queued twice, and said so on
@@ -158,11 +175,16 @@ def _reject(cmd: ev.Command, case_id: str, reason: str) -> list[ev.Message]:
     ]
 
 
-def _not_applicable(rs: RegionState, cmd: ev.Command, case_id: str, want: str) -> str | None:
+def _not_applicable(
+    rs: RegionState, cmd: ev.Command, case_id: str, want: str, retention_s: float
+) -> str | None:
     """Why ``cmd`` does not apply to the case (None if it does)."""
     rec = rs.cases.get(case_id)
     if rec is None:
-        return f"unknown case {case_id} in region {rs.region} (wrong region or never queued)"
+        expired = (
+            f", or finished more than {retention_words(retention_s)} ago (expired)" if retention_s > 0 else ""
+        )
+        return f"unknown case {case_id} in region {rs.region} (wrong region, never queued{expired})"
     if rec.status == "transferred":
         return f"case {case_id} was transferred from {rs.region} to {rec.to_region}; send it there"
     if rec.status != want:
@@ -174,7 +196,7 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
     rs = state.region(cmd.region)  # type: ignore[attr-defined]
     case_id: str = cmd.case_id  # type: ignore[attr-defined]
     want = "called" if isinstance(cmd, (ev.MarkNoShow, ev.CompleteCase)) else "waiting"
-    why = _not_applicable(rs, cmd, case_id, want)  # type: ignore[arg-type]
+    why = _not_applicable(rs, cmd, case_id, want, state.policy.closed_retention_s)  # type: ignore[arg-type]
     if why is not None:
         return _reject(cmd, case_id, why)  # type: ignore[arg-type]
     rec = rs.cases[case_id]
