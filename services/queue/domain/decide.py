@@ -13,7 +13,7 @@ from typing import Any, Literal
 import msgspec
 
 from proto import events as ev
-from services.queue.domain.expiry import retention_words, stale_triage
+from services.queue.domain.expiry import retention_words, stale_triage, when
 from services.queue.domain.opening_hours_rules import set_opening_hours
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import CaseRecord, QueueState, RegionState
@@ -27,7 +27,7 @@ def decide(state: QueueState, message: ev.Message, now: dt.datetime) -> list[ev.
     """The events that ``message`` causes in ``state``; [] when it changes nothing."""
     match message:
         case ev.CaseTriaged():
-            return _enqueue(state.region(message.region), message, now, state.policy.closed_retention_s)
+            return _enqueue(state.region(message.region), message)
         case ev.ServeNext():
             return _serve_next(state.region(message.region), message, now)
         case ev.TransferIn():
@@ -58,22 +58,21 @@ def _queued(
     )
 
 
-def _enqueue(
-    rs: RegionState, triaged: ev.CaseTriaged, now: dt.datetime, retention_s: float
-) -> list[ev.Message]:
+def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
     if triaged.case_id in rs.cases:
         return []  # redelivered: already queued
-    if stale_triage(triaged.triaged_at.timestamp(), now.timestamp(), retention_s):
-        # A late copy of a case triaged longer ago than finished cases are kept: its record may
-        # have expired, so "unknown" does not mean "new" (expiry.py). Never queued again.
+    if stale_triage(triaged.triaged_at.timestamp(), rs.expired_through):
+        # A late copy of a case triaged before the latest finish of an expired record: its own
+        # record may be gone, so "unknown" does not mean "new" (expiry.py). Never queued again.
         return [
             ev.CommandRejected(
                 event_id=f"rejected-triaged-{triaged.case_id}",
                 region=rs.region,
                 request_id=triaged.submission_id or triaged.case_id,
                 command_type="case.triaged.v1",
-                reason=f"case {triaged.case_id} was triaged more than {retention_words(retention_s)} "
-                "before this copy of it: a late duplicate of a case whose record has expired; not queued",
+                reason=f"case {triaged.case_id} was triaged at {when(triaged.triaged_at.timestamp())}, before "
+                f"cases of {rs.region} whose records have expired (finished up to {when(rs.expired_through)}): "
+                "a late duplicate of an expired case; not queued",
                 case_id=triaged.case_id,
             )
         ]

@@ -2,8 +2,8 @@
 every case ever seen (issue 24). Pure, no IO.
 
 A case is *finished* in a region when it was closed, cancelled or transferred away. Its record
-is kept ``QueuePolicy.closed_retention_s`` (QUEUE_CLOSED_RETENTION_DAYS) after that, plus
-``CLOCK_MARGIN_S``, and then dropped by ``evolve``. The rule is driven only by times recorded on
+is kept ``QueuePolicy.closed_retention_s`` (QUEUE_CLOSED_RETENTION_DAYS) after that, and then
+dropped by ``evolve``. The rule is driven only by times recorded on
 queue.events: a record's ``finished_at`` is its finishing event's ``occurred_at`` (the input
 record's own timestamp), and the expiry runs when a later event of the region is folded, with
 that event's ``occurred_at`` as the clock. So the live worker, a recovery from the full log and a
@@ -15,23 +15,22 @@ back in gets a new record) leaves a stale entry behind; it is recognised by its 
 Order-independent on purpose: a heap rebuilt from a snapshot's records expires the same set as
 the live heap, whatever order the events came in.
 
-A late duplicate of an expired case is never queued again (``stale_triage``): its case was
-finished, so triaged, more than the retention before the clock, and a CaseTriaged whose
-``triaged_at`` lies more than the retention before its own record's time is refused.
+A late duplicate of an expired case is never queued again (``stale_triage``): the region keeps
+the latest finish time of any record it expired (``expired_through``, one float, in snapshots);
+an expired case was triaged before it finished, so an unknown case triaged at or before that
+time may be one whose record is gone, and is refused. A genuine new case is triaged now, long
+after every expired finish; no clock comparison between producers is involved.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 FINISHED = frozenset({"closed", "cancelled", "transferred"})
 DAY_S = 86400.0
-# Event times come from the clocks of several producers (intake, staff, notifier). A finished
-# case is kept this much longer than the retention, so that a late duplicate stamped by a clock
-# that is behind still finds it, or is old enough to be refused as stale (``stale_triage``).
-CLOCK_MARGIN_S = DAY_S
 
 
 class Finished(Protocol):
@@ -75,32 +74,34 @@ def note_finished(index: Index, case_id: str, at: float) -> None:
     heapq.heappush(index, (at, case_id))
 
 
-def expire(cases: dict[str, R], index: Index, now: float, retention_s: float) -> int:
-    """Drop the records of cases finished before ``now - retention_s - CLOCK_MARGIN_S``.
+def expire(cases: dict[str, R], index: Index, now: float, retention_s: float) -> float | None:
+    """Drop the records of cases finished before ``now - retention_s``.
 
-    Returns how many were dropped. ``retention_s <= 0`` keeps every case (no expiry).
+    Returns the latest finish time among the dropped records (None: none dropped).
+    ``retention_s <= 0`` keeps every case (no expiry).
     """
     if retention_s <= 0 or not index:
-        return 0
-    cutoff = now - retention_s - CLOCK_MARGIN_S
-    dropped = 0
+        return None
+    cutoff = now - retention_s
+    latest = None
     while index and index[0][0] < cutoff:
         at, case_id = heapq.heappop(index)
         rec = cases.get(case_id)
         if rec is not None and rec.status in FINISHED and rec.finished_at == at:
             del cases[case_id]
-            dropped += 1
-    return dropped
+            latest = at  # the heap pops in time order
+    return latest
 
 
-def stale_triage(triaged_at: float, now: float, retention_s: float) -> bool:
-    """True when a CaseTriaged is older than the retention at its record's time ``now``.
+def stale_triage(triaged_at: float, expired_through: float) -> bool:
+    """True when an unknown case may be one whose record expired: triaged at or before the
+    latest finish time of an expired record (a case is triaged before it finishes)."""
+    return triaged_at <= expired_through
 
-    Intake publishes a case when it triages it (record time ~ ``triaged_at``), so only a late
-    copy of an old case can be this old; and a case whose record expired was triaged before
-    ``now - retention_s`` (when the clocks differ by less than ``CLOCK_MARGIN_S``).
-    """
-    return retention_s > 0 and triaged_at < now - retention_s
+
+def when(epoch: float) -> str:
+    """An epoch time in a reason text (UTC, ISO 8601, to the second)."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def retention_words(retention_s: float) -> str:

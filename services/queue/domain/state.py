@@ -75,6 +75,7 @@ class RegionState:
     hours_changed: ev.OpeningHoursChanged | None = None  # a team lead's hours: they replace the file's
     hours: RegionHours | None = None  # ``hours_changed`` parsed once
     finished: list[tuple[float, str]] | None = None  # expiry index; None: built on first use (snapshot)
+    expired_through: float = 0.0  # latest finish time of an expired record: late duplicates' guard
 
     def change_hours(self, event: ev.OpeningHoursChanged) -> None:
         """Take a team lead's hours (decided valid; on a parse problem the previous hours stay)."""
@@ -210,4 +211,8 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             return
     # Expiry of finished cases, clocked by the event's recorded time (expiry.py: same on replay).
     if state.policy.closed_retention_s > 0:
-        expire(rs.cases, rs.finished_index(), event.occurred_at.timestamp(), state.policy.closed_retention_s)
+        latest = expire(
+            rs.cases, rs.finished_index(), event.occurred_at.timestamp(), state.policy.closed_retention_s
+        )
+        if latest is not None:
+            rs.expired_through = max(rs.expired_through, latest)
