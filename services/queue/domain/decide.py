@@ -58,38 +58,36 @@ def _queued(
     )
 
 
+def _not_queued(rs: RegionState, triaged: ev.CaseTriaged, reason: str) -> list[ev.Message]:
+    """A CaseTriaged refused, said so on queue.events, so the history accounts for every case intake announced."""
+    return [
+        ev.CommandRejected(
+            event_id=f"rejected-triaged-{triaged.case_id}",
+            region=rs.region,
+            request_id=triaged.submission_id or triaged.case_id,
+            command_type="case.triaged.v1",
+            reason=reason,
+            case_id=triaged.case_id,
+        )
+    ]
+
+
 def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
     if triaged.case_id in rs.cases:
         return []  # redelivered: already queued
     if stale_triage(triaged.triaged_at.timestamp(), rs.expired_through):
         # A late copy of a case triaged before the latest finish of an expired record: its own
         # record may be gone, so "unknown" does not mean "new" (expiry.py). Never queued again.
-        return [
-            ev.CommandRejected(
-                event_id=f"rejected-triaged-{triaged.case_id}",
-                region=rs.region,
-                request_id=triaged.submission_id or triaged.case_id,
-                command_type="case.triaged.v1",
-                reason=f"case {triaged.case_id} was triaged at {when(triaged.triaged_at.timestamp())}, before "
-                f"cases of {rs.region} whose records have expired (finished up to {when(rs.expired_through)}): "
-                "a late duplicate of an expired case; not queued",
-                case_id=triaged.case_id,
-            )
-        ]
+        return _not_queued(
+            rs,
+            triaged,
+            f"case {triaged.case_id} was triaged at {when(triaged.triaged_at.timestamp())}, before cases of "
+            f"{rs.region} whose records have expired (finished up to {when(rs.expired_through)}): "
+            "a late duplicate of an expired case; not queued",
+        )
     existing = rs.waiting_person.get(triaged.person_pseudonym) if triaged.person_pseudonym else None
-    if existing is not None:
-        # The same person is already waiting here: not queued twice, and said so on
-        # queue.events, so the history accounts for every case intake announced.
-        return [
-            ev.CommandRejected(
-                event_id=f"rejected-triaged-{triaged.case_id}",
-                region=rs.region,
-                request_id=triaged.submission_id or triaged.case_id,
-                command_type="case.triaged.v1",
-                reason=f"person already waiting in {rs.region} as case {existing}",
-                case_id=triaged.case_id,
-            )
-        ]
+    if existing is not None:  # the same person is already waiting here: not queued twice
+        return _not_queued(rs, triaged, f"person already waiting in {rs.region} as case {existing}")
     return [
         _queued(
             rs,
