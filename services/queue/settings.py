@@ -12,6 +12,7 @@ from services.kafka.settings import KafkaSettings
 from services.kafka.worker_settings import WorkerSettings, read_worker_settings
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.hours_file import load_hours_from_env
+from services.queue.domain.expiry import DAY_S
 from services.queue.domain.state import QueuePolicy
 
 # Short session timeout so a killed worker's partitions move quickly (docs/queue.md has the
@@ -63,7 +64,12 @@ class QueueSettings:
             heads_up_within_s=read.float("QUEUE_HEADS_UP_WITHIN_S", 600),
             hours=load_hours_from_env(env),
             eta=EtaPolicy(capacity_per_hour=read.float("ETA_CAPACITY_PER_HOUR", 20)),  # shared with intake
+            closed_retention_s=read.float("QUEUE_CLOSED_RETENTION_DAYS", 14) * DAY_S,  # why 14: docs/queue.md
         )
+        if policy.closed_retention_s < 0:
+            raise SettingsError(
+                "QUEUE_CLOSED_RETENTION_DAYS must be >= 0 days (0 = keep finished cases for ever)"
+            )
         if policy.eta.capacity_per_hour <= 0:
             raise SettingsError("ETA_CAPACITY_PER_HOUR must be > 0 (calls per staffed hour of a region)")
         snapshot_every_events = read.int("QUEUE_SNAPSHOT_EVERY_EVENTS", 5000)

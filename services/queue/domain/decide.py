@@ -13,6 +13,7 @@ from typing import Any, Literal
 import msgspec
 
 from proto import events as ev
+from services.queue.domain.expiry import retention_words, stale_triage, when
 from services.queue.domain.opening_hours_rules import set_opening_hours
 from services.queue.domain.region_queue import URGENCIES
 from services.queue.domain.state import CaseRecord, QueueState, RegionState
@@ -57,23 +58,36 @@ def _queued(
     )
 
 
+def _not_queued(rs: RegionState, triaged: ev.CaseTriaged, reason: str) -> list[ev.Message]:
+    """A CaseTriaged refused, said so on queue.events, so the history accounts for every case intake announced."""
+    return [
+        ev.CommandRejected(
+            event_id=f"rejected-triaged-{triaged.case_id}",
+            region=rs.region,
+            request_id=triaged.submission_id or triaged.case_id,
+            command_type="case.triaged.v1",
+            reason=reason,
+            case_id=triaged.case_id,
+        )
+    ]
+
+
 def _enqueue(rs: RegionState, triaged: ev.CaseTriaged) -> list[ev.Message]:
     if triaged.case_id in rs.cases:
         return []  # redelivered: already queued
+    if stale_triage(triaged.triaged_at.timestamp(), rs.expired_through):
+        # A late copy of a case triaged before the latest finish of an expired record: its own
+        # record may be gone, so "unknown" does not mean "new" (expiry.py). Never queued again.
+        return _not_queued(
+            rs,
+            triaged,
+            f"case {triaged.case_id} was triaged at {when(triaged.triaged_at.timestamp())}, before cases of "
+            f"{rs.region} whose records have expired (finished up to {when(rs.expired_through)}): "
+            "a late duplicate of an expired case; not queued",
+        )
     existing = rs.waiting_person.get(triaged.person_pseudonym) if triaged.person_pseudonym else None
-    if existing is not None:
-        # The same person is already waiting here: not queued twice, and said so on
-        # queue.events, so the history accounts for every case intake announced.
-        return [
-            ev.CommandRejected(
-                event_id=f"rejected-triaged-{triaged.case_id}",
-                region=rs.region,
-                request_id=triaged.submission_id or triaged.case_id,
-                command_type="case.triaged.v1",
-                reason=f"person already waiting in {rs.region} as case {existing}",
-                case_id=triaged.case_id,
-            )
-        ]
+    if existing is not None:  # the same person is already waiting here: not queued twice
+        return _not_queued(rs, triaged, f"person already waiting in {rs.region} as case {existing}")
     return [
         _queued(
             rs,
@@ -158,11 +172,16 @@ def _reject(cmd: ev.Command, case_id: str, reason: str) -> list[ev.Message]:
     ]
 
 
-def _not_applicable(rs: RegionState, cmd: ev.Command, case_id: str, want: str) -> str | None:
+def _not_applicable(
+    rs: RegionState, cmd: ev.Command, case_id: str, want: str, retention_s: float
+) -> str | None:
     """Why ``cmd`` does not apply to the case (None if it does)."""
     rec = rs.cases.get(case_id)
     if rec is None:
-        return f"unknown case {case_id} in region {rs.region} (wrong region or never queued)"
+        expired = (
+            f", or finished more than {retention_words(retention_s)} ago (expired)" if retention_s > 0 else ""
+        )
+        return f"unknown case {case_id} in region {rs.region} (wrong region, never queued{expired})"
     if rec.status == "transferred":
         return f"case {case_id} was transferred from {rs.region} to {rec.to_region}; send it there"
     if rec.status != want:
@@ -174,7 +193,7 @@ def _case_command(state: QueueState, cmd: ev.Message) -> list[ev.Message]:
     rs = state.region(cmd.region)  # type: ignore[attr-defined]
     case_id: str = cmd.case_id  # type: ignore[attr-defined]
     want = "called" if isinstance(cmd, (ev.MarkNoShow, ev.CompleteCase)) else "waiting"
-    why = _not_applicable(rs, cmd, case_id, want)  # type: ignore[arg-type]
+    why = _not_applicable(rs, cmd, case_id, want, state.policy.closed_retention_s)  # type: ignore[arg-type]
     if why is not None:
         return _reject(cmd, case_id, why)  # type: ignore[arg-type]
     rec = rs.cases[case_id]

@@ -38,6 +38,7 @@ class _Region(msgspec.Struct, array_like=True):
     # another waiting case, the guard names whichever was queued last (evolve's order)
     waiting_person: dict[str, str]
     hours: ev.OpeningHoursChanged | None = None  # a team lead's hours (issue 14); last: old snapshots decode
+    expired_through: float = 0.0  # issue 24: the late-duplicate guard of expired records (state.py)
 
 
 class _Body(msgspec.Struct, array_like=True):
@@ -73,6 +74,7 @@ def encode_snapshot(
                 rs.next_sequence,
                 dict(rs.waiting_person),
                 rs.hours_changed,
+                rs.expired_through,
             )
             for rs in (state.regions[r] for r in sorted(regions))
         ],
@@ -92,7 +94,9 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
         raise ValueError(f"snapshot chunks do not decode ({exc}); recover from the full log instead") from exc
     state = QueueState(policy=policy)
     for r in body.regions:
-        rs = RegionState(r.region, RegionQueue(r.region), next_sequence=r.next_sequence)
+        rs = RegionState(
+            r.region, RegionQueue(r.region), next_sequence=r.next_sequence, expired_through=r.expired_through
+        )
         # comprehensions, not a loop of statements: at 1M cases each pass is ~0.1-0.5 s
         rs.cases = {rec.case_id: rec for rec in r.cases}
         rs.queue.bulk_load(  # one sort, not n inserts

@@ -19,6 +19,7 @@ from proto import events as ev
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.region_table import read_whole_week
 from services.opening_hours.schedule import OpeningHours, RegionHours
+from services.queue.domain.expiry import DAY_S, FINISHED, expire, index_of, note_finished
 from services.queue.domain.region_queue import RegionQueue
 
 CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
@@ -40,6 +41,8 @@ class CaseRecord(msgspec.Struct, array_like=True):
     heads_up: bool = False  # HeadsUp already sent
     called_at: float | None = None
     to_region: str = ""  # set when transferred
+    # when it was closed, cancelled or transferred (expiry.py); last, so older snapshots decode
+    finished_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class QueuePolicy:
     transfer_regions: frozenset[str] = frozenset()  # where a case may be transferred; empty = any region
     hours: OpeningHours = field(default_factory=OpeningHours)  # staffed hours (default: always open)
     eta: EtaPolicy = field(default_factory=EtaPolicy)
+    closed_retention_s: float = 14 * DAY_S  # finished cases kept this long (expiry.py); 0 = for ever
 
 
 @dataclass
@@ -70,6 +74,8 @@ class RegionState:
     next_sequence: int = 0
     hours_changed: ev.OpeningHoursChanged | None = None  # a team lead's hours: they replace the file's
     hours: RegionHours | None = None  # ``hours_changed`` parsed once
+    finished: list[tuple[float, str]] | None = None  # expiry index; None: built on first use (snapshot)
+    expired_through: float = 0.0  # latest finish time of an expired record: late duplicates' guard
 
     def change_hours(self, event: ev.OpeningHoursChanged) -> None:
         """Take a team lead's hours (decided valid; on a parse problem the previous hours stay)."""
@@ -82,6 +88,12 @@ class RegionState:
         self.answers[request_id] = events
         while len(self.answers) > memory:
             self.answers.popitem(last=False)
+
+    def finished_index(self) -> list[tuple[float, str]]:
+        """The finished cases by time (``expiry.py``), built from the records on first use."""
+        if self.finished is None:
+            self.finished = index_of(self.cases.values())
+        return self.finished
 
     def note_call(self, called_at: float, window_s: float) -> None:
         self.calls.append(called_at)
@@ -123,10 +135,13 @@ def _waiting_again(rs: RegionState, rec: CaseRecord) -> None:
         rs.waiting_person[rec.person_pseudonym] = rec.case_id
 
 
-def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus) -> None:
+def _leaves_queue(rs: RegionState, rec: CaseRecord, status: CaseStatus, at: float = 0.0) -> None:
     rs.not_reached.pop(rec.case_id, None)
     if rec.case_id in rs.queue:
         rs.queue.remove(rec.case_id)
+    if status in FINISHED:
+        note_finished(rs.finished_index(), rec.case_id, at)
+        rec.finished_at = at
     rec.status = status
     if rec.person_pseudonym and rs.waiting_person.get(rec.person_pseudonym) == rec.case_id:
         del rs.waiting_person[rec.person_pseudonym]
@@ -169,14 +184,14 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             rec.called_at = event.called_at.timestamp()
             rs.note_call(rec.called_at, state.policy.rate_window_s)
         case ev.CaseCancelled():
-            _leaves_queue(rs, rs.cases[event.case_id], "cancelled")
+            _leaves_queue(rs, rs.cases[event.case_id], "cancelled", event.occurred_at.timestamp())
         case ev.CaseReprioritised():
             rec = rs.cases[event.case_id]
             rec.urgency = event.to_urgency
             rs.queue.change_urgency(event.case_id, event.to_urgency)
         case ev.CaseTransferred():
             rec = rs.cases[event.case_id]
-            _leaves_queue(rs, rec, "transferred")
+            _leaves_queue(rs, rec, "transferred", event.occurred_at.timestamp())
             rec.to_region = event.to_region
         case ev.CaseNoShow():
             rec = rs.cases[event.case_id]
@@ -185,7 +200,7 @@ def evolve(state: QueueState, event: ev.Message) -> None:
                 rec.front = True
                 _waiting_again(rs, rec)
         case ev.CaseClosed():
-            _leaves_queue(rs, rs.cases[event.case_id], "closed")
+            _leaves_queue(rs, rs.cases[event.case_id], "closed", event.occurred_at.timestamp())
         case ev.HeadsUp():
             rs.cases[event.case_id].heads_up = True
         case ev.CaseNotReached():
@@ -194,3 +209,10 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             rs.change_hours(event)
         case _:
             return
+    # Expiry of finished cases, clocked by the event's recorded time (expiry.py: same on replay).
+    if state.policy.closed_retention_s > 0:
+        latest = expire(
+            rs.cases, rs.finished_index(), event.occurred_at.timestamp(), state.policy.closed_retention_s
+        )
+        if latest is not None:
+            rs.expired_through = max(rs.expired_through, latest)
