@@ -1,7 +1,7 @@
 """Garbage-collector pauses and snapshot loop pauses of the queue's state, at N waiting cases.
 
     .venv/bin/python -m benchmarks.gc_pauses [--sizes 10000,100000,1000000] [--serves 5000]
-        [--baseline 15a12e9 | --baseline none] [--json]
+        [--baseline 15a12e9 | --baseline none] [--layout-arm] [--tree-env KEY=VALUE ...] [--json]
 
 Per size N and per variant (this tree, and the baseline commit extracted with `git archive`,
 run back to back by the same interpreter with PYTHONPATH pointing at it), one fresh process:
@@ -80,11 +80,11 @@ def measure(n: int, serves: int, no_freeze: bool, progress: Any) -> dict[str, An
             triaged_at=now,
         )
 
-    def serve_and_complete(region: str) -> None:
-        out = handle(state, ev.ServeNext(region=region, clinician_id="bench"), now)
+    def serve_and_complete(region: str, at: dt.datetime) -> None:
+        out = handle(state, ev.ServeNext(region=region, clinician_id="bench"), at)
         called = [e for e in out.recorded if isinstance(e, ev.CaseCalled)]
         if called:
-            handle(state, ev.CompleteCase(region=region, case_id=called[0].case_id, by="bench"), now)
+            handle(state, ev.CompleteCase(region=region, case_id=called[0].case_id, by="bench"), at)
 
     started = time.perf_counter()
     closed = n // 2
@@ -104,7 +104,7 @@ def measure(n: int, serves: int, no_freeze: bool, progress: Any) -> dict[str, An
         apply_recorded(state, answer_key(q), (queued,))
         if i % 200_000 == 199_999:
             progress(f"folded {i + 1}/{n + closed} arrivals ({time.perf_counter() - started:.0f}s)")
-    for _ in range(closed):
+    for i in range(closed):
         region = regions.pick(rng)
         head = state.region(region).queue.peek()
         if head is None:
@@ -119,7 +119,8 @@ def measure(n: int, serves: int, no_freeze: bool, progress: Any) -> dict[str, An
             clinician_id="bench",
             request_id=call.request_id,
             queued_at=now,
-            called_at=now,
+            # one call a second before the serving starts: a region keeps its last 15 minutes of calls
+            called_at=now - dt.timedelta(seconds=closed - i),
             person_pseudonym=rec.person_pseudonym,
         )
         apply_recorded(state, call.request_id, (called,))
@@ -153,10 +154,11 @@ def measure(n: int, serves: int, no_freeze: bool, progress: Any) -> dict[str, An
 
     gc.callbacks.append(on_gc)
     started = time.perf_counter()
-    for _ in range(serves):
+    for i in range(serves):  # 5 rounds a second of simulated time
         region = regions.pick(rng)
-        handle(state, triaged(region), now)
-        serve_and_complete(region)
+        at = now + dt.timedelta(seconds=i / 5)
+        handle(state, triaged(region), at)
+        serve_and_complete(region, at)
     serve_s = time.perf_counter() - started
     gc.callbacks.remove(on_gc)
     tracked_after = len(gc.get_objects())  # what the next full collection walks
@@ -221,7 +223,7 @@ async def _snapshot_lag(state: Any, progress: Any) -> dict[str, Any]:
     partition = max(sizes, key=lambda p: sizes[p])
     store = _MemoryStore()
     try:  # this tree: encode in a forked child, as the worker does
-        schedule = SnapshotSchedule(store, state, partition_of, every=1, fork=True)  # type: ignore[call-arg]
+        schedule = SnapshotSchedule(store, state, partition_of, every=1, fork=True)
     except TypeError:  # the baseline encodes on the loop
         schedule = SnapshotSchedule(store, state, partition_of, every=1)
     lags: list[float] = []
@@ -256,10 +258,12 @@ async def _snapshot_lag(state: Any, progress: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- orchestration (parent)
-def run_child(name: str, src: Path, n: int, serves: int, no_freeze: bool) -> dict[str, Any]:
+def run_child(
+    name: str, src: Path, n: int, serves: int, no_freeze: bool, extra_env: dict[str, str]
+) -> dict[str, Any]:
     argv = [sys.executable, "-P", str(ROOT / "benchmarks" / "gc_pauses.py"), "--child", str(n)]
     argv += ["--serves", str(serves)] + (["--no-freeze"] if no_freeze else [])
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**os.environ, "PYTHONPATH": str(src), **extra_env}
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True, cwd=src)
     result: dict[str, Any] = {}
     assert proc.stdout is not None
@@ -284,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-freeze", action="store_true", help="child: skip the tree's post-recovery freeze (layout alone)"
     )
     p.add_argument("--layout-arm", action="store_true", help="also run this tree without the freeze")
+    p.add_argument(
+        "--tree-env",
+        action="append",
+        default=[],
+        help="KEY=VALUE: also run this tree with these variables (e.g. PYTHONMALLOC=malloc)",
+    )
     a = p.parse_args(argv)
     if a.child is not None:
         sys.path.insert(0, os.getcwd())
@@ -292,19 +302,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="gc-pauses-") as tmp:
-        variants: list[tuple[str, Path, bool]] = [("tree", ROOT, False)]
+        variants: list[tuple[str, Path, bool, dict[str, str]]] = [("tree", ROOT, False, {})]
         if a.layout_arm:
-            variants.insert(0, ("tree, no freeze", ROOT, True))
+            variants.insert(0, ("tree, no freeze", ROOT, True, {}))
+        if a.tree_env:
+            env = dict(kv.split("=", 1) for kv in a.tree_env)
+            variants.append(("tree + env", ROOT, False, env))
+            print("tree + env:", " ".join(a.tree_env), flush=True)
         if a.baseline != "none":
             from benchmarks.queue_latency import extract
 
-            variants.insert(0, (f"baseline {a.baseline}", extract(a.baseline, Path(tmp) / "base"), False))
+            variants.insert(0, (f"baseline {a.baseline}", extract(a.baseline, Path(tmp) / "base"), False, {}))
         for n in (int(s) for s in a.sizes.split(",")):
-            for name, src, no_freeze in variants:  # back to back, per size
+            for name, src, no_freeze, extra_env in variants:  # back to back, per size
                 print(f"{name}: N={n} ...", flush=True)
-                rows.append(run_child(name, src, n, a.serves, no_freeze))
+                rows.append(run_child(name, src, n, a.serves, no_freeze, extra_env))
     print(f"\n{'variant':<18}{'N':>9}{'tracked':>9}{'frozen':>9}{'RSS MB':>7}{'rounds/s':>9}", end="")
-    print(f"  gen: count p50/p99/max ms{'full ms':>14}{'snap lag ms':>12}")
+    print(f"  gen: count p50/p99/max ms{'full ms':>14}{'snap call ms':>13}{'snap lag ms':>12}")
     for r in rows:
         gens = "  ".join(
             f"{g}: {v['count']} {v['p50_ms']:.1f}/{v['p99_ms']:.1f}/{v['max_ms']:.1f}"
@@ -312,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"{r['variant']:<18}{r['n']:>9}{r['tracked_objects']:>9}{r['frozen_objects']:>9}{r['rss_mb']:>7.0f}"
-            f"{r['serve_rounds_per_s']:>9}  {gens}{min(r['forced_full_ms']):>9.1f}{r['snapshot_max_loop_lag_ms']:>12.1f}"
+            f"{r['serve_rounds_per_s']:>9}  {gens}{min(r['forced_full_ms']):>9.1f}"
+            f"{r['snapshot_call_ms']:>13.1f}{r['snapshot_max_loop_lag_ms']:>12.1f}"
         )
     if a.json:
         print(json.dumps({"benchmark": "gc-pauses", "serves": a.serves, "rows": rows}))
