@@ -44,7 +44,12 @@ class ForkedEncoding:
             fcntl.fcntl(write_fd, _F_SETPIPE_SZ, 1 << 20)
         except OSError:
             pass  # above /proc/sys/fs/pipe-max-size: the default buffer works, with more wake-ups
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process slot for a child: no snapshot this time
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         if pid == 0:
             _child(encode, read_fd, write_fd)
         os.close(write_fd)
@@ -60,7 +65,10 @@ def _child(encode: Callable[[], bytes], read_fd: int, write_fd: int) -> NoReturn
     try:
         os.close(read_fd)
         # A signal must not reach the parent's loop through the inherited wake-up fd.
-        signal.set_wakeup_fd(-1)
+        try:
+            signal.set_wakeup_fd(-1)
+        except ValueError:  # forked from a thread other than the main one: no wake-up fd to drop
+            pass
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
         gc.disable()  # short-lived: a collection would only copy pages the parent shares with us

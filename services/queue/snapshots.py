@@ -109,9 +109,17 @@ class SnapshotSchedule:
         encoded: list[bytes] | Awaitable[list[bytes]]
         if self.fork:  # the child sees the state as it is now, at the batch boundary
             pos = dict(positions)
-            encoded = ForkedEncoding(
-                lambda: snapshot_bytes(self.state, regions, partition, covers, pos)
-            ).chunks(self.chunk_bytes)
+            try:
+                child = ForkedEncoding(lambda: snapshot_bytes(self.state, regions, partition, covers, pos))
+            except OSError as exc:
+                log.warning(
+                    "snapshot of partition %d not taken: fork failed (%r); retried after the interval",
+                    partition,
+                    exc,
+                )
+                self._since[partition] = (0, time.monotonic())
+                return
+            encoded = child.chunks(self.chunk_bytes)
         else:
             encoded = encode_snapshot(
                 self.state, regions, partition, covers, dict(positions), self.chunk_bytes

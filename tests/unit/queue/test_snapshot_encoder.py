@@ -193,3 +193,21 @@ def test_the_snapshot_bytes_are_those_of_the_earlier_layout_so_old_snapshots_sti
     assert snapshot_bytes(state, regions, SE_C, 5, {"triage.events": 3}) == old_bytes
     restored = decode_snapshot([old_bytes], POLICY).state
     assert canonical(restored) == {r: v for r, v in canonical(state).items() if r in regions}
+
+
+def test_a_fork_that_fails_skips_the_snapshot_without_stopping_the_worker_or_leaking_the_pipe(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, state = run(SCHEDULE, [])
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    fds = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", no_fork)
+    with caplog.at_level(logging.WARNING, logger="triage.queue"):
+        store, _ = snapshot_in_a_child(state)
+
+    assert store.written == 0 and not store.chunks
+    assert "fork failed" in caplog.text
+    assert len(os.listdir("/proc/self/fd")) == fds
