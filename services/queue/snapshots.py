@@ -154,7 +154,7 @@ class SnapshotSchedule:
             return
         log.info(
             "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; "
-            "the loop's pause %.1f ms (%s), then %.1f ms for the child's bytes and %.1f ms to write "
+            "the loop's pause %.1f ms (%s), then %.1f ms until the bytes were ready and %.1f ms to write "
             "(in the background)",
             partition,
             covers,
