@@ -17,7 +17,7 @@ dead member's session. Without it: dynamic membership, restarted on a new port.
 With --takeover: two workers; the one that owns the ServeNext's region is killed and NOT
 restarted; prints kill -> the other worker's answer (group session timeout + recovery).
 --snapshot-every N sets the workers' QUEUE_SNAPSHOT_EVERY_EVENTS (0 = no snapshots, the full
-fold); the snapshots' encode pauses (the loop is blocked while encoding) are printed.
+fold); the snapshots' loop pauses (the fork, or the encoding with QUEUE_SNAPSHOT_ENCODER=inline) are printed.
 Writes benchmarks/results/queue-recovery-<time>.json; --json also prints it as one line.
 """
 
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     pauses = _snapshot_pauses(log_dir)
     if pauses:
         print(
-            f"  snapshots written: {len(pauses)}; encode pause (the loop is blocked) max {max(pauses):.1f} ms, "
+            f"  snapshots written: {len(pauses)}; the loop's pause (fork or inline encode) max {max(pauses):.1f} ms, "
             f"mean {sum(pauses) / len(pauses):.1f} ms"
         )
     result = {
@@ -283,13 +283,15 @@ def _owner(children: list[Child], region: str) -> Child:
 
 
 def _snapshot_pauses(log_dir: Path) -> list[float]:
-    """The encode pause (ms) of every snapshot the workers logged."""
+    """The loop's pause (ms: the fork, or the inline encode) of every snapshot the workers logged."""
     out = []
     for path in sorted(log_dir.rglob("queue.log")):
         for ln in path.read_text().splitlines():
             if "snapshot of partition" in ln:
                 msg = orjson.loads(ln).get("msg", ln)
-                out.append(float(msg.split("encode ")[1].split(" ms")[0]))
+                # "the loop's pause X ms (fork|encode on the loop)"; older builds: "encode X ms (the loop's pause)"
+                key = "the loop's pause " if "the loop's pause " in msg else "encode "
+                out.append(float(msg.split(key)[1].split(" ms")[0]))
     return out
 
 

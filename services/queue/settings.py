@@ -47,6 +47,10 @@ class QueueSettings:
     # record batch short: tests/support/topic_reader.py.)
     snapshot_every_events: int = 5000
     snapshot_every_s: float = 300.0
+    # fork = encode a snapshot in a forked child (the loop pauses only for the fork; the child's
+    # pages are copied on write, so memory can grow by up to the state's size meanwhile);
+    # inline = on the event loop (its pause grows with a partition's cases: ~0.5-2 s at 300k).
+    snapshot_encoder: str = "fork"
     # Broker transactions (services/queue/transactions.py): auto = use them when the broker has
     # them (Apache Kafka; not Tansu), on = refuse to run without them, off = never.
     transactions: str = "auto"
@@ -93,6 +97,7 @@ class QueueSettings:
             gc_freeze_every_s=gc_freeze_every_s,
             snapshot_every_events=snapshot_every_events,
             snapshot_every_s=snapshot_every_s,
+            snapshot_encoder=read.choice("QUEUE_SNAPSHOT_ENCODER", "fork", ("fork", "inline"), lower=True),
             transactions=read.choice("QUEUE_TRANSACTIONS", "auto", ("auto", "on", "off"), lower=True),
         )
 

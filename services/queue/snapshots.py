@@ -2,9 +2,11 @@
 
 The format is pure (``domain/snapshot.py``); the topic is ``snapshot_store.py``. This module
 decides when (after a batch's outputs are acknowledged, once max(``every`` events, half the
-partition's cases) or ``every_s`` seconds have passed), encodes on the loop between two batches
-(the only pause, measured in docs/performance.md) and writes the chunks in the background,
-one snapshot per partition at a time. A failed write costs a longer tail, nothing else.
+partition's cases) or ``every_s`` seconds have passed), has the state encoded at that batch
+boundary and writes the chunks in the background, one snapshot per partition at a time. The
+encoding runs in a forked child (``snapshot_encoder.py``: the loop pauses only for the fork)
+or, with ``fork=False`` (unit tests, QUEUE_SNAPSHOT_ENCODER=inline), on the loop. A failed
+encoding or write costs a longer tail, nothing else.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from services.queue.domain.recovery import Recovery
-from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, encode_snapshot
+from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, encode_snapshot, snapshot_bytes
 from services.queue.domain.state import QueueState
 from services.queue.queue_log import SnapshotStore
+from services.queue.snapshot_encoder import ForkedEncoding
 
 log = logging.getLogger("triage.queue")
 
@@ -50,8 +54,10 @@ class SnapshotSchedule:
         every: int = 5_000,
         every_s: float | None = None,
         chunk_bytes: int = CHUNK_BYTES,
+        fork: bool = False,
     ) -> None:
         self.store = store
+        self.fork = fork and hasattr(os, "fork")  # encode in a forked child (the worker's default)
         self.state = state
         self.partition_of = partition_of
         self.every = every  # committed event records between two snapshots, at least
@@ -129,19 +135,44 @@ class SnapshotSchedule:
             self._since[partition] = (count, since)
             return
         started = time.perf_counter()
-        chunks = encode_snapshot(self.state, regions, partition, covers, dict(positions), self.chunk_bytes)
-        encode_ms = (time.perf_counter() - started) * 1000
+        encoded: list[bytes] | Awaitable[list[bytes]]
+        if self.fork:  # the child sees the state as it is now, at the batch boundary
+            pos = dict(positions)
+            try:
+                child = ForkedEncoding(lambda: snapshot_bytes(self.state, regions, partition, covers, pos))
+            except OSError as exc:
+                log.warning(
+                    "snapshot of partition %d not taken: fork failed (%r); retried after the interval",
+                    partition,
+                    exc,
+                )
+                self._since[partition] = (0, time.monotonic())
+                return
+            encoded = child.chunks(self.chunk_bytes)
+        else:
+            encoded = encode_snapshot(
+                self.state, regions, partition, covers, dict(positions), self.chunk_bytes
+            )
+        pause_ms = (time.perf_counter() - started) * 1000
         self._since[partition] = (0, time.monotonic())
         self._writing[partition] = asyncio.create_task(
-            self._write(uuid.uuid4().hex[:16], partition, covers, chunks, cases, encode_ms)
+            self._write(uuid.uuid4().hex[:16], partition, covers, encoded, cases, pause_ms)
         )
 
     async def _write(
-        self, snapshot_id: str, partition: int, covers: int, chunks: list[bytes], cases: int, encode_ms: float
+        self,
+        snapshot_id: str,
+        partition: int,
+        covers: int,
+        encoded: list[bytes] | Awaitable[list[bytes]],
+        cases: int,
+        pause_ms: float,
     ) -> None:
         assert self.store is not None
         started = time.perf_counter()
         try:
+            chunks = encoded if isinstance(encoded, list) else await encoded
+            encoded_ms = (time.perf_counter() - started) * 1000
             await self.store.write(snapshot_id, partition, covers, chunks)
         except Exception as exc:  # a snapshot is an optimisation: the log still holds everything
             log.warning(
@@ -152,12 +183,15 @@ class SnapshotSchedule:
             return
         log.info(
             "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; "
-            "encode %.1f ms (the loop's pause), write %.1f ms (in the background)",
+            "the loop's pause %.1f ms (%s), then %.1f ms until the bytes were ready and %.1f ms to write "
+            "(in the background)",
             partition,
             covers,
             cases,
             sum(map(len, chunks)),
             len(chunks),
-            encode_ms,
-            (time.perf_counter() - started) * 1000,
+            pause_ms,
+            "fork" if self.fork else "encode on the loop",
+            encoded_ms,
+            (time.perf_counter() - started) * 1000 - encoded_ms,
         )

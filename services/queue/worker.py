@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import faust
@@ -11,7 +12,7 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
-from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
+from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses, settle_heap
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
@@ -55,7 +56,16 @@ def create_app(settings: QueueSettings) -> faust.App:
         observe,
         settings.overlap_writes,
     )
-    table.on_recover(runtime.on_recovered)
+    # Snapshots are encoded in a forked child (snapshot_encoder.py) unless told otherwise.
+    runtime.committer.snapshots.fork = settings.snapshot_encoder == "fork" and hasattr(os, "fork")
+
+    async def recovered() -> None:
+        await runtime.on_recovered()
+        # The rebuilt state and the libraries live as long as the process: frozen, later full
+        # collections skip them (the case records themselves are not tracked at all).
+        settle_heap()
+
+    table.on_recover(recovered)
 
     @app.on_partitions_revoked.connect
     async def revoked(sender: Any, revoked: Any, **_: Any) -> None:

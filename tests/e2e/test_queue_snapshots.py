@@ -25,6 +25,8 @@ def test_a_worker_killed_after_snapshots_recovers_from_the_latest_one_and_loses_
     wait_until(lambda: len(of_type(history(stack.kafka), ev.CaseCalled)) >= 20, 60, "20 calls", interval=0.1)
     log = stack.workdir / "queue.log"
     wait_until(lambda: "snapshot of partition" in log.read_text(), 30, "a snapshot to be written")
+    written = [ln for ln in log.read_text().splitlines() if "snapshot of partition" in ln]
+    assert all("pause" in ln and "(fork)" in ln for ln in written), written  # encoded in a forked child
     stack.kill("queue")
     stack.start_service("queue")
     wait_until(lambda: _ready(stack), 90, "the restarted queue to be ready")

@@ -51,7 +51,7 @@ def handle(state: QueueState, message: ev.Message, now: dt.datetime) -> Outcome:
     rs = state.region(message.region)  # type: ignore[attr-defined]
     key = answer_key(message)
     if key is not None:
-        answered = rs.answers.get(key)
+        answered = rs.answer(key)
         if answered is not None:
             return Outcome(answered + derived_messages(answered), command, "replayed")
     # occurred_at = the input's time, so re-deciding an input after a crash gives equal events

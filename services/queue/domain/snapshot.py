@@ -31,7 +31,9 @@ CHUNK_BYTES = 512 * 1024
 class _Region(msgspec.Struct, array_like=True):
     region: str
     cases: list[CaseRecord]
-    answers: list[tuple[str, list[ev.QUEUE_EVENT]]]  # the union decodes each answer to its own type
+    # each answer a msgpack list of queue events: embedded as the state keeps it (Raw), so the
+    # bytes are those of a list[ev.QUEUE_EVENT], as snapshots always held
+    answers: list[tuple[str, msgspec.Raw]]
     calls: list[float]
     next_sequence: int
     # kept as is, not derived: when a no-show requeues a case while the same person has
@@ -61,6 +63,18 @@ def encode_snapshot(
     chunk_bytes: int = CHUNK_BYTES,
 ) -> list[bytes]:
     """The regions' state as chunks of at most ``chunk_bytes`` (in order; join them to decode)."""
+    return cut_chunks(snapshot_bytes(state, regions, partition, covers, positions), chunk_bytes)
+
+
+def cut_chunks(blob: bytes, chunk_bytes: int = CHUNK_BYTES) -> list[bytes]:
+    """``blob`` cut into chunks of at most ``chunk_bytes`` (one empty chunk for no bytes)."""
+    return [blob[i : i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
+
+
+def snapshot_bytes(
+    state: QueueState, regions: list[str], partition: int, covers: int, positions: dict[str, int]
+) -> bytes:
+    """The regions' state as one snapshot, not yet cut into chunks."""
     body = _Body(
         partition,
         covers,
@@ -69,7 +83,7 @@ def encode_snapshot(
             _Region(
                 rs.region,
                 list(rs.cases.values()),
-                [(k, list(v)) for k, v in rs.answers.items()],  # type: ignore[arg-type]  # answers are queue events
+                [(k, msgspec.Raw(v)) for k, v in rs.answers.items()],
                 list(rs.calls),
                 rs.next_sequence,
                 dict(rs.waiting_person),
@@ -79,8 +93,7 @@ def encode_snapshot(
             for rs in (state.regions[r] for r in sorted(regions))
         ],
     )
-    blob = _encoder.encode(body)
-    return [blob[i : i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
+    return _encoder.encode(body)
 
 
 def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
@@ -107,7 +120,7 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
             ]
         )
         rs.waiting_person = r.waiting_person  # decoded into a dict of its own: no copy
-        rs.answers = OrderedDict((k, tuple(v)) for k, v in r.answers)
+        rs.answers = OrderedDict((k, bytes(v)) for k, v in r.answers)  # copies: not views of the blob
         rs.calls = deque(r.calls)
         if r.hours is not None:
             rs.change_hours(r.hours)
