@@ -41,6 +41,9 @@ class _Region(msgspec.Struct, array_like=True):
     waiting_person: dict[str, str]
     hours: ev.OpeningHoursChanged | None = None  # a team lead's hours (issue 14); last: old snapshots decode
     expired_through: float = 0.0  # issue 24: the late-duplicate guard of expired records (state.py)
+    # called cases whose your-turn SMS finally failed -> since when (staff phone them); snapshots
+    # before this field lost the list on a restart from a snapshot
+    not_reached: dict[str, float] = {}
 
 
 class _Body(msgspec.Struct, array_like=True):
@@ -89,6 +92,7 @@ def snapshot_bytes(
                 dict(rs.waiting_person),
                 rs.hours_changed,
                 rs.expired_through,
+                dict(rs.not_reached),
             )
             for rs in (state.regions[r] for r in sorted(regions))
         ],
@@ -122,6 +126,7 @@ def decode_snapshot(chunks: list[bytes], policy: QueuePolicy) -> Recovery:
         rs.waiting_person = r.waiting_person  # decoded into a dict of its own: no copy
         rs.answers = OrderedDict((k, bytes(v)) for k, v in r.answers)  # copies: not views of the blob
         rs.calls = deque(r.calls)
+        rs.not_reached = r.not_reached  # decoded into a dict of its own: no copy
         if r.hours is not None:
             rs.change_hours(r.hours)
         state.regions[r.region] = rs

@@ -108,7 +108,7 @@ def test_a_command_naming_an_expired_case_is_rejected_as_unknown_or_expired_and_
 def test_a_replayed_command_still_gets_its_recorded_answer_after_its_case_expired() -> None:
     state = QueueState(policy=POLICY)
     finished = completed_case(state, "c1", T0)
-    first = state.regions["SE-C"].answers["k-c1"]
+    first = state.regions["SE-C"].answer("k-c1")
     later = finished + KEPT + MINUTE
     handle(state, triaged("c2", later), later)
     again = handle(state, complete("c1", "k-c1"), later)

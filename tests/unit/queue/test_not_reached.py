@@ -71,3 +71,17 @@ def test_a_failed_sms_of_a_case_already_closed_changes_nothing() -> None:
     state = _called()
     handle(state, ev.CompleteCase(region="SE-C", request_id="d", case_id="c1", by="n"), NOW)
     assert _failed(state) == ()
+
+
+def test_the_not_reached_list_survives_a_restart_from_a_snapshot() -> None:
+    from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
+
+    state = _called()
+    _failed(state)
+    chunks = encode_snapshot(state, ["SE-C"], 0, 10, {"triage.events": 1})
+    restored = decode_snapshot(chunks, QueuePolicy()).state
+
+    assert restored.regions["SE-C"].not_reached == state.regions["SE-C"].not_reached != {}
+    assert waiting_page("SE-C", restored.region("SE-C"), 0.0, 0, 50)["not_reached"] == waiting_page(
+        "SE-C", state.region("SE-C"), 0.0, 0, 50
+    )["not_reached"]

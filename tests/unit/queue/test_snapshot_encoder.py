@@ -159,6 +159,8 @@ class _LegacyRegion(msgspec.Struct, array_like=True):  # the layout before answe
     next_sequence: int
     waiting_person: dict[str, str]
     hours: ev.OpeningHoursChanged | None = None
+    expired_through: float = 0.0  # added by the expiry of finished cases, beside this change
+    not_reached: dict[str, float] = {}  # added later too
 
 
 class _LegacyBody(msgspec.Struct, array_like=True):
@@ -184,6 +186,8 @@ def test_the_snapshot_bytes_are_those_of_the_earlier_layout_so_old_snapshots_sti
                 rs.next_sequence,
                 dict(rs.waiting_person),
                 rs.hours_changed,
+                rs.expired_through,
+                dict(rs.not_reached),
             )
             for rs in (state.regions[r] for r in regions)
         ],
