@@ -55,7 +55,8 @@ for _urgency in "12345":
 
 # Where the time of one batch goes (issue 11 follow-up: ServeNext -> YourTurn latency).
 # stage: fetch (waiting for input), drain (reading triage.events to its end before commands),
-# decide (the pure core), append (events + marker acknowledged), outputs (notices acknowledged).
+# decide (the pure core), wait (for the previous batch's writes, pipelined: issue 24),
+# append (events + marker acknowledged), outputs (notices acknowledged).
 STAGE_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1.0)
 BATCH_STAGE = Histogram(
     "triage_queue_batch_stage_seconds",
@@ -74,4 +75,12 @@ GC_PAUSES = Histogram(
     "Garbage-collector pauses in the queue worker, by generation (2 = full).",
     ["generation"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)
+
+# Where the drain before a batch's commands took triage.events' end from (issue 24): a fetch
+# response sent after the commands arrived (no round trip), or a ListOffsets.
+DRAIN_ENDS = Counter(
+    "triage_queue_drain_ends_total",
+    "How the end of triage.events was learnt before a batch's commands were decided.",
+    ["source"],
 )

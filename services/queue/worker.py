@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
-from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses
+from services.observability.gc_pauses import measure_gc_pauses
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
@@ -61,7 +61,6 @@ def create_app(settings: QueueSettings) -> faust.App:
         settings.snapshot_every_events,
         settings.snapshot_every_s,
         observe,
-        settings.overlap_writes,
     )
     table.on_recover(runtime.on_recovered)
 
@@ -74,12 +73,6 @@ def create_app(settings: QueueSettings) -> faust.App:
         await runtime.start()
 
     measure_gc_pauses(GC_PAUSES)  # a latency tail can be blamed on the collector, or cleared
-    if settings.gc_freeze_every_s > 0:
-
-        @app.task
-        async def short_gc_pauses() -> None:
-            await keep_gc_pauses_short(settings.gc_freeze_every_s)
-
     # The inputs are read by our own reader, not faust's consumer: export its lag too.
     watch_lag_source(runtime.lag_samples, "queue")
     register_views(app, runtime, TABLE)
