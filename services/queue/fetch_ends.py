@@ -45,7 +45,7 @@ class FetchEnds:
         client.send = observed
 
     def _record(self, sent: int, received: int, response: Any) -> None:
-        version = getattr(response, "API_VERSION", 0)
+        version = response.API_VERSION
         for topic, partitions in response.topics:
             for partition, error_code, highwater, *rest in partitions:
                 if error_code != 0:
