@@ -8,9 +8,7 @@ rebalance were acked and skipped here); our positions come from our own log inst
 
 ``fetch`` returns one batch: whatever is buffered (up to ``max_records``), and for every
 partition whose part of the batch holds a command, triage.events of that partition read
-up to its end offset as seen AFTER the commands were read (issue 11, item 3): from a fetch
-response whose request was sent after the commands arrived, when there is one already and
-the cluster has one broker (``fetch_ends.py``, issue 24), else from a ListOffsets.
+up to its end offset as seen AFTER the commands were read (issue 11, item 3).
 """
 
 from __future__ import annotations
@@ -24,8 +22,6 @@ from aiokafka.structs import ConsumerRecord
 
 from services.kafka.settings import KafkaSettings
 from services.queue.domain.batch import COMMANDS_TOPIC, TRIAGE_TOPIC
-from services.queue.fetch_ends import FetchEnds
-from services.queue.metrics import DRAIN_ENDS
 
 Fetched = dict[int, list[tuple[str, ConsumerRecord[Any, Any]]]]  # partition -> (contract topic, record)
 
@@ -48,7 +44,6 @@ class InputReader:
         self.max_records = max_records
         self.fetch_wait_ms = fetch_wait_ms
         self._consumer: AIOKafkaConsumer | None = None  # built in start(): aiokafka needs the loop
-        self.fetch_ends = FetchEnds()
         self.partitions: set[int] = set()
 
     @property
@@ -65,7 +60,6 @@ class InputReader:
             fetch_max_wait_ms=self.fetch_wait_ms,
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
-        self.fetch_ends.watch(self._consumer._client)
         await self._consumer.start()
 
     async def stop(self) -> None:
@@ -109,18 +103,9 @@ class InputReader:
         self.observe("fetch", fetched - started)
         ends: dict[TopicPartition, int] = {}
         with_commands = [p for p, recs in out.items() if any(t == COMMANDS_TOPIC for t, _ in recs)]
-        unproven = []
-        for p in with_commands:  # no await since getmany: the commands' response is the last one
-            tp = TopicPartition(self.triage, p)
-            end = self._end_after_commands(p)
-            if end is None:
-                unproven.append(tp)
-            else:
-                ends[tp] = end
-                DRAIN_ENDS.labels("fetch").inc()
-        if unproven:
-            ends.update(await self.consumer.end_offsets(unproven))  # observed after reading the commands
-            DRAIN_ENDS.labels("list_offsets").inc(len(unproven))
+        if with_commands:
+            tps = [TopicPartition(self.triage, p) for p in with_commands]
+            ends.update(await self.consumer.end_offsets(tps))  # observed after reading the commands
         for p, need in must_reach.items():
             for topic, offset in need.items():
                 tp = TopicPartition(self.broker_topic(topic), p)
@@ -132,19 +117,6 @@ class InputReader:
                 )
         self.observe("drain", time.perf_counter() - fetched)
         return out
-
-    def _end_after_commands(self, partition: int) -> int | None:
-        """triage.events ``partition``'s end from a fetch sent after its commands arrived, on one broker.
-
-        With several brokers a new leader of triage.events p may answer fetches with a high
-        watermark that lags the old leader's (it learns it from its followers' next fetches),
-        while ListOffsets refuses to answer until it caught up (KIP-207): keep the round trip.
-        """
-        if len(self.consumer._client.cluster.brokers()) != 1:
-            return None
-        return self.fetch_ends.end_after(
-            TopicPartition(self.commands, partition), TopicPartition(self.triage, partition)
-        )
 
     def _add(self, out: Fetched, got: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
         for tp, records in got.items():

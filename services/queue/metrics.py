@@ -76,11 +76,3 @@ GC_PAUSES = Histogram(
     ["generation"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
 )
-
-# Where the drain before a batch's commands took triage.events' end from (issue 24): a fetch
-# response sent after the commands arrived (no round trip), or a ListOffsets.
-DRAIN_ENDS = Counter(
-    "triage_queue_drain_ends_total",
-    "How the end of triage.events was learnt before a batch's commands were decided.",
-    ["source"],
-)
