@@ -16,7 +16,7 @@ HISTOGRAMS = {
     "triage_queue_input_age_seconds": "topic",
     "triage_queue_gc_pause_seconds": "generation",
 }
-STAGES = ("fetch", "drain", "decide", "append", "outputs")
+STAGES = ("fetch", "drain", "decide", "wait", "append", "outputs")
 
 Summary = dict[str, float]  # count, mean_ms, p50_le_ms, p99_le_ms
 

@@ -55,7 +55,8 @@ for _urgency in "12345":
 
 # Where the time of one batch goes (issue 11 follow-up: ServeNext -> YourTurn latency).
 # stage: fetch (waiting for input), drain (reading triage.events to its end before commands),
-# decide (the pure core), append (events + marker acknowledged), outputs (notices acknowledged).
+# decide (the pure core), wait (for the previous batch's writes, pipelined: issue 24),
+# append (events + marker acknowledged), outputs (notices acknowledged).
 STAGE_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1.0)
 BATCH_STAGE = Histogram(
     "triage_queue_batch_stage_seconds",

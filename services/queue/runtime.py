@@ -57,7 +57,6 @@ class QueueRuntime:
         snapshot_every_events: int = 5_000,
         snapshot_every_s: float | None = None,
         observe: Callable[[str, float], None] | None = None,
-        overlap_writes: bool = False,
     ) -> None:
         self.app = app
         self.state = state
@@ -75,7 +74,6 @@ class QueueRuntime:
             snapshot_every=snapshot_every_events,
             snapshot_every_s=snapshot_every_s,
             observe=observe,
-            overlap_writes=overlap_writes,
         )
         self.lock = asyncio.Lock()
         self.owned: set[int] = set()
@@ -206,7 +204,7 @@ class QueueRuntime:
         need = {p: self.committer.must_read_up_to(p) for p in self.owned}
         fetched = await self.reader.fetch(self.fetch_wait_ms, {p: n for p, n in need.items() if n})
         if not fetched:
-            await self.committer.flush()  # idle: nothing to overlap the last batch's writes with
+            await self.committer.flush()  # idle: no next batch to decide while the last one is written
             await self._give_up_fenced()
             return
         inputs: dict[int, list[Input]] = {}
@@ -251,7 +249,8 @@ class QueueRuntime:
         if not lost:
             return
         self.owned -= lost
-        await self.reader.assign({p: self.committer.positions[p] for p in self.owned})
+        # from the decided positions: the batch in flight is not re-read
+        await self.reader.assign({p: self.committer.decided[p] for p in self.owned})
         log.warning(
             "gave up partitions %s: another worker owns them now; serving %s until the next rebalance",
             sorted(lost),

@@ -32,15 +32,6 @@ class QueueSettings:
     batch_max_records: int = 5000
     # Longest wait of one input fetch when nothing is buffered (the light-load latency floor).
     fetch_wait_ms: int = 5
-    # A batch's writes (append, then outputs) are acknowledged while the next batch is fetched
-    # (docs/queue.md, write path step 6). OFF by default: no measurable gain on the busy 2-core
-    # test machine (docs/performance.md, issue 11 follow-up); to be re-measured on a quiet one.
-    overlap_writes: bool = False
-    # Collect, then freeze the surviving heap this often (s), so that a full collection does
-    # not walk every case in the middle of a batch (services/observability/gc_pauses.py). 0 = off:
-    # OFF by default, because on the busy 2-core machine the explicit collection every second was
-    # itself the longer pause (p99 ServeNext -> YourTurn 70-74 ms with it, 37-59 ms without).
-    gc_freeze_every_s: float = 0.0
     # Snapshots of a partition (queue.snapshots) every this many committed events or seconds,
     # whichever first: recovery folds only the log after the latest one. 0 events = no snapshots.
     # (The raced-test timeouts once blamed on snapshots were the test reader cutting Tansu's last
@@ -82,9 +73,6 @@ class QueueSettings:
             raise SettingsError(
                 "QUEUE_SNAPSHOT_EVERY_EVENTS must be >= 0 (0 = no snapshots) and QUEUE_SNAPSHOT_EVERY_S > 0"
             )
-        gc_freeze_every_s = read.float("QUEUE_GC_FREEZE_EVERY_S", 0)
-        if gc_freeze_every_s < 0:
-            raise SettingsError("QUEUE_GC_FREEZE_EVERY_S must be >= 0 seconds (0 = no collect-and-freeze)")
         if policy.no_show_attempts < 1 or policy.heads_up_position < 0:
             raise SettingsError("QUEUE_NO_SHOW_ATTEMPTS must be >= 1 and QUEUE_HEADS_UP_POSITION >= 0")
         return cls(
@@ -93,8 +81,6 @@ class QueueSettings:
             policy=policy,
             batch_max_records=read.int("QUEUE_BATCH_MAX_RECORDS", 5000),
             fetch_wait_ms=read.int("QUEUE_FETCH_WAIT_MS", 5),
-            overlap_writes=read.flag("QUEUE_OVERLAP_WRITES", False),
-            gc_freeze_every_s=gc_freeze_every_s,
             snapshot_every_events=snapshot_every_events,
             snapshot_every_s=snapshot_every_s,
             snapshot_encoder=read.choice("QUEUE_SNAPSHOT_ENCODER", "fork", ("fork", "inline"), lower=True),

@@ -114,12 +114,20 @@ class SnapshotSchedule:
             await asyncio.gather(*pending, return_exceptions=True)
 
     def after_outputs(
-        self, partition: int, events: int, covers: int | None, positions: Mapping[str, int]
-    ) -> None:
+        self,
+        partition: int,
+        events: int,
+        covers: int | None,
+        positions: Mapping[str, int],
+        state_is_log: bool = True,
+    ) -> bool:
         """``events`` more were committed and their outputs acknowledged: start a snapshot if one is due.
 
         ``covers``: the offset after this worker's last record on queue.events ``partition``, or
         None when another writer's record showed up since our fence (we may be a zombie: no snapshot).
+        ``state_is_log`` False: the next batch is already decided in memory (the pipelined write
+        path), so the state holds uncommitted decisions; returns True if a snapshot is due anyway
+        (the caller calls again, with 0 events, once the state equals the log).
         """
         count, since = self._since.get(partition, (0, time.monotonic()))
         count += events
@@ -131,9 +139,9 @@ class SnapshotSchedule:
             self.every_s is not None and time.monotonic() - since >= self.every_s
         )
         busy = partition in self._writing and not self._writing[partition].done()
-        if self.store is None or not due or covers is None or busy:
+        if self.store is None or not due or covers is None or busy or not state_is_log:
             self._since[partition] = (count, since)
-            return
+            return self.store is not None and due and covers is not None and not busy
         started = time.perf_counter()
         encoded: list[bytes] | Awaitable[list[bytes]]
         if self.fork:  # the child sees the state as it is now, at the batch boundary
@@ -158,6 +166,7 @@ class SnapshotSchedule:
         self._writing[partition] = asyncio.create_task(
             self._write(uuid.uuid4().hex[:16], partition, covers, encoded, cases, pause_ms)
         )
+        return False
 
     async def _write(
         self,

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
-from services.observability.gc_pauses import keep_gc_pauses_short, measure_gc_pauses, settle_heap
+from services.observability.gc_pauses import measure_gc_pauses, settle_heap
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
@@ -54,7 +54,6 @@ def create_app(settings: QueueSettings) -> faust.App:
         settings.snapshot_every_events,
         settings.snapshot_every_s,
         observe,
-        settings.overlap_writes,
     )
     # Snapshots are encoded in a forked child (snapshot_encoder.py) unless told otherwise.
     runtime.committer.snapshots.fork = settings.snapshot_encoder == "fork" and hasattr(os, "fork")
@@ -76,12 +75,6 @@ def create_app(settings: QueueSettings) -> faust.App:
         await runtime.start()
 
     measure_gc_pauses(GC_PAUSES)  # a latency tail can be blamed on the collector, or cleared
-    if settings.gc_freeze_every_s > 0:
-
-        @app.task
-        async def short_gc_pauses() -> None:
-            await keep_gc_pauses_short(settings.gc_freeze_every_s)
-
     # The inputs are read by our own reader, not faust's consumer: export its lag too.
     watch_lag_source(runtime.lag_samples, "queue")
     register_views(app, runtime, TABLE)

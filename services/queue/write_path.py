@@ -6,8 +6,16 @@
 2. append, per partition, the batch's event records and then ONE ``BatchCommitted``
    marker, and await all acknowledgements once (group commit);
 3. only then send the side effects ``outputs_for`` derives from the committed events,
-   and await their acknowledgements before the next batch is decided (so only the LAST
-   committed batch of a partition can have unsent outputs, which recovery re-sends).
+   and await their acknowledgements before the next batch's writes start (so only the
+   LAST committed batch of a partition can have unsent outputs, which recovery re-sends).
+
+Pipelined (issue 24): steps 2 and 3 of batch N run in the background while the runtime
+fetches batch N+1 and ``commit`` decides it in memory (step 1, on a state that already holds
+N's decisions); N+1's writes start only once N's are all acknowledged. The log is written in
+exactly the order of one batch at a time; only the in-memory state runs up to one batch
+further ahead (docs/queue.md, "Pipelined write path"). If N's writes fail, N+1 is never
+written and the worker exits; if N is fenced on a partition, N+1's decisions there are void
+and the partition is given up.
 
 On a broker with transactions (Apache Kafka, ``QueueLog.atomic``) steps 2 and 3 of each
 partition are one transaction of that partition's producer, and the outputs are sent
@@ -16,10 +24,6 @@ first ``own``s the partition, which fences its previous owner at the broker. A b
 broker refuses because another worker fenced us (``PartitionFencedOut``) is void: the
 partition is given up (``take_fenced``), the others go on. Without transactions (Tansu)
 ``begin``/``commit`` do nothing and the marker is the commit (docs/queue.md).
-
-With ``overlap_writes`` (QUEUE_OVERLAP_WRITES, off by default), steps 2 and 3 run in the
-background while the runtime fetches the next batch's inputs (reads only); ``flush`` awaits
-them before anything else is decided or written (docs/queue.md, write path step 6).
 
 It talks to the broker only through ``QueueLog`` (``queue_log.py``; ``kafka_log.py`` is the
 aiokafka adapter; the unit tests use an in-memory fake that can crash after any write).
@@ -68,14 +72,13 @@ class BatchCommitter:
         snapshot_every_s: float | None = None,
         chunk_bytes: int = CHUNK_BYTES,
         observe: Callable[[str, float], None] | None = None,
-        overlap_writes: bool = False,
     ) -> None:
         self.log = log
-        self.overlap_writes = overlap_writes  # False: commit() returns only once the batch is written
         self.observe = observe or (lambda stage, seconds: None)  # stage timings (metrics)
         self.state = state
         self.partition_of = partition_of
-        self.positions: dict[int, dict[str, int]] = {}
+        self.positions: dict[int, dict[str, int]] = {}  # after the last batch written (committed)
+        self.decided: dict[int, dict[str, int]] = {}  # after the last batch decided (one ahead in flight)
         self.replay_first: dict[int, list[InputPosition]] = {}
         self.broken: BaseException | None = None
         self.snapshots = SnapshotSchedule(
@@ -85,9 +88,14 @@ class BatchCommitter:
         # record showed up in between (we may have been fenced: take no snapshot in this life).
         self.tip: dict[int, int | None] = {}
         # The last batch's writes (append, then outputs), acknowledged while the next batch is
-        # fetched, and the (partition, events) that may take a snapshot once they are done.
+        # fetched and decided, and the (partition, events) that may take a snapshot once they are done.
         self._in_flight: asyncio.Future[None] | None = None
         self._after_outputs: list[tuple[int, int]] = []
+        # True while a batch is decided in memory but its writes have not started: the state is
+        # ahead of everything in flight, so no snapshot may be taken (it would cover uncommitted
+        # decisions). Partitions whose snapshot fell due meanwhile are owed one at the next quiet point.
+        self._ahead = False
+        self._snapshot_owed: set[int] = set()
         # Partitions whose batch the broker refused (another worker fenced us out), to forget
         # at the next flush; then reported to the runtime once (take_fenced) to stop reading them.
         self.fenced: set[int] = set()
@@ -107,6 +115,7 @@ class BatchCommitter:
         self.forget(partition)
         self.state.regions.update(rec.state.regions)
         self.positions[partition] = dict(rec.positions)
+        self.decided[partition] = dict(rec.positions)
         self.replay_first[partition] = list(rec.replay_first)
         if rec.resend:
             await self._guarded(
@@ -123,7 +132,9 @@ class BatchCommitter:
         """
         task, self._in_flight = self._in_flight, None
         if task is not None:
+            waited = time.perf_counter()
             await self._guarded(task)
+            self.observe("wait", time.perf_counter() - waited)  # for the last batch's acks
         for partition in sorted(self.fenced):
             self.forget(partition)
             await self.log.release(partition)
@@ -131,10 +142,16 @@ class BatchCommitter:
             self.given_up.add(partition)
         self.fenced.clear()
         due, self._after_outputs = self._after_outputs, []
+        quiet = not self._ahead  # the state equals the log: a snapshot covers committed decisions only
         for partition, events in due:  # after the outputs: nothing a snapshot covers has unsent outputs
-            self.snapshots.after_outputs(
-                partition, events, self.tip.get(partition), self.positions[partition]
-            )
+            if self.snapshots.after_outputs(
+                partition, events, self.tip.get(partition), self.positions[partition], state_is_log=quiet
+            ):
+                self._snapshot_owed.add(partition)
+        if quiet:
+            for partition in sorted(self._snapshot_owed & set(self.positions)):
+                self.snapshots.after_outputs(partition, 0, self.tip.get(partition), self.positions[partition])
+            self._snapshot_owed.clear()
 
     async def settle(self) -> None:
         """Wait for the outputs and snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
@@ -151,7 +168,9 @@ class BatchCommitter:
         for region in [r for r in self.state.regions if self.partition_of(r) == partition]:
             del self.state.regions[region]
         self.positions.pop(partition, None)
+        self.decided.pop(partition, None)
         self.replay_first.pop(partition, None)
+        self._snapshot_owed.discard(partition)
 
     def must_read_up_to(self, partition: int) -> dict[str, int]:
         """The offset per topic the first batch after recovery must include (orphans' inputs)."""
@@ -161,24 +180,25 @@ class BatchCommitter:
         return need
 
     async def commit(self, inputs: Mapping[int, Sequence[Input]]) -> list[BatchCommit]:
-        """Decide one batch over several partitions in memory, then write it.
+        """Decide one batch over several partitions in memory, then start writing it.
 
-        The batch's write path: append events + markers, await their acks, only then send its
-        outputs and await those acks. Without ``overlap_writes`` it is done when this returns.
-        With it, it runs in the background while the runtime fetches the next batch's inputs
-        (reads only); ``flush`` waits for it, and the next ``commit`` (like ``recover``, a
-        revocation or an idle poll) flushes before it decides anything, so the writes and acks
-        happen in exactly the order of one batch at a time.
+        The batch is decided while the previous batch's writes may still be in flight (its
+        decisions are already in the state); then this waits for those writes (a failure
+        raises: the worker must exit) and starts this batch's in the background: append events
+        + markers, await their acks, only then send the outputs and await theirs. The writes
+        and acks happen in exactly the order of one batch at a time; ``flush`` waits for the
+        last one (``recover``, a revocation, an idle poll and stop call it).
         """
-        await self.flush()
         self._check()
+        if self._snapshot_owed:
+            await self.flush()  # a snapshot fell due: take it while the state equals the log
         started = time.perf_counter()
         batch_id = uuid.uuid4().hex[:16]
         commits = []
         for partition, items in inputs.items():
             if partition in self.given_up:
-                continue  # fenced out meanwhile (flush above forgot it): not ours to decide
-            positions = self.positions[partition]
+                continue  # fenced out earlier (flush forgot it): not ours to decide
+            positions = self.decided[partition]
             replay = self.replay_first.get(partition, [])
             ordered = order_inputs(items, positions, replay)
             if replay and {p for p in replay} - {i.position for i in ordered}:
@@ -187,14 +207,20 @@ class BatchCommitter:
                     f"the inputs of the uncommitted batch {replay}"
                 )
             if ordered:
-                commits.append(decide_batch(self.state, partition, ordered, batch_id, positions))
-        decided = time.perf_counter()
-        self.observe("decide", decided - started)
+                c = decide_batch(self.state, partition, ordered, batch_id, positions)
+                commits.append(c)
+                self.decided[partition] = dict(c.marker.positions)
+                self.replay_first[partition] = []  # decided: a failure before its commit exits the worker
+                self._ahead = True
+        self.observe("decide", time.perf_counter() - started)
+        await self.flush()  # the previous batch's writes: this batch's start only after all its acks
+        # Fenced out on the previous batch: flush gave the partition up, and what this batch
+        # decided there (on a state that was no longer ours) is void.
+        commits = [c for c in commits if c.partition not in self.given_up]
         if commits:
             self._in_flight = asyncio.ensure_future(self._write(commits))
             self._in_flight.add_done_callback(self._note_failure)
-            if not self.overlap_writes:
-                await self.flush()
+        self._ahead = False
         return commits
 
     async def _write(self, commits: list[BatchCommit]) -> None:
@@ -216,7 +242,6 @@ class BatchCommitter:
             # a transaction's commit marker takes one offset after its records
             self.tip[c.partition] = after if tip is not None and first == tip + self._gap() else None
             self.positions[c.partition] = dict(c.marker.positions)
-            self.replay_first[c.partition] = []
             self._after_outputs.append((c.partition, len(c.entries)))
 
     async def _write_one(self, c: BatchCommit) -> tuple[int, int]:

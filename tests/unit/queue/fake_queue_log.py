@@ -74,6 +74,7 @@ class FakeQueueLog:
     txns: dict[int, Txn] = field(default_factory=dict)  # partition -> its open transaction
     txn_of: dict[tuple[int, int], Txn] = field(default_factory=dict)  # (partition, offset) -> its transaction
     late_commit: Txn | None = None  # an EndTxn the kill interrupted, that the coordinator still completes
+    killed_with_next_decided: int = 0  # kills that found the next batch decided, not written (tests count)
 
     @property
     def atomic(self) -> bool:

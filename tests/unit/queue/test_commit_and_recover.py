@@ -151,13 +151,14 @@ def run(
     early: bool = False,
     late: bool = False,
     snapshot_every: int | None = None,
-    overlap: bool = False,
     transactional: bool = False,
 ) -> tuple[FakeQueueLog, QueueState]:
     """Feed the ticks to a worker that is killed at ``crash_points`` and restarted each time.
 
-    ``early``: after a crash, the next tick's inputs reach the broker before the worker is
-    back, so the retried batch is bigger and ordered differently than the one that died.
+    ``early``: the pipelined pace of the runtime: the next tick is read and decided while the
+    last batch's writes are in flight (so a kill in them finds the next batch decided in memory,
+    never written); and after a crash, the next tick's inputs reach the broker before the worker
+    is back, so the retried batch is bigger and ordered differently than the one that died.
     ``late``: the write a kill interrupts still lands, after the next owner read the log.
     ``snapshot_every``: snapshots every that many committed events, in chunks of 300 bytes
     (their chunk, manifest and tombstone writes are crash points too); recovery starts from them.
@@ -180,7 +181,6 @@ def run(
             snapshots=store,
             snapshot_every=snapshot_every or 0,
             chunk_bytes=300,
-            overlap_writes=overlap,  # True: a batch is written while the next is read (QUEUE_OVERLAP_WRITES)
         )
         for p in partitions:
             await w.recover(p)
@@ -208,17 +208,21 @@ def run(
                         worker = await life()
                     batch = {}
                     for p in partitions:
-                        items = log.fetch(p, worker.positions[p], cut)
+                        items = log.fetch(
+                            p, worker.decided[p], cut
+                        )  # the reader goes on after the last decided
                         if items:
                             batch[p] = items
                     await worker.commit(batch)
                     if not early:
                         # The reference's pace: a batch's writes (and the TransferIn they send) land
-                        # before the next tick is read. With ``early`` the next tick is read while
-                        # they are in flight, as the runtime's next fetch is, and flushed by its commit.
+                        # before the next tick is read. With ``early`` the next tick is read and
+                        # decided while they are in flight, as the runtime's pipelined loop does.
                         await worker.flush()
                     break
                 except Crash:
+                    if worker is not None and worker.decided != worker.positions:
+                        log.killed_with_next_decided += 1  # the pipelined path: N+1 decided, N in flight
                     worker = None
                     log.arm(points.pop(0) if points else None)
                     if early:
@@ -279,28 +283,26 @@ def visible(log: FakeQueueLog) -> list[list[LoggedRecord]]:
 snapshot_every = st.one_of(st.none(), st.integers(1, 6))
 
 
-@given(ticks, crashes, st.booleans(), snapshot_every, st.booleans())
+@given(ticks, crashes, st.booleans(), snapshot_every)
 @settings(max_examples=400, deadline=None)
 def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_killed(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
     late: bool,
     every: int | None,
-    overlap: bool,
 ) -> None:
-    ends_as_if_never_killed(schedule, crash_points, late, every, overlap, transactional=False)
+    ends_as_if_never_killed(schedule, crash_points, late, every, transactional=False)
 
 
-@given(ticks, crashes, st.booleans(), snapshot_every, st.booleans())
+@given(ticks, crashes, st.booleans(), snapshot_every)
 @settings(max_examples=300, deadline=None)
 def test_with_transactions_a_worker_killed_at_any_write_or_commit_ends_as_if_never_killed(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
     late: bool,
     every: int | None,
-    overlap: bool,
 ) -> None:
-    ends_as_if_never_killed(schedule, crash_points, late, every, overlap, transactional=True)
+    ends_as_if_never_killed(schedule, crash_points, late, every, transactional=True)
 
 
 def ends_as_if_never_killed(
@@ -308,14 +310,11 @@ def ends_as_if_never_killed(
     crash_points: list[int],
     late: bool,
     every: int | None,
-    overlap: bool,
     transactional: bool,
 ) -> None:
     # the reference neither crashes nor takes snapshots: recovering from snapshots changes nothing
     reference_log, reference = run(schedule, [])
-    log, state = run(
-        schedule, crash_points, late=late, snapshot_every=every, overlap=overlap, transactional=transactional
-    )
+    log, state = run(schedule, crash_points, late=late, snapshot_every=every, transactional=transactional)
 
     assert canonical(state) == canonical(reference)
     # no ServeNext answered with two different cases, and no patient called by two requests
@@ -397,45 +396,35 @@ LATE_ORPHAN_CALL_THEN_DEATH = [
 ]
 
 
-@given(ticks, crashes, st.booleans(), snapshot_every, st.booleans())
-@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None, False)
-@example(LATE_ORPHAN_CALL_THEN_DEATH, [12, 3], True, None, False)
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False, None, False)
-@example(
-    ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False, None, False
-)  # killed again during recovery and replay
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False, None, False)
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None, False)  # the marker lands after the next owner's read
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 9, 10, 11, 12], False, 1, False)  # killed at snapshot writes
-@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None, True)  # the same with overlapped writes
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False, None, True)
+@given(ticks, crashes, st.booleans(), snapshot_every)
+@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None)
+@example(LATE_ORPHAN_CALL_THEN_DEATH, [12, 3], True, None)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], False, None)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 0, 1, 3], False, None)  # killed again during recovery and replay
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False, None)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None)  # the marker lands after the next owner's read
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 9, 10, 11, 12], False, 1)  # killed at snapshot writes
 @settings(max_examples=400, deadline=None)
 def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_every_notice(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
     late: bool,
     every: int | None,
-    overlap: bool,
 ) -> None:
-    calls_nobody_twice_and_sends_every_notice(
-        schedule, crash_points, late, every, overlap, transactional=False
-    )
+    calls_nobody_twice_and_sends_every_notice(schedule, crash_points, late, every, transactional=False)
 
 
-@given(ticks, crashes, st.booleans(), snapshot_every, st.booleans())
-@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None, False)
-@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None, False)
+@given(ticks, crashes, st.booleans(), snapshot_every)
+@example(LATE_ORPHAN_CALL, [0, 10, 17], True, None)
+@example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None)
 @settings(max_examples=300, deadline=None)
 def test_with_transactions_a_worker_killed_while_inputs_arrive_shows_readers_only_committed_calls(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
     late: bool,
     every: int | None,
-    overlap: bool,
 ) -> None:
-    log = calls_nobody_twice_and_sends_every_notice(
-        schedule, crash_points, late, every, overlap, transactional=True
-    )
+    log = calls_nobody_twice_and_sends_every_notice(schedule, crash_points, late, every, transactional=True)
     # read committed, nobody ever sees an orphan: every CaseCalled a reader gets is committed
     history = committed(log)
     shown = {
@@ -449,7 +438,6 @@ def calls_nobody_twice_and_sends_every_notice(
     crash_points: list[int],
     late: bool,
     every: int | None,
-    overlap: bool,
     transactional: bool,
 ) -> FakeQueueLog:
     log, state = run(
@@ -458,7 +446,6 @@ def calls_nobody_twice_and_sends_every_notice(
         early=True,
         late=late,
         snapshot_every=every,
-        overlap=overlap,
         transactional=transactional,
     )
     history = committed(log)
@@ -507,3 +494,41 @@ def test_a_dead_owners_call_that_lands_after_the_takeover_names_the_same_case() 
     log, _ = run(schedule, [4], early=True, late=True)
     calls = calls_by_request(log)
     assert all(len(cases) == 1 for cases in calls.values()), calls
+
+
+# Two regions, a call each per tick, a transfer and a no-show: every batch has writes on two
+# partitions and outputs, so a kill can hit each write of batch N while N+1 is decided.
+PIPELINED = [
+    [("triage", "SE-C", 2), ("triage", "SE-E", 3), ("triage", "SE-C", 1)],
+    [("serve", "SE-C", 0), ("serve", "SE-E", 0), ("triage", "SE-M", 1)],
+    [("serve", "SE-C", 0), ("transfer", "SE-M", 0), ("triage", "SE-E", 2)],
+    [("no-show", "SE-C", 1), ("serve", "SE-M", 0), ("serve", "SE-E", 0)],
+]
+
+
+def test_a_kill_at_every_write_of_the_pipelined_path_loses_no_input_and_calls_nobody_twice() -> None:
+    # Exhaustively: one kill after each single write (then a second kill a few writes into the
+    # restart), with the next batch decided in memory while the killed batch's writes were in
+    # flight; recovery must send every committed batch's outputs and decide every input once.
+    for transactional in (False, True):
+        reference_log, _ = run(PIPELINED, [])
+        total = reference_log.writes + 3 * 2  # the fences of a restart, and then some
+        hit_pipelined = 0
+        for point in range(total):
+            for crash_points in ([point], [point, 4]):
+                log = calls_nobody_twice_and_sends_every_notice(
+                    PIPELINED, crash_points, late=False, every=None, transactional=transactional
+                )
+                hit_pipelined += log.killed_with_next_decided
+                # no lost input: every ServeNext on the broker has exactly one committed answer
+                answers = [
+                    m.request_id for m in committed(log) if isinstance(m, (ev.CaseCalled, ev.ServeNextEmpty))
+                ]
+                asked = [
+                    r.message.request_id
+                    for (topic, _), records in log.inputs.items()
+                    for r in records
+                    if topic == COMMANDS_TOPIC and isinstance(r.message, ev.ServeNext)
+                ]
+                assert sorted(answers) == sorted(asked), (transactional, crash_points)
+        assert hit_pipelined > 10  # the kills did find the next batch decided, unwritten

@@ -30,17 +30,3 @@ def test_a_negative_or_non_numeric_snapshot_interval_is_refused_naming_the_varia
 ) -> None:
     with pytest.raises(ValueError, match="QUEUE_SNAPSHOT_EVERY"):
         QueueSettings.from_env(env)
-
-
-def test_writes_overlap_the_next_fetch_only_when_an_operator_turns_it_on() -> None:
-    assert QueueSettings.from_env({}).overlap_writes is False
-    assert QueueSettings.from_env({"QUEUE_OVERLAP_WRITES": "1"}).overlap_writes is True
-    with pytest.raises(ValueError, match="QUEUE_OVERLAP_WRITES"):
-        QueueSettings.from_env({"QUEUE_OVERLAP_WRITES": "sometimes"})
-
-
-def test_the_heap_is_not_frozen_by_default_and_a_negative_freeze_interval_is_refused() -> None:
-    assert QueueSettings.from_env({}).gc_freeze_every_s == 0.0
-    assert QueueSettings.from_env({"QUEUE_GC_FREEZE_EVERY_S": "1"}).gc_freeze_every_s == 1.0
-    with pytest.raises(ValueError, match="QUEUE_GC_FREEZE_EVERY_S"):
-        QueueSettings.from_env({"QUEUE_GC_FREEZE_EVERY_S": "-1"})
