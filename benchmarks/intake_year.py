@@ -198,7 +198,8 @@ def last_match(path: Path, pattern: str, timeout: float = 0.0) -> re.Match[str]:
 
 
 READY = r"intake ready: rules [^,]+, (\d+) submissions remembered, (\d+) records read"
-WROTE = r"intake snapshot \w+: (\d+) submissions, (\d+) bytes in (\d+) chunks; encode ([\d.]+) ms"
+# "the loop's pause X ms (fork|encode on the loop)"; builds before the fork: "encode X ms (the loop's pause)"
+WROTE = r"intake snapshot \w+: (\d+) submissions, (\d+) bytes in (\d+) chunks; (?:encode|the loop's pause) ([\d.]+) ms"
 LOADED = r"intake snapshot \w+ of \S+ loaded in (\d+) ms: (\d+) bytes, (\d+) submissions, (\d+) cases"
 
 

@@ -82,6 +82,7 @@ def test_the_not_reached_list_survives_a_restart_from_a_snapshot() -> None:
     restored = decode_snapshot(chunks, QueuePolicy()).state
 
     assert restored.regions["SE-C"].not_reached == state.regions["SE-C"].not_reached != {}
-    assert waiting_page("SE-C", restored.region("SE-C"), 0.0, 0, 50)["not_reached"] == waiting_page(
-        "SE-C", state.region("SE-C"), 0.0, 0, 50
-    )["not_reached"]
+    assert (
+        waiting_page("SE-C", restored.region("SE-C"), 0.0, 0, 50)["not_reached"]
+        == waiting_page("SE-C", state.region("SE-C"), 0.0, 0, 50)["not_reached"]
+    )
