@@ -12,7 +12,11 @@ For each size N, on a fresh embedded broker (or KAFKA_BOOTSTRAP_SERVERS) and nam
 2. Starts a real intake (``triage intake``) with no snapshot on intake.snapshots: the full read.
    Prints process start -> /readyz, the records it read, its RSS once ready (the read model
    with the retention: INTAKE_SUBMISSION_RETENTION_S / INTAKE_CASE_RETENTION_S, 7 days).
-3. Waits for its first snapshot (encode pause, bytes), kills it (-9), produces ``--tail`` more
+3. Waits for its first snapshot (the loop's pause as logged, bytes); then, while a thread asks
+   /readyz every 20 ms, produces ``--probe-tail`` cases and waits for the snapshot they bring
+   about: the slowest answer is the longest the event loop did not run around a snapshot (what a
+   patient's request would wait), next to the pause the log names (the fork, or the encoding with
+   ``--encoder inline``: INTAKE_SNAPSHOT_ENCODER). Then kills it (-9), produces ``--tail`` more
    cases (the traffic after the snapshot), starts intake again: start -> /readyz from the
    snapshot, records read, RSS.
 4. With ``--baseline-src DIR`` also starts intake from that checkout (e.g. the commit before
@@ -30,7 +34,9 @@ import os
 import random
 import re
 import sys
+import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,7 +147,7 @@ def rss_mib(pid: int) -> float:
 class Intake:
     """One intake process on the namespace; ``start`` returns seconds from spawn to /readyz 200."""
 
-    def __init__(self, kafka: KafkaSettings, log: Path, src: str | None = None) -> None:
+    def __init__(self, kafka: KafkaSettings, log: Path, src: str | None = None, encoder: str = "") -> None:
         self.port = free_port()
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
@@ -150,6 +156,8 @@ class Intake:
             "INTAKE_KAFKA_INGRESS": "0",
             "INTAKE_SNAPSHOT_EVERY_S": "3",
         }
+        if encoder:
+            env["INTAKE_SNAPSHOT_ENCODER"] = encoder
         if src:
             env["PYTHONPATH"] = src  # another checkout's code, this interpreter and its packages
         self.child = Child("intake", service_argv("intake"), f"http://127.0.0.1:{self.port}/readyz", env)
@@ -184,6 +192,52 @@ class Intake:
         stop_all([self.child])
 
 
+class LoopProbe(threading.Thread):
+    """Asks ``url`` every 20 ms; ``worst_ms``: the slowest answer (the loop's longest stall, seen
+    from outside; includes this probe's own HTTP round trip of ~1-2 ms)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.worst_ms, self.answers = url, 0.0, 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            started = time.perf_counter()
+            with urllib.request.urlopen(self.url, timeout=60) as resp:
+                resp.read()
+            self.worst_ms = max(self.worst_ms, (time.perf_counter() - started) * 1000)
+            self.answers += 1
+            self._done.wait(0.02)
+
+    def finish(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def probed_snapshot(intake: Intake, kafka: KafkaSettings, cases: int) -> dict[str, Any]:
+    """Produce ``cases`` while probing intake's loop; wait for the snapshot they bring about."""
+    before = len(re.findall(WROTE, intake.log.read_text()))
+    probe = LoopProbe(f"http://127.0.0.1:{intake.port}/readyz")
+    probe.start()
+    try:
+        asyncio.run(produce(kafka, history(cases, 1 / 288, dt.datetime.now(dt.UTC), seed=3), "probe tail"))
+        deadline = time.monotonic() + 120
+        while len(found := re.findall(WROTE, intake.log.read_text())) <= before:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no snapshot after the probe tail in {intake.log}")
+            time.sleep(0.2)
+        time.sleep(0.5)  # a few answers after it, too
+    finally:
+        probe.finish()
+    return {
+        "probe_snapshot_pause_ms": float(found[-1][3]),
+        "probe_snapshot_submissions": int(found[-1][0]),
+        "probe_worst_answer_ms": round(probe.worst_ms, 1),
+        "probe_answers": probe.answers,
+    }
+
+
 def last_match(path: Path, pattern: str, timeout: float = 0.0) -> re.Match[str]:
     """The last line of ``path`` matching ``pattern`` (waiting up to ``timeout`` s for one)."""
     deadline = time.monotonic() + timeout
@@ -198,7 +252,8 @@ def last_match(path: Path, pattern: str, timeout: float = 0.0) -> re.Match[str]:
 
 
 READY = r"intake ready: rules [^,]+, (\d+) submissions remembered, (\d+) records read"
-WROTE = r"intake snapshot \w+: (\d+) submissions, (\d+) bytes in (\d+) chunks; encode ([\d.]+) ms"
+# "the loop's pause X ms (fork|encode on the loop)"; builds before the fork: "encode X ms (the loop's pause)"
+WROTE = r"intake snapshot \w+: (\d+) submissions, (\d+) bytes in (\d+) chunks; (?:encode|the loop's pause) ([\d.]+) ms"
 LOADED = r"intake snapshot \w+ of \S+ loaded in (\d+) ms: (\d+) bytes, (\d+) submissions, (\d+) cases"
 
 
@@ -226,14 +281,23 @@ def one_size(n: int, a: argparse.Namespace, out: Path) -> dict[str, Any]:
             row["baseline_rss_mib"] = round(base.rss())
             base.kill()
             print(f"  baseline full read: {row['baseline_startup_s']} s, RSS {row['baseline_rss_mib']} MiB")
-        first = Intake(kafka, workdir / "intake-full.log")
+        first = Intake(kafka, workdir / "intake-full.log", encoder=a.encoder)
         procs.append(first)
         row["full_startup_s"] = round(first.start(a.timeout), 2)
         row["full_records_read"] = int(last_match(first.log, READY, 10).group(2))
         row["full_rss_mib"] = round(first.rss())
         wrote = last_match(first.log, WROTE, 120)
         row["snapshot_submissions"], row["snapshot_bytes"] = int(wrote.group(1)), int(wrote.group(2))
-        row["snapshot_encode_ms"] = float(wrote.group(4))
+        row["snapshot_encode_ms"] = float(wrote.group(4))  # the loop's pause as logged (fork or encode)
+        row["encoder"] = a.encoder or "default"
+        if a.probe_tail:
+            row.update(probed_snapshot(first, kafka, a.probe_tail))
+            print(
+                f"  a snapshot while /readyz is asked every 20 ms ({row['encoder']}): the loop's pause "
+                f"{row['probe_snapshot_pause_ms']:.1f} ms as logged, the slowest of {row['probe_answers']} "
+                f"answers {row['probe_worst_answer_ms']:.1f} ms",
+                flush=True,
+            )
         first.kill()
         print(
             f"  full read: {row['full_startup_s']} s ({row['full_records_read']:,} records), RSS "
@@ -243,7 +307,7 @@ def one_size(n: int, a: argparse.Namespace, out: Path) -> dict[str, Any]:
         )
         tail_end = dt.datetime.now(dt.UTC)
         row["tail_records"] = asyncio.run(produce(kafka, history(a.tail, 1 / 288, tail_end, seed=2), "tail"))
-        second = Intake(kafka, workdir / "intake-snapshot.log")
+        second = Intake(kafka, workdir / "intake-snapshot.log", encoder=a.encoder)
         procs.append(second)
         row["snapshot_startup_s"] = round(second.start(a.timeout), 2)
         row["snapshot_records_read"] = int(last_match(second.log, READY, 10).group(2))
@@ -299,6 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--tail", type=int, default=1000, help="cases produced between the snapshot and the restart"
     )
+    p.add_argument(
+        "--encoder",
+        choices=("fork", "inline"),
+        default="",
+        help="INTAKE_SNAPSHOT_ENCODER (default: the service's)",
+    )
+    p.add_argument(
+        "--probe-tail", type=int, default=100, help="cases produced while /readyz is probed (0: no probe)"
+    )
     p.add_argument("--baseline-src", default="", help="also start intake from this checkout (full read)")
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--out-dir", default="/tmp/intake-year")
@@ -326,6 +399,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['snapshot_startup_s']:>17} {r['snapshot_records_read']:>10,} {r['snapshot_rss_mib']:>8} "
             f"{r['snapshot_bytes'] / 2**20:>12.1f}"
         )
+    for r in rows:
+        if "probe_worst_answer_ms" in r:
+            print(
+                f"{r['cases']:>9,} cases, snapshot of {r['probe_snapshot_submissions']:,} submissions "
+                f"({r['encoder']}): the loop's pause {r['probe_snapshot_pause_ms']:.1f} ms as logged, "
+                f"slowest /readyz {r['probe_worst_answer_ms']:.1f} ms"
+            )
     print(f"full read at 5M cases: {extrapolated:.0f} s (EXTRAPOLATED from the {big['cases']:,}-case run)")
     if a.png:
         plot(rows, per_record_s, Path(a.png))

@@ -60,7 +60,12 @@ def intake_lifespan(settings: IntakeSettings) -> Callable[[Any], AbstractAsyncCo
         service = TriageService(settings, app.state.rules, publisher, index, view, texts=texts)
         app.state.triage = service
         withdrawn: set[str] = set()
-        snapshots = ViewSnapshots(settings.kafka, publisher.producer, settings.snapshot_every_s)
+        snapshots = ViewSnapshots(
+            settings.kafka,
+            publisher.producer,
+            settings.snapshot_every_s,
+            fork=settings.snapshot_encoder == "fork",
+        )
 
         def adopt(loaded_index: SubmissionIndex, loaded_view: QueueView) -> None:
             service.index, service.view = loaded_index, loaded_view  # from a snapshot, before ready

@@ -60,6 +60,7 @@ class IntakeSettings:
     submission_retention_s: float = 7 * 86400.0
     case_retention_s: float = 7 * 86400.0
     snapshot_every_s: float = 300.0
+    snapshot_encoder: str = "fork"  # fork: encoded in a forked child (services/snapshot_encoder.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IntakeSettings:
@@ -112,6 +113,7 @@ class IntakeSettings:
             snapshot_every_s=read.float(
                 "INTAKE_SNAPSHOT_EVERY_S", 300, minimum=0, expected="seconds (0 = off)"
             ),
+            snapshot_encoder=read.choice("INTAKE_SNAPSHOT_ENCODER", "fork", ("fork", "inline"), lower=True),
         )
 
     def token_key(self) -> bytes:

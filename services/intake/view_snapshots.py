@@ -5,8 +5,11 @@ written last, tombstones) is the queue's, shared (``services/kafka/snapshot_topi
 
 **When.** Between two batches of the tail, once caught up, when ``every_s`` (INTAKE_SNAPSHOT_EVERY_S,
 times a random 1..1.25 so replicas drift apart) has passed and records arrived since the last.
-The model is encoded on the event loop (the only pause, measured in docs/perf/intakeview.md); the
-chunks are written by a background task, one at a time. A failed write costs a longer tail.
+The model is encoded in a forked child (``services/snapshot_encoder.py``, shared with the queue):
+the loop pauses only for the fork, which sees the model as it is between those two batches; with
+INTAKE_SNAPSHOT_ENCODER=inline (or no ``fork`` on the platform) it is encoded on the loop, a pause
+that grows with the model (both measured in docs/perf/intakeview.md). The chunks are written by a
+background task, one at a time. A failed fork, encoding or write costs a longer tail.
 
 **Several processes and replicas: about one writes.** Before encoding, a process reads the last
 manifest on the topic; if anyone (itself or another replica) wrote one less than ``every_s`` ago
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import random
 import time
 import uuid
@@ -36,9 +40,10 @@ from proto import codec, topics
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
-from services.intake.domain.view_snapshot import FORMAT, decode_view, encode_view
+from services.intake.domain.view_snapshot import CHUNK_BYTES, FORMAT, decode_view, view_bytes
 from services.kafka.settings import KafkaSettings
 from services.kafka.snapshot_topic import SnapshotTopic
+from services.snapshot_encoder import SnapshotEncoding
 
 log = logging.getLogger("triage.intake.snapshots")
 _MANIFEST = codec.Decoder[ev.IntakeSnapshotManifest](ev.IntakeSnapshotManifest)
@@ -49,11 +54,17 @@ class ViewSnapshots:
     """Takes intake's snapshots and finds the one a start begins from."""
 
     def __init__(
-        self, kafka: KafkaSettings, producer: AIOKafkaProducer, every_s: float, writer: str = ""
+        self,
+        kafka: KafkaSettings,
+        producer: AIOKafkaProducer,
+        every_s: float,
+        writer: str = "",
+        fork: bool = False,
     ) -> None:
         self.every_s = every_s  # 0: never write (a start still reads the newest)
+        self.fork = fork and hasattr(os, "fork")  # encode in a forked child (the service's default)
         self.writer = writer or uuid.uuid4().hex[:12]
-        self.topic = SnapshotTopic(kafka, topics.INTAKE_SNAPSHOTS.name, producer, "/triage/intake")
+        self.topic = SnapshotTopic(kafka, topics.INTAKE_SNAPSHOTS.name, lambda: producer, "/triage/intake")
         self._next = time.monotonic() + self._interval()
         self._writing: asyncio.Task[None] | None = None
         self.written = 0
@@ -122,40 +133,34 @@ class ViewSnapshots:
             age = (dt.datetime.now(dt.UTC) - last.taken_at).total_seconds()
             if last.writer != self.writer and age < self.every_s * 0.9:
                 return  # another replica wrote one lately
-        started = time.perf_counter()
-        chunks = encode_view(index, view)
-        encode_ms = (time.perf_counter() - started) * 1000
-        self._writing = asyncio.create_task(self._write(chunks, dict(covers), encode_ms, len(index)))
+        try:  # forked: the child sees the model as it is now, between two batches of the tail
+            encoding = SnapshotEncoding(lambda: view_bytes(index, view), CHUNK_BYTES, self.fork)
+        except OSError as exc:
+            log.warning("intake snapshot not taken: fork failed (%r); retried after the interval", exc)
+            return
+        self._writing = asyncio.create_task(self._write(encoding, dict(covers), len(index)))
 
-    async def _write(self, chunks: list[bytes], covers: Covers, encode_ms: float, submissions: int) -> None:
+    async def _write(self, encoding: SnapshotEncoding, covers: Covers, submissions: int) -> None:
         snapshot_id = uuid.uuid4().hex[:16]
         taken_at = dt.datetime.now(dt.UTC)
-        started = time.perf_counter()
         try:
+            chunks = await encoding.chunks()
+            started = time.perf_counter()
             await self.topic.write(
                 snapshot_id,
                 chunks,
-                lambda first: ev.IntakeSnapshotManifest(
-                    snapshot_id=snapshot_id,
-                    covers=covers,
-                    chunks=len(chunks),
-                    writer=self.writer,
-                    first_chunk_offset=first,
-                    taken_at=taken_at,
-                    format=FORMAT,
-                ),
+                ev.IntakeSnapshotManifest,
+                {"covers": covers, "writer": self.writer, "taken_at": taken_at, "format": FORMAT},
             )
-        except Exception as exc:
+        except Exception as exc:  # a snapshot is an optimisation: the topics still hold everything
             log.warning("intake snapshot not written (%r); the next one is due after the same interval", exc)
             return
         self.written += 1
         log.info(
-            "intake snapshot %s: %d submissions, %d bytes in %d chunks; encode %.1f ms (the loop's "
-            "pause), write %.1f ms (in the background)",
+            "intake snapshot %s: %d submissions, %d bytes in %d chunks; %s",
             snapshot_id,
             submissions,
             sum(map(len, chunks)),
             len(chunks),
-            encode_ms,
-            (time.perf_counter() - started) * 1000,
+            encoding.timing((time.perf_counter() - started) * 1000),
         )

@@ -26,8 +26,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from proto import codec, topics
 from proto import events as ev
+from services.kafka.reader_pool import ReaderPool
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import open_consumer
 from services.queue.domain.batch import BatchCommit, InputPosition
 from services.queue.domain.outputs import Outputs
 from services.queue.domain.recovery import LoggedRecord
@@ -222,47 +222,6 @@ class KafkaQueueLog:
             yield
         except FENCED_ERRORS as exc:
             raise PartitionFencedOut(partition, exc) from exc
-
-
-class ReaderPool:
-    """Group-less readers for recovery, one per concurrent read, kept for the next recovery.
-
-    A single shared reader made the concurrent recoveries of a restart read one partition
-    after another (a lock around it); with a reader each, their fetches overlap.
-    """
-
-    def __init__(self, kafka: KafkaSettings, max_partition_fetch_bytes: int) -> None:
-        self.kafka = kafka
-        self.max_partition_fetch_bytes = max_partition_fetch_bytes
-        self._idle: list[AIOKafkaConsumer] = []
-        self._all: list[AIOKafkaConsumer] = []
-
-    @contextlib.asynccontextmanager
-    async def reader(self) -> AsyncIterator[AIOKafkaConsumer]:
-        """A started reader for this task alone (assign it the partitions it reads)."""
-        if self._idle:
-            reader = self._idle.pop()
-        else:
-            reader = await start_reader(self.kafka, self.max_partition_fetch_bytes)
-            self._all.append(reader)
-        try:
-            yield reader
-        finally:
-            reader.pause(*reader.assignment())  # no fetches in the background while idle
-            self._idle.append(reader)
-
-    async def stop(self) -> None:
-        for reader in self._all:
-            await reader.stop()
-        self._all, self._idle = [], []
-
-
-async def start_reader(kafka: KafkaSettings, max_partition_fetch_bytes: int) -> AIOKafkaConsumer:
-    """A started consumer without a group, reading committed, for reading ranges of a partition by hand."""
-    # read committed: aborted batches (a fenced owner's) are not the log
-    reader = open_consumer(kafka, max_partition_fetch_bytes=max_partition_fetch_bytes)
-    await reader.start()
-    return reader
 
 
 async def read_range(

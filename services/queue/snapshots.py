@@ -18,13 +18,13 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from services.queue.domain.recovery import Recovery
-from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, encode_snapshot, snapshot_bytes
+from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, snapshot_bytes
 from services.queue.domain.state import QueueState
 from services.queue.queue_log import SnapshotStore
-from services.queue.snapshot_encoder import ForkedEncoding
+from services.snapshot_encoder import SnapshotEncoding
 
 log = logging.getLogger("triage.queue")
 
@@ -142,46 +142,34 @@ class SnapshotSchedule:
         if self.store is None or not due or covers is None or busy or not state_is_log:
             self._since[partition] = (count, since)
             return self.store is not None and due and covers is not None and not busy
-        started = time.perf_counter()
-        encoded: list[bytes] | Awaitable[list[bytes]]
-        if self.fork:  # the child sees the state as it is now, at the batch boundary
-            pos = dict(positions)
-            try:
-                child = ForkedEncoding(lambda: snapshot_bytes(self.state, regions, partition, covers, pos))
-            except OSError as exc:
-                log.warning(
-                    "snapshot of partition %d not taken: fork failed (%r); retried after the interval",
-                    partition,
-                    exc,
-                )
-                self._since[partition] = (0, time.monotonic())
-                return
-            encoded = child.chunks(self.chunk_bytes)
-        else:
-            encoded = encode_snapshot(
-                self.state, regions, partition, covers, dict(positions), self.chunk_bytes
+        pos = dict(positions)
+        try:  # forked: the child sees the state as it is now, at the batch boundary
+            encoding = SnapshotEncoding(
+                lambda: snapshot_bytes(self.state, regions, partition, covers, pos),
+                self.chunk_bytes,
+                self.fork,
             )
-        pause_ms = (time.perf_counter() - started) * 1000
+        except OSError as exc:
+            log.warning(
+                "snapshot of partition %d not taken: fork failed (%r); retried after the interval",
+                partition,
+                exc,
+            )
+            self._since[partition] = (0, time.monotonic())
+            return False
         self._since[partition] = (0, time.monotonic())
         self._writing[partition] = asyncio.create_task(
-            self._write(uuid.uuid4().hex[:16], partition, covers, encoded, cases, pause_ms)
+            self._write(uuid.uuid4().hex[:16], partition, covers, encoding, cases)
         )
         return False
 
     async def _write(
-        self,
-        snapshot_id: str,
-        partition: int,
-        covers: int,
-        encoded: list[bytes] | Awaitable[list[bytes]],
-        cases: int,
-        pause_ms: float,
+        self, snapshot_id: str, partition: int, covers: int, encoding: SnapshotEncoding, cases: int
     ) -> None:
         assert self.store is not None
-        started = time.perf_counter()
         try:
-            chunks = encoded if isinstance(encoded, list) else await encoded
-            encoded_ms = (time.perf_counter() - started) * 1000
+            chunks = await encoding.chunks()
+            started = time.perf_counter()
             await self.store.write(snapshot_id, partition, covers, chunks)
         except Exception as exc:  # a snapshot is an optimisation: the log still holds everything
             log.warning(
@@ -191,16 +179,11 @@ class SnapshotSchedule:
             )
             return
         log.info(
-            "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; "
-            "the loop's pause %.1f ms (%s), then %.1f ms until the bytes were ready and %.1f ms to write "
-            "(in the background)",
+            "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; %s",
             partition,
             covers,
             cases,
             sum(map(len, chunks)),
             len(chunks),
-            pause_ms,
-            "fork" if self.fork else "encode on the loop",
-            encoded_ms,
-            (time.perf_counter() - started) * 1000 - encoded_ms,
+            encoding.timing((time.perf_counter() - started) * 1000),
         )

@@ -89,16 +89,22 @@ class _Texts:
 
 def encode_view(index: SubmissionIndex, view: QueueView, chunk_bytes: int = CHUNK_BYTES) -> list[bytes]:
     """The read model as chunks of at most ``chunk_bytes`` (in order; join them to decode)."""
+    blob = view_bytes(index, view)
+    return [blob[i : i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
+
+
+def view_bytes(index: SubmissionIndex, view: QueueView) -> bytes:
+    """The read model as one encoded snapshot (what a forked encoder sends back whole)."""
     paused = gc.isenabled()
     gc.disable()  # the rows below are many short-lived tuples, none cyclic: no collection walks the model
     try:
-        return _encode_view(index, view, chunk_bytes)
+        return _view_bytes(index, view)
     finally:
         if paused:
             gc.enable()
 
 
-def _encode_view(index: SubmissionIndex, view: QueueView, chunk_bytes: int) -> list[bytes]:
+def _view_bytes(index: SubmissionIndex, view: QueueView) -> bytes:
     texts = _Texts()
     p, f = view.patients, view.forecasts
     body = _Body(
@@ -172,8 +178,7 @@ def _encode_view(index: SubmissionIndex, view: QueueView, chunk_bytes: int) -> l
             f._moved,
         ),
     )
-    blob = _encoder.encode(body)
-    return [blob[i : i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
+    return _encoder.encode(body)
 
 
 def decode_view(chunks: list[bytes], index: SubmissionIndex, view: QueueView) -> None:

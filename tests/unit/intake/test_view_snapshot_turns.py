@@ -1,4 +1,5 @@
-"""Who writes intake's snapshot: about one replica per interval, none while nothing changed."""
+"""Who writes intake's snapshot: about one replica per interval, none while nothing changed; and how it
+is encoded (in a forked child by default)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
+from services.intake.domain.view_snapshot import decode_view, encode_view
 from services.intake.view_snapshots import ViewSnapshots
 from services.kafka.settings import KafkaSettings
+from tests.unit.intake.test_view_snapshot import history, model
 
 
 @dataclass
@@ -24,8 +27,10 @@ class FakeTopic:
     async def last_manifest(self, decoder: Any) -> ev.IntakeSnapshotManifest | None:
         return self.last
 
-    async def write(self, snapshot_id: str, chunks: list[bytes], manifest: Any) -> None:
-        self.written.append(manifest(0))
+    async def write(self, snapshot_id: str, chunks: list[bytes], manifest: Any, fields: Any) -> None:
+        self.written.append(
+            manifest(snapshot_id=snapshot_id, chunks=len(chunks), first_chunk_offset=0, **fields)
+        )
 
 
 def manifest(writer: str, age_s: float, covers: dict[str, int]) -> ev.IntakeSnapshotManifest:
@@ -65,3 +70,36 @@ def test_a_replica_writes_when_the_last_snapshot_is_old_or_there_is_none() -> No
 
 def test_no_snapshot_is_written_when_nothing_was_read_since_the_last() -> None:
     assert turn(manifest("me", 1000, {"queue.events:0": 9}), {"queue.events:0": 9}) == []
+
+
+def test_a_snapshot_encoded_in_a_forked_child_is_the_one_encoded_on_the_loop_as_the_model_was_at_the_fork() -> (
+    None
+):
+    """A real fork (services/snapshot_encoder.py): the child encodes the model as it was when the
+    turn was taken, even though the loop goes on changing it while the child runs."""
+    index, view = model(history(300))
+    inline = encode_view(index, view, chunk_bytes=4096)
+
+    async def go() -> list[bytes]:
+        snaps = ViewSnapshots(KafkaSettings("127.0.0.1:1"), None, every_s=60, writer="me", fork=True)  # type: ignore[arg-type]
+        assert snaps.fork
+        written: list[list[bytes]] = []
+
+        async def write(snapshot_id: str, chunks: list[bytes], manifest: Any, fields: Any) -> None:
+            written.append(chunks)
+
+        snaps.topic = FakeTopic()  # type: ignore[assignment]
+        snaps.topic.write = write  # type: ignore[method-assign]
+        snaps._next = 0
+        await snaps.maybe_take(index, view, {"queue.events:0": 1})
+        view._cases.clear()  # the loop changes the model while the child encodes
+        assert snaps._writing is not None
+        await snaps._writing
+        [chunks] = written
+        return chunks
+
+    forked = asyncio.run(go())
+    assert b"".join(forked) == b"".join(inline) and len(inline) > 1
+    again_index, again_view = SubmissionIndex(), QueueView()
+    decode_view(forked, again_index, again_view)
+    assert len(again_view._cases) > 0 and len(again_index) == len(index)

@@ -19,8 +19,8 @@ from proto import events as ev
 from services.queue.domain.snapshot import decode_snapshot, encode_snapshot, snapshot_bytes
 from services.queue.domain.state import QueueState
 from services.queue.partitioning import region_partition
-from services.queue.snapshot_encoder import ForkedEncoding, SnapshotEncodeFailed
 from services.queue.snapshots import SnapshotSchedule
+from services.snapshot_encoder import ForkedEncoding, SnapshotEncodeFailed
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
 from tests.unit.queue.test_commit_and_recover import POLICY, canonical, run
 

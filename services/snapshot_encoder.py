@@ -1,18 +1,23 @@
 """Encoding a snapshot in a forked child, so that the event loop does not pause for it.
 
-Case records are mutated in place, so an encoding spread over several loop turns would see
-a state that changes under it. ``fork()`` at the batch boundary gives the child a consistent
+A shared library: the queue's snapshots of its partitions (``services/queue/snapshots.py``,
+QUEUE_SNAPSHOT_ENCODER) and intake's snapshots of its read model (``services/intake/view_snapshots.py``,
+INTAKE_SNAPSHOT_ENCODER) both use it. Their states are mutated in place, so an encoding spread over
+several loop turns would see a state that changes under it. ``fork()`` between two batches gives the child a consistent
 copy-on-write view of the state at that instant for free (as Redis does for its RDB files);
 the loop pauses only for the fork itself (page tables: ~ms per GB of heap). The child encodes
 with the same pure ``encode`` the inline path uses (same bytes), writes them to a pipe and
 leaves with ``os._exit``: it never touches the event loop, a socket, a lock or a logger it
-inherited (faust and aiokafka have threads, which do not exist in the child). The parent
+inherited (faust, aiokafka and the ASGI server have threads, which do not exist in the child). The parent
 reads the pipe in a worker thread (``os.read`` releases the GIL) and reaps the child there.
 
 The stream is an 8-byte big-endian length, then that many bytes. A child that dies (killed,
 out of memory, an exception) leaves a short stream or a non-zero exit status: the read raises
 ``SnapshotEncodeFailed`` and the snapshot is not written (no manifest without all chunks).
 If the parent dies, the child's next write hits a closed pipe and it exits.
+
+``SnapshotEncoding`` is what the services use: the fork, or with ``fork=False`` (a setting's
+``inline``, unit tests, a platform without ``fork``) the same encoding on the loop, timed alike.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import gc
 import os
 import signal
 import struct
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -32,6 +38,42 @@ _F_SETPIPE_SZ = 1031  # Linux: a larger pipe buffer means fewer wake-ups of the 
 
 class SnapshotEncodeFailed(RuntimeError):
     """The forked encoder did not deliver the whole snapshot."""
+
+
+class SnapshotEncoding:
+    """A snapshot's bytes on their way, in chunks of at most ``chunk_bytes``: encoded in a forked
+    child (``fork``) or on the loop right here; ``chunks()`` awaits them."""
+
+    def __init__(self, encode: Callable[[], bytes], chunk_bytes: int, fork: bool) -> None:
+        """Start now (the state as it is at this instant); OSError if the fork failed."""
+        started = time.perf_counter()
+        self.fork = fork and hasattr(os, "fork")
+        self.chunk_bytes = chunk_bytes
+        self._child = ForkedEncoding(encode) if self.fork else None
+        self._inline = None if self.fork else cut_chunks(encode(), chunk_bytes)
+        self.pause_ms = (time.perf_counter() - started) * 1000  # the loop's pause: the fork or the encoding
+        self.ready_ms = 0.0  # then, until the bytes were all there (in the background)
+
+    async def chunks(self) -> list[bytes]:
+        """The chunks; SnapshotEncodeFailed if the child failed."""
+        started = time.perf_counter()
+        chunks = self._inline if self._child is None else await self._child.chunks(self.chunk_bytes)
+        self.ready_ms = (time.perf_counter() - started) * 1000
+        assert chunks is not None
+        return chunks
+
+    def timing(self, write_ms: float) -> str:
+        """For the log line of a written snapshot (benchmarks read "the loop's pause X ms")."""
+        how = "fork" if self.fork else "encode on the loop"
+        return (
+            f"the loop's pause {self.pause_ms:.1f} ms ({how}), then {self.ready_ms:.1f} ms until the "
+            f"bytes were ready and {write_ms:.1f} ms to write (in the background)"
+        )
+
+
+def cut_chunks(blob: bytes, chunk_bytes: int) -> list[bytes]:
+    """``blob`` cut into chunks of at most ``chunk_bytes`` (one empty chunk for no bytes)."""
+    return [blob[i : i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
 
 
 class ForkedEncoding:
@@ -116,4 +158,4 @@ def _read_and_reap(pid: int, fd: int, chunk_bytes: int) -> list[bytes]:
             f"the snapshot encoder (pid {pid}) exited with {code} after {max(received, 0)} of "
             f"{expected if expected >= 0 else '?'} bytes"
         )
-    return chunks or [b""]
+    return chunks or [b""]  # as cut_chunks
