@@ -149,7 +149,7 @@ class ViewSnapshots:
             await self.topic.write(
                 snapshot_id,
                 chunks,
-                ev.IntakeSnapshotManifest,
+                lambda **fields: ev.IntakeSnapshotManifest(**fields),  # the manifest, built here
                 {"covers": covers, "writer": self.writer, "taken_at": taken_at, "format": FORMAT},
             )
         except Exception as exc:  # a snapshot is an optimisation: the topics still hold everything

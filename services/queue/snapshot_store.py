@@ -38,7 +38,7 @@ class KafkaSnapshotStore:
         await self.snapshots.write(
             snapshot_id,
             chunks,
-            ev.QueueSnapshotManifest,
+            lambda **fields: ev.QueueSnapshotManifest(**fields),  # the manifest, built here
             {"partition": partition, "covers": covers, "writer": self.qlog.writer},
             partition,
         )
