@@ -13,10 +13,11 @@ from typing import Any, Literal
 import msgspec
 
 from proto import events as ev
+from services.queue.domain.case_record import CaseRecord
 from services.queue.domain.expiry import retention_words, stale_triage, when
 from services.queue.domain.opening_hours_rules import set_opening_hours
 from services.queue.domain.region_queue import URGENCIES
-from services.queue.domain.state import CaseRecord, QueueState, RegionState
+from services.queue.domain.state import QueueState, RegionState
 
 
 def _ts(epoch: float) -> dt.datetime:

@@ -27,32 +27,15 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Iterable
-from typing import Protocol, TypeVar
+
+from services.queue.domain.case_record import CaseRecord
 
 FINISHED = frozenset({"closed", "cancelled", "transferred"})
 DAY_S = 86400.0
-
-
-class Finished(Protocol):
-    """What expiry reads of a case record (``state.CaseRecord``)."""
-
-    finished_at: float | None
-
-    @property
-    def case_id(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def queued_at(self) -> float: ...
-    @property
-    def called_at(self) -> float | None: ...
-
-
-R = TypeVar("R", bound=Finished)
 Index = list[tuple[float, str]]
 
 
-def index_of(records: Iterable[Finished]) -> Index:
+def index_of(records: Iterable[CaseRecord]) -> Index:
     """The expiry index of ``records`` (a state decoded from a snapshot): O(n) once.
 
     A finished record without ``finished_at`` (in a snapshot written before expiry existed)
@@ -74,7 +57,7 @@ def note_finished(index: Index, case_id: str, at: float) -> None:
     heapq.heappush(index, (at, case_id))
 
 
-def expire(cases: dict[str, R], index: Index, now: float, retention_s: float) -> float | None:
+def expire(cases: dict[str, CaseRecord], index: Index, now: float, retention_s: float) -> float | None:
     """Drop the records of cases finished before ``now - retention_s``.
 
     Returns the latest finish time among the dropped records (None: none dropped).

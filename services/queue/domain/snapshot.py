@@ -21,9 +21,10 @@ from collections import OrderedDict, deque
 import msgspec
 
 from proto import events as ev
+from services.queue.domain.case_record import CaseRecord
 from services.queue.domain.recovery import Recovery
 from services.queue.domain.region_queue import RegionQueue
-from services.queue.domain.state import CaseRecord, QueuePolicy, QueueState, RegionState
+from services.queue.domain.state import QueuePolicy, QueueState, RegionState
 
 CHUNK_BYTES = 512 * 1024
 

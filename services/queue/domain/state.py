@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Literal
 
 import msgspec
 
@@ -19,38 +18,13 @@ from proto import events as ev
 from services.opening_hours.eta import EtaPolicy
 from services.opening_hours.region_table import read_whole_week
 from services.opening_hours.schedule import OpeningHours, RegionHours
+from services.queue.domain.case_record import CaseRecord, CaseStatus
 from services.queue.domain.expiry import DAY_S, FINISHED, expire, index_of, note_finished
 from services.queue.domain.region_queue import RegionQueue
 
 # Recorded answers are kept encoded (the snapshot embeds these bytes as they are).
 _ANSWER_ENCODER = msgspec.msgpack.Encoder()
 _ANSWER_DECODER = msgspec.msgpack.Decoder(list[ev.QUEUE_EVENT])
-
-CaseStatus = Literal["waiting", "called", "closed", "cancelled", "transferred"]
-
-
-class CaseRecord(msgspec.Struct, array_like=True, gc=False):
-    """What the queue knows of one case in one region.
-
-    ``gc=False``: never tracked by the garbage collector (its fields are scalars, so it can be
-    in no reference cycle), and 16 bytes smaller: a full collection does not walk the cases.
-    """
-
-    case_id: str
-    region: str
-    urgency: int
-    queued_at: float
-    sequence: int
-    status: CaseStatus = "waiting"
-    person_pseudonym: str = ""
-    language: str = "sv"
-    front: bool = False  # requeued after a no-show: front of its urgency level
-    no_shows: int = 0
-    heads_up: bool = False  # HeadsUp already sent
-    called_at: float | None = None
-    to_region: str = ""  # set when transferred
-    # when it was closed, cancelled or transferred (expiry.py); last, so older snapshots decode
-    finished_at: float | None = None
 
 
 @dataclass(frozen=True)
