@@ -23,14 +23,7 @@ from services.queue.snapshots import SnapshotSchedule
 from services.snapshot_encoder import ForkedEncoding, SnapshotEncodeFailed
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
 from tests.unit.queue.test_commit_and_recover import POLICY, canonical, run
-
-SCHEDULE = [
-    [("triage", "SE-C", 3), ("triage", "SE-C", 2), ("triage", "SE-E", 1)],
-    [("serve", "SE-C", 0), ("triage", "SE-C", 1), ("reprioritise", "SE-C", 1)],
-    [("no-show", "SE-C", 0), ("serve", "SE-E", 0), ("transfer", "SE-C", 1)],
-    [("serve", "SE-C", 0), ("triage", "SE-M", 4), ("cancel", "SE-C", 4)],
-]
-SE_C = region_partition("SE-C", PARTITIONS)
+from tests.unit.queue.test_snapshots import SCHEDULE, SE_C
 
 
 def partition_of(region: str) -> int:
