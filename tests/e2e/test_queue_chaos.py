@@ -38,7 +38,7 @@ from services.loadgen.identities import luhn_digit
 from services.queue.partitioning import region_partition
 from tests.support.people import mobile
 from tests.support.queue_checks import check_history
-from tests.support.queue_io import history, of_type, publish, read_all, record_times
+from tests.support.queue_io import history, of_type, publish, read_all
 from tests.support.stack import Stack, new_namespace, wait_until
 from tests.support.topic_reader import read_records
 
@@ -134,6 +134,10 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
     stack.start()
     rnd = random.Random(11)
     accepted: list[tuple[str, str]] = []  # (case_id, region)
+    # case_id -> when intake's answer arrived: its CaseTriaged was on the broker by then. (Not the
+    # record's timestamp: that is intake's create time, and a send retried across a broker kill
+    # was appended seconds after it, which made a sound call look stale.)
+    acked_at: dict[str, float] = {}
     stop = threading.Event()
 
     def submit() -> None:
@@ -155,6 +159,7 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
                 if status in (200, 202):
                     if got.get("status") == "queued":
                         accepted.append((got["case_id"], body["region"]))
+                        acked_at.setdefault(got["case_id"], time.time())
                     break
                 time.sleep(0.2)
             time.sleep(0.02)
@@ -273,15 +278,18 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
         for m in (codec.TRIAGE_EVENTS.decode(v) for _, _, _, v in read_all(stack.kafka, topics.TRIAGE_EVENTS))
         if isinstance(m, ev.CaseTriaged)
     ]
-    times = record_times(stack.kafka, topics.TRIAGE_EVENTS)
-    counts = check_history(final, triaged, {t.case_id: times[t.event_id] for t in triaged})
+    counts = check_history(final, triaged, acked_at)
     calls = Counter(m.case_id for m in of_type(final, ev.CaseCalled))
 
     def sms_done() -> Counter[str] | None:
         sent = Counter(r["case_id"] for r in stack.outbox_records())
         return sent if sum(sent.values()) >= sum(calls.values()) else None
 
-    wait_until(sms_done, 180, "an SMS for every call", interval=2)
+    try:
+        wait_until(sms_done, 180, "an SMS for every call", interval=2)
+    except AssertionError:
+        print(explain_missing_sms(stack, calls))
+        raise
     time.sleep(3)  # a late duplicate would show up now
     sms = Counter(r["case_id"] for r in stack.outbox_records())
     wrong = {c: (sms[c], calls[c]) for c in set(sms) | set(calls) if sms[c] != calls[c]}
@@ -298,8 +306,36 @@ def run_chaos(stack: Stack, cluster: KafkaCluster | None = None) -> None:
         )
     )
     assert len(accepted) >= PATIENTS * 0.9 and counts["queued"] >= len(accepted)
-    assert counts["stale_calls"] == 0
+    assert counts["stale_calls"] == 0, counts["stale_details"]
     assert not wrong, f"SMS per case != calls per case: {dict(list(wrong.items())[:5])}"
+
+
+def explain_missing_sms(stack: Stack, calls: Counter[str]) -> str:
+    """Where each call without its SMS got to: the records that name its case on the topics
+    between the queue's decision and the outbox (your-turn notice, contact card, SMS ledger)."""
+    sent = Counter(r["case_id"] for r in stack.outbox_records())
+    missing = sorted(c for c in calls if sent[c] < calls[c])
+    records = read_records(
+        stack.kafka,
+        [
+            topics.QUEUE_YOUR_TURN.name,
+            topics.PATIENT_CONTACTS.name,
+            topics.SMS_LEDGER.name,
+            topics.SMS_EVENTS.name,
+        ],
+    )
+    lines = [
+        f"{len(missing)} case(s) called without their SMS ({sum(calls.values())} calls, {sum(sent.values())} SMS)"
+    ]
+    for case_id in missing[:8]:
+        needle = case_id.encode()
+        seen = [
+            f"{r.topic}[{r.partition}]@{r.offset}"
+            for r in records
+            if needle in (r.key or b"") or needle in (r.value or b"")
+        ]
+        lines.append(f"  {case_id}: called {calls[case_id]}x, sms {sent[case_id]}; records: {seen or 'none'}")
+    return "\n".join(lines)
 
 
 def serving_stalls(stack: Stack, kills: list[tuple[int, float]]) -> list[tuple[int, float]]:

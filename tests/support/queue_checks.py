@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from proto import events as ev
 
@@ -18,7 +19,7 @@ def check_history(
     history: Sequence[ev.Message],
     triaged: Sequence[ev.CaseTriaged],
     triage_times: Mapping[str, float] | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Assert the queue's invariants over its deduplicated history; return counts for the report.
 
     - every triaged case was queued exactly once (no case lost, none queued twice);
@@ -26,9 +27,10 @@ def check_history(
     - every call took the most urgent waiting case at that moment: replaying each region's
       history in order, with reprioritisations and the front-of-level lane of a requeued
       no-show, the called case is the minimum of (urgency, lane, queued_at, sequence);
-    - with ``triage_times`` (case id -> broker timestamp of its CaseTriaged): no stale call,
-      i.e. no call while a more urgent case, triaged on the broker before that ServeNext
-      (``CaseCalled.called_at`` is the ServeNext's record time), was not yet queued.
+    - with ``triage_times`` (case id -> a time by which its CaseTriaged was on the broker, such
+      as when intake acknowledged it): no stale call, i.e. no call while a more urgent case,
+      triaged on the broker before that ServeNext (``CaseCalled.called_at`` is the ServeNext's
+      record time, no later than its append), was not yet queued.
     """
     queued = Counter((m.region, m.case_id) for m in history if isinstance(m, ev.CaseQueued))
     ids = {case_id for _, case_id in queued}
@@ -42,7 +44,7 @@ def check_history(
     ever_queued: set[str] = set()
     called_by: dict[str, set[str]] = defaultdict(set)
     requeues: Counter[str] = Counter()
-    stale = 0
+    stale: list[str] = []  # per stale call: what it called and what it should have seen
     for m in history:
         match m:
             case ev.CaseQueued():
@@ -59,7 +61,7 @@ def check_history(
                 called_by[m.case_id].add(m.request_id)
                 assert len(called_by[m.case_id]) <= 1 + requeues[m.case_id], f"case {m.case_id} called twice"
                 if triage_times is not None:
-                    stale += _stale(m, region[m.case_id], by_case, triage_times, ever_queued)
+                    stale += _stale(m, region[m.case_id], by_case, triage_times, ever_queued)[:1]
                 del region[m.case_id]
             case ev.CaseReprioritised():
                 u, lane, at, seq = waiting[m.region][m.case_id]
@@ -80,7 +82,8 @@ def check_history(
         "queued": len(ids),
         "called": len(called_by),
         "calls": calls,
-        "stale_calls": stale,
+        "stale_calls": len(stale),
+        "stale_details": stale,
         "still_waiting": sum(len(w) for w in waiting.values()),
     }
 
@@ -103,13 +106,17 @@ def _stale(
     by_case: Mapping[str, ev.CaseTriaged],
     triage_times: Mapping[str, float],
     ever_queued: set[str],
-) -> int:
-    """1 if a more urgent case of the region was triaged on the broker before the ServeNext but not yet queued."""
+) -> list[str]:
+    """The more urgent cases of the region triaged on the broker before the ServeNext but not yet queued."""
     asked = call.called_at.timestamp()
+    out = []
     for case_id, at in triage_times.items():
         t = by_case.get(case_id)
         if t is None or t.region != call.region or case_id in ever_queued or at >= asked - STALE_MARGIN_S:
             continue
         if (t.urgency, NORMAL, t.triaged_at.timestamp()) < rank[:3]:
-            return 1
-    return 0
+            out.append(
+                f"{call.request_id} called {call.case_id} (Prio {rank[0]}) at {call.called_at.isoformat()}; "
+                f"{case_id} (Prio {t.urgency}) had a record time {asked - at:.3f}s before it"
+            )
+    return out

@@ -79,16 +79,6 @@ def read_all(
     return sorted(((r.partition, r.offset, r.key, r.value) for r in records), key=lambda r: (r[0], r[1]))
 
 
-def record_times(kafka: KafkaSettings, topic: topics.TopicSpec) -> dict[str, float]:
-    """event_id -> broker record timestamp (seconds) of every record on ``topic``."""
-
-    out: dict[str, float] = {}
-    for r in read_records(kafka, [topic.name]):
-        ce_id = dict(r.headers).get("ce_id", b"").decode()
-        out[ce_id] = r.timestamp / 1000
-    return out
-
-
 def history(kafka: KafkaSettings, topic: topics.TopicSpec = topics.QUEUE_EVENTS) -> list[ev.Message]:
     """The decoded messages of a queue output topic, per partition in order, deduped on event_id."""
     decoder = codec.Decoder[Any](ev.QUEUE_EVENT | ev.PATIENT_NOTICE)
