@@ -180,7 +180,9 @@ def _not_applicable(
     rec = rs.cases.get(case_id)
     if rec is None:
         expired = (
-            f", or finished more than {retention_words(retention_s)} ago (expired)" if retention_s > 0 else ""
+            f", or finished or called more than {retention_words(retention_s)} ago (expired)"
+            if retention_s > 0
+            else ""
         )
         return f"unknown case {case_id} in region {rs.region} (wrong region, never queued{expired})"
     if rec.status == "transferred":

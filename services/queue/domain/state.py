@@ -172,6 +172,7 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             _leaves_queue(rs, rec, "called")
             rec.called_at = event.called_at.timestamp()
             rs.note_call(rec.called_at, state.policy.rate_window_s)
+            note_finished(rs.finished_index(), rec.case_id, rec.called_at)  # expires if left called
         case ev.CaseCancelled():
             _leaves_queue(rs, rs.cases[event.case_id], "cancelled", event.occurred_at.timestamp())
         case ev.CaseReprioritised():
@@ -198,10 +199,15 @@ def evolve(state: QueueState, event: ev.Message) -> None:
             rs.change_hours(event)
         case _:
             return
-    # Expiry of finished cases, clocked by the event's recorded time (expiry.py: same on replay).
+    # Expiry of finished (and abandoned called) cases, clocked by the event's recorded time
+    # (expiry.py: the same on replay).
     if state.policy.closed_retention_s > 0:
         latest = expire(
-            rs.cases, rs.finished_index(), event.occurred_at.timestamp(), state.policy.closed_retention_s
+            rs.cases,
+            rs.finished_index(),
+            event.occurred_at.timestamp(),
+            state.policy.closed_retention_s,
+            also=(rs.not_reached,),
         )
         if latest is not None:
             rs.expired_through = max(rs.expired_through, latest)

@@ -70,15 +70,49 @@ def test_a_completed_case_is_kept_for_the_retention_and_its_record_expires_after
     assert cases(state) == {"c2", "c3"}
 
 
-def test_waiting_and_called_cases_never_expire_however_long_they_wait() -> None:
+def test_a_waiting_case_never_expires_however_long_it_waits() -> None:
     state = QueueState(policy=POLICY)
-    handle(state, triaged("called", T0), T0)
-    handle(state, serve("s1"), T0)
     handle(state, triaged("waiting", T0), T0)
     later = T0 + 30 * KEPT
     handle(state, triaged("new", later), later)
-    assert cases(state) == {"called", "waiting", "new"}
-    assert state.regions["SE-C"].cases["called"].status == "called"
+    assert cases(state) == {"waiting", "new"}
+
+
+def test_a_called_case_nobody_completes_expires_the_retention_after_its_call() -> None:
+    state = QueueState(policy=POLICY)
+    handle(state, triaged("left", T0), T0)
+    handle(state, serve("s1"), T0 + MINUTE)
+    handle(state, ev.NotifyFailed(region="SE-C", case_id="left", sms_id="sms-1"), T0 + MINUTE)
+    assert "left" in state.regions["SE-C"].not_reached
+    handle(state, triaged("c2", T0 + KEPT), T0 + KEPT)
+    assert state.regions["SE-C"].cases["left"].status == "called"  # within the retention
+    handle(state, triaged("c3", T0 + KEPT + 2 * MINUTE), T0 + KEPT + 2 * MINUTE)
+    assert cases(state) == {"c2", "c3"}
+    assert state.regions["SE-C"].not_reached == {}  # its not-reached entry went with it
+    [rejected] = handle(state, complete("left", "k-late"), T0 + KEPT + 3 * MINUTE).recorded
+    assert isinstance(rejected, ev.CommandRejected) and "called more than 2 days ago" in rejected.reason
+
+
+def test_a_called_case_completed_later_is_kept_the_retention_after_its_completion() -> None:
+    state = QueueState(policy=POLICY)
+    handle(state, triaged("slow", T0), T0)
+    handle(state, serve("s1"), T0 + MINUTE)
+    done = T0 + KEPT - MINUTE  # completed just before its call's retention ran out
+    handle(state, complete("slow", "k1"), done)
+    handle(state, triaged("c2", T0 + KEPT + MINUTE), T0 + KEPT + MINUTE)
+    assert state.regions["SE-C"].cases["slow"].status == "closed"  # the call's entry is stale
+    handle(state, triaged("c3", done + KEPT + MINUTE), done + KEPT + MINUTE)
+    assert "slow" not in cases(state)
+
+
+def test_a_no_show_requeued_after_its_call_waits_on_and_does_not_expire() -> None:
+    state = QueueState(policy=POLICY)
+    handle(state, triaged("back", T0), T0)
+    handle(state, serve("s1"), T0 + MINUTE)
+    handle(state, ev.MarkNoShow(region="SE-C", case_id="back", by="n", request_id="m1"), T0 + 2 * MINUTE)
+    later = T0 + 3 * KEPT
+    handle(state, triaged("new", later), later)
+    assert state.regions["SE-C"].cases["back"].status == "waiting"
 
 
 def test_cancelled_and_transferred_cases_expire_like_closed_ones() -> None:
@@ -100,7 +134,7 @@ def test_a_command_naming_an_expired_case_is_rejected_as_unknown_or_expired_and_
     [rejected] = out.recorded
     assert isinstance(rejected, ev.CommandRejected) and out.outcome == "rejected"
     assert rejected.reason == (
-        "unknown case c1 in region SE-C (wrong region, never queued, or finished more than 2 days ago (expired))"
+        "unknown case c1 in region SE-C (wrong region, never queued, or finished or called more than 2 days ago (expired))"
     )
     assert cases(state) == {"c2"}
 
