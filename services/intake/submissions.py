@@ -300,12 +300,14 @@ class TriageService:
             accept_long_wait=past is not None,  # told at admission: no SMS about it later
         )
         card = seal(case_id, form.phone_e164, self._key_id, self._key, form.language, form.identity.number)
-        # Both at once (one producer batch, one round trip); 202 only after both are acknowledged.
-        # If the card's send fails after the event's succeeded, the client's retry with the same
-        # submission_id replays the case and publishes the card again (see _replay).
-        await self.publisher.publish_all(
-            [(topics.PATIENT_CONTACTS, case_id, card), (topics.TRIAGE_EVENTS, form.region, triaged)]
-        )
+        # The card is acknowledged before the event is sent, so a queued case always has its
+        # card on the broker: the notifier may be asked for it as soon as the queue calls the case.
+        # Sent together (one round trip, as before), the event could be acknowledged while the
+        # card's partition was between leaders, and a patient called meanwhile (a broker kill in
+        # the 3-broker chaos test) got no SMS unless the client retried. Costs one round trip.
+        # If the event's send fails after the card's, the client's retry publishes both again.
+        await self.publisher.publish(topics.PATIENT_CONTACTS, case_id, card)
+        await self.publisher.publish(topics.TRIAGE_EVENTS, form.region, triaged)
         self.view.apply(triaged)  # seen at once by the next submission; the tail's copy is deduped
         self.index.remember(
             form.submission_id,

@@ -42,10 +42,6 @@ class SlowFirstPublisher:
             if len(self.triaged) == 1:
                 await asyncio.sleep(3600)  # ... but its ack outlives the request
 
-    async def publish_all(self, records: Any) -> None:
-        for topic, key, message in records:
-            await self.publish(topic, key, message)
-
 
 def _service(publisher: SlowFirstPublisher) -> TriageService:
     settings = IntakeSettings(enabled_regions=frozenset({"SE-C"}))
@@ -79,3 +75,42 @@ def test_two_different_submissions_of_one_person_still_get_two_case_ids() -> Non
     publisher2 = SlowFirstPublisher()
     second = asyncio.run(_submit_timed_out_then_retry(_service(publisher2), other))
     assert first != second
+
+
+class OrderPublisher:
+    """Logs when each record's send starts and is acknowledged; can refuse the contact card."""
+
+    def __init__(self, refuse_card: bool = False) -> None:
+        self.refuse_card = refuse_card
+        self.log: list[tuple[str, str]] = []
+
+    async def publish(self, topic: Any, key: str, message: Any) -> None:
+        self.log.append(("sent", topic.name))
+        await asyncio.sleep(0.01)  # the broker's round trip: another send could start meanwhile
+        if self.refuse_card and topic.name == "patient.contacts":
+            raise ConnectionError("the card's partition has no leader")
+        self.log.append(("acked", topic.name))
+
+
+def test_the_contact_card_is_acknowledged_before_the_case_is_sent_to_the_queue() -> None:
+    publisher = OrderPublisher()
+    now = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+    assert asyncio.run(_service(publisher).submit(dict(BODY), now)).status == "queued"  # type: ignore[arg-type]
+    assert publisher.log == [
+        ("sent", "patient.contacts"),
+        ("acked", "patient.contacts"),
+        ("sent", "triage.events"),
+        ("acked", "triage.events"),
+    ]
+
+
+def test_a_refused_contact_card_sends_no_case_to_the_queue() -> None:
+    publisher = OrderPublisher(refuse_card=True)
+    now = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+    try:
+        asyncio.run(_service(publisher).submit(dict(BODY), now))  # type: ignore[arg-type]
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the submission was answered although its card was refused")
+    assert ("sent", "triage.events") not in publisher.log  # no case without a way to reach the patient
