@@ -28,11 +28,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from services.kafka.partitions import partitions_of
 from services.kafka.settings import KafkaSettings
 
 POLL_MS = 200  # the longest a poll waits for records (the tail's latency floor when idle)
+END_OFFSETS_TIMEOUT_S = 5.0  # ``caught_up``'s ListOffsets: past this the answer is "not known"
 
 Record = tuple[str, ConsumerRecord]  # (contract topic name, the record)
 OnBatch = Callable[[list[Record]], Awaitable[None]]  # every poll, possibly with no records
@@ -164,6 +166,8 @@ class LogTail:
         self.names = tuple(names)
         self.max_records = max_records
         self.ready = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None  # while ``run`` reads
+        self._parts: list[TopicPartition] = []
 
     async def run(
         self, on_batch: OnBatch, on_ready: OnReady | None = None, start: Mapping[str, int] | None = None
@@ -178,6 +182,7 @@ class LogTail:
         await consumer.start()
         try:
             contract, parts = await assign_all(consumer, self.kafka, self.names)
+            self._consumer, self._parts = consumer, list(parts)
             await consumer.seek_to_beginning(*parts)
             ends = await consumer.end_offsets(parts)
             for tp in parts:
@@ -186,7 +191,25 @@ class LogTail:
                     consumer.seek(tp, offset)
             await self.follow(consumer, contract, ends, on_batch, on_ready)
         finally:
+            self._consumer = None
             await consumer.stop()
+
+    async def caught_up(self) -> bool:
+        """Whether every partition's position has reached the end offset the broker gives now.
+
+        False while ``run`` is not reading, or when the broker does not answer in time (during a
+        leader failover the reader cannot tell, so it must not claim to have read everything).
+        Records a poll returned are folded before the next await, so once this is True everything
+        up to those ends is in the read model.
+        """
+        consumer = self._consumer
+        if consumer is None:
+            return False
+        try:
+            ends = await asyncio.wait_for(consumer.end_offsets(self._parts), END_OFFSETS_TIMEOUT_S)
+        except (KafkaError, TimeoutError):
+            return False
+        return not await behind(consumer, ends)
 
     async def follow(
         self,

@@ -7,24 +7,37 @@ at send time. A tombstone (null value) deletes the card.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Protocol
 
 from aiokafka import ConsumerRecord
 
 from proto import topics
 from services.kafka.settings import KafkaSettings
-from services.kafka.tail import LogTail, each_record, keep_latest, read_when
+from services.kafka.tail import LogTail, OnBatch, each_record, keep_latest, read_when
 
 log = logging.getLogger("triage.notifier.contacts")
+
+
+class CardLog(Protocol):
+    """The part of ``LogTail`` the directory uses (a fake in unit tests)."""
+
+    ready: asyncio.Event
+
+    async def run(self, on_batch: OnBatch) -> None: ...
+
+    async def caught_up(self) -> bool: ...
 
 
 class ContactDirectory:
     """case_id -> sealed ContactCard bytes, kept up to date from the topic."""
 
-    def __init__(self, kafka: KafkaSettings) -> None:
+    def __init__(self, kafka: KafkaSettings, lag_wait_s: float = 120.0, tail: CardLog | None = None) -> None:
         self.kafka = kafka
+        self.lag_wait_s = lag_wait_s
         self._cards: dict[str, bytes] = {}
-        self._tail = LogTail(kafka, (topics.PATIENT_CONTACTS.name,))
+        self._tail: CardLog = tail or LogTail(kafka, (topics.PATIENT_CONTACTS.name,))
         self.ready = self._tail.ready
 
     def __len__(self) -> int:
@@ -34,9 +47,32 @@ class ContactDirectory:
         return self._cards.get(case_id)
 
     async def wait_for(self, case_id: str, timeout: float) -> bytes | None:
-        """The card, waiting up to ``timeout`` s: it is published before the case is queued,
-        but this reader may lag a little behind."""
-        return await read_when(lambda: self._cards.get(case_id), lambda card: card is not None, timeout)
+        """The card, or None once this reader has read the topic to its end without finding it.
+
+        Intake has the card acknowledged before it sends the case, so a called case's card is on
+        the broker; this reader may lag behind it. It waits ``timeout`` s for the usual lag, then,
+        while the reader has not reached the topic's end as the broker gives it now (a leader
+        failover stalls its fetches for seconds), up to ``lag_wait_s`` s more. A card deleted
+        (the case closed or withdrawn) or never written is None as soon as the reader is caught up.
+        """
+        card = await read_when(lambda: self._cards.get(case_id), lambda c: c is not None, timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.lag_wait_s
+        warned = False
+        while card is None and loop.time() < deadline:
+            if await self._tail.caught_up():
+                return self._cards.get(case_id)  # what a poll returned is folded before this
+            if not warned:
+                log.warning(
+                    "case %s: no contact card after %.0fs and the card reader is behind the topic; "
+                    "waiting up to %.0fs more",
+                    case_id,
+                    timeout,
+                    self.lag_wait_s,
+                )
+                warned = True
+            card = await read_when(lambda: self._cards.get(case_id), lambda c: c is not None, 0.5)
+        return card
 
     async def run(self) -> None:
         """Read the topic from the beginning, forever (cancel to stop); ``ready`` once caught up."""

@@ -39,6 +39,7 @@ class NotifierSettings:
     outbox_path: str = "var/sms-outbox.jsonl"
     contact_keys: str = DEV_CONTACT_KEYS
     contact_wait_s: float = 10.0
+    contact_lag_wait_s: float = 120.0  # more, while the card reader is behind the topic's end
     provider: str = "outbox"
     elks: ElksSettings = field(default_factory=ElksSettings)
     templates_path: str = ""
@@ -65,6 +66,7 @@ class NotifierSettings:
             outbox_path=read.text("SMS_OUTBOX_PATH", "var/sms-outbox.jsonl"),
             contact_keys=read.text("CONTACT_KEYS", DEV_CONTACT_KEYS),
             contact_wait_s=read.float("NOTIFIER_CONTACT_WAIT_S", 10.0),
+            contact_lag_wait_s=read.float("NOTIFIER_CONTACT_LAG_WAIT_S", 120.0),
             provider=read.text("SMS_PROVIDER", "outbox"),
             elks=ElksSettings(
                 base_url=read.text("ELKS_BASE_URL", "https://api.46elks.com").rstrip("/"),
@@ -101,6 +103,8 @@ class NotifierSettings:
                 "ELKS_DELIVERY_REPORT_URL needs NOTIFIER_WEBHOOK_SECRET (at least 16 random "
                 "characters, e.g. `openssl rand -hex 24`): reports without it are refused"
             )
+        if self.contact_wait_s < 0 or self.contact_lag_wait_s < 0:
+            raise SettingsError("NOTIFIER_CONTACT_WAIT_S and NOTIFIER_CONTACT_LAG_WAIT_S must be >= 0")
         if self.send_concurrency < 1 or self.max_pending < 1:
             raise SettingsError("SMS_SEND_CONCURRENCY and SMS_MAX_PENDING must be >= 1")
         if self.rate_per_s <= 0 or self.rate_burst < 1:

@@ -49,7 +49,7 @@ def create_app(settings: NotifierSettings) -> faust.App:
     app = make_faust_app("triage-notifier", kafka, settings.worker)
     notices_name = kafka.topic(topics.QUEUE_YOUR_TURN.name)
     notices = raw_topic(app, notices_name)
-    contacts = ContactDirectory(kafka)
+    contacts = ContactDirectory(kafka, settings.contact_lag_wait_s)
     ledger_log = LedgerLog(kafka)
     provider = build_provider(settings)
     init_series(provider.name)

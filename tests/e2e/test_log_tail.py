@@ -104,3 +104,42 @@ def test_an_aborted_transaction_is_never_read_and_its_markers_do_not_hold_up_rea
     assert later == ["later-0"]
     bounded = [r.value.decode() for _, r in asyncio.run(read_to_end(kafka, [TOPIC.name]))]
     assert sorted(bounded) == ["committed-1", "committed-2", "later-0"]
+
+
+def test_caught_up_says_so_only_once_everything_written_before_it_asked_is_folded(
+    kafka: KafkaSettings,
+) -> None:
+    """What the notifier relies on before it gives up on a missing contact card."""
+    asyncio.run(ensure_topics(kafka, (TOPIC,)))
+
+    async def run() -> tuple[bool, list[int]]:
+        tail = LogTail(kafka, (TOPIC.name,))
+        folded: list[str] = []
+
+        async def on_batch(records: list[tuple[str, object]]) -> None:
+            folded.extend(r.value.decode() for _, r in records)  # type: ignore[attr-defined]
+
+        before_run = await tail.caught_up()
+        task = asyncio.create_task(tail.run(on_batch))
+        seen_at_caught_up: list[int] = []
+        try:
+            await asyncio.wait_for(tail.ready.wait(), 30)
+            for round_ in range(3):
+                wanted = [f"r{round_}-{i}" for i in range(200)]
+                await _produce_one_batch(kafka, wanted, partition=round_)
+                for _ in range(300):  # a moment behind, then caught up
+                    if await tail.caught_up():
+                        assert set(wanted) <= set(folded), (
+                            "caught up, but a record written before is not folded"
+                        )
+                        seen_at_caught_up.append(round_)
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return before_run, seen_at_caught_up
+
+    before_run, rounds = asyncio.run(run())
+    assert before_run is False  # not reading: it cannot know
+    assert rounds == [0, 1, 2]
