@@ -1,7 +1,7 @@
 """kill -9 of the queue worker -> serving again, with N cases waiting, on a real broker.
 
     .venv/bin/python -m benchmarks.queue_recovery [--waiting 100000] [--static] [--takeover]
-        [--snapshot-every N] [--json]
+        [--snapshot-every N] [--snapshot-every-s S] [--settle S] [--json]
 
 1. Starts the embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set), a fresh namespace, and
    pre-produces N CaseTriaged over the 21 regions (progress every 100 000).
@@ -18,6 +18,10 @@ With --takeover: two workers; the one that owns the ServeNext's region is killed
 restarted; prints kill -> the other worker's answer (group session timeout + recovery).
 --snapshot-every N sets the workers' QUEUE_SNAPSHOT_EVERY_EVENTS (0 = no snapshots, the full
 fold); the snapshots' loop pauses (the fork, or the encoding with QUEUE_SNAPSHOT_ENCODER=inline) are printed.
+--settle S trickles a ServeNext per region per second for S seconds before the kill (with a short
+--snapshot-every-s, every partition takes a time-due snapshot): a queue that grew over hours has a
+recent snapshot and a short tail, while one filled in two minutes is killed with up to half its
+cases' worth of events after its last snapshot (the snapshot schedule's amortisation).
 Writes benchmarks/results/queue-recovery-<time>.json; --json also prints it as one line.
 """
 
@@ -103,6 +107,30 @@ async def serve_next(kafka: KafkaSettings, region: str) -> str:
     return cmd.request_id
 
 
+async def trickle(kafka: KafkaSettings, regions: list[str], seconds: float) -> None:
+    """A ServeNext to every region once a second for ``seconds``: every partition decides batches,
+    so a time-due snapshot of each is taken (QUEUE_SNAPSHOT_EVERY_S)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=False)
+    await producer.start()
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for region in regions:
+                cmd = ev.ServeNext(region=region, clinician_id="bench-trickle")
+                await producer.send(
+                    kafka.topic(topics.QUEUE_COMMANDS.name),
+                    codec.encode(cmd),
+                    key=region.encode(),
+                    headers=codec.cloudevent_headers(cmd, "/bench"),
+                )
+            await producer.flush()
+            await asyncio.sleep(1.0)
+    finally:
+        await producer.stop()
+
+
 async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
     """The end offset of every queue.events partition now (the answer is looked for after them)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -166,6 +194,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="QUEUE_SNAPSHOT_EVERY_EVENTS for the workers (0 = no snapshots: fold all of queue.events)",
     )
+    p.add_argument(
+        "--snapshot-every-s",
+        type=float,
+        default=None,
+        help="QUEUE_SNAPSHOT_EVERY_S for the workers (with --settle: short, so each partition snapshots)",
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds of a trickle (a ServeNext per region per second) between the fill and the kill: "
+        "the state of a queue that grew slowly, whose last snapshot is recent, instead of one just filled",
+    )
     p.add_argument("--json", action="store_true", help="also print the result as one JSON line")
     p.add_argument("--out-dir", default="benchmarks/results")
     a = p.parse_args(argv)
@@ -173,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--static restarts the killed worker; --takeover does not restart it: pick one")
     if a.snapshot_every is not None:
         os.environ["QUEUE_SNAPSHOT_EVERY_EVENTS"] = str(a.snapshot_every)  # the workers inherit it
+    if a.snapshot_every_s is not None:
+        os.environ["QUEUE_SNAPSHOT_EVERY_S"] = str(a.snapshot_every_s)
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     out = Path(a.out_dir)
     log_dir = out / f"queue-recovery-{stamp}-logs"
@@ -185,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         kafka = KafkaSettings(bootstrap, f"bench{uuid.uuid4().hex[:8]}")
         print(f"building {a.waiting} CaseTriaged ...", flush=True)
         workload = build(a.waiting, 0)
-        region = Counter(key.decode() for _, (key, _, _) in workload.inputs).most_common(1)[0][0]
+        per_region = Counter(key.decode() for _, (key, _, _) in workload.inputs)
+        region = per_region.most_common(1)[0][0]
         asyncio.run(produce_inputs(kafka, workload, progress_every=100_000))
         del workload  # 1M inputs are ~1 GB of the benchmark's memory
         print(f"pre-produced {a.waiting} CaseTriaged; the ServeNext goes to {region}", flush=True)
@@ -200,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         fill_s = asyncio.run(wait_for(kafka, "case.queued.v1", a.waiting, a.timeout))
         print(f"all {a.waiting} queued after {fill_s:.1f}s", flush=True)
         victim = children[0] if not a.takeover else _owner(children, region)
+        if a.settle > 0:
+            print(f"trickle for {a.settle:.0f}s: a ServeNext per region per second ...", flush=True)
+            asyncio.run(trickle(kafka, sorted(per_region), a.settle))
         time.sleep(2.0)  # let the last batch's outputs settle
         since = asyncio.run(end_offsets(kafka))
         assert victim.proc is not None
@@ -248,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         "waiting": a.waiting,
         "membership": "static" if a.static else "dynamic",
         "snapshot_every": os.environ.get("QUEUE_SNAPSHOT_EVERY_EVENTS", "default"),
+        "snapshot_every_s": os.environ.get("QUEUE_SNAPSHOT_EVERY_S", "default"),
+        "settle_s": a.settle,
         "snapshot_encode_pause_ms_max": round(max(pauses), 1) if pauses else None,
         "takeover": a.takeover,
         "kill_to_first_output_s": round(serving_s, 3),
