@@ -87,8 +87,18 @@ class QueueView:
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
-        """The case, or None if this view never saw it."""
-        return self._cases.get(case_id)
+        """The case, or None if this view never saw it.
+
+        A duplicate names the person's first case as soon as this view knows it: the queue's
+        refusal, the case's CaseTriaged and the first case's CaseQueued are read from two topics
+        in any order, so the first case may be learnt after the refusal.
+        """
+        c = self._cases.get(case_id)
+        if c is not None and c.status == "duplicate" and not c.duplicate_of and c.pseudonym:
+            first = self._person.get(c.pseudonym, "")
+            if first and first != case_id:
+                c = self._cases[case_id] = replace(c, duplicate_of=first)  # same status: no index moves
+        return c
 
     def person_waiting(self, pseudonym: str) -> CaseStatus | None:
         """The person's pending or waiting case in any region, or None."""
@@ -167,8 +177,15 @@ class QueueView:
         at = self._clock = e.occurred_at.timestamp()
         match e:
             case ev.CaseTriaged():
-                if e.case_id in self._cases:
-                    return False  # the queue already answered (topics are read in any order)
+                if (known := self._cases.get(e.case_id)) is not None:
+                    # The queue already answered (topics are read in any order). A refusal read
+                    # first knew no person: take it from here, so the duplicate names the first case.
+                    if known.status == "duplicate" and not known.pseudonym:
+                        # status unchanged (not live): no index holds it by person or position
+                        self._cases[e.case_id] = replace(
+                            known, pseudonym=e.person_pseudonym, urgency=e.urgency
+                        )
+                    return False
                 self._put(
                     CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym, e.triaged_at)
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import msgspec
 
@@ -80,6 +81,21 @@ def test_a_case_the_queue_rejected_as_a_second_case_shows_as_duplicate_of_the_fi
     assert b is not None and b.status == "duplicate" and b.duplicate_of == "a"
     assert view.person_waiting("p1").case_id == "a"  # type: ignore[union-attr]
     assert view.depth("SE-C") == 1
+
+
+def test_a_duplicate_names_the_first_case_whatever_order_the_two_topics_are_read_in() -> None:
+    # triage.events and queue.events are read side by side: every interleaving of the two
+    # (each in its own order) must end with b a duplicate of a, on the view's answer.
+    triage_topic = [triaged("a", "p1"), triaged("b", "p1")]
+    queue_topic = [queued("a", "p1", 1), rejected("b")]
+    for slots in itertools.combinations(range(4), 2):  # where the triage records fall
+        t, q = iter(triage_topic), iter(queue_topic)
+        view = QueueView()
+        for i in range(4):
+            view.apply(next(t) if i in slots else next(q))
+        b = view.case("b")
+        assert b is not None and b.status == "duplicate" and b.duplicate_of == "a", slots
+        assert view.person_waiting("p1").case_id == "a", slots  # type: ignore[union-attr]
 
 
 def test_when_the_queue_takes_the_second_case_first_the_first_becomes_the_duplicate() -> None:
