@@ -87,18 +87,8 @@ class QueueView:
 
     # ------------------------------------------------------------------ queries
     def case(self, case_id: str) -> CaseStatus | None:
-        """The case, or None if this view never saw it.
-
-        A duplicate names the person's first case as soon as this view knows it: the queue's
-        refusal, the case's CaseTriaged and the first case's CaseQueued are read from two topics
-        in any order, so the first case may be learnt after the refusal.
-        """
-        c = self._cases.get(case_id)
-        if c is not None and c.status == "duplicate" and not c.duplicate_of and c.pseudonym:
-            first = self._person.get(c.pseudonym, "")
-            if first and first != case_id:
-                c = self._cases[case_id] = replace(c, duplicate_of=first)  # same status: no index moves
-        return c
+        """The case, or None if this view never saw it."""
+        return self._cases.get(case_id)
 
     def person_waiting(self, pseudonym: str) -> CaseStatus | None:
         """The person's pending or waiting case in any region, or None."""
@@ -182,9 +172,8 @@ class QueueView:
                     # first knew no person: take it from here, so the duplicate names the first case.
                     if known.status == "duplicate" and not known.pseudonym:
                         # status unchanged (not live): no index holds it by person or position
-                        self._cases[e.case_id] = replace(
-                            known, pseudonym=e.person_pseudonym, urgency=e.urgency
-                        )
+                        named = replace(known, pseudonym=e.person_pseudonym, urgency=e.urgency)
+                        self._cases[e.case_id] = replace(named, duplicate_of=self._first_case_of(named))
                     return False
                 self._put(
                     CaseStatus(e.case_id, e.region, "pending", e.urgency, e.person_pseudonym, e.triaged_at)
@@ -268,8 +257,16 @@ class QueueView:
 
     def _reject_duplicate(self, case_id: str, region: str) -> None:
         c = self._cases.get(case_id) or CaseStatus(case_id, region, "pending", 5)
+        self._put(replace(c, status="duplicate", duplicate_of=self._first_case_of(c)))
+
+    def _first_case_of(self, c: CaseStatus) -> str:
+        """The person's live case other than ``c`` ("" while this view knows no person for ``c``).
+
+        The first case's CaseQueued precedes the refusal on the region's queue.events partition,
+        so it is known by the time ``c``'s person is (from the refusal's case, or its CaseTriaged).
+        """
         first = self._person.get(c.pseudonym, "") if c.pseudonym else ""
-        self._put(replace(c, status="duplicate", duplicate_of=first if first != case_id else ""))
+        return first if first != c.case_id else ""
 
     def _leave(self, case_id: str, status: Status, outcome: str = "", at: float | None = None) -> None:
         self._withdraw.pop(case_id, None)
