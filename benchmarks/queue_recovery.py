@@ -43,9 +43,10 @@ import orjson
 from benchmarks.passthrough import produce_inputs, run_queue_worker
 from benchmarks.recovery_breakdown import breakdown
 from benchmarks.workload import build
-from proto import codec, topics
 from proto import events as ev
+from proto import topics
 from services.kafka.embedded_broker import EmbeddedBroker, free_port
+from services.kafka.publisher import Publisher
 from services.kafka.settings import KafkaSettings
 from services.loadgen.report import machine
 from services.process_group import Child, stop_all, wait_healthy
@@ -90,45 +91,33 @@ async def wait_for(
 
 
 async def serve_next(kafka: KafkaSettings, region: str) -> str:
-    from aiokafka import AIOKafkaProducer
-
     cmd = ev.ServeNext(region=region, clinician_id="bench")
-    producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=False)
-    await producer.start()
+    publisher = Publisher(kafka, "/bench")
+    await publisher.start()
     try:
-        await producer.send_and_wait(
-            kafka.topic(topics.QUEUE_COMMANDS.name),
-            codec.encode(cmd),
-            key=region.encode(),
-            headers=codec.cloudevent_headers(cmd, "/bench"),
-        )
+        await publisher.publish(topics.QUEUE_COMMANDS, region, cmd)
     finally:
-        await producer.stop()
+        await publisher.stop()
     return cmd.request_id
 
 
 async def trickle(kafka: KafkaSettings, regions: list[str], seconds: float) -> None:
     """A ServeNext to every region once a second for ``seconds``: every partition decides batches,
     so a time-due snapshot of each is taken (QUEUE_SNAPSHOT_EVERY_S)."""
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=False)
-    await producer.start()
+    publisher = Publisher(kafka, "/bench")
+    await publisher.start()
     try:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            for region in regions:
-                cmd = ev.ServeNext(region=region, clinician_id="bench-trickle")
-                await producer.send(
-                    kafka.topic(topics.QUEUE_COMMANDS.name),
-                    codec.encode(cmd),
-                    key=region.encode(),
-                    headers=codec.cloudevent_headers(cmd, "/bench"),
-                )
-            await producer.flush()
+            await publisher.publish_all(
+                [
+                    (topics.QUEUE_COMMANDS, r, ev.ServeNext(region=r, clinician_id="bench-trickle"))
+                    for r in regions
+                ]
+            )
             await asyncio.sleep(1.0)
     finally:
-        await producer.stop()
+        await publisher.stop()
 
 
 async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
