@@ -55,13 +55,20 @@ class ContactDirectory:
         failover stalls its fetches for seconds), up to ``lag_wait_s`` s more. A card deleted
         (the case closed or withdrawn) or never written is None as soon as the reader is caught up.
         """
-        card = await read_when(lambda: self._cards.get(case_id), lambda c: c is not None, timeout)
+
+        def look() -> bytes | None:
+            return self._cards.get(case_id)
+
+        def found(card: bytes | None) -> bool:
+            return card is not None
+
+        card = await read_when(look, found, timeout)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.lag_wait_s
         warned = False
         while card is None and loop.time() < deadline:
             if await self._tail.caught_up():
-                return self._cards.get(case_id)  # what a poll returned is folded before this
+                return look()  # what a poll returned is folded before this
             if not warned:
                 log.warning(
                     "case %s: no contact card after %.0fs and the card reader is behind the topic; "
@@ -71,7 +78,7 @@ class ContactDirectory:
                     self.lag_wait_s,
                 )
                 warned = True
-            card = await read_when(lambda: self._cards.get(case_id), lambda c: c is not None, 0.5)
+            card = await read_when(look, found, 0.5)
         return card
 
     async def run(self) -> None:
