@@ -5,8 +5,10 @@ and measuring them (intake: ``triage_intake_gc_pause_seconds``, queue:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import Histogram
@@ -42,6 +44,25 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No automatic collection inside (the previous setting is restored after, even on error).
+
+    For building long-lived state (the queue's recovery, a snapshot's decode): everything it
+    allocates survives, so each full collection the allocations set off midway walks the
+    growing heap again and finds nothing. Measured on 100k records of queue.events: 16-18 µs of
+    CPU per record read and decoded with the collector, 12 µs without. Follow it with
+    ``settle_heap``. Nested or overlapping uses are safe: whoever found it enabled enables it.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 async def keep_gc_pauses_short(every_s: float = 1.0) -> None:

@@ -246,13 +246,22 @@ async def read_range(
 
 
 def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:
-    meta = {k: bytes(v).decode() for k, v in headers or () if k.startswith("triage-")}
-    pos = meta.get("triage-input")
-    return LoggedRecord(
-        offset,
-        _LOGGED.decode(value),
-        InputPosition.parse(pos) if pos else None,
-        meta.get("triage-answer"),
-        meta.get("triage-batch"),
-        meta.get("triage-writer"),
-    )
+    """One record of queue.events as recovery sees it: its value decoded, the ``triage-`` headers read.
+
+    A plain loop over the headers (the CloudEvents ones come first and are skipped on their
+    prefix): recovery calls this once per record of the tail, and a dict of all of them cost
+    twice as much.
+    """
+    position = answer = batch = writer = None
+    for key, raw in headers or ():
+        if key[:7] != "triage-":
+            continue
+        if key == "triage-input":
+            position = InputPosition.parse(bytes(raw).decode())
+        elif key == "triage-batch":
+            batch = bytes(raw).decode()
+        elif key == "triage-writer":
+            writer = bytes(raw).decode()
+        elif key == "triage-answer":
+            answer = bytes(raw).decode()
+    return LoggedRecord(offset, _LOGGED.decode(value), position, answer, batch, writer)

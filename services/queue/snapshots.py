@@ -1,8 +1,8 @@
 """Snapshots of the partitions a worker owns: when to take one, and where recovery may start.
 
 The format is pure (``domain/snapshot.py``); the topic is ``snapshot_store.py``. This module
-decides when (after a batch's outputs are acknowledged, once max(``every`` events, half the
-partition's cases) or ``every_s`` seconds have passed), has the state encoded at that batch
+decides when (after a batch's outputs are acknowledged, once max(``every`` events, a quarter
+of the partition's cases) or ``every_s`` seconds have passed), has the state encoded at that batch
 boundary and writes the chunks in the background, one snapshot per partition at a time. The
 encoding runs in a forked child (``snapshot_encoder.py``: the loop pauses only for the fork)
 or, with ``fork=False`` (unit tests, QUEUE_SNAPSHOT_ENCODER=inline), on the loop. A failed
@@ -12,14 +12,13 @@ encoding or write costs a longer tail, nothing else.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
+from services.observability.gc_pauses import collector_paused
 from services.queue.domain.recovery import Recovery
 from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, snapshot_bytes
 from services.queue.domain.state import QueueState
@@ -28,19 +27,12 @@ from services.snapshot_encoder import SnapshotEncoding
 
 log = logging.getLogger("triage.queue")
 
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic GC while a snapshot is decoded: its millions of new objects would otherwise set
-    off collections that walk them (and the rest of the heap) over and over, for nothing (a
-    decoded snapshot holds no garbage). Synchronous code only: no other task runs meanwhile."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+# A snapshot is due after at least 1/TAIL_SHARE of the partition's case count in new events: the
+# encoding (in the forked child) costs ~TAIL_SHARE x its per-case cost per event, and a recovery
+# folds a tail of at most that share. 2 (half) left a queue filled with 1M cases in two minutes
+# a 340k-record tail, 12.9 s from kill -9 to answering on Kafka; 4 halves that tail
+# (docs/performance.md, issue 24).
+TAIL_SHARE = 4
 
 
 class SnapshotSchedule:
@@ -84,7 +76,7 @@ class SnapshotSchedule:
         manifest, chunks = found
         started = time.perf_counter()
         try:
-            with _collector_paused():
+            with collector_paused():  # a decoded snapshot holds no garbage: no collection walks it
                 start = decode_snapshot(chunks, self.state.policy)
         except ValueError:
             return None  # a corrupt snapshot costs time, not correctness
@@ -133,9 +125,9 @@ class SnapshotSchedule:
         count += events
         regions = [r for r in self.state.regions if self.partition_of(r) == partition]
         cases = sum(len(self.state.regions[r].cases) for r in regions)
-        # Encoding costs O(cases): waiting for at least cases/2 new events keeps that cost per
-        # event bounded, and the tail recovery folds after a snapshot at most that long.
-        due = count >= max(self.every, cases // 2) or (
+        # Encoding costs O(cases): waiting for at least cases/TAIL_SHARE new events keeps that
+        # cost per event bounded, and the tail recovery folds after a snapshot at most that long.
+        due = count >= max(self.every, cases // TAIL_SHARE) or (
             self.every_s is not None and time.monotonic() - since >= self.every_s
         )
         busy = partition in self._writing and not self._writing[partition].done()

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
-from services.observability.gc_pauses import measure_gc_pauses, settle_heap
+from services.observability.gc_pauses import collector_paused, measure_gc_pauses, settle_heap
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
@@ -59,7 +59,8 @@ def create_app(settings: QueueSettings) -> faust.App:
     runtime.committer.snapshots.fork = settings.snapshot_encoder == "fork" and hasattr(os, "fork")
 
     async def recovered() -> None:
-        await runtime.on_recovered()
+        with collector_paused():  # the rebuilt state survives: collections midway would only re-walk it
+            await runtime.on_recovered()
         # The rebuilt state and the libraries live as long as the process: frozen, later full
         # collections skip them (the case records themselves are not tracked at all).
         settle_heap()

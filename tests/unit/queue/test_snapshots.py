@@ -6,6 +6,7 @@ The crash-at-any-write properties with snapshots are in ``test_commit_and_recove
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 
 import pytest
@@ -13,9 +14,9 @@ import pytest
 from proto import events as ev
 from services.queue.domain.recovery import LoggedRecord
 from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
-from services.queue.domain.state import QueueState
+from services.queue.domain.state import QueueState, evolve
 from services.queue.partitioning import region_partition
-from services.queue.snapshots import SnapshotSchedule
+from services.queue.snapshots import TAIL_SHARE, SnapshotSchedule
 from services.queue.write_path import BatchCommitter
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
 from tests.unit.queue.test_commit_and_recover import POLICY, REGIONS, canonical, run
@@ -164,3 +165,28 @@ def test_reading_a_snapshot_reports_its_stages_and_leaves_the_collector_as_it_wa
     assert set(stages) == {"snapshot_read", "snapshot_decode", "snapshot_bytes"}
     assert stages["snapshot_bytes"] > 0
     assert gc.isenabled()  # decoding pauses the collector, and only while it decodes
+
+
+def test_a_snapshot_falls_due_after_a_quarter_of_the_partitions_cases_in_new_events() -> None:
+    # The tail a recovery folds after the last snapshot is at most TAIL_SHARE's share of the cases
+    # (a queue filled in a burst is killed with at most that much to fold), never more.
+    state = QueueState(policy=POLICY)
+    at = dt.datetime(2026, 12, 6, 8, tzinfo=dt.UTC)
+    for i in range(40):
+        evolve(
+            state, ev.CaseQueued(case_id=f"c{i}", region="SE-C", urgency=1 + i % 5, queued_at=at, sequence=i)
+        )
+    cases = sum(len(rs.cases) for r, rs in state.regions.items() if region_partition(r, PARTITIONS) == SE_C)
+    assert cases == 40 and TAIL_SHARE == 4
+    store = FakeSnapshotStore(FakeQueueLog())
+    schedule = SnapshotSchedule(store, state, lambda r: region_partition(r, PARTITIONS), every=1)
+
+    async def go() -> None:
+        schedule.after_outputs(SE_C, cases // TAIL_SHARE - 1, 9, {"triage.events": 4})
+        await schedule.settle()
+        assert store.written == 0  # one event short of a quarter of the cases
+        schedule.after_outputs(SE_C, 1, 10, {"triage.events": 5})
+        await schedule.settle()
+        assert store.written == 1 and store.manifests[SE_C].covers == 10
+
+    asyncio.run(go())
