@@ -71,6 +71,19 @@ def restart(stack: Stack) -> str:
     return log.read_text()[before:]
 
 
+def called(case_id: str, request_id: str) -> ev.CaseCalled:
+    """The queue's call of ``case_id`` in SE-F, now."""
+    return ev.CaseCalled(
+        case_id=case_id,
+        region="SE-F",
+        urgency=3,
+        clinician_id="n1",
+        request_id=request_id,
+        queued_at=ev.utcnow(),
+        called_at=ev.utcnow(),
+    )
+
+
 def records_read_at_start(log: str) -> int:
     found = re.search(r"intake ready: rules [^,]+, \d+ submissions remembered, (\d+) records read", log)
     assert found, log[-3000:]
@@ -85,18 +98,7 @@ def test_a_restart_starts_from_the_snapshot_reads_only_the_tail_and_answers_the_
     ids = [a["case_id"] for a in answers]
     as_queue(intake, *(queued("SE-F", case_id=c, seq=i) for i, c in enumerate(ids)))
     done = ids[0]  # called and closed: the patient still sees how it ended
-    as_queue(
-        intake,
-        ev.CaseCalled(
-            case_id=done,
-            region="SE-F",
-            urgency=3,
-            clinician_id="n1",
-            request_id="r1",
-            queued_at=ev.utcnow(),
-            called_at=ev.utcnow(),
-        ),  # fmt: skip
-    )
+    as_queue(intake, called(done, "r1"))
     as_queue(intake, ev.CaseClosed(case_id=done, region="SE-F", reason="completed", by="n1"))
     wait_until(lambda: case(intake, done).json()["status"] == "closed", 10, "the closed case in the view")
     before_waiting = case(intake, ids[3]).json()
@@ -118,18 +120,7 @@ def test_a_restart_starts_from_the_snapshot_reads_only_the_tail_and_answers_the_
 
     # while intake is down, the queue goes on: one more case is called (the tail after the snapshot)
     intake.kill("intake")
-    as_queue(
-        intake,
-        ev.CaseCalled(
-            case_id=ids[1],
-            region="SE-F",
-            urgency=3,
-            clinician_id="n1",
-            request_id="r2",
-            queued_at=ev.utcnow(),
-            called_at=ev.utcnow(),
-        ),  # fmt: skip
-    )
+    as_queue(intake, called(ids[1], "r2"))
     log = restart(intake)
     assert f"intake snapshot {manifest.snapshot_id}" in log and "loaded" in log, log[-3000:]
     read = records_read_at_start(log)
