@@ -87,14 +87,17 @@ class BatchCommitter:
         # The offset after our own last record per partition, or None once another writer's
         # record showed up in between (we may have been fenced: take no snapshot in this life).
         self.tip: dict[int, int | None] = {}
-        # The last batch's writes (append, then outputs), acknowledged while the next batch is
-        # fetched and decided, and the (partition, events) that may take a snapshot once they are done.
-        self._in_flight: asyncio.Future[None] | None = None
+        # Per partition, the writes of its part of the last batch (append, then outputs),
+        # acknowledged while the next batch is fetched and decided, and the (partition, events)
+        # that may take a snapshot once they are done. A partition's next part waits only for its
+        # own previous part: a slow transaction on one partition holds back no other.
+        self._in_flight: dict[int, asyncio.Future[None]] = {}
         self._after_outputs: list[tuple[int, int]] = []
-        # True while a batch is decided in memory but its writes have not started: the state is
-        # ahead of everything in flight, so no snapshot may be taken (it would cover uncommitted
-        # decisions). Partitions whose snapshot fell due meanwhile are owed one at the next quiet point.
-        self._ahead = False
+        # Partitions with a part decided in memory whose writes have not started: their state is
+        # ahead of everything in flight, so no snapshot of them may be taken (it would cover
+        # uncommitted decisions). Partitions whose snapshot fell due meanwhile are owed one at
+        # their next quiet point.
+        self._ahead: set[int] = set()
         self._snapshot_owed: set[int] = set()
         # Partitions whose batch the broker refused (another worker fenced us out), to forget
         # at the next flush; then reported to the runtime once (take_fenced) to stop reading them.
@@ -123,17 +126,23 @@ class BatchCommitter:
             )
         return rec
 
-    async def flush(self) -> None:
-        """Wait until the last batch is appended and its outputs acknowledged; then take due snapshots.
+    async def flush(self, partitions: set[int] | None = None) -> None:
+        """Wait until the last batch's part of ``partitions`` (default: all) is appended and its
+        outputs acknowledged; then take the snapshots that fell due.
 
         Raises (and breaks the committer) if a write failed: the worker must restart, and
         recovery rebuilds from the log (replaying an uncommitted batch's inputs, re-sending the
         last committed batch's outputs).
         """
-        task, self._in_flight = self._in_flight, None
-        if task is not None:
+        # the asked-for partitions' parts, and every part already done (its failure surfaces here)
+        which = {
+            p for p, task in self._in_flight.items() if partitions is None or p in partitions or task.done()
+        }
+        tasks = [self._in_flight.pop(p) for p in sorted(which)]
+        if tasks:
             waited = time.perf_counter()
-            await self._guarded(task)
+            for task in tasks:
+                await self._guarded(task)
             self.observe("wait", time.perf_counter() - waited)  # for the last batch's acks
         for partition in sorted(self.fenced):
             self.forget(partition)
@@ -142,16 +151,21 @@ class BatchCommitter:
             self.given_up.add(partition)
         self.fenced.clear()
         due, self._after_outputs = self._after_outputs, []
-        quiet = not self._ahead  # the state equals the log: a snapshot covers committed decisions only
         for partition, events in due:  # after the outputs: nothing a snapshot covers has unsent outputs
+            # quiet: the partition's state equals its log (a snapshot covers committed decisions only)
             if self.snapshots.after_outputs(
-                partition, events, self.tip.get(partition), self.positions[partition], state_is_log=quiet
+                partition,
+                events,
+                self.tip.get(partition),
+                self.positions[partition],
+                state_is_log=partition not in self._ahead,
             ):
                 self._snapshot_owed.add(partition)
-        if quiet:
-            for partition in sorted(self._snapshot_owed & set(self.positions)):
-                self.snapshots.after_outputs(partition, 0, self.tip.get(partition), self.positions[partition])
-            self._snapshot_owed.clear()
+        # owed snapshots of partitions with nothing decided ahead and nothing in flight now
+        quiet = (self._snapshot_owed & set(self.positions)) - self._ahead - set(self._in_flight)
+        for partition in sorted(quiet):
+            self.snapshots.after_outputs(partition, 0, self.tip.get(partition), self.positions[partition])
+            self._snapshot_owed.discard(partition)
 
     async def settle(self) -> None:
         """Wait for the outputs and snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
@@ -182,16 +196,18 @@ class BatchCommitter:
     async def commit(self, inputs: Mapping[int, Sequence[Input]]) -> list[BatchCommit]:
         """Decide one batch over several partitions in memory, then start writing it.
 
-        The batch is decided while the previous batch's writes may still be in flight (its
-        decisions are already in the state); then this waits for those writes (a failure
-        raises: the worker must exit) and starts this batch's in the background: append events
-        + markers, await their acks, only then send the outputs and await theirs. The writes
-        and acks happen in exactly the order of one batch at a time; ``flush`` waits for the
-        last one (``recover``, a revocation, an idle poll and stop call it).
+        The batch is decided while earlier batches' writes may still be in flight (their
+        decisions are already in the state); then, per partition of this batch, this waits for
+        that partition's previous part (a failure raises: the worker must exit) and starts this
+        batch's part in the background: append events + marker, await their acks, only then
+        send the outputs and await theirs. Each partition's log is written in exactly the order
+        of one batch at a time; a partition not in this batch is not waited for. ``flush`` waits
+        for the parts in flight (``recover``, a revocation, an idle poll and stop call it).
         """
         self._check()
-        if self._snapshot_owed:
-            await self.flush()  # a snapshot fell due: take it while the state equals the log
+        if self._snapshot_owed & set(inputs):
+            # a snapshot of a partition of this batch fell due: take it while its state equals its log
+            await self.flush(self._snapshot_owed & set(inputs))
         started = time.perf_counter()
         batch_id = uuid.uuid4().hex[:16]
         commits = []
@@ -211,38 +227,36 @@ class BatchCommitter:
                 commits.append(c)
                 self.decided[partition] = dict(c.marker.positions)
                 self.replay_first[partition] = []  # decided: a failure before its commit exits the worker
-                self._ahead = True
+                self._ahead.add(partition)
         self.observe("decide", time.perf_counter() - started)
-        await self.flush()  # the previous batch's writes: this batch's start only after all its acks
+        # Each partition's part starts only after that partition's previous part is acknowledged.
+        await self.flush({c.partition for c in commits})
         # Fenced out on the previous batch: flush gave the partition up, and what this batch
         # decided there (on a state that was no longer ours) is void.
-        commits = [c for c in commits if c.partition not in self.given_up]
-        if commits:
-            self._in_flight = asyncio.ensure_future(self._write(commits))
-            self._in_flight.add_done_callback(self._note_failure)
-        self._ahead = False
-        return commits
+        for c in commits:
+            if c.partition not in self.given_up:
+                task = asyncio.ensure_future(self._write_part(c))
+                task.add_done_callback(self._note_failure)
+                self._in_flight[c.partition] = task
+        self._ahead.clear()
+        return [c for c in commits if c.partition not in self.given_up]
 
-    async def _write(self, commits: list[BatchCommit]) -> None:
-        """Write each partition's part of the batch (concurrently); a fenced partition is given up."""
-        results = await asyncio.gather(*(self._write_one(c) for c in commits), return_exceptions=True)
-        self._after_outputs = []
-        for c, result in zip(commits, results, strict=True):
-            if isinstance(result, PartitionFencedOut):
-                # Another worker took the partition over while we stalled: the broker refused
-                # (and aborted) this batch, so nothing of it is visible. Our state of the
-                # partition is ahead of the log and no longer ours: flush() drops it.
-                log.warning("%s; giving it up (the batch decided for it is void)", result)
-                self.fenced.add(c.partition)
-                continue
-            if isinstance(result, BaseException):
-                raise result
-            first, after = result
-            tip = self.tip.get(c.partition)
-            # a transaction's commit marker takes one offset after its records
-            self.tip[c.partition] = after if tip is not None and first == tip + self._gap() else None
-            self.positions[c.partition] = dict(c.marker.positions)
-            self._after_outputs.append((c.partition, len(c.entries)))
+    async def _write_part(self, c: BatchCommit) -> None:
+        """Write one partition's part of a batch; a fenced partition is given up at the next flush."""
+        try:
+            first, after = await self._write_one(c)
+        except PartitionFencedOut as exc:
+            # Another worker took the partition over while we stalled: the broker refused
+            # (and aborted) this part, so nothing of it is visible. Our state of the
+            # partition is ahead of the log and no longer ours: flush() drops it.
+            log.warning("%s; giving it up (the batch decided for it is void)", exc)
+            self.fenced.add(c.partition)
+            return
+        tip = self.tip.get(c.partition)
+        # a transaction's commit marker takes one offset after its records
+        self.tip[c.partition] = after if tip is not None and first == tip + self._gap() else None
+        self.positions[c.partition] = dict(c.marker.positions)
+        self._after_outputs.append((c.partition, len(c.entries)))
 
     async def _write_one(self, c: BatchCommit) -> tuple[int, int]:
         """One partition's events, marker and outputs; returns the span its records took on queue.events.

@@ -26,8 +26,9 @@ NOW = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 
 
 class GatedLog(FakeQueueLog):
-    """Appends wait for ``gate``; output sends fail when ``fail_outputs``; a partition in ``taken``
-    was taken over by another worker (its next transaction commit is refused)."""
+    """Appends (of the partitions in ``held``, all when it is None) wait for ``gate``; output sends
+    fail when ``fail_outputs``; a partition in ``taken`` was taken over by another worker (its next
+    transaction commit is refused)."""
 
     def __init__(self, transactional: bool = False) -> None:
         super().__init__(transactional=transactional)
@@ -35,10 +36,12 @@ class GatedLog(FakeQueueLog):
         self.gate.set()
         self.fail_outputs = False
         self.taken: set[int] = set()
+        self.held: set[int] | None = None
         self.order: list[str] = []  # what reached the broker, in order: "append <batch>", "outputs <batch>"
 
     async def append(self, commit: BatchCommit) -> tuple[int, int]:
-        await self.gate.wait()
+        if self.held is None or commit.partition in self.held:
+            await self.gate.wait()
         span = await super().append(commit)
         self.order.append(f"append {commit.marker.batch_id}")
         return span
@@ -118,6 +121,31 @@ def test_the_next_batch_is_decided_while_the_last_is_appended_and_written_after_
             "yt-called-r2",
         ]
         assert worker.positions[SE_C] == worker.decided[SE_C] == {TRIAGE_TOPIC: 2, COMMANDS_TOPIC: 2}
+
+    asyncio.run(go())
+
+
+def test_a_partition_whose_write_is_slow_holds_back_no_other_partition() -> None:
+    # Each partition's log is written one batch at a time, but a partition waits only for its
+    # own previous part: a slow transaction on SE-C does not delay a call in SE-E.
+    async def go() -> None:
+        log = GatedLog()
+        log.held = {SE_C}
+        worker = await a_worker(log, SE_C, SE_E)
+        a_patient(log, "SE-C", 1)
+        a_patient(log, "SE-E", 2)
+        a_serve_next(log, "SE-C", 1)
+        log.gate.clear()  # SE-C's append is not acknowledged yet
+        await worker.commit(the_next_batch(log, worker, SE_C, SE_E))
+        a_serve_next(log, "SE-E", 2)
+        await asyncio.wait_for(worker.commit(the_next_batch(log, worker, SE_C, SE_E)), 5)
+        await asyncio.sleep(0.01)
+        assert calls(log, SE_E) == ["c2"] and calls(log, SE_C) == []
+        assert [n.event_id for n in log.notices if n.event_id.startswith("yt-called")] == ["yt-called-r2"]
+        log.gate.set()
+        await worker.flush()
+        assert calls(log, SE_C) == ["c1"]
+        assert worker.positions == worker.decided
 
     asyncio.run(go())
 
