@@ -256,12 +256,13 @@ def _logged(offset: int, value: bytes | None, headers: Any) -> LoggedRecord:
     for key, raw in headers or ():
         if key[:7] != "triage-":
             continue
+        text = bytes(raw).decode()
         if key == "triage-input":
-            position = InputPosition.parse(bytes(raw).decode())
+            position = InputPosition.parse(text)
         elif key == "triage-batch":
-            batch = bytes(raw).decode()
+            batch = text
         elif key == "triage-writer":
-            writer = bytes(raw).decode()
+            writer = text
         elif key == "triage-answer":
-            answer = bytes(raw).decode()
+            answer = text
     return LoggedRecord(offset, _LOGGED.decode(value), position, answer, batch, writer)

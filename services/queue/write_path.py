@@ -205,9 +205,9 @@ class BatchCommitter:
         for the parts in flight (``recover``, a revocation, an idle poll and stop call it).
         """
         self._check()
-        if self._snapshot_owed & set(inputs):
-            # a snapshot of a partition of this batch fell due: take it while its state equals its log
-            await self.flush(self._snapshot_owed & set(inputs))
+        owed = self._snapshot_owed & set(inputs)
+        if owed:  # a snapshot of a partition of this batch fell due: take it while its state equals its log
+            await self.flush(owed)
         started = time.perf_counter()
         batch_id = uuid.uuid4().hex[:16]
         commits = []
