@@ -72,6 +72,9 @@ class Run:
     pid: int | None = None  # the worker's process
     cpu_s: float = 0.0  # the worker's CPU time (user + system) during the ServeNext phase
     breakdown: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # the worker's /metrics
+    base: str = ""  # the worker's HTTP address
+    metrics_before: str = ""  # its /metrics text once prefilled, before the first ServeNext
+    serving: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # /metrics since then
 
 
 def pct(values: list[float], q: float) -> float:
@@ -199,6 +202,10 @@ async def measure_all(kafkas: list[KafkaSettings], a: argparse.Namespace, runs: 
     prefilled, go = asyncio.Barrier(len(runs) + 1), asyncio.Event()
     tasks = [asyncio.create_task(measure(k, a, r, prefilled, go)) for k, r in zip(kafkas, runs, strict=True)]
     await prefilled.wait()
+    for (
+        r
+    ) in runs:  # what the workers observed before serving (start, recovery, prefill): left out of `serving`
+        r.metrics_before = queue_stages.fetch(r.base)
     a.start_at = time.time() + 0.5
     cpu = [_cpu_s(r.pid) for r in runs]
     go.set()
@@ -257,8 +264,11 @@ def _type(record: Any) -> str:
 
 # ---------------------------------------------------------------- the worker's own view
 def scrape(base: str, run: Run) -> None:
-    """The worker's stage histograms, input ages and GC pauses (services/loadgen/queue_stages.py)."""
-    run.breakdown = queue_stages.scrape(base)
+    """The worker's stage histograms, input ages and GC pauses (services/loadgen/queue_stages.py),
+    since its start and while serving."""
+    text = queue_stages.fetch(base)
+    run.breakdown = queue_stages.parse(text)
+    run.serving = queue_stages.parse(text, since=run.metrics_before)
 
 
 # ---------------------------------------------------------------- report
@@ -283,6 +293,9 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
             continue
         print(f"\n{r.variant}: where a batch's time goes (worker's histograms; p50/p99 are bucket bounds)")
         print("\n".join(lines))
+        gc_serving = queue_stages.describe_gc(r.serving, indent="    ")
+        print("  collections while serving (after the prefill was queued):")
+        print("\n".join(gc_serving) if gc_serving else "    none")
     result = {
         "benchmark": "queue_latency",
         "started_at": stamp,
@@ -302,6 +315,7 @@ def report(a: argparse.Namespace, runs: list[Run], out: Path, stamp: str) -> Non
                 "your_turn_ms": {f"p{q}": round(pct(r.your_turn_ms, q), 2) for q in (50, 90, 99, 99.9)},
                 "your_turn_stamped_ms": {f"p{q}": round(pct(r.your_turn_stamped_ms, q), 2) for q in (50, 99)},
                 "worker_breakdown": r.breakdown,
+                "worker_while_serving": r.serving,
             }
             for r in runs
         ],
@@ -413,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                         children.append(child)
                         kafkas.append(kafka)
                         bases.append(base)
-                        round_runs.append(Run(label, pid=child.proc.pid if child.proc else None))
+                        round_runs.append(Run(label, pid=child.proc.pid if child.proc else None, base=base))
                     asyncio.run(measure_all(kafkas, a, round_runs))
                     for base, run in zip(bases, round_runs, strict=True):
                         scrape(base, run)

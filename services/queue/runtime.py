@@ -28,6 +28,7 @@ from proto import events as ev
 from services.kafka.dead_letters import dead_letter_headers
 from services.kafka.metrics import DEAD_LETTERS
 from services.observability.consumer_lag import LagSample
+from services.observability.gc_pauses import SettleWhenGrown
 from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
@@ -75,6 +76,9 @@ class QueueRuntime:
             snapshot_every_s=snapshot_every_s,
             observe=observe,
         )
+        # the heap is settled (collected, then frozen) after each recovery and whenever a region
+        # appears: its containers grow with its queue, and a full collection would walk them
+        self.heap_settler = SettleWhenGrown(lambda: len(state.regions))
         self.lock = asyncio.Lock()
         self.owned: set[int] = set()
         self.ready = False
@@ -225,6 +229,7 @@ class QueueRuntime:
         if forwards:  # re-routes and dead letters are durable before the marker covers them
             await asyncio.gather(*[await f for f in forwards])
         commits = await self.committer.commit(inputs)
+        self.heap_settler()
         await self._give_up_fenced()
         for c in commits:
             for outcome in c.outcomes:

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from proto import topics
 from services.kafka.faust_app import make_faust_app
 from services.observability.consumer_lag import watch_lag_source
-from services.observability.gc_pauses import collector_paused, measure_gc_pauses, settle_heap
+from services.observability.gc_pauses import collector_paused, measure_gc_pauses
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
@@ -63,7 +63,7 @@ def create_app(settings: QueueSettings) -> faust.App:
             await runtime.on_recovered()
         # The rebuilt state and the libraries live as long as the process: frozen, later full
         # collections skip them (the case records themselves are not tracked at all).
-        settle_heap()
+        runtime.heap_settler(force=True)
 
     table.on_recover(recovered)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from services.loadgen.queue_stages import describe, parse
+from services.loadgen.queue_stages import describe, describe_gc, parse
 
 
 def metrics_text() -> str:
@@ -33,3 +33,24 @@ def test_a_stage_without_batches_is_left_out_and_input_age_is_listed_by_topic() 
     lines = describe(breakdown)
     assert lines[0].startswith("  append   batches       4  mean   1.95 ms")
     assert lines[-1] == "  queue.commands age when read: mean 8.00 ms, p99 <= 10.0 ms"
+
+
+def test_since_an_earlier_scrape_only_what_was_observed_after_it_counts() -> None:
+    registry = CollectorRegistry()
+    gc_pauses = Histogram(
+        "triage_queue_gc_pause_seconds", "", ["generation"], buckets=(0.005, 0.025, 0.1), registry=registry
+    )
+    gc_pauses.labels("2").observe(0.05)  # a full collection at start-up
+    gc_pauses.labels("0").observe(0.001)
+    before = generate_latest(registry).decode()
+    for _ in range(3):
+        gc_pauses.labels("0").observe(0.002)
+    after = generate_latest(registry).decode()
+    assert parse(after)["triage_queue_gc_pause_seconds"]["2"]["max_le_ms"] == 100.0
+    serving = parse(after, since=before)["triage_queue_gc_pause_seconds"]
+    assert "2" not in serving  # none while serving
+    assert serving["0"]["count"] == 3 and round(serving["0"]["mean_ms"], 3) == 2.0
+    assert (serving["0"]["p99_le_ms"], serving["0"]["max_le_ms"]) == (5.0, 5.0)
+    assert describe_gc(parse(after, since=before)) == [
+        "  GC gen 0: 3 pauses, mean 2.00 ms, p99 <= 5.0 ms, max <= 5.0 ms"
+    ]
