@@ -49,10 +49,13 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 # The soak, chaos and zombie runs, on both brokers like `make test` (the zombie test is a strict
-# xfail on Tansu and must pass on Kafka; the 3-node chaos run starts its own Kafka cluster).
+# xfail on Tansu and must pass on Kafka; the 3-node chaos run starts its own Kafka cluster);
+# then the queue's property tests (crash, recovery, expiry, heap) ten times deeper than in
+# `make test` (tests/support/property_depth.py; ~5 min).
 test-slow: $(STAMP) kafka-libs
 	$(BIN)/python -m pytest -m slow --broker tansu $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m slow --broker kafka --broker-tests-only $(PYTEST_ARGS)
+	TRIAGE_PROPERTY_DEPTH=10 $(BIN)/python -m pytest tests/unit/queue $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -22,6 +22,7 @@ from services.queue.domain.recovery import LoggedRecord
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.partitioning import region_partition
 from services.queue.write_path import BatchCommitter
+from tests.support.property_depth import examples
 from tests.unit.queue.fake_queue_log import PARTITIONS, Crash, FakeQueueLog, FakeSnapshotStore
 
 REGIONS = ("SE-C", "SE-E", "SE-M")  # partitions 2, 1, 7
@@ -303,7 +304,7 @@ snapshot_every = st.one_of(st.none(), st.integers(1, 6))
 
 
 @given(ticks, crashes, st.booleans(), snapshot_every)
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_killed(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
@@ -314,7 +315,7 @@ def test_a_worker_killed_after_any_write_any_number_of_times_ends_as_if_never_ki
 
 
 @given(ticks, crashes, st.booleans(), snapshot_every)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_with_transactions_a_worker_killed_at_any_write_or_commit_ends_as_if_never_killed(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
@@ -439,7 +440,7 @@ PARTS_IN_FLIGHT_AT_A_KILL = [
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [9], False, None)
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None)  # the marker lands after the next owner's read
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [8, 9, 10, 11, 12], False, 1)  # killed at snapshot writes
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_every_notice(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],
@@ -453,7 +454,7 @@ def test_a_worker_killed_while_new_inputs_arrive_calls_nobody_twice_and_sends_ev
 @example(PARTS_IN_FLIGHT_AT_A_KILL, [37], False, 6)
 @example(LATE_ORPHAN_CALL, [0, 10, 17], True, None)
 @example(ORPHAN_CALL_THEN_MORE_URGENT, [8], True, None)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_with_transactions_a_worker_killed_while_inputs_arrive_shows_readers_only_committed_calls(
     schedule: list[list[tuple[str, str, int]]],
     crash_points: list[int],

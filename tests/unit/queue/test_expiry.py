@@ -17,6 +17,7 @@ from services.queue.domain.recovery import LoggedRecord, recover
 from services.queue.domain.snapshot import decode_snapshot, encode_snapshot
 from services.queue.domain.state import QueuePolicy, QueueState
 from services.queue.settings import QueueSettings
+from tests.support.property_depth import examples
 from tests.unit.queue.test_commit_and_recover import canonical
 
 T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
@@ -324,7 +325,7 @@ class Run:
 
 
 @given(st.lists(st.lists(op, max_size=8), min_size=1, max_size=14), st.integers(0, 13))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_recovery_from_the_log_or_from_a_snapshot_expires_exactly_what_the_live_worker_expired(
     ticks: list[list[tuple[str, int, int]]], snapshot_after: int
 ) -> None:

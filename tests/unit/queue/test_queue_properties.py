@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.queue.domain.region_queue import RegionQueue
+from tests.support.property_depth import examples
 
 ops = st.lists(
     st.one_of(
@@ -20,7 +21,7 @@ ops = st.lists(
 
 
 @given(ops)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_any_sequence_of_operations_serves_like_a_sorted_list(operations: list[tuple[str, int, int]]) -> None:
     q = RegionQueue("SE-C")
     model: dict[str, tuple[int, int, float, int]] = {}  # case -> (urgency, lane, queued_at, seq)
