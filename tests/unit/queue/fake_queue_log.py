@@ -157,8 +157,13 @@ class FakeQueueLog:
         if self.dead:
             raise Crash("dead")
         if self.late_commit is not None:  # the EndTxn the dead life sent completes first
-            self._end(self.late_commit, "committed")
-            self.late_commit = None
+            late, self.late_commit = self.late_commit, None
+            self._end(late, "committed")
+            # ... and is over: the next owner's InitProducerId finds nothing open to abort (a
+            # committed transaction was also aborted here once, its notices sent and its records
+            # hidden: found by a deeper hypothesis run, the example in test_commit_and_recover.py)
+            for p in [p for p, txn in self.txns.items() if txn is late]:
+                del self.txns[p]
         old = self.txns.pop(partition, None)
         if old is not None and old.writer != self.writer:
             self._end(old, "aborted")  # InitProducerId of the next owner aborts it
