@@ -51,7 +51,7 @@ test-fast: $(STAMP)
 # The soak, chaos and zombie runs, on both brokers like `make test` (the zombie test is a strict
 # xfail on Tansu and must pass on Kafka; the 3-node chaos run starts its own Kafka cluster);
 # then the queue's property tests (crash, recovery, expiry, heap) ten times deeper than in
-# `make test` (tests/support/property_depth.py; ~5 min).
+# `make test` (tests/support/property_depth.py; ~3 min).
 test-slow: $(STAMP) kafka-libs
 	$(BIN)/python -m pytest -m slow --broker tansu $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m slow --broker kafka --broker-tests-only $(PYTEST_ARGS)

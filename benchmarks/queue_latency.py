@@ -202,9 +202,8 @@ async def measure_all(kafkas: list[KafkaSettings], a: argparse.Namespace, runs: 
     prefilled, go = asyncio.Barrier(len(runs) + 1), asyncio.Event()
     tasks = [asyncio.create_task(measure(k, a, r, prefilled, go)) for k, r in zip(kafkas, runs, strict=True)]
     await prefilled.wait()
-    for (
-        r
-    ) in runs:  # what the workers observed before serving (start, recovery, prefill): left out of `serving`
+    # what the workers observed before serving (start, recovery, prefill): left out of `serving`
+    for r in runs:
         r.metrics_before = queue_stages.fetch(r.base)
     a.start_at = time.time() + 0.5
     cpu = [_cpu_s(r.pid) for r in runs]
@@ -263,10 +262,10 @@ def _type(record: Any) -> str:
 
 
 # ---------------------------------------------------------------- the worker's own view
-def scrape(base: str, run: Run) -> None:
+def scrape(run: Run) -> None:
     """The worker's stage histograms, input ages and GC pauses (services/loadgen/queue_stages.py),
     since its start and while serving."""
-    text = queue_stages.fetch(base)
+    text = queue_stages.fetch(run.base)
     run.breakdown = queue_stages.parse(text)
     run.serving = queue_stages.parse(text, since=run.metrics_before)
 
@@ -416,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             bootstrap = external or broker.start()  # type: ignore[union-attr]
             groups = [[v] for v in variants] if a.one_at_a_time else [variants]
             for round_, group in [(r, g) for r in range(a.repeat) for g in groups]:
-                round_runs, children, kafkas, bases = [], [], [], []
+                round_runs, children, kafkas = [], [], []
                 try:
                     for variant in group:
                         kafka = KafkaSettings(bootstrap, f"lat{uuid.uuid4().hex[:8]}")
@@ -426,11 +425,10 @@ def main(argv: list[str] | None = None) -> int:
                         child, base = start_worker(kafka, variant, log_dir)
                         children.append(child)
                         kafkas.append(kafka)
-                        bases.append(base)
                         round_runs.append(Run(label, pid=child.proc.pid if child.proc else None, base=base))
                     asyncio.run(measure_all(kafkas, a, round_runs))
-                    for base, run in zip(bases, round_runs, strict=True):
-                        scrape(base, run)
+                    for run in round_runs:
+                        scrape(run)
                 finally:
                     stop_all(children)
                 runs += round_runs
