@@ -50,12 +50,14 @@ test-fast: $(STAMP)
 
 # The soak, chaos and zombie runs, on both brokers like `make test` (the zombie test is a strict
 # xfail on Tansu and must pass on Kafka; the 3-node chaos run starts its own Kafka cluster);
-# then the queue's property tests (crash, recovery, expiry, heap) ten times deeper than in
-# `make test` (tests/support/property_depth.py; ~3 min).
+# then every property test ten times deeper than in `make test` (tests/support/property_depth.py):
+# the queue's (crash, recovery, expiry, heap; ~3 min), intake's phone fast path and the
+# simulator's engine (~2 min).
+PROPERTY_TESTS = tests/unit/queue tests/unit/intake/test_phone.py tests/unit/simulate/test_engine.py
 test-slow: $(STAMP) kafka-libs
 	$(BIN)/python -m pytest -m slow --broker tansu $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m slow --broker kafka --broker-tests-only $(PYTEST_ARGS)
-	TRIAGE_PROPERTY_DEPTH=10 $(BIN)/python -m pytest tests/unit/queue $(PYTEST_ARGS)
+	TRIAGE_PROPERTY_DEPTH=10 $(BIN)/python -m pytest $(PROPERTY_TESTS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,7 +3,9 @@
 A failing example hypothesis finds is saved only in the local example database
 (``.hypothesis/``), which a fresh clone (CI) never replays; so where the search runs, it must be
 deep enough to find it. ``make test`` runs each property test at its own count (depth 1);
-``make test-slow`` runs the queue's property tests ten times deeper. (A schedule of the crash
+``make test-slow`` runs every property test ten times deeper (the queue's, intake's phone fast
+path, the simulator's engine: its ``PROPERTY_TESTS``); a new property test takes its count from
+``examples`` and goes on that list. (A schedule of the crash
 property test that failed for a day was found this way: tests/unit/queue/test_commit_and_recover.py,
 ``PARTS_IN_FLIGHT_AT_A_KILL``.)
 """

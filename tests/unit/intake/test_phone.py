@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.intake.domain.phone import InvalidPhone, normalise_mobile, with_libphonenumber
+from tests.support.property_depth import examples
 
 PREFIXES = ("0", "+46", "0046", "+46(0)", "+460", "46", "+47", "00", "", "+")
 
@@ -31,7 +32,7 @@ def answer(parse: object, raw: str) -> str | None:
         return None
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(typed_numbers())
 def test_every_typed_number_gets_the_answer_libphonenumber_gives(raw: str) -> None:
     assert answer(normalise_mobile, raw) == answer(with_libphonenumber, raw)

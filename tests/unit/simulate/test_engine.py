@@ -114,10 +114,12 @@ def test_the_same_seed_gives_the_same_waits_and_another_seed_does_not() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from tests.support.property_depth import examples  # noqa: E402
+
 _arrival = st.tuples(st.floats(0, 4 * 3600), st.integers(1, 5), st.floats(30, 1800), st.integers(0, 4))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(_arrival, max_size=40), st.lists(st.integers(0, 3), min_size=168, max_size=168))
 def test_every_patient_is_first_called_once_or_reported_unserved_and_the_most_urgent_waiting_goes_first(
     raw: list[tuple[float, int, float, int]], week: list[int]
