@@ -280,6 +280,53 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         ),
     ),
     (
+        "Queue worker",
+        (
+            Panel(
+                "Records a restart would fold, per partition",
+                _q("max by (partition) (triage_queue_snapshot_tail_records)", "partition {{partition}}"),
+                description="Event records committed after the partition's latest written snapshot: what a "
+                "restart or a takeover folds after reading it. It falls at every snapshot; a line that only "
+                "grows means snapshots fail (alert TriageQueueSnapshotsFailing).",
+            ),
+            Panel(
+                "Snapshots by outcome",
+                _q(f"sum by (outcome) (increase(triage_queue_snapshots_total[{RI}]))", "{{outcome}}"),
+                description="written: a partition's snapshot and its manifest acknowledged; failed: the fork, "
+                "the encoding or the write failed (the worker log says which).",
+            ),
+            Panel(
+                "Event-loop pause per snapshot, p99",
+                _q(
+                    f"histogram_quantile(0.99, sum by (le) (rate(triage_queue_snapshot_pause_seconds_bucket[{RI}])))",
+                    "p99",
+                ),
+                unit="s",
+                description="The fork (or the inline encoding) pauses everything the worker does; it grows with "
+                "the worker's memory (docs/queue.md, Snapshots).",
+            ),
+            Panel(
+                "Write path: time per batch stage, p99",
+                _q(
+                    f"histogram_quantile(0.99, sum by (stage, le) (rate(triage_queue_batch_stage_seconds_bucket[{RI}])))",
+                    "{{stage}}",
+                ),
+                unit="s",
+                description="fetch, drain, decide, wait, append, outputs: where a ServeNext's time goes "
+                "(docs/queue.md, latency).",
+            ),
+            Panel(
+                "Garbage-collector pauses p99 by generation",
+                _q(
+                    f"histogram_quantile(0.99, sum by (job, generation, le) "
+                    f"(rate(triage_queue_gc_pause_seconds_bucket[{RI}])))",
+                    "{{job}} gen {{generation}}",
+                ),
+                unit="s",
+            ),
+        ),
+    ),
+    (
         "Intake HTTP",
         (
             Panel(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from proto import events as ev
 from services.observability.region_label import region_label
@@ -75,4 +75,31 @@ GC_PAUSES = Histogram(
     "Garbage-collector pauses in the queue worker, by generation (2 = full).",
     ["generation"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)
+
+# Snapshots of a partition's state (services/queue/snapshots.py): how recovery is kept short.
+SNAPSHOTS = Counter(
+    "triage_queue_snapshots_total",
+    "Snapshots of a partition's state by outcome: written (manifest acknowledged) or failed "
+    "(the fork, the encoding or the write; the next one is due after the same interval).",
+    ["outcome"],
+)
+for _outcome in ("written", "failed"):  # from start-up at 0: the alert's increase() sees the first
+    SNAPSHOTS.labels(_outcome)
+SNAPSHOT_TAIL = Gauge(
+    "triage_queue_snapshot_tail_records",
+    "Event records committed on a partition this worker owns after its latest written snapshot: "
+    "what a restart or a takeover would fold after reading that snapshot.",
+    ["partition"],
+)
+SNAPSHOT_BYTES = Gauge(
+    "triage_queue_snapshot_bytes",
+    "Size of the latest snapshot this worker wrote of a partition (on queue.snapshots).",
+    ["partition"],
+)
+SNAPSHOT_PAUSE = Histogram(
+    "triage_queue_snapshot_pause_seconds",
+    "The event loop's pause to take one snapshot: the fork (QUEUE_SNAPSHOT_ENCODER=fork) or the "
+    "whole encoding (inline). It grows with the worker's memory or the partition's cases.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5),
 )

@@ -22,6 +22,7 @@ from services.observability.gc_pauses import collector_paused
 from services.queue.domain.recovery import Recovery
 from services.queue.domain.snapshot import CHUNK_BYTES, decode_snapshot, snapshot_bytes
 from services.queue.domain.state import QueueState
+from services.queue.metrics import SNAPSHOT_BYTES, SNAPSHOT_PAUSE, SNAPSHOT_TAIL, SNAPSHOTS
 from services.queue.queue_log import SnapshotStore
 from services.snapshot_encoder import SnapshotEncoding
 
@@ -57,6 +58,9 @@ class SnapshotSchedule:
         self.chunk_bytes = chunk_bytes
         self._since: dict[int, tuple[int, float]] = {}  # events and monotonic time since the last snapshot
         self._writing: dict[int, asyncio.Task[None]] = {}  # the snapshot write in flight per partition
+        # event records committed after the latest written snapshot, per partition (the metric
+        # triage_queue_snapshot_tail_records: what a recovery would fold after it)
+        self._tail: dict[int, int] = {}
 
     async def latest(self, partition: int, stages: dict[str, float] | None = None) -> Recovery | None:
         """The newest complete snapshot of ``partition`` as a starting point, or None (fold the whole log).
@@ -92,12 +96,23 @@ class SnapshotSchedule:
     def recovered(self, partition: int, events: int) -> None:
         """``partition`` was just rebuilt from ``events`` records: they count towards the next snapshot."""
         self._since[partition] = (events, time.monotonic())
+        self._set_tail(partition, events)
+
+    def _set_tail(self, partition: int, records: int) -> None:
+        self._tail[partition] = records
+        SNAPSHOT_TAIL.labels(str(partition)).set(records)
 
     def forget(self, partition: int) -> None:
         """Not ours any more: the next owner snapshots it."""
         writing = self._writing.pop(partition, None)
         if writing is not None:
             writing.cancel()
+        self._tail.pop(partition, None)
+        for gauge in (SNAPSHOT_TAIL, SNAPSHOT_BYTES):  # another worker reports it now
+            try:
+                gauge.remove(str(partition))
+            except KeyError:
+                pass
 
     async def settle(self) -> None:
         """Wait for the snapshot writes in flight (a clean stop leaves no chunk without its manifest)."""
@@ -123,6 +138,8 @@ class SnapshotSchedule:
         """
         count, since = self._since.get(partition, (0, time.monotonic()))
         count += events
+        if events:
+            self._set_tail(partition, self._tail.get(partition, 0) + events)
         regions = [r for r in self.state.regions if self.partition_of(r) == partition]
         cases = sum(len(self.state.regions[r].cases) for r in regions)
         # Encoding costs O(cases): waiting for at least cases/TAIL_SHARE new events keeps that
@@ -147,16 +164,25 @@ class SnapshotSchedule:
                 partition,
                 exc,
             )
+            SNAPSHOTS.labels("failed").inc()
             self._since[partition] = (0, time.monotonic())
             return False
+        SNAPSHOT_PAUSE.observe(encoding.pause_ms / 1000)
         self._since[partition] = (0, time.monotonic())
+        covered = self._tail.get(partition, 0)  # what this snapshot covers of the tail, once written
         self._writing[partition] = asyncio.create_task(
-            self._write(uuid.uuid4().hex[:16], partition, covers, encoding, cases)
+            self._write(uuid.uuid4().hex[:16], partition, covers, encoding, cases, covered)
         )
         return False
 
     async def _write(
-        self, snapshot_id: str, partition: int, covers: int, encoding: SnapshotEncoding, cases: int
+        self,
+        snapshot_id: str,
+        partition: int,
+        covers: int,
+        encoding: SnapshotEncoding,
+        cases: int,
+        covered: int,
     ) -> None:
         assert self.store is not None
         try:
@@ -169,7 +195,12 @@ class SnapshotSchedule:
                 partition,
                 exc,
             )
+            SNAPSHOTS.labels("failed").inc()
             return
+        SNAPSHOTS.labels("written").inc()
+        SNAPSHOT_BYTES.labels(str(partition)).set(sum(map(len, chunks)))
+        if partition in self._tail:  # still ours: the records up to the snapshot are covered now
+            self._set_tail(partition, max(0, self._tail[partition] - covered))
         log.info(
             "snapshot of partition %d covering queue.events offset %d: %d cases, %d bytes in %d chunks; %s",
             partition,

@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 
 import pytest
+from prometheus_client import REGISTRY
 
 from proto import events as ev
 from services.queue.domain.recovery import LoggedRecord
@@ -188,5 +189,55 @@ def test_a_snapshot_falls_due_after_a_quarter_of_the_partitions_cases_in_new_eve
         schedule.after_outputs(SE_C, 1, 10, {"triage.events": 5})
         await schedule.settle()
         assert store.written == 1 and store.manifests[SE_C].covers == 10
+
+    asyncio.run(go())
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_the_metrics_tell_how_much_a_restart_would_fold_and_whether_snapshots_fail() -> None:
+    """triage_queue_snapshot_tail_records: records after the latest written snapshot (a failed
+    one covers nothing); triage_queue_snapshots_total by outcome; the pause and the size."""
+    _, state = run(SCHEDULE, [])
+    partition = str(SE_C)
+    written, failed = (
+        sample("triage_queue_snapshots_total", outcome="written"),
+        sample("triage_queue_snapshots_total", outcome="failed"),
+    )
+    pauses = sample("triage_queue_snapshot_pause_seconds_count")
+
+    class BrokenStore(FakeSnapshotStore):
+        async def write(self, snapshot_id: str, partition: int, covers: int, chunks: list[bytes]) -> None:
+            raise OSError("queue.snapshots is not writable")
+
+    async def go() -> None:
+        broken = SnapshotSchedule(
+            BrokenStore(FakeQueueLog()), state, lambda r: region_partition(r, PARTITIONS), every=10
+        )
+        broken.recovered(SE_C, 4)  # recovery folded 4 records after its snapshot
+        assert sample("triage_queue_snapshot_tail_records", partition=partition) == 4
+        broken.after_outputs(SE_C, 12, 9, {"triage.events": 4})  # due: fails
+        await broken.settle()
+        assert sample("triage_queue_snapshot_tail_records", partition=partition) == 16  # nothing covered
+        assert sample("triage_queue_snapshots_total", outcome="failed") == failed + 1
+
+        store = FakeSnapshotStore(FakeQueueLog())
+        schedule = SnapshotSchedule(store, state, lambda r: region_partition(r, PARTITIONS), every=10)
+        schedule.recovered(SE_C, 16)
+        schedule.after_outputs(SE_C, 3, 9, {"triage.events": 4})  # 19 >= 10: a snapshot starts
+        schedule.after_outputs(SE_C, 2, 9, {"triage.events": 4})  # committed while it is written
+        await schedule.settle()
+        assert sample("triage_queue_snapshot_tail_records", partition=partition) == 2
+        assert sample("triage_queue_snapshots_total", outcome="written") == written + 1
+        assert sample("triage_queue_snapshot_bytes", partition=partition) == sum(
+            len(c) for (p, _, _), c in store.chunks.items() if p == SE_C
+        )
+        assert sample("triage_queue_snapshot_pause_seconds_count") == pauses + 2
+        schedule.forget(SE_C)  # not ours any more: another worker reports it
+        assert (
+            REGISTRY.get_sample_value("triage_queue_snapshot_tail_records", {"partition": partition}) is None
+        )
 
     asyncio.run(go())
