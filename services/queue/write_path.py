@@ -114,8 +114,8 @@ class BatchCommitter:
         self.fenced.discard(partition)
         self.given_up.discard(partition)
         self.tip[partition] = found.fenced_at + 1
+        self.forget(partition)  # the old state and snapshot of it, if any
         self.snapshots.recovered(partition, found.read)
-        self.forget(partition)
         self.state.regions.update(rec.state.regions)
         self.positions[partition] = dict(rec.positions)
         self.decided[partition] = dict(rec.positions)

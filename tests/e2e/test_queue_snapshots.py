@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import httpx
 import pytest
 
 from proto import events as ev
@@ -27,6 +29,11 @@ def test_a_worker_killed_after_snapshots_recovers_from_the_latest_one_and_loses_
     wait_until(lambda: "snapshot of partition" in log.read_text(), 30, "a snapshot to be written")
     written = [ln for ln in log.read_text().splitlines() if "snapshot of partition" in ln]
     assert all("pause" in ln and "(fork)" in ln for ln in written), written  # encoded in a forked child
+    scraped = snapshot_metrics(stack)  # what an SRE sees (docs/metrics.md)
+    assert scraped["written"] >= 1 and scraped["failed"] == 0 and scraped["pauses"] >= 1, scraped
+    # every owned partition reports what a restart would fold; with a snapshot every 10 events
+    # it stays far below the 160 cases' records
+    assert len(scraped["tail"]) == 8 and max(scraped["tail"].values()) < 200, scraped  # all 8 owned
     stack.kill("queue")
     stack.start_service("queue")
     wait_until(lambda: _ready(stack), 90, "the restarted queue to be ready")
@@ -38,3 +45,19 @@ def test_a_worker_killed_after_snapshots_recovers_from_the_latest_one_and_loses_
     final = _drain(stack, cases)
     counts = check_history(final, cases)
     assert counts["queued"] == len(cases) and counts["called"] == len(cases) and counts["still_waiting"] == 0
+
+
+def snapshot_metrics(stack: Stack) -> dict[str, Any]:
+    """The queue's snapshot metrics from its /metrics over HTTP."""
+    text = httpx.get(stack.url("queue") + "/metrics", timeout=10).text
+    out: dict[str, Any] = {"written": 0.0, "failed": 0.0, "pauses": 0.0, "tail": {}}
+    for line in text.splitlines():
+        if line.startswith("triage_queue_snapshots_total{"):
+            outcome = line.split('outcome="')[1].split('"')[0]
+            out[outcome] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("triage_queue_snapshot_pause_seconds_count"):
+            out["pauses"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("triage_queue_snapshot_tail_records{"):
+            partition = line.split('partition="')[1].split('"')[0]
+            out["tail"][partition] = float(line.rsplit(" ", 1)[1])
+    return out

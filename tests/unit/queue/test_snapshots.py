@@ -241,3 +241,18 @@ def test_the_metrics_tell_how_much_a_restart_would_fold_and_whether_snapshots_fa
         )
 
     asyncio.run(go())
+
+
+def test_after_a_recovery_the_tail_metric_is_what_the_recovery_folded() -> None:
+    log, _ = run(SCHEDULE, [])
+    log.arm(None)
+    worker = BatchCommitter(log, QueueState(policy=POLICY), lambda r: region_partition(r, PARTITIONS))
+
+    async def go() -> int:
+        before = len(await log.read(SE_C))  # (recovery then writes its fence after them)
+        await worker.recover(SE_C)
+        return before
+
+    folded = asyncio.run(go())
+    assert folded > 0
+    assert sample("triage_queue_snapshot_tail_records", partition=str(SE_C)) == folded
