@@ -41,6 +41,7 @@ from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
 from services.intake.domain.view_snapshot import CHUNK_BYTES, FORMAT, decode_view, view_bytes
+from services.intake.metrics import VIEW_SNAPSHOT_NEWEST, VIEW_SNAPSHOT_PAUSE, VIEW_SNAPSHOTS
 from services.kafka.settings import KafkaSettings
 from services.kafka.snapshot_topic import SnapshotTopic
 from services.snapshot_encoder import SnapshotEncoding
@@ -92,6 +93,7 @@ class ViewSnapshots:
             log.info("no intake snapshot yet: reading the topics from the start")
             return new_index(), new_view(), {}
         manifest, chunks = found
+        VIEW_SNAPSHOT_NEWEST.set(manifest.taken_at.timestamp())
         index, view = new_index(), new_view()
         try:
             if manifest.format != FORMAT:
@@ -126,8 +128,10 @@ class ViewSnapshots:
             last = await self.topic.last_manifest(_MANIFEST)
         except Exception as exc:
             log.warning("intake.snapshots not readable (%r); no snapshot this turn", exc)
+            VIEW_SNAPSHOTS.labels("failed").inc()
             return
         if last is not None:
+            VIEW_SNAPSHOT_NEWEST.set(last.taken_at.timestamp())
             if last.covers == covers:
                 return  # nothing new since (an idle system writes no snapshots)
             age = (dt.datetime.now(dt.UTC) - last.taken_at).total_seconds()
@@ -137,7 +141,9 @@ class ViewSnapshots:
             encoding = SnapshotEncoding(lambda: view_bytes(index, view), CHUNK_BYTES, self.fork)
         except OSError as exc:
             log.warning("intake snapshot not taken: fork failed (%r); retried after the interval", exc)
+            VIEW_SNAPSHOTS.labels("failed").inc()
             return
+        VIEW_SNAPSHOT_PAUSE.observe(encoding.pause_ms / 1000)
         self._writing = asyncio.create_task(self._write(encoding, dict(covers), len(index)))
 
     async def _write(self, encoding: SnapshotEncoding, covers: Covers, submissions: int) -> None:
@@ -154,8 +160,11 @@ class ViewSnapshots:
             )
         except Exception as exc:  # a snapshot is an optimisation: the topics still hold everything
             log.warning("intake snapshot not written (%r); the next one is due after the same interval", exc)
+            VIEW_SNAPSHOTS.labels("failed").inc()
             return
         self.written += 1
+        VIEW_SNAPSHOTS.labels("written").inc()
+        VIEW_SNAPSHOT_NEWEST.set(taken_at.timestamp())
         log.info(
             "intake snapshot %s: %d submissions, %d bytes in %d chunks; %s",
             snapshot_id,

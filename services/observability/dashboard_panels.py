@@ -280,7 +280,7 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         ),
     ),
     (
-        "Queue worker",
+        "Queue worker and snapshots",
         (
             Panel(
                 "Records a restart would fold, per partition",
@@ -290,10 +290,20 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
                 "grows means snapshots fail (alert TriageQueueSnapshotsFailing).",
             ),
             Panel(
-                "Snapshots by outcome",
-                _q(f"sum by (outcome) (increase(triage_queue_snapshots_total[{RI}]))", "{{outcome}}"),
-                description="written: a partition's snapshot and its manifest acknowledged; failed: the fork, "
-                "the encoding or the write failed (the worker log says which).",
+                "Snapshots by outcome, queue and intake",
+                (
+                    Query(
+                        f"sum by (outcome) (increase(triage_queue_snapshots_total[{RI}]))",
+                        "queue {{outcome}}",
+                    ),
+                    Query(
+                        f"sum by (outcome) (increase(triage_intake_snapshots_total[{RI}]))",
+                        "intake {{outcome}}",
+                    ),
+                ),
+                description="Queue: a partition's snapshot (recovery starts from it); intake: its read model "
+                "(a start reads on from it). written: chunks and manifest acknowledged; failed: the fork, the "
+                "encoding or the write failed (the log says which).",
             ),
             Panel(
                 "Event-loop pause per snapshot, p99",

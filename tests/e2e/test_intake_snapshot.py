@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from proto import codec, topics
@@ -104,6 +105,15 @@ def test_a_restart_starts_from_the_snapshot_reads_only_the_tail_and_answers_the_
     before_waiting = case(intake, ids[3]).json()
     record, manifest = snapshot_covering_everything(intake)
     total = len(read_records(intake.kafka, FOLDED))
+    # what an SRE sees over HTTP: snapshots written, none failed, and when the newest was taken
+    scraped = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in httpx.get(intake.url("intake") + "/metrics", timeout=10).text.splitlines()
+        if line.startswith("triage_intake_snapshot")
+    }
+    assert scraped['triage_intake_snapshots_total{outcome="written"}'] >= 1, scraped
+    assert scraped['triage_intake_snapshots_total{outcome="failed"}'] == 0, scraped
+    assert scraped["triage_intake_snapshot_newest_timestamp_seconds"] >= manifest.taken_at.timestamp() - 0.001
 
     # no personal data in the snapshot: not a personnummer nor the phone, in any common form
     chunks = b"".join(

@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from prometheus_client import REGISTRY
+
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
@@ -103,3 +105,48 @@ def test_a_snapshot_encoded_in_a_forked_child_is_the_one_encoded_on_the_loop_as_
     again_index, again_view = SubmissionIndex(), QueueView()
     decode_view(forked, again_index, again_view)
     assert len(again_view._cases) > 0 and len(again_index) == len(index)
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_the_metrics_count_written_and_failed_turns_and_tell_when_the_newest_snapshot_was_taken() -> None:
+    written, failed = (
+        sample("triage_intake_snapshots_total", outcome="written"),
+        sample("triage_intake_snapshots_total", outcome="failed"),
+    )
+    pauses = sample("triage_intake_snapshot_pause_seconds_count")
+    other = manifest("other", 10, {"queue.events:0": 5})
+
+    assert turn(other, {"queue.events:0": 9}) == []  # skipped: another replica wrote lately
+    assert sample("triage_intake_snapshots_total", outcome="written") == written  # a skip is no outcome
+    assert sample("triage_intake_snapshot_newest_timestamp_seconds") == other.taken_at.timestamp()
+
+    before = dt.datetime.now(dt.UTC).timestamp()
+    assert len(turn(None, {"queue.events:0": 1})) == 1
+    assert sample("triage_intake_snapshots_total", outcome="written") == written + 1
+    assert sample("triage_intake_snapshot_newest_timestamp_seconds") >= before
+    assert sample("triage_intake_snapshot_pause_seconds_count") == pauses + 1
+
+    class Unreadable(FakeTopic):
+        async def last_manifest(self, decoder: Any) -> ev.IntakeSnapshotManifest | None:
+            raise OSError("intake.snapshots: broker unreachable")
+
+    class Unwritable(FakeTopic):
+        async def write(self, snapshot_id: str, chunks: list[bytes], manifest: Any, fields: Any) -> None:
+            raise OSError("intake.snapshots: not writable")
+
+    for topic in (Unreadable(), Unwritable()):
+
+        async def go(topic: FakeTopic = topic) -> None:
+            snaps = ViewSnapshots(KafkaSettings("127.0.0.1:1"), None, every_s=60, writer="me")  # type: ignore[arg-type]
+            snaps.topic = topic  # type: ignore[assignment]
+            snaps._next = 0
+            await snaps.maybe_take(SubmissionIndex(), QueueView(), {"queue.events:0": 3})
+            if snaps._writing is not None:
+                await snaps._writing
+
+        asyncio.run(go())
+    assert sample("triage_intake_snapshots_total", outcome="failed") == failed + 2
+    assert sample("triage_intake_snapshots_total", outcome="written") == written + 1
