@@ -306,6 +306,18 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
                 "encoding or the write failed (the log says which).",
             ),
             Panel(
+                "Recovery: assignment to serving, mean",
+                _q(
+                    f"max by (partitions) (rate(triage_queue_recovery_seconds_sum[{RI}]) "
+                    f"/ rate(triage_queue_recovery_seconds_count[{RI}]))",
+                    "{{partitions}} partitions",
+                ),
+                unit="s",
+                description="Mean time from an assignment (a start, a takeover, a rebalance) to serving, by how "
+                "many partitions the worker rebuilt; a restart at 1M waiting took 5-8 s on Kafka "
+                "(docs/performance.md).",
+            ),
+            Panel(
                 "Event-loop pause per snapshot, p99",
                 _q(
                     f"histogram_quantile(0.99, sum by (le) (rate(triage_queue_snapshot_pause_seconds_bucket[{RI}])))",

@@ -103,3 +103,10 @@ SNAPSHOT_PAUSE = Histogram(
     "whole encoding (inline). It grows with the worker's memory or the partition's cases.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5),
 )
+RECOVERY = Histogram(
+    "triage_queue_recovery_seconds",
+    "From an assignment to serving it: rebuilding the partitions this worker newly owns from their "
+    "snapshot and queue.events (labelled by how many partitions it recovered).",
+    ["partitions"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
+)

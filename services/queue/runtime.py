@@ -33,7 +33,15 @@ from services.queue.domain.batch import Input, InputPosition
 from services.queue.domain.state import QueueState
 from services.queue.input_reader import InputReader
 from services.queue.kafka_log import KafkaQueueLog
-from services.queue.metrics import CASES_CALLED_WAIT, COMMANDS, EVENTS, INPUT_AGE, REROUTED, count_outcome
+from services.queue.metrics import (
+    CASES_CALLED_WAIT,
+    COMMANDS,
+    EVENTS,
+    INPUT_AGE,
+    RECOVERY,
+    REROUTED,
+    count_outcome,
+)
 from services.queue.partitioning import region_partition
 from services.queue.snapshot_store import KafkaSnapshotStore
 from services.queue.write_path import BatchCommitter
@@ -168,6 +176,7 @@ class QueueRuntime:
             self.owned = owned
             await self.reader.assign({p: self.committer.positions[p] for p in owned})
             self.last_recovery_s = time.perf_counter() - started
+            RECOVERY.labels(str(len(todo))).observe(self.last_recovery_s)
             self.ready = True
         log.info(
             "serving partitions %s after %.3fs of recovery (process CPU %.2fs)",

@@ -40,6 +40,13 @@ def test_a_worker_killed_after_snapshots_recovers_from_the_latest_one_and_loses_
     publisher.join(120)
     assert not publisher.is_alive()
 
+    counts = [
+        ln
+        for ln in httpx.get(stack.url("queue") + "/metrics", timeout=10).text.splitlines()
+        if ln.startswith("triage_queue_recovery_seconds_count{")
+    ]
+    rebuilt = sum(int(ln.split('"')[1]) * float(ln.rsplit(" ", 1)[1]) for ln in counts)
+    assert rebuilt >= 8, counts  # the restarted worker's recoveries rebuilt all 8 partitions
     recovered = [ln for ln in log.read_text().splitlines() if "recovered partition" in ln]
     assert any("snapshot up to offset None" not in ln for ln in recovered), recovered
     final = _drain(stack, cases)

@@ -102,6 +102,7 @@ def test_every_metric_a_panel_queries_is_in_the_catalog_or_a_rule_or_faust_s_sen
                 "reason",
                 "consumergroup",
                 "partition",
+                "partitions",
                 "stage",
                 "generation",
             }:
