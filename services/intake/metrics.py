@@ -6,6 +6,8 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.observability.snapshot_metrics import snapshot_metrics
+
 SUBMISSIONS = Counter(
     "triage_submissions_total",
     "Triage submissions by region and outcome.",
@@ -26,25 +28,18 @@ PAST_FRAME_NOTICES = Counter(
     ["region"],
 )
 # Snapshots of intake's read model (services/intake/view_snapshots.py): its bounded start.
-VIEW_SNAPSHOTS = Counter(
-    "triage_intake_snapshots_total",
+VIEW_SNAPSHOTS, VIEW_SNAPSHOT_PAUSE = snapshot_metrics(
+    "triage_intake",
     "Snapshot turns of intake's read model by outcome: written (chunks and manifest acknowledged) or "
     "failed (intake.snapshots unreadable, the fork, the encoding or the write). Turns skipped because "
     "another replica wrote one lately, or nothing changed, are not counted.",
-    ["outcome"],
+    "The event loop's pause to take one snapshot of the read model: the fork, or the whole encoding "
+    "with INTAKE_SNAPSHOT_ENCODER=inline.",
 )
-for _outcome in ("written", "failed"):  # from start-up at 0: the alert's increase() sees the first
-    VIEW_SNAPSHOTS.labels(_outcome)
 VIEW_SNAPSHOT_NEWEST = Gauge(
     "triage_intake_snapshot_newest_timestamp_seconds",
     "When the newest snapshot on intake.snapshots was taken (by any replica), as this process last "
     "read it: a start reads the topics from there.",
-)
-VIEW_SNAPSHOT_PAUSE = Histogram(
-    "triage_intake_snapshot_pause_seconds",
-    "The event loop's pause to take one snapshot of the read model: the fork, or the whole encoding "
-    "with INTAKE_SNAPSHOT_ENCODER=inline.",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5),
 )
 HTTP_REQUESTS = Counter(
     "triage_http_requests_total",

@@ -6,6 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from proto import events as ev
 from services.observability.region_label import region_label
+from services.observability.snapshot_metrics import snapshot_metrics
 
 # Waiting time from queued to called, per urgency. Buckets span the 1177 time frames:
 # minutes (Prio 1) to a week (Prio 4).
@@ -78,14 +79,13 @@ GC_PAUSES = Histogram(
 )
 
 # Snapshots of a partition's state (services/queue/snapshots.py): how recovery is kept short.
-SNAPSHOTS = Counter(
-    "triage_queue_snapshots_total",
+SNAPSHOTS, SNAPSHOT_PAUSE = snapshot_metrics(
+    "triage_queue",
     "Snapshots of a partition's state by outcome: written (manifest acknowledged) or failed "
     "(the fork, the encoding or the write; the next one is due after the same interval).",
-    ["outcome"],
+    "The event loop's pause to take one snapshot: the fork (QUEUE_SNAPSHOT_ENCODER=fork) or the "
+    "whole encoding (inline). It grows with the worker's memory or the partition's cases.",
 )
-for _outcome in ("written", "failed"):  # from start-up at 0: the alert's increase() sees the first
-    SNAPSHOTS.labels(_outcome)
 SNAPSHOT_TAIL = Gauge(
     "triage_queue_snapshot_tail_records",
     "Event records committed on a partition this worker owns after its latest written snapshot: "
@@ -96,12 +96,6 @@ SNAPSHOT_BYTES = Gauge(
     "triage_queue_snapshot_bytes",
     "Size of the latest snapshot this worker wrote of a partition (on queue.snapshots).",
     ["partition"],
-)
-SNAPSHOT_PAUSE = Histogram(
-    "triage_queue_snapshot_pause_seconds",
-    "The event loop's pause to take one snapshot: the fork (QUEUE_SNAPSHOT_ENCODER=fork) or the "
-    "whole encoding (inline). It grows with the worker's memory or the partition's cases.",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5),
 )
 RECOVERY = Histogram(
     "triage_queue_recovery_seconds",
