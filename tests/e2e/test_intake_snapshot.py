@@ -9,7 +9,6 @@ import re
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from proto import codec, topics
@@ -17,6 +16,7 @@ from proto import events as ev
 from services.kafka.settings import KafkaSettings
 from tests.e2e.test_intake_http import as_queue, case, post, queued, submission
 from tests.support.people import personnummer
+from tests.support.sms_feed import metric
 from tests.support.stack import Stack, new_namespace, wait_until
 from tests.support.topic_reader import Record, read_records
 
@@ -106,14 +106,13 @@ def test_a_restart_starts_from_the_snapshot_reads_only_the_tail_and_answers_the_
     record, manifest = snapshot_covering_everything(intake)
     total = len(read_records(intake.kafka, FOLDED))
     # what an SRE sees over HTTP: snapshots written, none failed, and when the newest was taken
-    scraped = {
-        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-        for line in httpx.get(intake.url("intake") + "/metrics", timeout=10).text.splitlines()
-        if line.startswith("triage_intake_snapshot")
-    }
-    assert scraped['triage_intake_snapshots_total{outcome="written"}'] >= 1, scraped
-    assert scraped['triage_intake_snapshots_total{outcome="failed"}'] == 0, scraped
-    assert scraped["triage_intake_snapshot_newest_timestamp_seconds"] >= manifest.taken_at.timestamp() - 0.001
+    url = intake.url("intake")
+    assert metric(url, "triage_intake_snapshots_total", outcome="written") >= 1
+    assert metric(url, "triage_intake_snapshots_total", outcome="failed") == 0
+    assert (
+        metric(url, "triage_intake_snapshot_newest_timestamp_seconds")
+        >= manifest.taken_at.timestamp() - 0.001
+    )
 
     # no personal data in the snapshot: not a personnummer nor the phone, in any common form
     chunks = b"".join(

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-import httpx
 import pytest
 
 from proto import events as ev
 from tests.e2e.test_queue_crash import _drain, _ready, _stream
 from tests.support.queue_checks import check_history
 from tests.support.queue_io import history, of_type, publish
+from tests.support.sms_feed import metric, series
 from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -29,42 +28,26 @@ def test_a_worker_killed_after_snapshots_recovers_from_the_latest_one_and_loses_
     wait_until(lambda: "snapshot of partition" in log.read_text(), 30, "a snapshot to be written")
     written = [ln for ln in log.read_text().splitlines() if "snapshot of partition" in ln]
     assert all("pause" in ln and "(fork)" in ln for ln in written), written  # encoded in a forked child
-    scraped = snapshot_metrics(stack)  # what an SRE sees (docs/metrics.md)
-    assert scraped["written"] >= 1 and scraped["failed"] == 0 and scraped["pauses"] >= 1, scraped
+    # what an SRE sees over HTTP (docs/metrics.md)
+    url = stack.url("queue")
+    assert metric(url, "triage_queue_snapshots_total", outcome="written") >= 1
+    assert metric(url, "triage_queue_snapshots_total", outcome="failed") == 0
+    assert metric(url, "triage_queue_snapshot_pause_seconds_count") >= 1
     # every owned partition reports what a restart would fold; with a snapshot every 10 events
     # it stays far below the 160 cases' records
-    assert len(scraped["tail"]) == 8 and max(scraped["tail"].values()) < 200, scraped  # all 8 owned
+    tail = {labels["partition"]: value for labels, value in series(url, "triage_queue_snapshot_tail_records")}
+    assert len(tail) == 8 and max(tail.values()) < 200, tail  # all 8 owned
     stack.kill("queue")
     stack.start_service("queue")
     wait_until(lambda: _ready(stack), 90, "the restarted queue to be ready")
     publisher.join(120)
     assert not publisher.is_alive()
 
-    counts = [
-        ln
-        for ln in httpx.get(stack.url("queue") + "/metrics", timeout=10).text.splitlines()
-        if ln.startswith("triage_queue_recovery_seconds_count{")
-    ]
-    rebuilt = sum(int(ln.split('"')[1]) * float(ln.rsplit(" ", 1)[1]) for ln in counts)
-    assert rebuilt >= 8, counts  # the restarted worker's recoveries rebuilt all 8 partitions
+    recoveries = series(url, "triage_queue_recovery_seconds_count")
+    rebuilt = sum(int(labels["partitions"]) * count for labels, count in recoveries)
+    assert rebuilt >= 8, recoveries  # the restarted worker's recoveries rebuilt all 8 partitions
     recovered = [ln for ln in log.read_text().splitlines() if "recovered partition" in ln]
     assert any("snapshot up to offset None" not in ln for ln in recovered), recovered
     final = _drain(stack, cases)
     counts = check_history(final, cases)
     assert counts["queued"] == len(cases) and counts["called"] == len(cases) and counts["still_waiting"] == 0
-
-
-def snapshot_metrics(stack: Stack) -> dict[str, Any]:
-    """The queue's snapshot metrics from its /metrics over HTTP."""
-    text = httpx.get(stack.url("queue") + "/metrics", timeout=10).text
-    out: dict[str, Any] = {"written": 0.0, "failed": 0.0, "pauses": 0.0, "tail": {}}
-    for line in text.splitlines():
-        if line.startswith("triage_queue_snapshots_total{"):
-            outcome = line.split('outcome="')[1].split('"')[0]
-            out[outcome] = float(line.rsplit(" ", 1)[1])
-        elif line.startswith("triage_queue_snapshot_pause_seconds_count"):
-            out["pauses"] = float(line.rsplit(" ", 1)[1])
-        elif line.startswith("triage_queue_snapshot_tail_records{"):
-            partition = line.split('partition="')[1].split('"')[0]
-            out["tail"][partition] = float(line.rsplit(" ", 1)[1])
-    return out

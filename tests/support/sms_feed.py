@@ -80,16 +80,21 @@ def sms_events(kafka: KafkaSettings) -> list[ev.SmsSent | ev.SmsFailed | ev.SmsD
     return [codec.SMS_EVENTS.decode(r.value) for r in read_topic(kafka, topics.SMS_EVENTS.name)]
 
 
-def metric(base_url: str, name: str, **labels: str) -> float:
-    """The sum of a Prometheus sample over series matching ``labels`` (0.0 when absent)."""
+def series(base_url: str, name: str) -> list[tuple[dict[str, str], float]]:
+    """Every series of the Prometheus sample ``name`` on a service's /metrics: (labels, value)."""
     with urllib.request.urlopen(base_url + "/metrics", timeout=5) as resp:
         text = resp.read().decode()
-    total = 0.0
+    out = []
     for line in text.splitlines():
         m = re.match(rf"^{re.escape(name)}(?:\{{(.*)\}})? (\S+)$", line)
-        if m and all(f'{k}="{v}"' in (m.group(1) or "") for k, v in labels.items()):
-            total += float(m.group(2))
-    return total
+        if m:
+            out.append((dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or "")), float(m.group(2))))
+    return out
+
+
+def metric(base_url: str, name: str, **labels: str) -> float:
+    """The sum of a Prometheus sample over series matching ``labels`` (0.0 when absent)."""
+    return sum(v for found, v in series(base_url, name) if all(found.get(k) == x for k, x in labels.items()))
 
 
 def age(ts: dt.datetime) -> float:
