@@ -8,14 +8,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import REGISTRY
-
 from proto import events as ev
 from services.intake.domain.queue_view import QueueView
 from services.intake.domain.submission_index import SubmissionIndex
 from services.intake.domain.view_snapshot import decode_view, encode_view
 from services.intake.view_snapshots import ViewSnapshots
 from services.kafka.settings import KafkaSettings
+from tests.support.registry import sample
 from tests.unit.intake.test_view_snapshot import history, model
 
 
@@ -105,10 +104,6 @@ def test_a_snapshot_encoded_in_a_forked_child_is_the_one_encoded_on_the_loop_as_
     again_index, again_view = SubmissionIndex(), QueueView()
     decode_view(forked, again_index, again_view)
     assert len(again_view._cases) > 0 and len(again_index) == len(index)
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def test_the_metrics_count_written_and_failed_turns_and_tell_when_the_newest_snapshot_was_taken() -> None:

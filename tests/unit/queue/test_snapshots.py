@@ -19,6 +19,7 @@ from services.queue.domain.state import QueueState, evolve
 from services.queue.partitioning import region_partition
 from services.queue.snapshots import TAIL_SHARE, SnapshotSchedule
 from services.queue.write_path import BatchCommitter
+from tests.support.registry import sample
 from tests.unit.queue.fake_queue_log import PARTITIONS, FakeQueueLog, FakeSnapshotStore
 from tests.unit.queue.test_commit_and_recover import POLICY, REGIONS, canonical, run
 
@@ -191,10 +192,6 @@ def test_a_snapshot_falls_due_after_a_quarter_of_the_partitions_cases_in_new_eve
         assert store.written == 1 and store.manifests[SE_C].covers == 10
 
     asyncio.run(go())
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def test_the_metrics_tell_how_much_a_restart_would_fold_and_whether_snapshots_fail() -> None:
